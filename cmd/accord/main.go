@@ -1,0 +1,83 @@
+// Command accord is Accord's one binary: it decides cross-border access to
+// data with policy packs, records every decision in a transparency log, and
+// serves both over HTTP.
+//
+// Each subcommand lives in its own file and registers itself on rootCmd in
+// an init function.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command. accord check adds 3 (deny) and 4
+// (pending).
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitBadInput = 2
+	exitDeny     = 3
+	exitPending  = 4
+)
+
+// exitCodeError carries a specific exit code up to main.
+type exitCodeError struct {
+	code int
+	err  error // nil when the command already printed what it had to say
+}
+
+func (e *exitCodeError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+// badInput marks err as the user's input being wrong (exit code 2).
+func badInput(err error) error { return &exitCodeError{code: exitBadInput, err: err} }
+
+// withCode ends the command with code, printing nothing more.
+func withCode(code int) error { return &exitCodeError{code: code} }
+
+var rootCmd = &cobra.Command{
+	Use:   "accord",
+	Short: "Decide, record and release cross-border access to data",
+	Long: `Accord decides every cross-border access to data with policy packs written
+as data, records every decision in a Merkle transparency log anyone can
+verify, and releases a dataset's key only against a logged, allowing decision.`,
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+// dataDir is the --data flag shared by every command that touches state.
+var dataDir string
+
+func init() {
+	rootCmd.PersistentFlags().StringVar(&dataDir, "data", "./accord-data", "directory holding the log, keys and the embedded database")
+}
+
+// run executes the command line and returns the process exit code. It is
+// separate from main so that testscript can run it in-process.
+func run() int {
+	err := rootCmd.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		if ec.err != nil {
+			fmt.Fprintln(os.Stderr, "accord:", ec.err)
+		}
+		return ec.code
+	}
+	fmt.Fprintln(os.Stderr, "accord:", err)
+	return exitError
+}
+
+func main() { os.Exit(run()) }

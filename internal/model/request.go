@@ -1,0 +1,233 @@
+// Package model holds Accord's vocabulary: the request someone makes about
+// data, the decision Accord gives, and the pieces both are made of.
+//
+// The JSON field names here are the contract with users (see
+// docs/concepts.md and docs/schema/). Every other package speaks in these
+// types; model itself imports nothing of Accord's.
+package model
+
+import "time"
+
+// Action is what a requester wants to do with data.
+type Action string
+
+// The actions a request may name.
+const (
+	ActionAccess   Action = "access"
+	ActionTransfer Action = "transfer"
+	ActionDisclose Action = "disclose"
+	ActionCollect  Action = "collect"
+	ActionModify   Action = "modify"
+	ActionDelete   Action = "delete"
+	ActionLocalize Action = "localize"
+)
+
+// Actions lists every valid Action, in the order documented.
+var Actions = []Action{ActionAccess, ActionTransfer, ActionDisclose, ActionCollect, ActionModify, ActionDelete, ActionLocalize}
+
+// Purpose is why the requester wants the data.
+type Purpose string
+
+// The purposes a request may name.
+const (
+	PurposeCommercial       Purpose = "commercial"
+	PurposeResearch         Purpose = "research"
+	PurposeLawEnforcement   Purpose = "law-enforcement"
+	PurposeNationalSecurity Purpose = "national-security"
+	PurposeRepatriation     Purpose = "repatriation"
+	PurposeMaintenance      Purpose = "maintenance"
+	PurposeEmployment       Purpose = "employment"
+	PurposeEmergency        Purpose = "emergency"
+)
+
+// Purposes lists every valid Purpose.
+var Purposes = []Purpose{PurposeCommercial, PurposeResearch, PurposeLawEnforcement, PurposeNationalSecurity, PurposeRepatriation, PurposeMaintenance, PurposeEmployment, PurposeEmergency}
+
+// Request is what someone wants to do with data: who asks, on which data,
+// where it would go, why, and on what legal basis.
+type Request struct {
+	// Action is required.
+	Action Action `json:"action"`
+	// Requester is who asks. It is required in a request file; the server
+	// replaces it with the principal bound to the caller's credential.
+	Requester Principal `json:"requester"`
+	// OnBehalfOf names the principal a company acts for, when a company acts
+	// for a state. Nil when the requester acts for itself.
+	OnBehalfOf *Principal `json:"on_behalf_of"`
+	// Data describes the data concerned. data.location is required.
+	Data Data `json:"data"`
+	// Destination is the jurisdiction the data would go to or be read from.
+	Destination string `json:"destination,omitempty"`
+	// Purpose is why the data is wanted.
+	Purpose Purpose `json:"purpose,omitempty"`
+	// Transaction is the kind of commercial transaction the access is part
+	// of, where a regime cares (US DSP: data-brokerage, vendor, employment,
+	// investment). Empty when none.
+	Transaction string `json:"transaction,omitempty"`
+	// Selectors say how narrowly the data is picked.
+	Selectors Selectors `json:"selectors"`
+	// Basis is the legal basis claimed.
+	Basis Basis `json:"basis"`
+	// Time is when the access would happen. Pack parameters in force at
+	// this time apply. Zero means "now" at decision time.
+	Time time.Time `json:"time"`
+	// History, when given in a request file, stands in for the server's
+	// cumulative counters so that `accord check` can exercise threshold
+	// rules offline. The server rejects a body that carries it.
+	History *History `json:"history,omitempty"`
+}
+
+// Principal is a party: a state authority, a company, an individual.
+type Principal struct {
+	// ID identifies the principal in the registry or the store.
+	ID string `json:"id"`
+	// Kind is one of the PrincipalKind values.
+	Kind string `json:"kind"`
+	// Role is what the principal does (law-enforcement, intelligence,
+	// regulator, judicial, central-authority, vendor, processor, ...).
+	Role string `json:"role,omitempty"`
+	// Jurisdiction is the state whose law the principal is organised under
+	// (for an individual: nationality). ISO 3166-1 alpha-2.
+	Jurisdiction string `json:"jurisdiction"`
+	// Headquarters is the state of the principal place of business, when it
+	// differs from Jurisdiction.
+	Headquarters string `json:"headquarters,omitempty"`
+	// Owners gives ownership shares in percent by the owner's state, for
+	// rules on control (US DSP: 50 % or more owned by a country of concern).
+	Owners map[string]float64 `json:"owners,omitempty"`
+	// Residence is where an individual primarily resides.
+	Residence string `json:"residence,omitempty"`
+	// Employer is the state of an individual's employer, when relevant.
+	Employer string `json:"employer,omitempty"`
+	// CIIO marks a critical information infrastructure operator.
+	CIIO bool `json:"ciio,omitempty"`
+}
+
+// The kinds of principal.
+const (
+	KindStateAuthority = "state-authority"
+	KindCompany        = "company"
+	KindIndividual     = "individual"
+	KindOrganization   = "organization"
+)
+
+// PrincipalKinds lists every valid principal kind.
+var PrincipalKinds = []string{KindStateAuthority, KindCompany, KindIndividual, KindOrganization}
+
+// Data describes the data a request concerns. Labels may come from the
+// catalog when Dataset is given.
+type Data struct {
+	// Dataset names a catalogued dataset; its labels then come from the
+	// catalog.
+	Dataset string `json:"dataset,omitempty"`
+	// Location is where the data is stored. Required.
+	Location string `json:"location"`
+	// Origin lists where the data was generated or collected.
+	Origin []string `json:"origin,omitempty"`
+	// Categories are dotted taxonomy names (see Categories).
+	Categories []string `json:"categories,omitempty"`
+	// Subjects counts data subjects by jurisdiction.
+	Subjects map[string]int64 `json:"subjects,omitempty"`
+	// Records counts records.
+	Records int64 `json:"records,omitempty"`
+	// Devices counts devices, for data counted by device (precise
+	// geolocation under the US DSP).
+	Devices int64 `json:"devices,omitempty"`
+	// Classification is general, important or core (China's DSL grading).
+	Classification string `json:"classification,omitempty"`
+	// CII marks critical-infrastructure data and the state it belongs to.
+	CII *CII `json:"cii"`
+	// Protections lists technical protections applied (encrypted,
+	// pseudonymized, deidentified, anonymized). Regimes decide whether they
+	// matter; under the US DSP they do not take data out of scope.
+	Protections []string `json:"protections,omitempty"`
+}
+
+// The data classifications.
+const (
+	ClassGeneral   = "general"
+	ClassImportant = "important"
+	ClassCore      = "core"
+)
+
+// Classifications lists every valid classification.
+var Classifications = []string{ClassGeneral, ClassImportant, ClassCore}
+
+// Protections lists every valid value of Data.Protections.
+var Protections = []string{"encrypted", "pseudonymized", "deidentified", "anonymized"}
+
+// CII marks data of a critical information infrastructure.
+type CII struct {
+	// State is the state whose critical infrastructure the data belongs to.
+	State string `json:"state"`
+	// Sector is the infrastructure sector (energy, finance, transport, ...).
+	Sector string `json:"sector,omitempty"`
+}
+
+// Selectors say how the data is picked: a few named records or in bulk.
+type Selectors struct {
+	// Kind is "specific" or "bulk".
+	Kind string `json:"kind,omitempty"`
+	// Count is the number of selectors (identifiers, accounts) named.
+	Count int64 `json:"count,omitempty"`
+}
+
+// The selector kinds.
+const (
+	SelectorSpecific = "specific"
+	SelectorBulk     = "bulk"
+)
+
+// Basis is the legal basis a request claims.
+type Basis struct {
+	// Kind is one of BasisKinds (mla, agreement, consent, contract,
+	// authorization, emergency, legal-obligation, none).
+	Kind string `json:"kind,omitempty"`
+	// Ref is the reference of the case or instrument (e.g. MLA-2026-0042).
+	Ref string `json:"ref,omitempty"`
+	// Agreement names a registry agreement by id.
+	Agreement string `json:"agreement,omitempty"`
+	// Authorizations carries signed authorizations (DSSE envelopes) by the
+	// authorities of the states concerned. They are verified before any pack
+	// sees them; packs only see which states have authorized.
+	Authorizations []Envelope `json:"authorizations"`
+	// Measures lists safeguards and formalities the requester attests to:
+	// customer-approval, onward-transfer-clause, cisa-security-requirements,
+	// scc, bcr, dpf-certified, standard-contract, certification,
+	// security-assessment, separate-consent, notice, and so on. Packs name
+	// the ones they accept.
+	Measures []string `json:"measures,omitempty"`
+}
+
+// BasisKinds lists every valid Basis.Kind.
+var BasisKinds = []string{"mla", "agreement", "consent", "contract", "authorization", "emergency", "legal-obligation", "none"}
+
+// Envelope is a DSSE envelope (https://github.com/secure-systems-lab/dsse):
+// a signed statement. Accord's authorizations travel in this form.
+type Envelope struct {
+	PayloadType string      `json:"payloadType"`
+	Payload     string      `json:"payload"`
+	Signatures  []Signature `json:"signatures"`
+}
+
+// Signature is one signature over a DSSE envelope.
+type Signature struct {
+	KeyID string `json:"keyid,omitempty"`
+	Sig   string `json:"sig"`
+}
+
+// History holds cumulative counts that threshold rules need, so that a
+// request cannot be split into many small ones under a threshold. Keys are
+// subject jurisdiction, then category.
+type History struct {
+	// Rolling12m counts over the preceding 12 months (US DSP).
+	Rolling12m map[string]map[string]Count `json:"rolling_12m,omitempty"`
+	// YearToDate counts since 1 January of the current year (China).
+	YearToDate map[string]map[string]Count `json:"year_to_date,omitempty"`
+}
+
+// Count is a cumulative count of data subjects and devices.
+type Count struct {
+	Subjects int64 `json:"subjects"`
+	Devices  int64 `json:"devices,omitempty"`
+}

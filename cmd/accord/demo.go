@@ -1,0 +1,148 @@
+//go:build accordlead
+
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/accord-dev/accord/examples"
+	"github.com/accord-dev/accord/internal/decide"
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
+	"github.com/accord-dev/accord/internal/model"
+)
+
+func newDemoCmd() *cobra.Command {
+	var (
+		ef     engineFlags
+		dryRun bool
+		lang   string
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Decide the bundled example requests, one per GDSI commitment, and log them",
+		Long: `Demo evaluates the example requests bundled with Accord (examples/requests/),
+one or more per commitment of the Global Data Security Initiative, prints the
+decisions as a table with the rule and citation behind each, and appends them
+to the transparency log under --data, so that the log commands can verify them.`,
+		Example: `  # Decide and log the examples under ./accord-data
+  accord demo
+
+  # Then check the log the way an outside auditor would
+  accord log key --data ./accord-data
+  accord log verify ./accord-data/log --key "$(accord log key --data ./accord-data)"
+
+  # Only show the decisions, log nothing
+  accord demo --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			reg, eng, names, err := ef.build()
+			if err != nil {
+				return err
+			}
+			p := locale.For(pick(lang, locale.FromEnv()))
+			opts := []decide.Option{decide.WithPacks(names)}
+			var lg *ledger.Log
+			if !dryRun {
+				lg, err = ledger.Open(cmd.Context(), filepath.Join(dataDir, "log"), ledger.Options{Origin: demoOrigin()})
+				if err != nil {
+					return fmt.Errorf("open the log under %s: %w", dataDir, err)
+				}
+				defer lg.Close()
+				opts = append(opts, decide.WithLog(lg))
+			}
+			d := decide.New(eng, opts...)
+
+			files, err := fs.Glob(examples.Requests, "requests/*.json")
+			if err != nil {
+				return err
+			}
+			sort.Strings(files)
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(p.Sprintf("request")), strings.ToUpper(p.Sprintf("outcome")), strings.ToUpper(p.Sprintf("rules")), strings.ToUpper(p.Sprintf("citation")), strings.ToUpper(p.Sprintf("log index")))
+			logged := 0
+			for _, f := range files {
+				data, err := fs.ReadFile(examples.Requests, f)
+				if err != nil {
+					return err
+				}
+				req, err := model.DecodeRequest(data, reg)
+				if err != nil {
+					return fmt.Errorf("bundled example %s: %w", f, err)
+				}
+				var dec model.Decision
+				if dryRun {
+					dec, err = d.Check(cmd.Context(), req, false)
+				} else {
+					dec, err = d.Decide(cmd.Context(), req)
+				}
+				if err != nil {
+					return fmt.Errorf("decide %s: %w", f, err)
+				}
+				idx := "-"
+				if dec.LogIndex != nil {
+					idx = fmt.Sprint(*dec.LogIndex)
+					logged++
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", path.Base(f), p.Sprintf(string(dec.Outcome)), ruleList(&dec), firstCitation(&dec), idx)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if lg != nil {
+				fmt.Fprintln(cmd.OutOrStdout())
+				logDir := filepath.Join(dataDir, "log")
+				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("%d decisions logged to %s", logged, logDir))
+				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("verify them with: accord log verify %s --key %s", logDir, lg.VerifierKey()))
+			}
+			return nil
+		},
+	}
+	ef.register(cmd)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "decide without logging")
+	cmd.Flags().StringVar(&lang, "lang", "", "language of the output (en, fr)")
+	return cmd
+}
+
+func init() { rootCmd.AddCommand(newDemoCmd()) }
+
+// ruleList names the rules that fired, or "-".
+func ruleList(d *model.Decision) string {
+	if len(d.Reasons) == 0 {
+		return "-"
+	}
+	ids := make([]string, 0, len(d.Reasons))
+	for _, r := range d.Reasons {
+		ids = append(ids, r.Rule)
+	}
+	return strings.Join(ids, ",")
+}
+
+// firstCitation gives the citation of the rule that decided: the first
+// deny, else the first unsatisfied require, else the first reason.
+func firstCitation(d *model.Decision) string {
+	for _, want := range []func(model.Reason) bool{
+		func(r model.Reason) bool { return r.Effect == model.EffectDeny },
+		func(r model.Reason) bool { return r.Effect == model.EffectRequire && !r.Satisfied },
+		func(model.Reason) bool { return true },
+	} {
+		for _, r := range d.Reasons {
+			if want(r) {
+				return r.Citation
+			}
+		}
+	}
+	return "-"
+}
+
+// demoOrigin is the log origin the demo uses when the log is new.
+// TODO(lead): share the ledger commands' default once log.go lands.
+func demoOrigin() string { return "accord.example/demo" }

@@ -1,0 +1,232 @@
+//go:build accordlead
+
+// Package decide turns a request into a decision and, for a binding
+// decision, into a log entry and a stored record. It is the one place where
+// the policy engine, the transparency log and the store meet; none of them
+// knows about the others.
+//
+// The order of a binding decision is fixed and documented in
+// docs/operations.md:
+//
+//  1. gather what the packs need: counters (history) and the states whose
+//     signed authorizations verify and cover the request;
+//  2. evaluate the packs;
+//  3. append the public summary to the log and wait until its index is
+//     durable;
+//  4. store the private record and update the counters in one transaction;
+//  5. if step 4 fails, append a void entry naming the index of step 3, and
+//     answer with an error: nothing may act on a decision that was not
+//     committed.
+//
+// A dry run (Check) does steps 1 and 2 only.
+package decide
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/policy"
+)
+
+// ErrBadInput marks an error caused by the request itself (a signed
+// authorization that does not parse or verify, history given where the
+// server keeps its own). Callers answer 400 or exit with code 2.
+var ErrBadInput = errors.New("bad input")
+
+// ErrNoLog is returned by Decide on a Decider built without a log: a
+// binding decision must be logged.
+var ErrNoLog = errors.New("binding decisions need a transparency log")
+
+// ErrNotCommitted is returned by Decide when the decision was logged but
+// could not be stored; a void entry was appended. The caller must not act on
+// the decision; retrying is safe.
+var ErrNotCommitted = errors.New("decision logged but not committed; a void entry was appended")
+
+// Evaluator is the policy engine as decide uses it.
+type Evaluator interface {
+	Evaluate(in *policy.Input, opts policy.Options) model.Decision
+}
+
+// Authorizer verifies the signed authorizations a request carries and
+// returns the states whose authorization covers it, with one finding per
+// authorization that does not (for the decision's reasons). An envelope that
+// does not parse or whose signature fails is an error.
+type Authorizer interface {
+	Authorize(ctx context.Context, req *model.Request, at time.Time) (states []string, findings []model.Reason, err error)
+}
+
+// HistorySource gives the cumulative counters a request is judged with.
+type HistorySource interface {
+	History(ctx context.Context, req *model.Request, at time.Time) (*model.History, error)
+}
+
+// Log is the transparency log as decide uses it.
+type Log interface {
+	// Append returns once the entry's index is durable.
+	Append(ctx context.Context, e ledger.Entry) (uint64, error)
+}
+
+// Recorder stores a binding decision: its private record and the counter
+// updates, in one transaction.
+type Recorder interface {
+	RecordDecision(ctx context.Context, r Record) error
+}
+
+// Record is what a Recorder stores for one binding decision.
+type Record struct {
+	Request  *model.Request
+	Decision model.Decision
+	// Private is the full record behind the public log entry, and its salt.
+	Private ledger.Private
+}
+
+// Decider makes decisions. Build one with New; it is safe for concurrent
+// use.
+type Decider struct {
+	engine  Evaluator
+	log     Log
+	authz   Authorizer
+	history HistorySource
+	records Recorder
+	packs   []string
+	now     func() time.Time
+}
+
+// Option configures a Decider.
+type Option func(*Decider)
+
+// WithLog makes binding decisions possible, appending each to l.
+func WithLog(l Log) Option { return func(d *Decider) { d.log = l } }
+
+// WithAuthorizer verifies basis.authorizations with a. Without one, a
+// request that carries authorizations is refused as bad input: unverified
+// authorizations must never count.
+func WithAuthorizer(a Authorizer) Option { return func(d *Decider) { d.authz = a } }
+
+// WithHistory takes counters from h. A request that carries its own
+// history is then refused: only the server's counters count.
+func WithHistory(h HistorySource) Option { return func(d *Decider) { d.history = h } }
+
+// WithRecorder stores every binding decision with r.
+func WithRecorder(r Recorder) Option { return func(d *Decider) { d.records = r } }
+
+// WithPacks restricts evaluation to the named packs; nil selects every pack
+// that applies to the request.
+func WithPacks(names []string) Option { return func(d *Decider) { d.packs = names } }
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(d *Decider) { d.now = now } }
+
+// New returns a Decider that evaluates with e.
+func New(e Evaluator, opts ...Option) *Decider {
+	d := &Decider{engine: e, now: time.Now}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// Check evaluates req without logging it. The decision is marked
+// non-binding. With explain, every rule evaluated is listed.
+func (d *Decider) Check(ctx context.Context, req *model.Request, explain bool) (model.Decision, error) {
+	in, findings, err := d.input(ctx, req)
+	if err != nil {
+		return model.Decision{}, err
+	}
+	dec := d.evaluate(in, findings, explain)
+	dec.Binding = false
+	return dec, nil
+}
+
+// Decide evaluates req, appends the decision to the log, and stores it. The
+// returned decision carries its ID and log index. On ErrNotCommitted the
+// decision must not be acted on.
+func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decision, error) {
+	if d.log == nil {
+		return model.Decision{}, ErrNoLog
+	}
+	in, findings, err := d.input(ctx, req)
+	if err != nil {
+		return model.Decision{}, err
+	}
+	dec := d.evaluate(in, findings, false)
+	dec.Binding = true
+	dec.ID = newID()
+
+	entry, private, err := ledger.DecisionEntry(req, &dec)
+	if err != nil {
+		return model.Decision{}, fmt.Errorf("build log entry: %w", err)
+	}
+	idx, err := d.log.Append(ctx, entry)
+	if err != nil {
+		return model.Decision{}, fmt.Errorf("append decision to log: %w", err)
+	}
+	dec.LogIndex = &idx
+
+	if d.records != nil {
+		if err := d.records.RecordDecision(ctx, Record{Request: req, Decision: dec, Private: private}); err != nil {
+			void := ledger.VoidEntry(idx, dec.Time)
+			if _, verr := d.log.Append(context.WithoutCancel(ctx), void); verr != nil {
+				return model.Decision{}, fmt.Errorf("%w: store: %v; void entry for index %d also failed: %v", ErrNotCommitted, err, idx, verr)
+			}
+			return model.Decision{}, fmt.Errorf("%w (index %d): %v", ErrNotCommitted, idx, err)
+		}
+	}
+	return dec, nil
+}
+
+// input gathers what the packs see, and the findings on authorizations
+// that did not count.
+func (d *Decider) input(ctx context.Context, req *model.Request) (*policy.Input, []model.Reason, error) {
+	if req.Time.IsZero() {
+		req.Time = d.now().UTC()
+	}
+	in := &policy.Input{Request: req, History: req.History}
+	if d.history != nil {
+		if req.History != nil {
+			return nil, nil, fmt.Errorf("%w: history: counters are kept by the server and cannot be given in a request", ErrBadInput)
+		}
+		h, err := d.history.History(ctx, req, req.Time)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read history counters: %w", err)
+		}
+		in.History = h
+	}
+	if len(req.Basis.Authorizations) > 0 {
+		if d.authz == nil {
+			return nil, nil, fmt.Errorf("%w: basis.authorizations: this Accord cannot verify signed authorizations (no authority keys configured)", ErrBadInput)
+		}
+		states, findings, err := d.authz.Authorize(ctx, req, req.Time)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: basis.authorizations: %v", ErrBadInput, err)
+		}
+		in.Authorized = states
+		return in, findings, nil
+	}
+	return in, nil, nil
+}
+
+func (d *Decider) evaluate(in *policy.Input, findings []model.Reason, explain bool) model.Decision {
+	dec := d.engine.Evaluate(in, policy.Options{Packs: d.packs, Explain: explain})
+	if dec.Time.IsZero() {
+		dec.Time = d.now().UTC()
+	}
+	if dec.Outcome != model.Allow && len(findings) > 0 {
+		// Say why the attached authorizations did not count.
+		dec.Reasons = append(dec.Reasons, findings...)
+	}
+	return dec
+}
+
+// newID returns a random decision identifier.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return "dec-" + hex.EncodeToString(b[:])
+}

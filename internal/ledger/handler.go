@@ -1,0 +1,113 @@
+package ledger
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/transparency-dev/tessera/api/layout"
+)
+
+// Cache-Control values for the read API, as C2SP tlog-tiles expects: the
+// checkpoint changes, full tiles and bundles never do, partial ones are
+// replaced by full ones as the log grows.
+const (
+	cacheCheckpoint = "no-cache"
+	cacheFull       = "public, max-age=31536000, immutable"
+	cachePartial    = "public, max-age=60"
+)
+
+// Handler returns the log's read API (see NewHandler).
+func (l *Log) Handler() http.Handler { return NewHandler(l.dir) }
+
+// NewHandler serves the public files of the log in dir over HTTP, read-only,
+// at the paths of C2SP tlog-tiles: /checkpoint, /tile/<L>/<N>[.p/<W>] and
+// /tile/entries/<N>[.p/<W>]. Any other path, and any method but GET and
+// HEAD, is refused; the key and Tessera's private state are never served.
+// Mount it under a prefix with http.StripPrefix, e.g.
+// mux.Handle("/log/", http.StripPrefix("/log", h)).
+func NewHandler(dir string) http.Handler {
+	return &handler{dir: dir}
+}
+
+type handler struct{ dir string }
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "the log is read-only", http.StatusMethodNotAllowed)
+		return
+	}
+	rel, cache, ok := resourcePath(r.URL.Path)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	f, err := os.Open(filepath.Join(h.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			http.NotFound(w, r)
+			return
+		}
+		http.Error(w, "cannot read the log", http.StatusInternalServerError)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", cache)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if rel == layout.CheckpointPath {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	} else {
+		w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// resourcePath maps a request path to the file it names under the log
+// directory, and its Cache-Control. Only canonical tlog-tiles paths are
+// accepted: the path is parsed, and rebuilt from the parsed numbers, so no
+// other file can be reached.
+func resourcePath(p string) (rel, cache string, ok bool) {
+	p = strings.TrimPrefix(p, "/")
+	if p == layout.CheckpointPath {
+		return p, cacheCheckpoint, true
+	}
+	rest, found := strings.CutPrefix(p, "tile/")
+	if !found {
+		return "", "", false
+	}
+	var want string
+	var partial uint8
+	if idx, ok := strings.CutPrefix(rest, "entries/"); ok {
+		n, w, err := layout.ParseTileIndexPartial(idx)
+		if err != nil {
+			return "", "", false
+		}
+		want, partial = layout.EntriesPath(n, w), w
+	} else {
+		level, idx, found := strings.Cut(rest, "/")
+		if !found {
+			return "", "", false
+		}
+		l, n, w, err := layout.ParseTileLevelIndexPartial(level, idx)
+		if err != nil {
+			return "", "", false
+		}
+		want, partial = layout.TilePath(l, n, w), w
+	}
+	if want != p {
+		return "", "", false
+	}
+	if partial > 0 {
+		return want, cachePartial, true
+	}
+	return want, cacheFull, true
+}

@@ -1,0 +1,521 @@
+// Package postgres is the store for Accord at scale: PostgreSQL through
+// pgx (pgxpool), shared by several stateless `accord serve` processes.
+//
+//	s, err := postgres.Open(ctx, "postgres://accord@db:5432/accord")
+//	if err != nil { ... }
+//	defer s.Close()
+//
+// Connection-string parameters are pgx's; a search_path parameter puts
+// Accord's tables in a schema of their own.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key held while migrating, so that two
+// processes starting together do not both apply a migration.
+const migrationLock = 0x616363_6f7264 // "accord"
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at dsn, applies the migrations it lacks,
+// and refuses a schema newer than it knows with a *store.SchemaError.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	return s, nil
+}
+
+// SchemaVersion returns the newest migration this package knows.
+func SchemaVersion() int {
+	ms, err := store.Migrations(migrations, "migrations")
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := store.Migrations(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", wrap(err))
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+		return fmt.Errorf("lock for migration: %w", wrap(err))
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", wrap(err))
+	}
+	var cur int
+	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
+		return fmt.Errorf("read schema version: %w", wrap(err))
+	}
+	if cur > len(ms) {
+		return &store.SchemaError{Database: cur, Known: len(ms)}
+	}
+	for _, m := range ms[cur:] {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations(version, name, applied) VALUES ($1, $2, now())`, m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, wrap(err))
+		}
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", wrap(err))
+	}
+	return nil
+}
+
+// wrap maps PostgreSQL errors onto the store's sentinels: a server error
+// keeps its meaning, anything else (refused connection, reset, timeout
+// reaching the server) is store.ErrUnavailable.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		case "23503":
+			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+		case "57P01", "57P02", "57P03", "53300":
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
+		return err
+	}
+	return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+}
+
+func null(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func fromNull(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func labels(d store.Dataset) (string, error) {
+	d.ID, d.Created, d.Updated = "", time.Time{}, time.Time{}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("encode dataset labels: %w", err)
+	}
+	return string(b), nil
+}
+
+func affected(tag pgconn.CommandTag, what string) error {
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
+
+// CreateDataset adds d; store.ErrConflict if its id exists.
+func (s *Store) CreateDataset(ctx context.Context, d store.Dataset) error {
+	if d.ID == "" {
+		return fmt.Errorf("%w: dataset id is empty", store.ErrInvalid)
+	}
+	l, err := labels(d)
+	if err != nil {
+		return err
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO datasets(id, labels, created, updated) VALUES ($1, $2, now(), now())`, d.ID, l); err != nil {
+		return fmt.Errorf("create dataset %s: %w", d.ID, wrap(err))
+	}
+	return nil
+}
+
+// UpdateDataset replaces the labels of dataset d.ID.
+func (s *Store) UpdateDataset(ctx context.Context, d store.Dataset) error {
+	l, err := labels(d)
+	if err != nil {
+		return err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE datasets SET labels = $1, updated = now() WHERE id = $2`, l, d.ID)
+	if err != nil {
+		return fmt.Errorf("update dataset %s: %w", d.ID, wrap(err))
+	}
+	return affected(tag, "dataset "+d.ID)
+}
+
+func scanDataset(r pgx.Row) (store.Dataset, error) {
+	var (
+		d                store.Dataset
+		l                string
+		created, updated time.Time
+	)
+	if err := r.Scan(&d.ID, &l, &created, &updated); err != nil {
+		return d, wrap(err)
+	}
+	id := d.ID
+	if err := json.Unmarshal([]byte(l), &d); err != nil {
+		return d, fmt.Errorf("decode labels of dataset %s: %w", id, err)
+	}
+	d.ID, d.Created, d.Updated = id, created.UTC(), updated.UTC()
+	return d, nil
+}
+
+// Dataset returns one dataset.
+func (s *Store) Dataset(ctx context.Context, id string) (store.Dataset, error) {
+	d, err := scanDataset(s.pool.QueryRow(ctx, `SELECT id, labels::text, created, updated FROM datasets WHERE id = $1`, id))
+	if err != nil {
+		return d, fmt.Errorf("dataset %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// ListDatasets returns every dataset, ordered by id.
+func (s *Store) ListDatasets(ctx context.Context) ([]store.Dataset, error) {
+	return list(ctx, s, "list datasets", scanDataset, `SELECT id, labels::text, created, updated FROM datasets ORDER BY id`)
+}
+
+// list runs a query and scans every row with scan.
+func list[T any](ctx context.Context, s *Store, what string, scan func(pgx.Row) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, wrap(err))
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, wrap(err))
+	}
+	return out, nil
+}
+
+// DeleteDataset removes one dataset.
+func (s *Store) DeleteDataset(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM datasets WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete dataset %s: %w", id, wrap(err))
+	}
+	return affected(tag, "dataset "+id)
+}
+
+// PutOverride creates or replaces one registry override.
+func (s *Store) PutOverride(ctx context.Context, o store.Override) error {
+	if o.Kind == "" || o.ID == "" {
+		return fmt.Errorf("%w: override kind and id must not be empty", store.ErrInvalid)
+	}
+	if !json.Valid(o.Body) {
+		return fmt.Errorf("%w: override %s/%s: body is not JSON", store.ErrInvalid, o.Kind, o.ID)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES ($1, $2, $3, now())
+		ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, updated = excluded.updated`, o.Kind, o.ID, string(o.Body))
+	if err != nil {
+		return fmt.Errorf("put override %s/%s: %w", o.Kind, o.ID, wrap(err))
+	}
+	return nil
+}
+
+func scanOverride(r pgx.Row) (store.Override, error) {
+	var (
+		o    store.Override
+		body string
+	)
+	if err := r.Scan(&o.Kind, &o.ID, &body, &o.Updated); err != nil {
+		return o, wrap(err)
+	}
+	o.Body, o.Updated = []byte(body), o.Updated.UTC()
+	return o, nil
+}
+
+// Override returns one registry override.
+func (s *Store) Override(ctx context.Context, kind, id string) (store.Override, error) {
+	o, err := scanOverride(s.pool.QueryRow(ctx, `SELECT kind, id, body, updated FROM registry_overrides WHERE kind = $1 AND id = $2`, kind, id))
+	if err != nil {
+		return o, fmt.Errorf("override %s/%s: %w", kind, id, err)
+	}
+	return o, nil
+}
+
+// ListOverrides returns the overrides of kind ("" for all).
+func (s *Store) ListOverrides(ctx context.Context, kind string) ([]store.Override, error) {
+	return list(ctx, s, "list overrides", scanOverride, `SELECT kind, id, body, updated FROM registry_overrides WHERE $1 = '' OR kind = $1 ORDER BY kind, id`, kind)
+}
+
+// DeleteOverride removes one registry override.
+func (s *Store) DeleteOverride(ctx context.Context, kind, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM registry_overrides WHERE kind = $1 AND id = $2`, kind, id)
+	if err != nil {
+		return fmt.Errorf("delete override %s/%s: %w", kind, id, wrap(err))
+	}
+	return affected(tag, "override "+kind+"/"+id)
+}
+
+// PutPrincipal creates or replaces a principal.
+func (s *Store) PutPrincipal(ctx context.Context, p store.Principal) error {
+	if p.ID == "" || p.Kind == "" || p.Jurisdiction == "" {
+		return fmt.Errorf("%w: principal id, kind and jurisdiction must not be empty", store.ErrInvalid)
+	}
+	acts := p.MayActFor
+	if acts == nil {
+		acts = []string{}
+	}
+	b, err := json.Marshal(acts)
+	if err != nil {
+		return fmt.Errorf("encode may_act_for: %w", err)
+	}
+	created := p.Created
+	if created.IsZero() {
+		created = time.Now()
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO principals(id, name, kind, role, jurisdiction, may_act_for, created) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, role = excluded.role,
+		jurisdiction = excluded.jurisdiction, may_act_for = excluded.may_act_for`,
+		p.ID, p.Name, p.Kind, p.Role, p.Jurisdiction, string(b), created)
+	if err != nil {
+		return fmt.Errorf("put principal %s: %w", p.ID, wrap(err))
+	}
+	return nil
+}
+
+func scanPrincipal(r pgx.Row) (store.Principal, error) {
+	var (
+		p    store.Principal
+		acts string
+	)
+	if err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Jurisdiction, &acts, &p.Created); err != nil {
+		return p, wrap(err)
+	}
+	if err := json.Unmarshal([]byte(acts), &p.MayActFor); err != nil {
+		return p, fmt.Errorf("decode may_act_for of %s: %w", p.ID, err)
+	}
+	if len(p.MayActFor) == 0 {
+		p.MayActFor = nil
+	}
+	p.Created = p.Created.UTC()
+	return p, nil
+}
+
+// Principal returns one principal.
+func (s *Store) Principal(ctx context.Context, id string) (store.Principal, error) {
+	p, err := scanPrincipal(s.pool.QueryRow(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals WHERE id = $1`, id))
+	if err != nil {
+		return p, fmt.Errorf("principal %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// ListPrincipals returns every principal, ordered by id.
+func (s *Store) ListPrincipals(ctx context.Context) ([]store.Principal, error) {
+	return list(ctx, s, "list principals", scanPrincipal, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals ORDER BY id`)
+}
+
+// CreateToken stores t.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	if t.ID == "" || len(t.Hash) == 0 || t.PrincipalID == "" || !store.ValidRole(t.Role) {
+		return fmt.Errorf("%w: token needs an id, a hash, a principal and a valid role", store.ErrInvalid)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO tokens(id, hash, principal_id, role, created, expires, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.ID, t.Hash, t.PrincipalID, t.Role, t.Created, null(t.Expires), null(t.Revoked))
+	if err != nil {
+		return fmt.Errorf("create token %s for %s: %w", t.ID, t.PrincipalID, wrap(err))
+	}
+	return nil
+}
+
+func scanToken(r pgx.Row) (store.Token, error) {
+	var (
+		t                store.Token
+		expires, revoked *time.Time
+	)
+	if err := r.Scan(&t.ID, &t.Hash, &t.PrincipalID, &t.Role, &t.Created, &expires, &revoked); err != nil {
+		return t, wrap(err)
+	}
+	t.Created, t.Expires, t.Revoked = t.Created.UTC(), fromNull(expires), fromNull(revoked)
+	return t, nil
+}
+
+// TokenByHash returns the token with the given secret hash.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = $1`, hash))
+	if err != nil {
+		return t, fmt.Errorf("token: %w", err)
+	}
+	return t, nil
+}
+
+// RevokeToken revokes token id from at on (keeping an earlier revocation).
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked = COALESCE(revoked, $1) WHERE id = $2`, at, id)
+	if err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, wrap(err))
+	}
+	return affected(tag, "token "+id)
+}
+
+// ListTokens returns the tokens of one principal ("" for all).
+func (s *Store) ListTokens(ctx context.Context, principalID string) ([]store.Token, error) {
+	return list(ctx, s, "list tokens", scanToken, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE $1 = '' OR principal_id = $1 ORDER BY id`, principalID)
+}
+
+// Decision returns the private record of decision id.
+func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, error) {
+	var (
+		r       store.DecisionRecord
+		idx     int64
+		outcome string
+	)
+	err := s.pool.QueryRow(ctx, `SELECT id, log_index, principal_id, outcome, private, salt, created FROM decisions WHERE id = $1`, id).
+		Scan(&r.ID, &idx, &r.Principal, &outcome, &r.Private, &r.Salt, &r.Created)
+	if err != nil {
+		return r, fmt.Errorf("decision %s: %w", id, wrap(err))
+	}
+	r.LogIndex, r.Outcome, r.Created = uint64(idx), model.Outcome(outcome), r.Created.UTC()
+	return r, nil
+}
+
+// RecordVoid notes a voided log entry.
+func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES ($1, $2, $3, $4) ON CONFLICT(log_index) DO NOTHING`,
+		int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, v.Created)
+	if err != nil {
+		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
+	}
+	return nil
+}
+
+// ListVoids returns every void, ordered by log index.
+func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
+	return list(ctx, s, "list voids", func(r pgx.Row) (store.Void, error) {
+		var (
+			v      store.Void
+			li, vi int64
+		)
+		if err := r.Scan(&li, &vi, &v.DecisionID, &v.Created); err != nil {
+			return v, wrap(err)
+		}
+		v.LogIndex, v.VoidIndex, v.Created = uint64(li), uint64(vi), v.Created.UTC()
+		return v, nil
+	}, `SELECT log_index, void_index, decision_id, created FROM voids ORDER BY log_index`)
+}
+
+// RecordDecision writes rec and adds counts, in one transaction.
+func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) error {
+	if err := rec.Validate(); err != nil {
+		return err
+	}
+	for _, c := range counts {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("decision %s: %w", rec.ID, err)
+		}
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, c := range counts {
+			b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
+				subjects = history.subjects + excluded.subjects, devices = history.devices + excluded.devices`,
+				c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), c.Subjects, c.Devices)
+		}
+		priv, salt := rec.Private, rec.Salt
+		if priv == nil {
+			priv = []byte{}
+		}
+		if salt == nil {
+			salt = []byte{}
+		}
+		b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), priv, salt, rec.Created)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	return nil
+}
+
+// History sums the counters matching q over both windows at q.At.
+func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
+	rollingFrom, ytdFrom, to := store.Windows(q.At)
+	rows, err := list(ctx, s, "read history", func(r pgx.Row) (store.HistoryRow, error) {
+		var h store.HistoryRow
+		err := r.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices)
+		return h, wrap(err)
+	}, `SELECT subject_state, category,
+		COALESCE(SUM(subjects) FILTER (WHERE day >= $1), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $1), 0)::bigint,
+		COALESCE(SUM(subjects) FILTER (WHERE day >= $2), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $2), 0)::bigint
+		FROM history
+		WHERE day >= LEAST($1, $2) AND day <= $3 AND ($4 = '' OR requesting_state = $4) AND ($5 = '' OR counterparty = $5)
+		GROUP BY subject_state, category`, int32(rollingFrom), int32(ytdFrom), int32(to), q.RequestingState, q.Counterparty)
+	if err != nil {
+		return nil, err
+	}
+	return store.BuildHistory(rows), nil
+}

@@ -1,0 +1,106 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/accord-dev/accord/internal/store"
+	"github.com/accord-dev/accord/internal/store/postgres"
+	"github.com/accord-dev/accord/internal/store/storetest"
+)
+
+// dsnForTest returns the server to test against, from ACCORD_TEST_POSTGRES,
+// skipping the test when it is unset outside CI and failing it in CI.
+func dsnForTest(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("ACCORD_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ACCORD_TEST_POSTGRES is unset; CI must run the PostgreSQL store suite")
+		}
+		t.Skip("PostgreSQL tests need ACCORD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable " +
+			"and a running server (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)")
+	}
+	return dsn
+}
+
+// schemaDSN creates a fresh schema for one test, dropped at cleanup, and
+// returns a connection string whose search_path is that schema.
+func schemaDSN(t *testing.T) string {
+	t.Helper()
+	dsn := dsnForTest(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to ACCORD_TEST_POSTGRES: %v (start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)", err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "accord_test_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		conn.Close(context.Background())
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("ACCORD_TEST_POSTGRES: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func open(t *testing.T, dsn string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStore(t *testing.T) {
+	dsnForTest(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, schemaDSN(t)) })
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	dsn := schemaDSN(t)
+	ctx := context.Background()
+	s := open(t, dsn)
+	s.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations(version, name, applied) VALUES (99, '0099_future.sql', now())`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.Open(ctx, dsn)
+	var se *store.SchemaError
+	if !errors.As(err, &se) || se.Database != 99 || se.Known != postgres.SchemaVersion() {
+		t.Fatalf("got %v, want a SchemaError naming 99 and %d", err, postgres.SchemaVersion())
+	}
+}
+
+func TestUnreachableIsUnavailable(t *testing.T) {
+	dsnForTest(t)
+	// Port 1 on loopback refuses connections.
+	_, err := postgres.Open(context.Background(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2")
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("got %v, want ErrUnavailable", err)
+	}
+}

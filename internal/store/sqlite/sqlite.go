@@ -1,0 +1,615 @@
+// Package sqlite is the embedded store: one SQLite database file (pure Go,
+// modernc.org/sqlite, no cgo) in WAL mode, under the data directory.
+//
+// Writes go through one connection, so SQLite never answers "database is
+// locked" between Accord's own writers; reads use a pool of their own and
+// proceed while a write is in progress (WAL). A busy timeout covers other
+// processes (a backup, the sqlite3 shell).
+//
+//	s, err := sqlite.Open(ctx, filepath.Join(dataDir, "accord.db"))
+//	if err != nil { ... }
+//	defer s.Close()
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	w *sql.DB // one connection: every write
+	r *sql.DB // a pool: every read
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, applies the
+// migrations it lacks, and refuses a schema newer than it knows with a
+// *store.SchemaError.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	s := &Store{w: w, r: r}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// SchemaVersion returns the newest migration this package knows.
+func SchemaVersion() int {
+	ms, err := store.Migrations(migrations, "migrations")
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := store.Migrations(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", wrap(err))
+	}
+	var cur int
+	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
+		return fmt.Errorf("read schema version: %w", wrap(err))
+	}
+	if cur > len(ms) {
+		return &store.SchemaError{Database: cur, Known: len(ms)}
+	}
+	for _, m := range ms[cur:] {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, wrap(err))
+		}
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.Name, wrap(err))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied) VALUES (?, ?, ?)`, m.Version, m.Name, time.Now().UnixNano()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.Name, wrap(err))
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, wrap(err))
+		}
+	}
+	return nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	return errors.Join(s.w.Close(), s.r.Close())
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping sqlite: %w", wrap(err))
+	}
+	return nil
+}
+
+// wrap maps SQLite errors onto the store's sentinels.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
+			return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		}
+	}
+	return err
+}
+
+func nanos(t time.Time) int64 { return t.UnixNano() }
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func nullNanos(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+}
+
+func fromNull(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromNanos(n.Int64)
+}
+
+// labels is the JSON kept for a dataset: everything but id and times.
+func labels(d store.Dataset) (string, error) {
+	d.ID, d.Created, d.Updated = "", time.Time{}, time.Time{}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("encode dataset labels: %w", err)
+	}
+	return string(b), nil
+}
+
+// CreateDataset adds d; store.ErrConflict if its id exists.
+func (s *Store) CreateDataset(ctx context.Context, d store.Dataset) error {
+	if d.ID == "" {
+		return fmt.Errorf("%w: dataset id is empty", store.ErrInvalid)
+	}
+	l, err := labels(d)
+	if err != nil {
+		return err
+	}
+	now := nanos(time.Now())
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO datasets(id, labels, created, updated) VALUES (?, ?, ?, ?)`, d.ID, l, now, now); err != nil {
+		return fmt.Errorf("create dataset %s: %w", d.ID, wrap(err))
+	}
+	return nil
+}
+
+// UpdateDataset replaces the labels of dataset d.ID.
+func (s *Store) UpdateDataset(ctx context.Context, d store.Dataset) error {
+	l, err := labels(d)
+	if err != nil {
+		return err
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE datasets SET labels = ?, updated = ? WHERE id = ?`, l, nanos(time.Now()), d.ID)
+	if err != nil {
+		return fmt.Errorf("update dataset %s: %w", d.ID, wrap(err))
+	}
+	return affected(res, "dataset "+d.ID)
+}
+
+func affected(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, wrap(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanDataset(r scanner) (store.Dataset, error) {
+	var (
+		d                store.Dataset
+		l                string
+		created, updated int64
+	)
+	if err := r.Scan(&d.ID, &l, &created, &updated); err != nil {
+		return d, wrap(err)
+	}
+	id := d.ID
+	if err := json.Unmarshal([]byte(l), &d); err != nil {
+		return d, fmt.Errorf("decode labels of dataset %s: %w", id, err)
+	}
+	d.ID, d.Created, d.Updated = id, fromNanos(created), fromNanos(updated)
+	return d, nil
+}
+
+// Dataset returns one dataset.
+func (s *Store) Dataset(ctx context.Context, id string) (store.Dataset, error) {
+	d, err := scanDataset(s.r.QueryRowContext(ctx, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`, id))
+	if err != nil {
+		return d, fmt.Errorf("dataset %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// ListDatasets returns every dataset, ordered by id.
+func (s *Store) ListDatasets(ctx context.Context) ([]store.Dataset, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, labels, created, updated FROM datasets ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list datasets: %w", wrap(err))
+	}
+	defer rows.Close()
+	out := []store.Dataset{}
+	for rows.Next() {
+		d, err := scanDataset(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list datasets: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list datasets: %w", wrap(err))
+	}
+	return out, nil
+}
+
+// DeleteDataset removes one dataset.
+func (s *Store) DeleteDataset(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM datasets WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete dataset %s: %w", id, wrap(err))
+	}
+	return affected(res, "dataset "+id)
+}
+
+// PutOverride creates or replaces one registry override.
+func (s *Store) PutOverride(ctx context.Context, o store.Override) error {
+	if o.Kind == "" || o.ID == "" {
+		return fmt.Errorf("%w: override kind and id must not be empty", store.ErrInvalid)
+	}
+	if !json.Valid(o.Body) {
+		return fmt.Errorf("%w: override %s/%s: body is not JSON", store.ErrInvalid, o.Kind, o.ID)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES (?, ?, ?, ?)
+		ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, updated = excluded.updated`, o.Kind, o.ID, string(o.Body), nanos(time.Now()))
+	if err != nil {
+		return fmt.Errorf("put override %s/%s: %w", o.Kind, o.ID, wrap(err))
+	}
+	return nil
+}
+
+func scanOverride(r scanner) (store.Override, error) {
+	var (
+		o    store.Override
+		body string
+		upd  int64
+	)
+	if err := r.Scan(&o.Kind, &o.ID, &body, &upd); err != nil {
+		return o, wrap(err)
+	}
+	o.Body, o.Updated = []byte(body), fromNanos(upd)
+	return o, nil
+}
+
+// Override returns one registry override.
+func (s *Store) Override(ctx context.Context, kind, id string) (store.Override, error) {
+	o, err := scanOverride(s.r.QueryRowContext(ctx, `SELECT kind, id, body, updated FROM registry_overrides WHERE kind = ? AND id = ?`, kind, id))
+	if err != nil {
+		return o, fmt.Errorf("override %s/%s: %w", kind, id, err)
+	}
+	return o, nil
+}
+
+// ListOverrides returns the overrides of kind ("" for all).
+func (s *Store) ListOverrides(ctx context.Context, kind string) ([]store.Override, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT kind, id, body, updated FROM registry_overrides WHERE ? = '' OR kind = ? ORDER BY kind, id`, kind, kind)
+	if err != nil {
+		return nil, fmt.Errorf("list overrides: %w", wrap(err))
+	}
+	defer rows.Close()
+	out := []store.Override{}
+	for rows.Next() {
+		o, err := scanOverride(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list overrides: %w", err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list overrides: %w", wrap(err))
+	}
+	return out, nil
+}
+
+// DeleteOverride removes one registry override.
+func (s *Store) DeleteOverride(ctx context.Context, kind, id string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM registry_overrides WHERE kind = ? AND id = ?`, kind, id)
+	if err != nil {
+		return fmt.Errorf("delete override %s/%s: %w", kind, id, wrap(err))
+	}
+	return affected(res, "override "+kind+"/"+id)
+}
+
+// PutPrincipal creates or replaces a principal.
+func (s *Store) PutPrincipal(ctx context.Context, p store.Principal) error {
+	if p.ID == "" || p.Kind == "" || p.Jurisdiction == "" {
+		return fmt.Errorf("%w: principal id, kind and jurisdiction must not be empty", store.ErrInvalid)
+	}
+	acts, err := json.Marshal(nonNil(p.MayActFor))
+	if err != nil {
+		return fmt.Errorf("encode may_act_for: %w", err)
+	}
+	created := p.Created
+	if created.IsZero() {
+		created = time.Now()
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO principals(id, name, kind, role, jurisdiction, may_act_for, created) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, role = excluded.role,
+		jurisdiction = excluded.jurisdiction, may_act_for = excluded.may_act_for`,
+		p.ID, p.Name, p.Kind, p.Role, p.Jurisdiction, string(acts), nanos(created))
+	if err != nil {
+		return fmt.Errorf("put principal %s: %w", p.ID, wrap(err))
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func scanPrincipal(r scanner) (store.Principal, error) {
+	var (
+		p       store.Principal
+		acts    string
+		created int64
+	)
+	if err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Jurisdiction, &acts, &created); err != nil {
+		return p, wrap(err)
+	}
+	if err := json.Unmarshal([]byte(acts), &p.MayActFor); err != nil {
+		return p, fmt.Errorf("decode may_act_for of %s: %w", p.ID, err)
+	}
+	if len(p.MayActFor) == 0 {
+		p.MayActFor = nil
+	}
+	p.Created = fromNanos(created)
+	return p, nil
+}
+
+// Principal returns one principal.
+func (s *Store) Principal(ctx context.Context, id string) (store.Principal, error) {
+	p, err := scanPrincipal(s.r.QueryRowContext(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals WHERE id = ?`, id))
+	if err != nil {
+		return p, fmt.Errorf("principal %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// ListPrincipals returns every principal, ordered by id.
+func (s *Store) ListPrincipals(ctx context.Context) ([]store.Principal, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list principals: %w", wrap(err))
+	}
+	defer rows.Close()
+	out := []store.Principal{}
+	for rows.Next() {
+		p, err := scanPrincipal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list principals: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list principals: %w", wrap(err))
+	}
+	return out, nil
+}
+
+// CreateToken stores t.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	if t.ID == "" || len(t.Hash) == 0 || t.PrincipalID == "" || !store.ValidRole(t.Role) {
+		return fmt.Errorf("%w: token needs an id, a hash, a principal and a valid role", store.ErrInvalid)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens(id, hash, principal_id, role, created, expires, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Hash, t.PrincipalID, t.Role, nanos(t.Created), nullNanos(t.Expires), nullNanos(t.Revoked))
+	if err != nil {
+		return fmt.Errorf("create token %s for %s: %w", t.ID, t.PrincipalID, wrap(err))
+	}
+	return nil
+}
+
+func scanToken(r scanner) (store.Token, error) {
+	var (
+		t                store.Token
+		created          int64
+		expires, revoked sql.NullInt64
+	)
+	if err := r.Scan(&t.ID, &t.Hash, &t.PrincipalID, &t.Role, &created, &expires, &revoked); err != nil {
+		return t, wrap(err)
+	}
+	t.Created, t.Expires, t.Revoked = fromNanos(created), fromNull(expires), fromNull(revoked)
+	return t, nil
+}
+
+// TokenByHash returns the token with the given secret hash.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`, hash))
+	if err != nil {
+		return t, fmt.Errorf("token: %w", err)
+	}
+	return t, nil
+}
+
+// RevokeToken revokes token id from at on (keeping an earlier revocation).
+func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE tokens SET revoked = COALESCE(revoked, ?) WHERE id = ?`, nanos(at), id)
+	if err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, wrap(err))
+	}
+	return affected(res, "token "+id)
+}
+
+// ListTokens returns the tokens of one principal ("" for all).
+func (s *Store) ListTokens(ctx context.Context, principalID string) ([]store.Token, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE ? = '' OR principal_id = ? ORDER BY id`, principalID, principalID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", wrap(err))
+	}
+	defer rows.Close()
+	out := []store.Token{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", wrap(err))
+	}
+	return out, nil
+}
+
+// Decision returns the private record of decision id.
+func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, error) {
+	var (
+		r       store.DecisionRecord
+		idx     int64
+		outcome string
+		created int64
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT id, log_index, principal_id, outcome, private, salt, created FROM decisions WHERE id = ?`, id).
+		Scan(&r.ID, &idx, &r.Principal, &outcome, &r.Private, &r.Salt, &created)
+	if err != nil {
+		return r, fmt.Errorf("decision %s: %w", id, wrap(err))
+	}
+	r.LogIndex, r.Outcome, r.Created = uint64(idx), model.Outcome(outcome), fromNanos(created)
+	return r, nil
+}
+
+// RecordVoid notes a voided log entry.
+func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (?, ?, ?, ?) ON CONFLICT(log_index) DO NOTHING`,
+		int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, nanos(v.Created))
+	if err != nil {
+		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
+	}
+	return nil
+}
+
+// ListVoids returns every void, ordered by log index.
+func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT log_index, void_index, decision_id, created FROM voids ORDER BY log_index`)
+	if err != nil {
+		return nil, fmt.Errorf("list voids: %w", wrap(err))
+	}
+	defer rows.Close()
+	out := []store.Void{}
+	for rows.Next() {
+		var (
+			v       store.Void
+			li, vi  int64
+			created int64
+		)
+		if err := rows.Scan(&li, &vi, &v.DecisionID, &created); err != nil {
+			return nil, fmt.Errorf("list voids: %w", wrap(err))
+		}
+		v.LogIndex, v.VoidIndex, v.Created = uint64(li), uint64(vi), fromNanos(created)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list voids: %w", wrap(err))
+	}
+	return out, nil
+}
+
+// RecordDecision writes rec and adds counts, in one transaction.
+func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) (err error) {
+	if err := rec.Validate(); err != nil {
+		return err
+	}
+	for _, c := range counts {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("decision %s: %w", rec.ID, err)
+		}
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	for _, c := range counts {
+		_, err = tx.ExecContext(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
+			subjects = subjects + excluded.subjects, devices = devices + excluded.devices`,
+			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day), c.Subjects, c.Devices)
+		if err != nil {
+			return fmt.Errorf("record decision %s: counters: %w", rec.ID, wrap(err))
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created))
+	if err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("record decision %s: commit: %w", rec.ID, wrap(err))
+	}
+	return nil
+}
+
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// History sums the counters matching q over both windows at q.At.
+func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
+	rollingFrom, ytdFrom, to := store.Windows(q.At)
+	rows, err := s.r.QueryContext(ctx, `SELECT subject_state, category,
+		SUM(CASE WHEN day >= ?1 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?1 THEN devices ELSE 0 END),
+		SUM(CASE WHEN day >= ?2 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?2 THEN devices ELSE 0 END)
+		FROM history
+		WHERE day >= MIN(?1, ?2) AND day <= ?3 AND (?4 = '' OR requesting_state = ?4) AND (?5 = '' OR counterparty = ?5)
+		GROUP BY subject_state, category`, rollingFrom, ytdFrom, to, q.RequestingState, q.Counterparty)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", wrap(err))
+	}
+	defer rows.Close()
+	var out []store.HistoryRow
+	for rows.Next() {
+		var r store.HistoryRow
+		if err := rows.Scan(&r.SubjectState, &r.Category, &r.Rolling.Subjects, &r.Rolling.Devices, &r.YTD.Subjects, &r.YTD.Devices); err != nil {
+			return nil, fmt.Errorf("read history: %w", wrap(err))
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read history: %w", wrap(err))
+	}
+	return store.BuildHistory(out), nil
+}

@@ -1,0 +1,300 @@
+// Package store keeps Accord's state: the catalog of datasets and their
+// sovereignty labels, operator overrides of the registry, principals and
+// their API tokens, the private records behind log entries, and the history
+// counters that threshold rules read.
+//
+// The interfaces here are what decide and api need; two drivers implement
+// them: store/sqlite (embedded default, one file under the data directory)
+// and store/postgres (for several `accord serve` processes sharing one
+// database). Both pass the one suite in store/storetest.
+//
+// Every driver applies the migrations embedded in it when it opens, and
+// refuses to open a database whose schema is newer than it knows
+// (*SchemaError): an older binary must not write into a newer schema.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// Sentinel errors. Drivers wrap them with context; test with errors.Is.
+var (
+	// ErrNotFound means the thing asked for does not exist. An API answers
+	// 404.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the thing to create exists already (a dataset id, a
+	// decision id or log index, a token hash). An API answers 409.
+	ErrConflict = errors.New("already exists")
+	// ErrUnavailable means the database could not be reached. Nothing was
+	// written; the caller may retry later. An API answers 503.
+	ErrUnavailable = errors.New("database unavailable")
+	// ErrUnauthorized means a token is unknown, expired or revoked. An API
+	// answers 401 and says no more.
+	ErrUnauthorized = errors.New("invalid, expired or revoked token")
+	// ErrInvalid means a value given to the store breaks one of its rules
+	// (an empty id, a negative counter). Nothing was written.
+	ErrInvalid = errors.New("invalid value")
+)
+
+// Store is everything Accord keeps, in one database. Implementations are
+// safe for concurrent use.
+type Store interface {
+	Datasets
+	Overrides
+	Principals
+	Tokens
+	Decisions
+	Counters
+	// RecordDecision writes a binding decision's private record and adds
+	// counts to the history counters in one transaction: either all of it
+	// is written or none of it is.
+	RecordDecision(ctx context.Context, rec DecisionRecord, counts []CounterDelta) error
+	// Ping reports whether the database answers (for /readyz).
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Datasets is the catalog: the sovereignty labels of datasets, by id.
+type Datasets interface {
+	// CreateDataset adds d; ErrConflict if its id exists.
+	CreateDataset(ctx context.Context, d Dataset) error
+	// UpdateDataset replaces the labels of an existing dataset;
+	// ErrNotFound if there is none.
+	UpdateDataset(ctx context.Context, d Dataset) error
+	// Dataset returns one dataset; ErrNotFound if there is none.
+	Dataset(ctx context.Context, id string) (Dataset, error)
+	// ListDatasets returns every dataset, ordered by id.
+	ListDatasets(ctx context.Context) ([]Dataset, error)
+	// DeleteDataset removes one dataset; ErrNotFound if there is none.
+	DeleteDataset(ctx context.Context, id string) error
+}
+
+// Overrides holds operators' additions to and replacements of the embedded
+// registry (jurisdictions, blocs, agreements, authorities), as the JSON
+// document an operator submitted.
+type Overrides interface {
+	// PutOverride creates or replaces the override o.Kind/o.ID.
+	PutOverride(ctx context.Context, o Override) error
+	// Override returns one override; ErrNotFound if there is none.
+	Override(ctx context.Context, kind, id string) (Override, error)
+	// ListOverrides returns the overrides of one kind ("" for every kind),
+	// ordered by kind then id.
+	ListOverrides(ctx context.Context, kind string) ([]Override, error)
+	// DeleteOverride removes one override; ErrNotFound if there is none.
+	DeleteOverride(ctx context.Context, kind, id string) error
+}
+
+// Principals are the parties that hold tokens.
+type Principals interface {
+	// PutPrincipal creates or replaces a principal.
+	PutPrincipal(ctx context.Context, p Principal) error
+	// Principal returns one principal; ErrNotFound if there is none.
+	Principal(ctx context.Context, id string) (Principal, error)
+	// ListPrincipals returns every principal, ordered by id.
+	ListPrincipals(ctx context.Context) ([]Principal, error)
+}
+
+// Tokens are API bearer tokens. Only their SHA-256 hash is stored; the
+// secret is shown once, when created (see NewToken).
+type Tokens interface {
+	// CreateToken stores t; ErrConflict if its id or hash exists,
+	// ErrNotFound if its principal does not exist.
+	CreateToken(ctx context.Context, t Token) error
+	// TokenByHash returns the token whose secret hashes to hash, revoked
+	// and expired ones included (Authenticate judges them); ErrNotFound if
+	// there is none.
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// RevokeToken marks a token revoked from at on; ErrNotFound if there is
+	// none. Revoking twice keeps the first time.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+	// ListTokens returns the tokens of one principal ("" for all), ordered
+	// by id. Hashes are included; secrets are never stored.
+	ListTokens(ctx context.Context, principalID string) ([]Token, error)
+}
+
+// Decisions are the private records behind the public log entries.
+type Decisions interface {
+	// Decision returns one record by decision id; ErrNotFound if there is
+	// none (never committed, or voided).
+	Decision(ctx context.Context, id string) (DecisionRecord, error)
+	// RecordVoid notes that the log entry at v.LogIndex was voided because
+	// its decision could not be committed. Recording the same index twice
+	// is not an error.
+	RecordVoid(ctx context.Context, v Void) error
+	// ListVoids returns every void, ordered by log index.
+	ListVoids(ctx context.Context) ([]Void, error)
+}
+
+// Counters are the history counters threshold rules read.
+type Counters interface {
+	// History returns the counts matching q over the rolling 12 months
+	// before q.At and since 1 January of q.At's year (see Windows), keyed
+	// by subject state then category. It never returns nil.
+	History(ctx context.Context, q HistoryQuery) (*model.History, error)
+}
+
+// Dataset is a catalogued dataset and its sovereignty labels. The label
+// fields mean what the same fields of model.Data mean; a request that names
+// the dataset takes them from here.
+type Dataset struct {
+	// ID names the dataset, as in a request's data.dataset.
+	ID string `json:"id"`
+	// Location is where the data is stored (ISO 3166-1 alpha-2).
+	Location string `json:"location"`
+	// Origin lists where the data was generated or collected.
+	Origin []string `json:"origin,omitempty"`
+	// Categories are dotted taxonomy names (model.Categories).
+	Categories []string `json:"categories,omitempty"`
+	// Subjects counts data subjects by jurisdiction.
+	Subjects map[string]int64 `json:"subjects,omitempty"`
+	// Records counts records.
+	Records int64 `json:"records,omitempty"`
+	// Devices counts devices, for data counted by device.
+	Devices int64 `json:"devices,omitempty"`
+	// Classification is general, important or core.
+	Classification string `json:"classification,omitempty"`
+	// CII marks critical-infrastructure data, or is nil.
+	CII *model.CII `json:"cii,omitempty"`
+	// Created and Updated are set by the store.
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+}
+
+// Override is an operator's registry entry of one kind ("jurisdiction",
+// "bloc", "agreement", "authority") and id, kept as submitted.
+type Override struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	// Body is the entry as a JSON document.
+	Body []byte `json:"body"`
+	// Updated is set by the store.
+	Updated time.Time `json:"updated"`
+}
+
+// Principal is a party that can hold tokens: a company, a state authority,
+// an auditor. Its fields become the requester of the decisions it asks for.
+type Principal struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Kind is a model principal kind (state-authority, company, ...).
+	Kind string `json:"kind"`
+	// Role is what the principal does (law-enforcement, vendor, ...), as in
+	// model.Principal.Role. It is not an API role; tokens carry those.
+	Role string `json:"role,omitempty"`
+	// Jurisdiction is the state the principal is organised under.
+	Jurisdiction string `json:"jurisdiction"`
+	// MayActFor lists the ids of principals this one may name in a
+	// request's on_behalf_of.
+	MayActFor []string `json:"may_act_for,omitempty"`
+	// Created is set by the store.
+	Created time.Time `json:"created"`
+}
+
+// Model returns the principal as a request's requester.
+func (p Principal) Model() model.Principal {
+	return model.Principal{ID: p.ID, Kind: p.Kind, Role: p.Role, Jurisdiction: p.Jurisdiction}
+}
+
+// MayActForID reports whether p may name id in on_behalf_of.
+func (p Principal) MayActForID(id string) bool {
+	for _, x := range p.MayActFor {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// DecisionRecord is the private record behind one decision's log entry.
+type DecisionRecord struct {
+	// ID is the decision id (model.Decision.ID).
+	ID string `json:"id"`
+	// LogIndex is the index of the decision's entry in the log.
+	LogIndex uint64 `json:"log_index"`
+	// Principal is the id of the principal that asked.
+	Principal string `json:"principal"`
+	// Outcome is the decision's outcome.
+	Outcome model.Outcome `json:"outcome"`
+	// Private is the full record (JSON) whose salted hash is in the log.
+	Private []byte `json:"private"`
+	// Salt is the random salt hashed with Private.
+	Salt []byte `json:"salt"`
+	// Created is when the decision was made.
+	Created time.Time `json:"created"`
+}
+
+// Void marks a log entry whose decision was never committed.
+type Void struct {
+	// LogIndex is the index of the voided decision entry.
+	LogIndex uint64 `json:"log_index"`
+	// VoidIndex is the index of the void entry itself.
+	VoidIndex uint64 `json:"void_index"`
+	// DecisionID is the id the uncommitted decision had.
+	DecisionID string `json:"decision_id"`
+	// Created is when the void was appended.
+	Created time.Time `json:"created"`
+}
+
+// CounterDelta adds to the history counter of one (requesting state,
+// counterparty, subject state, category) on one UTC day.
+type CounterDelta struct {
+	// RequestingState is the state on whose behalf data was obtained.
+	RequestingState string `json:"requesting_state"`
+	// Counterparty is the principal that obtained it.
+	Counterparty string `json:"counterparty"`
+	// SubjectState is the jurisdiction of the data subjects counted.
+	SubjectState string `json:"subject_state"`
+	// Category is a taxonomy category.
+	Category string `json:"category"`
+	// Day is the UTC day the counts belong to; only its date matters.
+	Day time.Time `json:"day"`
+	// Subjects and Devices are added to the counter; never negative.
+	Subjects int64 `json:"subjects"`
+	Devices  int64 `json:"devices"`
+}
+
+// Validate reports the first rule d breaks, naming the field.
+func (d CounterDelta) Validate() error {
+	switch {
+	case d.RequestingState == "":
+		return fmt.Errorf("%w: counter requesting_state is empty", ErrInvalid)
+	case d.SubjectState == "":
+		return fmt.Errorf("%w: counter subject_state is empty", ErrInvalid)
+	case d.Category == "":
+		return fmt.Errorf("%w: counter category is empty", ErrInvalid)
+	case d.Subjects < 0:
+		return fmt.Errorf("%w: counter subjects is negative (%d)", ErrInvalid, d.Subjects)
+	case d.Devices < 0:
+		return fmt.Errorf("%w: counter devices is negative (%d)", ErrInvalid, d.Devices)
+	case d.Day.IsZero():
+		return fmt.Errorf("%w: counter day is zero", ErrInvalid)
+	}
+	return nil
+}
+
+// HistoryQuery selects counters. An empty field matches every value.
+type HistoryQuery struct {
+	RequestingState string
+	Counterparty    string
+	// At is the moment the windows end at (its UTC day included).
+	At time.Time
+}
+
+// Validate checks the fields every driver relies on.
+func (r DecisionRecord) Validate() error {
+	switch {
+	case r.ID == "":
+		return fmt.Errorf("%w: decision id is empty", ErrInvalid)
+	case r.Outcome == "":
+		return fmt.Errorf("%w: decision %s: outcome is empty", ErrInvalid, r.ID)
+	case r.Created.IsZero():
+		return fmt.Errorf("%w: decision %s: created is zero", ErrInvalid, r.ID)
+	}
+	return nil
+}

@@ -1,0 +1,462 @@
+// Package storetest is the one test suite every store driver passes. A
+// driver's test calls Run with a function that opens a fresh, empty store:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store { return openEmpty(t) })
+//	}
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// Run runs every test of the suite, each against its own store from open.
+// open registers the store's cleanup with t.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Datasets", testDatasets},
+		{"Overrides", testOverrides},
+		{"Principals", testPrincipals},
+		{"Tokens", testTokens},
+		{"RecordDecision", testRecordDecision},
+		{"RecordDecisionAtomic", testRecordDecisionAtomic},
+		{"Voids", testVoids},
+		{"HistoryWindows", testHistoryWindows},
+		{"HistoryFilters", testHistoryFilters},
+		{"Concurrency", testConcurrency},
+		{"Ping", func(t *testing.T, s store.Store) {
+			if err := s.Ping(context.Background()); err != nil {
+				t.Fatalf("Ping: %v", err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, open(t))
+		})
+	}
+}
+
+func mustIs(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got error %v, want one wrapping %v", what, err, want)
+	}
+}
+
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func testDatasets(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	crm := store.Dataset{
+		ID: "crm-eu", Location: "FR", Origin: []string{"FR", "BE"},
+		Categories: []string{"personal.contact"}, Subjects: map[string]int64{"FR": 12, "BE": 1},
+		Records: 13, Classification: model.ClassGeneral,
+	}
+	grid := store.Dataset{ID: "grid", Location: "DE", Categories: []string{"cii.energy"}, CII: &model.CII{State: "DE", Sector: "energy"}, Devices: 40}
+	must(t, "create crm", s.CreateDataset(ctx, crm))
+	must(t, "create grid", s.CreateDataset(ctx, grid))
+	mustIs(t, "create crm twice", s.CreateDataset(ctx, crm), store.ErrConflict)
+	mustIs(t, "create without id", s.CreateDataset(ctx, store.Dataset{Location: "FR"}), store.ErrInvalid)
+
+	got, err := s.Dataset(ctx, "crm-eu")
+	must(t, "get crm", err)
+	if got.Created.IsZero() || got.Updated.IsZero() {
+		t.Errorf("times not set: %+v", got)
+	}
+	got.Created, got.Updated = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(got, crm) {
+		t.Errorf("got %+v, want %+v", got, crm)
+	}
+	_, err = s.Dataset(ctx, "nope")
+	mustIs(t, "get missing", err, store.ErrNotFound)
+
+	all, err := s.ListDatasets(ctx)
+	must(t, "list", err)
+	if len(all) != 2 || all[0].ID != "crm-eu" || all[1].ID != "grid" || all[1].CII == nil || all[1].CII.Sector != "energy" {
+		t.Errorf("list = %+v", all)
+	}
+
+	crm.Location, crm.Records = "BE", 14
+	must(t, "update crm", s.UpdateDataset(ctx, crm))
+	got, err = s.Dataset(ctx, "crm-eu")
+	must(t, "get updated", err)
+	if got.Location != "BE" || got.Records != 14 {
+		t.Errorf("after update: %+v", got)
+	}
+	mustIs(t, "update missing", s.UpdateDataset(ctx, store.Dataset{ID: "nope", Location: "FR"}), store.ErrNotFound)
+
+	must(t, "delete grid", s.DeleteDataset(ctx, "grid"))
+	mustIs(t, "delete grid again", s.DeleteDataset(ctx, "grid"), store.ErrNotFound)
+	all, err = s.ListDatasets(ctx)
+	must(t, "list after delete", err)
+	if len(all) != 1 {
+		t.Errorf("after delete: %d datasets, want 1", len(all))
+	}
+}
+
+func testOverrides(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, "put agreement", s.PutOverride(ctx, store.Override{Kind: "agreement", ID: "fr-de", Body: []byte(`{"parties":["FR","DE"]}`)}))
+	must(t, "put bloc", s.PutOverride(ctx, store.Override{Kind: "bloc", ID: "nordic", Body: []byte(`{"members":["DK"]}`)}))
+	must(t, "replace agreement", s.PutOverride(ctx, store.Override{Kind: "agreement", ID: "fr-de", Body: []byte(`{"parties":["FR","DE","IT"]}`)}))
+	mustIs(t, "not JSON", s.PutOverride(ctx, store.Override{Kind: "bloc", ID: "x", Body: []byte(`{`)}), store.ErrInvalid)
+	mustIs(t, "no kind", s.PutOverride(ctx, store.Override{ID: "x", Body: []byte(`{}`)}), store.ErrInvalid)
+
+	o, err := s.Override(ctx, "agreement", "fr-de")
+	must(t, "get", err)
+	if string(o.Body) != `{"parties":["FR","DE","IT"]}` || o.Updated.IsZero() {
+		t.Errorf("got %+v (body %s)", o, o.Body)
+	}
+	_, err = s.Override(ctx, "bloc", "fr-de")
+	mustIs(t, "get wrong kind", err, store.ErrNotFound)
+
+	all, err := s.ListOverrides(ctx, "")
+	must(t, "list all", err)
+	if len(all) != 2 || all[0].Kind != "agreement" || all[1].Kind != "bloc" {
+		t.Errorf("list all = %+v", all)
+	}
+	blocs, err := s.ListOverrides(ctx, "bloc")
+	must(t, "list blocs", err)
+	if len(blocs) != 1 || blocs[0].ID != "nordic" {
+		t.Errorf("list blocs = %+v", blocs)
+	}
+	must(t, "delete", s.DeleteOverride(ctx, "bloc", "nordic"))
+	mustIs(t, "delete again", s.DeleteOverride(ctx, "bloc", "nordic"), store.ErrNotFound)
+}
+
+func testPrincipals(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := store.Principal{ID: "acme", Name: "Acme SA", Kind: model.KindCompany, Role: "processor", Jurisdiction: "FR", MayActFor: []string{"dgsi"}}
+	must(t, "put", s.PutPrincipal(ctx, p))
+	must(t, "put bka", s.PutPrincipal(ctx, store.Principal{ID: "bka", Kind: model.KindStateAuthority, Role: "law-enforcement", Jurisdiction: "DE"}))
+	mustIs(t, "put without kind", s.PutPrincipal(ctx, store.Principal{ID: "x", Jurisdiction: "FR"}), store.ErrInvalid)
+	got, err := s.Principal(ctx, "acme")
+	must(t, "get", err)
+	if got.Created.IsZero() {
+		t.Error("created not set")
+	}
+	got.Created = time.Time{}
+	if !reflect.DeepEqual(got, p) {
+		t.Errorf("got %+v, want %+v", got, p)
+	}
+	if !got.MayActForID("dgsi") || got.MayActForID("bka") {
+		t.Errorf("MayActForID wrong for %v", got.MayActFor)
+	}
+	p.Jurisdiction, p.MayActFor = "BE", nil
+	must(t, "replace", s.PutPrincipal(ctx, p))
+	got, err = s.Principal(ctx, "acme")
+	must(t, "get replaced", err)
+	if got.Jurisdiction != "BE" || got.MayActFor != nil {
+		t.Errorf("after replace: %+v", got)
+	}
+	_, err = s.Principal(ctx, "nope")
+	mustIs(t, "get missing", err, store.ErrNotFound)
+	all, err := s.ListPrincipals(ctx)
+	must(t, "list", err)
+	if len(all) != 2 || all[0].ID != "acme" || all[1].ID != "bka" {
+		t.Errorf("list = %+v", all)
+	}
+}
+
+func testTokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	must(t, "principal", s.PutPrincipal(ctx, store.Principal{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR"}))
+
+	secret, tok, err := store.NewToken("acme", store.RoleRequester, now, time.Hour)
+	must(t, "new token", err)
+	must(t, "create", s.CreateToken(ctx, tok))
+	mustIs(t, "create twice", s.CreateToken(ctx, tok), store.ErrConflict)
+
+	_, orphan, err := store.NewToken("ghost", store.RoleRequester, now, 0)
+	must(t, "new orphan", err)
+	mustIs(t, "token of unknown principal", s.CreateToken(ctx, orphan), store.ErrNotFound)
+	_, _, err = store.NewToken("acme", "root", now, 0)
+	mustIs(t, "unknown role", err, store.ErrInvalid)
+
+	forever, ftok, err := store.NewToken("acme", store.RoleAuditor, now, 0)
+	must(t, "new forever", err)
+	must(t, "create forever", s.CreateToken(ctx, ftok))
+
+	cases := []struct {
+		name   string
+		secret string
+		at     time.Time
+		ok     bool
+	}{
+		{"fresh", secret, now, true},
+		{"just before expiry", secret, now.Add(time.Hour - time.Nanosecond), true},
+		{"at expiry", secret, now.Add(time.Hour), false},
+		{"after expiry", secret, now.Add(2 * time.Hour), false},
+		{"no expiry, years later", forever, now.AddDate(5, 0, 0), true},
+		{"unknown secret", "accord_AAAA", now, false},
+		{"not a token", "hello", now, false},
+		{"secret with one more char", secret + "x", now, false},
+	}
+	for _, c := range cases {
+		gotTok, p, err := store.Authenticate(ctx, s, c.secret, c.at)
+		if c.ok {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			} else if p.ID != "acme" || gotTok.PrincipalID != "acme" {
+				t.Errorf("%s: principal %q token %+v", c.name, p.ID, gotTok)
+			}
+			continue
+		}
+		if !errors.Is(err, store.ErrUnauthorized) {
+			t.Errorf("%s: got %v, want ErrUnauthorized", c.name, err)
+		}
+	}
+
+	revokeAt := now.Add(10 * time.Minute)
+	must(t, "revoke", s.RevokeToken(ctx, tok.ID, revokeAt))
+	must(t, "revoke again later", s.RevokeToken(ctx, tok.ID, revokeAt.Add(time.Minute)))
+	if _, _, err := store.Authenticate(ctx, s, secret, revokeAt.Add(-time.Second)); err != nil {
+		t.Errorf("before revocation: %v", err)
+	}
+	if _, _, err := store.Authenticate(ctx, s, secret, revokeAt); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("at revocation: got %v, want ErrUnauthorized", err)
+	}
+	mustIs(t, "revoke missing", s.RevokeToken(ctx, "tok-nope", now), store.ErrNotFound)
+
+	toks, err := s.ListTokens(ctx, "acme")
+	must(t, "list", err)
+	if len(toks) != 2 {
+		t.Fatalf("list = %d tokens, want 2", len(toks))
+	}
+	for _, x := range toks {
+		if x.ID == tok.ID && !x.Revoked.Equal(revokeAt) {
+			t.Errorf("revoked = %v, want first revocation %v", x.Revoked, revokeAt)
+		}
+	}
+	if toks, _ := s.ListTokens(ctx, "bka"); len(toks) != 0 {
+		t.Errorf("tokens of bka = %v", toks)
+	}
+}
+
+var day0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func record(id string, idx uint64) store.DecisionRecord {
+	return store.DecisionRecord{ID: id, LogIndex: idx, Principal: "acme", Outcome: model.Allow, Private: []byte(`{"id":"` + id + `"}`), Salt: []byte{1, 2, 3}, Created: day0}
+}
+
+func delta(subject string, n int64) store.CounterDelta {
+	return store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: subject, Category: "personal.health", Day: day0, Subjects: n}
+}
+
+func subjects(t *testing.T, s store.Store, at time.Time, subject string) (rolling, ytd int64) {
+	t.Helper()
+	h, err := s.History(context.Background(), store.HistoryQuery{RequestingState: "US", At: at})
+	if err != nil {
+		t.Fatalf("History: %v", err)
+	}
+	return h.Rolling12m[subject]["personal.health"].Subjects, h.YearToDate[subject]["personal.health"].Subjects
+}
+
+func testRecordDecision(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rec := record("dec-1", 7)
+	must(t, "record", s.RecordDecision(ctx, rec, []store.CounterDelta{delta("FR", 10), delta("BE", 2)}))
+	got, err := s.Decision(ctx, "dec-1")
+	must(t, "get", err)
+	if got.ID != rec.ID || got.LogIndex != 7 || got.Principal != "acme" || got.Outcome != model.Allow ||
+		string(got.Private) != string(rec.Private) || string(got.Salt) != string(rec.Salt) || !got.Created.Equal(rec.Created) {
+		t.Errorf("got %+v, want %+v", got, rec)
+	}
+	_, err = s.Decision(ctx, "dec-2")
+	mustIs(t, "missing", err, store.ErrNotFound)
+	must(t, "record with no counts", s.RecordDecision(ctx, record("dec-2", 8), nil))
+	must(t, "record adds", s.RecordDecision(ctx, record("dec-3", 9), []store.CounterDelta{delta("FR", 5)}))
+	if r, y := subjects(t, s, day0, "FR"); r != 15 || y != 15 {
+		t.Errorf("FR = %d rolling, %d ytd; want 15, 15", r, y)
+	}
+	if r, _ := subjects(t, s, day0, "BE"); r != 2 {
+		t.Errorf("BE = %d, want 2", r)
+	}
+	mustIs(t, "record without id", s.RecordDecision(ctx, store.DecisionRecord{Outcome: model.Allow, Created: day0}, nil), store.ErrInvalid)
+}
+
+func testRecordDecisionAtomic(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, "first", s.RecordDecision(ctx, record("dec-1", 1), []store.CounterDelta{delta("FR", 10)}))
+	cases := []struct {
+		name string
+		rec  store.DecisionRecord
+		c    []store.CounterDelta
+		want error
+	}{
+		{"duplicate id", record("dec-1", 2), []store.CounterDelta{delta("FR", 100), delta("DE", 1)}, store.ErrConflict},
+		{"duplicate log index", record("dec-2", 1), []store.CounterDelta{delta("FR", 100)}, store.ErrConflict},
+		{"negative count", record("dec-3", 3), []store.CounterDelta{delta("FR", 100), delta("DE", -1)}, store.ErrInvalid},
+		{"empty category", record("dec-4", 4), []store.CounterDelta{delta("FR", 100), {RequestingState: "US", SubjectState: "DE", Day: day0, Subjects: 1}}, store.ErrInvalid},
+	}
+	for _, c := range cases {
+		mustIs(t, c.name, s.RecordDecision(ctx, c.rec, c.c), c.want)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.RecordDecision(cctx, record("dec-5", 5), []store.CounterDelta{delta("FR", 100)}); err == nil {
+		t.Error("cancelled context: RecordDecision succeeded")
+	}
+	if r, y := subjects(t, s, day0, "FR"); r != 10 || y != 10 {
+		t.Errorf("after failed records FR = %d rolling, %d ytd; want 10, 10 (a failed RecordDecision changed counters)", r, y)
+	}
+	if r, _ := subjects(t, s, day0, "DE"); r != 0 {
+		t.Errorf("DE = %d, want 0", r)
+	}
+	for _, id := range []string{"dec-2", "dec-3", "dec-4", "dec-5"} {
+		if _, err := s.Decision(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: got %v, want ErrNotFound (a failed RecordDecision left a row)", id, err)
+		}
+	}
+	got, err := s.Decision(ctx, "dec-1")
+	must(t, "dec-1", err)
+	if got.LogIndex != 1 {
+		t.Errorf("dec-1 index = %d, want 1 (overwritten)", got.LogIndex)
+	}
+}
+
+func testVoids(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	v := store.Void{LogIndex: 12, VoidIndex: 13, DecisionID: "dec-x", Created: day0}
+	must(t, "void", s.RecordVoid(ctx, v))
+	must(t, "void again", s.RecordVoid(ctx, store.Void{LogIndex: 12, VoidIndex: 99, DecisionID: "dec-x", Created: day0}))
+	must(t, "void 3", s.RecordVoid(ctx, store.Void{LogIndex: 3, VoidIndex: 4, DecisionID: "dec-y", Created: day0}))
+	vs, err := s.ListVoids(ctx)
+	must(t, "list", err)
+	if len(vs) != 2 || vs[0].LogIndex != 3 || vs[1].VoidIndex != 13 || !vs[1].Created.Equal(day0) {
+		t.Errorf("voids = %+v", vs)
+	}
+}
+
+func testHistoryWindows(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	// Each case records one count on `on` and reads at `at`.
+	cases := []struct {
+		name            string
+		on, at          time.Time
+		inRolling, inYT bool
+	}{
+		{"same day", date(2026, 11, 22), date(2026, 11, 22), true, true},
+		{"same day, read at 00:00", date(2026, 11, 22), time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), true, true},
+		{"a day in the future", date(2026, 11, 23), date(2026, 11, 22), false, false},
+		{"364 days before", date(2026, 11, 22).AddDate(0, 0, -364), date(2026, 11, 22), true, false},
+		{"365 days before (same date last year)", date(2026, 11, 22).AddDate(0, 0, -365), date(2026, 11, 22), false, false},
+		{"366 days before", date(2026, 11, 22).AddDate(0, 0, -366), date(2026, 11, 22), false, false},
+		{"leap year: 365 days before 1 March 2028", date(2028, 3, 1).AddDate(0, 0, -365), date(2028, 3, 1), true, false},
+		{"leap year: 366 days before 1 March 2028", date(2028, 3, 1).AddDate(0, 0, -366), date(2028, 3, 1), false, false},
+		{"31 December read on 1 January", date(2026, 12, 31), date(2027, 1, 1), true, false},
+		{"1 January read on 1 January", date(2027, 1, 1), date(2027, 1, 1), true, true},
+		{"1 January read on 31 December", date(2027, 1, 1), date(2027, 12, 31), true, true},
+		{"31 December read on 31 December a year later", date(2026, 12, 31), date(2027, 12, 31), false, false},
+		{"late on 31 December read early on 1 January", time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 1, 0, time.UTC), true, false},
+		{"time zone: UTC day counts", time.Date(2027, 1, 1, 0, 30, 0, 0, time.FixedZone("CET", 3600)), date(2027, 1, 1), true, false},
+	}
+	for i, c := range cases {
+		state := fmt.Sprintf("S%d", i) // one subject state per case keeps cases apart
+		d := store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: state, Category: "personal.health", Day: c.on, Subjects: 3, Devices: 2}
+		must(t, c.name, s.RecordDecision(ctx, record(fmt.Sprintf("w-%d", i), uint64(i)), []store.CounterDelta{d}))
+		h, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: c.at})
+		must(t, c.name, err)
+		want := func(in bool) model.Count {
+			if in {
+				return model.Count{Subjects: 3, Devices: 2}
+			}
+			return model.Count{}
+		}
+		if got := h.Rolling12m[state]["personal.health"]; got != want(c.inRolling) {
+			t.Errorf("%s: rolling 12m = %+v, want %+v", c.name, got, want(c.inRolling))
+		}
+		if got := h.YearToDate[state]["personal.health"]; got != want(c.inYT) {
+			t.Errorf("%s: year to date = %+v, want %+v", c.name, got, want(c.inYT))
+		}
+	}
+}
+
+func testHistoryFilters(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	counts := []store.CounterDelta{
+		{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 1},
+		{RequestingState: "US", Counterparty: "globex", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 10},
+		{RequestingState: "CN", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 100},
+		{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.genomic", Day: day0, Subjects: 1000},
+	}
+	must(t, "record", s.RecordDecision(ctx, record("f-1", 1), counts))
+	cases := []struct {
+		state, party string
+		health       int64
+		genomic      int64
+	}{
+		{"US", "", 11, 1000},
+		{"US", "acme", 1, 1000},
+		{"", "acme", 101, 1000},
+		{"", "", 111, 1000},
+		{"CN", "globex", 0, 0},
+		{"JP", "", 0, 0},
+	}
+	for _, c := range cases {
+		h, err := s.History(ctx, store.HistoryQuery{RequestingState: c.state, Counterparty: c.party, At: day0})
+		must(t, "history", err)
+		if h == nil || h.Rolling12m == nil || h.YearToDate == nil {
+			t.Fatalf("History returned nil parts: %+v", h)
+		}
+		if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != c.health {
+			t.Errorf("state %q party %q: health = %d, want %d", c.state, c.party, got, c.health)
+		}
+		if got := h.YearToDate["FR"]["personal.genomic"].Subjects; got != c.genomic {
+			t.Errorf("state %q party %q: genomic = %d, want %d", c.state, c.party, got, c.genomic)
+		}
+	}
+}
+
+func testConcurrency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const workers, each = 16, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each*2)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				n := uint64(w*each + i)
+				if err := s.RecordDecision(ctx, record(fmt.Sprintf("c-%d", n), n), []store.CounterDelta{delta("FR", 1), delta("DE", 2)}); err != nil {
+					errs <- err
+				}
+				if _, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: day0}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if r, y := subjects(t, s, day0, "FR"); r != workers*each || y != workers*each {
+		t.Errorf("FR = %d, %d; want %d (lost updates)", r, y, workers*each)
+	}
+	if r, _ := subjects(t, s, day0, "DE"); r != 2*workers*each {
+		t.Errorf("DE = %d; want %d", r, 2*workers*each)
+	}
+}

@@ -55,7 +55,9 @@ func TestCountsFor(t *testing.T) {
 }
 
 func TestWindows(t *testing.T) {
-	day := func(y int, m time.Month, d int) int64 { return store.DayNumber(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) }
+	day := func(y int, m time.Month, d int) int64 {
+		return store.DayNumber(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	}
 	cases := []struct {
 		at                   time.Time
 		rolling, ytd, to     int64

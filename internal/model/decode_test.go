@@ -1,0 +1,537 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeJurisdictions is the small set of codes the tests know; the real
+// registry lives in internal/registry.
+type fakeJurisdictions map[string]bool
+
+func (f fakeJurisdictions) KnownJurisdiction(code string) bool { return f[code] }
+
+var testJurisdictions = fakeJurisdictions{
+	"FR": true, "DE": true, "CN": true, "US": true, "BE": true, "GB": true,
+	"IE": true, "NL": true, "JP": true, "BR": true, "IN": true, "ZA": true, "SG": true,
+}
+
+// designRequest is the request shown in DESIGN.md, without its comments.
+const designRequest = `{
+  "action": "access",
+  "requester": {"id": "bka", "kind": "state-authority", "role": "law-enforcement", "jurisdiction": "DE"},
+  "on_behalf_of": null,
+  "data": {
+    "dataset": "crm-eu",
+    "location": "FR",
+    "origin": ["FR"],
+    "categories": ["personal.contact"],
+    "subjects": {"FR": 12, "BE": 1},
+    "records": 13,
+    "classification": "general",
+    "cii": null
+  },
+  "destination": "DE",
+  "purpose": "law-enforcement",
+  "selectors": {"kind": "specific", "count": 1},
+  "basis": {"kind": "mla", "ref": "MLA-2026-0042", "agreement": "de-fr-mlat", "authorizations": []},
+  "time": "2026-11-22T10:00:00Z"
+}`
+
+func TestDecodeRequestDesignExample(t *testing.T) {
+	got, err := DecodeRequest([]byte(designRequest), testJurisdictions)
+	if err != nil {
+		t.Fatalf("DecodeRequest: %v", err)
+	}
+	want := &Request{
+		Action:    ActionAccess,
+		Requester: Principal{ID: "bka", Kind: KindStateAuthority, Role: "law-enforcement", Jurisdiction: "DE"},
+		Data: Data{
+			Dataset:        "crm-eu",
+			Location:       "FR",
+			Origin:         []string{"FR"},
+			Categories:     []string{"personal.contact"},
+			Subjects:       map[string]int64{"FR": 12, "BE": 1},
+			Records:        13,
+			Classification: ClassGeneral,
+		},
+		Destination: "DE",
+		Purpose:     PurposeLawEnforcement,
+		Selectors:   Selectors{Kind: SelectorSpecific, Count: 1},
+		Basis:       Basis{Kind: "mla", Ref: "MLA-2026-0042", Agreement: "de-fr-mlat", Authorizations: []Envelope{}},
+		Time:        time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC),
+	}
+	if !requestsEqual(got, want) {
+		t.Errorf("DecodeRequest:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestDecodeRequestAllFields decodes a request that sets every member, so
+// that every branch of the decoder that fills a value runs at least once.
+func TestDecodeRequestAllFields(t *testing.T) {
+	in := `{
+	  "action": "transfer",
+	  "requester": {"id": "acme", "kind": "company", "role": "processor", "jurisdiction": "IE",
+	    "headquarters": "US", "owners": {"US": 60, "CN": 40.5}, "residence": "FR", "employer": "DE", "ciio": true},
+	  "on_behalf_of": {"id": "mps", "kind": "state-authority", "jurisdiction": "CN"},
+	  "data": {"dataset": "d", "location": "IE", "origin": ["IE", "FR"], "categories": ["personal.health", "cii.energy.grid"],
+	    "subjects": {"FR": 0}, "records": 5, "devices": 7, "classification": "important",
+	    "cii": {"state": "IE", "sector": "energy"}, "protections": ["encrypted", "pseudonymized"]},
+	  "destination": "CN",
+	  "purpose": "commercial",
+	  "transaction": "vendor",
+	  "selectors": {"kind": "bulk", "count": 1000},
+	  "basis": {"kind": "contract", "ref": "C-1", "agreement": "x", "measures": ["scc"],
+	    "authorizations": [{"payloadType": "application/vnd.accord.authorization+json", "payload": "e30=",
+	      "signatures": [{"keyid": "k1", "sig": "c2ln"}]}]},
+	  "time": "2026-01-02T03:04:05.5+01:00",
+	  "history": {"rolling_12m": {"US": {"personal.health": {"subjects": 99000, "devices": 3}}},
+	    "year_to_date": {"FR": {"personal": {"subjects": 1}}}}
+	}`
+	got, err := DecodeRequest([]byte(in), testJurisdictions)
+	if err != nil {
+		t.Fatalf("DecodeRequest: %v", err)
+	}
+	want := &Request{
+		Action: ActionTransfer,
+		Requester: Principal{ID: "acme", Kind: KindCompany, Role: "processor", Jurisdiction: "IE",
+			Headquarters: "US", Owners: map[string]float64{"US": 60, "CN": 40.5}, Residence: "FR", Employer: "DE", CIIO: true},
+		OnBehalfOf: &Principal{ID: "mps", Kind: KindStateAuthority, Jurisdiction: "CN"},
+		Data: Data{Dataset: "d", Location: "IE", Origin: []string{"IE", "FR"},
+			Categories: []string{"personal.health", "cii.energy.grid"}, Subjects: map[string]int64{"FR": 0},
+			Records: 5, Devices: 7, Classification: ClassImportant, CII: &CII{State: "IE", Sector: "energy"},
+			Protections: []string{"encrypted", "pseudonymized"}},
+		Destination: "CN",
+		Purpose:     PurposeCommercial,
+		Transaction: "vendor",
+		Selectors:   Selectors{Kind: SelectorBulk, Count: 1000},
+		Basis: Basis{Kind: "contract", Ref: "C-1", Agreement: "x", Measures: []string{"scc"},
+			Authorizations: []Envelope{{PayloadType: "application/vnd.accord.authorization+json", Payload: "e30=",
+				Signatures: []Signature{{KeyID: "k1", Sig: "c2ln"}}}}},
+		Time: time.Date(2026, 1, 2, 2, 4, 5, 5e8, time.UTC),
+		History: &History{
+			Rolling12m: map[string]map[string]Count{"US": {"personal.health": {Subjects: 99000, Devices: 3}}},
+			YearToDate: map[string]map[string]Count{"FR": {"personal": {Subjects: 1}}},
+		},
+	}
+	if !requestsEqual(got, want) {
+		t.Errorf("DecodeRequest:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// requestsEqual compares requests, times by instant (a parsed offset and
+// UTC are the same instant but not the same time.Time value).
+func requestsEqual(a, b *Request) bool {
+	if !a.Time.Equal(b.Time) {
+		return false
+	}
+	x, y := *a, *b
+	x.Time, y.Time = time.Time{}, time.Time{}
+	return reflect.DeepEqual(x, y)
+}
+
+// Builders for small invalid requests: a minimal valid request with extra
+// members at the top, in data, or in requester.
+const minimalRequest = `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`
+
+func top(extra string) string {
+	return `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"},` + extra + `}`
+}
+
+func data(extra string) string {
+	return `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR",` + extra + `}}`
+}
+
+func requester(extra string) string {
+	return `{"action":"access","requester":{"kind":"company","jurisdiction":"FR",` + extra + `},"data":{"location":"FR"}}`
+}
+
+// invalidCase is one bad input and the exact error it must produce.
+// schemaBlind, when set, says why docs/schema/request.schema.json cannot
+// reject the input too (schema_test.go skips it in the agreement test).
+type invalidCase struct {
+	name        string
+	in          string
+	want        string
+	schemaBlind string
+}
+
+const (
+	blindRegistry = "the schema checks the form of a code, the registry which codes exist"
+	blindSyntax   = "not JSON: the schema validator fails to parse it, as it should"
+	blindDup      = "JSON Schema sees a parsed object, where duplicate keys are gone"
+	blindTrailing = "trailing data is a parse error, not a schema error"
+)
+
+var invalidRequests = []invalidCase{
+	// The document as a whole.
+	{"empty", ``, `empty input, expected a JSON object`, blindSyntax},
+	{"only whitespace", " \n\t ", `empty input, expected a JSON object`, blindSyntax},
+	{"top-level array", `[1]`, `line 1, column 1: expected a JSON object at the top level, got array`, ""},
+	{"top-level string", "\n  \"x\"", `line 2, column 3: expected a JSON object at the top level, got string`, ""},
+	{"top-level null", `null`, `line 1, column 1: expected a JSON object at the top level, got null`, ""},
+	{"trailing object", minimalRequest + " {}", fmt.Sprintf(`line 1, column %d: unexpected data after the top-level object`, len(minimalRequest)+2), blindTrailing},
+	{"trailing garbage", minimalRequest + "\nx", `line 2, column 1: unexpected data after the top-level object`, blindTrailing},
+	{"unterminated", `{"action": "access"`, `line 1, column 20: unexpected end of input`, blindSyntax},
+	{"unterminated string", `{"action": "acc`, `action: line 1, column 16: unexpected end of input`, blindSyntax},
+	{"syntax error in data", "{\n  \"action\": \"access\",\n  \"data\": {\"location\" \"FR\"}\n}",
+		`data.location: line 3, column 23: invalid character '"' after object key`, blindSyntax},
+	{"syntax error in a value", "{\n\"action\":\n  \"access\",\n  \"data\": {\"records\": x}}",
+		`data.records: line 4, column 23: invalid character 'x' looking for beginning of value`, blindSyntax},
+	{"syntax error in an array", `{"data": {"origin": ["FR", x]}}`, `data.origin[1]: line 1, column 28: invalid character 'x' looking for beginning of value`, blindSyntax},
+	{"trailing comma in an array", `{"data": {"origin": ["FR",]}}`, `data.origin[1]: line 1, column 27: invalid character ']' looking for beginning of value`, blindSyntax},
+	{"syntax error after a nested object", `{"data": {"cii": {"state": "FR"} "x": 1}}`, `data: line 1, column 34: invalid character '"' after object key:value pair`, blindSyntax},
+	{"truncated literal", `{"history": nul`, `history: line 1, column 16: unexpected end of input`, blindSyntax},
+	{"cut-off number", `{"data": {"records": 1`, `data: line 1, column 23: unexpected end of input`, blindSyntax},
+	{"too deep", `{"data": {"origin": ` + strings.Repeat("[", 10000),
+		`data.origin` + strings.Repeat("[0]", 30) + `…: line 1, column 10019: invalid character '[' exceeded max depth`, blindSyntax},
+	{"bad escape", `{"action": "\q"}`, `action: line 1, column 14: invalid character 'q' in string escape code`, blindSyntax},
+	{"column counts characters", `{"requester": {"id": "é€", x}}`, `requester: line 1, column 28: invalid character 'x' looking for beginning of object key string`, blindSyntax},
+
+	// Unknown fields, at any depth and in any case.
+	{"unknown top-level field", top(`"foo": 1`), `foo: unknown field`, ""},
+	{"unknown data field", data(`"foo": 1`), `data.foo: unknown field`, ""},
+	{"unknown requester field", requester(`"name": "x"`), `requester.name: unknown field`, ""},
+	{"unknown cii field", data(`"cii": {"state": "FR", "owner": "x"}`), `data.cii.owner: unknown field`, ""},
+	{"unknown selectors field", top(`"selectors": {"kind": "bulk", "n": 1}`), `selectors.n: unknown field`, ""},
+	{"unknown basis field", top(`"basis": {"kind": "mla", "court": "x"}`), `basis.court: unknown field`, ""},
+	{"unknown envelope field", top(`"basis": {"authorizations": [{"payloadType": "t", "payload": "p", "signatures": [], "x": 1}]}`), `basis.authorizations[0].x: unknown field`, ""},
+	{"unknown history count field", top(`"history": {"rolling_12m": {"US": {"personal.health": {"subjects": 1, "people": 2}}}}`), `history.rolling_12m.US["personal.health"].people: unknown field`, ""},
+	{"field names are case-sensitive", top(`"Purpose": "research"`), `Purpose: unknown field`, ""},
+	{"odd field name is quoted", data(`"a b": 1`), `data["a b"]: unknown field`, ""},
+
+	// Missing required fields.
+	{"missing action", `{"requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: missing required field`, ""},
+	{"missing requester", `{"action":"access","data":{"location":"FR"}}`, `requester: missing required field`, ""},
+	{"missing requester kind", `{"action":"access","requester":{"jurisdiction":"FR"},"data":{"location":"FR"}}`, `requester.kind: missing required field`, ""},
+	{"missing requester jurisdiction", `{"action":"access","requester":{"kind":"company"},"data":{"location":"FR"}}`, `requester.jurisdiction: missing required field`, ""},
+	{"missing data", `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"}}`, `data: missing required field`, ""},
+	{"missing data location", `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"records":1}}`, `data.location: missing required field`, ""},
+	{"missing on_behalf_of jurisdiction", top(`"on_behalf_of": {"kind": "state-authority"}`), `on_behalf_of.jurisdiction: missing required field`, ""},
+	{"missing cii state", data(`"cii": {"sector": "energy"}`), `data.cii.state: missing required field`, ""},
+	{"missing signature", top(`"basis": {"authorizations": [{"payloadType": "t", "payload": "p", "signatures": [{"keyid": "k"}]}]}`), `basis.authorizations[0].signatures[0].sig: missing required field`, ""},
+
+	// Wrong JSON types.
+	{"records as string", data(`"records": "13"`), `data.records: expected integer, got string`, ""},
+	{"records as fraction", data(`"records": 1.5`), `data.records: expected integer, got number`, ""},
+	{"records out of range", data(`"records": 99999999999999999999`), `data.records: integer 99999999999999999999 out of range`, ""},
+	{"action as number", `{"action":1,"requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: expected string, got number`, ""},
+	{"requester as array", `{"action":"access","requester":[],"data":{"location":"FR"}}`, `requester: expected object, got array`, ""},
+	{"data null", `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"},"data":null}`, `data: expected object, got null`, ""},
+	{"origin as string", data(`"origin": "FR"`), `data.origin: expected array, got string`, ""},
+	{"origin element as number", data(`"origin": ["FR", 1]`), `data.origin[1]: expected string, got number`, ""},
+	{"origin null", data(`"origin": null`), `data.origin: expected array, got null`, ""},
+	{"subjects value as string", data(`"subjects": {"FR": "12"}`), `data.subjects.FR: expected integer, got string`, ""},
+	{"subjects as array", data(`"subjects": [12]`), `data.subjects: expected object, got array`, ""},
+	{"on_behalf_of as string", top(`"on_behalf_of": "x"`), `on_behalf_of: expected object, got string`, ""},
+	{"ciio as string", requester(`"ciio": "yes"`), `requester.ciio: expected boolean, got string`, ""},
+	{"owners value as string", requester(`"owners": {"CN": "most"}`), `requester.owners.CN: expected number, got string`, ""},
+	{"selectors count as boolean", top(`"selectors": {"count": true}`), `selectors.count: expected integer, got boolean`, ""},
+	{"time as number", top(`"time": 1700000000`), `time: expected string, got number`, ""},
+
+	// Unknown enumeration values.
+	{"unknown action", `{"action":"fly","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "fly" (one of access, transfer, disclose, collect, modify, delete, localize)`, ""},
+	{"unknown purpose", top(`"purpose": "curiosity"`), `purpose: unknown value "curiosity" (one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency)`, ""},
+	{"unknown selectors kind", top(`"selectors": {"kind": "all"}`), `selectors.kind: unknown value "all" (one of specific, bulk)`, ""},
+	{"unknown basis kind", top(`"basis": {"kind": "warrant"}`), `basis.kind: unknown value "warrant" (one of mla, agreement, consent, contract, authorization, emergency, legal-obligation, none)`, ""},
+	{"unknown classification", data(`"classification": "secret"`), `data.classification: unknown value "secret" (one of general, important, core)`, ""},
+	{"unknown protection", data(`"protections": ["encrypted", "hashed"]`), `data.protections[1]: unknown value "hashed" (one of encrypted, pseudonymized, deidentified, anonymized)`, ""},
+	{"unknown requester kind", `{"action":"access","requester":{"kind":"robot","jurisdiction":"FR"},"data":{"location":"FR"}}`, `requester.kind: unknown value "robot" (one of state-authority, company, individual, organization)`, ""},
+	{"unknown on_behalf_of kind", top(`"on_behalf_of": {"kind": "state", "jurisdiction": "CN"}`), `on_behalf_of.kind: unknown value "state" (one of state-authority, company, individual, organization)`, ""},
+	{"enum values are case-sensitive", `{"action":"Access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "Access" (one of access, transfer, disclose, collect, modify, delete, localize)`, ""},
+
+	// Unknown jurisdictions, wherever one appears.
+	{"unknown requester jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"XX"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "XX"`, blindRegistry},
+	{"lower-case jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"fr"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "fr"`, ""},
+	{"three-letter jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"FRA"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "FRA"`, ""},
+	{"empty jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":""},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction ""`, ""},
+	{"unknown on_behalf_of jurisdiction", top(`"on_behalf_of": {"kind": "state-authority", "jurisdiction": "XX"}`), `on_behalf_of.jurisdiction: unknown jurisdiction "XX"`, blindRegistry},
+	{"unknown location", `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"XX"}}`, `data.location: unknown jurisdiction "XX"`, blindRegistry},
+	{"unknown origin", data(`"origin": ["FR", "XX"]`), `data.origin[1]: unknown jurisdiction "XX"`, blindRegistry},
+	{"lower-case origin", data(`"origin": ["FR", "de"]`), `data.origin[1]: unknown jurisdiction "de"`, ""},
+	{"unknown subjects state", data(`"subjects": {"FR": 12, "XX": 1}`), `data.subjects.XX: unknown jurisdiction "XX"`, blindRegistry},
+	{"malformed subjects state", data(`"subjects": {"France": 1}`), `data.subjects.France: unknown jurisdiction "France"`, ""},
+	{"unknown destination", top(`"destination": "XX"`), `destination: unknown jurisdiction "XX"`, blindRegistry},
+	{"malformed destination", top(`"destination": "D E"`), `destination: unknown jurisdiction "D E"`, ""},
+	{"unknown cii state", data(`"cii": {"state": "XX"}`), `data.cii.state: unknown jurisdiction "XX"`, blindRegistry},
+	{"unknown owner state", requester(`"owners": {"XX": 10}`), `requester.owners.XX: unknown jurisdiction "XX"`, blindRegistry},
+	{"unknown headquarters", requester(`"headquarters": "XX"`), `requester.headquarters: unknown jurisdiction "XX"`, blindRegistry},
+	{"unknown residence", requester(`"residence": "XX"`), `requester.residence: unknown jurisdiction "XX"`, blindRegistry},
+	{"unknown employer", requester(`"employer": "xx"`), `requester.employer: unknown jurisdiction "xx"`, ""},
+	{"unknown history state", top(`"history": {"rolling_12m": {"XX": {"personal": {"subjects": 1}}}}`), `history.rolling_12m.XX: unknown jurisdiction "XX"`, blindRegistry},
+	{"malformed history state", top(`"history": {"year_to_date": {"usa": {"personal": {"subjects": 1}}}}`), `history.year_to_date.usa: unknown jurisdiction "usa"`, ""},
+
+	// Unknown categories.
+	{"unknown category", data(`"categories": ["personal.contact", "personal.shoe-size"]`), `data.categories[1]: unknown category "personal.shoe-size"`, ""},
+	{"empty open category", data(`"categories": ["cii."]`), `data.categories[0]: unknown category "cii."`, ""},
+	{"unknown history category", top(`"history": {"rolling_12m": {"US": {"health": {"subjects": 1}}}}`), `history.rolling_12m.US.health: unknown category "health"`, ""},
+
+	// Negative counts and out-of-range numbers.
+	{"negative records", data(`"records": -1`), `data.records: must not be negative, got -1`, ""},
+	{"negative devices", data(`"devices": -7`), `data.devices: must not be negative, got -7`, ""},
+	{"negative subjects", data(`"subjects": {"FR": -3}`), `data.subjects.FR: must not be negative, got -3`, ""},
+	{"negative selectors count", top(`"selectors": {"kind": "specific", "count": -1}`), `selectors.count: must not be negative, got -1`, ""},
+	{"negative history subjects", top(`"history": {"rolling_12m": {"US": {"personal.health": {"subjects": -5}}}}`), `history.rolling_12m.US["personal.health"].subjects: must not be negative, got -5`, ""},
+	{"negative history devices", top(`"history": {"year_to_date": {"CN": {"personal": {"subjects": 1, "devices": -1}}}}`), `history.year_to_date.CN.personal.devices: must not be negative, got -1`, ""},
+	{"owner share above 100", requester(`"owners": {"CN": 150}`), `requester.owners.CN: must be between 0 and 100, got 150`, ""},
+	{"negative owner share", requester(`"owners": {"CN": -1}`), `requester.owners.CN: must be between 0 and 100, got -1`, ""},
+
+	// Timestamps.
+	{"time in words", top(`"time": "yesterday"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "yesterday"`, ""},
+	{"time without zone", top(`"time": "2026-11-22T10:00:00"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T10:00:00"`, ""},
+	{"date only", top(`"time": "2026-11-22"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22"`, ""},
+	{"impossible date", top(`"time": "2026-02-30T10:00:00Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-02-30T10:00:00Z"`, ""},
+
+	// Duplicate keys.
+	{"duplicate top-level key", `{"action":"access","action":"delete","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: duplicate key`, blindDup},
+	{"duplicate subjects key", data(`"subjects": {"FR": 1, "BE": 2, "FR": 3}`), `data.subjects.FR: duplicate key`, blindDup},
+	{"duplicate requester key", requester(`"jurisdiction": "DE"`), `requester.jurisdiction: duplicate key`, blindDup},
+	{"duplicate null member", top(`"on_behalf_of": null, "on_behalf_of": null`), `on_behalf_of: duplicate key`, blindDup},
+}
+
+func TestDecodeRequestRejects(t *testing.T) {
+	for _, tc := range invalidRequests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := DecodeRequest([]byte(tc.in), testJurisdictions)
+			if err == nil {
+				t.Fatalf("DecodeRequest(%s) = %+v, want error %q", tc.in, req, tc.want)
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is %T, want *InputError", err, err)
+			}
+			if req != nil {
+				t.Errorf("DecodeRequest returned a request with the error")
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("DecodeRequest(%s)\n got error %s\nwant error %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDecodeRequestAccepts(t *testing.T) {
+	for _, in := range []string{
+		minimalRequest,
+		"\n\t " + minimalRequest + " \r\n",
+		top(`"on_behalf_of": null`),
+		data(`"cii": null`),
+		top(`"history": null`),
+		top(`"basis": {"authorizations": null}`),
+		top(`"basis": {"authorizations": [{"payloadType": "t", "payload": "p", "signatures": null}]}`),
+		top(`"time": "0001-01-01T00:00:00Z"`),
+		data(`"categories": ["important.finance", "core.defence.x", "cii.energy"], "subjects": {}`),
+		requester(`"owners": {"CN": 0, "US": 100}`),
+	} {
+		if _, err := DecodeRequest([]byte(in), testJurisdictions); err != nil {
+			t.Errorf("DecodeRequest(%s): %v", in, err)
+		}
+	}
+}
+
+func TestDecodeRequestNilJurisdictions(t *testing.T) {
+	// Without a registry, any two upper-case letters pass and nothing
+	// else does.
+	if _, err := DecodeRequest([]byte(data(`"origin": ["XX"]`)), nil); err != nil {
+		t.Errorf("well-formed code with nil Jurisdictions: %v", err)
+	}
+	_, err := DecodeRequest([]byte(data(`"origin": ["xx"]`)), nil)
+	if want := `data.origin[0]: unknown jurisdiction "xx"`; err == nil || err.Error() != want {
+		t.Errorf("malformed code with nil Jurisdictions: got %v, want %s", err, want)
+	}
+}
+
+func TestInputErrorString(t *testing.T) {
+	for _, tc := range []struct {
+		err  InputError
+		want string
+	}{
+		{InputError{Path: "data.subjects.XX", Msg: `unknown jurisdiction "XX"`}, `data.subjects.XX: unknown jurisdiction "XX"`},
+		{InputError{Line: 3, Column: 7, Msg: "invalid character"}, "line 3, column 7: invalid character"},
+		{InputError{Path: "data", Line: 3, Column: 7, Msg: "invalid character"}, "data: line 3, column 7: invalid character"},
+		{InputError{Msg: "empty input"}, "empty input"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestQuoteShort(t *testing.T) {
+	long := strings.Repeat("é", 40) // 80 bytes
+	got := quoteShort(long)
+	if want := `"` + strings.Repeat("é", 32) + `"…`; got != want {
+		t.Errorf("quoteShort = %s, want %s", got, want)
+	}
+	if got := quoteShort(`a"b`); got != `"a\"b"` {
+		t.Errorf("quoteShort(a\"b) = %s", got)
+	}
+}
+
+// exampleFiles returns the JSON files under docs/examples/<kind>.
+func exampleFiles(t testing.TB, kind string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "docs", "examples", kind, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 3 {
+		t.Fatalf("want at least 3 examples in docs/examples/%s, found %d", kind, len(files))
+	}
+	return files
+}
+
+func TestDecodeExampleRequests(t *testing.T) {
+	for _, f := range exampleFiles(t, "requests") {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := DecodeRequest(b, testJurisdictions)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		assertRoundTrip(t, req)
+	}
+}
+
+func TestDecodeExampleDecisions(t *testing.T) {
+	for _, f := range exampleFiles(t, "decisions") {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := DecodeDecision(b)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		out, err := json.Marshal(dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := DecodeDecision(out)
+		if err != nil {
+			t.Errorf("%s: decoding re-encoded decision: %v\n%s", f, err, out)
+			continue
+		}
+		if !again.Time.Equal(dec.Time) {
+			t.Errorf("%s: time changed in a round trip", f)
+		}
+		again.Time = dec.Time
+		if !reflect.DeepEqual(again, dec) {
+			t.Errorf("%s: round trip changed the decision:\n got %+v\nwant %+v", f, again, dec)
+		}
+	}
+}
+
+// assertRoundTrip checks that req encodes with encoding/json and decodes
+// strictly to an equal request.
+func assertRoundTrip(t testing.TB, req *Request) {
+	t.Helper()
+	out, err := json.Marshal(req)
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
+	again, err := DecodeRequest(out, testJurisdictions)
+	if err != nil {
+		t.Fatalf("decoding re-encoded request: %v\n%s", err, out)
+	}
+	if !requestsEqual(again, req) {
+		t.Fatalf("round trip changed the request:\n got %+v\nwant %+v\njson %s", again, req, out)
+	}
+}
+
+func TestDecodeDecisionRejects(t *testing.T) {
+	const ok = `"outcome":"allow","reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"`
+	for _, tc := range []struct{ in, want string }{
+		{`{` + ok + `,"verdict":"yes"}`, `verdict: unknown field`},
+		{`{"reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"}`, `outcome: missing required field`},
+		{`{"outcome":"allow","binding":false,"time":"2026-11-22T10:00:00Z"}`, `reasons: missing required field`},
+		{`{"outcome":"allow","reasons":null,"time":"2026-11-22T10:00:00Z"}`, `binding: missing required field`},
+		{`{"outcome":"allow","reasons":[],"binding":false}`, `time: missing required field`},
+		{`{"outcome":"maybe","reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"}`, `outcome: unknown value "maybe" (one of allow, deny, pending)`},
+		{`{` + ok + `,"log_index":-1}`, `log_index: must not be negative, got -1`},
+		{`{` + ok + `,"log_index":1.5}`, `log_index: expected integer, got number`},
+		{`{` + ok + `,"binding":true}`, `binding: duplicate key`},
+		{`{"outcome":"deny","reasons":[{"rule":"r","pack":"p","effect":"forbid","message":"m","citation":"c"}],"binding":false,"time":"2026-11-22T10:00:00Z"}`,
+			`reasons[0].effect: unknown value "forbid" (one of deny, require, obligate)`},
+		{`{"outcome":"deny","reasons":[{"rule":"r","pack":"p","effect":"deny","message":"m"}],"binding":false,"time":"2026-11-22T10:00:00Z"}`,
+			`reasons[0].citation: missing required field`},
+		{`{` + ok + `,"requires":[{"authorization_from":"FR","pack":"gdsi"}]}`, `requires[0].rule: missing required field`},
+		{`{` + ok + `,"packs":[{"pack":"gdsi","version":"1","outcome":"allow","rules":"x"}]}`, `packs[0].rules: expected array, got string`},
+		{`{` + ok + `,"explain":[{"rule":"r","pack":"p","fired":"no","result":"false"}]}`, `explain[0].fired: expected boolean, got string`},
+		{`{` + ok + `} []`, `line 1, column 80: unexpected data after the top-level object`},
+	} {
+		_, err := DecodeDecision([]byte(tc.in))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("DecodeDecision(%s)\n got error %v\nwant error %s", tc.in, err, tc.want)
+		}
+	}
+}
+
+// BenchmarkDecodeRequest decodes the DESIGN.md request.
+func BenchmarkDecodeRequest(b *testing.B) {
+	in := []byte(designRequest)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := DecodeRequest(in, testJurisdictions); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnmarshalRequest is the baseline: plain json.Unmarshal of the
+// same request, with no checks at all.
+func BenchmarkUnmarshalRequest(b *testing.B) {
+	in := []byte(designRequest)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		var r Request
+		if err := json.Unmarshal(in, &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzDecodeRequest checks that no input makes DecodeRequest panic, that
+// every error is an *InputError, and that whatever it accepts survives a
+// round trip through encoding/json unchanged.
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add([]byte(designRequest))
+	f.Add([]byte(minimalRequest))
+	for _, tc := range invalidRequests {
+		f.Add([]byte(tc.in))
+	}
+	if files, err := filepath.Glob(filepath.Join("..", "..", "docs", "examples", "requests", "*.json")); err == nil {
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		req, err := DecodeRequest(in, testJurisdictions)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is %T, want *InputError", err, err)
+			}
+			if req != nil {
+				t.Fatalf("DecodeRequest returned a request with an error")
+			}
+			return
+		}
+		assertRoundTrip(t, req)
+	})
+}

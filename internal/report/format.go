@@ -1,0 +1,113 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/accord-dev/accord/internal/locale"
+)
+
+// Formats lists the output formats Write knows.
+var Formats = []string{"json", "csv", "html"}
+
+// Write writes r in format (json, csv or html), with headings and labels in
+// the language of p. JSON keys are not translated: they are for programs.
+func Write(w io.Writer, r *Report, format string, p *locale.Printer) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case "csv":
+		return writeCSV(w, r, p)
+	case "html":
+		return writeHTML(w, r, p)
+	}
+	return fmt.Errorf("report format %q: want one of %v", format, Formats)
+}
+
+// columns are the translated headings of a row, in order.
+func columns(p *locale.Printer) []string {
+	return []string{
+		p.Sprintf("requesting state"), p.Sprintf("channel"), p.Sprintf("requests"),
+		p.Sprintf("subjects requested"), p.Sprintf("records requested"),
+		p.Sprintf("disclosed"), p.Sprintf("refused"), p.Sprintf("third-state excluded"), p.Sprintf("pending"),
+		p.Sprintf("log indices"),
+	}
+}
+
+func cells(p *locale.Printer, row *Row) []string {
+	idx := ""
+	for i, n := range row.Indices {
+		if i > 0 {
+			idx += " "
+		}
+		idx += strconv.FormatUint(n, 10)
+	}
+	return []string{
+		row.State, p.Sprintf(row.Channel), strconv.Itoa(row.Requests),
+		strconv.FormatInt(row.Subjects, 10), strconv.FormatInt(row.Records, 10),
+		strconv.Itoa(row.Disclosed), strconv.Itoa(row.Refused), strconv.Itoa(row.Excluded), strconv.Itoa(row.Pending),
+		idx,
+	}
+}
+
+func writeCSV(w io.Writer, r *Report, p *locale.Printer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(columns(p))
+	for i := range r.Rows {
+		_ = cw.Write(cells(p, &r.Rows[i]))
+	}
+	_ = cw.Write(cells(p, &r.Totals))
+	cw.Flush()
+	return cw.Error()
+}
+
+var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}">
+<head><meta charset="utf-8"><title>{{.Title}}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;text-align:right}td:first-child,th{text-align:left}</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p>{{.Span}}</p>
+<table>
+<thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+<tfoot><tr>{{range .Totals}}<th>{{.}}</th>{{end}}</tr></tfoot>
+</table>
+<p>{{.Median}}</p>
+<p>{{.Trace}}</p>
+</body>
+</html>
+`))
+
+func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
+	rows := make([][]string, len(r.Rows))
+	for i := range r.Rows {
+		rows[i] = cells(p, &r.Rows[i])
+	}
+	totals := cells(p, &r.Totals)
+	totals[0], totals[1] = p.Sprintf("total"), ""
+	median := p.Sprintf("no MLA case answered in this period")
+	if r.AnsweredCases > 0 {
+		median = p.Sprintf("median time to answer an MLA case: %s (%d cases)", r.MedianAnswer.Round(time.Minute), r.AnsweredCases)
+	}
+	return page.Execute(w, map[string]any{
+		"Lang":    p.Tag().String(),
+		"Title":   p.Sprintf("Transparency report %s", r.Period),
+		"Span":    p.Sprintf("Lawful-access requests decided from %s to %s (exclusive), counted from the transparency log.", r.From.Format("2006-01-02"), r.To.Format("2006-01-02")),
+		"Columns": columns(p),
+		"Rows":    rows,
+		"Totals":  totals,
+		"Median":  median,
+		"Trace":   p.Sprintf("Every figure lists the log indices it counts; %d entries read, %d voided decisions left out.", r.EntriesRead, r.Voided),
+	})
+}

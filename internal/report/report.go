@@ -1,0 +1,279 @@
+// Package report builds transparency reports from the transparency log:
+// how many lawful-access requests each state made, through which channel,
+// for how many people and records, and what came of them.
+//
+// A report is built only from log entries, never from private records, so
+// every figure can be traced to the entries it counts: each row lists the
+// log indices behind it, and anyone holding the log can recount.
+//
+// Which entries count: decisions whose requester, or the principal it acts
+// for, is a state authority. A decision that a later void entry refers to is
+// left out (it was never committed). Each decision is classed by channel and
+// by result:
+//
+//	channel   basis "mla" → mla; basis "agreement" → agreement; basis
+//	          "emergency" or purpose "emergency" → emergency; anything
+//	          else → direct (a direct order to a provider)
+//	result    allow → disclosed; deny → refused; pending whose rules name a
+//	          third-state rule (the agreement could not reach a third
+//	          state's data) → third-state-excluded; other pending → pending
+//
+// The median time to answer is measured on MLA cases: from the entry that
+// opens a case to the entry that accepts, narrows or refuses it.
+package report
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// Logged is a log entry with its index.
+type Logged struct {
+	Index uint64
+	Entry ledger.Entry
+}
+
+// Channels a lawful-access request goes through.
+const (
+	ChannelMLA       = "mla"
+	ChannelAgreement = "agreement"
+	ChannelEmergency = "emergency"
+	ChannelDirect    = "direct"
+)
+
+// Results of a lawful-access request.
+const (
+	ResultDisclosed = "disclosed"
+	ResultRefused   = "refused"
+	ResultExcluded  = "third-state-excluded"
+	ResultPending   = "pending"
+)
+
+// Period is a half-open span of time [From, To) named like 2026-H2.
+type Period struct {
+	Name     string
+	From, To time.Time
+}
+
+// ParsePeriod reads a period name: a year (2026), a half (2026-H2), a
+// quarter (2026-Q3) or a month (2026-11). Times are UTC.
+func ParsePeriod(s string) (Period, error) {
+	bad := func() (Period, error) {
+		return Period{}, fmt.Errorf("period %q: want YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM", s)
+	}
+	var year int
+	if len(s) < 4 {
+		return bad()
+	}
+	if _, err := fmt.Sscanf(s[:4], "%04d", &year); err != nil || year < 1970 || year > 9999 {
+		return bad()
+	}
+	rest := s[4:]
+	month, months := 1, 12
+	switch {
+	case rest == "":
+	case len(rest) == 3 && rest[0] == '-' && rest[1] == 'H' && (rest[2] == '1' || rest[2] == '2'):
+		month, months = 1+6*int(rest[2]-'1'), 6
+	case len(rest) == 3 && rest[0] == '-' && rest[1] == 'Q' && rest[2] >= '1' && rest[2] <= '4':
+		month, months = 1+3*int(rest[2]-'1'), 3
+	case len(rest) == 3 && rest[0] == '-':
+		var m int
+		if _, err := fmt.Sscanf(rest[1:], "%02d", &m); err != nil || m < 1 || m > 12 {
+			return bad()
+		}
+		month, months = m, 1
+	default:
+		return bad()
+	}
+	from := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
+	return Period{Name: s, From: from, To: from.AddDate(0, months, 0)}, nil
+}
+
+// Row is one requesting state's requests through one channel.
+type Row struct {
+	// State is the requesting state.
+	State string `json:"state"`
+	// Channel is mla, agreement, emergency or direct.
+	Channel string `json:"channel"`
+	// Requests counts the decisions.
+	Requests int `json:"requests"`
+	// Subjects and Records sum what was asked for.
+	Subjects int64 `json:"subjects"`
+	Records  int64 `json:"records"`
+	// Results counts decisions by result.
+	Disclosed int `json:"disclosed"`
+	Refused   int `json:"refused"`
+	Excluded  int `json:"third_state_excluded"`
+	Pending   int `json:"pending"`
+	// Indices are the log indices of the decisions counted here.
+	Indices []uint64 `json:"indices"`
+}
+
+// Report is a transparency report for one period.
+type Report struct {
+	Period string    `json:"period"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	// Rows, sorted by state then channel.
+	Rows []Row `json:"rows"`
+	// Totals sums every row.
+	Totals Row `json:"totals"`
+	// MedianAnswer is the median time from opening an MLA case to the
+	// requested state's answer, over the cases answered in the period; zero
+	// when none was.
+	MedianAnswer time.Duration `json:"median_answer_ns"`
+	// AnsweredCases counts the MLA cases behind MedianAnswer.
+	AnsweredCases int `json:"answered_cases"`
+	// Voided counts decisions left out because a void entry refers to them.
+	Voided int `json:"voided"`
+	// EntriesRead counts every log entry read.
+	EntriesRead int `json:"entries_read"`
+}
+
+// Build makes the report for period from the log's entries, in any order.
+func Build(period Period, entries []Logged) *Report {
+	r := &Report{Period: period.Name, From: period.From, To: period.To, EntriesRead: len(entries)}
+	voided := map[uint64]bool{}
+	for _, l := range entries {
+		if l.Entry.Kind == ledger.KindVoid && l.Entry.Refers != nil {
+			voided[*l.Entry.Refers] = true
+		}
+	}
+	rows := map[[2]string]*Row{}
+	opened := map[string]time.Time{}
+	var answers []time.Duration
+	for _, l := range entries {
+		e := &l.Entry
+		in := !e.Time.Before(period.From) && e.Time.Before(period.To)
+		switch e.Kind {
+		case ledger.KindMLATransition:
+			// Action names the transition; Subject the case (a code).
+			switch e.Action {
+			case "open", "opened":
+				opened[e.Subject] = e.Time
+			case "accept", "accepted", "narrow", "narrowed", "refuse", "refused":
+				if t, ok := opened[e.Subject]; ok && in {
+					answers = append(answers, e.Time.Sub(t))
+					delete(opened, e.Subject)
+				}
+			}
+			continue
+		case ledger.KindDecision:
+		default:
+			continue
+		}
+		state, ok := requestingState(e)
+		if !ok || !in {
+			continue
+		}
+		if voided[l.Index] {
+			r.Voided++
+			continue
+		}
+		key := [2]string{state, channelOf(e)}
+		row := rows[key]
+		if row == nil {
+			row = &Row{State: key[0], Channel: key[1]}
+			rows[key] = row
+		}
+		row.add(e, l.Index)
+	}
+	for _, row := range rows {
+		slices.Sort(row.Indices)
+		r.Rows = append(r.Rows, *row)
+		r.Totals.merge(row)
+	}
+	sort.Slice(r.Rows, func(i, j int) bool {
+		if r.Rows[i].State != r.Rows[j].State {
+			return r.Rows[i].State < r.Rows[j].State
+		}
+		return r.Rows[i].Channel < r.Rows[j].Channel
+	})
+	slices.Sort(r.Totals.Indices)
+	r.Totals.State, r.Totals.Channel = "*", "*"
+	if len(answers) > 0 {
+		slices.Sort(answers)
+		n := len(answers)
+		r.MedianAnswer = answers[n/2]
+		if n%2 == 0 {
+			r.MedianAnswer = (answers[n/2-1] + answers[n/2]) / 2
+		}
+		r.AnsweredCases = n
+	}
+	return r
+}
+
+func (row *Row) add(e *ledger.Entry, index uint64) {
+	row.Requests++
+	for _, n := range e.Subjects {
+		row.Subjects += n
+	}
+	row.Records += e.Records
+	switch resultOf(e) {
+	case ResultDisclosed:
+		row.Disclosed++
+	case ResultRefused:
+		row.Refused++
+	case ResultExcluded:
+		row.Excluded++
+	default:
+		row.Pending++
+	}
+	row.Indices = append(row.Indices, index)
+}
+
+func (row *Row) merge(o *Row) {
+	row.Requests += o.Requests
+	row.Subjects += o.Subjects
+	row.Records += o.Records
+	row.Disclosed += o.Disclosed
+	row.Refused += o.Refused
+	row.Excluded += o.Excluded
+	row.Pending += o.Pending
+	row.Indices = append(row.Indices, o.Indices...)
+}
+
+// requestingState is the state behind a lawful-access decision: the state
+// authority that asked, or the one a company acted for.
+func requestingState(e *ledger.Entry) (string, bool) {
+	if e.Requester != nil && e.Requester.Kind == model.KindStateAuthority {
+		return e.Requester.State, true
+	}
+	if e.OnBehalfOf != nil && e.OnBehalfOf.Kind == model.KindStateAuthority {
+		return e.OnBehalfOf.State, true
+	}
+	return "", false
+}
+
+func channelOf(e *ledger.Entry) string {
+	switch {
+	case e.Basis == "mla":
+		return ChannelMLA
+	case e.Basis == "agreement":
+		return ChannelAgreement
+	case e.Basis == "emergency" || e.Purpose == string(model.PurposeEmergency):
+		return ChannelEmergency
+	}
+	return ChannelDirect
+}
+
+func resultOf(e *ledger.Entry) string {
+	switch model.Outcome(e.Outcome) {
+	case model.Allow:
+		return ResultDisclosed
+	case model.Deny:
+		return ResultRefused
+	}
+	for _, id := range e.Rules {
+		if strings.Contains(id, "third-state") {
+			return ResultExcluded
+		}
+	}
+	return ResultPending
+}

@@ -1,0 +1,134 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestParsePeriod(t *testing.T) {
+	day := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		in       string
+		from, to time.Time
+		bad      bool
+	}{
+		{in: "2026", from: day(2026, 1, 1), to: day(2027, 1, 1)},
+		{in: "2026-H1", from: day(2026, 1, 1), to: day(2026, 7, 1)},
+		{in: "2026-H2", from: day(2026, 7, 1), to: day(2027, 1, 1)},
+		{in: "2026-Q4", from: day(2026, 10, 1), to: day(2027, 1, 1)},
+		{in: "2026-02", from: day(2026, 2, 1), to: day(2026, 3, 1)},
+		{in: "2026-12", from: day(2026, 12, 1), to: day(2027, 1, 1)},
+		{in: "2026-H3", bad: true},
+		{in: "2026-Q0", bad: true},
+		{in: "2026-13", bad: true},
+		{in: "26", bad: true},
+		{in: "abcd", bad: true},
+		{in: "2026-", bad: true},
+		{in: "2026-H2x", bad: true},
+	}
+	for _, tt := range tests {
+		p, err := ParsePeriod(tt.in)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("ParsePeriod(%q) = %v, want error", tt.in, p)
+			}
+			continue
+		}
+		if err != nil || !p.From.Equal(tt.from) || !p.To.Equal(tt.to) {
+			t.Errorf("ParsePeriod(%q) = [%v, %v), %v; want [%v, %v)", tt.in, p.From, p.To, err, tt.from, tt.to)
+		}
+	}
+}
+
+func u(n uint64) *uint64 { return &n }
+
+// fixture is a small log: French, German and Chinese authorities asking
+// through several channels, a company's own access, a voided decision and
+// two MLA cases.
+func fixture() []Logged {
+	at := func(day, hour int) time.Time { return time.Date(2026, 9, day, hour, 0, 0, 0, time.UTC) }
+	fr := &ledger.Party{Kind: "state-authority", Role: "law-enforcement", State: "FR"}
+	de := &ledger.Party{Kind: "state-authority", Role: "law-enforcement", State: "DE"}
+	co := &ledger.Party{Kind: "company", State: "US"}
+	return []Logged{
+		{0, ledger.Entry{Kind: "mla-transition", Action: "open", Subject: "case-1", Time: at(1, 0)}},
+		{1, ledger.Entry{Kind: "decision", Requester: fr, Basis: "mla", Outcome: "allow", Subjects: map[string]int64{"CN": 3}, Records: 10, Time: at(3, 0)}},
+		{2, ledger.Entry{Kind: "mla-transition", Action: "accept", Subject: "case-1", Time: at(3, 0)}},
+		{3, ledger.Entry{Kind: "decision", Requester: fr, Outcome: "deny", Subjects: map[string]int64{"CN": 500}, Records: 500, Time: at(4, 0)}},
+		{4, ledger.Entry{Kind: "decision", Requester: fr, Basis: "agreement", Outcome: "pending", Rules: []string{"gdsi-6-third-state"}, Subjects: map[string]int64{"BE": 2}, Time: at(5, 0)}},
+		{5, ledger.Entry{Kind: "decision", Requester: co, OnBehalfOf: de, Basis: "emergency", Outcome: "allow", Subjects: map[string]int64{"FR": 1}, Records: 1, Time: at(6, 0)}},
+		{6, ledger.Entry{Kind: "decision", Requester: co, Outcome: "allow", Subjects: map[string]int64{"FR": 100}, Time: at(6, 1)}},
+		{7, ledger.Entry{Kind: "decision", Requester: de, Basis: "mla", Outcome: "pending", Time: at(7, 0)}},
+		{8, ledger.Entry{Kind: "void", Refers: u(7), Time: at(7, 0)}},
+		{9, ledger.Entry{Kind: "decision", Requester: de, Basis: "mla", Outcome: "allow", Time: time.Date(2026, 6, 30, 23, 59, 59, 0, time.UTC)}},
+		{10, ledger.Entry{Kind: "mla-transition", Action: "open", Subject: "case-2", Time: at(1, 0)}},
+		{11, ledger.Entry{Kind: "mla-transition", Action: "refuse", Subject: "case-2", Time: at(11, 0)}},
+	}
+}
+
+func TestBuild(t *testing.T) {
+	p, _ := ParsePeriod("2026-H2")
+	r := Build(p, fixture())
+	want := []Row{
+		{State: "DE", Channel: "emergency", Requests: 1, Subjects: 1, Records: 1, Disclosed: 1, Indices: []uint64{5}},
+		{State: "FR", Channel: "agreement", Requests: 1, Subjects: 2, Excluded: 1, Indices: []uint64{4}},
+		{State: "FR", Channel: "direct", Requests: 1, Subjects: 500, Records: 500, Refused: 1, Indices: []uint64{3}},
+		{State: "FR", Channel: "mla", Requests: 1, Subjects: 3, Records: 10, Disclosed: 1, Indices: []uint64{1}},
+	}
+	if !reflect.DeepEqual(r.Rows, want) {
+		t.Errorf("rows:\n got %+v\nwant %+v", r.Rows, want)
+	}
+	if r.Totals.Requests != 4 || r.Totals.Subjects != 506 || !reflect.DeepEqual(r.Totals.Indices, []uint64{1, 3, 4, 5}) {
+		t.Errorf("totals = %+v", r.Totals)
+	}
+	if r.Voided != 1 {
+		t.Errorf("voided = %d, want 1 (index 7)", r.Voided)
+	}
+	// Cases answered after 2 days and after 10 days: median of two is 6 days.
+	if r.AnsweredCases != 2 || r.MedianAnswer != 6*24*time.Hour {
+		t.Errorf("median = %v over %d cases, want 144h over 2", r.MedianAnswer, r.AnsweredCases)
+	}
+	if r.EntriesRead != 12 {
+		t.Errorf("entries read = %d", r.EntriesRead)
+	}
+}
+
+func TestWriteGolden(t *testing.T) {
+	p, _ := ParsePeriod("2026-H2")
+	r := Build(p, fixture())
+	for _, lang := range []string{"en", "fr"} {
+		for _, format := range Formats {
+			var buf bytes.Buffer
+			if err := Write(&buf, r, format, locale.For(lang)); err != nil {
+				t.Fatalf("%s %s: %v", lang, format, err)
+			}
+			golden := filepath.Join("testdata", "report."+lang+"."+format)
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/report -update)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s differs from the golden file:\n%s", golden, buf.Bytes())
+			}
+		}
+	}
+	if err := Write(&bytes.Buffer{}, r, "pdf", locale.For("en")); err == nil {
+		t.Error("Write with format pdf succeeded, want error")
+	}
+}

@@ -171,14 +171,29 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 
 	if d.records != nil {
 		if err := d.records.RecordDecision(ctx, Record{Request: req, Decision: dec, Private: private}); err != nil {
-			void := ledger.VoidEntry(idx, dec.Time)
-			if _, verr := d.log.Append(context.WithoutCancel(ctx), void); verr != nil {
+			if verr := d.void(ctx, idx, dec.Time); verr != nil {
 				return model.Decision{}, fmt.Errorf("%w: store: %v; void entry for index %d also failed: %v", ErrNotCommitted, err, idx, verr)
 			}
 			return model.Decision{}, fmt.Errorf("%w (index %d): %v", ErrNotCommitted, idx, err)
 		}
 	}
 	return dec, nil
+}
+
+// void appends an entry saying that the decision at index idx was not
+// committed and must be disregarded. It runs even if ctx was cancelled: the
+// log must not keep a decision that nothing stored.
+func (d *Decider) void(ctx context.Context, idx uint64, at time.Time) error {
+	e, _, err := ledger.NewRecord(ledger.KindVoid, at, struct {
+		Refers uint64 `json:"refers"`
+		Reason string `json:"reason"`
+	}{idx, "store commit failed"})
+	if err != nil {
+		return err
+	}
+	e.Refers = &idx
+	_, err = d.log.Append(context.WithoutCancel(ctx), e)
+	return err
 }
 
 // input gathers what the packs see, and the findings on authorizations

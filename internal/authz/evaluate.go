@@ -21,7 +21,9 @@ import (
 //	law-enforcement    emergency                    (police-to-police disclosure when life is at risk)
 //	intelligence       national-security
 //	regulator          commercial, research, maintenance, employment, repatriation
-//	                   (the data-protection or cyberspace regulator approving a transfer)
+//	data-protection    commercial, research, maintenance, employment, repatriation
+//	                   (the regulator or data-protection authority approving a transfer)
+//	cybersecurity      maintenance   (foreign maintenance access to critical infrastructure)
 //
 // Any other role grants nothing. The table follows the GDSI's fifth and
 // sixth commitments (shared/seeds/002_6347a8f0fca8e0c5.txt, lines 72-73):
@@ -33,6 +35,8 @@ var RolePurposes = map[string][]model.Purpose{
 	"law-enforcement":   {model.PurposeEmergency},
 	"intelligence":      {model.PurposeNationalSecurity},
 	"regulator":         {model.PurposeCommercial, model.PurposeResearch, model.PurposeMaintenance, model.PurposeEmployment, model.PurposeRepatriation},
+	"data-protection":   {model.PurposeCommercial, model.PurposeResearch, model.PurposeMaintenance, model.PurposeEmployment, model.PurposeRepatriation},
+	"cybersecurity":     {model.PurposeMaintenance},
 }
 
 // RoleMayGrant reports whether an authority with role may grant access for

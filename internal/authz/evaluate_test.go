@@ -486,3 +486,23 @@ func FuzzParseEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func TestAuthorizer(t *testing.T) {
+	a := &Authorizer{Keys: testWorld()}
+	req := baseRequest()
+	st := baseStatement()
+	st.Scope.MaxRecords = 10
+	req.Basis.Authorizations = []model.Envelope{mustSign(t, st, "fr-mj")}
+	states, reasons, err := a.Authorize(context.Background(), req, req.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 0 || len(reasons) != 1 {
+		t.Fatalf("states %v reasons %+v", states, reasons)
+	}
+	r := reasons[0]
+	if r.Rule != "authz-records" || r.Pack != Pack || r.Effect != model.EffectRequire || r.Satisfied ||
+		r.Message != "authorization FR-MJ-2026-0001 from FR covers 10 records, request has 13" {
+		t.Errorf("reason %+v", r)
+	}
+}

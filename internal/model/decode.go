@@ -454,8 +454,12 @@ func (d *decoder) object(v reflect.Value, si *structInfo) *InputError {
 			d.pop()
 			continue
 		}
-		if e := d.value(v.Field(f.index), vk, vs, ve, f, 0); e != nil {
+		fv := v.Field(f.index)
+		if e := d.value(fv, vk, vs, ve, f, 0); e != nil {
 			return e
+		}
+		if f.emptyNil && fv.Len() == 0 {
+			fv.SetZero()
 		}
 		d.pop()
 	}

@@ -317,22 +317,32 @@ func TestDecodeRequestRejects(t *testing.T) {
 	}
 }
 
+// validRequests are small inputs at the edges of what is allowed.
+var validRequests = []string{
+	minimalRequest,
+	"\n\t " + minimalRequest + " \r\n",
+	top(`"on_behalf_of": null`),
+	data(`"cii": null`),
+	top(`"history": null`),
+	top(`"basis": {"authorizations": null}`),
+	top(`"basis": {"authorizations": [{"payloadType": "t", "payload": "p", "signatures": null}]}`),
+	top(`"time": "0001-01-01T00:00:00Z"`),
+	top(`"time": "2026-11-22T10:00:00.123456789-05:30"`),
+	data(`"categories": ["important.finance", "core.defence.x", "cii.energy"], "subjects": {}`),
+	data(`"records": 9223372036854775807, "devices": 0`),
+	requester(`"owners": {"CN": 0, "US": 100, "FR": 12.5}`),
+	requester(`"id": "", "role": "anything at all"`),
+	top(`"history": {"rolling_12m": {}, "year_to_date": {"CN": {}}}`),
+}
+
 func TestDecodeRequestAccepts(t *testing.T) {
-	for _, in := range []string{
-		minimalRequest,
-		"\n\t " + minimalRequest + " \r\n",
-		top(`"on_behalf_of": null`),
-		data(`"cii": null`),
-		top(`"history": null`),
-		top(`"basis": {"authorizations": null}`),
-		top(`"basis": {"authorizations": [{"payloadType": "t", "payload": "p", "signatures": null}]}`),
-		top(`"time": "0001-01-01T00:00:00Z"`),
-		data(`"categories": ["important.finance", "core.defence.x", "cii.energy"], "subjects": {}`),
-		requester(`"owners": {"CN": 0, "US": 100}`),
-	} {
-		if _, err := DecodeRequest([]byte(in), testJurisdictions); err != nil {
+	for _, in := range validRequests {
+		req, err := DecodeRequest([]byte(in), testJurisdictions)
+		if err != nil {
 			t.Errorf("DecodeRequest(%s): %v", in, err)
+			continue
 		}
+		assertRoundTrip(t, req)
 	}
 }
 
@@ -450,30 +460,40 @@ func assertRoundTrip(t testing.TB, req *Request) {
 	}
 }
 
+// okDecision holds the required members of a decision.
+const okDecision = `"outcome":"allow","reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"`
+
+// invalidDecisions are bad decisions and the exact errors they produce.
+var invalidDecisions = []invalidCase{
+	{"unknown field", `{` + okDecision + `,"verdict":"yes"}`, `verdict: unknown field`, ""},
+	{"missing outcome", `{"reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"}`, `outcome: missing required field`, ""},
+	{"missing reasons", `{"outcome":"allow","binding":false,"time":"2026-11-22T10:00:00Z"}`, `reasons: missing required field`, ""},
+	{"missing binding", `{"outcome":"allow","reasons":null,"time":"2026-11-22T10:00:00Z"}`, `binding: missing required field`, ""},
+	{"missing time", `{"outcome":"allow","reasons":[],"binding":false}`, `time: missing required field`, ""},
+	{"unknown outcome", `{"outcome":"maybe","reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"}`, `outcome: unknown value "maybe" (one of allow, deny, pending)`, ""},
+	{"negative log index", `{` + okDecision + `,"log_index":-1}`, `log_index: must not be negative, got -1`, ""},
+	{"fractional log index", `{` + okDecision + `,"log_index":1.5}`, `log_index: expected integer, got number`, ""},
+	{"log index out of range", `{` + okDecision + `,"log_index":18446744073709551616}`, `log_index: integer 18446744073709551616 out of range`, ""},
+	{"duplicate key", `{` + okDecision + `,"binding":true}`, `binding: duplicate key`, blindDup},
+	{"unknown effect", `{"outcome":"deny","reasons":[{"rule":"r","pack":"p","effect":"forbid","message":"m","citation":"c"}],"binding":false,"time":"2026-11-22T10:00:00Z"}`,
+		`reasons[0].effect: unknown value "forbid" (one of deny, require, obligate)`, ""},
+	{"reason without citation", `{"outcome":"deny","reasons":[{"rule":"r","pack":"p","effect":"deny","message":"m"}],"binding":false,"time":"2026-11-22T10:00:00Z"}`,
+		`reasons[0].citation: missing required field`, ""},
+	{"requirement without rule", `{` + okDecision + `,"requires":[{"authorization_from":"FR","pack":"gdsi"}]}`, `requires[0].rule: missing required field`, ""},
+	{"malformed authorization_from", `{` + okDecision + `,"requires":[{"authorization_from":"France","rule":"r","pack":"gdsi"}]}`, `requires[0].authorization_from: unknown jurisdiction "France"`, ""},
+	{"pack rules as string", `{` + okDecision + `,"packs":[{"pack":"gdsi","version":"1","outcome":"allow","rules":"x"}]}`, `packs[0].rules: expected array, got string`, ""},
+	{"pack outcome unknown", `{` + okDecision + `,"packs":[{"pack":"gdsi","version":"1","outcome":"ok"}]}`, `packs[0].outcome: unknown value "ok" (one of allow, deny, pending)`, ""},
+	{"trace fired as string", `{` + okDecision + `,"explain":[{"rule":"r","pack":"p","fired":"no","result":"false"}]}`, `explain[0].fired: expected boolean, got string`, ""},
+	{"obligation without message", `{` + okDecision + `,"obligations":[{"rule":"r","pack":"p","citation":"c"}]}`, `obligations[0].message: missing required field`, ""},
+	{"bad time", `{"outcome":"allow","reasons":[],"binding":false,"time":"now"}`, `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "now"`, ""},
+	{"trailing data", `{` + okDecision + `} []`, `line 1, column 80: unexpected data after the top-level object`, blindTrailing},
+}
+
 func TestDecodeDecisionRejects(t *testing.T) {
-	const ok = `"outcome":"allow","reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"`
-	for _, tc := range []struct{ in, want string }{
-		{`{` + ok + `,"verdict":"yes"}`, `verdict: unknown field`},
-		{`{"reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"}`, `outcome: missing required field`},
-		{`{"outcome":"allow","binding":false,"time":"2026-11-22T10:00:00Z"}`, `reasons: missing required field`},
-		{`{"outcome":"allow","reasons":null,"time":"2026-11-22T10:00:00Z"}`, `binding: missing required field`},
-		{`{"outcome":"allow","reasons":[],"binding":false}`, `time: missing required field`},
-		{`{"outcome":"maybe","reasons":[],"binding":false,"time":"2026-11-22T10:00:00Z"}`, `outcome: unknown value "maybe" (one of allow, deny, pending)`},
-		{`{` + ok + `,"log_index":-1}`, `log_index: must not be negative, got -1`},
-		{`{` + ok + `,"log_index":1.5}`, `log_index: expected integer, got number`},
-		{`{` + ok + `,"binding":true}`, `binding: duplicate key`},
-		{`{"outcome":"deny","reasons":[{"rule":"r","pack":"p","effect":"forbid","message":"m","citation":"c"}],"binding":false,"time":"2026-11-22T10:00:00Z"}`,
-			`reasons[0].effect: unknown value "forbid" (one of deny, require, obligate)`},
-		{`{"outcome":"deny","reasons":[{"rule":"r","pack":"p","effect":"deny","message":"m"}],"binding":false,"time":"2026-11-22T10:00:00Z"}`,
-			`reasons[0].citation: missing required field`},
-		{`{` + ok + `,"requires":[{"authorization_from":"FR","pack":"gdsi"}]}`, `requires[0].rule: missing required field`},
-		{`{` + ok + `,"packs":[{"pack":"gdsi","version":"1","outcome":"allow","rules":"x"}]}`, `packs[0].rules: expected array, got string`},
-		{`{` + ok + `,"explain":[{"rule":"r","pack":"p","fired":"no","result":"false"}]}`, `explain[0].fired: expected boolean, got string`},
-		{`{` + ok + `} []`, `line 1, column 80: unexpected data after the top-level object`},
-	} {
+	for _, tc := range invalidDecisions {
 		_, err := DecodeDecision([]byte(tc.in))
 		if err == nil || err.Error() != tc.want {
-			t.Errorf("DecodeDecision(%s)\n got error %v\nwant error %s", tc.in, err, tc.want)
+			t.Errorf("%s: DecodeDecision(%s)\n got error %v\nwant error %s", tc.name, tc.in, err, tc.want)
 		}
 	}
 }

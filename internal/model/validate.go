@@ -128,8 +128,9 @@ var fieldRules = map[reflect.Type]map[string]fieldRule{
 		"citation": {required: true},
 	},
 	reflect.TypeFor[Requirement](): {
-		"rule": {required: true},
-		"pack": {required: true},
+		"authorization_from": {val: jurisdiction},
+		"rule":               {required: true},
+		"pack":               {required: true},
 	},
 	reflect.TypeFor[Obligation](): {
 		"rule":     {required: true},
@@ -164,6 +165,9 @@ type fieldInfo struct {
 	// nullOK is true where encoding/json may write null: pointers, and
 	// slices and maps without omitempty. Null then leaves the zero value.
 	nullOK bool
+	// emptyNil is true for slices and maps with omitempty: an empty one
+	// decodes to nil, as encoding/json would not write it.
+	emptyNil bool
 	fieldRule
 }
 
@@ -219,6 +223,7 @@ func buildStructInfo(m map[reflect.Type]*structInfo, t reflect.Type) error {
 			name:      name,
 			index:     i,
 			nullOK:    k == reflect.Pointer || (k == reflect.Slice || k == reflect.Map) && !omitempty,
+			emptyNil:  (k == reflect.Slice || k == reflect.Map) && omitempty,
 			fieldRule: rules[name],
 		}
 		if fi.required {

@@ -757,4 +757,3 @@ func sortErrors(errs []error, docs []*document) {
 		return cmp.Or(cmp.Compare(order[ea.File], order[eb.File]), cmp.Compare(ea.Line, eb.Line))
 	})
 }
-

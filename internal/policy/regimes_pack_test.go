@@ -1,0 +1,120 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"slices"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/policy"
+	"github.com/accord-dev/accord/internal/registry"
+)
+
+// regimePacks are the regime packs whose test files this file runs, with
+// the least number of cases each must keep (issue 5: at least 40).
+var regimePacks = map[string]int{
+	"us-dsp": 40,
+}
+
+// regimeCase is one case of a <pack>_test.yaml file.
+type regimeCase struct {
+	Name       string         `yaml:"name"`
+	Request    map[string]any `yaml:"request"`
+	History    map[string]any `yaml:"history"`
+	Authorized []string       `yaml:"authorized"`
+	Outcome    model.Outcome  `yaml:"outcome"`
+	Rules      []string       `yaml:"rules"`
+}
+
+// regimeFile is a <pack>_test.yaml file.
+type regimeFile struct {
+	Pack  string       `yaml:"pack"`
+	Cases []regimeCase `yaml:"cases"`
+}
+
+// TestRegimePacks runs every case of the us-dsp, cn-cbdf and eu-gdpr test
+// files against the bundled packs and the embedded registry, checking each
+// pack's own outcome and exactly the rule ids that fired.
+func TestRegimePacks(t *testing.T) {
+	reg, err := registry.Load()
+	if err != nil {
+		t.Fatalf("load registry: %v", err)
+	}
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, least := range regimePacks {
+		t.Run(name, func(t *testing.T) {
+			packs, err := policy.Load(packsFS, name+".yaml")
+			if err != nil {
+				t.Fatalf("load pack: %v", err)
+			}
+			eng, err := policy.Compile(packs, reg)
+			if err != nil {
+				t.Fatalf("compile pack: %v", err)
+			}
+			data, err := fs.ReadFile(packsFS, name+"_test.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tf regimeFile
+			if err := yaml.Unmarshal(data, &tf); err != nil {
+				t.Fatalf("%s_test.yaml: %v", name, err)
+			}
+			if tf.Pack != name {
+				t.Fatalf("%s_test.yaml: pack is %q", name, tf.Pack)
+			}
+			if len(tf.Cases) < least {
+				t.Errorf("%s_test.yaml has %d cases; want at least %d", name, len(tf.Cases), least)
+			}
+			for _, c := range tf.Cases {
+				t.Run(c.Name, func(t *testing.T) {
+					in, err := regimeInput(c, reg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					dec := eng.Evaluate(in, policy.Options{Packs: []string{name}})
+					if len(dec.Packs) != 1 {
+						t.Fatalf("got %d pack outcomes, want 1: %+v", len(dec.Packs), dec)
+					}
+					got := slices.Sorted(slices.Values(dec.Packs[0].Rules))
+					want := slices.Sorted(slices.Values(c.Rules))
+					if dec.Packs[0].Outcome != c.Outcome || !slices.Equal(got, want) {
+						t.Errorf("outcome %s, rules %v; want %s, %v\nreasons: %+v\nrequires: %+v", dec.Packs[0].Outcome, got, c.Outcome, want, dec.Reasons, dec.Requires)
+					}
+				})
+			}
+		})
+	}
+}
+
+// regimeInput turns a test case into an evaluation input, decoding the
+// request as strictly as `accord check` does.
+func regimeInput(c regimeCase, reg *registry.Registry) (*policy.Input, error) {
+	raw, err := json.Marshal(c.Request)
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	req, err := model.DecodeRequest(raw, reg)
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	in := &policy.Input{Request: req, Authorized: c.Authorized}
+	if c.History != nil {
+		raw, err := json.Marshal(c.History)
+		if err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		var h model.History
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		in.History = &h
+	}
+	return in, nil
+}

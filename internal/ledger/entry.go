@@ -474,3 +474,34 @@ func jsonErrorAt(data []byte, err error) error {
 	}
 	return err
 }
+
+// voidRecord is the record behind a void entry. It holds nothing private,
+// so it has no salt: anyone can rebuild it from the entry and check the
+// record hash.
+type voidRecord struct {
+	Kind   string    `json:"kind"`
+	Refers uint64    `json:"refers"`
+	Time   time.Time `json:"time"`
+}
+
+// VoidEntry builds the entry that voids the entry at index refers (for
+// example a decision that was logged but could not be stored, and so must
+// not be acted on). The earlier entry stays in the log; the void entry says
+// it does not count. Its record is public — {"kind":"void","refers":N,
+// "time":T} in canonical JSON, no salt — so RecordHash is its plain SHA-256.
+func VoidEntry(refers uint64, at time.Time) Entry {
+	at = at.UTC().Truncate(time.Second)
+	raw, _ := json.Marshal(voidRecord{Kind: KindVoid, Refers: refers, Time: at})
+	canon, err := jcs.Transform(raw)
+	if err != nil { // cannot happen for this fixed shape; keep the raw form
+		canon = raw
+	}
+	r := refers
+	return Entry{
+		Version:    EntryVersion,
+		Kind:       KindVoid,
+		Time:       at,
+		Refers:     &r,
+		RecordHash: Private{Record: canon}.Hash(),
+	}
+}

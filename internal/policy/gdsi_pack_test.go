@@ -1,0 +1,424 @@
+package policy_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/policy"
+	"github.com/accord-dev/accord/internal/registry"
+)
+
+// gdsiMinCases is the least number of cases gdsi_test.yaml must keep
+// (issue 2: at least 40).
+const gdsiMinCases = 40
+
+// gdsiCase is one case of packs/gdsi_test.yaml (format: BRIEF.md, "Pack
+// test files").
+type gdsiCase struct {
+	Name       string         `yaml:"name"`
+	Request    map[string]any `yaml:"request"`
+	History    map[string]any `yaml:"history"`
+	Authorized []string       `yaml:"authorized"`
+	Outcome    model.Outcome  `yaml:"outcome"`
+	Rules      []string       `yaml:"rules"`
+}
+
+// gdsiTestFile is packs/gdsi_test.yaml.
+type gdsiTestFile struct {
+	Pack  string     `yaml:"pack"`
+	Cases []gdsiCase `yaml:"cases"`
+}
+
+// TestGDSIPackCases runs every case of packs/gdsi_test.yaml against the
+// bundled gdsi pack and the embedded registry, checking the pack's outcome
+// and exactly the ids of the rules that fired. It also checks that the file
+// covers the pack: every rule fires in some case and stays silent in some
+// case of its own commitment (a near miss).
+func TestGDSIPackCases(t *testing.T) {
+	eng := compileGDSI(t)
+	reg := loadRegistry(t)
+	tf := readGDSICases(t)
+	if tf.Pack != "gdsi" {
+		t.Fatalf("gdsi_test.yaml: pack is %q, want gdsi", tf.Pack)
+	}
+	if len(tf.Cases) < gdsiMinCases {
+		t.Errorf("gdsi_test.yaml has %d cases; want at least %d", len(tf.Cases), gdsiMinCases)
+	}
+	names := map[string]bool{}
+	for _, c := range tf.Cases {
+		if names[c.Name] {
+			t.Errorf("case name %q is used twice", c.Name)
+		}
+		names[c.Name] = true
+		t.Run(c.Name, func(t *testing.T) {
+			in, err := gdsiInput(c, reg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := eng.Evaluate(in, policy.Options{Packs: []string{"gdsi"}})
+			if len(dec.Packs) != 1 || dec.Packs[0].Pack != "gdsi" {
+				t.Fatalf("got pack outcomes %+v, want gdsi's alone", dec.Packs)
+			}
+			got := slices.Sorted(slices.Values(dec.Packs[0].Rules))
+			want := slices.Sorted(slices.Values(c.Rules))
+			if dec.Packs[0].Outcome != c.Outcome || !slices.Equal(got, want) {
+				t.Errorf("outcome %s, rules %v; want %s, %v\nreasons: %+v\nrequires: %+v",
+					dec.Packs[0].Outcome, got, c.Outcome, want, dec.Reasons, dec.Requires)
+			}
+		})
+	}
+}
+
+// commitmentRe reads the commitment number from a rule id or a case name.
+var (
+	ruleCommitmentRe = regexp.MustCompile(`^gdsi-([1-8])-`)
+	caseCommitmentRe = regexp.MustCompile(`^commitment ([1-8]) `)
+)
+
+// TestGDSICasesCoverEveryRule checks the shape of gdsi_test.yaml against
+// the pack: every case names its commitment, lists only rules of the pack,
+// and every rule both fires in some case and is absent from some case of
+// its own commitment.
+func TestGDSICasesCoverEveryRule(t *testing.T) {
+	eng := compileGDSI(t)
+	pk, ok := eng.Pack("gdsi")
+	if !ok {
+		t.Fatal("gdsi pack not compiled")
+	}
+	tf := readGDSICases(t)
+	ruleIDs := map[string]bool{}
+	for _, r := range pk.Rules {
+		ruleIDs[r.ID] = true
+		if !ruleCommitmentRe.MatchString(r.ID) {
+			t.Errorf("rule %s: id does not start with gdsi-<commitment>-", r.ID)
+		}
+		if !strings.Contains(r.Citation, "002_6347a8f0fca8e0c5.txt") || !strings.Contains(r.Citation, "paragraph") {
+			t.Errorf("rule %s: citation %q does not cite the seed file and paragraph", r.ID, r.Citation)
+		}
+	}
+	fires := map[string]int{}
+	silentInOwn := map[string]int{}
+	for _, c := range tf.Cases {
+		m := caseCommitmentRe.FindStringSubmatch(c.Name)
+		if m == nil {
+			t.Errorf("case %q: name does not start with \"commitment N \"", c.Name)
+			continue
+		}
+		for _, id := range c.Rules {
+			if !ruleIDs[id] {
+				t.Errorf("case %q: rule %s is not in the gdsi pack", c.Name, id)
+			}
+			fires[id]++
+		}
+		for id := range ruleIDs {
+			if ruleCommitmentRe.FindStringSubmatch(id)[1] == m[1] && !slices.Contains(c.Rules, id) {
+				silentInOwn[id]++
+			}
+		}
+	}
+	for id := range ruleIDs {
+		if fires[id] == 0 {
+			t.Errorf("rule %s fires in no case", id)
+		}
+		if silentInOwn[id] == 0 {
+			t.Errorf("rule %s has no near miss: every case of its commitment fires it", id)
+		}
+	}
+}
+
+// TestGDSIRequirements checks what pending decisions ask for and what the
+// messages name, which the case file (outcome and rule ids only) does not.
+func TestGDSIRequirements(t *testing.T) {
+	eng := compileGDSI(t)
+	reg := loadRegistry(t)
+	tests := []struct {
+		name       string
+		file       string // an example request, or
+		request    string // a request in JSON
+		authorized []string
+		want       []model.Requirement
+		message    map[string]string // rule id -> substring of its message
+	}{
+		{
+			name: "commitment 2 — a transfer of CII data waits for its owner",
+			request: `{"action":"transfer","requester":{"id":"grid-ops-de","kind":"company","jurisdiction":"DE"},
+				"data":{"location":"DE","categories":["cii.energy"],"cii":{"state":"FR","sector":"energy"}},
+				"time":"2026-11-22T10:00:00Z"}`,
+			want:    []model.Requirement{{AuthorizationFrom: "FR", Rule: "gdsi-2-cii-authorization"}},
+			message: map[string]string{"gdsi-2-cii-authorization": "Critical-infrastructure data of FR"},
+		},
+		{
+			name:    "commitment 2 — a denied alteration names the owner and requires nothing",
+			file:    "2-cii-foreign-modify.json",
+			message: map[string]string{"gdsi-2-cii-alteration": "critical-infrastructure data of FR"},
+		},
+		{
+			name:    "commitment 5 — the location must authorize",
+			file:    "5-state-access-abroad.json",
+			want:    []model.Requirement{{AuthorizationFrom: "US", Rule: "gdsi-5-location-authorization"}},
+			message: map[string]string{"gdsi-5-location-authorization": "Data located in US"},
+		},
+		{
+			name: "commitment 6 — without a channel: the location and an MLA basis",
+			file: "6-law-enforcement-no-channel.json",
+			want: []model.Requirement{
+				{AuthorizationFrom: "FR", Rule: "gdsi-5-location-authorization"},
+				{Basis: "mla", Rule: "gdsi-6-judicial-channel"},
+			},
+		},
+		{
+			name: "commitment 6 — with an MLA basis: only the requested state's execution",
+			file: "6-law-enforcement-mla.json",
+			want: []model.Requirement{{AuthorizationFrom: "FR", Rule: "gdsi-5-location-authorization"}},
+		},
+		{
+			name: "commitment 7 — the customer's approval",
+			file: "7-vendor-maintenance.json",
+			want: []model.Requirement{{Measure: "customer-approval", Rule: "gdsi-7-vendor-maintenance"}},
+		},
+		{
+			name: "commitment 3 — cumulative bulk: the people's state",
+			request: `{"action":"access","requester":{"id":"nsa","kind":"state-authority","jurisdiction":"US"},
+				"data":{"location":"US","categories":["personal.contact"],"subjects":{"DE":1,"BR":2,"US":3}},
+				"selectors":{"kind":"specific","count":1},"time":"2026-11-22T10:00:00Z",
+				"history":{"rolling_12m":{"DE":{"personal":{"subjects":999}},"US":{"personal":{"subjects":99999}}}}}`,
+			want:    []model.Requirement{{AuthorizationFrom: "DE", Rule: "gdsi-3-cumulative-bulk"}},
+			message: map[string]string{"gdsi-3-cumulative-bulk": "1000 or more people of DE"},
+		},
+		{
+			name: "commitment 6 — every third state is named; the first is required",
+			request: `{"action":"access","requester":{"id":"fbi","kind":"state-authority","jurisdiction":"US"},
+				"data":{"location":"GB","categories":["personal.contact"],
+				        "subjects":{"GB":1,"FR":1,"DE":1,"BR":1,"IN":1,"JP":1,"NG":1,"US":1}},
+				"purpose":"law-enforcement","basis":{"kind":"agreement","agreement":"gb-us-cloud-act-2019"},
+				"time":"2026-11-22T10:00:00Z"}`,
+			authorized: []string{"FR"},
+			want:       []model.Requirement{{AuthorizationFrom: "BR", Rule: "gdsi-6-third-state"}},
+			message: map[string]string{
+				"gdsi-6-third-state": "authorization needed from BR, DE, FR, IN, JP and 1 more.",
+			},
+		},
+		{
+			name: "commitment 6 — a third-state location is required first",
+			request: `{"action":"access","requester":{"id":"fbi","kind":"state-authority","jurisdiction":"US"},
+				"data":{"location":"DE","categories":["personal.contact"],"subjects":{"BR":1,"DE":1}},
+				"purpose":"law-enforcement","basis":{"kind":"agreement","agreement":"gb-us-cloud-act-2019"},
+				"time":"2026-11-22T10:00:00Z"}`,
+			want: []model.Requirement{
+				{AuthorizationFrom: "DE", Rule: "gdsi-5-location-authorization"},
+				{Basis: "mla", Rule: "gdsi-6-judicial-channel"},
+				{AuthorizationFrom: "DE", Rule: "gdsi-6-third-state"},
+			},
+			message: map[string]string{"gdsi-6-third-state": "authorization needed from DE, BR."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := []byte(tt.request)
+			if tt.file != "" {
+				var err error
+				raw, err = os.ReadFile(path.Join(examplesDir, tt.file))
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			req, err := model.DecodeRequest(raw, reg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec := eng.Evaluate(&policy.Input{Request: req, Authorized: tt.authorized}, policy.Options{Packs: []string{"gdsi"}})
+			var got []model.Requirement
+			for _, r := range dec.Requires {
+				if r.Pack != "gdsi" {
+					t.Errorf("requirement %+v: pack %q", r, r.Pack)
+				}
+				r.Pack = ""
+				got = append(got, r)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("requires %+v\nwant     %+v", got, tt.want)
+			}
+			for id, sub := range tt.message {
+				found := false
+				for _, r := range dec.Reasons {
+					if r.Rule == id {
+						found = true
+						if !strings.Contains(r.Message, sub) {
+							t.Errorf("%s: message %q does not contain %q", id, r.Message, sub)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("%s did not fire; reasons %+v", id, dec.Reasons)
+				}
+			}
+		})
+	}
+}
+
+// examplesDir holds the example requests, relative to this package.
+const examplesDir = "../../examples/requests"
+
+// exampleRow is one row of the table in examples/requests/README.md.
+type exampleRow struct {
+	file, commitment string
+	outcome          model.Outcome
+	rules            []string
+}
+
+// readExampleTable parses the table of examples/requests/README.md: rows
+// "| `file` | commitment | outcome | rule ids |", rule ids comma-separated
+// or "—" for none.
+func readExampleTable(t *testing.T) []exampleRow {
+	t.Helper()
+	data, err := os.ReadFile(path.Join(examplesDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []exampleRow
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(text, "| `") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(text, "|"), "|")
+		if len(cells) != 4 {
+			t.Fatalf("README.md:%d: want 4 cells, got %d", line, len(cells))
+		}
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		row := exampleRow{file: strings.Trim(cells[0], "`"), commitment: cells[1], outcome: model.Outcome(cells[2])}
+		if !slices.Contains(model.Outcomes, row.outcome) {
+			t.Fatalf("README.md:%d: outcome %q", line, cells[2])
+		}
+		if cells[3] != "—" {
+			for _, id := range strings.Split(cells[3], ",") {
+				row.rules = append(row.rules, strings.TrimSpace(id))
+			}
+		}
+		rows = append(rows, row)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestGDSIExamples checks that every example request is a valid strict
+// request, has a row in examples/requests/README.md, and yields under the
+// gdsi pack the outcome and rules that row promises; and that every
+// commitment 1–8 has an example.
+func TestGDSIExamples(t *testing.T) {
+	eng := compileGDSI(t)
+	reg := loadRegistry(t)
+	rows := readExampleTable(t)
+	files, err := fs.Glob(os.DirFS(examplesDir), "*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable := map[string]bool{}
+	commitments := map[string]bool{}
+	for _, row := range rows {
+		inTable[row.file] = true
+		commitments[row.commitment] = true
+		if !slices.Contains(files, row.file) {
+			t.Errorf("README.md lists %s, which does not exist", row.file)
+		}
+		if !strings.HasPrefix(row.file, row.commitment+"-") {
+			t.Errorf("%s: file name does not start with its commitment %s", row.file, row.commitment)
+		}
+	}
+	for _, f := range files {
+		if !inTable[f] {
+			t.Errorf("%s has no row in README.md", f)
+		}
+	}
+	for c := 1; c <= 8; c++ {
+		if !commitments[fmt.Sprint(c)] {
+			t.Errorf("no example for commitment %d", c)
+		}
+	}
+	for _, row := range rows {
+		t.Run(row.file, func(t *testing.T) {
+			raw, err := os.ReadFile(path.Join(examplesDir, row.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := model.DecodeRequest(raw, reg)
+			if err != nil {
+				t.Fatalf("not a valid request: %v", err)
+			}
+			dec := eng.Evaluate(&policy.Input{Request: req}, policy.Options{Packs: []string{"gdsi"}})
+			got := firedRules(dec, "gdsi")
+			want := slices.Sorted(slices.Values(row.rules))
+			if dec.Outcome != row.outcome || !slices.Equal(got, want) {
+				t.Errorf("outcome %s, rules %v; README.md says %s, %v", dec.Outcome, got, row.outcome, want)
+			}
+		})
+	}
+}
+
+func readGDSICases(t *testing.T) gdsiTestFile {
+	t.Helper()
+	data, err := fs.ReadFile(policy.Embedded(), "packs/gdsi_test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tf gdsiTestFile
+	if err := yaml.Unmarshal(data, &tf); err != nil {
+		t.Fatalf("gdsi_test.yaml: %v", err)
+	}
+	return tf
+}
+
+// gdsiInput turns a test case into an evaluation input, decoding the
+// request as strictly as `accord check` does.
+func gdsiInput(c gdsiCase, reg *registry.Registry) (*policy.Input, error) {
+	raw, err := json.Marshal(c.Request)
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	req, err := model.DecodeRequest(raw, reg)
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	in := &policy.Input{Request: req, Authorized: c.Authorized}
+	if c.History != nil {
+		raw, err := json.Marshal(c.History)
+		if err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		h, err := decodeHistory(raw)
+		if err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		in.History = h
+	}
+	return in, nil
+}
+
+// decodeHistory decodes a history object strictly (unknown fields are an
+// error), as the request decoder does for request.history.
+func decodeHistory(raw []byte) (*model.History, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var h model.History
+	if err := dec.Decode(&h); err != nil {
+		return nil, err
+	}
+	return &h, nil
+}

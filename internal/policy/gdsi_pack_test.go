@@ -3,7 +3,6 @@ package policy_test
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,69 +12,40 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
-	"github.com/accord-dev/accord/internal/registry"
 )
 
 // gdsiMinCases is the least number of cases gdsi_test.yaml must keep
 // (issue 2: at least 40).
 const gdsiMinCases = 40
 
-// gdsiCase is one case of packs/gdsi_test.yaml (format: BRIEF.md, "Pack
-// test files").
-type gdsiCase struct {
-	Name       string         `yaml:"name"`
-	Request    map[string]any `yaml:"request"`
-	History    map[string]any `yaml:"history"`
-	Authorized []string       `yaml:"authorized"`
-	Outcome    model.Outcome  `yaml:"outcome"`
-	Rules      []string       `yaml:"rules"`
-}
-
-// gdsiTestFile is packs/gdsi_test.yaml.
-type gdsiTestFile struct {
-	Pack  string     `yaml:"pack"`
-	Cases []gdsiCase `yaml:"cases"`
-}
-
-// TestGDSIPackCases runs every case of packs/gdsi_test.yaml against the
-// bundled gdsi pack and the embedded registry, checking the pack's outcome
-// and exactly the ids of the rules that fired. It also checks that the file
-// covers the pack: every rule fires in some case and stays silent in some
-// case of its own commitment (a near miss).
+// TestGDSIPackCases runs packs/gdsi_test.yaml through the engine's test
+// runner (the one `accord packs test` uses) against the bundled gdsi pack
+// and the embedded registry: each case must give the pack's expected
+// outcome and exactly the expected rule ids.
 func TestGDSIPackCases(t *testing.T) {
 	eng := compileGDSI(t)
-	reg := loadRegistry(t)
-	tf := readGDSICases(t)
-	if tf.Pack != "gdsi" {
-		t.Fatalf("gdsi_test.yaml: pack is %q, want gdsi", tf.Pack)
+	results, err := policy.RunTests(eng, policy.Embedded(), "packs/gdsi_test.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(tf.Cases) < gdsiMinCases {
-		t.Errorf("gdsi_test.yaml has %d cases; want at least %d", len(tf.Cases), gdsiMinCases)
+	if len(results) < gdsiMinCases {
+		t.Errorf("gdsi_test.yaml has %d cases; want at least %d", len(results), gdsiMinCases)
 	}
 	names := map[string]bool{}
-	for _, c := range tf.Cases {
-		if names[c.Name] {
-			t.Errorf("case name %q is used twice", c.Name)
+	for _, r := range results {
+		if names[r.Name] {
+			t.Errorf("line %d: case name %q is used twice", r.Line, r.Name)
 		}
-		names[c.Name] = true
-		t.Run(c.Name, func(t *testing.T) {
-			in, err := gdsiInput(c, reg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dec := eng.Evaluate(in, policy.Options{Packs: []string{"gdsi"}})
-			if len(dec.Packs) != 1 || dec.Packs[0].Pack != "gdsi" {
-				t.Fatalf("got pack outcomes %+v, want gdsi's alone", dec.Packs)
-			}
-			got := slices.Sorted(slices.Values(dec.Packs[0].Rules))
-			want := slices.Sorted(slices.Values(c.Rules))
-			if dec.Packs[0].Outcome != c.Outcome || !slices.Equal(got, want) {
-				t.Errorf("outcome %s, rules %v; want %s, %v\nreasons: %+v\nrequires: %+v",
-					dec.Packs[0].Outcome, got, c.Outcome, want, dec.Reasons, dec.Requires)
+		names[r.Name] = true
+		if r.Pack != "gdsi" {
+			t.Errorf("line %d: case ran pack %q, want gdsi", r.Line, r.Pack)
+		}
+		t.Run(r.Name, func(t *testing.T) {
+			if !r.Passed {
+				t.Errorf("gdsi_test.yaml:%d: %s (got %s %v, want %s %v)",
+					r.Line, r.Failure, r.GotOutcome, r.GotRules, r.WantOutcome, r.WantRules)
 			}
 		})
 	}
@@ -198,6 +168,17 @@ func TestGDSIRequirements(t *testing.T) {
 			message: map[string]string{"gdsi-3-cumulative-bulk": "1000 or more people of DE"},
 		},
 		{
+			name: "commitment 3 — cumulative bulk over two peoples: both named, the authorized one dropped",
+			request: `{"action":"access","requester":{"id":"nsa","kind":"state-authority","jurisdiction":"US"},
+				"data":{"location":"US","categories":["personal.contact"],"subjects":{"DE":1000,"BR":1000,"FR":2000}},
+				"selectors":{"kind":"specific","count":1},"time":"2026-11-22T10:00:00Z"}`,
+			authorized: []string{"DE"},
+			want: []model.Requirement{
+				{AuthorizationFrom: "BR", Rule: "gdsi-3-cumulative-bulk"},
+				{AuthorizationFrom: "FR", Rule: "gdsi-3-cumulative-bulk"},
+			},
+		},
+		{
 			name: "commitment 6 — every third state is named; the first is required",
 			request: `{"action":"access","requester":{"id":"fbi","kind":"state-authority","jurisdiction":"US"},
 				"data":{"location":"GB","categories":["personal.contact"],
@@ -205,7 +186,13 @@ func TestGDSIRequirements(t *testing.T) {
 				"purpose":"law-enforcement","basis":{"kind":"agreement","agreement":"gb-us-cloud-act-2019"},
 				"time":"2026-11-22T10:00:00Z"}`,
 			authorized: []string{"FR"},
-			want:       []model.Requirement{{AuthorizationFrom: "BR", Rule: "gdsi-6-third-state"}},
+			want: []model.Requirement{
+				{AuthorizationFrom: "BR", Rule: "gdsi-6-third-state"},
+				{AuthorizationFrom: "DE", Rule: "gdsi-6-third-state"},
+				{AuthorizationFrom: "IN", Rule: "gdsi-6-third-state"},
+				{AuthorizationFrom: "JP", Rule: "gdsi-6-third-state"},
+				{AuthorizationFrom: "NG", Rule: "gdsi-6-third-state"},
+			},
 			message: map[string]string{
 				"gdsi-6-third-state": "authorization needed from BR, DE, FR, IN, JP and 1 more.",
 			},
@@ -220,6 +207,7 @@ func TestGDSIRequirements(t *testing.T) {
 				{AuthorizationFrom: "DE", Rule: "gdsi-5-location-authorization"},
 				{Basis: "mla", Rule: "gdsi-6-judicial-channel"},
 				{AuthorizationFrom: "DE", Rule: "gdsi-6-third-state"},
+				{AuthorizationFrom: "BR", Rule: "gdsi-6-third-state"},
 			},
 			message: map[string]string{"gdsi-6-third-state": "authorization needed from DE, BR."},
 		},
@@ -372,53 +360,19 @@ func TestGDSIExamples(t *testing.T) {
 	}
 }
 
-func readGDSICases(t *testing.T) gdsiTestFile {
+// readGDSICases parses packs/gdsi_test.yaml with the engine's parser.
+func readGDSICases(t *testing.T) *policy.TestFile {
 	t.Helper()
 	data, err := fs.ReadFile(policy.Embedded(), "packs/gdsi_test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tf gdsiTestFile
-	if err := yaml.Unmarshal(data, &tf); err != nil {
-		t.Fatalf("gdsi_test.yaml: %v", err)
+	tf, err := policy.ParseTestFile("gdsi_test.yaml", data, loadRegistry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tf.Pack != "gdsi" {
+		t.Fatalf("gdsi_test.yaml: pack is %q, want gdsi", tf.Pack)
 	}
 	return tf
-}
-
-// gdsiInput turns a test case into an evaluation input, decoding the
-// request as strictly as `accord check` does.
-func gdsiInput(c gdsiCase, reg *registry.Registry) (*policy.Input, error) {
-	raw, err := json.Marshal(c.Request)
-	if err != nil {
-		return nil, fmt.Errorf("request: %w", err)
-	}
-	req, err := model.DecodeRequest(raw, reg)
-	if err != nil {
-		return nil, fmt.Errorf("request: %w", err)
-	}
-	in := &policy.Input{Request: req, Authorized: c.Authorized}
-	if c.History != nil {
-		raw, err := json.Marshal(c.History)
-		if err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		h, err := decodeHistory(raw)
-		if err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		in.History = h
-	}
-	return in, nil
-}
-
-// decodeHistory decodes a history object strictly (unknown fields are an
-// error), as the request decoder does for request.history.
-func decodeHistory(raw []byte) (*model.History, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var h model.History
-	if err := dec.Decode(&h); err != nil {
-		return nil, err
-	}
-	return &h, nil
 }

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// caller is who is asking: the principal bound to the credential, and the
+// API role the credential grants.
+type caller struct {
+	principal store.Principal
+	role      string
+}
+
+func (c caller) is(roles ...string) bool { return slices.Contains(roles, c.role) }
+
+// handlerFunc is an endpoint that needs a caller.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c caller)
+
+// auth admits callers holding a valid credential whose role is in roles
+// (admin always): no credential or an invalid one is 401, a role not listed
+// is 403, a database that does not answer is 503.
+func (s *Server) auth(roles []string, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, p := s.authenticate(r)
+		if p != nil {
+			writeProblem(w, p)
+			return
+		}
+		if sw, ok := w.(*statusWriter); ok {
+			sw.principal = c.principal.ID
+		}
+		if c.role != store.RoleAdmin && !slices.Contains(roles, c.role) {
+			writeProblem(w, newProblem(http.StatusForbidden, "role "+c.role+" may not "+r.Method+" "+r.URL.Path+"; allowed: admin, "+strings.Join(roles, ", ")))
+			return
+		}
+		h(w, r, c)
+	})
+}
+
+// authenticate finds the caller of r: a bearer token first, else a
+// verified client certificate.
+func (s *Server) authenticate(r *http.Request) (caller, *Problem) {
+	h := r.Header.Get("Authorization")
+	if h != "" {
+		scheme, secret, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			return caller{}, newProblem(http.StatusUnauthorized, "the Authorization header must be \"Bearer <token>\"")
+		}
+		tok, p, err := store.Authenticate(r.Context(), s.cfg.Store, strings.TrimSpace(secret), s.cfg.Now())
+		switch {
+		case errors.Is(err, store.ErrUnauthorized):
+			return caller{}, newProblem(http.StatusUnauthorized, "the token is unknown, expired or revoked")
+		case err != nil:
+			return caller{}, s.storeProblem(err, "token")
+		}
+		return caller{principal: p, role: tok.Role}, nil
+	}
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
+		return s.certCaller(r)
+	}
+	return caller{}, newProblem(http.StatusUnauthorized, "no credential: send \"Authorization: Bearer <token>\" (create one with `accord token create`)")
+}
+
+// certCaller maps a verified client certificate to a caller: the subject's
+// common name is the principal id, and the first organizational unit that
+// names a role is the role.
+func (s *Server) certCaller(r *http.Request) (caller, *Problem) {
+	cert := r.TLS.VerifiedChains[0][0]
+	id := cert.Subject.CommonName
+	role := ""
+	for _, ou := range cert.Subject.OrganizationalUnit {
+		if store.ValidRole(ou) {
+			role = ou
+			break
+		}
+	}
+	if id == "" || role == "" {
+		return caller{}, newProblem(http.StatusUnauthorized, "the client certificate must name a principal (CN) and a role (OU)")
+	}
+	p, err := s.cfg.Store.Principal(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return caller{}, newProblem(http.StatusUnauthorized, "the client certificate names an unknown principal")
+	case err != nil:
+		return caller{}, s.storeProblem(err, "principal")
+	}
+	return caller{principal: p, role: role}, nil
+}

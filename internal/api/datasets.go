@@ -1,0 +1,199 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// idPattern is what dataset and override ids look like.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// datasetBody is what a client sends for a dataset: its id and labels.
+type datasetBody struct {
+	ID             string           `json:"id"`
+	Location       string           `json:"location"`
+	Origin         []string         `json:"origin,omitempty"`
+	Categories     []string         `json:"categories,omitempty"`
+	Subjects       map[string]int64 `json:"subjects,omitempty"`
+	Records        int64            `json:"records,omitempty"`
+	Devices        int64            `json:"devices,omitempty"`
+	Classification string           `json:"classification,omitempty"`
+	CII            *model.CII       `json:"cii,omitempty"`
+}
+
+// decodeDataset reads and checks a dataset body.
+func (s *Server) decodeDataset(w http.ResponseWriter, r *http.Request) (store.Dataset, *Problem) {
+	body, p := readBody(w, r)
+	if p != nil {
+		return store.Dataset{}, p
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var b datasetBody
+	if err := dec.Decode(&b); err != nil {
+		return store.Dataset{}, jsonDecodeProblem(err)
+	}
+	if dec.More() {
+		return store.Dataset{}, newProblem(http.StatusBadRequest, "unexpected data after the JSON object")
+	}
+	d := store.Dataset{ID: b.ID, Location: b.Location, Origin: b.Origin, Categories: b.Categories, Subjects: b.Subjects,
+		Records: b.Records, Devices: b.Devices, Classification: b.Classification, CII: b.CII}
+	if p := s.validateDataset(d); p != nil {
+		return d, p
+	}
+	return d, nil
+}
+
+// validateDataset checks labels as DecodeRequest checks a request's data.
+func (s *Server) validateDataset(d store.Dataset) *Problem {
+	known := s.cfg.Registry.KnownJurisdiction
+	bad := func(field, msg string) *Problem { return fieldProblem(http.StatusBadRequest, field, msg) }
+	if !idPattern.MatchString(d.ID) {
+		return bad("id", "required: letters, digits, '.', '_' or '-', at most 128")
+	}
+	if d.Location == "" {
+		return bad("location", "required")
+	}
+	if !known(d.Location) {
+		return bad("location", fmt.Sprintf("unknown jurisdiction %q", d.Location))
+	}
+	for i, o := range d.Origin {
+		if !known(o) {
+			return bad(fmt.Sprintf("origin[%d]", i), fmt.Sprintf("unknown jurisdiction %q", o))
+		}
+	}
+	for i, c := range d.Categories {
+		if !model.KnownCategory(c) {
+			return bad(fmt.Sprintf("categories[%d]", i), fmt.Sprintf("unknown category %q", c))
+		}
+	}
+	for st, n := range d.Subjects {
+		if !known(st) {
+			return bad("subjects."+st, fmt.Sprintf("unknown jurisdiction %q", st))
+		}
+		if n < 0 {
+			return bad("subjects."+st, "must not be negative")
+		}
+	}
+	if d.Records < 0 {
+		return bad("records", "must not be negative")
+	}
+	if d.Devices < 0 {
+		return bad("devices", "must not be negative")
+	}
+	if d.Classification != "" && !slices.Contains(model.Classifications, d.Classification) {
+		return bad("classification", fmt.Sprintf("must be one of %v", model.Classifications))
+	}
+	if d.CII != nil && !known(d.CII.State) {
+		return bad("cii.state", fmt.Sprintf("unknown jurisdiction %q", d.CII.State))
+	}
+	return nil
+}
+
+func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, c caller) {
+	ds, err := s.cfg.Store.ListDatasets(r.Context())
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, "datasets"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
+}
+
+func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	d, err := s.cfg.Store.Dataset(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, "dataset "+r.PathValue("id")))
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	d, p := s.decodeDataset(w, r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if err := s.cfg.Store.CreateDataset(r.Context(), d); err != nil {
+		p := s.storeProblem(err, "dataset "+d.ID)
+		if p.Status == http.StatusConflict {
+			p.Field = "id"
+		}
+		writeProblem(w, p)
+		return
+	}
+	s.answerDataset(w, r, d.ID, http.StatusCreated)
+}
+
+func (s *Server) putDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	id := r.PathValue("id")
+	d, p := s.decodeDatasetFor(w, r, id)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if err := s.cfg.Store.UpdateDataset(r.Context(), d); err != nil {
+		writeProblem(w, s.storeProblem(err, "dataset "+id))
+		return
+	}
+	s.answerDataset(w, r, id, http.StatusOK)
+}
+
+// decodeDatasetFor decodes a PUT body, whose id may be omitted but must
+// match the path when given.
+func (s *Server) decodeDatasetFor(w http.ResponseWriter, r *http.Request, id string) (store.Dataset, *Problem) {
+	body, p := readBody(w, r)
+	if p != nil {
+		return store.Dataset{}, p
+	}
+	var probe struct {
+		ID *string `json:"id"`
+	}
+	_ = json.Unmarshal(body, &probe)
+	if probe.ID != nil && *probe.ID != id {
+		return store.Dataset{}, fieldProblem(http.StatusBadRequest, "id", fmt.Sprintf("%q does not match the path's %q", *probe.ID, id))
+	}
+	if probe.ID == nil {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err == nil {
+			m["id"], _ = json.Marshal(id)
+			body, _ = json.Marshal(m)
+		}
+	}
+	r.Body = http.NoBody
+	r2 := r.Clone(r.Context())
+	r2.Body = readCloser{bytes.NewReader(body)}
+	return s.decodeDataset(w, r2)
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string, status int) {
+	d, err := s.cfg.Store.Dataset(r.Context(), id)
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, "dataset "+id))
+		return
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", "/v1/datasets/"+id)
+	}
+	writeJSON(w, status, d)
+}
+
+func (s *Server) deleteDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	id := r.PathValue("id")
+	if err := s.cfg.Store.DeleteDataset(r.Context(), id); err != nil {
+		writeProblem(w, s.storeProblem(err, "dataset "+id))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

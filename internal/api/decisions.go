@@ -1,0 +1,403 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// readBody enforces the content type (415) and the size limit (413) and
+// returns the body.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return nil, newProblem(http.StatusUnsupportedMediaType, "Content-Type must be application/json, not "+strconv.Quote(r.Header.Get("Content-Type")))
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body exceeds %d bytes", maxBody))
+		}
+		return nil, newProblem(http.StatusBadRequest, "could not read the body")
+	}
+	return b, nil
+}
+
+// inputProblem turns a decoding error into a 400 naming the field.
+func inputProblem(err error) *Problem {
+	var ie *model.InputError
+	if errors.As(err, &ie) {
+		p := newProblem(http.StatusBadRequest, ie.Error())
+		p.Field, p.Line, p.Column = ie.Path, ie.Line, ie.Column
+		return p
+	}
+	return newProblem(http.StatusBadRequest, err.Error())
+}
+
+// object decodes a JSON object into its members, refusing duplicate keys
+// (which encoding/json would silently merge).
+func object(data []byte, path string) (map[string]json.RawMessage, *Problem) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	t, err := dec.Token()
+	if d, ok := t.(json.Delim); err != nil || !ok || d != '{' {
+		if path == "" {
+			return nil, newProblem(http.StatusBadRequest, "the body must be a JSON object")
+		}
+		return nil, fieldProblem(http.StatusBadRequest, path, "must be an object")
+	}
+	m := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, newProblem(http.StatusBadRequest, "invalid JSON: "+err.Error())
+		}
+		k, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, newProblem(http.StatusBadRequest, "invalid JSON: "+err.Error())
+		}
+		if _, dup := m[k]; dup {
+			return nil, fieldProblem(http.StatusBadRequest, join(path, k), "duplicate key")
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func join(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+// labelNames are the members of data that a catalogued dataset labels.
+var labelNames = []string{"location", "origin", "categories", "subjects", "records", "devices", "classification", "cii"}
+
+// prepareRequest turns a body into the request to decide: the requester
+// becomes the caller's principal, catalog labels fill data, and the result
+// is decoded strictly.
+func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller) (*model.Request, *Problem) {
+	if !json.Valid(body) {
+		_, err := model.DecodeRequest(body, s.cfg.Registry)
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
+		return nil, inputProblem(err)
+	}
+	m, p := object(body, "")
+	if p != nil {
+		return nil, p
+	}
+	if _, ok := m["history"]; ok {
+		return nil, fieldProblem(http.StatusBadRequest, "history", "counters are kept by the server and cannot be given in a request")
+	}
+	if raw, ok := m["requester"]; ok && string(raw) != "null" {
+		var claimed struct {
+			ID           string `json:"id"`
+			Kind         string `json:"kind"`
+			Jurisdiction string `json:"jurisdiction"`
+		}
+		if err := json.Unmarshal(raw, &claimed); err != nil {
+			return nil, fieldProblem(http.StatusBadRequest, "requester", "must be an object")
+		}
+		me := c.principal
+		for _, f := range []struct{ name, got, want string }{
+			{"requester.id", claimed.ID, me.ID}, {"requester.kind", claimed.Kind, me.Kind}, {"requester.jurisdiction", claimed.Jurisdiction, me.Jurisdiction},
+		} {
+			if f.got != "" && f.got != f.want {
+				return nil, fieldProblem(http.StatusForbidden, f.name, "the requester is the principal of your credential; you may not claim another identity")
+			}
+		}
+	}
+	me, err := json.Marshal(c.principal.Model())
+	if err != nil {
+		return nil, newProblem(http.StatusInternalServerError, "internal error")
+	}
+	m["requester"] = me
+	if raw, ok := m["data"]; ok {
+		merged, p := s.mergeCatalog(ctx, raw)
+		if p != nil {
+			return nil, p
+		}
+		m["data"] = merged
+	}
+	rebuilt, err := json.Marshal(m)
+	if err != nil {
+		return nil, newProblem(http.StatusInternalServerError, "internal error")
+	}
+	req, err := model.DecodeRequest(rebuilt, s.cfg.Registry)
+	if err != nil {
+		p := inputProblem(err)
+		p.Line, p.Column = 0, 0 // positions in the rebuilt body mean nothing to the caller
+		return nil, p
+	}
+	if req.OnBehalfOf != nil {
+		if p := s.checkOnBehalfOf(ctx, req, c); p != nil {
+			return nil, p
+		}
+	}
+	return req, nil
+}
+
+// mergeCatalog fills data's labels from the catalog when data names a
+// dataset. A label given in the body that differs from the catalog's is a
+// 409 naming it; labels the catalog does not state are left as given.
+func (s *Server) mergeCatalog(ctx context.Context, raw json.RawMessage) (json.RawMessage, *Problem) {
+	data, p := object(raw, "data")
+	if p != nil {
+		return nil, p
+	}
+	dsRaw, ok := data["dataset"]
+	if !ok {
+		return raw, nil
+	}
+	var id string
+	if err := json.Unmarshal(dsRaw, &id); err != nil || id == "" {
+		return nil, fieldProblem(http.StatusBadRequest, "data.dataset", "must be a non-empty string")
+	}
+	ds, err := s.cfg.Store.Dataset(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fieldProblem(http.StatusBadRequest, "data.dataset", fmt.Sprintf("unknown dataset %q", id))
+	}
+	if err != nil {
+		return nil, s.storeProblem(err, "dataset")
+	}
+	ds.ID, ds.Created, ds.Updated = "", time.Time{}, time.Time{}
+	catRaw, _ := json.Marshal(ds)
+	var catalog map[string]json.RawMessage
+	_ = json.Unmarshal(catRaw, &catalog)
+	for _, name := range labelNames {
+		want, stated := catalog[name]
+		if !stated {
+			continue
+		}
+		if got, given := data[name]; given && string(got) != "null" {
+			if !sameLabel(got, want) {
+				return nil, fieldProblem(http.StatusConflict, "data."+name, fmt.Sprintf("contradicts the catalog label of dataset %q (%s); omit it to use the catalog's", id, want))
+			}
+		}
+		data[name] = want
+	}
+	out, err := json.Marshal(data)
+	if err != nil {
+		return nil, newProblem(http.StatusInternalServerError, "internal error")
+	}
+	return out, nil
+}
+
+// sameLabel compares two JSON values, lists of strings as sets.
+func sameLabel(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(normalize(x), normalize(y))
+}
+
+func normalize(v any) any {
+	l, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	ss := make([]string, 0, len(l))
+	for _, e := range l {
+		s, ok := e.(string)
+		if !ok {
+			return v
+		}
+		ss = append(ss, s)
+	}
+	slices.Sort(ss)
+	return slices.Compact(ss)
+}
+
+// checkOnBehalfOf admits on_behalf_of only for principals the caller may
+// act for, and takes the principal's details from the store when it is
+// there.
+func (s *Server) checkOnBehalfOf(ctx context.Context, req *model.Request, c caller) *Problem {
+	obo := req.OnBehalfOf
+	if obo.ID == "" {
+		return fieldProblem(http.StatusBadRequest, "on_behalf_of.id", "required: name the principal you act for")
+	}
+	if !c.principal.MayActForID(obo.ID) {
+		return fieldProblem(http.StatusForbidden, "on_behalf_of.id", fmt.Sprintf("principal %s may not act for %q", c.principal.ID, obo.ID))
+	}
+	known, err := s.cfg.Store.Principal(ctx, obo.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return s.storeProblem(err, "principal")
+	}
+	if obo.Kind != known.Kind {
+		return fieldProblem(http.StatusConflict, "on_behalf_of.kind", fmt.Sprintf("principal %s is registered as %s", known.ID, known.Kind))
+	}
+	if obo.Jurisdiction != known.Jurisdiction {
+		return fieldProblem(http.StatusConflict, "on_behalf_of.jurisdiction", fmt.Sprintf("principal %s is registered under %s", known.ID, known.Jurisdiction))
+	}
+	if obo.Role == "" {
+		obo.Role = known.Role
+	}
+	return nil
+}
+
+// errorStatus maps a Decider error to a status.
+func (s *Server) errorStatus(err error) int {
+	if s.cfg.ErrorStatus != nil {
+		if st := s.cfg.ErrorStatus(err); st != 0 {
+			return st
+		}
+	}
+	var ie *model.InputError
+	switch {
+	case errors.As(err, &ie):
+		return http.StatusBadRequest
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// decideProblem answers a Decider error. Client errors carry their message;
+// server errors are logged and answered without detail.
+func (s *Server) decideProblem(err error, what string) *Problem {
+	st := s.errorStatus(err)
+	if st < 500 {
+		return inputProblem(err)
+	}
+	s.log.Error(what+" failed", slog.String("error", err.Error()), slog.Int("status", st))
+	switch st {
+	case http.StatusServiceUnavailable:
+		return newProblem(st, "the database or the log is unavailable; nothing was decided, retry later")
+	default:
+		return newProblem(st, "the decision could not be made or recorded; do not act on it, retry later")
+	}
+}
+
+func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, c caller) {
+	body, p := readBody(w, r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	req, p := s.prepareRequest(r.Context(), body, c)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	start := time.Now()
+	dec, err := s.cfg.Decider.Decide(r.Context(), req)
+	s.metrics.decideSeconds.WithLabelValues("decide").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.metrics.failures.WithLabelValues("decide", strconv.Itoa(s.errorStatus(err))).Inc()
+		writeProblem(w, s.decideProblem(err, "decision"))
+		return
+	}
+	s.metrics.observeDecision(&dec)
+	if dec.ID != "" {
+		w.Header().Set("Location", "/v1/decisions/"+dec.ID)
+	}
+	writeJSON(w, http.StatusCreated, dec)
+}
+
+func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, c caller) {
+	body, p := readBody(w, r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	explain := false
+	if v := r.URL.Query().Get("explain"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			writeProblem(w, fieldProblem(http.StatusBadRequest, "explain", "must be true or false"))
+			return
+		}
+		explain = b
+	}
+	req, p := s.prepareRequest(r.Context(), body, c)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	start := time.Now()
+	dec, err := s.cfg.Decider.Check(r.Context(), req, explain)
+	s.metrics.decideSeconds.WithLabelValues("check").Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.metrics.failures.WithLabelValues("check", strconv.Itoa(s.errorStatus(err))).Inc()
+		writeProblem(w, s.decideProblem(err, "check"))
+		return
+	}
+	dec.Binding, dec.ID, dec.LogIndex = false, "", nil
+	writeJSON(w, http.StatusOK, dec)
+}
+
+// DecisionRecord is the answer of GET /v1/decisions/{id}: the decision as
+// made, the request as decided (requester from the credential, labels from
+// the catalog), and the log receipt once the entry is in a published
+// checkpoint.
+type DecisionRecord struct {
+	Decision model.Decision  `json:"decision"`
+	Request  *model.Request  `json:"request,omitempty"`
+	Receipt  *ledger.Receipt `json:"receipt,omitempty"`
+}
+
+func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
+	id := r.PathValue("id")
+	rec, err := s.cfg.Store.Decision(r.Context(), id)
+	if err == nil && c.role == store.RoleRequester && rec.Principal != c.principal.ID {
+		// Another principal's decision: say no more than for a missing one.
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, "decision "+id))
+		return
+	}
+	var private struct {
+		Request  *model.Request `json:"request"`
+		Decision model.Decision `json:"decision"`
+	}
+	if err := json.Unmarshal(rec.Private, &private); err != nil {
+		s.log.Error("decode private record", slog.String("decision", id), slog.String("error", err.Error()))
+		writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+		return
+	}
+	out := DecisionRecord{Decision: private.Decision, Request: private.Request}
+	idx := rec.LogIndex
+	out.Decision.ID, out.Decision.LogIndex, out.Decision.Binding = rec.ID, &idx, true
+	if s.cfg.Log != nil {
+		wait := s.cfg.ReceiptWait
+		if v := r.URL.Query().Get("wait"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 || d > 30*time.Second {
+				writeProblem(w, fieldProblem(http.StatusBadRequest, "wait", "must be a duration between 0s and 30s"))
+				return
+			}
+			wait = d
+		}
+		if wait > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), wait)
+			if rc, err := s.cfg.Log.Receipt(ctx, idx); err == nil {
+				out.Receipt = rc
+			}
+			cancel()
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -461,9 +461,9 @@ func TestBadInput(t *testing.T) {
 	big := `{"action":"access","data":{"location":"FR"},"purpose":"` + strings.Repeat("x", 1<<20) + `"}`
 	cases := []struct {
 		name, method, path, token, body, ct string
-		status                               int
-		field                                string
-		line                                 int
+		status                              int
+		field                               string
+		line                                int
 	}{
 		{"unknown field", "POST", "/v1/decisions", tok, `{"action":"access","data":{"location":"FR","colour":"red"}}`, "", 400, "data.colour", 0},
 		{"unknown jurisdiction", "POST", "/v1/decisions", tok, `{"action":"access","data":{"location":"FR","subjects":{"XX":1}}}`, "", 400, "data.subjects.XX", 0},

@@ -376,3 +376,33 @@ func readGDSICases(t *testing.T) *policy.TestFile {
 	}
 	return tf
 }
+
+// BenchmarkGDSIExamples decides the example requests in turn under the
+// gdsi pack alone: one op is one decision.
+func BenchmarkGDSIExamples(b *testing.B) {
+	eng := compileGDSI(b)
+	reg := loadRegistry(b)
+	files, err := fs.Glob(os.DirFS(examplesDir), "*.json")
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no examples: %v", err)
+	}
+	inputs := make([]*policy.Input, 0, len(files))
+	for _, f := range files {
+		raw, err := os.ReadFile(path.Join(examplesDir, f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req, err := model.DecodeRequest(raw, reg)
+		if err != nil {
+			b.Fatalf("%s: %v", f, err)
+		}
+		inputs = append(inputs, &policy.Input{Request: req})
+	}
+	opts := policy.Options{Packs: []string{"gdsi"}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		eng.Evaluate(inputs[i%len(inputs)], opts)
+		i++
+	}
+}

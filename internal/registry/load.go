@@ -733,7 +733,7 @@ func build(docs []*document) (*Registry, error) {
 			e.purposes[p] = struct{}{}
 		}
 		e.Parties = slices.Sorted(maps.Keys(e.parties))
-		e.Purposes = slices.Clone(it.Purposes)
+		e.Purposes = append([]string{}, it.Purposes...)
 		r.agreements[id] = e
 	}
 	if len(errs) > 0 {

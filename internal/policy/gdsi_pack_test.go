@@ -406,3 +406,35 @@ func BenchmarkGDSIExamples(b *testing.B) {
 		i++
 	}
 }
+
+// TestGDSIAppliesFromInitiativeDate checks the pack's `applies`: chosen
+// automatically for requests from 8 September 2020, when the Initiative was
+// announced, and not for requests dated earlier.
+func TestGDSIAppliesFromInitiativeDate(t *testing.T) {
+	eng := compileGDSI(t)
+	reg := loadRegistry(t)
+	for _, tt := range []struct {
+		time    string
+		applies bool
+	}{
+		{"2020-09-07T23:59:59Z", false},
+		{"2020-09-08T00:00:00Z", true},
+		{"2026-11-22T10:00:00Z", true},
+	} {
+		raw := []byte(`{"action":"access","requester":{"id":"nsa","kind":"state-authority","jurisdiction":"US"},
+			"data":{"location":"US","categories":["personal.contact"],"subjects":{"DE":5}},
+			"selectors":{"kind":"bulk"},"time":"` + tt.time + `"}`)
+		req, err := model.DecodeRequest(raw, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := eng.Evaluate(&policy.Input{Request: req}, policy.Options{})
+		applied := slices.ContainsFunc(dec.Packs, func(p model.PackOutcome) bool { return p.Pack == "gdsi" })
+		if applied != tt.applies {
+			t.Errorf("time %s: gdsi applied = %v, want %v (decision %+v)", tt.time, applied, tt.applies, dec)
+		}
+		if want := map[bool]model.Outcome{true: model.Deny, false: model.Allow}[tt.applies]; dec.Outcome != want {
+			t.Errorf("time %s: outcome %s, want %s", tt.time, dec.Outcome, want)
+		}
+	}
+}

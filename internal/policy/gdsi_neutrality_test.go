@@ -22,7 +22,9 @@ import (
 // which states are involved, only on how they relate: renaming every state
 // by a permutation must not change the outcome or the rules that fired.
 // The one legitimate exception is a recorded agreement (its parties are
-// facts about particular states), so the generated requests name none.
+// facts about particular states), so the requests of TestGDSINeutrality
+// name none; TestGDSINeutralityWithRenamedAgreements lets them name
+// agreements and renames the agreements' parties with the request.
 
 // neutralityStates is the pool of states the generator draws from and the
 // permutation shuffles. It holds states of every bloc, so that a rule
@@ -38,7 +40,7 @@ const neutralityCases = 2000
 // requirements were met.
 func TestGDSINeutrality(t *testing.T) {
 	eng := compileGDSI(t)
-	run := checkNeutral(eng, "gdsi", 0x6d5a_2020, neutralityCases)
+	run := checkNeutral(neutralitySetup{pack: "gdsi", orig: eng, renamed: eng}, 0x6d5a_2020, neutralityCases)
 	if run.counterexample != "" {
 		t.Fatalf("gdsi pack is not neutral:\n%s", run.counterexample)
 	}
@@ -62,6 +64,100 @@ func TestGDSINeutrality(t *testing.T) {
 	t.Logf("%d requests: outcomes %v; rules fired %v", neutralityCases, run.outcomes, run.fired)
 }
 
+// neutralityAgreements are recorded agreements (internal/registry/data)
+// whose parties include states of neutralityStates.
+var neutralityAgreements = []string{"gb-us-cloud-act-2019", "cn-fr-mla-2005", "fr-us-mlat-1998", "cn-us-mlaa-2000", "eu-us-mla-2003", "eu-us-dpf-2023"}
+
+// TestGDSINeutralityWithRenamedAgreements extends the property to requests
+// that rely on recorded agreements: renaming the states of the request AND
+// of the registry (agreement parties, bloc members) by the same
+// permutation must change nothing either. What an agreement says may
+// differ from state to state; how the pack reads it may not.
+func TestGDSINeutralityWithRenamedAgreements(t *testing.T) {
+	reg := loadRegistry(t)
+	for _, id := range neutralityAgreements {
+		if len(reg.AgreementParties(id)) == 0 {
+			t.Fatalf("agreement %s is not in the registry", id)
+		}
+	}
+	orig := compileGDSI(t)
+	renamedReg := &renamedRegistry{base: reg}
+	renamed := compileGDSIWith(t, renamedReg)
+	run := checkNeutral(neutralitySetup{pack: "gdsi", orig: orig, renamed: renamed, registry: renamedReg, agreements: neutralityAgreements},
+		0xa6_2020, neutralityCases)
+	if run.counterexample != "" {
+		t.Fatalf("gdsi pack is not neutral when agreements are renamed too:\n%s", run.counterexample)
+	}
+	for _, id := range []string{"gdsi-6-third-state", "gdsi-6-judicial-channel", "gdsi-5-location-authorization"} {
+		if run.fired[id] == 0 {
+			t.Errorf("no generated request fired %s; widen the generator", id)
+		}
+	}
+	t.Logf("%d requests: outcomes %v; rules fired %v", neutralityCases, run.outcomes, run.fired)
+
+	// The check has teeth here too: renaming the requests but not the
+	// agreements changes decisions, since an agreement binds particular
+	// states. (This is the one difference the Initiative allows.)
+	t.Run("agreements not renamed", func(t *testing.T) {
+		ce := checkNeutral(neutralitySetup{pack: "gdsi", orig: orig, renamed: orig, agreements: neutralityAgreements},
+			0xa6_2020, neutralityCases).counterexample
+		if ce == "" {
+			t.Fatal("renaming states but not the agreements' parties changed no decision: the agreement rules are not exercised")
+		}
+	})
+}
+
+// renamedRegistry answers as base would for states renamed by a
+// permutation: it maps each state back before asking base, and maps the
+// parties base returns forward. States outside the permutation keep their
+// names.
+type renamedRegistry struct {
+	base     policy.Registry
+	fwd, inv map[string]string
+}
+
+// rename sets the permutation (old name -> new name).
+func (r *renamedRegistry) rename(perm map[string]string) {
+	r.fwd = perm
+	r.inv = make(map[string]string, len(perm))
+	for k, v := range perm {
+		r.inv[v] = k
+	}
+}
+
+func mapped(m map[string]string, s string) string {
+	if t, ok := m[s]; ok {
+		return t
+	}
+	return s
+}
+
+// KnownJurisdiction implements policy.Registry.
+func (r *renamedRegistry) KnownJurisdiction(code string) bool {
+	return r.base.KnownJurisdiction(mapped(r.inv, code))
+}
+
+// InBloc implements policy.Registry.
+func (r *renamedRegistry) InBloc(state, bloc string) bool {
+	return r.base.InBloc(mapped(r.inv, state), bloc)
+}
+
+// AgreementCovers implements policy.Registry.
+func (r *renamedRegistry) AgreementCovers(id, a, b, purpose string, at time.Time) bool {
+	return r.base.AgreementCovers(id, mapped(r.inv, a), mapped(r.inv, b), purpose, at)
+}
+
+// AgreementParties implements policy.Registry.
+func (r *renamedRegistry) AgreementParties(id string) []string {
+	parties := r.base.AgreementParties(id)
+	out := make([]string, len(parties))
+	for i, p := range parties {
+		out[i] = mapped(r.fwd, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // TestNeutralityCheckCatchesDiscrimination proves the property test can
 // fail: a pack that singles out one state by name is caught.
 func TestNeutralityCheckCatchesDiscrimination(t *testing.T) {
@@ -74,7 +170,7 @@ func TestNeutralityCheckCatchesDiscrimination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ce := checkNeutral(eng, "discriminatory", 0x6d5a_2020, neutralityCases).counterexample
+	ce := checkNeutral(neutralitySetup{pack: "discriminatory", orig: eng, renamed: eng}, 0x6d5a_2020, neutralityCases).counterexample
 	if ce == "" {
 		t.Fatal("the neutrality check did not catch a pack that denies requesters of one named state")
 	}
@@ -134,6 +230,12 @@ func TestPermuteRenamesEveryStateField(t *testing.T) {
 // registry.
 func compileGDSI(t testing.TB) *policy.Engine {
 	t.Helper()
+	return compileGDSIWith(t, loadRegistry(t))
+}
+
+// compileGDSIWith compiles the bundled gdsi pack against reg.
+func compileGDSIWith(t testing.TB, reg policy.Registry) *policy.Engine {
+	t.Helper()
 	sub, err := fs.Sub(policy.Embedded(), "packs")
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +244,7 @@ func compileGDSI(t testing.TB) *policy.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policy.Compile(packs, loadRegistry(t))
+	eng, err := policy.Compile(packs, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,20 +279,40 @@ type neutralityRun struct {
 	outcomes map[model.Outcome]int
 }
 
+// neutralitySetup says what one property run evaluates.
+type neutralitySetup struct {
+	// pack is the pack evaluated, alone.
+	pack string
+	// orig decides the generated requests; renamed decides their renamed
+	// copies. They are the same engine unless the registry is renamed too.
+	orig, renamed *policy.Engine
+	// registry, when set, is renamed's registry: before each request it is
+	// given that request's permutation, so that recorded facts about states
+	// (agreement parties, blocs) are renamed with the request.
+	registry *renamedRegistry
+	// agreements are the agreement ids the generator may name in
+	// basis.agreement; nil for none.
+	agreements []string
+}
+
 // checkNeutral generates n requests from seed and, for each, a random
-// permutation of neutralityStates, and evaluates both the request and its
-// renamed copy with pack alone. It stops at the first request whose
-// outcome or fired rules differ.
-func checkNeutral(eng *policy.Engine, pack string, seed uint64, n int) neutralityRun {
+// permutation of neutralityStates, and decides both the request and its
+// renamed copy. It stops at the first request whose outcome, fired rules
+// or met requirements differ.
+func checkNeutral(su neutralitySetup, seed uint64, n int) neutralityRun {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	pack := su.pack
 	opts := policy.Options{Packs: []string{pack}}
 	run := neutralityRun{fired: map[string]int{}, outcomes: map[model.Outcome]int{}}
 	for i := range n {
-		in := genInput(rng)
+		in := genInput(rng, su.agreements)
 		perm := genPermutation(rng)
 		pin := permuteInput(in, perm)
-		a := eng.Evaluate(&policy.Input{Request: in.req, History: in.history, Authorized: in.authorized}, opts)
-		b := eng.Evaluate(&policy.Input{Request: pin.req, History: pin.history, Authorized: pin.authorized}, opts)
+		if su.registry != nil {
+			su.registry.rename(perm)
+		}
+		a := su.orig.Evaluate(&policy.Input{Request: in.req, History: in.history, Authorized: in.authorized}, opts)
+		b := su.renamed.Evaluate(&policy.Input{Request: pin.req, History: pin.history, Authorized: pin.authorized}, opts)
 		ra, rb := firedRules(a, pack), firedRules(b, pack)
 		sa, sb := satisfiedRules(a, pack), satisfiedRules(b, pack)
 		if a.Outcome != b.Outcome || !slices.Equal(ra, rb) || !slices.Equal(sa, sb) {
@@ -313,8 +435,9 @@ func genPrincipal(rng *rand.Rand, recent *[]string) model.Principal {
 	return p
 }
 
-// genInput generates one request with no agreement in its basis.
-func genInput(rng *rand.Rand) neutralityInput {
+// genInput generates one request. Its basis names one of agreements, now
+// and then; with no agreements, never.
+func genInput(rng *rand.Rand, agreements []string) neutralityInput {
 	var recent []string
 	r := &model.Request{
 		Action: pick(rng, model.Actions),
@@ -355,8 +478,15 @@ func genInput(rng *rand.Rand) neutralityInput {
 	if rng.IntN(6) > 0 {
 		r.Basis.Kind = pick(rng, model.BasisKinds)
 		if r.Basis.Kind == "agreement" {
-			r.Basis.Kind = "mla" // no recorded agreement: see the comment at the top
+			if len(agreements) == 0 {
+				r.Basis.Kind = "mla" // no recorded agreement: see the comment at the top
+			} else {
+				r.Basis.Agreement = pick(rng, agreements)
+			}
 		}
+	}
+	if len(agreements) > 0 && r.Basis.Agreement == "" && rng.IntN(4) == 0 {
+		r.Basis.Agreement = pick(rng, agreements) // e.g. an MLA under a treaty
 	}
 	if r.Basis.Kind == "mla" {
 		r.Basis.Ref = "MLA-2026-0001"

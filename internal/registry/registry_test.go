@@ -2,6 +2,7 @@ package registry
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -250,8 +251,21 @@ func TestEmbeddedEntries(t *testing.T) {
 		}
 	}
 	for _, a := range r.Agreements() {
-		if a.Citation == "" || a.Source == "" || a.ValidFrom.IsZero() {
-			t.Errorf("agreement %s lacks citation, source or valid_from", a.ID)
+		if a.Citation == "" || a.ValidFrom.IsZero() {
+			t.Errorf("agreement %s lacks citation or valid_from", a.ID)
+		}
+		if !strings.HasPrefix(a.Source, "http://") && !strings.HasPrefix(a.Source, "https://") {
+			t.Errorf("agreement %s: source %q is not a URL", a.ID, a.Source)
+		}
+	}
+	for _, b := range r.Blocs() {
+		if !strings.HasPrefix(b.Source, "http://") && !strings.HasPrefix(b.Source, "https://") {
+			t.Errorf("bloc %s: source %q is not a URL", b.ID, b.Source)
+		}
+	}
+	for _, a := range r.Authorities() {
+		if !strings.HasPrefix(a.Source, "http://") && !strings.HasPrefix(a.Source, "https://") {
+			t.Errorf("authority %s: source %q is not a URL", a.ID, a.Source)
 		}
 	}
 	dpf, _ := r.Agreement("eu-us-dpf-2023")

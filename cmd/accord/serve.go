@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/registry"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// serveOptions are the flags of accord serve.
+type serveOptions struct {
+	addr                    string
+	demo                    bool
+	tlsCert, tlsKey, caFile string
+	origin                  string
+	packs                   string
+	registryDirs            []string
+	drain                   time.Duration
+	checkpointInterval      time.Duration
+	logLevel                string
+}
+
+// serveDeps is what building the decider for serve needs.
+type serveDeps struct {
+	store        store.Store
+	log          *ledger.Log
+	metrics      *api.Metrics
+	packs        string
+	registryDirs []string
+}
+
+// buildServeDecider builds the policy engine and the decider that serve
+// answers with, and the registry they use; serve_decide.go sets it. It
+// returns too a function mapping the decider's errors to HTTP statuses.
+var buildServeDecider func(d serveDeps) (api.Decider, *registry.Registry, func(error) int, error)
+
+func newServeCmd() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Accord server: decisions over HTTP, logged and counted",
+		Long: `Serve the Accord HTTP API (/v1, described by /v1/openapi.json), the public
+transparency-log read API (/log/), /healthz, /readyz and /metrics.
+
+State lives in SQLite under --data (DIR/accord.db) unless --db names a
+PostgreSQL database; the transparency log lives in DIR/log either way, with
+its checkpoint signing key. Logs are JSON lines on stderr and never contain
+request bodies or personal data.
+
+Tokens come from ` + "`accord token create`" + `; --demo seeds a sample world and
+prints a token per role. With --tls-cert and --tls-key the server speaks
+HTTPS; with --client-ca as well, a client certificate signed by that CA is
+accepted in place of a token (subject CN = principal id, OU = role).
+
+On SIGINT or SIGTERM the server stops accepting connections, lets requests
+in flight finish (--drain), then closes the log (so every acknowledged entry
+is in a published checkpoint) and the database.`,
+		Example: `  # Try it: a sample world, tokens printed at start-up
+  accord serve --demo
+
+  # Embedded database and log under /var/lib/accord
+  accord serve --data /var/lib/accord --addr 0.0.0.0:8700
+
+  # State in PostgreSQL (the log stays under --data)
+  accord serve --data /var/lib/accord --db postgres://accord@db.internal:5432/accord
+
+  # HTTPS, and client certificates from a CA as credentials
+  accord serve --tls-cert server.pem --tls-key server.key --client-ca clients-ca.pem
+
+  # Ask for a decision
+  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+       -d @request.json http://127.0.0.1:8700/v1/decisions`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServe(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8700", "address to listen on")
+	f.StringVar(&dbURL, "db", "", "PostgreSQL URL (postgres://user@host:5432/db); default: SQLite under --data")
+	f.BoolVar(&o.demo, "demo", false, "seed a sample world (principals, datasets) and print a token per role")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	f.StringVar(&o.tlsKey, "tls-key", "", "private key of --tls-cert (PEM)")
+	f.StringVar(&o.caFile, "client-ca", "", "accept client certificates signed by these CAs (PEM) as credentials")
+	f.StringVar(&o.origin, "origin", "", "log origin for a new log (default: derived from the host name)")
+	f.StringVar(&o.packs, "packs", "auto", "packs to apply: auto, or a comma-separated list of pack names and pack files or directories")
+	f.StringSliceVar(&o.registryDirs, "registry", nil, "directory of registry override YAML files (repeatable)")
+	f.DurationVar(&o.drain, "drain", 30*time.Second, "how long to let requests in flight finish on shutdown")
+	f.DurationVar(&o.checkpointInterval, "checkpoint-interval", 0, "how often the log publishes a checkpoint (default: the log's, about 1s)")
+	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+func init() { rootCmd.AddCommand(newServeCmd()) }
+
+func runServe(cmd *cobra.Command, o serveOptions) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return badInput(fmt.Errorf("--log-level %q: %w", o.logLevel, err))
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return badInput(errors.New("--tls-cert and --tls-key go together"))
+	}
+	if o.caFile != "" && o.tlsCert == "" {
+		return badInput(errors.New("--client-ca needs --tls-cert and --tls-key"))
+	}
+	if buildServeDecider == nil {
+		return errors.New("this build of accord has no policy engine wired into serve")
+	}
+	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, kind, err := openStore(ctx)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer st.Close()
+	lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{Origin: o.origin, CheckpointInterval: o.checkpointInterval})
+	if err != nil {
+		return fmt.Errorf("open log: %w", err)
+	}
+	logClosed := false
+	defer func() {
+		if !logClosed {
+			lg.Close()
+		}
+	}()
+	metrics := api.NewMetrics()
+	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: o.registryDirs})
+	if err != nil {
+		return err
+	}
+	if o.demo {
+		if err := seedDemo(ctx, st, cmd.OutOrStdout()); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	srv := api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: status})
+
+	hs := &http.Server{
+		Addr:              o.addr,
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if o.tlsCert != "" {
+		tc, err := serverTLS(o)
+		if err != nil {
+			return badInput(err)
+		}
+		hs.TLSConfig = tc
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	scheme := "http"
+	if o.tlsCert != "" {
+		scheme = "https"
+	}
+	logger.Info("accord serving",
+		slog.String("url", scheme+"://"+ln.Addr().String()),
+		slog.String("database", kind),
+		slog.String("log", lg.Dir()),
+		slog.String("origin", lg.Origin()),
+		slog.String("log_key", lg.VerifierKey()))
+
+	errc := make(chan error, 1)
+	go func() {
+		if o.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests", slog.Duration("drain", o.drain))
+	sctx, cancel := context.WithTimeout(context.Background(), o.drain)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		logger.Warn("drain incomplete", slog.String("error", err.Error()))
+	}
+	logger.Info("closing the log: waiting for the last checkpoint")
+	logClosed = true
+	if err := lg.Close(); err != nil {
+		return fmt.Errorf("close log: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// serverTLS builds the TLS configuration: the server certificate, and
+// optionally the CAs whose client certificates serve as credentials.
+func serverTLS(o serveOptions) (*tls.Config, error) {
+	if _, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey); err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.caFile != "" {
+		pem, err := os.ReadFile(o.caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--client-ca %s: no PEM certificate found", o.caFile)
+		}
+		tc.ClientCAs = pool
+		tc.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	return tc, nil
+}
+
+// demoWorld is the sample world --demo seeds: companies and authorities in
+// several states, and datasets located in several jurisdictions.
+var demoPrincipals = []store.Principal{
+	{ID: "acme", Name: "Acme SAS (demo)", Kind: "company", Role: "processor", Jurisdiction: "FR"},
+	{ID: "globex", Name: "Globex Inc. (demo)", Kind: "company", Role: "vendor", Jurisdiction: "US", MayActFor: []string{"fbi"}},
+	{ID: "hanwei", Name: "Hanwei Data Ltd (demo)", Kind: "company", Role: "processor", Jurisdiction: "CN"},
+	{ID: "bka", Name: "Bundeskriminalamt (demo)", Kind: "state-authority", Role: "law-enforcement", Jurisdiction: "DE"},
+	{ID: "fbi", Name: "Federal Bureau of Investigation (demo)", Kind: "state-authority", Role: "law-enforcement", Jurisdiction: "US"},
+	{ID: "cnil", Name: "CNIL (demo)", Kind: "state-authority", Role: "regulator", Jurisdiction: "FR"},
+	{ID: "demo-operator", Name: "Accord operator (demo)", Kind: "organization", Jurisdiction: "FR"},
+	{ID: "demo-auditor", Name: "Auditor (demo)", Kind: "organization", Jurisdiction: "FR"},
+	{ID: "demo-admin", Name: "Administrator (demo)", Kind: "organization", Jurisdiction: "FR"},
+}
+
+var demoDatasets = []store.Dataset{
+	{ID: "crm-eu", Location: "FR", Origin: []string{"FR", "BE"}, Categories: []string{"personal.contact"}, Subjects: map[string]int64{"FR": 12000, "BE": 800}, Records: 12800, Classification: "general"},
+	{ID: "health-us", Location: "US", Origin: []string{"US"}, Categories: []string{"personal.health"}, Subjects: map[string]int64{"US": 50000}, Records: 50000, Classification: "general"},
+	{ID: "grid-de", Location: "DE", Origin: []string{"DE"}, Categories: []string{"cii.energy"}, Records: 2000000, Classification: "important", CII: &model.CII{State: "DE", Sector: "energy"}},
+	{ID: "rides-cn", Location: "CN", Origin: []string{"CN"}, Categories: []string{"personal.geolocation.precise"}, Subjects: map[string]int64{"CN": 90000}, Devices: 90000, Records: 4000000, Classification: "important"},
+	{ID: "logs-sg", Location: "SG", Origin: []string{"SG", "MY"}, Categories: []string{"technical.logs"}, Records: 1000000, Classification: "general"},
+}
+
+// demoTokens says which principal gets a token of which role.
+var demoTokens = []struct{ principal, role string }{
+	{"acme", store.RoleRequester},
+	{"globex", store.RoleRequester},
+	{"bka", store.RoleRequester},
+	{"cnil", store.RoleAuthority},
+	{"demo-operator", store.RoleOperator},
+	{"demo-auditor", store.RoleAuditor},
+	{"demo-admin", store.RoleAdmin},
+}
+
+// seedDemo stores the sample world (keeping what exists) and prints fresh
+// tokens, valid 24 hours.
+func seedDemo(ctx context.Context, st store.Store, out io.Writer) error {
+	for _, p := range demoPrincipals {
+		if err := st.PutPrincipal(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, d := range demoDatasets {
+		if err := st.CreateDataset(ctx, d); err != nil && !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	fmt.Fprintln(out, "Demo world seeded. Tokens (valid 24 hours, shown once):")
+	now := time.Now()
+	for _, t := range demoTokens {
+		secret, tok, err := store.NewToken(t.principal, t.role, now, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		if err := st.CreateToken(ctx, tok); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  %-10s %-14s %s\n", t.role, t.principal, secret)
+	}
+	fmt.Fprintln(out, `Try: curl -s -H "Authorization: Bearer <requester token>" -H 'Content-Type: application/json' \
+  -d '{"action":"transfer","data":{"dataset":"crm-eu"},"destination":"US","purpose":"commercial"}' \
+  http://127.0.0.1:8700/v1/decisions`)
+	return nil
+}

@@ -1,0 +1,115 @@
+//go:build accordlead
+
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/decide"
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/policy"
+	"github.com/accord-dev/accord/internal/registry"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+func init() { buildServeDecider = newServeDecider }
+
+// newServeDecider wires decide to the store (history counters in, decision
+// records and counter updates out), the log, and the registry's authority
+// keys, with timers on evaluation and appends.
+func newServeDecider(d serveDeps) (api.Decider, *registry.Registry, func(error) int, error) {
+	ef := engineFlags{packs: d.packs, registry: d.registryDirs}
+	reg, eng, names, err := ef.build()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dec := decide.New(timedEvaluator{eng, d.metrics},
+		decide.WithPacks(names),
+		decide.WithLog(&timedLog{log: d.log, metrics: d.metrics, store: d.store}),
+		decide.WithHistory(storeHistory{d.store}),
+		decide.WithRecorder(storeRecorder{d.store}),
+		decide.WithAuthorizer(&authz.Authorizer{Keys: registryKeys{reg}}),
+	)
+	return dec, reg, decideStatus, nil
+}
+
+// decideStatus maps decide's errors to HTTP statuses (0: the API's
+// default).
+func decideStatus(err error) int {
+	switch {
+	case errors.Is(err, decide.ErrBadInput):
+		return http.StatusBadRequest
+	case errors.Is(err, decide.ErrNotCommitted):
+		return http.StatusInternalServerError
+	case errors.Is(err, ledger.ErrClosed):
+		return http.StatusServiceUnavailable
+	}
+	return 0
+}
+
+// timedEvaluator times each policy evaluation.
+type timedEvaluator struct {
+	eng     *policy.Engine
+	metrics *api.Metrics
+}
+
+func (t timedEvaluator) Evaluate(in *policy.Input, opts policy.Options) model.Decision {
+	start := time.Now()
+	d := t.eng.Evaluate(in, opts)
+	t.metrics.ObserveEvaluation(time.Since(start))
+	return d
+}
+
+// timedLog times each append, tracks the log's size, and notes voids in
+// the store (best effort: the log's void entry is what counts).
+type timedLog struct {
+	log     *ledger.Log
+	metrics *api.Metrics
+	store   store.Store
+}
+
+func (t *timedLog) Append(ctx context.Context, e ledger.Entry) (uint64, error) {
+	start := time.Now()
+	idx, err := t.log.Append(ctx, e)
+	t.metrics.ObserveAppend(time.Since(start), idx, err == nil)
+	if err == nil && e.Kind == ledger.KindVoid && e.Refers != nil {
+		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		_ = t.store.RecordVoid(vctx, store.Void{LogIndex: *e.Refers, VoidIndex: idx, Created: e.Time})
+		cancel()
+	}
+	return idx, err
+}
+
+// storeHistory reads the counters of the state a request is counted
+// against (store.ActingState), across every counterparty of that state.
+type storeHistory struct{ st store.Store }
+
+func (h storeHistory) History(ctx context.Context, req *model.Request, at time.Time) (*model.History, error) {
+	return h.st.History(ctx, store.HistoryQuery{RequestingState: store.ActingState(req), At: at})
+}
+
+// storeRecorder stores a binding decision and its counter updates in one
+// transaction.
+type storeRecorder struct{ st store.Store }
+
+func (r storeRecorder) RecordDecision(ctx context.Context, rec decide.Record) error {
+	var idx uint64
+	if rec.Decision.LogIndex != nil {
+		idx = *rec.Decision.LogIndex
+	}
+	return r.st.RecordDecision(ctx, store.DecisionRecord{
+		ID:        rec.Decision.ID,
+		LogIndex:  idx,
+		Principal: rec.Request.Requester.ID,
+		Outcome:   rec.Decision.Outcome,
+		Private:   rec.Private.Record,
+		Salt:      rec.Private.Salt,
+		Created:   rec.Decision.Time,
+	}, store.CountsFor(rec.Request, &rec.Decision))
+}

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+	"github.com/accord-dev/accord/internal/store/postgres"
+	"github.com/accord-dev/accord/internal/store/sqlite"
+)
+
+// dbURL is the --db flag of serve and token: a PostgreSQL URL, or empty for
+// the embedded SQLite database under --data.
+var dbURL string
+
+// openStore opens the database the flags name: PostgreSQL when --db is
+// given, else SQLite at DIR/accord.db (creating DIR).
+func openStore(ctx context.Context) (store.Store, string, error) {
+	if dbURL != "" {
+		if !strings.HasPrefix(dbURL, "postgres://") && !strings.HasPrefix(dbURL, "postgresql://") {
+			return nil, "", badInput(fmt.Errorf("--db: %q is not a postgres:// URL", redactURL(dbURL)))
+		}
+		s, err := postgres.Open(ctx, dbURL)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "postgres", nil
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, "", fmt.Errorf("create data directory: %w", err)
+	}
+	s, err := sqlite.Open(ctx, filepath.Join(dataDir, "accord.db"))
+	if err != nil {
+		return nil, "", err
+	}
+	return s, "sqlite", nil
+}
+
+// redactURL drops everything but the scheme and host of a database URL,
+// so that logs and errors never show a password.
+func redactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return "(unparsed)"
+	}
+	if _, host, ok := strings.Cut(rest, "@"); ok {
+		rest = host
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	return scheme + "://" + host
+}
+
+func newTokenCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Create, list and revoke API tokens",
+		Long: `An API token is bound to one principal and grants one role:
+
+  admin      everything
+  operator   the catalog (datasets) and registry overrides
+  requester  binding decisions, as its principal, and dry runs
+  authority  signs and lodges authorizations for its own state
+  auditor    reads decisions and reports
+
+Only the SHA-256 of a token is stored: the token is shown once, when
+created. The database is the one ` + "`accord serve`" + ` uses (--data, or --db).`,
+	}
+	cmd.PersistentFlags().StringVar(&dbURL, "db", "", "PostgreSQL URL (postgres://…); default: SQLite under --data")
+	cmd.AddCommand(newTokenCreateCmd(), newTokenRevokeCmd(), newTokenListCmd())
+	return cmd
+}
+
+func newTokenCreateCmd() *cobra.Command {
+	var (
+		principal, role, kind, jurisdiction, name, prole, format string
+		mayActFor                                                []string
+		expires                                                  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "create --principal ID --role ROLE",
+		Short: "Create a token (shown once)",
+		Example: `  # A token for an existing principal, valid 30 days
+  accord token create --principal acme --role requester
+
+  # Register the principal at the same time
+  accord token create --principal acme --role requester \
+      --kind company --jurisdiction FR --name "Acme SAS" --expires 720h
+
+  # A company that may ask on behalf of a state authority
+  accord token create --principal acme --role requester --kind company \
+      --jurisdiction FR --may-act-for dgsi
+
+  # Against PostgreSQL, printing JSON
+  accord token create --db postgres://accord@db/accord --principal ops --role operator \
+      --kind organization --jurisdiction FR --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if principal == "" {
+				return badInput(errors.New("--principal is required"))
+			}
+			if !store.ValidRole(role) {
+				return badInput(fmt.Errorf("--role %q: must be one of %s", role, strings.Join(store.Roles, ", ")))
+			}
+			if expires < 0 {
+				return badInput(fmt.Errorf("--expires %s: must not be negative (0 means never)", expires))
+			}
+			if format != "text" && format != "json" {
+				return badInput(fmt.Errorf("--format %q: must be text or json", format))
+			}
+			ctx := cmd.Context()
+			st, _, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			p, err := st.Principal(ctx, principal)
+			switch {
+			case errors.Is(err, store.ErrNotFound) && (kind == "" || jurisdiction == ""):
+				return badInput(fmt.Errorf("principal %q does not exist: give --kind and --jurisdiction to register it", principal))
+			case err != nil && !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+			if kind != "" || jurisdiction != "" || name != "" || prole != "" || cmd.Flags().Changed("may-act-for") {
+				if kind != "" {
+					if !slices.Contains(model.PrincipalKinds, kind) {
+						return badInput(fmt.Errorf("--kind %q: must be one of %s", kind, strings.Join(model.PrincipalKinds, ", ")))
+					}
+					p.Kind = kind
+				}
+				if jurisdiction != "" {
+					if len(jurisdiction) != 2 || strings.ToUpper(jurisdiction) != jurisdiction {
+						return badInput(fmt.Errorf("--jurisdiction %q: must be an ISO 3166-1 alpha-2 code such as FR", jurisdiction))
+					}
+					p.Jurisdiction = jurisdiction
+				}
+				if name != "" {
+					p.Name = name
+				}
+				if prole != "" {
+					p.Role = prole
+				}
+				if cmd.Flags().Changed("may-act-for") {
+					p.MayActFor = mayActFor
+				}
+				p.ID = principal
+				if err := st.PutPrincipal(ctx, p); err != nil {
+					return err
+				}
+			}
+			secret, tok, err := store.NewToken(principal, role, time.Now(), expires)
+			if err != nil {
+				return badInput(err)
+			}
+			if err := st.CreateToken(ctx, tok); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if format == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					store.Token
+					Secret string `json:"token"`
+				}{tok, secret})
+			}
+			exp := "never"
+			if !tok.Expires.IsZero() {
+				exp = tok.Expires.Format(time.RFC3339)
+			}
+			fmt.Fprintf(out, "%s\n\nid %s, principal %s, role %s, expires %s\nThis token is shown once; store it now. Revoke it with: accord token revoke %s\n",
+				secret, tok.ID, principal, role, exp, tok.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&principal, "principal", "", "principal id the token speaks for (required)")
+	f.StringVar(&role, "role", "", "API role: "+strings.Join(store.Roles, ", ")+" (required)")
+	f.DurationVar(&expires, "expires", 720*time.Hour, "lifetime; 0 means never")
+	f.StringVar(&kind, "kind", "", "register or update the principal: kind ("+strings.Join(model.PrincipalKinds, ", ")+")")
+	f.StringVar(&jurisdiction, "jurisdiction", "", "register or update the principal: its state (ISO 3166-1 alpha-2)")
+	f.StringVar(&name, "name", "", "register or update the principal: display name")
+	f.StringVar(&prole, "principal-role", "", "register or update the principal: what it does (law-enforcement, vendor, …)")
+	f.StringSliceVar(&mayActFor, "may-act-for", nil, "register or update the principal: ids it may name in on_behalf_of")
+	f.StringVar(&format, "format", "text", "output: text or json")
+	return cmd
+}
+
+func newTokenRevokeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke TOKEN-ID...",
+		Short: "Revoke tokens, from now on",
+		Example: `  accord token revoke tok-3f2a9c01d4e5
+  accord token list --principal acme   # to find the id`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, _, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			now := time.Now()
+			for _, id := range args {
+				if err := st.RevokeToken(ctx, id, now); err != nil {
+					if errors.Is(err, store.ErrNotFound) {
+						return badInput(fmt.Errorf("no token %q (see accord token list)", id))
+					}
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", id)
+			}
+			return nil
+		},
+	}
+}
+
+func newTokenListCmd() *cobra.Command {
+	var principal, format string
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List tokens (never their secrets)",
+		Example: "  accord token list\n  accord token list --principal acme --format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return badInput(fmt.Errorf("--format %q: must be text or json", format))
+			}
+			ctx := cmd.Context()
+			st, _, err := openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			toks, err := st.ListTokens(ctx, principal)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if format == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(toks)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPRINCIPAL\tROLE\tCREATED\tEXPIRES\tSTATE")
+			now := time.Now()
+			for _, t := range toks {
+				exp, state := "never", "active"
+				if !t.Expires.IsZero() {
+					exp = t.Expires.Format(time.RFC3339)
+				}
+				switch {
+				case !t.Revoked.IsZero() && !now.Before(t.Revoked):
+					state = "revoked"
+				case !t.ActiveAt(now):
+					state = "expired"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.PrincipalID, t.Role, t.Created.Format(time.RFC3339), exp, state)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&principal, "principal", "", "only this principal's tokens")
+	cmd.Flags().StringVar(&format, "format", "text", "output: text or json")
+	return cmd
+}
+
+func init() { rootCmd.AddCommand(newTokenCmd()) }

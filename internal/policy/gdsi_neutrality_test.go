@@ -74,7 +74,7 @@ var neutralityAgreements = []string{"gb-us-cloud-act-2019", "cn-fr-mla-2005", "f
 // permutation must change nothing either. What an agreement says may
 // differ from state to state; how the pack reads it may not.
 func TestGDSINeutralityWithRenamedAgreements(t *testing.T) {
-	reg := loadRegistry(t)
+	reg := gdsiRegistry(t)
 	for _, id := range neutralityAgreements {
 		if len(reg.AgreementParties(id)) == 0 {
 			t.Fatalf("agreement %s is not in the registry", id)
@@ -125,7 +125,7 @@ func (r *renamedRegistry) rename(perm map[string]string) {
 	}
 }
 
-func mapped(m map[string]string, s string) string {
+func renamedState(m map[string]string, s string) string {
 	if t, ok := m[s]; ok {
 		return t
 	}
@@ -134,17 +134,17 @@ func mapped(m map[string]string, s string) string {
 
 // KnownJurisdiction implements policy.Registry.
 func (r *renamedRegistry) KnownJurisdiction(code string) bool {
-	return r.base.KnownJurisdiction(mapped(r.inv, code))
+	return r.base.KnownJurisdiction(renamedState(r.inv, code))
 }
 
 // InBloc implements policy.Registry.
 func (r *renamedRegistry) InBloc(state, bloc string) bool {
-	return r.base.InBloc(mapped(r.inv, state), bloc)
+	return r.base.InBloc(renamedState(r.inv, state), bloc)
 }
 
 // AgreementCovers implements policy.Registry.
 func (r *renamedRegistry) AgreementCovers(id, a, b, purpose string, at time.Time) bool {
-	return r.base.AgreementCovers(id, mapped(r.inv, a), mapped(r.inv, b), purpose, at)
+	return r.base.AgreementCovers(id, renamedState(r.inv, a), renamedState(r.inv, b), purpose, at)
 }
 
 // AgreementParties implements policy.Registry.
@@ -152,7 +152,7 @@ func (r *renamedRegistry) AgreementParties(id string) []string {
 	parties := r.base.AgreementParties(id)
 	out := make([]string, len(parties))
 	for i, p := range parties {
-		out[i] = mapped(r.fwd, p)
+		out[i] = renamedState(r.fwd, p)
 	}
 	slices.Sort(out)
 	return out
@@ -161,7 +161,7 @@ func (r *renamedRegistry) AgreementParties(id string) []string {
 // TestNeutralityCheckCatchesDiscrimination proves the property test can
 // fail: a pack that singles out one state by name is caught.
 func TestNeutralityCheckCatchesDiscrimination(t *testing.T) {
-	reg := loadRegistry(t)
+	reg := gdsiRegistry(t)
 	packs, err := policy.Load(os.DirFS("testdata"), "discriminatory.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestPermuteRenamesEveryStateField(t *testing.T) {
 // registry.
 func compileGDSI(t testing.TB) *policy.Engine {
 	t.Helper()
-	return compileGDSIWith(t, loadRegistry(t))
+	return compileGDSIWith(t, gdsiRegistry(t))
 }
 
 // compileGDSIWith compiles the bundled gdsi pack against reg.
@@ -251,7 +251,7 @@ func compileGDSIWith(t testing.TB, reg policy.Registry) *policy.Engine {
 	return eng
 }
 
-func loadRegistry(t testing.TB) *registry.Registry {
+func gdsiRegistry(t testing.TB) *registry.Registry {
 	t.Helper()
 	reg, err := registry.Load()
 	if err != nil {
@@ -313,11 +313,11 @@ func checkNeutral(su neutralitySetup, seed uint64, n int) neutralityRun {
 		}
 		a := su.orig.Evaluate(&policy.Input{Request: in.req, History: in.history, Authorized: in.authorized}, opts)
 		b := su.renamed.Evaluate(&policy.Input{Request: pin.req, History: pin.history, Authorized: pin.authorized}, opts)
-		ra, rb := firedRules(a, pack), firedRules(b, pack)
-		sa, sb := satisfiedRules(a, pack), satisfiedRules(b, pack)
+		ra, rb := packRulesFired(a, pack), packRulesFired(b, pack)
+		sa, sb := packRulesSatisfied(a, pack), packRulesSatisfied(b, pack)
 		if a.Outcome != b.Outcome || !slices.Equal(ra, rb) || !slices.Equal(sa, sb) {
 			run.counterexample = fmt.Sprintf("case %d (seed %#x)\n  original: %s\n    -> %s %v satisfied %v\n  renamed by %v: %s\n    -> %s %v satisfied %v",
-				i, seed, describe(in), a.Outcome, ra, sa, perm, describe(pin), b.Outcome, rb, sb)
+				i, seed, describeInput(in), a.Outcome, ra, sa, perm, describeInput(pin), b.Outcome, rb, sb)
 			return run
 		}
 		run.outcomes[a.Outcome]++
@@ -328,8 +328,8 @@ func checkNeutral(su neutralitySetup, seed uint64, n int) neutralityRun {
 	return run
 }
 
-// firedRules returns the sorted ids of the rules of pack that fired.
-func firedRules(d model.Decision, pack string) []string {
+// packRulesFired returns the sorted ids of the rules of pack that fired.
+func packRulesFired(d model.Decision, pack string) []string {
 	var ids []string
 	for _, r := range d.Reasons {
 		if r.Pack == pack {
@@ -340,9 +340,9 @@ func firedRules(d model.Decision, pack string) []string {
 	return ids
 }
 
-// satisfiedRules returns the sorted ids of the require rules of pack whose
+// packRulesSatisfied returns the sorted ids of the require rules of pack whose
 // requirement was met. Renaming states must not change them either.
-func satisfiedRules(d model.Decision, pack string) []string {
+func packRulesSatisfied(d model.Decision, pack string) []string {
 	var ids []string
 	for _, r := range d.Reasons {
 		if r.Pack == pack && r.Satisfied {
@@ -353,7 +353,7 @@ func satisfiedRules(d model.Decision, pack string) []string {
 	return ids
 }
 
-func describe(in neutralityInput) string {
+func describeInput(in neutralityInput) string {
 	var b strings.Builder
 	r := in.req
 	fmt.Fprintf(&b, "action=%s requester=%+v", r.Action, r.Requester)
@@ -393,10 +393,10 @@ var (
 	genIDs           = []string{"p-1", "p-2", "", " "}
 )
 
-func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
+func genPick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
 
-// someStates returns up to max distinct states, possibly none.
-func someStates(rng *rand.Rand, max int) []string {
+// genSomeStates returns up to max distinct states, possibly none.
+func genSomeStates(rng *rand.Rand, max int) []string {
 	n := rng.IntN(max + 1)
 	perm := rng.Perm(len(neutralityStates))
 	out := make([]string, 0, n)
@@ -410,20 +410,20 @@ func someStates(rng *rand.Rand, max int) []string {
 // coincidences rules look for (requester state == location, ...).
 func genState(rng *rand.Rand, recent []string) string {
 	if len(recent) > 0 && rng.IntN(2) == 0 {
-		return pick(rng, recent)
+		return genPick(rng, recent)
 	}
-	return pick(rng, neutralityStates)
+	return genPick(rng, neutralityStates)
 }
 
 func genPrincipal(rng *rand.Rand, recent *[]string) model.Principal {
 	p := model.Principal{
-		ID:           pick(rng, genIDs[:2]),
-		Kind:         pick(rng, genKinds),
-		Role:         pick(rng, genRoles),
+		ID:           genPick(rng, genIDs[:2]),
+		Kind:         genPick(rng, genKinds),
+		Role:         genPick(rng, genRoles),
 		Jurisdiction: genState(rng, *recent),
 	}
 	if rng.IntN(12) == 0 {
-		p.ID = pick(rng, genIDs) // now and then unidentified
+		p.ID = genPick(rng, genIDs) // now and then unidentified
 	}
 	*recent = append(*recent, p.Jurisdiction)
 	if rng.IntN(4) == 0 {
@@ -440,7 +440,7 @@ func genPrincipal(rng *rand.Rand, recent *[]string) model.Principal {
 func genInput(rng *rand.Rand, agreements []string) neutralityInput {
 	var recent []string
 	r := &model.Request{
-		Action: pick(rng, model.Actions),
+		Action: genPick(rng, model.Actions),
 		Time:   time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC),
 	}
 	r.Requester = genPrincipal(rng, &recent)
@@ -450,11 +450,11 @@ func genInput(rng *rand.Rand, agreements []string) neutralityInput {
 	}
 	r.Data.Location = genState(rng, recent)
 	recent = append(recent, r.Data.Location)
-	for _, s := range someStates(rng, 2) {
+	for _, s := range genSomeStates(rng, 2) {
 		r.Data.Origin = append(r.Data.Origin, genState(rng, append(recent, s)))
 	}
 	for range rng.IntN(3) {
-		c := pick(rng, genCategories)
+		c := genPick(rng, genCategories)
 		if !slices.Contains(r.Data.Categories, c) {
 			r.Data.Categories = append(r.Data.Categories, c)
 		}
@@ -462,7 +462,7 @@ func genInput(rng *rand.Rand, agreements []string) neutralityInput {
 	if k := rng.IntN(4); k > 0 {
 		r.Data.Subjects = map[string]int64{}
 		for range k {
-			r.Data.Subjects[genState(rng, recent)] = pick(rng, genSubjectCounts)
+			r.Data.Subjects[genState(rng, recent)] = genPick(rng, genSubjectCounts)
 		}
 	}
 	if rng.IntN(4) == 0 {
@@ -472,21 +472,21 @@ func genInput(rng *rand.Rand, agreements []string) neutralityInput {
 		r.Destination = genState(rng, recent)
 	}
 	if rng.IntN(8) > 0 {
-		r.Purpose = pick(rng, model.Purposes)
+		r.Purpose = genPick(rng, model.Purposes)
 	}
-	r.Selectors = model.Selectors{Kind: pick(rng, genSelectorKinds), Count: pick(rng, genCounts)}
+	r.Selectors = model.Selectors{Kind: genPick(rng, genSelectorKinds), Count: genPick(rng, genCounts)}
 	if rng.IntN(6) > 0 {
-		r.Basis.Kind = pick(rng, model.BasisKinds)
+		r.Basis.Kind = genPick(rng, model.BasisKinds)
 		if r.Basis.Kind == "agreement" {
 			if len(agreements) == 0 {
 				r.Basis.Kind = "mla" // no recorded agreement: see the comment at the top
 			} else {
-				r.Basis.Agreement = pick(rng, agreements)
+				r.Basis.Agreement = genPick(rng, agreements)
 			}
 		}
 	}
 	if len(agreements) > 0 && r.Basis.Agreement == "" && rng.IntN(4) == 0 {
-		r.Basis.Agreement = pick(rng, agreements) // e.g. an MLA under a treaty
+		r.Basis.Agreement = genPick(rng, agreements) // e.g. an MLA under a treaty
 	}
 	if r.Basis.Kind == "mla" {
 		r.Basis.Ref = "MLA-2026-0001"
@@ -501,12 +501,12 @@ func genInput(rng *rand.Rand, agreements []string) neutralityInput {
 		h := &model.History{Rolling12m: map[string]map[string]model.Count{}}
 		for range 1 + rng.IntN(2) {
 			h.Rolling12m[genState(rng, recent)] = map[string]model.Count{
-				pick(rng, genCategories): {Subjects: pick(rng, genSubjectCounts)},
+				genPick(rng, genCategories): {Subjects: genPick(rng, genSubjectCounts)},
 			}
 		}
 		in.history = h
 	}
-	for _, s := range someStates(rng, 3) {
+	for _, s := range genSomeStates(rng, 3) {
 		in.authorized = append(in.authorized, genState(rng, append(recent, s)))
 	}
 	return in

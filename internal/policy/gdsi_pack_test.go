@@ -112,7 +112,7 @@ func TestGDSICasesCoverEveryRule(t *testing.T) {
 // messages name, which the case file (outcome and rule ids only) does not.
 func TestGDSIRequirements(t *testing.T) {
 	eng := compileGDSI(t)
-	reg := loadRegistry(t)
+	reg := gdsiRegistry(t)
 	tests := []struct {
 		name       string
 		file       string // an example request, or
@@ -217,7 +217,7 @@ func TestGDSIRequirements(t *testing.T) {
 			raw := []byte(tt.request)
 			if tt.file != "" {
 				var err error
-				raw, err = os.ReadFile(path.Join(examplesDir, tt.file))
+				raw, err = os.ReadFile(path.Join(gdsiExamplesDir, tt.file))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -256,26 +256,26 @@ func TestGDSIRequirements(t *testing.T) {
 	}
 }
 
-// examplesDir holds the example requests, relative to this package.
-const examplesDir = "../../examples/requests"
+// gdsiExamplesDir holds the example requests, relative to this package.
+const gdsiExamplesDir = "../../examples/requests"
 
-// exampleRow is one row of the table in examples/requests/README.md.
-type exampleRow struct {
+// gdsiExampleRow is one row of the table in examples/requests/README.md.
+type gdsiExampleRow struct {
 	file, commitment string
 	outcome          model.Outcome
 	rules            []string
 }
 
-// readExampleTable parses the table of examples/requests/README.md: rows
+// readGDSIExampleTable parses the table of examples/requests/README.md: rows
 // "| `file` | commitment | outcome | rule ids |", rule ids comma-separated
 // or "—" for none.
-func readExampleTable(t *testing.T) []exampleRow {
+func readGDSIExampleTable(t *testing.T) []gdsiExampleRow {
 	t.Helper()
-	data, err := os.ReadFile(path.Join(examplesDir, "README.md"))
+	data, err := os.ReadFile(path.Join(gdsiExamplesDir, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []exampleRow
+	var rows []gdsiExampleRow
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
@@ -289,7 +289,7 @@ func readExampleTable(t *testing.T) []exampleRow {
 		for i := range cells {
 			cells[i] = strings.TrimSpace(cells[i])
 		}
-		row := exampleRow{file: strings.Trim(cells[0], "`"), commitment: cells[1], outcome: model.Outcome(cells[2])}
+		row := gdsiExampleRow{file: strings.Trim(cells[0], "`"), commitment: cells[1], outcome: model.Outcome(cells[2])}
 		if !slices.Contains(model.Outcomes, row.outcome) {
 			t.Fatalf("README.md:%d: outcome %q", line, cells[2])
 		}
@@ -312,9 +312,9 @@ func readExampleTable(t *testing.T) []exampleRow {
 // commitment 1–8 has an example.
 func TestGDSIExamples(t *testing.T) {
 	eng := compileGDSI(t)
-	reg := loadRegistry(t)
-	rows := readExampleTable(t)
-	files, err := fs.Glob(os.DirFS(examplesDir), "*.json")
+	reg := gdsiRegistry(t)
+	rows := readGDSIExampleTable(t)
+	files, err := fs.Glob(os.DirFS(gdsiExamplesDir), "*.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestGDSIExamples(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.file, func(t *testing.T) {
-			raw, err := os.ReadFile(path.Join(examplesDir, row.file))
+			raw, err := os.ReadFile(path.Join(gdsiExamplesDir, row.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -351,7 +351,7 @@ func TestGDSIExamples(t *testing.T) {
 				t.Fatalf("not a valid request: %v", err)
 			}
 			dec := eng.Evaluate(&policy.Input{Request: req}, policy.Options{Packs: []string{"gdsi"}})
-			got := firedRules(dec, "gdsi")
+			got := packRulesFired(dec, "gdsi")
 			want := slices.Sorted(slices.Values(row.rules))
 			if dec.Outcome != row.outcome || !slices.Equal(got, want) {
 				t.Errorf("outcome %s, rules %v; README.md says %s, %v", dec.Outcome, got, row.outcome, want)
@@ -367,7 +367,7 @@ func readGDSICases(t *testing.T) *policy.TestFile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf, err := policy.ParseTestFile("gdsi_test.yaml", data, loadRegistry(t))
+	tf, err := policy.ParseTestFile("gdsi_test.yaml", data, gdsiRegistry(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,14 +381,14 @@ func readGDSICases(t *testing.T) *policy.TestFile {
 // gdsi pack alone: one op is one decision.
 func BenchmarkGDSIExamples(b *testing.B) {
 	eng := compileGDSI(b)
-	reg := loadRegistry(b)
-	files, err := fs.Glob(os.DirFS(examplesDir), "*.json")
+	reg := gdsiRegistry(b)
+	files, err := fs.Glob(os.DirFS(gdsiExamplesDir), "*.json")
 	if err != nil || len(files) == 0 {
 		b.Fatalf("no examples: %v", err)
 	}
 	inputs := make([]*policy.Input, 0, len(files))
 	for _, f := range files {
-		raw, err := os.ReadFile(path.Join(examplesDir, f))
+		raw, err := os.ReadFile(path.Join(gdsiExamplesDir, f))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -412,7 +412,7 @@ func BenchmarkGDSIExamples(b *testing.B) {
 // announced, and not for requests dated earlier.
 func TestGDSIAppliesFromInitiativeDate(t *testing.T) {
 	eng := compileGDSI(t)
-	reg := loadRegistry(t)
+	reg := gdsiRegistry(t)
 	for _, tt := range []struct {
 		time    string
 		applies bool

@@ -17,7 +17,8 @@ import (
 // regimePacks are the regime packs whose test files this file runs, with
 // the least number of cases each must keep (issue 5: at least 40).
 var regimePacks = map[string]int{
-	"us-dsp": 40,
+	"us-dsp":  40,
+	"cn-cbdf": 40,
 }
 
 // regimeCase is one case of a <pack>_test.yaml file.

@@ -19,14 +19,14 @@ import (
 )
 
 // Defaults for Options, chosen so that an entry is durable within about
-// 20 ms under light load and its receipt is available within about a second.
+// 10 ms under light load and its receipt is available within about a second.
 const (
 	// DefaultCheckpointInterval is how often a new checkpoint is signed and
 	// published when the log has grown.
 	DefaultCheckpointInterval = time.Second
 	// DefaultBatchMaxAge is how long an entry may wait in memory for others
 	// to share its write to disk.
-	DefaultBatchMaxAge = 20 * time.Millisecond
+	DefaultBatchMaxAge = 10 * time.Millisecond
 	// DefaultBatchMaxSize is how many entries are written to disk together
 	// at most.
 	DefaultBatchMaxSize = 1024

@@ -1,0 +1,228 @@
+package ledger
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/storage/posix"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// benchWorkers is the number of concurrent appenders: many more than cores,
+// as a server with many clients waiting on durable indexes would have.
+const benchWorkers = 2048
+
+// runWorkers calls op n times from benchWorkers goroutines and returns the
+// wall time taken.
+func runWorkers(b *testing.B, n int, op func(i int) error) time.Duration {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Pointer[error]
+	start := time.Now()
+	for range benchWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || failed.Load() != nil {
+					return
+				}
+				if err := op(i); err != nil {
+					failed.Store(&err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	d := time.Since(start)
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	return d
+}
+
+// BenchmarkAppendThroughput measures, in one run on the same machine, raw
+// Tessera POSIX appends of 256-byte entries against Accord's full path
+// (DecisionEntry → canonical JSON → Append → durable index), both with
+// Accord's default batching and benchWorkers concurrent callers. Each
+// iteration appends one entry on each path. It reports both rates and their
+// ratio (target: Accord ≥ 60% of raw Tessera, ≥ 20,000 decisions/s on 2
+// cores).
+func BenchmarkAppendThroughput(b *testing.B) {
+	ctx := context.Background()
+
+	// Raw Tessera.
+	rawDir := filepath.Join(b.TempDir(), "raw")
+	skey, _, err := note.GenerateKey(rand.Reader, "bench.raw")
+	if err != nil {
+		b.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	driver, err := posix.New(tctx, posix.Config{Path: rawDir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	app, shutdown, _, err := tessera.NewAppender(tctx, driver, tessera.NewAppendOptions().
+		WithCheckpointSigner(signer).
+		WithCheckpointInterval(DefaultCheckpointInterval).
+		WithBatching(DefaultBatchMaxSize, DefaultBatchMaxAge))
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, _ := openTest(b, Options{Origin: "bench.accord"})
+	req, dec := sampleRequest(1), sampleDecision()
+
+	rawOp := func(i int) error {
+		data := make([]byte, 256)
+		binary.BigEndian.PutUint64(data, uint64(i))
+		_, err := app.Add(ctx, tessera.NewEntry(data))()
+		return err
+	}
+	accordOp := func(int) error {
+		e, _, err := DecisionEntry(req, dec)
+		if err != nil {
+			return err
+		}
+		_, err = l.Append(ctx, e)
+		return err
+	}
+	// Alternate the two paths in rounds, so that a change in the machine's
+	// load during the run weighs on both alike.
+	const rounds = 8
+	var rawTime, accordTime time.Duration
+	b.ResetTimer()
+	for r := range rounds {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - n*(rounds-1)
+		}
+		if r%2 == 0 {
+			rawTime += runWorkers(b, n, rawOp)
+			accordTime += runWorkers(b, n, accordOp)
+		} else {
+			accordTime += runWorkers(b, n, accordOp)
+			rawTime += runWorkers(b, n, rawOp)
+		}
+	}
+	b.StopTimer()
+	if err := shutdown(ctx); err != nil {
+		b.Fatal(err)
+	}
+	rawRate := float64(b.N) / rawTime.Seconds()
+	accordRate := float64(b.N) / accordTime.Seconds()
+	b.ReportMetric(rawRate, "raw-appends/s")
+	b.ReportMetric(accordRate, "accord-appends/s")
+	b.ReportMetric(100*accordRate/rawRate, "accord-%-of-raw")
+}
+
+// BenchmarkDecisionEntry measures building a decision entry and its
+// canonical JSON, the CPU part of Accord's append path.
+func BenchmarkDecisionEntry(b *testing.B) {
+	req, dec := sampleRequest(1), sampleDecision()
+	b.ReportAllocs()
+	for b.Loop() {
+		e, _, err := DecisionEntry(req, dec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.Marshal(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTimeToReceipt measures the time from calling Append to holding a
+// verified receipt, with a 1 s checkpoint interval and 64 concurrent
+// callers. It reports the 50th and 99th percentiles in milliseconds.
+func BenchmarkTimeToReceipt(b *testing.B) {
+	l, _ := openTest(b, Options{Origin: "bench.receipt", CheckpointInterval: time.Second})
+	ctx := context.Background()
+	req, dec := sampleRequest(1), sampleDecision()
+	const workers = 64
+	durs := make([]time.Duration, b.N)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Pointer[error]
+	b.ResetTimer()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N || failed.Load() != nil {
+					return
+				}
+				start := time.Now()
+				e, _, err := DecisionEntry(req, dec)
+				if err == nil {
+					var idx uint64
+					if idx, err = l.Append(ctx, e); err == nil {
+						rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+						_, err = l.Receipt(rctx, idx)
+						cancel()
+					}
+				}
+				if err != nil {
+					failed.Store(&err)
+					return
+				}
+				durs[i] = time.Since(start)
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	slices.Sort(durs)
+	pct := func(p float64) float64 {
+		return float64(durs[int(p*float64(len(durs)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkVerifyReceipt measures offline receipt verification on one
+// goroutine (target ≥ 10,000/s on one core).
+func BenchmarkVerifyReceipt(b *testing.B) {
+	l, _ := openTest(b, testOptions())
+	ctx := context.Background()
+	runWorkers(b, 1000, func(i int) error {
+		_, err := l.Append(ctx, mustDecisionEntry(b, i))
+		return err
+	})
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := l.Receipt(rctx, 500)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := l.Verifier()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		if err := VerifyReceipt(r, v, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "verifications/s")
+}

@@ -65,8 +65,16 @@ func (e *InputError) Error() string {
 // are not RFC 3339, syntax errors (with line and column), empty input, a
 // top level that is not an object, and anything after the object.
 //
+// Null is accepted where encoding/json may write it (on_behalf_of,
+// data.cii, history, basis.authorizations and other pointers and lists
+// without omitempty) and leaves the zero value; an empty optional list or
+// map decodes to nil. So a decoded request encodes with encoding/json and
+// decodes again to an equal request. Time takes RFC 3339 as written in
+// the RFC, except leap seconds, which a time.Time cannot hold.
+//
 // A nil j accepts any code of two upper-case letters. DecodeRequest never
-// panics, whatever data holds.
+// panics, whatever data holds, and allocates little: it lets json.Valid
+// check the syntax, then reads the tokens itself into the struct.
 func DecodeRequest(data []byte, j Jurisdictions) (*Request, error) {
 	req := new(Request)
 	if err := decodeStrict(data, j, reflect.ValueOf(req).Elem()); err != nil {
@@ -484,12 +492,12 @@ func (d *decoder) value(v reflect.Value, k byte, s, e int, f *fieldInfo, depth i
 		if k != tokString {
 			return d.errf("expected string, got %s", kindName(k))
 		}
-		var tm time.Time
 		raw := d.rawString(s, e)
 		if !plainString(raw) {
 			raw = []byte(d.str(s, e))
 		}
-		if err := tm.UnmarshalText(raw); err != nil {
+		tm, ok := parseTime(raw)
+		if !ok {
 			return d.errf("expected an RFC 3339 date-time such as \"2026-11-22T10:00:00Z\", got %s", quoteShort(d.str(s, e)))
 		}
 		v.Set(reflect.ValueOf(tm))
@@ -753,4 +761,69 @@ func clip(s string) string {
 		return s
 	}
 	return s[:limit] + "…"
+}
+
+// parseTime parses an RFC 3339 date-time. The time package alone is more
+// lenient than RFC 3339 (it takes a comma before the fraction and offsets
+// such as +24:00), so the shape is checked first; RFC 3339 allows a lower
+// case "t" and "z", which the time package does not, so they are raised.
+// Leap seconds (:60) are refused: a time.Time cannot hold them.
+func parseTime(raw []byte) (time.Time, bool) {
+	if !rfc3339Shape(raw) {
+		return time.Time{}, false
+	}
+	if bytes.ContainsAny(raw, "tz") {
+		raw = bytes.ToUpper(raw)
+	}
+	var tm time.Time
+	if err := tm.UnmarshalText(raw); err != nil {
+		return time.Time{}, false
+	}
+	return tm, true
+}
+
+// rfc3339Shape reports whether b has the form of an RFC 3339 date-time:
+// YYYY-MM-DDTHH:MM:SS, an optional "." and digits, then Z or ±HH:MM with
+// an offset hour up to 23 and minute up to 59.
+func rfc3339Shape(b []byte) bool {
+	const shape = "dddd-dd-ddTdd:dd:dd"
+	if len(b) < len(shape)+1 {
+		return false
+	}
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	for i := 0; i < len(shape); i++ {
+		switch shape[i] {
+		case 'd':
+			if !digit(b[i]) {
+				return false
+			}
+		case 'T':
+			if b[i] != 'T' && b[i] != 't' {
+				return false
+			}
+		default:
+			if b[i] != shape[i] {
+				return false
+			}
+		}
+	}
+	rest := b[len(shape):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && digit(rest[n]) {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case len(rest) == 1:
+		return rest[0] == 'Z' || rest[0] == 'z'
+	case len(rest) == 6:
+		return (rest[0] == '+' || rest[0] == '-') && digit(rest[1]) && digit(rest[2]) && rest[3] == ':' &&
+			digit(rest[4]) && digit(rest[5]) && (rest[1]-'0')*10+(rest[2]-'0') <= 23 && rest[4] <= '5'
+	}
+	return false
 }

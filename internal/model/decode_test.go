@@ -287,9 +287,16 @@ var invalidRequests = []invalidCase{
 	{"time in words", top(`"time": "yesterday"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "yesterday"`, ""},
 	{"time without zone", top(`"time": "2026-11-22T10:00:00"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T10:00:00"`, ""},
 	{"date only", top(`"time": "2026-11-22"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22"`, ""},
+	{"comma before fraction", top(`"time": "2026-11-22T10:00:00,5Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T10:00:00,5Z"`, ""},
+	{"offset hour 24", top(`"time": "2026-11-22T10:00:00+24:00"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T10:00:00+24:00"`, ""},
+	{"offset minute 60", top(`"time": "2026-11-22T10:00:00+05:60"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T10:00:00+05:60"`, ""},
+	{"empty fraction", top(`"time": "2026-11-22T10:00:00.Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T10:00:00.Z"`, ""},
+	{"space for T", top(`"time": "2026-11-22 10:00:00Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22 10:00:00Z"`, ""},
+	{"hour 24", top(`"time": "2026-11-22T24:00:00Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T24:00:00Z"`, ""},
 	{"impossible date", top(`"time": "2026-02-30T10:00:00Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-02-30T10:00:00Z"`, ""},
 
 	// Duplicate keys.
+	{"duplicate key spelled with an escape", `{"action":"access","\u0061ction":"delete","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: duplicate key`, blindDup},
 	{"duplicate top-level key", `{"action":"access","action":"delete","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: duplicate key`, blindDup},
 	{"duplicate subjects key", data(`"subjects": {"FR": 1, "BE": 2, "FR": 3}`), `data.subjects.FR: duplicate key`, blindDup},
 	{"duplicate requester key", requester(`"jurisdiction": "DE"`), `requester.jurisdiction: duplicate key`, blindDup},
@@ -328,6 +335,11 @@ var validRequests = []string{
 	top(`"basis": {"authorizations": [{"payloadType": "t", "payload": "p", "signatures": null}]}`),
 	top(`"time": "0001-01-01T00:00:00Z"`),
 	top(`"time": "2026-11-22T10:00:00.123456789-05:30"`),
+	top(`"time": "2026-11-22t10:00:00z"`),
+	top(`"time": "2026-11-22T10:00:00\u005A"`),
+	top(`"time": "2026-11-22T10:00:00-00:00"`),
+	`{"\u0061ction": "access", "requester": {"kind": "company", "jurisdiction": "FR", "id": "caf\u00e9 \ud83d\ude00"}, "data": {"location": "FR"}}`,
+	requester(`"id": "Zoë Ōtsuka 王"`),
 	data(`"categories": ["important.finance", "core.defence.x", "cii.energy"], "subjects": {}`),
 	data(`"records": 9223372036854775807, "devices": 0`),
 	requester(`"owners": {"CN": 0, "US": 100, "FR": 12.5}`),
@@ -344,6 +356,19 @@ func TestDecodeRequestAccepts(t *testing.T) {
 		}
 		assertRoundTrip(t, req)
 	}
+}
+
+func TestDecodeRequestInvalidUTF8(t *testing.T) {
+	// Like encoding/json, bytes that are not UTF-8 become U+FFFD, so what
+	// is decoded encodes and decodes again unchanged.
+	req, err := DecodeRequest([]byte(requester("\"id\": \"a\xffb\"")), testJurisdictions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a\uFFFDb"; req.Requester.ID != want {
+		t.Errorf("id = %q, want %q", req.Requester.ID, want)
+	}
+	assertRoundTrip(t, req)
 }
 
 func TestDecodeRequestNilJurisdictions(t *testing.T) {
@@ -553,5 +578,45 @@ func FuzzDecodeRequest(f *testing.F) {
 			return
 		}
 		assertRoundTrip(t, req)
+	})
+}
+
+// FuzzDecodeDecision checks DecodeDecision as FuzzDecodeRequest checks
+// DecodeRequest.
+func FuzzDecodeDecision(f *testing.F) {
+	for _, tc := range invalidDecisions {
+		f.Add([]byte(tc.in))
+	}
+	if files, err := filepath.Glob(filepath.Join("..", "..", "docs", "examples", "decisions", "*.json")); err == nil {
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		dec, err := DecodeDecision(in)
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is %T, want *InputError", err, err)
+			}
+			return
+		}
+		out, err := json.Marshal(dec)
+		if err != nil {
+			t.Fatalf("json.Marshal: %v", err)
+		}
+		again, err := DecodeDecision(out)
+		if err != nil {
+			t.Fatalf("decoding re-encoded decision: %v\n%s", err, out)
+		}
+		if !again.Time.Equal(dec.Time) {
+			t.Fatalf("time changed in a round trip")
+		}
+		again.Time = dec.Time
+		if !reflect.DeepEqual(again, dec) {
+			t.Fatalf("round trip changed the decision:\n got %+v\nwant %+v", again, dec)
+		}
 	})
 }

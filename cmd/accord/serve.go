@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/ledger"
@@ -126,6 +127,8 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return errors.New("this build of accord has no policy engine wired into serve")
 	}
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	// Tessera logs through klog; send it to the same JSON stream.
+	klog.SetSlogLogger(logger.With(slog.String("component", "tessera")))
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

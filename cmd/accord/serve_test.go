@@ -1,0 +1,187 @@
+//go:build accordlead
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+	"github.com/accord-dev/accord/internal/store/sqlite"
+)
+
+// flakyStore fails the calls a test switches off, as a database that went
+// away would.
+type flakyStore struct {
+	store.Store
+	historyDown, commitDown atomic.Bool
+}
+
+func (f *flakyStore) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
+	if f.historyDown.Load() {
+		return nil, fmt.Errorf("read history: %w", store.ErrUnavailable)
+	}
+	return f.Store.History(ctx, q)
+}
+
+func (f *flakyStore) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) error {
+	if f.commitDown.Load() {
+		return store.ErrUnavailable
+	}
+	return f.Store.RecordDecision(ctx, rec, counts)
+}
+
+// TestBindingDecisionOrder follows a binding decision through the real
+// decider, log and store, failing each step in turn: validate, read
+// counters, evaluate, append, commit. Before the append a failure leaves
+// nothing behind; after it, the decision is voided in the log.
+func TestBindingDecisionOrder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	base, err := sqlite.Open(ctx, filepath.Join(dir, "accord.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	st := &flakyStore{Store: base}
+	lg, err := ledger.Open(ctx, filepath.Join(dir, "log"), ledger.Options{Origin: "accord.example/test", CheckpointInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logOpen := true
+	defer func() {
+		if logOpen {
+			lg.Close()
+		}
+	}()
+	metrics := api.NewMetrics()
+	dec, reg, status, err := newServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: "auto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seedDemo(ctx, st, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	secret, tok, _ := store.NewToken("acme", store.RoleRequester, time.Now(), time.Hour)
+	if err := st.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Metrics: metrics, ErrorStatus: status}))
+	defer srv.Close()
+
+	post := func(body string) int {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/decisions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// An allowed request on personal data of FR subjects, counted against FR.
+	good := `{"action":"access","data":{"location":"FR","categories":["personal.contact"],"subjects":{"FR":7}},"purpose":"commercial","selectors":{"kind":"specific","count":1}}`
+	counted := func() int64 {
+		h, err := base.History(ctx, store.HistoryQuery{RequestingState: "FR", At: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.Rolling12m["FR"]["personal.contact"].Subjects
+	}
+	logSize := func() uint64 {
+		// Every append so far went through the timed log.
+		return readGauge(t, srv.URL, "accord_log_size")
+	}
+
+	if got := post(good); got != 201 {
+		t.Fatalf("first decision: %d", got)
+	}
+	if counted() != 7 || logSize() != 1 {
+		t.Fatalf("after one decision: %d counted, log size %d", counted(), logSize())
+	}
+
+	// 1. Validation fails: nothing logged, nothing counted.
+	if got := post(`{"action":"access","data":{"location":"XX"}}`); got != 400 {
+		t.Errorf("invalid: %d, want 400", got)
+	}
+	// 2. The counters cannot be read: nothing logged.
+	st.historyDown.Store(true)
+	if got := post(good); got != 503 {
+		t.Errorf("history down: %d, want 503", got)
+	}
+	st.historyDown.Store(false)
+	if counted() != 7 || logSize() != 1 {
+		t.Errorf("after failures before the append: %d counted, log size %d; want 7, 1", counted(), logSize())
+	}
+
+	// 3. The commit fails after the append: 500, and a void entry names the
+	// decision's index.
+	st.commitDown.Store(true)
+	if got := post(good); got != 500 {
+		t.Errorf("commit down: %d, want 500", got)
+	}
+	st.commitDown.Store(false)
+	if counted() != 7 {
+		t.Errorf("a decision that was not committed was counted: %d", counted())
+	}
+	if logSize() != 3 {
+		t.Errorf("log size %d after a voided decision, want 3 (decision + void)", logSize())
+	}
+	voids, err := base.ListVoids(ctx)
+	if err != nil || len(voids) != 1 || voids[0].LogIndex != 1 || voids[0].VoidIndex != 2 {
+		t.Fatalf("voids = %+v, %v; want index 1 voided by 2", voids, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	rc, err := lg.Receipt(rctx, 2)
+	if err != nil {
+		t.Fatalf("receipt of the void: %v", err)
+	}
+	e, err := rc.ParsedEntry()
+	if err != nil || e.Kind != ledger.KindVoid || e.Refers == nil || *e.Refers != 1 {
+		t.Errorf("entry 2 = %+v, %v; want a void naming 1", e, err)
+	}
+
+	// 4. The log refuses the append: 503, nothing stored or counted.
+	logOpen = false
+	lg.Close()
+	if got := post(good); got != 503 {
+		t.Errorf("log closed: %d, want 503", got)
+	}
+	if counted() != 7 {
+		t.Errorf("a decision the log refused was counted: %d", counted())
+	}
+}
+
+// readGauge reads one unlabelled metric from /metrics.
+func readGauge(t *testing.T, base, name string) uint64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			var n float64
+			if _, err := fmt.Sscan(v, &n); err == nil {
+				return uint64(n)
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/accord-dev/accord/internal/store"
+	"github.com/accord-dev/accord/internal/store/sqlite"
+)
+
+// runAccord runs one command line in-process and returns its output and
+// exit code.
+func runAccord(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	var out bytes.Buffer
+	rootCmd.SetOut(&out)
+	rootCmd.SetErr(&out)
+	rootCmd.SetArgs(args)
+	resetFlags(rootCmd)
+	defer rootCmd.SetArgs(nil)
+	err := rootCmd.ExecuteContext(context.Background())
+	if err == nil {
+		return out.String(), exitOK
+	}
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		return out.String() + err.Error(), ec.code
+	}
+	return out.String() + err.Error(), exitError
+}
+
+// resetFlags puts every flag of cmd and its subcommands back to its
+// default, since cobra keeps values between executions in one process.
+func resetFlags(cmd *cobra.Command) {
+	reset := func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			sv.Replace(nil)
+		} else {
+			f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	}
+	cmd.Flags().VisitAll(reset)
+	cmd.PersistentFlags().VisitAll(reset)
+	for _, c := range cmd.Commands() {
+		resetFlags(c)
+	}
+}
+
+func TestTokenCommands(t *testing.T) {
+	dir := t.TempDir()
+	out, code := runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--role", "requester",
+		"--kind", "company", "--jurisdiction", "FR", "--may-act-for", "dgsi", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("create: exit %d: %s", code, out)
+	}
+	var created struct {
+		ID      string    `json:"id"`
+		Token   string    `json:"token"`
+		Expires time.Time `json:"expires"`
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || !strings.HasPrefix(created.Token, "accord_") {
+		t.Fatalf("create output %q: %v", out, err)
+	}
+	if d := time.Until(created.Expires); d < 719*time.Hour || d > 721*time.Hour {
+		t.Errorf("default expiry in %s, want 720h", d)
+	}
+
+	// The token authenticates as the registered principal.
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "accord.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p, err := store.Authenticate(ctx, st, created.Token, time.Now())
+	st.Close()
+	if err != nil || p.Jurisdiction != "FR" || !p.MayActForID("dgsi") {
+		t.Fatalf("authenticate: %+v, %v", p, err)
+	}
+
+	if out, code := runAccord(t, "token", "list", "--data", dir); code != exitOK || !strings.Contains(out, created.ID) || !strings.Contains(out, "active") || strings.Contains(out, created.Token) {
+		t.Errorf("list: exit %d: %s", code, out)
+	}
+	if out, code := runAccord(t, "token", "revoke", "--data", dir, created.ID); code != exitOK || !strings.Contains(out, "revoked "+created.ID) {
+		t.Errorf("revoke: exit %d: %s", code, out)
+	}
+	if out, _ := runAccord(t, "token", "list", "--data", dir, "--principal", "acme"); !strings.Contains(out, "revoked") {
+		t.Errorf("list after revoke: %s", out)
+	}
+
+	bad := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown role", []string{"--principal", "acme", "--role", "root"}, "--role"},
+		{"no principal", []string{"--role", "admin"}, "--principal is required"},
+		{"unregistered principal", []string{"--principal", "ghost", "--role", "admin"}, "give --kind and --jurisdiction"},
+		{"bad kind", []string{"--principal", "x", "--role", "admin", "--kind", "robot", "--jurisdiction", "FR"}, "--kind"},
+		{"bad jurisdiction", []string{"--principal", "x", "--role", "admin", "--kind", "company", "--jurisdiction", "france"}, "--jurisdiction"},
+		{"negative lifetime", []string{"--principal", "acme", "--role", "admin", "--expires", "-1h"}, "--expires"},
+	}
+	for _, b := range bad {
+		out, code := runAccord(t, append([]string{"token", "create", "--data", dir}, b.args...)...)
+		if code != exitBadInput || !strings.Contains(out, b.want) {
+			t.Errorf("%s: exit %d %q, want 2 mentioning %q", b.name, code, out, b.want)
+		}
+	}
+	if out, code := runAccord(t, "token", "revoke", "--data", dir, "tok-nope"); code != exitBadInput {
+		t.Errorf("revoke unknown: exit %d: %s", code, out)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://accord:s3cret@db.internal:5432/accord?sslmode=require": "postgres://db.internal:5432",
+		"postgres://db/accord": "postgres://db",
+		"nonsense":             "(unparsed)",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

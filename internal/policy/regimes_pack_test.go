@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -19,6 +20,7 @@ import (
 var regimePacks = map[string]int{
 	"us-dsp":  40,
 	"cn-cbdf": 40,
+	"eu-gdpr": 40,
 }
 
 // regimeCase is one case of a <pack>_test.yaml file.
@@ -87,6 +89,13 @@ func TestRegimePacks(t *testing.T) {
 					want := slices.Sorted(slices.Values(c.Rules))
 					if dec.Packs[0].Outcome != c.Outcome || !slices.Equal(got, want) {
 						t.Errorf("outcome %s, rules %v; want %s, %v\nreasons: %+v\nrequires: %+v", dec.Packs[0].Outcome, got, c.Outcome, want, dec.Reasons, dec.Requires)
+					}
+					// A rule that errs fails closed and says so in its
+					// message; no case may get its outcome that way.
+					for _, r := range dec.Reasons {
+						if strings.Contains(r.Message, "could not be") {
+							t.Errorf("rule %s: %s", r.Rule, r.Message)
+						}
 					}
 				})
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -494,6 +495,9 @@ func jsonErrorAt(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		return fmt.Errorf("byte %d: %w", se.Offset, err)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("byte %d: unexpected end of input", len(data))
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {

@@ -86,7 +86,8 @@ func DecodeRequest(data []byte, j Jurisdictions) (*Request, error) {
 // DecodeDecision decodes one decision as strictly as DecodeRequest decodes
 // a request: unknown fields, duplicate keys, missing required fields
 // (outcome, reasons, binding, time; each reason's rule, pack, effect,
-// message, citation), wrong types and unknown outcomes or effects are
+// message, citation), wrong types, unknown outcomes or effects and
+// malformed state codes in requires[].authorization_from are
 // *InputError values. It is meant for programs that read Accord's own
 // output back (round trips, `--format json` consumers, tests).
 func DecodeDecision(data []byte) (*Decision, error) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -127,4 +129,98 @@ func regimeInput(c regimeCase, reg *registry.Registry) (*policy.Input, error) {
 		in.History = &h
 	}
 	return in, nil
+}
+
+// packWant is what one regime pack should say about an example request;
+// a nil *packWant means the pack must not apply.
+type packWant struct {
+	outcome model.Outcome
+	rules   []string
+}
+
+// TestRegimeExamples evaluates the requests in examples/regimes with every
+// bundled pack and automatic selection (`accord check --packs auto`), and
+// checks which regime packs applied and what each decided.
+func TestRegimeExamples(t *testing.T) {
+	reg, err := registry.Load()
+	if err != nil {
+		t.Fatalf("load registry: %v", err)
+	}
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs, err := policy.Load(packsFS)
+	if err != nil {
+		t.Fatalf("load packs: %v", err)
+	}
+	eng, err := policy.Compile(packs, reg)
+	if err != nil {
+		t.Fatalf("compile packs: %v", err)
+	}
+	dd := []string{"us-dsp-202-401-restricted-transaction", "us-dsp-202-1001-due-diligence", "us-dsp-202-1002-audit", "us-dsp-202-1101-recordkeeping"}
+	tests := []struct {
+		file string
+		want map[string]*packWant
+	}{
+		{"cross-us-cn-eu.json", map[string]*packWant{
+			"us-dsp":  {model.Pending, dd},
+			"cn-cbdf": {model.Pending, []string{"cn-cbdf-volume-security-assessment"}},
+			"eu-gdpr": {model.Pending, []string{"eu-gdpr-44-transfer-tool"}},
+		}},
+		{"cross-us-cn-eu-with-measures.json", map[string]*packWant{
+			"us-dsp":  {model.Allow, dd},
+			"cn-cbdf": {model.Allow, []string{"cn-cbdf-volume-security-assessment"}},
+			"eu-gdpr": {model.Allow, []string{"eu-gdpr-44-transfer-tool", "eu-gdpr-46-transfer-impact-assessment"}},
+		}},
+		{"us-dsp-brokerage-cn.json", map[string]*packWant{
+			"us-dsp": {model.Deny, []string{"us-dsp-202-301-brokerage-country-of-concern"}},
+		}},
+		{"cn-cbdf-standard-contract.json", map[string]*packWant{
+			"cn-cbdf": {model.Pending, []string{"cn-cbdf-standard-contract-or-certification"}},
+		}},
+		{"eu-gdpr-dpf.json", map[string]*packWant{
+			"eu-gdpr": {model.Allow, []string{"eu-gdpr-45-framework-certified"}},
+		}},
+		{"eu-gdpr-art48-mlat.json", map[string]*packWant{
+			"eu-gdpr": {model.Allow, []string{"eu-gdpr-48-foreign-order"}},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "..", "examples", "regimes", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := model.DecodeRequest(data, reg)
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			dec := eng.Evaluate(&policy.Input{Request: req}, policy.Options{})
+			got := map[string]model.PackOutcome{}
+			for _, po := range dec.Packs {
+				got[po.Pack] = po
+			}
+			for name := range regimePacks {
+				w := tc.want[name]
+				po, applied := got[name]
+				switch {
+				case w == nil && applied:
+					t.Errorf("%s applied (%s %v); want it not to apply", name, po.Outcome, po.Rules)
+				case w != nil && !applied:
+					t.Errorf("%s did not apply; want %s %v", name, w.outcome, w.rules)
+				case w != nil:
+					rules := slices.Sorted(slices.Values(po.Rules))
+					if po.Outcome != w.outcome || !slices.Equal(rules, slices.Sorted(slices.Values(w.rules))) {
+						t.Errorf("%s: %s %v; want %s %v", name, po.Outcome, rules, w.outcome, w.rules)
+					}
+				}
+			}
+			for _, r := range dec.Reasons {
+				if _, mine := regimePacks[r.Pack]; mine && r.Citation == "" {
+					t.Errorf("rule %s has no citation", r.Rule)
+				}
+			}
+		})
+	}
 }

@@ -224,3 +224,54 @@ func TestRegimeExamples(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRegimeCheck decides the requests of examples/regimes with all
+// bundled packs loaded (gdsi, us-dsp, cn-cbdf, eu-gdpr): "auto" selects
+// packs by their `applies` expressions, as `accord check --packs auto`
+// does; the other sub-benchmarks evaluate one pack on every request.
+func BenchmarkRegimeCheck(b *testing.B) {
+	reg, err := registry.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		b.Fatal(err)
+	}
+	packs, err := policy.Load(packsFS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := policy.Compile(packs, reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "regimes", "*.json"))
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no example requests: %v", err)
+	}
+	var inputs []*policy.Input
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req, err := model.DecodeRequest(data, reg)
+		if err != nil {
+			b.Fatalf("%s: %v", f, err)
+		}
+		inputs = append(inputs, &policy.Input{Request: req})
+	}
+	for _, sel := range []string{"auto", "gdsi", "us-dsp", "cn-cbdf", "eu-gdpr"} {
+		opts := policy.Options{}
+		if sel != "auto" {
+			opts.Packs = []string{sel}
+		}
+		b.Run(sel, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				eng.Evaluate(inputs[i%len(inputs)], opts)
+			}
+		})
+	}
+}

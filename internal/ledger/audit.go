@@ -142,30 +142,32 @@ func Verify(ctx context.Context, src Source, v note.Verifier, origin string, opt
 			return nil, &MismatchError{Index: first, What: fmt.Sprintf("cannot read entry bundle %d: %v", b, err)}
 		}
 		entries, perr := splitBundle(raw)
-		if uint64(len(entries)) < want {
-			what := fmt.Sprintf("entry bundle %d holds %d entries, the checkpoint needs %d", b, len(entries), want)
-			if perr != nil {
-				what = fmt.Sprintf("entry bundle %d is malformed here: %v", b, perr)
-			}
-			return nil, &MismatchError{Index: first + uint64(len(entries)), What: what}
-		}
-		for i := range want {
+		// Hash what parsed before reporting a malformed or short bundle:
+		// damage to one entry's length shows first as that entry's hash.
+		for i := range min(want, uint64(len(entries))) {
 			idx := first + i
 			leaf := entries[i]
-			if opts.CheckEntries {
-				if _, err := ParseEntry(leaf); err != nil {
-					return nil, &MismatchError{Index: idx, What: fmt.Sprintf("not a valid Accord entry: %v", err)}
-				}
-			}
 			if err := cr.Append(rfc6962.DefaultHasher.HashLeaf(leaf), t.visit); err != nil {
 				return nil, fmt.Errorf("recompute tree at entry %d: %w", idx, err)
 			}
 			if t.err != nil {
 				return nil, t.err
 			}
+			if opts.CheckEntries {
+				if _, err := ParseEntry(leaf); err != nil {
+					return nil, &MismatchError{Index: idx, What: fmt.Sprintf("not a valid Accord entry: %v", err)}
+				}
+			}
 			if err := checkSince(); err != nil {
 				return nil, err
 			}
+		}
+		if uint64(len(entries)) < want {
+			what := fmt.Sprintf("entry bundle %d holds %d entries, the checkpoint needs %d", b, len(entries), want)
+			if perr != nil {
+				what = fmt.Sprintf("entry bundle %d is malformed here: %v", b, perr)
+			}
+			return nil, &MismatchError{Index: first + uint64(len(entries)), What: what}
 		}
 		if opts.Progress != nil {
 			opts.Progress(first+want, cp.Size)

@@ -109,7 +109,7 @@ var sharedRegistry = func() *registry.Registry {
 
 // env is one server under test, with a token per role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	st     store.Store
 	dec    *fakeDecider
@@ -137,7 +137,7 @@ var roleHolders = map[string]string{
 	store.RoleAdmin:     "root",
 }
 
-func newEnv(t *testing.T, mutate ...func(*api.Config)) *env {
+func newEnv(t testing.TB, mutate ...func(*api.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accord.db"))

@@ -275,3 +275,64 @@ func BenchmarkRegimeCheck(b *testing.B) {
 		})
 	}
 }
+
+// TestRegimeApplies checks each regime pack's `applies` expression: with
+// automatic selection a pack is evaluated only for requests its law governs.
+func TestRegimeApplies(t *testing.T) {
+	reg, err := registry.Load()
+	if err != nil {
+		t.Fatalf("load registry: %v", err)
+	}
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs, err := policy.Load(packsFS, "us-dsp.yaml", "cn-cbdf.yaml", "eu-gdpr.yaml")
+	if err != nil {
+		t.Fatalf("load packs: %v", err)
+	}
+	eng, err := policy.Compile(packs, reg)
+	if err != nil {
+		t.Fatalf("compile packs: %v", err)
+	}
+	const tmpl = `{"action":"transfer","requester":{"id":"r","kind":"company","jurisdiction":%q},
+	  "data":{"location":%q,"origin":[%q],"categories":[%q],"subjects":{%q:10}},
+	  "destination":%q,"time":%q}`
+	tests := []struct {
+		name                                               string
+		requester, location, origin, cat, subj, dest, time string
+		want                                               []string
+	}{
+		{"U.S. persons' data to a Chinese company", "CN", "US", "US", "personal.health", "US", "CN", "2026-01-01T00:00:00Z", []string{"us-dsp"}},
+		{"U.S. persons' data to a Chinese company before 8 April 2025", "CN", "US", "US", "personal.health", "US", "CN", "2025-04-07T00:00:00Z", nil},
+		{"U.S. persons' data between U.S. companies", "US", "US", "US", "personal.health", "US", "US", "2026-01-01T00:00:00Z", nil},
+		{"U.S. persons' data held in Germany read by a German company", "DE", "DE", "US", "personal.contact", "US", "", "2026-01-01T00:00:00Z", []string{"us-dsp"}},
+		{"Chinese data sent to Germany", "CN", "CN", "CN", "personal.contact", "CN", "DE", "2026-01-01T00:00:00Z", []string{"cn-cbdf"}},
+		{"Chinese data read from the United States", "US", "CN", "CN", "technical.logs", "CN", "", "2026-01-01T00:00:00Z", []string{"cn-cbdf"}},
+		{"Chinese data staying in China", "CN", "CN", "CN", "personal.contact", "CN", "CN", "2026-01-01T00:00:00Z", nil},
+		{"French personal data sent to Japan", "FR", "FR", "FR", "personal.contact", "FR", "JP", "2026-01-01T00:00:00Z", []string{"eu-gdpr"}},
+		{"French personal data sent to Norway (EEA)", "FR", "FR", "FR", "personal.contact", "FR", "NO", "2026-01-01T00:00:00Z", nil},
+		{"French machine logs sent to Japan (not personal data)", "FR", "FR", "FR", "technical.logs", "FR", "JP", "2026-01-01T00:00:00Z", nil},
+		{"French personal data sent to Japan before 25 May 2018", "FR", "FR", "FR", "personal.contact", "FR", "JP", "2018-05-24T00:00:00Z", nil},
+		{"data collected in China on U.S. persons, held in France, read by a Chinese company from Singapore", "CN", "FR", "CN", "personal.health", "US", "SG", "2026-01-01T00:00:00Z", []string{"us-dsp", "cn-cbdf", "eu-gdpr"}},
+		{"data collected in China, held in France, sent back to China", "CN", "FR", "CN", "personal.health", "CN", "CN", "2026-01-01T00:00:00Z", []string{"eu-gdpr"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := fmt.Sprintf(tmpl, tc.requester, tc.location, tc.origin, tc.cat, tc.subj, tc.dest, tc.time)
+			raw = strings.ReplaceAll(raw, `"destination":"",`, "")
+			req, err := model.DecodeRequest([]byte(raw), reg)
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			dec := eng.Evaluate(&policy.Input{Request: req}, policy.Options{})
+			var got []string
+			for _, po := range dec.Packs {
+				got = append(got, po.Pack)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("packs applied %v; want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
@@ -25,25 +22,11 @@ var regimePacks = map[string]int{
 	"eu-gdpr": 40,
 }
 
-// regimeCase is one case of a <pack>_test.yaml file.
-type regimeCase struct {
-	Name       string         `yaml:"name"`
-	Request    map[string]any `yaml:"request"`
-	History    map[string]any `yaml:"history"`
-	Authorized []string       `yaml:"authorized"`
-	Outcome    model.Outcome  `yaml:"outcome"`
-	Rules      []string       `yaml:"rules"`
-}
-
-// regimeFile is a <pack>_test.yaml file.
-type regimeFile struct {
-	Pack  string       `yaml:"pack"`
-	Cases []regimeCase `yaml:"cases"`
-}
-
 // TestRegimePacks runs every case of the us-dsp, cn-cbdf and eu-gdpr test
-// files against the bundled packs and the embedded registry, checking each
-// pack's own outcome and exactly the rule ids that fired.
+// files through the engine's test runner (what `accord packs test` does),
+// against the bundled packs and the embedded registry: each pack's own
+// outcome and exactly the rule ids that fired. It also checks that no case
+// gets its outcome from a rule that failed to evaluate.
 func TestRegimePacks(t *testing.T) {
 	reg, err := registry.Load()
 	if err != nil {
@@ -67,9 +50,9 @@ func TestRegimePacks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var tf regimeFile
-			if err := yaml.Unmarshal(data, &tf); err != nil {
-				t.Fatalf("%s_test.yaml: %v", name, err)
+			tf, err := policy.ParseTestFile(name+"_test.yaml", data, reg)
+			if err != nil {
+				t.Fatal(err)
 			}
 			if tf.Pack != name {
 				t.Fatalf("%s_test.yaml: pack is %q", name, tf.Pack)
@@ -77,23 +60,23 @@ func TestRegimePacks(t *testing.T) {
 			if len(tf.Cases) < least {
 				t.Errorf("%s_test.yaml has %d cases; want at least %d", name, len(tf.Cases), least)
 			}
-			for _, c := range tf.Cases {
-				t.Run(c.Name, func(t *testing.T) {
-					in, err := regimeInput(c, reg)
-					if err != nil {
-						t.Fatal(err)
-					}
-					dec := eng.Evaluate(in, policy.Options{Packs: []string{name}})
-					if len(dec.Packs) != 1 {
-						t.Fatalf("got %d pack outcomes, want 1: %+v", len(dec.Packs), dec)
-					}
-					got := slices.Sorted(slices.Values(dec.Packs[0].Rules))
-					want := slices.Sorted(slices.Values(c.Rules))
-					if dec.Packs[0].Outcome != c.Outcome || !slices.Equal(got, want) {
-						t.Errorf("outcome %s, rules %v; want %s, %v\nreasons: %+v\nrequires: %+v", dec.Packs[0].Outcome, got, c.Outcome, want, dec.Reasons, dec.Requires)
+			results, err := eng.RunTestFile(tf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(results) != len(tf.Cases) {
+				t.Fatalf("%d results for %d cases", len(results), len(tf.Cases))
+			}
+			for i, res := range results {
+				tc := tf.Cases[i]
+				t.Run(res.Name, func(t *testing.T) {
+					if !res.Passed {
+						t.Errorf("%s:%d: %s", res.File, res.Line, res.Failure)
 					}
 					// A rule that errs fails closed and says so in its
 					// message; no case may get its outcome that way.
+					dec := eng.Evaluate(&policy.Input{Request: tc.Request, History: tc.History, Authorized: tc.Authorized},
+						policy.Options{Packs: []string{name}})
 					for _, r := range dec.Reasons {
 						if strings.Contains(r.Message, "could not be") {
 							t.Errorf("rule %s: %s", r.Rule, r.Message)
@@ -103,32 +86,6 @@ func TestRegimePacks(t *testing.T) {
 			}
 		})
 	}
-}
-
-// regimeInput turns a test case into an evaluation input, decoding the
-// request as strictly as `accord check` does.
-func regimeInput(c regimeCase, reg *registry.Registry) (*policy.Input, error) {
-	raw, err := json.Marshal(c.Request)
-	if err != nil {
-		return nil, fmt.Errorf("request: %w", err)
-	}
-	req, err := model.DecodeRequest(raw, reg)
-	if err != nil {
-		return nil, fmt.Errorf("request: %w", err)
-	}
-	in := &policy.Input{Request: req, Authorized: c.Authorized}
-	if c.History != nil {
-		raw, err := json.Marshal(c.History)
-		if err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		var h model.History
-		if err := json.Unmarshal(raw, &h); err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		in.History = &h
-	}
-	return in, nil
 }
 
 // packWant is what one regime pack should say about an example request;

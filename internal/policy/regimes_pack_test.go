@@ -293,3 +293,39 @@ func TestRegimeApplies(t *testing.T) {
 		})
 	}
 }
+
+// TestUSDSPOwnershipSum guards the us-dsp pack's ownership rule: CEL has no
+// sum over a list, so the pack adds the shares of the first eight countries
+// of concern one by one (§ 202.211(a)(1), "in the aggregate"). A ninth
+// country in params.countries_of_concern needs a ninth term in every
+// covered-person block.
+func TestUSDSPOwnershipSum(t *testing.T) {
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs, err := policy.Load(packsFS, "us-dsp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const terms = 8
+	found := false
+	for _, p := range packs[0].Params {
+		if p.Name != "countries_of_concern" {
+			continue
+		}
+		found = true
+		for _, v := range p.Values {
+			list, ok := v.Value.([]string)
+			if !ok {
+				t.Fatalf("%s: countries_of_concern is %T, want a list of states", v.Pos, v.Value)
+			}
+			if len(list) > terms {
+				t.Errorf("%s: %d countries of concern; the ownership sum adds only %d", v.Pos, len(list), terms)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("us-dsp has no countries_of_concern param")
+	}
+}

@@ -36,6 +36,8 @@ type serveOptions struct {
 	registryDirs            []string
 	drain                   time.Duration
 	checkpointInterval      time.Duration
+	batchMaxAge             time.Duration
+	batchMaxSize            uint
 	logLevel                string
 }
 
@@ -106,6 +108,8 @@ is in a published checkpoint) and the database.`,
 	f.StringSliceVar(&o.registryDirs, "registry", nil, "directory of registry override YAML files (repeatable)")
 	f.DurationVar(&o.drain, "drain", 30*time.Second, "how long to let requests in flight finish on shutdown")
 	f.DurationVar(&o.checkpointInterval, "checkpoint-interval", 0, "how often the log publishes a checkpoint (default: the log's, about 1s)")
+	f.DurationVar(&o.batchMaxAge, "batch-max-age", 0, "longest an entry waits to be written with others (default: the log's)")
+	f.UintVar(&o.batchMaxSize, "batch-max-size", 0, "most entries written together (default: the log's)")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }
@@ -137,7 +141,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
-	lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{Origin: o.origin, CheckpointInterval: o.checkpointInterval})
+	lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{
+		Origin: o.origin, CheckpointInterval: o.checkpointInterval, BatchMaxAge: o.batchMaxAge, BatchMaxSize: o.batchMaxSize,
+	})
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
 	}

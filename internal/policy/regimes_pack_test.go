@@ -133,6 +133,9 @@ func TestRegimeExamples(t *testing.T) {
 		{"us-dsp-brokerage-cn.json", map[string]*packWant{
 			"us-dsp": {model.Deny, []string{"us-dsp-202-301-brokerage-country-of-concern"}},
 		}},
+		{"us-dsp-split-sale-history.json", map[string]*packWant{
+			"us-dsp": {model.Deny, []string{"us-dsp-202-301-brokerage-country-of-concern"}},
+		}},
 		{"cn-cbdf-standard-contract.json", map[string]*packWant{
 			"cn-cbdf": {model.Pending, []string{"cn-cbdf-standard-contract-or-certification"}},
 		}},

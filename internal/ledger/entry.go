@@ -487,6 +487,15 @@ func ParseEntry(data []byte) (Entry, error) {
 	if !bytes.Equal(canon, data) {
 		return Entry{}, errors.New("entry is not in canonical JSON form (RFC 8785)")
 	}
+	// encoding/json matches member names case-insensitively and time
+	// accepts variants; only the exact encoding Marshal writes is an entry.
+	again, err := e.Marshal()
+	if err != nil {
+		return Entry{}, err
+	}
+	if !bytes.Equal(again, data) {
+		return Entry{}, fmt.Errorf("entry is not in Accord's encoding (member names or values are spelled differently): got %q, want %q", data, again)
+	}
 	return e, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,12 @@ import (
 // prints "<index> <record_hash>" for every append acknowledged, until killed.
 const crashChildEnv = "ACCORD_LEDGER_CRASH_CHILD"
 
+// quietLogs keeps Tessera's informational messages out of test and
+// benchmark output; warnings and errors still show.
+var quietLogs = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
 func TestMain(m *testing.M) {
+	RouteTesseraLogs(quietLogs)
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
 	}

@@ -12,7 +12,7 @@ import (
 func TestRouteTesseraLogs(t *testing.T) {
 	var buf bytes.Buffer
 	RouteTesseraLogs(slog.New(slog.NewTextHandler(&buf, nil)))
-	defer RouteTesseraLogs(nil)
+	defer RouteTesseraLogs(quietLogs)
 	l, err := Open(context.Background(), filepath.Join(t.TempDir(), "log"), testOptions())
 	if err != nil {
 		t.Fatal(err)

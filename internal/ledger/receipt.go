@@ -117,11 +117,22 @@ func verifyReceipt(r *Receipt, v note.Verifier, origin string) (*Checkpoint, err
 	if err != nil {
 		return nil, fmt.Errorf("verify receipt: %w", err)
 	}
-	leaf, err := r.Leaf()
-	if err != nil {
-		return nil, fmt.Errorf("verify receipt: %w: %v", ErrEntryHash, err)
+	// Fast path: an entry as Accord writes it, indented or not, compacts to
+	// its canonical form; if that hashes to the leaf, it is the leaf. Any
+	// other spelling of the same entry goes through RFC 8785.
+	var compact bytes.Buffer
+	lh := []byte(nil)
+	if json.Compact(&compact, r.Entry) == nil {
+		lh = rfc6962.DefaultHasher.HashLeaf(compact.Bytes())
 	}
-	if lh := rfc6962.DefaultHasher.HashLeaf(leaf); !bytes.Equal(lh, r.LeafHash) {
+	if !bytes.Equal(lh, r.LeafHash) {
+		leaf, err := r.Leaf()
+		if err != nil {
+			return nil, fmt.Errorf("verify receipt: %w: %v", ErrEntryHash, err)
+		}
+		lh = rfc6962.DefaultHasher.HashLeaf(leaf)
+	}
+	if !bytes.Equal(lh, r.LeafHash) {
 		return nil, fmt.Errorf("verify receipt: %w: the entry hashes to %x, the receipt's leaf_hash is %x (the entry was altered or belongs to another receipt)", ErrEntryHash, lh, r.LeafHash)
 	}
 	if r.Index >= cp.Size {

@@ -145,6 +145,9 @@ func TestVerifyReceiptFailures(t *testing.T) {
 			}
 			r.Entry = buf.Bytes()
 		}, "", nil},
+		{"valid, entry spelled differently (RFC 8785 path)", func(r *Receipt) {
+			r.Entry = bytes.Replace(r.Entry, []byte(`"kind"`), []byte(`"\u006bind"`), 1)
+		}, "", nil},
 		{"entry of another receipt", func(r *Receipt) { r.Entry = other.Entry }, "", ErrEntryHash},
 		{"entry altered", func(r *Receipt) {
 			r.Entry = bytes.Replace(r.Entry, []byte(`"outcome":"pending"`), []byte(`"outcome":"allow"`), 1)

@@ -50,6 +50,9 @@ public verifier key in DIR/keys/log.pub.`,
 
 func init() { rootCmd.AddCommand(newLogCmd()) }
 
+// logHTTPClient fetches logs given as URLs.
+var logHTTPClient = &http.Client{Timeout: 30 * time.Second}
+
 // logLocation returns where the log is: --log if given, else DIR/log under
 // --data.
 func logLocation(flag string) string {
@@ -173,7 +176,7 @@ accord log consistency, that the log never rewrote what it had shown.`,
 			if err != nil {
 				return err
 			}
-			src, err := ledger.OpenSource(logLocation(logFlag), nil)
+			src, err := ledger.OpenSource(logLocation(logFlag), logHTTPClient)
 			if err != nil {
 				return badInput(err)
 			}
@@ -236,7 +239,7 @@ keeps trying that long.`,
 			if err != nil {
 				return err
 			}
-			src, err := ledger.OpenSource(logLocation(logFlag), nil)
+			src, err := ledger.OpenSource(logLocation(logFlag), logHTTPClient)
 			if err != nil {
 				return badInput(err)
 			}
@@ -245,7 +248,7 @@ keeps trying that long.`,
 			var r *ledger.Receipt
 			for {
 				r, err = ledger.ReceiptFrom(ctx, src, v, "", uint64(index))
-				if err == nil || wait <= 0 || !strings.Contains(err.Error(), "covers only") {
+				if err == nil || wait <= 0 || !errors.Is(err, ledger.ErrNotPublished) {
 					break
 				}
 				select {
@@ -398,7 +401,7 @@ DIR is the log directory (DATA/log); URL is the base of its read API.`,
 			if err != nil {
 				return err
 			}
-			src, err := ledger.OpenSource(args[0], nil)
+			src, err := ledger.OpenSource(args[0], logHTTPClient)
 			if err != nil {
 				return badInput(err)
 			}
@@ -517,7 +520,7 @@ rewrote nothing it had already committed to.`,
 			if err != nil {
 				return badInput(err)
 			}
-			src, err := ledger.OpenSource(logLocation(logFlag), nil)
+			src, err := ledger.OpenSource(logLocation(logFlag), logHTTPClient)
 			if err != nil {
 				return badInput(err)
 			}

@@ -38,6 +38,11 @@ type Receipt struct {
 	InclusionProof [][]byte `json:"inclusion_proof"`
 }
 
+// ErrNotPublished is returned by ReceiptFrom for an index the published
+// checkpoint does not cover yet (or that does not exist). Entries are covered
+// about a checkpoint interval after they are appended: try again.
+var ErrNotPublished = errors.New("entry not covered by the published checkpoint")
+
 // maxReceiptSize bounds a receipt file.
 const maxReceiptSize = 1 << 20
 
@@ -171,7 +176,7 @@ func readEntry(ctx context.Context, src Source, index, size uint64) ([]byte, err
 // verified checkpoint cp, with pb a proof builder for cp.Size.
 func buildReceipt(ctx context.Context, src Source, pb *client.ProofBuilder, cp *Checkpoint, v note.Verifier, index uint64) (*Receipt, error) {
 	if index >= cp.Size {
-		return nil, fmt.Errorf("receipt for %d: the published checkpoint covers only %d entries", index, cp.Size)
+		return nil, fmt.Errorf("receipt for %d: %w (it covers entries 0 to %d only)", index, ErrNotPublished, int64(cp.Size)-1)
 	}
 	leaf, err := readEntry(ctx, src, index, cp.Size)
 	if err != nil {

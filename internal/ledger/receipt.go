@@ -176,7 +176,7 @@ func readEntry(ctx context.Context, src Source, index, size uint64) ([]byte, err
 // verified checkpoint cp, with pb a proof builder for cp.Size.
 func buildReceipt(ctx context.Context, src Source, pb *client.ProofBuilder, cp *Checkpoint, v note.Verifier, index uint64) (*Receipt, error) {
 	if index >= cp.Size {
-		return nil, fmt.Errorf("receipt for %d: %w (it covers entries 0 to %d only)", index, ErrNotPublished, int64(cp.Size)-1)
+		return nil, fmt.Errorf("receipt for %d: %w (it covers %d entries, indexes from 0)", index, ErrNotPublished, cp.Size)
 	}
 	leaf, err := readEntry(ctx, src, index, cp.Size)
 	if err != nil {

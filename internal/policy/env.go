@@ -1,0 +1,666 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/ext"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// Registry is what the policy engine needs of the registry of states,
+// blocs and agreements. *registry.Registry implements it.
+type Registry interface {
+	// KnownJurisdiction reports whether code is an ISO 3166-1 alpha-2 code
+	// the registry knows.
+	KnownJurisdiction(code string) bool
+	// InBloc reports whether state belongs to bloc ("EU", "EEA", "OECD"...).
+	InBloc(state, bloc string) bool
+	// AgreementCovers reports whether agreement id is in force at `at`, has
+	// both a and b among its parties, and lists purpose.
+	AgreementCovers(id, a, b, purpose string, at time.Time) bool
+	// AgreementParties lists the parties of agreement id.
+	AgreementParties(id string) []string
+}
+
+// Input is what one evaluation sees.
+type Input struct {
+	// Request is the request to decide. It is not modified.
+	Request *model.Request
+	// History holds the cumulative counters; nil means none (zero counts).
+	// When nil, Request.History is used if present.
+	History *model.History
+	// Authorized lists the states whose signed authorization verified AND
+	// covers this request. Packs see it as `authorized`.
+	Authorized []string
+}
+
+// Options tune one evaluation.
+type Options struct {
+	// Packs names the packs to evaluate, in that order. Nil selects
+	// automatically every pack whose `applies` expression is true, in the
+	// order the packs were compiled.
+	Packs []string
+	// Explain fills Decision.Explain with every rule evaluated and its
+	// result.
+	Explain bool
+}
+
+// inputTypeName names the hidden variable through which functions that
+// need more than their arguments (the request time, the history) reach the
+// evaluation. Pack authors cannot name it: '@' is not valid in CEL
+// identifiers, so only the macros below produce it.
+const inputVar = "@input"
+
+var inputType = types.NewOpaqueType("accord.input")
+
+// evalInput is the value of the hidden @input variable.
+type evalInput struct {
+	req     *model.Request
+	history *model.History
+	at      time.Time
+}
+
+// ConvertToNative implements ref.Val.
+func (v *evalInput) ConvertToNative(reflect.Type) (any, error) {
+	return nil, errors.New("accord.input cannot be converted")
+}
+
+// ConvertToType implements ref.Val.
+func (v *evalInput) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return inputType
+	}
+	return types.NewErr("accord.input cannot be converted to %s", t.TypeName())
+}
+
+// Equal implements ref.Val.
+func (v *evalInput) Equal(other ref.Val) ref.Val { return types.Bool(v == other) }
+
+// Type implements ref.Val.
+func (v *evalInput) Type() ref.Type { return inputType }
+
+// Value implements ref.Val.
+func (v *evalInput) Value() any { return v }
+
+// Size bounds the cost estimator assumes for data it cannot see: a request
+// names at most this many categories, states, parties. The runtime cost
+// limit catches a request that goes beyond.
+const (
+	maxCollection = 300 // above the 249 ISO 3166-1 codes
+	maxString     = 256
+)
+
+// CostLimit is the most a single expression may cost, in CEL cost units
+// (roughly one unit per value visited). Compile rejects an expression whose
+// estimated worst case exceeds it; evaluation stops an expression that
+// reaches it at run time, and the rule then fails closed. It is the
+// per-expression limit Kubernetes applies to its CEL admission rules;
+// reaching it takes on the order of a millisecond.
+const CostLimit = 1_000_000
+
+// newBaseEnv returns the CEL environment shared by every pack: the typed
+// request, authorized, and Accord's functions bound to reg.
+func newBaseEnv(reg Registry) (*cel.Env, error) {
+	fn := &functions{reg: reg}
+	principal := cel.ObjectType("model.Principal")
+	request := cel.ObjectType("model.Request")
+	strList := cel.ListType(cel.StringType)
+	anyMap := cel.MapType(cel.StringType, cel.DynType)
+	return cel.NewEnv(
+		ext.NativeTypes(reflect.TypeFor[model.Request](), ext.ParseStructTag("json")),
+		nullablePointers,
+		ext.Strings(),
+		ext.Sets(),
+		cel.Variable("request", request),
+		cel.Variable("authorized", strList),
+		cel.Variable(inputVar, inputType),
+		cel.Macros(
+			hiddenArgMacro("agreementCovers", 4),
+			hiddenArgMacro("cumulative", 3),
+			hiddenArgMacro("cumulativeDevices", 2),
+		),
+		cel.Function("inBloc",
+			cel.Overload("inBloc_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+				cel.BinaryBinding(fn.inBloc))),
+		cel.Function("agreementCovers",
+			cel.Overload("agreementCovers_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, cel.StringType, inputType}, cel.BoolType,
+				cel.FunctionBinding(fn.agreementCovers))),
+		cel.Function("agreementParties",
+			cel.Overload("agreementParties_string", []*cel.Type{cel.StringType}, strList,
+				cel.UnaryBinding(fn.agreementParties))),
+		cel.Function("isStateActor",
+			cel.Overload("isStateActor_principal", []*cel.Type{principal}, cel.BoolType,
+				cel.UnaryBinding(isStateActor)),
+			cel.Overload("isStateActor_null", []*cel.Type{cel.NullType}, cel.BoolType,
+				cel.UnaryBinding(func(ref.Val) ref.Val { return types.False }))),
+		cel.Function("actingState",
+			cel.Overload("actingState_request", []*cel.Type{request}, cel.StringType,
+				cel.UnaryBinding(actingState))),
+		cel.Function("statesOf",
+			cel.Overload("statesOf_map", []*cel.Type{anyMap}, strList,
+				cel.UnaryBinding(statesOf))),
+		cel.Function("total",
+			cel.Overload("total_map", []*cel.Type{anyMap}, cel.IntType,
+				cel.UnaryBinding(total))),
+		cel.Function("sumOf",
+			cel.Overload("sumOf_map_double_list", []*cel.Type{cel.MapType(cel.StringType, cel.DoubleType), strList}, cel.DoubleType,
+				cel.BinaryBinding(sumOf)),
+			cel.Overload("sumOf_map_int_list", []*cel.Type{cel.MapType(cel.StringType, cel.IntType), strList}, cel.IntType,
+				cel.BinaryBinding(sumOf))),
+		cel.Function("hasCategory",
+			cel.Overload("hasCategory_list_list", []*cel.Type{strList, strList}, cel.BoolType,
+				cel.BinaryBinding(hasCategoryVal))),
+		cel.Function("hasPersonal",
+			cel.Overload("hasPersonal_list", []*cel.Type{strList}, cel.BoolType,
+				cel.UnaryBinding(hasPersonalVal))),
+		cel.Function("cumulative",
+			cel.Overload("cumulative_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulative))),
+		cel.Function("cumulativeDevices",
+			cel.Overload("cumulativeDevices_at", []*cel.Type{cel.StringType, cel.StringType, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulativeDevices))),
+	)
+}
+
+// hiddenArgMacro rewrites name(args...) into name(args..., @input), so a
+// function can see the request time and history without the pack author
+// passing them.
+func hiddenArgMacro(name string, argc int) cel.Macro {
+	return cel.GlobalMacro(name, argc, func(eh cel.MacroExprFactory, _ ast.Expr, args []ast.Expr) (ast.Expr, *common.Error) {
+		out := make([]ast.Expr, 0, len(args)+1)
+		out = append(out, args...)
+		out = append(out, eh.NewIdent(inputVar))
+		return eh.NewCall(name, out...), nil
+	})
+}
+
+// functions holds the registry the registry-backed functions consult.
+type functions struct {
+	reg Registry
+}
+
+var errNoRegistry = types.NewErr("no registry configured")
+
+func (f *functions) inBloc(state, bloc ref.Val) ref.Val {
+	if f.reg == nil {
+		return errNoRegistry
+	}
+	s, ok1 := state.(types.String)
+	b, ok2 := bloc.(types.String)
+	if !ok1 || !ok2 {
+		return types.NoSuchOverloadErr()
+	}
+	return types.Bool(f.reg.InBloc(string(s), string(b)))
+}
+
+func (f *functions) agreementCovers(args ...ref.Val) ref.Val {
+	if f.reg == nil {
+		return errNoRegistry
+	}
+	if len(args) != 5 {
+		return types.NoSuchOverloadErr()
+	}
+	var s [4]string
+	for i := range 4 {
+		v, ok := args[i].(types.String)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		s[i] = string(v)
+	}
+	in, ok := args[4].(*evalInput)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	return types.Bool(f.reg.AgreementCovers(s[0], s[1], s[2], s[3], in.at))
+}
+
+func (f *functions) agreementParties(id ref.Val) ref.Val {
+	if f.reg == nil {
+		return errNoRegistry
+	}
+	s, ok := id.(types.String)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	return types.NewStringList(types.DefaultTypeAdapter, f.reg.AgreementParties(string(s)))
+}
+
+// principalOf returns the Go principal behind a CEL value, nil for null.
+func principalOf(v ref.Val) *model.Principal {
+	switch p := v.Value().(type) {
+	case *model.Principal:
+		return p
+	case model.Principal:
+		return &p
+	}
+	return nil
+}
+
+func isStateActor(v ref.Val) ref.Val {
+	p := principalOf(v)
+	return types.Bool(p != nil && p.Kind == model.KindStateAuthority)
+}
+
+func actingState(v ref.Val) ref.Val {
+	var r *model.Request
+	switch x := v.Value().(type) {
+	case *model.Request:
+		r = x
+	case model.Request:
+		r = &x
+	default:
+		return types.NoSuchOverloadErr()
+	}
+	return types.String(actingStateOf(r))
+}
+
+// actingStateOf is the state of the state actor behind a request: the
+// requester's jurisdiction if it is a state actor, else on_behalf_of's if
+// that is one, else "".
+func actingStateOf(r *model.Request) string {
+	if r.Requester.Kind == model.KindStateAuthority {
+		return r.Requester.Jurisdiction
+	}
+	if r.OnBehalfOf != nil && r.OnBehalfOf.Kind == model.KindStateAuthority {
+		return r.OnBehalfOf.Jurisdiction
+	}
+	return ""
+}
+
+// statesOf returns the sorted keys of a map whose value is positive.
+func statesOf(v ref.Val) ref.Val {
+	var out []string
+	switch m := v.Value().(type) {
+	case map[string]int64:
+		out = make([]string, 0, len(m))
+		for k, n := range m {
+			if n > 0 {
+				out = append(out, k)
+			}
+		}
+	case map[string]float64:
+		out = make([]string, 0, len(m))
+		for k, n := range m {
+			if n > 0 {
+				out = append(out, k)
+			}
+		}
+	default:
+		mp, ok := v.(traits.Mapper)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		it := mp.Iterator()
+		for it.HasNext() == types.True {
+			k := it.Next()
+			ks, ok := k.(types.String)
+			if !ok {
+				return types.NewErr("statesOf: keys must be strings")
+			}
+			if positive(mp.Get(k)) {
+				out = append(out, string(ks))
+			}
+		}
+	}
+	sort.Strings(out)
+	return types.NewStringList(types.DefaultTypeAdapter, out)
+}
+
+func positive(v ref.Val) bool {
+	switch n := v.(type) {
+	case types.Int:
+		return n > 0
+	case types.Uint:
+		return n > 0
+	case types.Double:
+		return n > 0
+	}
+	return false
+}
+
+// total sums the values of a map of counts.
+func total(v ref.Val) ref.Val {
+	switch m := v.Value().(type) {
+	case map[string]int64:
+		var t int64
+		for _, n := range m {
+			t += n
+		}
+		return types.Int(t)
+	}
+	mp, ok := v.(traits.Mapper)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	var t int64
+	it := mp.Iterator()
+	for it.HasNext() == types.True {
+		switch n := mp.Get(it.Next()).(type) {
+		case types.Int:
+			t += int64(n)
+		case types.Uint:
+			t += int64(n)
+		default:
+			return types.NewErr("total: values must be integers")
+		}
+	}
+	return types.Int(t)
+}
+
+// sumOf is sumOf(map, keys): the sum of the map's values at keys, a
+// missing key counting zero; for example the ownership share held by
+// countries of concern: sumOf(request.requester.owners,
+// params.countries_of_concern).
+func sumOf(m, keys ref.Val) ref.Val {
+	ks, ok := stringsOf(keys)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	switch x := m.Value().(type) {
+	case map[string]float64:
+		var t float64
+		for _, k := range ks {
+			t += x[k]
+		}
+		return types.Double(t)
+	case map[string]int64:
+		var t int64
+		for _, k := range ks {
+			t += x[k]
+		}
+		return types.Int(t)
+	}
+	mp, ok := m.(traits.Mapper)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	var ti int64
+	var td float64
+	isDouble := false
+	for _, k := range ks {
+		v, found := mp.Find(types.String(k))
+		if !found {
+			continue
+		}
+		switch n := v.(type) {
+		case types.Int:
+			ti += int64(n)
+		case types.Double:
+			td += float64(n)
+			isDouble = true
+		default:
+			return types.NewErr("sumOf: values must be numbers")
+		}
+	}
+	if isDouble {
+		return types.Double(td + float64(ti))
+	}
+	return types.Int(ti)
+}
+
+// stringsOf returns the strings of a CEL list, without copying when the
+// list wraps a []string.
+func stringsOf(v ref.Val) ([]string, bool) {
+	if s, ok := v.Value().([]string); ok {
+		return s, true
+	}
+	l, ok := v.(traits.Lister)
+	if !ok {
+		return nil, false
+	}
+	n, ok := l.Size().(types.Int)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, int(n))
+	for i := types.Int(0); i < n; i++ {
+		s, ok := l.Get(i).(types.String)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, string(s))
+	}
+	return out, true
+}
+
+// categoryUnder reports whether category c equals prefix or is a dotted
+// child of it.
+func categoryUnder(c, prefix string) bool {
+	return c == prefix || (len(c) > len(prefix) && c[len(prefix)] == '.' && strings.HasPrefix(c, prefix))
+}
+
+func hasCategory(cats, prefixes []string) bool {
+	for _, c := range cats {
+		for _, p := range prefixes {
+			if categoryUnder(c, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasCategoryVal(cats, prefixes ref.Val) ref.Val {
+	c, ok1 := stringsOf(cats)
+	p, ok2 := stringsOf(prefixes)
+	if !ok1 || !ok2 {
+		return types.NoSuchOverloadErr()
+	}
+	return types.Bool(hasCategory(c, p))
+}
+
+func hasPersonalVal(cats ref.Val) ref.Val {
+	c, ok := stringsOf(cats)
+	if !ok {
+		return types.NoSuchOverloadErr()
+	}
+	return types.Bool(slices.ContainsFunc(c, model.IsPersonal))
+}
+
+// window returns the history counters of a window name.
+func window(h *model.History, name string) (map[string]map[string]model.Count, error) {
+	switch name {
+	case "12m":
+		if h == nil {
+			return nil, nil
+		}
+		return h.Rolling12m, nil
+	case "ytd":
+		if h == nil {
+			return nil, nil
+		}
+		return h.YearToDate, nil
+	}
+	return nil, fmt.Errorf("unknown window %q: want \"12m\" or \"ytd\"", name)
+}
+
+// cumulative is cumulative(window, subjectState, categoryPrefix): the
+// history count of subjects of subjectState in categories under prefix,
+// plus this request's subjects of that state when the request has a
+// category under prefix.
+func cumulative(args ...ref.Val) ref.Val {
+	if len(args) != 4 {
+		return types.NoSuchOverloadErr()
+	}
+	w, ok1 := args[0].(types.String)
+	state, ok2 := args[1].(types.String)
+	prefix, ok3 := args[2].(types.String)
+	in, ok4 := args[3].(*evalInput)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return types.NoSuchOverloadErr()
+	}
+	counts, err := window(in.history, string(w))
+	if err != nil {
+		return types.NewErr("cumulative: %v", err)
+	}
+	var n int64
+	for cat, c := range counts[string(state)] {
+		if categoryUnder(cat, string(prefix)) {
+			n += c.Subjects
+		}
+	}
+	if hasCategory(in.req.Data.Categories, []string{string(prefix)}) {
+		n += in.req.Data.Subjects[string(state)]
+	}
+	return types.Int(n)
+}
+
+// cumulativeDevices is cumulativeDevices(window, categoryPrefix): the
+// history count of devices in categories under prefix, over every subject
+// state, plus this request's devices when it has a category under prefix.
+func cumulativeDevices(args ...ref.Val) ref.Val {
+	if len(args) != 3 {
+		return types.NoSuchOverloadErr()
+	}
+	w, ok1 := args[0].(types.String)
+	prefix, ok2 := args[1].(types.String)
+	in, ok3 := args[2].(*evalInput)
+	if !ok1 || !ok2 || !ok3 {
+		return types.NoSuchOverloadErr()
+	}
+	counts, err := window(in.history, string(w))
+	if err != nil {
+		return types.NewErr("cumulativeDevices: %v", err)
+	}
+	var n int64
+	for _, cats := range counts {
+		for cat, c := range cats {
+			if categoryUnder(cat, string(prefix)) {
+				n += c.Devices
+			}
+		}
+	}
+	if hasCategory(in.req.Data.Categories, []string{string(prefix)}) {
+		n += in.req.Data.Devices
+	}
+	return types.Int(n)
+}
+
+// nullablePointers makes the optional parts of a request (on_behalf_of,
+// data.cii, history) null when absent, as the JSON says, rather than an
+// empty object: `request.on_behalf_of == null` and `has(...)` then mean
+// what a pack author expects.
+func nullablePointers(env *cel.Env) (*cel.Env, error) {
+	return cel.CustomTypeProvider(&nullableProvider{Provider: env.CELTypeProvider()})(env)
+}
+
+// nullableProvider overrides the pointer fields of the model's types.
+type nullableProvider struct {
+	types.Provider
+}
+
+// FindStructFieldType implements types.Provider.
+func (p *nullableProvider) FindStructFieldType(structType, field string) (*types.FieldType, bool) {
+	ft, ok := p.Provider.FindStructFieldType(structType, field)
+	if !ok {
+		return ft, ok
+	}
+	var get func(target any) (ptr any, isNil bool, ok bool)
+	switch {
+	case structType == "model.Request" && field == "on_behalf_of":
+		get = func(t any) (any, bool, bool) {
+			r := requestOf(t)
+			if r == nil {
+				return nil, false, false
+			}
+			return r.OnBehalfOf, r.OnBehalfOf == nil, true
+		}
+	case structType == "model.Request" && field == "history":
+		get = func(t any) (any, bool, bool) {
+			r := requestOf(t)
+			if r == nil {
+				return nil, false, false
+			}
+			return r.History, r.History == nil, true
+		}
+	case structType == "model.Data" && field == "cii":
+		get = func(t any) (any, bool, bool) {
+			var d *model.Data
+			switch x := t.(type) {
+			case *model.Data:
+				d = x
+			case model.Data:
+				d = &x
+			default:
+				return nil, false, false
+			}
+			return d.CII, d.CII == nil, true
+		}
+	default:
+		if !strings.HasPrefix(structType, "model.") {
+			return ft, ok
+		}
+		// A field of an absent object is an error, as in CEL on JSON
+		// (`no such key`), not a zero value that a rule would compare.
+		base := ft
+		return &types.FieldType{
+			Type:        base.Type,
+			IsJSONField: base.IsJSONField,
+			IsSet: func(target any) bool {
+				return !isNull(target) && base.IsSet(target)
+			},
+			GetFrom: func(target any) (any, error) {
+				if isNull(target) {
+					return nil, fmt.Errorf("no such key: %s (the object holding it is null)", field)
+				}
+				return base.GetFrom(target)
+			},
+		}, true
+	}
+	base := ft
+	return &types.FieldType{
+		Type:        base.Type,
+		IsJSONField: base.IsJSONField,
+		IsSet: func(target any) bool {
+			_, isNil, ok := get(target)
+			if !ok {
+				return base.IsSet(target)
+			}
+			return !isNil
+		},
+		GetFrom: func(target any) (any, error) {
+			v, isNil, ok := get(target)
+			if !ok {
+				return base.GetFrom(target)
+			}
+			if isNil {
+				return types.NullValue, nil
+			}
+			return v, nil
+		},
+	}, true
+}
+
+func isNull(t any) bool {
+	switch t.(type) {
+	case structpb.NullValue, types.Null:
+		return true
+	}
+	return false
+}
+
+func requestOf(t any) *model.Request {
+	switch x := t.(type) {
+	case *model.Request:
+		return x
+	case model.Request:
+		return &x
+	}
+	return nil
+}

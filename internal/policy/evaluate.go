@@ -1,0 +1,302 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/interpreter"
+
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// evalState is the per-evaluation scratch space, pooled so that an
+// evaluation allocates only what the decision itself holds. It is also the
+// CEL activation: variables resolve to its fields without a map.
+type evalState struct {
+	req        model.Request // a copy, only when the request has no time
+	reqPtr     *model.Request
+	input      evalInput
+	authorized ref.Val
+	params     *paramSet
+}
+
+// ResolveName implements interpreter.Activation.
+func (s *evalState) ResolveName(name string) (any, bool) {
+	switch name {
+	case "request":
+		return s.reqPtr, true
+	case "params":
+		return s.params, true
+	case "authorized":
+		return s.authorized, true
+	case inputVar:
+		return &s.input, true
+	}
+	return nil, false
+}
+
+// Parent implements interpreter.Activation.
+func (s *evalState) Parent() interpreter.Activation { return nil }
+
+var emptyList = types.NewStringList(types.DefaultTypeAdapter, []string{})
+
+// Evaluate decides in.Request with the engine's packs.
+//
+// Within a pack, and then across packs: any deny makes the outcome deny;
+// otherwise any unsatisfied require makes it pending, with the
+// requirements in Decision.Requires; otherwise it is allow, with the
+// obligations of every obligate rule that fired. Reasons come in pack order,
+// then rule order. Decision.Packs gives each evaluated pack's own outcome
+// and the rules that fired in it.
+//
+// A rule whose evaluation fails (a runtime error, the cost limit) fails
+// closed: a deny rule counts as fired, a require rule as fired and not
+// satisfied, an obligate rule as fired; the reason says so. An `applies`
+// expression that fails counts as true. A pack named in opts.Packs that the
+// engine does not hold denies. Evaluate never panics on its input and does
+// not modify it; Decision.Time is left zero for the caller to set.
+func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
+	dec := model.Decision{Outcome: model.Allow, Reasons: []model.Reason{}}
+	if in == nil || in.Request == nil {
+		dec.Outcome = model.Deny
+		dec.Reasons = append(dec.Reasons, model.Reason{Rule: "accord.no-request", Effect: model.EffectDeny,
+			Message: "no request to evaluate", Citation: "Accord engine"})
+		return dec
+	}
+	s := e.pool.Get().(*evalState)
+	defer func() {
+		*s = evalState{}
+		e.pool.Put(s)
+	}()
+	s.reqPtr = in.Request
+	if in.Request.Time.IsZero() {
+		s.req = *in.Request
+		s.req.Time = e.now().UTC()
+		s.reqPtr = &s.req
+	}
+	s.input = evalInput{req: s.reqPtr, history: in.History, at: s.reqPtr.Time}
+	if s.input.history == nil {
+		s.input.history = s.reqPtr.History
+	}
+	s.authorized = emptyList
+	if len(in.Authorized) > 0 {
+		s.authorized = types.NewStringList(types.DefaultTypeAdapter, in.Authorized)
+	}
+
+	var obligations []model.Obligation
+	pending := false
+	visit := func(cp *compiledPack) {
+		po, obl := e.evalPack(cp, s, &dec, opts.Explain)
+		dec.Packs = append(dec.Packs, po)
+		switch po.Outcome {
+		case model.Deny:
+			dec.Outcome = model.Deny
+		case model.Pending:
+			pending = true
+		}
+		obligations = append(obligations, obl...)
+	}
+	if opts.Packs == nil {
+		dec.Packs = make([]model.PackOutcome, 0, len(e.packs))
+		for _, cp := range e.packs {
+			if e.applies(cp, s, &dec, opts.Explain) {
+				visit(cp)
+			}
+		}
+	} else {
+		dec.Packs = make([]model.PackOutcome, 0, len(opts.Packs))
+		for _, name := range opts.Packs {
+			cp, ok := e.byName[name]
+			if !ok {
+				dec.Outcome = model.Deny
+				dec.Reasons = append(dec.Reasons, model.Reason{Rule: "accord.unknown-pack", Pack: name, Effect: model.EffectDeny,
+					Message: fmt.Sprintf("pack %q is not loaded; failing closed", name), Citation: "Accord engine"})
+				continue
+			}
+			visit(cp)
+		}
+	}
+	switch {
+	case dec.Outcome == model.Deny:
+		dec.Requires = nil
+	case pending:
+		dec.Outcome = model.Pending
+	default:
+		dec.Requires = nil
+		dec.Obligations = obligations
+	}
+	return dec
+}
+
+// applies evaluates a pack's applies expression; an error counts as true.
+func (e *Engine) applies(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) bool {
+	if cp.applies == nil {
+		return true
+	}
+	s.params = cp.params.at(s.reqPtr.Time)
+	ok, err := evalBool(cp.applies, s)
+	if explain {
+		t := model.Trace{Rule: "(applies)", Pack: cp.pack.Name, Fired: ok || err != nil, Result: fmt.Sprint(ok)}
+		if err != nil {
+			t.Result = "error: " + err.Error() + " (pack evaluated: failing closed)"
+		}
+		dec.Explain = append(dec.Explain, t)
+	}
+	return ok || err != nil
+}
+
+// evalPack evaluates one pack, appending its reasons and requirements to
+// dec, and returns its outcome and its obligations.
+func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) (model.PackOutcome, []model.Obligation) {
+	s.params = cp.params.at(s.reqPtr.Time)
+	po := model.PackOutcome{Pack: cp.pack.Name, Version: cp.pack.Version, Outcome: model.Allow}
+	var obligations []model.Obligation
+	rules := cp.rules
+	if !explain {
+		rules = cp.index.candidates(s.reqPtr)
+	}
+	for _, cr := range rules {
+		r := cr.rule
+		fired, err := evalBool(cr.when, s)
+		if err != nil {
+			fired = true // fail closed
+		}
+		var trace *model.Trace
+		if explain {
+			dec.Explain = append(dec.Explain, model.Trace{Rule: r.ID, Pack: cp.pack.Name, Fired: fired, Result: fmt.Sprint(fired)})
+			trace = &dec.Explain[len(dec.Explain)-1]
+			if err != nil {
+				trace.Result = "error: " + err.Error() + " (failing closed)"
+			}
+		}
+		if !fired {
+			continue
+		}
+		po.Rules = append(po.Rules, r.ID)
+		reason := model.Reason{Rule: r.ID, Pack: cp.pack.Name, Effect: r.Effect, Citation: r.Citation}
+		if err != nil {
+			reason.Message = fmt.Sprintf("rule %s could not be evaluated (%v); failing closed", r.ID, err)
+		} else {
+			reason.Message = cr.messageFor(s)
+		}
+		switch r.Effect {
+		case model.EffectDeny:
+			po.Outcome = model.Deny
+		case model.EffectRequire:
+			sat := false
+			if err == nil {
+				var serr error
+				sat, serr = evalBool(cr.satisfied, s)
+				if serr != nil {
+					sat = false
+					reason.Message += fmt.Sprintf(" (satisfiedBy could not be evaluated: %v; treated as not satisfied)", serr)
+				}
+			}
+			reason.Satisfied = sat
+			if trace != nil {
+				if sat {
+					trace.Result += " (satisfied)"
+				} else {
+					trace.Result += " (not satisfied)"
+				}
+			}
+			if !sat {
+				if po.Outcome != model.Deny {
+					po.Outcome = model.Pending
+				}
+				dec.Requires = append(dec.Requires, cr.requirements(s)...)
+			}
+		case model.EffectObligate:
+			obligations = append(obligations, model.Obligation{Rule: r.ID, Pack: cp.pack.Name, Message: reason.Message, Citation: r.Citation})
+		}
+		dec.Reasons = append(dec.Reasons, reason)
+	}
+	return po, obligations
+}
+
+// messageFor renders a rule's message.
+func (cr *compiledRule) messageFor(s *evalState) string {
+	if cr.message == nil {
+		return cr.rule.Message
+	}
+	out, _, err := cr.message.Eval(s)
+	if err != nil {
+		return fmt.Sprintf("rule %s fired (its message could not be rendered: %v)", cr.rule.ID, err)
+	}
+	str, ok := out.(types.String)
+	if !ok {
+		return fmt.Sprintf("rule %s fired (its message is a %s, not a string)", cr.rule.ID, out.Type().TypeName())
+	}
+	return string(str)
+}
+
+// requirements evaluates a require rule's requires block. A value that is
+// empty is left out; a value that fails to evaluate yields a requirement
+// naming the failure so that the decision stays pending.
+func (cr *compiledRule) requirements(s *evalState) []model.Requirement {
+	var out []model.Requirement
+	for _, cq := range cr.requires {
+		vals, err := evalStrings(cq.prog, s)
+		if err != nil {
+			vals = []string{"(could not be evaluated: " + err.Error() + ")"}
+		}
+		for _, v := range vals {
+			if v == "" {
+				continue
+			}
+			req := model.Requirement{Rule: cr.rule.ID, Pack: cr.pack}
+			switch cq.key {
+			case "authorization_from":
+				req.AuthorizationFrom = v
+			case "basis":
+				req.Basis = v
+			case "measure":
+				req.Measure = v
+			}
+			if !slices.Contains(out, req) {
+				out = append(out, req)
+			}
+		}
+	}
+	return out
+}
+
+// evalBool runs a bool program; a non-bool result is an error.
+func evalBool(p cel.Program, act interpreter.Activation) (bool, error) {
+	if p == nil {
+		return false, fmt.Errorf("expression did not compile")
+	}
+	out, _, err := p.Eval(act)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("expression yielded %s, not bool", out.Type().TypeName())
+	}
+	return bool(b), nil
+}
+
+// evalStrings runs a program yielding a string or a list of strings.
+func evalStrings(p cel.Program, act interpreter.Activation) ([]string, error) {
+	if p == nil {
+		return nil, fmt.Errorf("expression did not compile")
+	}
+	out, _, err := p.Eval(act)
+	if err != nil {
+		return nil, err
+	}
+	switch v := out.(type) {
+	case types.String:
+		return []string{string(v)}, nil
+	case traits.Lister:
+		if ss, ok := stringsOf(v); ok {
+			return ss, nil
+		}
+	}
+	return nil, fmt.Errorf("expression yielded %s, not a string or a list of strings", out.Type().TypeName())
+}

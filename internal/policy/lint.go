@@ -1,0 +1,151 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+)
+
+// Finding is one thing Lint found in a pack that compiles but is probably
+// wrong.
+type Finding struct {
+	Pos  Pos    `json:"pos"`
+	Pack string `json:"pack"`
+	Rule string `json:"rule,omitempty"`
+	Msg  string `json:"message"`
+}
+
+// String formats the finding as file:line:col: [rule X: ]message.
+func (f Finding) String() string {
+	s := f.Pos.String() + ": "
+	if f.Rule != "" {
+		s += "rule " + f.Rule + ": "
+	}
+	return s + f.Msg
+}
+
+var literalParser, _ = cel.NewEnv()
+
+// Lint looks for what compiles but is likely wrong in the engine's packs:
+// a number other than 0 or 1 written into an expression (thresholds belong
+// in params, dated and cited), a parameter no expression uses, a rule id
+// not prefixed with its pack's name, a pack without title or source, a pack
+// without a test file among tests, and a rule that no case of its pack's
+// test file makes fire.
+func Lint(e *Engine, tests []*TestFile) []Finding {
+	var out []Finding
+	testsOf := map[string][]*TestFile{}
+	for _, tf := range tests {
+		testsOf[tf.Pack] = append(testsOf[tf.Pack], tf)
+	}
+	for _, cp := range e.packs {
+		pk := cp.pack
+		add := func(pos Pos, rule, format string, args ...any) {
+			out = append(out, Finding{Pos: pos, Pack: pk.Name, Rule: rule, Msg: fmt.Sprintf(format, args...)})
+		}
+		if strings.TrimSpace(pk.Title) == "" {
+			add(pk.Pos, "", "pack %s has no title", pk.Name)
+		}
+		if strings.TrimSpace(pk.Source) == "" {
+			add(pk.Pos, "", "pack %s has no source (the legal text it encodes)", pk.Name)
+		}
+		exprs := packExprs(pk)
+		for _, p := range pk.Params {
+			used := regexp.MustCompile(`\bparams\s*\.\s*` + regexp.QuoteMeta(p.Name) + `\b`)
+			if !slices.ContainsFunc(exprs, func(x Expr) bool { return used.MatchString(x.Source) }) {
+				add(p.Pos, "", "param %s is not used by any expression", p.Name)
+			}
+		}
+		for _, r := range pk.Rules {
+			if !strings.HasPrefix(r.ID, pk.Name+"-") && !strings.HasPrefix(r.ID, pk.Name+".") {
+				add(r.Pos, r.ID, "id should start with the pack name %q", pk.Name+"-")
+			}
+			for _, x := range []Expr{r.When, r.SatisfiedBy} {
+				if lits := numberLiterals(x.Source); len(lits) > 0 {
+					add(x.Pos, r.ID, "number %s in an expression: put thresholds in params, dated and cited", strings.Join(lits, ", "))
+				}
+			}
+		}
+		tfs := testsOf[pk.Name]
+		if len(tfs) == 0 {
+			add(pk.Pos, "", "pack %s has no test file (%s_test.yaml)", pk.Name, pk.Name)
+			continue
+		}
+		fired := map[string]bool{}
+		for _, tf := range tfs {
+			res, err := e.RunTestFile(tf)
+			if err != nil {
+				continue
+			}
+			for _, r := range res {
+				for _, id := range r.GotRules {
+					fired[id] = true
+				}
+			}
+		}
+		for _, r := range pk.Rules {
+			if !fired[r.ID] {
+				add(r.Pos, r.ID, "no test case makes this rule fire")
+			}
+		}
+	}
+	return out
+}
+
+// packExprs lists every expression of a pack.
+func packExprs(pk *Pack) []Expr {
+	out := []Expr{pk.Applies}
+	for _, r := range pk.Rules {
+		out = append(out, r.When, r.MessageExpression, r.SatisfiedBy)
+		for _, q := range r.Requires {
+			out = append(out, q.Value)
+		}
+	}
+	return out
+}
+
+// numberLiterals returns the numeric literals of an expression other than
+// 0 and 1 (counting and comparing with zero or one is not a threshold).
+func numberLiterals(src string) []string {
+	if src == "" || literalParser == nil {
+		return nil
+	}
+	parsed, iss := literalParser.Parse(src)
+	if iss != nil && iss.Err() != nil {
+		return nil
+	}
+	var out []string
+	index := map[int64]bool{} // literals used as list indexes are not thresholds
+	ast.PreOrderVisit(parsed.NativeRep().Expr(), ast.NewExprVisitor(func(e ast.Expr) {
+		if e.Kind() == ast.CallKind && e.AsCall().FunctionName() == "_[_]" && len(e.AsCall().Args()) == 2 {
+			index[e.AsCall().Args()[1].ID()] = true
+		}
+		if e.Kind() != ast.LiteralKind || index[e.ID()] {
+			return
+		}
+		s := ""
+		switch v := e.AsLiteral().(type) {
+		case types.Int:
+			if v != 0 && v != 1 {
+				s = fmt.Sprint(int64(v))
+			}
+		case types.Uint:
+			if v != 0 && v != 1 {
+				s = fmt.Sprint(uint64(v))
+			}
+		case types.Double:
+			if v != 0 && v != 1 {
+				s = fmt.Sprint(float64(v))
+			}
+		}
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}))
+	return out
+}

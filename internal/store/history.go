@@ -1,6 +1,8 @@
 package store
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"time"
 
@@ -117,5 +119,23 @@ func CountsFor(req *model.Request, dec *model.Decision) []CounterDelta {
 			out = append(out, CounterDelta{RequestingState: state, Counterparty: req.Requester.ID, SubjectState: req.Data.Location, Category: cat, Day: at, Devices: req.Data.Devices})
 		}
 	}
+	return out
+}
+
+// SortCounts orders counter updates by their row key (requesting state,
+// counterparty, subject state, category, day). Drivers apply them in this
+// order, so that concurrent transactions lock counter rows in the same
+// order and cannot deadlock. It sorts a copy; counts is left as it was.
+func SortCounts(counts []CounterDelta) []CounterDelta {
+	out := slices.Clone(counts)
+	slices.SortFunc(out, func(a, b CounterDelta) int {
+		return cmp.Or(
+			cmp.Compare(a.RequestingState, b.RequestingState),
+			cmp.Compare(a.Counterparty, b.Counterparty),
+			cmp.Compare(a.SubjectState, b.SubjectState),
+			cmp.Compare(a.Category, b.Category),
+			cmp.Compare(DayNumber(a.Day), DayNumber(b.Day)),
+		)
+	})
 	return out
 }

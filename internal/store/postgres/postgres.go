@@ -6,7 +6,8 @@
 //	defer s.Close()
 //
 // Connection-string parameters are pgx's; a search_path parameter puts
-// Accord's tables in a schema of their own.
+// Accord's tables in a schema of their own, and pool_max_conns sizes the
+// connection pool (default 32).
 package postgres
 
 import (
@@ -15,6 +16,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +35,10 @@ var migrations embed.FS
 // processes starting together do not both apply a migration.
 const migrationLock = 0x616363_6f7264 // "accord"
 
+// defaultMaxConns is the connection pool size unless the connection string
+// sets pool_max_conns.
+const defaultMaxConns = 32
+
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	pool *pgxpool.Pool
@@ -45,6 +52,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgxpool's default (the number of CPUs, at least 4) starves a
+		// server answering dozens of requests at once.
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -478,11 +490,12 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		for _, c := range counts {
-			b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
+		shard := shardOf(rec.ID)
+		for _, c := range store.SortCounts(counts) {
+			b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT(requesting_state, counterparty, subject_state, category, day, shard) DO UPDATE SET
 				subjects = history.subjects + excluded.subjects, devices = history.devices + excluded.devices`,
-				c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), c.Subjects, c.Devices)
+				c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), shard, c.Subjects, c.Devices)
 		}
 		priv, salt := rec.Private, rec.Salt
 		if priv == nil {
@@ -499,6 +512,19 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
 	return nil
+}
+
+// counterShards is how many rows one counter is spread over. Concurrent
+// decisions that count the same (state, counterparty, subject state,
+// category, day) then mostly update different rows instead of queueing on
+// one row lock; History sums the shards.
+const counterShards = 16
+
+// shardOf picks the counter shard of a decision from its id.
+func shardOf(id string) int16 {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int16(h.Sum32() % counterShards)
 }
 
 // History sums the counters matching q over both windows at q.At.

@@ -18,7 +18,7 @@ import (
 
 // dsnForTest returns the server to test against, from ACCORD_TEST_POSTGRES,
 // skipping the test when it is unset outside CI and failing it in CI.
-func dsnForTest(t *testing.T) string {
+func dsnForTest(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("ACCORD_TEST_POSTGRES")
 	if dsn == "" {
@@ -33,7 +33,7 @@ func dsnForTest(t *testing.T) string {
 
 // schemaDSN creates a fresh schema for one test, dropped at cleanup, and
 // returns a connection string whose search_path is that schema.
-func schemaDSN(t *testing.T) string {
+func schemaDSN(t testing.TB) string {
 	t.Helper()
 	dsn := dsnForTest(t)
 	ctx := context.Background()
@@ -61,7 +61,7 @@ func schemaDSN(t *testing.T) string {
 	return u.String()
 }
 
-func open(t *testing.T, dsn string) *postgres.Store {
+func open(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
 	s, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
@@ -103,4 +103,8 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
 	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, open(b, schemaDSN(b)))
 }

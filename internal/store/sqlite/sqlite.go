@@ -564,7 +564,7 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 			tx.Rollback()
 		}
 	}()
-	for _, c := range counts {
+	for _, c := range store.SortCounts(counts) {
 		_, err = tx.ExecContext(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
 			subjects = subjects + excluded.subjects, devices = devices + excluded.devices`,

@@ -68,3 +68,12 @@ func TestRefusesNewerSchema(t *testing.T) {
 		t.Fatalf("got %v, want a SchemaError naming 99 and %d", err, sqlite.SchemaVersion())
 	}
 }
+
+func BenchmarkStore(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "accord.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.Bench(b, s)
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -430,7 +431,7 @@ func testHistoryFilters(t *testing.T, s store.Store) {
 
 func testConcurrency(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	const workers, each = 16, 10
+	const workers, each = 32, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each*2)
 	for w := range workers {
@@ -439,7 +440,11 @@ func testConcurrency(t *testing.T, s store.Store) {
 			defer wg.Done()
 			for i := range each {
 				n := uint64(w*each + i)
-				if err := s.RecordDecision(ctx, record(fmt.Sprintf("c-%d", n), n), []store.CounterDelta{delta("FR", 1), delta("DE", 2)}); err != nil {
+				counts := []store.CounterDelta{delta("FR", 1), delta("DE", 2), delta("BE", 0), delta("IT", 0)}
+				if w%2 == 1 { // opposite orders must not deadlock
+					slices.Reverse(counts)
+				}
+				if err := s.RecordDecision(ctx, record(fmt.Sprintf("c-%d", n), n), counts); err != nil {
 					errs <- err
 				}
 				if _, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: day0}); err != nil {

@@ -59,8 +59,9 @@ CREATE TABLE history (
 	subject_state    TEXT NOT NULL,
 	category         TEXT NOT NULL,
 	day              INTEGER NOT NULL,
+	shard            SMALLINT NOT NULL DEFAULT 0, -- spreads hot counters over rows; reads sum the shards
 	subjects         BIGINT NOT NULL DEFAULT 0,
 	devices          BIGINT NOT NULL DEFAULT 0,
-	PRIMARY KEY (requesting_state, counterparty, subject_state, category, day)
+	PRIMARY KEY (requesting_state, counterparty, subject_state, category, day, shard)
 );
 CREATE INDEX history_day ON history(requesting_state, day);

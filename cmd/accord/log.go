@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -48,7 +49,13 @@ public verifier key in DIR/keys/log.pub.`,
 	return cmd
 }
 
-func init() { rootCmd.AddCommand(newLogCmd()) }
+func init() {
+	rootCmd.AddCommand(newLogCmd())
+	// Tessera logs through klog to standard error, informational notes
+	// included ("Initializing directory for POSIX log ..."). Keep only its
+	// warnings and errors, for every command of the binary.
+	ledger.RouteTesseraLogs(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
 
 // logHTTPClient fetches logs given as URLs.
 var logHTTPClient = &http.Client{Timeout: 30 * time.Second}

@@ -66,6 +66,7 @@ type MismatchError struct {
 	What string
 }
 
+// Error says which entry and what did not match.
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("entry %d: %s", e.Index, e.What)
 }

@@ -143,15 +143,21 @@ type Entry struct {
 // Party is the public view of a principal: what kind it is, what it does and
 // which state it belongs to. It never holds the principal's id or name.
 type Party struct {
-	Kind  string `json:"kind"`
-	Role  string `json:"role,omitempty"`
+	// Kind is the principal kind (state-authority, company, ...).
+	Kind string `json:"kind"`
+	// Role is what the principal does (law-enforcement, processor, ...).
+	Role string `json:"role,omitempty"`
+	// State is the principal's jurisdiction, ISO 3166-1 alpha-2.
 	State string `json:"state,omitempty"`
 }
 
 // PackVersion names a pack, its version and its own outcome in a decision.
 type PackVersion struct {
-	Name    string `json:"name"`
+	// Name is the pack's name.
+	Name string `json:"name"`
+	// Outcome is the pack's own outcome: allow, deny or pending.
 	Outcome string `json:"outcome,omitempty"`
+	// Version is the pack's version.
 	Version string `json:"version"`
 }
 

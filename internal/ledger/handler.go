@@ -35,6 +35,7 @@ func NewHandler(dir string) http.Handler {
 
 type handler struct{ dir string }
 
+// ServeHTTP serves one public file of the log, or 404/405.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")

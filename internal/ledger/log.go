@@ -56,9 +56,12 @@ type Options struct {
 	// CheckpointInterval is how often a checkpoint is published
 	// (DefaultCheckpointInterval; at least 100 ms).
 	CheckpointInterval time.Duration
-	// BatchMaxAge and BatchMaxSize bound how long and how many entries wait
-	// to be written together (DefaultBatchMaxAge, DefaultBatchMaxSize).
-	BatchMaxAge  time.Duration
+	// BatchMaxAge bounds how long an entry waits in memory for others to
+	// share its disk write (DefaultBatchMaxAge); it is the floor of Append's
+	// latency under light load.
+	BatchMaxAge time.Duration
+	// BatchMaxSize bounds how many entries are written together
+	// (DefaultBatchMaxSize).
 	BatchMaxSize uint
 	// WitnessPolicy, when not empty, is a witness policy file (Sigsum policy
 	// format with C2SP vkeys, as Tessera reads it): each checkpoint is then

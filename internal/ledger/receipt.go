@@ -154,8 +154,13 @@ func verifyReceipt(r *Receipt, v note.Verifier, origin string) (*Checkpoint, err
 // ReadEntryBundle fall back to the full tile when the partial one asked for
 // is gone (as Tessera's client fetchers do).
 type Source interface {
+	// ReadCheckpoint returns the latest published checkpoint.
 	ReadCheckpoint(ctx context.Context) ([]byte, error)
+	// ReadTile returns the hash tile at level and index; p is the partial
+	// width, 0 for a full tile.
 	ReadTile(ctx context.Context, level, index uint64, p uint8) ([]byte, error)
+	// ReadEntryBundle returns the entry bundle at index; p is the partial
+	// width, 0 for a full bundle.
 	ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error)
 }
 

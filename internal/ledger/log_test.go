@@ -230,6 +230,55 @@ func TestOpenErrors(t *testing.T) {
 			t.Fatalf("a failed Open changed files")
 		}
 	})
+	t.Run("checkpoint signed by another key", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "log")
+		l, err := Open(ctx, dir, testOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		cp := signCheckpoint(t, "accord.test/fr", 0, make([]byte, 32), otherSigner(t, "accord.test/fr"))
+		if err := os.WriteFile(filepath.Join(dir, "checkpoint"), []byte(cp), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before := snapshot(t, filepath.Dir(dir))
+		if _, err := Open(ctx, dir, testOptions()); !errors.Is(err, ErrSignature) {
+			t.Fatalf("got %v, want ErrSignature", err)
+		}
+		if after := snapshot(t, filepath.Dir(dir)); after != before {
+			t.Fatalf("a failed Open changed files")
+		}
+	})
+	t.Run("key of another origin than the log", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "log")
+		l, err := Open(ctx, dir, testOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		// Swap in the key of another log (origin accord.test/de).
+		other := filepath.Join(t.TempDir(), "log")
+		o := testOptions()
+		o.Origin = "accord.test/de"
+		l2, err := Open(ctx, other, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l2.Close()
+		for _, name := range []string{KeyFileName, VerifierFileName} {
+			data, err := os.ReadFile(filepath.Join(filepath.Dir(DefaultKeyFile(other)), name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(filepath.Dir(DefaultKeyFile(dir)), name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o.Origin = ""
+		if _, err := Open(ctx, dir, o); !errors.Is(err, ErrOriginMismatch) || !strings.Contains(err.Error(), `"accord.test/fr"`) {
+			t.Fatalf("got %v, want ErrOriginMismatch naming the log's origin", err)
+		}
+	})
 	t.Run("missing key for existing log", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "log")
 		l, err := Open(ctx, dir, testOptions())

@@ -173,7 +173,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		attrs = append(attrs, slog.String("principal", rw.principal))
 	}
 	level := slog.LevelInfo
-	if rw.status >= 500 {
+	switch {
+	case rw.status == http.StatusServiceUnavailable:
+		level = slog.LevelWarn
+	case rw.status >= 500:
 		level = slog.LevelError
 	}
 	s.log.Log(r.Context(), level, "request", attrs...)

@@ -659,6 +659,7 @@ func TestDecideFailures(t *testing.T) {
 		{"counters unreadable (database down)", fmt.Errorf("read history counters: %w", store.ErrUnavailable), 503},
 		{"log append failed", errors.New("append decision to log: disk full"), 500},
 		{"log append timed out", fmt.Errorf("append decision to log: %w", context.DeadlineExceeded), 503},
+		{"client went away", fmt.Errorf("read history counters: %w", context.Canceled), 503},
 		{"commit failed after append, void appended", fmt.Errorf("%w (index 7): %v", errNotCommitted, store.ErrUnavailable), 500},
 	}
 	for _, c := range cases {
@@ -688,7 +689,7 @@ func TestDecideFailures(t *testing.T) {
 		t.Errorf("check: %d %s", a.status, a.body)
 	}
 	m := e.do(call{method: "GET", path: "/metrics"})
-	for _, want := range []string{`accord_decisions_total{outcome="allow"} 1`, `accord_pack_decisions_total{outcome="allow",pack="gdsi"} 1`, `accord_decision_failures_total{endpoint="decide",status="503"} 2`} {
+	for _, want := range []string{`accord_decisions_total{outcome="allow"} 1`, `accord_pack_decisions_total{outcome="allow",pack="gdsi"} 1`, `accord_decision_failures_total{endpoint="decide",status="503"} 3`} {
 		if !bytes.Contains(m.body, []byte(want)) {
 			t.Errorf("metrics lack %s", want)
 		}

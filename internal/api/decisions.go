@@ -268,7 +268,8 @@ func (s *Server) errorStatus(err error) int {
 	switch {
 	case errors.As(err, &ie):
 		return http.StatusBadRequest
-	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		// Canceled: the client went away; what we answer is not read.
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -281,7 +282,11 @@ func (s *Server) decideProblem(err error, what string) *Problem {
 	if st < 500 {
 		return inputProblem(err)
 	}
-	s.log.Error(what+" failed", slog.String("error", err.Error()), slog.Int("status", st))
+	level := slog.LevelError
+	if st == http.StatusServiceUnavailable {
+		level = slog.LevelWarn
+	}
+	s.log.Log(context.Background(), level, what+" failed", slog.String("error", err.Error()), slog.Int("status", st))
 	switch st {
 	case http.StatusServiceUnavailable:
 		return newProblem(st, "the database or the log is unavailable; nothing was decided, retry later")

@@ -1,0 +1,195 @@
+package mla
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// Appender appends an event to the transparency log and returns its index.
+// The ledger implements it through a small adapter. kind is the event kind
+// ("mla.opened", ...); summary holds ids, codes, counts and times only.
+type Appender interface {
+	Append(ctx context.Context, kind string, summary map[string]any) (uint64, error)
+}
+
+// Errors a Cases implementation returns.
+var (
+	// ErrNotFound: no case with that id.
+	ErrNotFound = errors.New("case not found")
+	// ErrConflict: the case changed since it was read (another writer won).
+	// Read it again and retry, or answer 409.
+	ErrConflict = errors.New("case changed concurrently")
+	// ErrExists: a case with that id already exists.
+	ErrExists = errors.New("case already exists")
+)
+
+// Cases stores cases with optimistic concurrency.
+type Cases interface {
+	// Get returns a copy of the case, or ErrNotFound.
+	Get(ctx context.Context, id string) (*Case, error)
+	// Put stores c if the stored version is c.Version-1 (a new case has
+	// Version 1 and must not exist: ErrExists). Otherwise ErrConflict.
+	Put(ctx context.Context, c *Case) error
+	// List returns copies of every case, sorted by id.
+	List(ctx context.Context) ([]*Case, error)
+}
+
+// Agreements tells the service which states are party to an agreement; the
+// registry implements it. Optional.
+type Agreements interface {
+	AgreementParties(id string) []string
+}
+
+// Service runs case transitions against a store and the log: each
+// transition is checked on the stored case, stored (version check), then
+// its event is appended to the log and the log index recorded in the case.
+//
+// If the append fails, the case keeps the step with no log index and the
+// next transition on it first appends that event again: no case moves
+// twice without the log showing the first move. A crash between the append
+// and the second store may append an event twice; events carry the case id
+// and step number, so readers can tell.
+type Service struct {
+	// Cases stores the cases. Required.
+	Cases Cases
+	// Log receives one event per transition. Required.
+	Log Appender
+	// Deadlines sets each agreement's terms.
+	Deadlines Deadlines
+	// Agreements, when set, checks that both states are party to the
+	// agreement a case relies on.
+	Agreements Agreements
+	// Now gives the time; nil = time.Now.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Open opens a case (see Open) and logs it.
+func (s *Service) Open(ctx context.Context, by model.Principal, spec OpenSpec) (*Case, error) {
+	if s.Agreements != nil && spec.Agreement != "" {
+		parties := s.Agreements.AgreementParties(spec.Agreement)
+		if !slices.Contains(parties, by.Jurisdiction) || !slices.Contains(parties, spec.RequestedState) {
+			return nil, fmt.Errorf("%w: agreement %q does not bind both %s and %s (parties: %v)", ErrInvalid, spec.Agreement, by.Jurisdiction, spec.RequestedState, parties)
+		}
+	}
+	c, _, err := Open(spec, by, s.now(), s.Deadlines.For(spec.Agreement))
+	if err != nil {
+		return nil, err
+	}
+	c.Version = 1
+	if err := s.Cases.Put(ctx, c); err != nil {
+		return nil, fmt.Errorf("open case %s: %w", c.ID, err)
+	}
+	return c, s.logPending(ctx, c)
+}
+
+// Receive, Accept, Narrow, Refuse, Execute and Close load the case, make
+// the transition of the same name and log it.
+
+// Receive records receipt by the requested state's central authority.
+func (s *Service) Receive(ctx context.Context, id string, by model.Principal) (*Case, error) {
+	return s.apply(ctx, id, func(c *Case, at time.Time) error { _, err := c.Receive(by, at); return err })
+}
+
+// Accept accepts the case as requested.
+func (s *Service) Accept(ctx context.Context, id string, by model.Principal) (*Case, error) {
+	return s.apply(ctx, id, func(c *Case, at time.Time) error { _, err := c.Accept(by, at); return err })
+}
+
+// Narrow accepts the case with a narrower scope.
+func (s *Service) Narrow(ctx context.Context, id string, by model.Principal, scope authz.Scope) (*Case, error) {
+	return s.apply(ctx, id, func(c *Case, at time.Time) error { _, err := c.Narrow(by, at, scope); return err })
+}
+
+// Refuse refuses the case on a ground from RefusalGrounds.
+func (s *Service) Refuse(ctx context.Context, id string, by model.Principal, ground string) (*Case, error) {
+	return s.apply(ctx, id, func(c *Case, at time.Time) error { _, err := c.Refuse(by, at, ground); return err })
+}
+
+// Execute records the provider's execution of the case under the request
+// req, decided as decision, with authorized the states whose authorization
+// covers req. Third-state exclusion is computed here, over the case's
+// parties.
+func (s *Service) Execute(ctx context.Context, id string, by model.Principal, req *model.Request, authorized []string, decision string) (*Case, error) {
+	return s.apply(ctx, id, func(c *Case, at time.Time) error {
+		x := Exclude(req, c.Parties(), authorized)
+		_, err := c.Execute(by, at, req, x, decision)
+		return err
+	})
+}
+
+// Close closes the case.
+func (s *Service) Close(ctx context.Context, id string, by model.Principal) (*Case, error) {
+	return s.apply(ctx, id, func(c *Case, at time.Time) error { _, err := c.Close(by, at); return err })
+}
+
+// Get returns a case.
+func (s *Service) Get(ctx context.Context, id string) (*Case, error) {
+	return s.Cases.Get(ctx, id)
+}
+
+// apply loads the case, logs any step left unlogged, makes the transition,
+// stores it and logs it.
+func (s *Service) apply(ctx context.Context, id string, move func(*Case, time.Time) error) (*Case, error) {
+	c, err := s.Cases.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", id, err)
+	}
+	if err := s.logPending(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := move(c, s.now()); err != nil {
+		return nil, err
+	}
+	c.Version++
+	if err := s.Cases.Put(ctx, c); err != nil {
+		return nil, fmt.Errorf("case %s: %w", id, err)
+	}
+	return c, s.logPending(ctx, c)
+}
+
+// logPending appends the events of steps that have no log index yet, in
+// order, and stores the indexes.
+func (s *Service) logPending(ctx context.Context, c *Case) error {
+	changed := false
+	for i := range c.History {
+		st := &c.History[i]
+		if st.LogIndex != nil {
+			continue
+		}
+		idx, err := s.Log.Append(ctx, st.Event.Kind, st.Event.Summary)
+		if err != nil {
+			if changed {
+				_ = s.store(ctx, c)
+			}
+			return fmt.Errorf("case %s: log %s: %w", c.ID, st.Event.Kind, err)
+		}
+		st.LogIndex = &idx
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return s.store(ctx, c)
+}
+
+func (s *Service) store(ctx context.Context, c *Case) error {
+	c.Version++
+	if err := s.Cases.Put(ctx, c); err != nil {
+		c.Version--
+		return fmt.Errorf("case %s: record log index: %w", c.ID, err)
+	}
+	return nil
+}

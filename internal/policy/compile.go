@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 
 	"github.com/accord-dev/accord/internal/model"
 )
@@ -22,6 +24,11 @@ type Engine struct {
 	byName map[string]*compiledPack
 	reg    Registry
 	pool   sync.Pool
+	// adapter turns Go values into CEL values (the native type registry).
+	adapter types.Adapter
+	// boundedParams is true when every param value is within the sizes
+	// the cost estimate assumes, so that fast programs may run.
+	boundedParams bool
 	// now gives the time used for a request without one; tests replace it.
 	now func() time.Time
 }
@@ -29,7 +36,7 @@ type Engine struct {
 // compiledPack is a pack with its programs.
 type compiledPack struct {
 	pack    *Pack
-	applies cel.Program // nil: always applies
+	applies *program // nil: always applies
 	params  *paramTable
 	rules   []*compiledRule
 	index   ruleIndex
@@ -39,9 +46,9 @@ type compiledPack struct {
 type compiledRule struct {
 	rule      *Rule
 	pack      string
-	when      cel.Program
-	message   cel.Program // nil when the message is fixed
-	satisfied cel.Program // require only
+	when      *program
+	message   *program // nil when the message is fixed
+	satisfied *program // require only
 	requires  []compiledRequirement
 	// actions and purposes, when not nil, are the only request actions
 	// (purposes) for which `when` can be true, read off its top-level
@@ -51,7 +58,28 @@ type compiledRule struct {
 
 type compiledRequirement struct {
 	key  string
-	prog cel.Program
+	prog *program
+}
+
+// program is one compiled expression in two forms. Compile proved, with
+// the checker's cost estimate, that the expression costs at most CostLimit
+// on any input within the sizes the estimate assumes (maxCollection,
+// maxString, maxPayload); for such an input (the usual case) fast runs
+// without counting. For an input beyond those sizes guarded runs with the
+// runtime cost limit, which stops it at CostLimit. Both are immutable and
+// safe for concurrent use.
+type program struct {
+	fast, guarded cel.Program
+}
+
+// eval runs the form that fits the evaluation's input.
+func (p *program) eval(s *evalState) (ref.Val, error) {
+	prg := p.fast
+	if !s.bounded {
+		prg = p.guarded
+	}
+	out, _, err := prg.Eval(s)
+	return out, err
 }
 
 // Compile type-checks and compiles every expression of packs against the
@@ -70,7 +98,7 @@ func Compile(packs []*Pack, reg Registry) (*Engine, error) {
 	if err := checkUnique(packs); err != nil {
 		return nil, err
 	}
-	e := &Engine{byName: map[string]*compiledPack{}, reg: reg, now: time.Now}
+	e := &Engine{byName: map[string]*compiledPack{}, reg: reg, now: time.Now, adapter: base.CELTypeAdapter(), boundedParams: true}
 	e.pool.New = func() any { return new(evalState) }
 	var errs []error
 	for _, pk := range packs {
@@ -80,6 +108,9 @@ func Compile(packs []*Pack, reg Registry) (*Engine, error) {
 			continue
 		}
 		e.packs = append(e.packs, cp)
+		if !paramsBounded(pk) {
+			e.boundedParams = false
+		}
 		e.byName[pk.Name] = cp
 	}
 	if len(errs) > 0 {
@@ -172,7 +203,7 @@ func (c *compiler) errorf(pos Pos, rule, what, format string, args ...any) {
 
 // compile compiles one expression. want is the required output type; nil
 // means a string or a list of strings (requires values).
-func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (cel.Program, *cel.Ast) {
+func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program, *cel.Ast) {
 	if x.Source == "" {
 		return nil, nil
 	}
@@ -204,15 +235,17 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (cel.Progr
 		c.errorf(x.Pos, rule, what, "estimated cost up to %s exceeds the limit of %d (iterating over request data in nested loops, or over a list built in the expression, can cost this much); simplify the expression", costString(est.Max), CostLimit)
 		return nil, nil
 	}
-	prog, err := c.env.Program(checked,
-		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(CostLimit),
-	)
+	fast, err := c.env.Program(checked, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		c.errorf(x.Pos, rule, what, "%v", err)
 		return nil, nil
 	}
-	return prog, checked
+	guarded, err := c.env.Program(checked, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(CostLimit))
+	if err != nil {
+		c.errorf(x.Pos, rule, what, "%v", err)
+		return nil, nil
+	}
+	return &program{fast: fast, guarded: guarded}, checked
 }
 
 func costString(n uint64) string {
@@ -236,6 +269,9 @@ func (sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 	case types.ListKind, types.MapKind:
 		return &cost.SizeEstimate{Min: 0, Max: maxCollection}
 	case types.StringKind, types.BytesKind:
+		if slices.Contains(n.Path(), "authorizations") {
+			return &cost.SizeEstimate{Min: 0, Max: maxPayload}
+		}
 		return &cost.SizeEstimate{Min: 0, Max: maxString}
 	}
 	return nil
@@ -472,4 +508,36 @@ func stringLit(e ast.Expr) (string, bool) {
 	}
 	s, ok := e.AsLiteral().(types.String)
 	return string(s), ok
+}
+
+// paramsBounded reports whether a pack's param values fit the sizes the
+// cost estimate assumes.
+func paramsBounded(pk *Pack) bool {
+	for _, p := range pk.Params {
+		for _, v := range p.Values {
+			switch x := v.Value.(type) {
+			case string:
+				if !str(x) {
+					return false
+				}
+			case []string:
+				if !strs(x) {
+					return false
+				}
+			case []int64:
+				if len(x) > maxCollection {
+					return false
+				}
+			case []float64:
+				if len(x) > maxCollection {
+					return false
+				}
+			case []bool:
+				if len(x) > maxCollection {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }

@@ -101,8 +101,9 @@ func (v *evalInput) Value() any { return v }
 // names at most this many categories, states, parties. The runtime cost
 // limit catches a request that goes beyond.
 const (
-	maxCollection = 300 // above the 249 ISO 3166-1 codes
-	maxString     = 256
+	maxCollection = 300     // above the 249 ISO 3166-1 codes
+	maxString     = 256     // codes, ids, names
+	maxPayload    = 1 << 16 // strings of basis.authorizations (DSSE envelopes)
 )
 
 // CostLimit is the most a single expression may cost, in CEL cost units
@@ -603,7 +604,8 @@ func (p *nullableProvider) FindStructFieldType(structType, field string) (*types
 			return d.CII, d.CII == nil, true
 		}
 	default:
-		if !strings.HasPrefix(structType, "model.") {
+		// Only the types reached through a nullable pointer.
+		if structType != "model.Principal" && structType != "model.CII" && structType != "model.History" {
 			return ft, ok
 		}
 		// A field of an absent object is an error, as in CEL on JSON

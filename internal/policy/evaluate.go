@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
@@ -20,15 +19,19 @@ type evalState struct {
 	req        model.Request // a copy, only when the request has no time
 	reqPtr     *model.Request
 	input      evalInput
+	reqVal     ref.Val // the request as a CEL value, adapted once
 	authorized ref.Val
 	params     *paramSet
+	// bounded is true when the input is within the sizes the compile-time
+	// cost estimate assumed; the fast programs are then safe to run.
+	bounded bool
 }
 
 // ResolveName implements interpreter.Activation.
 func (s *evalState) ResolveName(name string) (any, bool) {
 	switch name {
 	case "request":
-		return s.reqPtr, true
+		return s.reqVal, true
 	case "params":
 		return s.params, true
 	case "authorized":
@@ -82,10 +85,12 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	if s.input.history == nil {
 		s.input.history = s.reqPtr.History
 	}
+	s.reqVal = e.adapter.NativeToValue(s.reqPtr)
 	s.authorized = emptyList
 	if len(in.Authorized) > 0 {
 		s.authorized = types.NewStringList(types.DefaultTypeAdapter, in.Authorized)
 	}
+	s.bounded = e.boundedParams && withinBounds(s.reqPtr, s.input.history, in.Authorized)
 
 	var obligations []model.Obligation
 	pending := false
@@ -223,7 +228,7 @@ func (cr *compiledRule) messageFor(s *evalState) string {
 	if cr.message == nil {
 		return cr.rule.Message
 	}
-	out, _, err := cr.message.Eval(s)
+	out, err := cr.message.eval(s)
 	if err != nil {
 		return fmt.Sprintf("rule %s fired (its message could not be rendered: %v)", cr.rule.ID, err)
 	}
@@ -266,11 +271,11 @@ func (cr *compiledRule) requirements(s *evalState) []model.Requirement {
 }
 
 // evalBool runs a bool program; a non-bool result is an error.
-func evalBool(p cel.Program, act interpreter.Activation) (bool, error) {
+func evalBool(p *program, s *evalState) (bool, error) {
 	if p == nil {
 		return false, fmt.Errorf("expression did not compile")
 	}
-	out, _, err := p.Eval(act)
+	out, err := p.eval(s)
 	if err != nil {
 		return false, err
 	}
@@ -282,11 +287,11 @@ func evalBool(p cel.Program, act interpreter.Activation) (bool, error) {
 }
 
 // evalStrings runs a program yielding a string or a list of strings.
-func evalStrings(p cel.Program, act interpreter.Activation) ([]string, error) {
+func evalStrings(p *program, s *evalState) ([]string, error) {
 	if p == nil {
 		return nil, fmt.Errorf("expression did not compile")
 	}
-	out, _, err := p.Eval(act)
+	out, err := p.eval(s)
 	if err != nil {
 		return nil, err
 	}

@@ -250,8 +250,12 @@ keeps trying that long.`,
 			if err != nil {
 				return badInput(err)
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), wait)
-			defer cancel()
+			ctx := cmd.Context()
+			if wait > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, wait)
+				defer cancel()
+			}
 			var r *ledger.Receipt
 			for {
 				r, err = ledger.ReceiptFrom(ctx, src, v, "", uint64(index))

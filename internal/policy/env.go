@@ -12,6 +12,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common"
 	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/decls"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
@@ -135,48 +136,53 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 			hiddenArgMacro("cumulative", 3),
 			hiddenArgMacro("cumulativeDevices", 2),
 		),
-		cel.Function("inBloc",
+		cel.Function("inBloc", noGuards,
 			cel.Overload("inBloc_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 				cel.BinaryBinding(fn.inBloc))),
-		cel.Function("agreementCovers",
+		cel.Function("agreementCovers", noGuards,
 			cel.Overload("agreementCovers_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, cel.StringType, inputType}, cel.BoolType,
 				cel.FunctionBinding(fn.agreementCovers))),
-		cel.Function("agreementParties",
+		cel.Function("agreementParties", noGuards,
 			cel.Overload("agreementParties_string", []*cel.Type{cel.StringType}, strList,
 				cel.UnaryBinding(fn.agreementParties))),
-		cel.Function("isStateActor",
+		cel.Function("isStateActor", noGuards,
 			cel.Overload("isStateActor_principal", []*cel.Type{principal}, cel.BoolType,
 				cel.UnaryBinding(isStateActor)),
 			cel.Overload("isStateActor_null", []*cel.Type{cel.NullType}, cel.BoolType,
-				cel.UnaryBinding(func(ref.Val) ref.Val { return types.False }))),
-		cel.Function("actingState",
+				cel.UnaryBinding(isStateActor))),
+		cel.Function("actingState", noGuards,
 			cel.Overload("actingState_request", []*cel.Type{request}, cel.StringType,
 				cel.UnaryBinding(actingState))),
-		cel.Function("statesOf",
+		cel.Function("statesOf", noGuards,
 			cel.Overload("statesOf_map", []*cel.Type{anyMap}, strList,
 				cel.UnaryBinding(statesOf))),
-		cel.Function("total",
+		cel.Function("total", noGuards,
 			cel.Overload("total_map", []*cel.Type{anyMap}, cel.IntType,
 				cel.UnaryBinding(total))),
-		cel.Function("sumOf",
+		cel.Function("sumOf", noGuards,
 			cel.Overload("sumOf_map_double_list", []*cel.Type{cel.MapType(cel.StringType, cel.DoubleType), strList}, cel.DoubleType,
 				cel.BinaryBinding(sumOf)),
 			cel.Overload("sumOf_map_int_list", []*cel.Type{cel.MapType(cel.StringType, cel.IntType), strList}, cel.IntType,
 				cel.BinaryBinding(sumOf))),
-		cel.Function("hasCategory",
+		cel.Function("hasCategory", noGuards,
 			cel.Overload("hasCategory_list_list", []*cel.Type{strList, strList}, cel.BoolType,
 				cel.BinaryBinding(hasCategoryVal))),
-		cel.Function("hasPersonal",
+		cel.Function("hasPersonal", noGuards,
 			cel.Overload("hasPersonal_list", []*cel.Type{strList}, cel.BoolType,
 				cel.UnaryBinding(hasPersonalVal))),
-		cel.Function("cumulative",
+		cel.Function("cumulative", noGuards,
 			cel.Overload("cumulative_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, inputType}, cel.IntType,
 				cel.FunctionBinding(cumulative))),
-		cel.Function("cumulativeDevices",
+		cel.Function("cumulativeDevices", noGuards,
 			cel.Overload("cumulativeDevices_at", []*cel.Type{cel.StringType, cel.StringType, inputType}, cel.IntType,
 				cel.FunctionBinding(cumulativeDevices))),
 	)
 }
+
+// noGuards skips cel-go's runtime check of argument types before calling
+// Accord's functions: the checker has already typed every call, and each
+// function checks what it receives itself (answering "no such overload").
+var noGuards = decls.DisableTypeGuards(true)
 
 // hiddenArgMacro rewrites name(args...) into name(args..., @input), so a
 // function can see the request time and history without the pack author

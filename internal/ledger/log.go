@@ -176,6 +176,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 		if o.Origin != "" && o.Origin != signer.Name() {
 			return nil, fmt.Errorf("open log %s: %w: the log's key %s signs for %q, the configuration says %q (nothing was changed)", dir, ErrOriginMismatch, keyFile, signer.Name(), o.Origin)
 		}
+		if !exists {
+			return nil, fmt.Errorf("open log %s: the signing key %s exists but the log does not; restore the log directory (a new log under the same key would contradict every checkpoint it already signed), or move the key away to start a new log (nothing was changed)", dir, keyFile)
+		}
 	case errors.Is(statErr, fs.ErrNotExist):
 		if exists {
 			return nil, fmt.Errorf("open log %s: the log exists but its signing key %s is missing; restore the key (a new key would orphan every published checkpoint; nothing was changed)", dir, keyFile)

@@ -296,6 +296,23 @@ func TestOpenErrors(t *testing.T) {
 			t.Fatalf("Open created a new key for an existing log")
 		}
 	})
+	t.Run("key without its log", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "log")
+		l, err := Open(ctx, dir, testOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(ctx, dir, testOptions()); err == nil || !strings.Contains(err.Error(), "exists but the log does not") {
+			t.Fatalf("got %v, want a refusal to start a second log under the same key", err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("Open created %s", dir)
+		}
+	})
 	t.Run("key readable by others", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "log")
 		l, err := Open(ctx, dir, testOptions())

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -38,6 +39,7 @@ type serveOptions struct {
 	checkpointInterval      time.Duration
 	batchMaxAge             time.Duration
 	batchMaxSize            uint
+	debugAddr               string
 	logLevel                string
 }
 
@@ -110,6 +112,7 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.checkpointInterval, "checkpoint-interval", 0, "how often the log publishes a checkpoint (default: the log's, about 1s)")
 	f.DurationVar(&o.batchMaxAge, "batch-max-age", 0, "longest an entry waits to be written with others (default: the log's)")
 	f.UintVar(&o.batchMaxSize, "batch-max-size", 0, "most entries written together (default: the log's)")
+	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }
@@ -197,6 +200,16 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		slog.String("origin", lg.Origin()),
 		slog.String("log_key", lg.VerifierKey()))
 
+	if o.debugAddr != "" {
+		dbg := http.NewServeMux()
+		dbg.HandleFunc("/debug/pprof/", pprof.Index)
+		dbg.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dbg.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() {
+			err := http.ListenAndServe(o.debugAddr, dbg)
+			logger.Warn("debug server stopped", slog.String("error", err.Error()))
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {

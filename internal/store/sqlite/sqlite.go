@@ -36,6 +36,49 @@ var migrations embed.FS
 type Store struct {
 	w *sql.DB // one connection: every write
 	r *sql.DB // a pool: every read
+
+	// Statements on the hot path of a decision, prepared once (parsing SQL
+	// costs more than running these queries).
+	history                       [4]*sql.Stmt // by filter: bit 0 requesting state, bit 1 counterparty
+	tokenByHash, principal        *sql.Stmt
+	dataset                       *sql.Stmt
+	upsertCounter, insertDecision *sql.Stmt
+}
+
+// historySQL is the history query; %s is the filter on requesting state and
+// counterparty.
+const historySQL = `SELECT subject_state, category,
+	SUM(CASE WHEN day >= ?1 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?1 THEN devices ELSE 0 END),
+	SUM(CASE WHEN day >= ?2 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?2 THEN devices ELSE 0 END)
+	FROM history WHERE day >= ?3 AND day <= ?4 %s
+	GROUP BY subject_state, category`
+
+// prepare prepares the hot statements.
+func (s *Store) prepare(ctx context.Context) error {
+	filters := [4]string{"", "AND requesting_state = ?5", "AND counterparty = ?6", "AND requesting_state = ?5 AND counterparty = ?6"}
+	var err error
+	p := func(db *sql.DB, q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, q)
+		return st
+	}
+	for i, f := range filters {
+		s.history[i] = p(s.r, fmt.Sprintf(historySQL, f))
+	}
+	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
+	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals WHERE id = ?`)
+	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
+	s.upsertCounter = p(s.w, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
+		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`)
+	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("prepare statements: %w", wrap(err))
+	}
+	return nil
 }
 
 var _ store.Store = (*Store)(nil)
@@ -49,6 +92,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "mmap_size(268435456)") // read pages without a system call each
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	w, err := sql.Open("sqlite", dsn)
@@ -65,6 +109,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	s := &Store{w: w, r: r}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
@@ -117,7 +165,13 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
-	return errors.Join(s.w.Close(), s.r.Close())
+	var errs []error
+	for _, st := range append(s.history[:], s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(append(errs, s.w.Close(), s.r.Close())...)
 }
 
 // Ping checks that the database answers.
@@ -243,7 +297,7 @@ func scanDataset(r scanner) (store.Dataset, error) {
 
 // Dataset returns one dataset.
 func (s *Store) Dataset(ctx context.Context, id string) (store.Dataset, error) {
-	d, err := scanDataset(s.r.QueryRowContext(ctx, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`, id))
+	d, err := scanDataset(s.dataset.QueryRowContext(ctx, id))
 	if err != nil {
 		return d, fmt.Errorf("dataset %s: %w", id, err)
 	}
@@ -399,7 +453,7 @@ func scanPrincipal(r scanner) (store.Principal, error) {
 
 // Principal returns one principal.
 func (s *Store) Principal(ctx context.Context, id string) (store.Principal, error) {
-	p, err := scanPrincipal(s.r.QueryRowContext(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals WHERE id = ?`, id))
+	p, err := scanPrincipal(s.principal.QueryRowContext(ctx, id))
 	if err != nil {
 		return p, fmt.Errorf("principal %s: %w", id, err)
 	}
@@ -455,7 +509,7 @@ func scanToken(r scanner) (store.Token, error) {
 
 // TokenByHash returns the token with the given secret hash.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`, hash))
+	t, err := scanToken(s.tokenByHash.QueryRowContext(ctx, hash))
 	if err != nil {
 		return t, fmt.Errorf("token: %w", err)
 	}
@@ -564,16 +618,15 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 			tx.Rollback()
 		}
 	}()
+	upsert := tx.StmtContext(ctx, s.upsertCounter)
 	for _, c := range store.SortCounts(counts) {
-		_, err = tx.ExecContext(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
-			subjects = subjects + excluded.subjects, devices = devices + excluded.devices`,
+		_, err = upsert.ExecContext(ctx,
 			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day), c.Subjects, c.Devices)
 		if err != nil {
 			return fmt.Errorf("record decision %s: counters: %w", rec.ID, wrap(err))
 		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.StmtContext(ctx, s.insertDecision).ExecContext(ctx,
 		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created))
 	if err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
@@ -594,12 +647,14 @@ func nonNilBytes(b []byte) []byte {
 // History sums the counters matching q over both windows at q.At.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
 	rollingFrom, ytdFrom, to := store.Windows(q.At)
-	rows, err := s.r.QueryContext(ctx, `SELECT subject_state, category,
-		SUM(CASE WHEN day >= ?1 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?1 THEN devices ELSE 0 END),
-		SUM(CASE WHEN day >= ?2 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?2 THEN devices ELSE 0 END)
-		FROM history
-		WHERE day >= MIN(?1, ?2) AND day <= ?3 AND (?4 = '' OR requesting_state = ?4) AND (?5 = '' OR counterparty = ?5)
-		GROUP BY subject_state, category`, rollingFrom, ytdFrom, to, q.RequestingState, q.Counterparty)
+	variant := 0
+	if q.RequestingState != "" {
+		variant |= 1
+	}
+	if q.Counterparty != "" {
+		variant |= 2
+	}
+	rows, err := s.history[variant].QueryContext(ctx, rollingFrom, ytdFrom, min(rollingFrom, ytdFrom), to, q.RequestingState, q.Counterparty)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", wrap(err))
 	}

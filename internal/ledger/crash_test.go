@@ -21,12 +21,12 @@ import (
 // prints "<index> <record_hash>" for every append acknowledged, until killed.
 const crashChildEnv = "ACCORD_LEDGER_CRASH_CHILD"
 
-// quietLogs keeps Tessera's informational messages out of test and
-// benchmark output; warnings and errors still show.
-var quietLogs = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-
 func TestMain(m *testing.M) {
-	RouteTesseraLogs(quietLogs)
+	// Keep Tessera's informational messages out of test and benchmark
+	// output (warnings and errors still show), and capture them for
+	// TestRouteTesseraLogs. klog's logger may only be set before any log
+	// goroutine runs, so it is set once, here.
+	RouteTesseraLogs(slog.New(tesseraLogs))
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
 	}

@@ -175,7 +175,7 @@ type Event struct {
 
 // OpenSpec is what a requesting authority gives to open a case.
 type OpenSpec struct {
-	// ID is the case reference. Letters, digits and ._:/- only.
+	// ID is the case reference: 1-48 letters, digits and ._:/-.
 	ID string
 	// RequestedState is the state asked.
 	RequestedState string
@@ -190,7 +190,10 @@ type OpenSpec struct {
 }
 
 var (
-	idPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$`)
+	// idPattern is the form of case, principal and decision ids: short
+	// codes, so that a case id and its state fit a log entry's 64-byte
+	// subject field.
+	idPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,47}$`)
 	statePattern = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
@@ -206,7 +209,7 @@ var CasePurposes = []string{string(model.PurposeLawEnforcement), string(model.Pu
 func Open(spec OpenSpec, by model.Principal, at time.Time, terms Terms) (*Case, Event, error) {
 	switch {
 	case !idPattern.MatchString(spec.ID):
-		return nil, Event{}, fmt.Errorf("%w: case id %q: use 1-128 letters, digits or ._:/-", ErrInvalid, spec.ID)
+		return nil, Event{}, fmt.Errorf("%w: case id %q: use 1-48 letters, digits or ._:/-", ErrInvalid, spec.ID)
 	case !statePattern.MatchString(spec.RequestedState):
 		return nil, Event{}, fmt.Errorf("%w: requested state %q is not an ISO 3166-1 alpha-2 code", ErrInvalid, spec.RequestedState)
 	case spec.Agreement != "" && !idPattern.MatchString(spec.Agreement):
@@ -453,11 +456,15 @@ func (c *Case) step(from, to State, by model.Principal, at time.Time, extra map[
 		"requested_state":  c.RequestedState,
 		"by":               by.ID,
 		"by_state":         by.Jurisdiction,
+		"by_kind":          by.Kind,
 		"at":               at.Format(time.RFC3339Nano),
 		"step":             len(c.History) + 1,
 	}
 	if c.Agreement != "" {
 		summary["agreement"] = c.Agreement
+	}
+	if by.Role != "" {
+		summary["by_role"] = by.Role
 	}
 	for k, v := range extra {
 		summary[k] = v

@@ -65,15 +65,17 @@ type Service struct {
 	// Agreements, when set, checks that both states are party to the
 	// agreement a case relies on.
 	Agreements Agreements
-	// Now gives the time; nil = time.Now.
+	// Now gives the time (truncated to the second); nil = time.Now.
 	Now func() time.Time
 }
 
+// now returns the time, to the second: log entries are timed to the second,
+// and so are the deadlines and authorization windows derived from it.
 func (s *Service) now() time.Time {
 	if s.Now != nil {
-		return s.Now().UTC()
+		return s.Now().UTC().Truncate(time.Second)
 	}
-	return time.Now().UTC()
+	return time.Now().UTC().Truncate(time.Second)
 }
 
 // Open opens a case (see Open) and logs it.

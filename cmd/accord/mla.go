@@ -1,0 +1,655 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/mla"
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/registry"
+)
+
+// mlaLedger appends MLA case events to the transparency log as
+// mla-transition entries. The public entry holds codes and counts: the case
+// id and new state (subject), the actor's kind, role and state, the
+// requested state (jurisdiction), the agreement, and for an execution the
+// subjects and records disclosed. The full event, with its salt, goes to
+// keep (the private record an auditor checks with ledger.VerifyPrivate).
+type mlaLedger struct {
+	log  *ledger.Log
+	keep func(index uint64, e ledger.Entry, p ledger.Private) error
+}
+
+// Append implements mla.Appender.
+func (l *mlaLedger) Append(ctx context.Context, kind string, summary map[string]any) (uint64, error) {
+	at, _ := time.Parse(time.RFC3339Nano, str(summary["at"]))
+	e, p, err := ledger.NewRecord(ledger.KindMLATransition, at, map[string]any{"kind": kind, "summary": summary})
+	if err != nil {
+		return 0, err
+	}
+	e.Subject = str(summary["case"]) + ":" + str(summary["to"])
+	e.Agreement = str(summary["agreement"])
+	e.Jurisdiction = str(summary["requested_state"])
+	e.Requester = &ledger.Party{Kind: str(summary["by_kind"]), Role: str(summary["by_role"]), State: str(summary["by_state"])}
+	if subjects, ok := summary["subjects"].(map[string]any); ok {
+		e.Subjects = map[string]int64{}
+		for state, n := range subjects {
+			e.Subjects[state] = toInt(n)
+		}
+	}
+	e.Records = toInt(summary["records"])
+	idx, err := l.log.Append(ctx, e)
+	if err != nil {
+		return 0, err
+	}
+	if l.keep != nil {
+		if err := l.keep(idx, e, p); err != nil {
+			return idx, fmt.Errorf("keep private record of log entry %d: %w", idx, err)
+		}
+	}
+	return idx, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func toInt(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	case float64:
+		return int64(n)
+	case json.Number:
+		i, _ := n.Int64()
+		return i
+	}
+	return 0
+}
+
+// recordKeeper appends private records to a JSON-lines file, one line per
+// log entry: {"index", "entry", "private"}.
+type recordKeeper struct {
+	mu   sync.Mutex
+	path string
+}
+
+func (k *recordKeeper) keep(index uint64, e ledger.Entry, p ledger.Private) error {
+	line, err := json.Marshal(map[string]any{"index": index, "entry": e, "private": p})
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	f, err := os.OpenFile(k.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// mlaFlags are the flags every accord mla command shares.
+type mlaFlags struct {
+	registry  []string
+	as        string
+	format    string
+	deadlines string
+}
+
+// mlaEnv is what a command works with: the registry, the case service over
+// the case files in <data>/mla/cases, and the log (opened only for
+// transitions).
+type mlaEnv struct {
+	reg *registry.Registry
+	svc *mla.Service
+	log *ledger.Log
+}
+
+func (f *mlaFlags) env(ctx context.Context, withLog bool) (*mlaEnv, error) {
+	if err := checkFormat(f.format); err != nil {
+		return nil, err
+	}
+	reg, err := registry.Load(f.registry...)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("load registry: %w", err))
+	}
+	var dl mla.Deadlines
+	if f.deadlines != "" {
+		dl, err = loadDeadlines(f.deadlines)
+		if err != nil {
+			return nil, badInput(err)
+		}
+	}
+	e := &mlaEnv{reg: reg, svc: &mla.Service{
+		Cases:      mla.DirCases{Dir: filepath.Join(dataDir, "mla", "cases")},
+		Deadlines:  dl,
+		Agreements: reg,
+	}}
+	if withLog {
+		lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
+		keeper := &recordKeeper{path: filepath.Join(dataDir, "mla", "records.jsonl")}
+		e.log = lg
+		e.svc.Log = &mlaLedger{log: lg, keep: keeper.keep}
+	}
+	return e, nil
+}
+
+func (e *mlaEnv) close() {
+	if e.log != nil {
+		e.log.Close()
+	}
+}
+
+// loadDeadlines reads a deadlines file (YAML, durations like 240h).
+func loadDeadlines(path string) (mla.Deadlines, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return mla.Deadlines{}, fmt.Errorf("read deadlines: %w", err)
+	}
+	var d mla.Deadlines
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil && !errors.Is(err, io.EOF) {
+		return mla.Deadlines{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := d.Validate(); err != nil {
+		return mla.Deadlines{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+// actor resolves --as: an authority of the registry, or (for execute, when
+// company is true) a company by id. The command line trusts --as; the
+// server takes the actor from the caller's credential instead.
+func (f *mlaFlags) actor(reg *registry.Registry, company bool) (model.Principal, error) {
+	if f.as == "" {
+		return model.Principal{}, badInput(errors.New("--as: name who acts (an authority id from the registry, or the provider for execute)"))
+	}
+	if a, ok := reg.Authority(f.as); ok {
+		return a.Principal(), nil
+	}
+	if company {
+		return model.Principal{ID: f.as, Kind: model.KindCompany}, nil
+	}
+	return model.Principal{}, badInput(fmt.Errorf("--as: %q is not an authority in the registry", f.as))
+}
+
+// mlaError maps the mla package's errors to exit codes: refused
+// transitions and bad input are the caller's (2); the rest are errors (1).
+func mlaError(err error) error {
+	switch {
+	case errors.Is(err, mla.ErrForbidden), errors.Is(err, mla.ErrState), errors.Is(err, mla.ErrBeyondScope),
+		errors.Is(err, mla.ErrInvalid), errors.Is(err, mla.ErrNotFound), errors.Is(err, mla.ErrExists):
+		return badInput(err)
+	}
+	return err
+}
+
+// scopeFlags build an authz.Scope from the command line.
+type scopeFlags struct {
+	purposes, categories, datasets, subjectStates []string
+	selectors                                     string
+	maxSubjects, maxRecords                       int64
+}
+
+func (s *scopeFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVar(&s.purposes, "purpose", []string{"law-enforcement"}, "purposes (law-enforcement, emergency)")
+	cmd.Flags().StringSliceVar(&s.categories, "category", nil, "data categories (repeatable or comma-separated)")
+	cmd.Flags().StringSliceVar(&s.datasets, "dataset", nil, "datasets (repeatable)")
+	cmd.Flags().StringSliceVar(&s.subjectStates, "subject-state", nil, "states whose data subjects are covered (repeatable)")
+	cmd.Flags().StringVar(&s.selectors, "selectors", "", "selector kind and maximum count, e.g. specific:3")
+	cmd.Flags().Int64Var(&s.maxSubjects, "max-subjects", 0, "maximum data subjects (0 = no bound)")
+	cmd.Flags().Int64Var(&s.maxRecords, "max-records", 0, "maximum records (0 = no bound)")
+}
+
+func (s *scopeFlags) scope() (authz.Scope, error) {
+	sc := authz.Scope{Purposes: s.purposes, Categories: s.categories, Datasets: s.datasets,
+		SubjectStates: s.subjectStates, MaxSubjects: s.maxSubjects, MaxRecords: s.maxRecords}
+	if s.selectors != "" {
+		kind, count, _ := strings.Cut(s.selectors, ":")
+		sel := &authz.SelectorScope{Kind: kind}
+		if count != "" {
+			n, err := strconv.ParseInt(count, 10, 64)
+			if err != nil {
+				return sc, fmt.Errorf("--selectors: %q: the count after ':' is not a number", s.selectors)
+			}
+			sel.Count = n
+		}
+		sc.Selectors = sel
+	}
+	return sc, nil
+}
+
+func newMLACmd() *cobra.Command {
+	f := &mlaFlags{}
+	cmd := &cobra.Command{
+		Use:   "mla",
+		Short: "Mutual legal assistance cases: open, answer, execute, close",
+		Long: `A requesting state's authority opens a case against the requested state; the
+requested state's central authority receives it, then accepts, narrows or
+refuses it; the provider holding the data executes it; the case closes.
+Every step is checked (only the right authority may make it), timestamped and
+appended to the transparency log under --data. Cases are kept as JSON files
+in <data>/mla/cases.
+
+Who acts is given with --as: an authority id from the registry, or for
+execute the provider's id. (The server takes it from the caller's
+credential instead.)`,
+		Example: `  accord mla open MLA-2026-0042 --as fr-bepi --to CN --agreement cn-fr-mla-2005 \
+      --provider mailco-cn --category personal.contact --selectors specific:3
+  accord mla receive MLA-2026-0042 --as cn-moj
+  accord mla narrow MLA-2026-0042 --as cn-moj --category personal.contact --selectors specific:2 --max-subjects 2
+  accord mla authorization MLA-2026-0042 > a.json && accord authz sign a.json --key cn-moj.key
+  accord mla execute MLA-2026-0042 --as mailco-cn --request request.json --registry keys
+  accord mla overdue`,
+	}
+	cmd.PersistentFlags().StringSliceVar(&f.registry, "registry", nil, "directory of registry override YAML files (repeatable)")
+	cmd.PersistentFlags().StringVar(&f.as, "as", "", "id of who acts: an authority in the registry, or the provider for execute")
+	cmd.PersistentFlags().StringVar(&f.format, "format", "text", "output format: text or json")
+	cmd.PersistentFlags().StringVar(&f.deadlines, "deadlines", "", "YAML file of deadlines per agreement (answer, execute, validity as durations such as 240h)")
+
+	var (
+		to, agreement, provider, grantee string
+		openScope, narrowScope           scopeFlags
+		ground, requestFile, decision    string
+		attach                           []string
+		stateFilter, at                  string
+	)
+
+	open := &cobra.Command{
+		Use:   "open CASE-ID --as AUTHORITY --to STATE --provider ID [scope flags]",
+		Short: "Open a case against another state (requesting authority)",
+		Example: `  accord mla open MLA-2026-0042 --as fr-bepi --to CN --agreement cn-fr-mla-2005 \
+      --provider mailco-cn --grantee fr-bepi --category personal.contact,personal.communications \
+      --selectors specific:3 --max-subjects 3 --subject-state CN,FR`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := openScope.scope()
+			if err != nil {
+				return badInput(err)
+			}
+			return f.transition(cmd, false, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
+				return e.svc.Open(cmd.Context(), by, mla.OpenSpec{ID: args[0], RequestedState: to, Agreement: agreement, Grantee: grantee, Provider: provider, Scope: sc})
+			})
+		},
+	}
+	open.Flags().StringVar(&to, "to", "", "the requested state (ISO 3166-1 alpha-2)")
+	open.Flags().StringVar(&agreement, "agreement", "", "registry id of the treaty relied on (empty: reciprocity)")
+	open.Flags().StringVar(&provider, "provider", "", "id of the provider holding the data, who will execute")
+	open.Flags().StringVar(&grantee, "grantee", "", "id of the principal the data is for (default: --as)")
+	openScope.register(open)
+
+	simple := func(use, short, example string, move func(ctx context.Context, e *mlaEnv, id string, by model.Principal) (*mla.Case, error)) *cobra.Command {
+		return &cobra.Command{
+			Use: use + " CASE-ID --as AUTHORITY", Short: short, Example: example, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return f.transition(cmd, false, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
+					return move(cmd.Context(), e, args[0], by)
+				})
+			},
+		}
+	}
+	receive := simple("receive", "Record receipt of a case (requested state's central authority)", "  accord mla receive MLA-2026-0042 --as cn-moj",
+		func(ctx context.Context, e *mlaEnv, id string, by model.Principal) (*mla.Case, error) {
+			return e.svc.Receive(ctx, id, by)
+		})
+	accept := simple("accept", "Accept a case as requested (requested state's central authority)", "  accord mla accept MLA-2026-0042 --as cn-moj",
+		func(ctx context.Context, e *mlaEnv, id string, by model.Principal) (*mla.Case, error) {
+			return e.svc.Accept(ctx, id, by)
+		})
+	closeCmd := simple("close", "Close a case (requesting authority at any time; requested state after execution or refusal)", "  accord mla close MLA-2026-0042 --as cn-moj",
+		func(ctx context.Context, e *mlaEnv, id string, by model.Principal) (*mla.Case, error) {
+			return e.svc.Close(ctx, id, by)
+		})
+
+	narrow := &cobra.Command{
+		Use:   "narrow CASE-ID --as AUTHORITY [scope flags]",
+		Short: "Accept a case with a narrower scope (requested state's central authority)",
+		Long: `narrow accepts the case for a scope no wider than requested on any bound.
+The scope flags give the whole scope granted, not a difference.`,
+		Example: `  accord mla narrow MLA-2026-0042 --as cn-moj --category personal.contact \
+      --selectors specific:2 --max-subjects 2 --subject-state CN,FR`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := narrowScope.scope()
+			if err != nil {
+				return badInput(err)
+			}
+			return f.transition(cmd, false, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
+				return e.svc.Narrow(cmd.Context(), args[0], by, sc)
+			})
+		},
+	}
+	narrowScope.register(narrow)
+
+	refuse := &cobra.Command{
+		Use:     "refuse CASE-ID --as AUTHORITY --ground CODE",
+		Short:   "Refuse a case (requested state's central authority)",
+		Long:    "refuse refuses the case on one of these grounds: " + strings.Join(mla.RefusalGrounds, ", ") + ".",
+		Example: `  accord mla refuse MLA-2026-0042 --as cn-moj --ground dual-criminality`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.transition(cmd, false, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
+				return e.svc.Refuse(cmd.Context(), args[0], by, ground)
+			})
+		},
+	}
+	refuse.Flags().StringVar(&ground, "ground", "", "refusal ground code")
+
+	execute := &cobra.Command{
+		Use:   "execute CASE-ID --as PROVIDER --request FILE",
+		Short: "Record the provider's execution of an accepted case",
+		Long: `execute checks the provider's request against the case: basis {kind: mla,
+ref: CASE-ID}, data located in the requested state, within the scope
+granted once subjects of states that are neither party nor authorizing are
+excluded (they are reported in counts). The request's signed authorizations
+are verified against the registry keys; a request that would return only
+third-state data is refused.`,
+		Example: `  accord mla execute MLA-2026-0042 --as mailco-cn --request disclose.json --registry keys --decision dec-1f2e
+  accord mla execute MLA-2026-0042 --as mailco-cn --request disclose.json --attach a.dsse.json --registry keys`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if requestFile == "" {
+				return badInput(errors.New("--request: give the provider's request file"))
+			}
+			return f.transition(cmd, true, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
+				data, err := os.ReadFile(requestFile)
+				if err != nil {
+					return nil, badInput(fmt.Errorf("read request: %w", err))
+				}
+				req, err := model.DecodeRequest(data, e.reg)
+				if err != nil {
+					return nil, badInput(fmt.Errorf("%s: %w", requestFile, err))
+				}
+				for _, a := range attach {
+					raw, err := os.ReadFile(a)
+					if err != nil {
+						return nil, badInput(fmt.Errorf("--attach: %w", err))
+					}
+					env, err := authz.ParseEnvelope(raw)
+					if err != nil {
+						return nil, badInput(fmt.Errorf("--attach %s: %w", a, err))
+					}
+					req.Basis.Authorizations = append(req.Basis.Authorizations, *env)
+				}
+				when := req.Time
+				if when.IsZero() {
+					when = time.Now().UTC()
+				}
+				authorized, _, err := authz.Evaluate(req.Basis.Authorizations, req, registryKeys{e.reg}, nil, when)
+				if err != nil {
+					return nil, badInput(fmt.Errorf("%s: %w", requestFile, err))
+				}
+				return e.svc.Execute(cmd.Context(), args[0], by, req, authorized, decision)
+			})
+		},
+	}
+	execute.Flags().StringVar(&requestFile, "request", "", "the provider's request (JSON)")
+	execute.Flags().StringSliceVar(&attach, "attach", nil, "signed authorization envelopes to add to the request's basis.authorizations (repeatable)")
+	execute.Flags().StringVar(&decision, "decision", "", "id of the binding decision the execution ran under")
+
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List cases",
+		Example: "  accord mla list\n  accord mla list --state received --format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := f.env(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			cases, err := e.svc.Cases.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var out []*mla.Case
+			for _, c := range cases {
+				if stateFilter == "" || string(c.State) == stateFilter {
+					out = append(out, c)
+				}
+			}
+			w := cmd.OutOrStdout()
+			if f.format == "json" {
+				if out == nil {
+					out = []*mla.Case{}
+				}
+				return writeJSON(w, out)
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CASE\tSTATE\tFROM\tTO\tAGREEMENT\tOPENED\tANSWER BY")
+			for _, c := range out {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.State, c.RequestingState, c.RequestedState, dash(c.Agreement), c.OpenedAt.Format(time.RFC3339), c.AnswerBy.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&stateFilter, "state", "", "only cases in this state")
+
+	overdue := &cobra.Command{
+		Use:     "overdue",
+		Short:   "List cases past their deadline",
+		Example: "  accord mla overdue\n  accord mla overdue --at 2026-12-31T00:00:00Z --format json --deadlines deadlines.yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := f.env(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			now := time.Now().UTC()
+			if at != "" {
+				if now, err = time.Parse(time.RFC3339, at); err != nil {
+					return badInput(fmt.Errorf("--at: %q is not an RFC 3339 time", at))
+				}
+			}
+			got, err := e.svc.Overdue(cmd.Context(), now)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if f.format == "json" {
+				if got == nil {
+					got = []mla.OverdueCase{}
+				}
+				return writeJSON(w, got)
+			}
+			if len(got) == 0 {
+				fmt.Fprintf(w, "no case is overdue at %s\n", now.Format(time.RFC3339))
+				return nil
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CASE\tSTATE\tDEADLINE\tDUE\tLATE\tWAITING ON")
+			for _, o := range got {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), o.Late.Round(time.Second), o.Waiting)
+			}
+			return tw.Flush()
+		},
+	}
+	overdue.Flags().StringVar(&at, "at", "", "list what is overdue at this RFC 3339 time instead of now")
+
+	show := &cobra.Command{
+		Use:     "show CASE-ID",
+		Short:   "Show a case and its history",
+		Example: "  accord mla show MLA-2026-0042\n  accord mla show MLA-2026-0042 --format json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := f.env(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			c, err := e.svc.Get(cmd.Context(), args[0])
+			if err != nil {
+				return mlaError(fmt.Errorf("case %s: %w", args[0], err))
+			}
+			return f.printCase(cmd.OutOrStdout(), c, true)
+		},
+	}
+
+	authorization := &cobra.Command{
+		Use:   "authorization CASE-ID",
+		Short: "Print the authorization statement an accepted case yields (unsigned)",
+		Long: `authorization prints, as JSON, the authorization statement of an accepted or
+narrowed case: issued by the central authority that answered, for the
+grantee, with the scope granted. The authority signs it with
+accord authz sign; the provider's request carries the signed envelope.`,
+		Example: `  accord mla authorization MLA-2026-0042 > a.json
+  accord authz sign a.json --key cn-moj.key > a.dsse.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := f.env(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			c, err := e.svc.Get(cmd.Context(), args[0])
+			if err != nil {
+				return mlaError(fmt.Errorf("case %s: %w", args[0], err))
+			}
+			st, err := c.Authorization()
+			if err != nil {
+				return mlaError(err)
+			}
+			return writeJSON(cmd.OutOrStdout(), st)
+		},
+	}
+
+	cmd.AddCommand(open, receive, accept, narrow, refuse, execute, closeCmd, list, overdue, show, authorization)
+	return cmd
+}
+
+func init() { rootCmd.AddCommand(newMLACmd()) }
+
+// transition resolves the actor, opens the log, runs move and prints the
+// case.
+func (f *mlaFlags) transition(cmd *cobra.Command, company bool, move func(*mlaEnv, model.Principal) (*mla.Case, error)) error {
+	e, err := f.env(cmd.Context(), true)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	by, err := f.actor(e.reg, company)
+	if err != nil {
+		return err
+	}
+	c, err := move(e, by)
+	if err != nil {
+		var ec *exitCodeError
+		if errors.As(err, &ec) {
+			return err
+		}
+		return mlaError(err)
+	}
+	return f.printCase(cmd.OutOrStdout(), c, false)
+}
+
+// printCase prints a case: the last step (or, with history, every step).
+func (f *mlaFlags) printCase(w io.Writer, c *mla.Case, history bool) error {
+	if f.format == "json" {
+		return writeJSON(w, c)
+	}
+	steps := c.History
+	if !history && len(steps) > 0 {
+		steps = steps[len(steps)-1:]
+	}
+	if history {
+		fmt.Fprintf(w, "case %s: %s → %s (%s), agreement %s, provider %s, grantee %s\n", c.ID, c.RequestingState, c.RequestedState, c.State, dash(c.Agreement), c.Provider, c.Grantee)
+	}
+	for _, s := range steps {
+		idx := "not yet logged"
+		if s.LogIndex != nil {
+			idx = fmt.Sprintf("log index %d", *s.LogIndex)
+		}
+		from := string(s.From)
+		if from == "" {
+			from = "-"
+		}
+		fmt.Fprintf(w, "case %s: %s → %s by %s (%s) at %s, %s\n", c.ID, from, s.To, s.By, dash(s.ByState), s.At.Format(time.RFC3339), idx)
+	}
+	switch {
+	case c.State == mla.Opened && !history:
+		fmt.Fprintf(w, "  answer due by %s\n", c.AnswerBy.Format(time.RFC3339))
+	case (c.State == mla.Accepted || c.State == mla.Narrowed) && c.Granted != nil:
+		fmt.Fprintf(w, "  granted: %s; execute by %s; authorization valid until %s\n", scopeText(c.Granted), c.ExecuteBy.Format(time.RFC3339), c.ValidTo.Format(time.RFC3339))
+	case c.State == mla.Refused:
+		fmt.Fprintf(w, "  ground: %s\n", c.RefusalGround)
+	}
+	if x := c.Execution; x != nil && (history || c.State == mla.Executed) {
+		fmt.Fprintf(w, "  executed: %s subjects, %d records\n", countsText(x.Subjects), x.Records)
+		for _, ex := range x.Excluded {
+			fmt.Fprintf(w, "  excluded: %d subjects of %s (%s)\n", ex.Subjects, ex.State, ex.Reason)
+		}
+	}
+	return nil
+}
+
+func scopeText(sc *authz.Scope) string {
+	parts := []string{"purposes " + strings.Join(sc.Purposes, ",")}
+	if len(sc.Categories) > 0 {
+		parts = append(parts, "categories "+strings.Join(sc.Categories, ","))
+	}
+	if len(sc.Datasets) > 0 {
+		parts = append(parts, "datasets "+strings.Join(sc.Datasets, ","))
+	}
+	if sc.Selectors != nil {
+		parts = append(parts, fmt.Sprintf("selectors %s:%d", sc.Selectors.Kind, sc.Selectors.Count))
+	}
+	if sc.MaxSubjects > 0 {
+		s := fmt.Sprintf("max %d subjects", sc.MaxSubjects)
+		if len(sc.SubjectStates) > 0 {
+			s += " of " + strings.Join(sc.SubjectStates, ",")
+		}
+		parts = append(parts, s)
+	}
+	if sc.MaxRecords > 0 {
+		parts = append(parts, fmt.Sprintf("max %d records", sc.MaxRecords))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func countsText(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "no"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -506,3 +506,42 @@ func TestAuthorizer(t *testing.T) {
 		t.Errorf("reason %+v", r)
 	}
 }
+
+func BenchmarkOpen(b *testing.B) {
+	keys := testWorld()
+	env := mustSign(b, baseStatement(), "fr-mj")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Open(ctx, env, keys); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEvaluate(b *testing.B) {
+	keys := testWorld()
+	req := baseRequest()
+	envs := []model.Envelope{mustSign(b, baseStatement(), "fr-mj")}
+	b.ReportAllocs()
+	for b.Loop() {
+		got, _, err := Evaluate(envs, req, keys, nil, req.Time)
+		if err != nil || len(got) != 1 {
+			b.Fatal(got, err)
+		}
+	}
+}
+
+func BenchmarkParseStatement(b *testing.B) {
+	data, err := os.ReadFile("testdata/authorization.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ParseStatement(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

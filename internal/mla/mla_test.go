@@ -621,3 +621,44 @@ func TestCaseStores(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkExclude(b *testing.B) {
+	req := request(map[string]int64{"CN": 3, "FR": 1, "DE": 2, "BE": 1, "US": 4})
+	parties := []string{"CN", "FR"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if x := Exclude(req, parties, []string{"US"}); len(x.Excluded) != 2 {
+			b.Fatal(x)
+		}
+	}
+}
+
+func BenchmarkLifecycle(b *testing.B) {
+	ctx := context.Background()
+	narrow := spec().Scope
+	narrow.MaxSubjects = 3
+	narrow.SubjectStates = []string{"CN"}
+	req := request(map[string]int64{"CN": 2, "DE": 1})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s, _, _ := service()
+		sp := spec()
+		sp.ID = fmt.Sprintf("MLA-%d", i)
+		req.Basis.Ref = sp.ID
+		if _, err := s.Open(ctx, frPolice, sp); err != nil {
+			b.Fatal(err)
+		}
+		for _, err := range []error{
+			second(s.Receive(ctx, sp.ID, cnMOJ)),
+			second(s.Narrow(ctx, sp.ID, cnMOJ, narrow)),
+			second(s.Execute(ctx, sp.ID, mailco, req, []string{"CN"}, "")),
+			second(s.Close(ctx, sp.ID, cnMOJ)),
+		} {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

@@ -211,6 +211,7 @@ func newAuthzVerifyCmd() *cobra.Command {
 		requestFile  string
 		at           string
 		format       string
+		revocations  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify ENVELOPE.json",
@@ -221,7 +222,8 @@ the one given with --pubkey. With the registry it also checks that the issuer
 acts for the state the statement names.
 
 With --request it runs the full check a decision runs: validity at the
-request's time (or --at), role, grantee, scope; and lists what fails.
+request's time (or --at), revocation (--revocation), role, grantee, scope;
+and lists what fails.
 
 Exit codes: 0 verified (and, with --request, covering); 1 verified but the
 issuer does not act for the state named, or the request is not covered;
@@ -302,7 +304,25 @@ issuer does not act for the state named, or the request is not covered;
 				if when.IsZero() {
 					when = time.Now().UTC()
 				}
-				states, findings, err := authz.Evaluate([]model.Envelope{*env}, req, keys, nil, when)
+				var revoked authz.Revocations
+				for _, rf := range revocations {
+					raw, err := os.ReadFile(rf)
+					if err != nil {
+						return badInput(fmt.Errorf("--revocation: %w", err))
+					}
+					renv, err := authz.ParseEnvelope(raw)
+					if err != nil {
+						return badInput(fmt.Errorf("--revocation %s: %w", rf, err))
+					}
+					rv, err := authz.Open(cmd.Context(), *renv, registryKeys{reg})
+					if err != nil {
+						return badInput(fmt.Errorf("--revocation %s: %w", rf, err))
+					}
+					if err := revoked.Add(rv); err != nil {
+						return badInput(fmt.Errorf("--revocation %s: %w", rf, err))
+					}
+				}
+				states, findings, err := authz.Evaluate([]model.Envelope{*env}, req, keys, &revoked, when)
 				if err != nil {
 					return badInput(err)
 				}
@@ -351,6 +371,7 @@ issuer does not act for the state named, or the request is not covered;
 	cmd.Flags().StringSliceVar(&registryDirs, "registry", nil, "directory of registry override YAML files holding authority keys (repeatable)")
 	cmd.Flags().StringVar(&pubkey, "pubkey", "", "verify with this Ed25519 public key (standard base64) instead of the registry's")
 	cmd.Flags().StringVar(&requestFile, "request", "", "also check whether the authorization covers this request")
+	cmd.Flags().StringSliceVar(&revocations, "revocation", nil, "with --request: signed revocation envelopes to take into account (repeatable; verified against the registry)")
 	cmd.Flags().StringVar(&at, "at", "", "with --request: check validity at this RFC 3339 time instead of the request's time")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -157,7 +158,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}()
 	metrics := api.NewMetrics()
-	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: o.registryDirs})
+	apiDir, err := storedOverridesDir(ctx, st)
+	if err != nil {
+		return err
+	}
+	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: append(slices.Clone(o.registryDirs), apiDir)})
 	if err != nil {
 		return err
 	}
@@ -166,7 +171,8 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 	}
-	srv := api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: status})
+	srv := api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: status,
+		CheckOverrides: overrideChecker(o.registryDirs)})
 
 	hs := &http.Server{
 		Addr:              o.addr,

@@ -79,6 +79,11 @@ type Config struct {
 	// 400 for *model.InputError, else 500). `accord serve` passes one that
 	// knows decide's sentinel errors.
 	ErrorStatus func(error) int
+	// CheckOverrides, when set, is run before an operator override is stored
+	// or deleted, with every override that would then be stored; an error
+	// refuses the change (400). `accord serve` checks that the registry
+	// still loads.
+	CheckOverrides func(ctx context.Context, all []store.Override) error
 	// ReceiptWait bounds how long GET /v1/decisions/{id} waits for a
 	// receipt before answering without one (default 2s).
 	ReceiptWait time.Duration

@@ -717,3 +717,35 @@ func TestDatabaseDown(t *testing.T) {
 		t.Errorf("healthz: %d", a.status)
 	}
 }
+
+func TestOverrideCheck(t *testing.T) {
+	var seen []store.Override
+	e := newEnv(t, func(c *api.Config) {
+		c.CheckOverrides = func(ctx context.Context, all []store.Override) error {
+			seen = all
+			for _, o := range all {
+				if strings.Contains(string(o.Body), "XX") {
+					return errors.New("api-overrides.yaml:4: unknown jurisdiction XX")
+				}
+			}
+			return nil
+		}
+	})
+	op := e.tokens[store.RoleOperator]
+	if a := e.do(call{method: "PUT", path: "/v1/registry/blocs/nordic", token: op, body: `{"members":["DK","SE"]}`}); a.status != 200 {
+		t.Fatalf("good override: %d %s", a.status, a.body)
+	}
+	a := e.do(call{method: "PUT", path: "/v1/registry/blocs/bad", token: op, body: `{"members":["XX"]}`})
+	if a.status != 400 || !strings.Contains(a.problem.Detail, "unknown jurisdiction XX") {
+		t.Errorf("bad override: %d %s", a.status, a.body)
+	}
+	if len(seen) != 2 {
+		t.Errorf("the check saw %d overrides, want the stored one and the new one", len(seen))
+	}
+	if _, err := e.st.Override(context.Background(), "bloc", "bad"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused override was stored: %v", err)
+	}
+	if a := e.do(call{method: "DELETE", path: "/v1/registry/blocs/nordic", token: op}); a.status != 204 || len(seen) != 0 {
+		t.Errorf("delete: %d, check saw %d", a.status, len(seen))
+	}
+}

@@ -100,7 +100,12 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	compact, _ := json.Marshal(m)
-	if err := s.cfg.Store.PutOverride(r.Context(), store.Override{Kind: kind, ID: id, Body: compact}); err != nil {
+	next := store.Override{Kind: kind, ID: id, Body: compact}
+	if p := s.checkOverrides(r, next, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if err := s.cfg.Store.PutOverride(r.Context(), next); err != nil {
 		writeProblem(w, s.storeProblem(err, "override"))
 		return
 	}
@@ -117,9 +122,42 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, c caller
 	if !ok {
 		return
 	}
+	if _, err := s.cfg.Store.Override(r.Context(), kind, r.PathValue("id")); err != nil {
+		writeProblem(w, s.storeProblem(err, "override "+r.PathValue("id")))
+		return
+	}
+	if p := s.checkOverrides(r, store.Override{Kind: kind, ID: r.PathValue("id")}, true); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	if err := s.cfg.Store.DeleteOverride(r.Context(), kind, r.PathValue("id")); err != nil {
 		writeProblem(w, s.storeProblem(err, "override "+r.PathValue("id")))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkOverrides runs Config.CheckOverrides on the stored overrides with o
+// put (or removed), answering 400 with the registry's complaint.
+func (s *Server) checkOverrides(r *http.Request, o store.Override, remove bool) *Problem {
+	if s.cfg.CheckOverrides == nil {
+		return nil
+	}
+	all, err := s.cfg.Store.ListOverrides(r.Context(), "")
+	if err != nil {
+		return s.storeProblem(err, "registry overrides")
+	}
+	next := all[:0]
+	for _, x := range all {
+		if x.Kind != o.Kind || x.ID != o.ID {
+			next = append(next, x)
+		}
+	}
+	if !remove {
+		next = append(next, o)
+	}
+	if err := s.cfg.CheckOverrides(r.Context(), next); err != nil {
+		return newProblem(http.StatusBadRequest, "the registry would not load with this change: "+err.Error())
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -107,4 +108,44 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, open(b, schemaDSN(b)))
+}
+
+// TestRecoversWhenTheServerReturns cuts every connection of a store (as a
+// database restart does) and checks that the store answers again by itself,
+// and that the failures in between are ErrUnavailable.
+func TestRecoversWhenTheServerReturns(t *testing.T) {
+	dsn := schemaDSN(t)
+	u, _ := url.Parse(dsn)
+	q := u.Query()
+	app := "accord_recover_" + q.Get("search_path")
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	ctx := context.Background()
+	s := open(t, u.String())
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, dsnForTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var killed int
+	if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&killed); err != nil || killed == 0 {
+		t.Fatalf("terminate backends: %d, %v", killed, err)
+	}
+	var last error
+	for range 20 {
+		_, last = s.ListDatasets(ctx)
+		if last == nil {
+			break
+		}
+		if !errors.Is(last, store.ErrUnavailable) {
+			t.Fatalf("while reconnecting: %v, want ErrUnavailable", last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if last != nil {
+		t.Fatalf("the store did not recover: %v", last)
+	}
 }

@@ -388,6 +388,11 @@ third-state data is refused.`,
 				if err != nil {
 					return nil, badInput(fmt.Errorf("%s: %w", requestFile, err))
 				}
+				if by.Jurisdiction == "" && req.Requester.ID == by.ID {
+					// A provider is not in the registry: its state is the
+					// one its request declares.
+					by.Jurisdiction = req.Requester.Jurisdiction
+				}
 				for _, a := range attach {
 					raw, err := os.ReadFile(a)
 					if err != nil {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -152,6 +153,17 @@ func TestBindingDecisionOrder(t *testing.T) {
 	e, err := rc.ParsedEntry()
 	if err != nil || e.Kind != ledger.KindVoid || e.Refers == nil || *e.Refers != 1 {
 		t.Errorf("entry 2 = %+v, %v; want a void naming 1", e, err)
+	}
+
+	// The log's read API is public, under /log/.
+	resp, err := http.Get(srv.URL + "/log/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(cp), "accord.example/test\n") {
+		t.Errorf("GET /log/checkpoint: %d %q", resp.StatusCode, cp)
 	}
 
 	// 4. The log refuses the append: 503, nothing stored or counted.

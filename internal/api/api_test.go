@@ -381,6 +381,15 @@ func TestPublicEndpoints(t *testing.T) {
 			t.Errorf("GET %s: %d %.200s; want 200 containing %s", c.path, a.status, a.body, c.contains)
 		}
 	}
+	served := e.do(call{method: "GET", path: "/v1/openapi.json"})
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(served.body)
+	if err != nil {
+		t.Fatalf("served document does not load: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil || !doc.IsOpenAPI31OrLater() {
+		t.Errorf("served document: valid=%v, 3.1=%v", err, doc.IsOpenAPI31OrLater())
+	}
 	if a := e.do(call{method: "GET", path: "/v1/nothing", token: e.tokens[store.RoleAdmin]}); a.status != 404 {
 		t.Errorf("unknown path: %d", a.status)
 	}

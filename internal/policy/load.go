@@ -348,7 +348,7 @@ func (ps *parser) parseRule(n *yaml.Node) *Rule {
 	if hasReq {
 		allowed := append([]string(nil), requireKeys...)
 		rf := ps.fields(freq.val, label, "requires", allowed...)
-		if rf != nil && len(rf) == 0 && freq.val.Kind == yaml.MappingNode {
+		if freq.val.Kind == yaml.MappingNode && len(freq.val.Content) == 0 {
 			ps.errorf(freq.val, label, "requires is empty; name authorization_from, basis or measure")
 		}
 		// Keep file order.

@@ -139,8 +139,8 @@ func TestEvaluateCombining(t *testing.T) {
 				}},
 		},
 		{
-			name: "explicit packs, in the order given; beta evaluated even when it would not apply",
-			req:  req(func(r *model.Request) { r.Selectors.Kind = model.SelectorBulk }),
+			name:  "explicit packs, in the order given; beta evaluated even when it would not apply",
+			req:   req(func(r *model.Request) { r.Selectors.Kind = model.SelectorBulk }),
 			packs: []string{"beta", "alpha"},
 			want: want{outcome: model.Deny, reasons: []string{"alpha-bulk"}, satisfied: []bool{false},
 				packs: []model.PackOutcome{
@@ -725,7 +725,10 @@ func TestConcurrentEvaluate(t *testing.T) {
 		{Request: req(func(r *model.Request) { r.Data.Location = "DE" })},
 		{Request: req(func(r *model.Request) { r.Data.Location = "DE" }), Authorized: []string{"DE"}},
 		{Request: req(func(r *model.Request) { r.Selectors.Kind = model.SelectorBulk })},
-		{Request: req(func(r *model.Request) { r.Purpose = model.PurposeResearch; r.Data.Categories = []string{"personal.genomic"} })},
+		{Request: req(func(r *model.Request) {
+			r.Purpose = model.PurposeResearch
+			r.Data.Categories = []string{"personal.genomic"}
+		})},
 		{Request: req(func(r *model.Request) { r.Time = time.Time{}; r.Data.Subjects = map[string]int64{"FR": 75} })},
 	}
 	want := make([]model.Decision, len(inputs))

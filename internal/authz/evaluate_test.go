@@ -28,7 +28,7 @@ func testWorld() KeySet {
 	ks := KeySet{}
 	for _, a := range []AuthorityKey{
 		{ID: "fr-mj", Jurisdiction: "FR", Role: "central-authority"},
-		{ID: "fr-cnil", Jurisdiction: "FR", Role: "regulator"},
+		{ID: "fr-cnil", Jurisdiction: "FR", Role: "data-protection"},
 		{ID: "fr-court", Jurisdiction: "FR", Role: "judicial"},
 		{ID: "de-bmj", Jurisdiction: "DE", Role: "central-authority"},
 	} {
@@ -208,7 +208,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "role may not grant the purpose",
 			stmt:     func(s *Statement) { s.Issuer = "fr-cnil" },
 			signer:   "fr-cnil",
-			findings: []string{`authorization FR-MJ-2026-0001 from FR is issued by fr-cnil, whose role "regulator" may not grant law-enforcement`}},
+			findings: []string{`authorization FR-MJ-2026-0001 from FR is issued by fr-cnil, whose role "data-protection" may not grant law-enforcement`}},
 		{name: "judicial authority", stmt: func(s *Statement) { s.Issuer = "fr-court" }, signer: "fr-court", want: []string{"FR"}},
 		{name: "too many subjects",
 			req:      func(r *model.Request) { r.Data.Subjects = map[string]int64{"FR": 250, "BE": 1000} },

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -145,7 +146,13 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
-	lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{
+	logDir := filepath.Join(dataDir, "log")
+	if o.demo && o.origin == "" {
+		if _, err := os.Stat(logDir); os.IsNotExist(err) {
+			o.origin = demoLogOrigin // as accord demo names its log
+		}
+	}
+	lg, err := ledger.Open(ctx, logDir, ledger.Options{
 		Origin: o.origin, CheckpointInterval: o.checkpointInterval, BatchMaxAge: o.batchMaxAge, BatchMaxSize: o.batchMaxSize,
 	})
 	if err != nil {
@@ -167,7 +174,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	if o.demo {
-		if err := seedDemo(ctx, st, cmd.OutOrStdout()); err != nil {
+		if err := seedDemo(ctx, st, cmd.OutOrStdout(), filepath.Join(dataDir, demoTokensFile)); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 	}
@@ -299,9 +306,18 @@ var demoTokens = []struct{ principal, role string }{
 	{"demo-admin", store.RoleAdmin},
 }
 
-// seedDemo stores the sample world (keeping what exists) and prints fresh
-// tokens, valid 24 hours.
-func seedDemo(ctx context.Context, st store.Store, out io.Writer) error {
+// demoLogOrigin names a log that serve --demo creates.
+const demoLogOrigin = "accord.example/demo"
+
+// demoTokensFile is where --demo also writes its tokens, as shell
+// variables: `. accord-data/demo-tokens.env` then
+// curl -H "Authorization: Bearer $ACCORD_TOKEN_REQUESTER" …
+const demoTokensFile = "demo-tokens.env"
+
+// seedDemo stores the sample world (keeping what exists), prints fresh
+// tokens, valid 24 hours, and writes them to envFile (mode 0600) unless it
+// is empty.
+func seedDemo(ctx context.Context, st store.Store, out io.Writer, envFile string) error {
 	for _, p := range demoPrincipals {
 		if err := st.PutPrincipal(ctx, p); err != nil {
 			return err
@@ -314,6 +330,8 @@ func seedDemo(ctx context.Context, st store.Store, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "Demo world seeded. Tokens (valid 24 hours, shown once):")
 	now := time.Now()
+	var env strings.Builder
+	seen := map[string]bool{}
 	for _, t := range demoTokens {
 		secret, tok, err := store.NewToken(t.principal, t.role, now, 24*time.Hour)
 		if err != nil {
@@ -323,8 +341,20 @@ func seedDemo(ctx context.Context, st store.Store, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "  %-10s %-14s %s\n", t.role, t.principal, secret)
+		name := "ACCORD_TOKEN_" + strings.ToUpper(t.role) // the first token of each role
+		if seen[name] {
+			name = "ACCORD_TOKEN_" + strings.ToUpper(strings.ReplaceAll(t.principal, "-", "_"))
+		}
+		seen[name] = true
+		fmt.Fprintf(&env, "export %s=%s\n", name, secret)
 	}
-	fmt.Fprintln(out, `Try: curl -s -H "Authorization: Bearer <requester token>" -H 'Content-Type: application/json' \
+	if envFile != "" {
+		if err := os.WriteFile(envFile, []byte(env.String()), 0o600); err != nil {
+			return fmt.Errorf("write demo tokens: %w", err)
+		}
+		fmt.Fprintf(out, "The same tokens as shell variables: . %s\n", envFile)
+	}
+	fmt.Fprintln(out, `Try: curl -s -H "Authorization: Bearer $ACCORD_TOKEN_REQUESTER" -H 'Content-Type: application/json' \
   -d '{"action":"transfer","data":{"dataset":"crm-eu"},"destination":"US","purpose":"commercial"}' \
   http://127.0.0.1:8700/v1/decisions`)
 	return nil

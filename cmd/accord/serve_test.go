@@ -71,7 +71,7 @@ func TestBindingDecisionOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seedDemo(ctx, st, &bytes.Buffer{}); err != nil {
+	if err := seedDemo(ctx, st, &bytes.Buffer{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	secret, tok, _ := store.NewToken("acme", store.RoleRequester, time.Now(), time.Hour)

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/klog/v2"
 
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/ledger"
@@ -137,7 +136,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	// Tessera logs through klog; send it to the same JSON stream.
-	klog.SetSlogLogger(logger.With(slog.String("component", "tessera")))
+	ledger.RouteTesseraLogs(logger.With(slog.String("component", "tessera")))
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

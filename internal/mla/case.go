@@ -164,6 +164,11 @@ type Step struct {
 	Event Event `json:"event"`
 	// LogIndex is the event's index in the log, once appended.
 	LogIndex *uint64 `json:"log_index,omitempty"`
+	// LogAttempt is when a writer last claimed the step to append its
+	// event; LogFailed says that attempt failed. While a step is unlogged,
+	// its claim holds for LogGrace unless it failed (see Service).
+	LogAttempt time.Time `json:"log_attempt,omitzero"`
+	LogFailed  bool      `json:"log_failed,omitempty"`
 }
 
 // Event is a transition as the transparency log records it: a kind

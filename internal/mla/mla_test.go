@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -662,3 +663,106 @@ func BenchmarkLifecycle(b *testing.B) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestConcurrentTransitions: of several central authorities racing to
+// answer the same case, exactly one wins; the others get ErrConflict or
+// ErrState, and the log shows one answer.
+func TestConcurrentTransitions(t *testing.T) {
+	for _, name := range []string{"memory", "dir"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, rec, _ := service()
+			if name == "dir" {
+				s.Cases = DirCases{Dir: t.TempDir()}
+			}
+			var mu sync.Mutex
+			s.Log = appenderFunc(func(ctx context.Context, kind string, summary map[string]any) (uint64, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				return rec.Append(ctx, kind, summary)
+			})
+			if _, err := s.Open(ctx, frPolice, spec()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Receive(ctx, "MLA-2026-0042", cnMOJ); err != nil {
+				t.Fatal(err)
+			}
+			const n = 8
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var err error
+					if i%2 == 0 {
+						_, err = s.Accept(ctx, "MLA-2026-0042", cnMOJ)
+					} else {
+						_, err = s.Refuse(ctx, "MLA-2026-0042", cnMOJ, "other")
+					}
+					errs <- err
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			wins := 0
+			for err := range errs {
+				switch {
+				case err == nil:
+					wins++
+				case errors.Is(err, ErrConflict), errors.Is(err, ErrState):
+				default:
+					t.Errorf("unexpected error %v", err)
+				}
+			}
+			answers := 0
+			for _, k := range rec.kinds() {
+				if k == "mla.accepted" || k == "mla.refused" {
+					answers++
+				}
+			}
+			if wins != 1 || answers != 1 {
+				t.Errorf("%d transitions won, %d answers logged; want 1 and 1", wins, answers)
+			}
+		})
+	}
+}
+
+type appenderFunc func(ctx context.Context, kind string, summary map[string]any) (uint64, error)
+
+func (f appenderFunc) Append(ctx context.Context, kind string, summary map[string]any) (uint64, error) {
+	return f(ctx, kind, summary)
+}
+
+// TestUnloggedStepBlocks: while another writer may still be appending a
+// step, the case does not move; after LogGrace the step is taken over.
+func TestUnloggedStepBlocks(t *testing.T) {
+	ctx := context.Background()
+	s, rec, clk := service()
+	if _, err := s.Open(ctx, frPolice, spec()); err != nil {
+		t.Fatal(err)
+	}
+	// As if a writer stored "opened" and has not appended it yet.
+	c, _ := s.Get(ctx, "MLA-2026-0042")
+	c.History[0].LogIndex = nil
+	c.History[0].LogAttempt = t0
+	c.Version++
+	if err := s.Cases.Put(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = t0.Add(LogGrace - time.Second)
+	if _, err := s.Receive(ctx, "MLA-2026-0042", cnMOJ); !errors.Is(err, ErrBusy) || !errors.Is(err, ErrConflict) {
+		t.Fatalf("Receive within the grace period: %v, want ErrBusy", err)
+	}
+	clk.t = t0.Add(LogGrace)
+	c, err := s.Receive(ctx, "MLA-2026-0042", cnMOJ)
+	if err != nil {
+		t.Fatalf("Receive after the grace period: %v", err)
+	}
+	if got := rec.kinds(); !slices.Equal(got, []string{"mla.opened", "mla.opened", "mla.received"}) {
+		t.Errorf("logged %v", got)
+	}
+	if *c.History[0].LogIndex != 1 || *c.History[1].LogIndex != 2 {
+		t.Errorf("indexes %d %d", *c.History[0].LogIndex, *c.History[1].LogIndex)
+	}
+}

@@ -46,15 +46,28 @@ type Agreements interface {
 	AgreementParties(id string) []string
 }
 
-// Service runs case transitions against a store and the log: each
-// transition is checked on the stored case, stored (version check), then
-// its event is appended to the log and the log index recorded in the case.
+// LogGrace is how long a writer that stored a transition has to append its
+// event before another writer may take the append over. Meanwhile other
+// transitions on the case fail with ErrBusy.
+const LogGrace = 30 * time.Second
+
+// ErrBusy: another writer is appending the case's last step to the log.
+// Retry shortly (answer 409 or 503 with Retry-After). It wraps ErrConflict.
+var ErrBusy = fmt.Errorf("%w: a transition is being logged", ErrConflict)
+
+// Service runs case transitions against a store and the log. A transition
+// is checked on the stored case and stored first (the version check makes
+// the writer the only one to move the case from that version); then the
+// writer appends its event to the log and records the log index.
 //
-// If the append fails, the case keeps the step with no log index and the
-// next transition on it first appends that event again: no case moves
-// twice without the log showing the first move. A crash between the append
-// and the second store may append an event twice; events carry the case id
-// and step number, so readers can tell.
+// No case moves on while a step is unlogged: the next transition fails
+// with ErrBusy until the step is logged. If the append fails (the step is
+// marked so) or the writer goes away (LogGrace passes), the next writer
+// claims the step, appends it, then makes its own transition. So the log
+// shows every move, in order. A writer that dies between a successful
+// append and recording the index leaves the step to be appended again
+// after LogGrace: events carry the case id and step number, so a reader
+// can tell the duplicate.
 type Service struct {
 	// Cases stores the cases. Required.
 	Cases Cases
@@ -86,10 +99,12 @@ func (s *Service) Open(ctx context.Context, by model.Principal, spec OpenSpec) (
 			return nil, fmt.Errorf("%w: agreement %q does not bind both %s and %s (parties: %v)", ErrInvalid, spec.Agreement, by.Jurisdiction, spec.RequestedState, parties)
 		}
 	}
-	c, _, err := Open(spec, by, s.now(), s.Deadlines.For(spec.Agreement))
+	now := s.now()
+	c, _, err := Open(spec, by, now, s.Deadlines.For(spec.Agreement))
 	if err != nil {
 		return nil, err
 	}
+	c.History[0].LogAttempt = now
 	c.Version = 1
 	if err := s.Cases.Put(ctx, c); err != nil {
 		return nil, fmt.Errorf("open case %s: %w", c.ID, err)
@@ -142,19 +157,26 @@ func (s *Service) Get(ctx context.Context, id string) (*Case, error) {
 	return s.Cases.Get(ctx, id)
 }
 
-// apply loads the case, logs any step left unlogged, makes the transition,
-// stores it and logs it.
+// apply loads the case, takes over any step left unlogged (if it may),
+// makes the transition, stores it and logs it.
 func (s *Service) apply(ctx context.Context, id string, move func(*Case, time.Time) error) (*Case, error) {
 	c, err := s.Cases.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", id, err)
 	}
-	if err := s.logPending(ctx, c); err != nil {
+	now := s.now()
+	if unlogged(c) {
+		if err := s.claim(ctx, c, now); err != nil {
+			return nil, err
+		}
+		if err := s.logPending(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	if err := move(c, now); err != nil {
 		return nil, err
 	}
-	if err := move(c, s.now()); err != nil {
-		return nil, err
-	}
+	c.History[len(c.History)-1].LogAttempt = now
 	c.Version++
 	if err := s.Cases.Put(ctx, c); err != nil {
 		return nil, fmt.Errorf("case %s: %w", id, err)
@@ -162,10 +184,40 @@ func (s *Service) apply(ctx context.Context, id string, move func(*Case, time.Ti
 	return c, s.logPending(ctx, c)
 }
 
-// logPending appends the events of steps that have no log index yet, in
-// order, and stores the indexes.
+func unlogged(c *Case) bool {
+	for _, st := range c.History {
+		if st.LogIndex == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// claim takes over the unlogged steps of c, if their writer failed or
+// LogGrace has passed, by storing a new attempt time (the version check
+// lets only one writer win).
+func (s *Service) claim(ctx context.Context, c *Case, now time.Time) error {
+	for i := range c.History {
+		st := &c.History[i]
+		if st.LogIndex != nil {
+			continue
+		}
+		if !st.LogFailed && now.Sub(st.LogAttempt) < LogGrace {
+			return fmt.Errorf("case %s: step %d (%s): %w", c.ID, i+1, st.To, ErrBusy)
+		}
+		st.LogAttempt, st.LogFailed = now, false
+	}
+	c.Version++
+	if err := s.Cases.Put(ctx, c); err != nil {
+		return fmt.Errorf("case %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// logPending appends, in order, the events of the steps this writer has
+// claimed (every unlogged step), and stores their indexes — or, when an
+// append fails, marks the step failed so the next writer may retry at once.
 func (s *Service) logPending(ctx context.Context, c *Case) error {
-	changed := false
 	for i := range c.History {
 		st := &c.History[i]
 		if st.LogIndex != nil {
@@ -173,20 +225,14 @@ func (s *Service) logPending(ctx context.Context, c *Case) error {
 		}
 		idx, err := s.Log.Append(ctx, st.Event.Kind, st.Event.Summary)
 		if err != nil {
-			if changed {
-				_ = s.store(ctx, c)
-			}
+			st.LogFailed = true
+			_ = s.store(ctx, c) // best effort: without it the claim lapses after LogGrace
 			return fmt.Errorf("case %s: log %s: %w", c.ID, st.Event.Kind, err)
 		}
 		st.LogIndex = &idx
-		changed = true
-	}
-	if !changed {
-		return nil
 	}
 	return s.store(ctx, c)
 }
-
 func (s *Service) store(ctx context.Context, c *Case) error {
 	c.Version++
 	if err := s.Cases.Put(ctx, c); err != nil {

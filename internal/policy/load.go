@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -232,6 +233,21 @@ func (ps *parser) expr(f field, rule string) Expr {
 			break
 		}
 		e.firstCol = e.indent + 1
+		if n.Style == yaml.FoldedStyle {
+			e.folded = true
+			for l := e.firstLine - 1; l < len(ps.lines); l++ {
+				text := ps.lines[l]
+				if strings.TrimSpace(text) != "" && len(text)-len(strings.TrimLeft(text, " ")) < e.indent {
+					break
+				}
+				if len(text) >= e.indent {
+					text = text[e.indent:]
+				} else {
+					text = ""
+				}
+				e.lineLens = append(e.lineLens, utf8.RuneCountInString(text))
+			}
+		}
 	}
 	if strings.TrimSpace(e.Source) == "" {
 		ps.errorf(n, rule, "%s: empty expression", f.key.Value)

@@ -17,7 +17,9 @@ package policy
 import (
 	"embed"
 	"io/fs"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // bundled holds the packs shipped inside the binary, under packs/.
@@ -78,16 +80,38 @@ type Expr struct {
 	// start at column indent+1.
 	block  bool
 	indent int
+	// folded is true for a folded block scalar (>), whose line breaks
+	// became spaces; lineLens then holds the length in characters of each
+	// content line of the file, after the indentation.
+	folded   bool
+	lineLens []int
 }
 
 // position maps a (line, column) inside the expression text, as CEL
 // reports it (line from 1, column from 0), onto the file.
 func (e Expr) position(line, col int) Pos {
 	p := Pos{File: e.Pos.File}
-	if line <= 1 {
+	if line <= 1 && !e.folded {
 		p.Line = e.firstLine
 		p.Column = e.firstCol + col
 		return p
+	}
+	if e.folded {
+		// Find the character offset in the expression, then walk the
+		// file's lines: each line break became one character.
+		off := col
+		for i, l := range strings.Split(e.Source, "\n") {
+			if i >= line-1 {
+				break
+			}
+			off += utf8.RuneCountInString(l) + 1
+		}
+		for i, n := range e.lineLens {
+			if off <= n || i == len(e.lineLens)-1 {
+				return Pos{File: e.Pos.File, Line: e.firstLine + i, Column: e.indent + 1 + off}
+			}
+			off -= n + 1
+		}
 	}
 	p.Line = e.firstLine + line - 1
 	if e.block {

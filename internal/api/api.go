@@ -157,6 +157,25 @@ func (s *Server) routes() {
 	if s.cfg.Log != nil {
 		m.Handle("GET /log/", http.StripPrefix("/log", s.cfg.Log.Handler()))
 	}
+	// Any other method on a known path: 405 as a problem, with Allow.
+	for path, allow := range map[string]string{
+		"/v1/decisions":            "POST",
+		"/v1/decisions/{id}":       "GET",
+		"/v1/check":                "POST",
+		"/v1/datasets":             "GET, POST",
+		"/v1/datasets/{id}":        "GET, PUT, DELETE",
+		"/v1/registry/{kind}":      "GET",
+		"/v1/registry/{kind}/{id}": "PUT, DELETE",
+		"/v1/openapi.json":         "GET",
+		"/healthz":                 "GET",
+		"/readyz":                  "GET",
+		"/metrics":                 "GET",
+	} {
+		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, newProblem(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow))
+		})
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, "no endpoint "+r.URL.Path+"; see /v1/openapi.json"))
 	})

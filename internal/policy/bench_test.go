@@ -1,9 +1,13 @@
 package policy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/accord-dev/accord/internal/model"
 )
@@ -87,5 +91,58 @@ func BenchmarkCheckAuto(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		eng.Evaluate(ins[i%len(ins)], Options{})
+	}
+}
+
+// generatedPack writes a pack of n rules. With indexed, each rule starts
+// with an action and a purpose test (as real rules do), so the index
+// skips the rules of other actions and purposes; without, every rule is
+// evaluated.
+func generatedPack(tb testing.TB, n int, indexed bool) *Engine {
+	tb.Helper()
+	var sb strings.Builder
+	sb.WriteString("name: gen\nversion: \"1\"\nparams:\n  limit:\n    - value: 1000\n      source: s\n      article: a\n      valid_from: 2020-01-01\nrules:\n")
+	for i := range n {
+		a := model.Actions[i%len(model.Actions)]
+		p := model.Purposes[(i/len(model.Actions))%len(model.Purposes)]
+		cond := fmt.Sprintf(`request.action == "%s" && request.purpose == "%s" && `, a, p)
+		if !indexed {
+			cond = fmt.Sprintf(`request.requester.role != "r%d" && `, i)
+		}
+		fmt.Fprintf(&sb, "  - id: gen-%d\n    effect: deny\n    when: '%srequest.data.location != request.requester.jurisdiction && total(request.data.subjects) > params.limit'\n    message: m\n    citation: c\n", i, cond)
+	}
+	packs, err := Load(fstest.MapFS{"gen.yaml": {Data: []byte(sb.String())}}, "gen.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := Compile(packs, fakeRegistry{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
+// BenchmarkRuleCount shows how evaluation grows with the number of rules,
+// with and without the action/purpose index.
+func BenchmarkRuleCount(b *testing.B) {
+	r := &model.Request{
+		Action:    model.ActionTransfer,
+		Purpose:   model.PurposeResearch,
+		Requester: model.Principal{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR"},
+		Data:      model.Data{Location: "DE", Subjects: map[string]int64{"DE": 10}},
+		Time:      time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	in := &Input{Request: r}
+	for _, indexed := range []bool{true, false} {
+		for _, n := range []int{10, 100, 1000} {
+			name := fmt.Sprintf("indexed=%v/rules=%d", indexed, n)
+			b.Run(name, func(b *testing.B) {
+				eng := generatedPack(b, n, indexed)
+				b.ReportAllocs()
+				for b.Loop() {
+					eng.Evaluate(in, Options{Packs: []string{"gen"}})
+				}
+			})
+		}
 	}
 }

@@ -578,6 +578,24 @@ func (p *nullableProvider) FindStructFieldType(structType, field string) (*types
 	if !ok {
 		return ft, ok
 	}
+	if str, found := stringFields[structType+"."+field]; found {
+		base := ft
+		nullable := structType == "model.Principal" || structType == "model.CII"
+		return &types.FieldType{
+			Type:        base.Type,
+			IsJSONField: base.IsJSONField,
+			IsSet:       base.IsSet,
+			GetFrom: func(target any) (any, error) {
+				if nullable && isNull(target) {
+					return nil, fmt.Errorf("no such key: %s (the object holding it is null)", field)
+				}
+				if s, ok := str(target); ok {
+					return internedString(s), nil
+				}
+				return base.GetFrom(target)
+			},
+		}, true
+	}
 	var get func(target any) (ptr any, isNil bool, ok bool)
 	switch {
 	case structType == "model.Request" && field == "on_behalf_of":
@@ -671,4 +689,93 @@ func requestOf(t any) *model.Request {
 		return &x
 	}
 	return nil
+}
+
+// stringFields read the string fields of the model's types directly, so
+// that their values can be interned (see internedString) instead of boxed
+// anew at every access.
+var stringFields = map[string]func(any) (string, bool){
+	"model.Request.action":         fieldOf(func(r *model.Request) string { return string(r.Action) }),
+	"model.Request.purpose":        fieldOf(func(r *model.Request) string { return string(r.Purpose) }),
+	"model.Request.destination":    fieldOf(func(r *model.Request) string { return r.Destination }),
+	"model.Request.transaction":    fieldOf(func(r *model.Request) string { return r.Transaction }),
+	"model.Principal.id":           fieldOf(func(p *model.Principal) string { return p.ID }),
+	"model.Principal.kind":         fieldOf(func(p *model.Principal) string { return p.Kind }),
+	"model.Principal.role":         fieldOf(func(p *model.Principal) string { return p.Role }),
+	"model.Principal.jurisdiction": fieldOf(func(p *model.Principal) string { return p.Jurisdiction }),
+	"model.Principal.headquarters": fieldOf(func(p *model.Principal) string { return p.Headquarters }),
+	"model.Principal.residence":    fieldOf(func(p *model.Principal) string { return p.Residence }),
+	"model.Principal.employer":     fieldOf(func(p *model.Principal) string { return p.Employer }),
+	"model.Data.dataset":           fieldOf(func(d *model.Data) string { return d.Dataset }),
+	"model.Data.location":          fieldOf(func(d *model.Data) string { return d.Location }),
+	"model.Data.classification":    fieldOf(func(d *model.Data) string { return d.Classification }),
+	"model.CII.state":              fieldOf(func(c *model.CII) string { return c.State }),
+	"model.CII.sector":             fieldOf(func(c *model.CII) string { return c.Sector }),
+	"model.Selectors.kind":         fieldOf(func(s *model.Selectors) string { return s.Kind }),
+	"model.Basis.kind":             fieldOf(func(b *model.Basis) string { return b.Kind }),
+	"model.Basis.ref":              fieldOf(func(b *model.Basis) string { return b.Ref }),
+	"model.Basis.agreement":        fieldOf(func(b *model.Basis) string { return b.Agreement }),
+}
+
+// fieldOf adapts a string accessor of T to the values the interpreter
+// hands a field getter (a *T, or a T).
+func fieldOf[T any](f func(*T) string) func(any) (string, bool) {
+	return func(t any) (string, bool) {
+		switch x := t.(type) {
+		case *T:
+			if x == nil {
+				return "", false
+			}
+			return f(x), true
+		case T:
+			return f(&x), true
+		}
+		return "", false
+	}
+}
+
+// Interned CEL strings: every two-letter code, and the model's fixed
+// vocabulary. Built once; read-only afterwards.
+var (
+	codeVals  [26 * 26]ref.Val
+	vocabVals         = map[string]ref.Val{}
+	emptyStr  ref.Val = types.String("")
+)
+
+func init() {
+	for i := range codeVals {
+		codeVals[i] = types.String([]byte{byte('A' + i/26), byte('A' + i%26)})
+	}
+	add := func(ss ...string) {
+		for _, s := range ss {
+			vocabVals[s] = types.String(s)
+		}
+	}
+	for _, a := range model.Actions {
+		add(string(a))
+	}
+	for _, p := range model.Purposes {
+		add(string(p))
+	}
+	add(model.PrincipalKinds...)
+	add(model.Classifications...)
+	add(model.BasisKinds...)
+	add(model.SelectorSpecific, model.SelectorBulk)
+	add("law-enforcement", "intelligence", "regulator", "judicial", "central-authority", "vendor", "processor")
+	add("data-brokerage", "vendor", "employment", "investment")
+}
+
+// internedString returns s as a CEL value without allocating when s is a
+// two-letter code or a word of the model's vocabulary.
+func internedString(s string) ref.Val {
+	switch {
+	case s == "":
+		return emptyStr
+	case len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z':
+		return codeVals[int(s[0]-'A')*26+int(s[1]-'A')]
+	}
+	if v, ok := vocabVals[s]; ok {
+		return v
+	}
+	return types.String(s)
 }

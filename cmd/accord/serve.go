@@ -164,6 +164,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}()
 	metrics := api.NewMetrics()
+	if raw, err := lg.Source().ReadCheckpoint(ctx); err == nil {
+		if cp, err := ledger.ParseCheckpoint(raw, lg.Verifier(), lg.Origin()); err == nil {
+			metrics.SetLogSize(cp.Size)
+		}
+	}
 	apiDir, err := storedOverridesDir(ctx, st)
 	if err != nil {
 		return err

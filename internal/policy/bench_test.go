@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -144,5 +145,27 @@ func BenchmarkRuleCount(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkCheckLatency reports the median and 99th percentile of single
+// gdsi decisions over the example mix (p50-ns, p99-ns), timing each one.
+func BenchmarkCheckLatency(b *testing.B) {
+	eng := benchEngine(b, "packs/gdsi.yaml")
+	ins := benchInputs(b)
+	opts := Options{Packs: []string{"gdsi"}}
+	lat := make([]time.Duration, 0, 1<<16)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		eng.Evaluate(ins[i%len(ins)], opts)
+		if len(lat) < cap(lat) {
+			lat = append(lat, time.Since(start))
+		}
+	}
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
 	}
 }

@@ -274,7 +274,7 @@ func actingState(v ref.Val) ref.Val {
 	default:
 		return types.NoSuchOverloadErr()
 	}
-	return types.String(actingStateOf(r))
+	return internedString(actingStateOf(r))
 }
 
 // actingStateOf is the state of the state actor behind a request: the

@@ -245,7 +245,7 @@ func (f *functions) agreementParties(id ref.Val) ref.Val {
 	if !ok {
 		return types.NoSuchOverloadErr()
 	}
-	return types.NewStringList(types.DefaultTypeAdapter, f.reg.AgreementParties(string(s)))
+	return newStrList(f.reg.AgreementParties(string(s)))
 }
 
 // principalOf returns the Go principal behind a CEL value, nil for null.
@@ -267,6 +267,8 @@ func isStateActor(v ref.Val) ref.Val {
 func actingState(v ref.Val) ref.Val {
 	var r *model.Request
 	switch x := v.Value().(type) {
+	case *requestView:
+		r = x.req
 	case *model.Request:
 		r = x
 	case model.Request:
@@ -292,6 +294,9 @@ func actingStateOf(r *model.Request) string {
 
 // statesOf returns the sorted keys of a map whose value is positive.
 func statesOf(v ref.Val) ref.Val {
+	if c, ok := v.(*countsVal); ok {
+		return c.statesOf()
+	}
 	var out []string
 	switch m := v.Value().(type) {
 	case map[string]int64:
@@ -326,7 +331,7 @@ func statesOf(v ref.Val) ref.Val {
 		}
 	}
 	sort.Strings(out)
-	return types.NewStringList(types.DefaultTypeAdapter, out)
+	return newStrList(out)
 }
 
 func positive(v ref.Val) bool {
@@ -424,6 +429,9 @@ func sumOf(m, keys ref.Val) ref.Val {
 // stringsOf returns the strings of a CEL list, without copying when the
 // list wraps a []string.
 func stringsOf(v ref.Val) ([]string, bool) {
+	if l, ok := v.(*strList); ok {
+		return l.ss, true
+	}
 	if s, ok := v.Value().([]string); ok {
 		return s, true
 	}
@@ -574,6 +582,44 @@ type nullableProvider struct {
 
 // FindStructFieldType implements types.Provider.
 func (p *nullableProvider) FindStructFieldType(structType, field string) (*types.FieldType, bool) {
+	ft, ok := p.findField(structType, field)
+	if !ok || (structType != "model.Request" && structType != "model.Data") {
+		return ft, ok
+	}
+	// Reads through the evaluation's views (see requestView).
+	inner := ft
+	return &types.FieldType{
+		Type:        inner.Type,
+		IsJSONField: inner.IsJSONField,
+		IsSet: func(target any) bool {
+			switch v := target.(type) {
+			case *requestView:
+				target = v.req
+			case *dataView:
+				target = v.d
+			}
+			return inner.IsSet(target)
+		},
+		GetFrom: func(target any) (any, error) {
+			switch v := target.(type) {
+			case *requestView:
+				if field == "data" {
+					return &v.data, nil
+				}
+				target = v.req
+			case *dataView:
+				if c := v.field(field); c != nil {
+					return c, nil
+				}
+				target = v.d
+			}
+			return inner.GetFrom(target)
+		},
+	}, true
+}
+
+// findField is FindStructFieldType without the views.
+func (p *nullableProvider) findField(structType, field string) (*types.FieldType, bool) {
 	ft, ok := p.Provider.FindStructFieldType(structType, field)
 	if !ok {
 		return ft, ok
@@ -683,6 +729,8 @@ func isNull(t any) bool {
 
 func requestOf(t any) *model.Request {
 	switch x := t.(type) {
+	case *requestView:
+		return x.req
 	case *model.Request:
 		return x
 	case model.Request:

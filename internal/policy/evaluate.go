@@ -19,7 +19,7 @@ type evalState struct {
 	req        model.Request // a copy, only when the request has no time
 	reqPtr     *model.Request
 	input      evalInput
-	reqVal     ref.Val // the request as a CEL value, adapted once
+	view       requestView // the value of `request`
 	authorized ref.Val
 	params     *paramSet
 	// bounded is true when the input is within the sizes the compile-time
@@ -31,7 +31,7 @@ type evalState struct {
 func (s *evalState) ResolveName(name string) (any, bool) {
 	switch name {
 	case "request":
-		return s.reqVal, true
+		return &s.view, true
 	case "params":
 		return s.params, true
 	case "authorized":
@@ -45,7 +45,7 @@ func (s *evalState) ResolveName(name string) (any, bool) {
 // Parent implements interpreter.Activation.
 func (s *evalState) Parent() interpreter.Activation { return nil }
 
-var emptyList = types.NewStringList(types.DefaultTypeAdapter, []string{})
+var emptyList = newStrList([]string{})
 
 // Evaluate decides in.Request with the engine's packs.
 //
@@ -85,10 +85,10 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	if s.input.history == nil {
 		s.input.history = s.reqPtr.History
 	}
-	s.reqVal = e.adapter.NativeToValue(s.reqPtr)
+	s.view.reset(s.reqPtr)
 	s.authorized = emptyList
 	if len(in.Authorized) > 0 {
-		s.authorized = types.NewStringList(types.DefaultTypeAdapter, in.Authorized)
+		s.authorized = newStrList(in.Authorized)
 	}
 	s.bounded = e.boundedParams && withinBounds(s.reqPtr, s.input.history, in.Authorized)
 

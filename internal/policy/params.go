@@ -126,7 +126,7 @@ func paramType(p *Param) (*types.Type, error) {
 func paramVal(v any) ref.Val {
 	switch x := v.(type) {
 	case []string:
-		return types.NewStringList(types.DefaultTypeAdapter, x)
+		return newStrList(x)
 	default:
 		return types.DefaultTypeAdapter.NativeToValue(x)
 	}

@@ -457,7 +457,6 @@ func TestNullableFields(t *testing.T) {
 		{`request.data.cii.state`, req(func(r *model.Request) { r.Data.CII = &model.CII{State: "FR", Sector: "energy"} }), "FR"},
 		{`request.time == timestamp("2026-03-01T12:00:00Z")`, req(nil), true},
 	}
-	eng := &Engine{adapter: base.CELTypeAdapter()}
 	for _, tt := range tests {
 		checked, iss := base.Compile(tt.expr)
 		if iss.Err() != nil {
@@ -467,7 +466,8 @@ func TestNullableFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &evalState{reqPtr: tt.req, reqVal: eng.adapter.NativeToValue(tt.req), authorized: emptyList}
+		s := &evalState{reqPtr: tt.req, authorized: emptyList}
+		s.view.reset(tt.req)
 		out, _, err := prg.Eval(s)
 		switch w := tt.want.(type) {
 		case errString:
@@ -536,8 +536,8 @@ func TestFunctions(t *testing.T) {
 			t.Fatalf("%s: %v", tt.expr, iss.Err())
 		}
 		prg, _ := base.Program(checked)
-		s := &evalState{reqPtr: r, reqVal: base.CELTypeAdapter().NativeToValue(r), authorized: emptyList,
-			input: evalInput{req: r, history: hist, at: r.Time}}
+		s := &evalState{reqPtr: r, authorized: emptyList, input: evalInput{req: r, history: hist, at: r.Time}}
+		s.view.reset(r)
 		out, _, err := prg.Eval(s)
 		if w, ok := tt.want.(errString); ok {
 			if err == nil || !strings.Contains(err.Error(), string(w)) {

@@ -1,0 +1,163 @@
+package policy
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// requestView is the value of `request` during one evaluation. Field reads
+// go through it (see modelProvider), so that the lists and maps of the
+// request are turned into CEL values once per evaluation rather than at
+// every read, and statesOf(request.data.subjects) is sorted once. It lives
+// in the pooled evalState: building it allocates nothing.
+type requestView struct {
+	req  *model.Request
+	data dataView
+}
+
+// dataView is the value of `request.data` during one evaluation.
+type dataView struct {
+	d                               *model.Data
+	categories, origin, protections ref.Val // nil until first read
+	subjects                        *countsVal
+}
+
+var (
+	requestType = types.NewObjectType("model.Request")
+	dataType    = types.NewObjectType("model.Data")
+)
+
+func (v *requestView) reset(r *model.Request) {
+	*v = requestView{req: r, data: dataView{d: &r.Data}}
+}
+
+// ConvertToNative implements ref.Val.
+func (v *requestView) ConvertToNative(t reflect.Type) (any, error) {
+	switch t {
+	case reflect.TypeFor[*model.Request]():
+		return v.req, nil
+	case reflect.TypeFor[model.Request]():
+		return *v.req, nil
+	}
+	return nil, errors.New("request: unsupported conversion to " + t.String())
+}
+
+// ConvertToType implements ref.Val.
+func (v *requestView) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return requestType
+	}
+	return types.NewErr("request cannot be converted to %s", t.TypeName())
+}
+
+// Equal implements ref.Val.
+func (v *requestView) Equal(other ref.Val) ref.Val {
+	o, ok := other.(*requestView)
+	return types.Bool(ok && o.req == v.req)
+}
+
+// Type implements ref.Val.
+func (v *requestView) Type() ref.Type { return requestType }
+
+// Value implements ref.Val. Field getters receive it.
+func (v *requestView) Value() any { return v }
+
+// ConvertToNative implements ref.Val.
+func (v *dataView) ConvertToNative(t reflect.Type) (any, error) {
+	switch t {
+	case reflect.TypeFor[*model.Data]():
+		return v.d, nil
+	case reflect.TypeFor[model.Data]():
+		return *v.d, nil
+	}
+	return nil, errors.New("request.data: unsupported conversion to " + t.String())
+}
+
+// ConvertToType implements ref.Val.
+func (v *dataView) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return dataType
+	}
+	return types.NewErr("request.data cannot be converted to %s", t.TypeName())
+}
+
+// Equal implements ref.Val.
+func (v *dataView) Equal(other ref.Val) ref.Val {
+	o, ok := other.(*dataView)
+	return types.Bool(ok && o.d == v.d)
+}
+
+// Type implements ref.Val.
+func (v *dataView) Type() ref.Type { return dataType }
+
+// Value implements ref.Val. Field getters receive it.
+func (v *dataView) Value() any { return v }
+
+// field returns a cached list or map field of the data, or nil for the
+// fields it does not cache.
+func (v *dataView) field(name string) ref.Val {
+	switch name {
+	case "categories":
+		if v.categories == nil {
+			v.categories = newStrList(v.d.Categories)
+		}
+		return v.categories
+	case "origin":
+		if v.origin == nil {
+			v.origin = newStrList(v.d.Origin)
+		}
+		return v.origin
+	case "protections":
+		if v.protections == nil {
+			v.protections = newStrList(v.d.Protections)
+		}
+		return v.protections
+	case "subjects":
+		if v.subjects == nil {
+			v.subjects = &countsVal{Mapper: types.DefaultTypeAdapter.NativeToValue(v.d.Subjects).(traits.Mapper), m: v.d.Subjects}
+		}
+		return v.subjects
+	}
+	return nil
+}
+
+// strList is a CEL list of strings that keeps its Go slice, so that
+// Accord's functions read it without copying.
+type strList struct {
+	traits.Lister
+	ss []string
+}
+
+func newStrList(ss []string) *strList {
+	return &strList{Lister: types.NewStringList(types.DefaultTypeAdapter, ss).(traits.Lister), ss: ss}
+}
+
+// countsVal is a map of counts by state (data.subjects) that remembers its
+// sorted states once statesOf has computed them.
+type countsVal struct {
+	traits.Mapper
+	m      map[string]int64
+	states ref.Val
+}
+
+// statesOf returns the sorted states with a positive count, computed once.
+func (c *countsVal) statesOf() ref.Val {
+	if c.states == nil {
+		out := make([]string, 0, len(c.m))
+		for k, n := range c.m {
+			if n > 0 {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		c.states = newStrList(out)
+	}
+	return c.states
+}

@@ -41,6 +41,7 @@ type serveOptions struct {
 	batchMaxAge             time.Duration
 	batchMaxSize            uint
 	debugAddr               string
+	authCache               time.Duration
 	logLevel                string
 }
 
@@ -113,6 +114,7 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.checkpointInterval, "checkpoint-interval", 0, "how often the log publishes a checkpoint (default: the log's, about 1s)")
 	f.DurationVar(&o.batchMaxAge, "batch-max-age", 0, "longest an entry waits to be written with others (default: the log's)")
 	f.UintVar(&o.batchMaxSize, "batch-max-size", 0, "most entries written together (default: the log's)")
+	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
@@ -183,7 +185,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}
 	srv := api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: status,
-		CheckOverrides: overrideChecker(o.registryDirs)})
+		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache})
 
 	hs := &http.Server{
 		Addr:              o.addr,

@@ -228,7 +228,7 @@ func BenchmarkBindingDecision(b *testing.B) {
 	if err := st.CreateToken(ctx, tok); err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Metrics: metrics, ErrorStatus: status}))
+	srv := httptest.NewServer(api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Metrics: metrics, ErrorStatus: status, AuthCacheTTL: time.Second}))
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	var n atomic.Int64

@@ -84,6 +84,11 @@ type Config struct {
 	// refuses the change (400). `accord serve` checks that the registry
 	// still loads.
 	CheckOverrides func(ctx context.Context, all []store.Override) error
+	// AuthCacheTTL, when positive, lets a token that authenticated be
+	// trusted for that long without reading the database again. Expiry is
+	// checked on every request; a revocation takes effect within the TTL.
+	// Zero reads the database on every request.
+	AuthCacheTTL time.Duration
 	// ReceiptWait bounds how long GET /v1/decisions/{id} waits for a
 	// receipt before answering without one (default 2s).
 	ReceiptWait time.Duration
@@ -97,6 +102,7 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *Metrics
 	log     *slog.Logger
+	auths   authCache
 }
 
 // New returns the server for cfg.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -766,5 +767,44 @@ func TestOverrideCheck(t *testing.T) {
 	}
 	if a := e.do(call{method: "DELETE", path: "/v1/registry/blocs/nordic", token: op}); a.status != 204 || len(seen) != 0 {
 		t.Errorf("delete: %d, check saw %d", a.status, len(seen))
+	}
+}
+
+func TestAuthCache(t *testing.T) {
+	var clock atomic.Pointer[time.Time]
+	start := time.Now()
+	clock.Store(&start)
+	e := newEnv(t, func(c *api.Config) {
+		c.AuthCacheTTL = time.Minute
+		c.Now = func() time.Time { return *clock.Load() }
+	})
+	at := func(d time.Duration) { t2 := start.Add(d); clock.Store(&t2) }
+	short := e.token("acme", store.RoleRequester, start, 30*time.Second)
+	long := e.tokens[store.RoleRequester]
+	get := func(secret string) int {
+		return e.do(call{method: "GET", path: "/v1/datasets", token: secret}).status
+	}
+	if get(short) != 200 || get(long) != 200 {
+		t.Fatal("fresh tokens refused")
+	}
+	toks, _ := e.st.ListTokens(context.Background(), "acme")
+	for _, tk := range toks {
+		if string(tk.Hash) == string(store.HashToken(long)) {
+			if err := e.st.RevokeToken(context.Background(), tk.ID, start.Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	at(10 * time.Second)
+	if got := get(long); got != 200 {
+		t.Errorf("revoked token within the cache TTL: %d, want 200 (cached)", got)
+	}
+	at(31 * time.Second)
+	if got := get(short); got != 401 {
+		t.Errorf("expired token within the cache TTL: %d, want 401 (expiry is always checked)", got)
+	}
+	at(61 * time.Second)
+	if got := get(long); got != 401 {
+		t.Errorf("revoked token after the cache TTL: %d, want 401", got)
 	}
 }

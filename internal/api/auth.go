@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -51,7 +55,7 @@ func (s *Server) authenticate(r *http.Request) (caller, *Problem) {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			return caller{}, newProblem(http.StatusUnauthorized, "the Authorization header must be \"Bearer <token>\"")
 		}
-		tok, p, err := store.Authenticate(r.Context(), s.cfg.Store, strings.TrimSpace(secret), s.cfg.Now())
+		tok, p, err := s.authenticateToken(r.Context(), strings.TrimSpace(secret))
 		switch {
 		case errors.Is(err, store.ErrUnauthorized):
 			return caller{}, newProblem(http.StatusUnauthorized, "the token is unknown, expired or revoked")
@@ -90,4 +94,50 @@ func (s *Server) certCaller(r *http.Request) (caller, *Problem) {
 		return caller{}, s.storeProblem(err, "principal")
 	}
 	return caller{principal: p, role: role}, nil
+}
+
+// authCache remembers tokens that authenticated, for Config.AuthCacheTTL,
+// so that a busy client does not cost two database reads per request.
+// Expiry is still checked on every request; a revocation takes effect
+// within the TTL.
+type authCache struct {
+	mu sync.Mutex
+	m  map[string]authEntry // by hex SHA-256 of the secret
+}
+
+type authEntry struct {
+	tok  store.Token
+	p    store.Principal
+	seen time.Time
+}
+
+// maxAuthCache bounds the cache; when full it starts afresh.
+const maxAuthCache = 10000
+
+// authenticateToken is store.Authenticate behind the cache.
+func (s *Server) authenticateToken(ctx context.Context, secret string) (store.Token, store.Principal, error) {
+	now := s.cfg.Now()
+	ttl := s.cfg.AuthCacheTTL
+	if ttl <= 0 {
+		return store.Authenticate(ctx, s.cfg.Store, secret, now)
+	}
+	key := hex.EncodeToString(store.HashToken(secret))
+	s.auths.mu.Lock()
+	e, ok := s.auths.m[key]
+	s.auths.mu.Unlock()
+	if ok && now.Sub(e.seen) < ttl && now.Sub(e.seen) >= 0 && e.tok.ActiveAt(now) {
+		return e.tok, e.p, nil
+	}
+	tok, p, err := store.Authenticate(ctx, s.cfg.Store, secret, now)
+	s.auths.mu.Lock()
+	defer s.auths.mu.Unlock()
+	if err != nil {
+		delete(s.auths.m, key)
+		return tok, p, err
+	}
+	if s.auths.m == nil || len(s.auths.m) >= maxAuthCache {
+		s.auths.m = map[string]authEntry{}
+	}
+	s.auths.m[key] = authEntry{tok: tok, p: p, seen: now}
+	return tok, p, nil
 }

@@ -121,7 +121,7 @@ func (v *dataView) field(name string) ref.Val {
 		return v.protections
 	case "subjects":
 		if v.subjects == nil {
-			v.subjects = &countsVal{Mapper: types.DefaultTypeAdapter.NativeToValue(v.d.Subjects).(traits.Mapper), m: v.d.Subjects}
+			v.subjects = &countsVal{foldableMap: types.DefaultTypeAdapter.NativeToValue(v.d.Subjects).(foldableMap), m: v.d.Subjects}
 		}
 		return v.subjects
 	}
@@ -131,18 +131,32 @@ func (v *dataView) field(name string) ref.Val {
 // strList is a CEL list of strings that keeps its Go slice, so that
 // Accord's functions read it without copying.
 type strList struct {
-	traits.Lister
+	foldableList
 	ss []string
 }
 
+// foldableList is a CEL list that comprehensions can fold without an
+// iterator.
+type foldableList interface {
+	traits.Lister
+	traits.Foldable
+}
+
+// foldableMap is a CEL map that comprehensions can fold without an
+// iterator.
+type foldableMap interface {
+	traits.Mapper
+	traits.Foldable
+}
+
 func newStrList(ss []string) *strList {
-	return &strList{Lister: types.NewStringList(types.DefaultTypeAdapter, ss).(traits.Lister), ss: ss}
+	return &strList{foldableList: types.NewStringList(types.DefaultTypeAdapter, ss).(foldableList), ss: ss}
 }
 
 // countsVal is a map of counts by state (data.subjects) that remembers its
 // sorted states once statesOf has computed them.
 type countsVal struct {
-	traits.Mapper
+	foldableMap
 	m      map[string]int64
 	states ref.Val
 }

@@ -52,7 +52,8 @@ type Input struct {
 
 // Options tune one evaluation.
 type Options struct {
-	// Packs names the packs to evaluate, in that order. Nil selects
+	// Packs names the packs to evaluate, in that order (a name given
+	// twice counts once; an empty, non-nil list evaluates none). Nil selects
 	// automatically every pack whose `applies` expression is true, in the
 	// order the packs were compiled.
 	Packs []string

@@ -114,7 +114,10 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 		}
 	} else {
 		dec.Packs = make([]model.PackOutcome, 0, len(opts.Packs))
-		for _, name := range opts.Packs {
+		for i, name := range opts.Packs {
+			if slices.Contains(opts.Packs[:i], name) {
+				continue // each pack once
+			}
 			cp, ok := e.byName[name]
 			if !ok {
 				dec.Outcome = model.Deny

@@ -279,8 +279,9 @@ func serverTLS(o serveOptions) (*tls.Config, error) {
 	return tc, nil
 }
 
-// demoWorld is the sample world --demo seeds: companies and authorities in
-// several states, and datasets located in several jurisdictions.
+// demoPrincipals and demoDatasets are the sample world --demo seeds:
+// companies and authorities in several states, datasets located in several
+// jurisdictions.
 var demoPrincipals = []store.Principal{
 	{ID: "acme", Name: "Acme SAS (demo)", Kind: "company", Role: "processor", Jurisdiction: "FR"},
 	{ID: "globex", Name: "Globex Inc. (demo)", Kind: "company", Role: "vendor", Jurisdiction: "US", MayActFor: []string{"fbi"}},

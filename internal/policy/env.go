@@ -349,6 +349,9 @@ func positive(v ref.Val) bool {
 
 // total sums the values of a map of counts.
 func total(v ref.Val) ref.Val {
+	if c, ok := v.(*countsVal); ok {
+		return c.total()
+	}
 	switch m := v.Value().(type) {
 	case map[string]int64:
 		var t int64

@@ -159,6 +159,19 @@ type countsVal struct {
 	foldableMap
 	m      map[string]int64
 	states ref.Val
+	sum    ref.Val
+}
+
+// total returns the sum of the counts, computed once.
+func (c *countsVal) total() ref.Val {
+	if c.sum == nil {
+		var t int64
+		for _, n := range c.m {
+			t += n
+		}
+		c.sum = types.Int(t)
+	}
+	return c.sum
 }
 
 // statesOf returns the sorted states with a positive count, computed once.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -84,7 +85,9 @@ created. The database is the one ` + "`accord serve`" + ` uses (--data, or --db)
 func newTokenCreateCmd() *cobra.Command {
 	var (
 		principal, role, kind, jurisdiction, name, prole, format string
-		mayActFor                                                []string
+		headquarters                                             string
+		mayActFor, owners                                        []string
+		ciio                                                     bool
 		expires                                                  time.Duration
 	)
 	cmd := &cobra.Command{
@@ -96,6 +99,10 @@ func newTokenCreateCmd() *cobra.Command {
   # Register the principal at the same time
   accord token create --principal acme --role requester \
       --kind company --jurisdiction FR --name "Acme SAS" --expires 720h
+
+  # A company 51 % owned from another state (rules on control read it)
+  accord token create --principal hanwei-eu --role requester --kind company \
+      --jurisdiction NL --owner CN=51 --owner NL=49
 
   # A company that may ask on behalf of a state authority
   accord token create --principal acme --role requester --kind company \
@@ -131,7 +138,8 @@ func newTokenCreateCmd() *cobra.Command {
 			case err != nil && !errors.Is(err, store.ErrNotFound):
 				return err
 			}
-			if kind != "" || jurisdiction != "" || name != "" || prole != "" || cmd.Flags().Changed("may-act-for") {
+			f := cmd.Flags()
+			if kind != "" || jurisdiction != "" || name != "" || prole != "" || f.Changed("may-act-for") || f.Changed("headquarters") || f.Changed("owner") || f.Changed("ciio") {
 				if kind != "" {
 					if !slices.Contains(model.PrincipalKinds, kind) {
 						return badInput(fmt.Errorf("--kind %q: must be one of %s", kind, strings.Join(model.PrincipalKinds, ", ")))
@@ -150,8 +158,31 @@ func newTokenCreateCmd() *cobra.Command {
 				if prole != "" {
 					p.Role = prole
 				}
-				if cmd.Flags().Changed("may-act-for") {
+				if f.Changed("may-act-for") {
 					p.MayActFor = mayActFor
+				}
+				if f.Changed("headquarters") {
+					if headquarters != "" && (len(headquarters) != 2 || strings.ToUpper(headquarters) != headquarters) {
+						return badInput(fmt.Errorf("--headquarters %q: must be an ISO 3166-1 alpha-2 code such as FR", headquarters))
+					}
+					p.Attributes.Headquarters = headquarters
+				}
+				if f.Changed("owner") {
+					p.Attributes.Owners = nil
+					for _, o := range owners {
+						state, pct, ok := strings.Cut(o, "=")
+						v, err := strconv.ParseFloat(pct, 64)
+						if !ok || len(state) != 2 || strings.ToUpper(state) != state || err != nil || v < 0 || v > 100 {
+							return badInput(fmt.Errorf("--owner %q: want STATE=PERCENT, such as CN=51", o))
+						}
+						if p.Attributes.Owners == nil {
+							p.Attributes.Owners = map[string]float64{}
+						}
+						p.Attributes.Owners[state] = v
+					}
+				}
+				if f.Changed("ciio") {
+					p.Attributes.CIIO = ciio
 				}
 				p.ID = principal
 				if err := st.PutPrincipal(ctx, p); err != nil {
@@ -192,6 +223,9 @@ func newTokenCreateCmd() *cobra.Command {
 	f.StringVar(&name, "name", "", "register or update the principal: display name")
 	f.StringVar(&prole, "principal-role", "", "register or update the principal: what it does (law-enforcement, vendor, …)")
 	f.StringSliceVar(&mayActFor, "may-act-for", nil, "register or update the principal: ids it may name in on_behalf_of")
+	f.StringVar(&headquarters, "headquarters", "", "register or update the principal: state of its principal place of business")
+	f.StringSliceVar(&owners, "owner", nil, "register or update the principal: ownership share by state, STATE=PERCENT (repeatable)")
+	f.BoolVar(&ciio, "ciio", false, "register or update the principal: it operates critical information infrastructure")
 	f.StringVar(&format, "format", "text", "output: text or json")
 	return cmd
 }

@@ -59,7 +59,7 @@ func resetFlags(cmd *cobra.Command) {
 func TestTokenCommands(t *testing.T) {
 	dir := t.TempDir()
 	out, code := runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--role", "requester",
-		"--kind", "company", "--jurisdiction", "FR", "--may-act-for", "dgsi", "--format", "json")
+		"--kind", "company", "--jurisdiction", "FR", "--may-act-for", "dgsi", "--owner", "CN=51", "--owner", "FR=49", "--ciio", "--format", "json")
 	if code != exitOK {
 		t.Fatalf("create: exit %d: %s", code, out)
 	}
@@ -83,7 +83,7 @@ func TestTokenCommands(t *testing.T) {
 	}
 	_, p, err := store.Authenticate(ctx, st, created.Token, time.Now())
 	st.Close()
-	if err != nil || p.Jurisdiction != "FR" || !p.MayActForID("dgsi") {
+	if err != nil || p.Jurisdiction != "FR" || !p.MayActForID("dgsi") || p.Attributes.Owners["CN"] != 51 || !p.Attributes.CIIO {
 		t.Fatalf("authenticate: %+v, %v", p, err)
 	}
 
@@ -108,6 +108,8 @@ func TestTokenCommands(t *testing.T) {
 		{"bad kind", []string{"--principal", "x", "--role", "admin", "--kind", "robot", "--jurisdiction", "FR"}, "--kind"},
 		{"bad jurisdiction", []string{"--principal", "x", "--role", "admin", "--kind", "company", "--jurisdiction", "france"}, "--jurisdiction"},
 		{"negative lifetime", []string{"--principal", "acme", "--role", "admin", "--expires", "-1h"}, "--expires"},
+		{"bad owner", []string{"--principal", "acme", "--role", "admin", "--owner", "CN=151"}, "--owner"},
+		{"bad headquarters", []string{"--principal", "acme", "--role", "admin", "--headquarters", "Brussels"}, "--headquarters"},
 	}
 	for _, b := range bad {
 		out, code := runAccord(t, append([]string{"token", "create", "--data", dir}, b.args...)...)

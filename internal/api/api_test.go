@@ -120,7 +120,7 @@ type env struct {
 }
 
 var principals = []store.Principal{
-	{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR", MayActFor: []string{"dgsi"}},
+	{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR", MayActFor: []string{"dgsi"}, Attributes: store.PrincipalAttributes{Headquarters: "BE", Owners: map[string]float64{"FR": 100}}},
 	{ID: "globex", Kind: model.KindCompany, Jurisdiction: "US"},
 	{ID: "dgsi", Kind: model.KindStateAuthority, Role: "intelligence", Jurisdiction: "FR"},
 	{ID: "cnil", Kind: model.KindStateAuthority, Role: "regulator", Jurisdiction: "FR"},
@@ -452,19 +452,24 @@ func TestDecisionIdentity(t *testing.T) {
 		{"requester naming another principal", `{"action":"access","requester":{"id":"dgsi","kind":"state-authority","jurisdiction":"FR"},"data":{"location":"FR"}}`, 403, "requester.id"},
 		{"requester claiming another state", `{"action":"access","requester":{"id":"acme","kind":"company","jurisdiction":"CN"},"data":{"location":"FR"}}`, 403, "requester.jurisdiction"},
 		{"requester claiming another kind", `{"action":"access","requester":{"kind":"state-authority"},"data":{"location":"FR"}}`, 403, "requester.kind"},
+		{"requester repeating registered attributes", `{"action":"access","requester":{"id":"acme","headquarters":"BE","owners":{"FR":100}},"data":{"location":"FR"}}`, 201, ""},
+		{"requester claiming other owners", `{"action":"access","requester":{"owners":{"US":100}},"data":{"location":"FR"}}`, 403, "requester.owners"},
+		{"requester with an unknown field", `{"action":"access","requester":{"colour":"red"},"data":{"location":"FR"}}`, 400, "requester.colour"},
+		{"requester with a wrong type", `{"action":"access","requester":{"ciio":"yes"},"data":{"location":"FR"}}`, 400, "requester.ciio"},
 		{"on behalf of a principal it may act for", `{"action":"access","on_behalf_of":{"id":"dgsi","kind":"state-authority","jurisdiction":"FR"},"data":{"location":"DE"}}`, 201, ""},
 		{"on behalf of a principal it may not act for", `{"action":"access","on_behalf_of":{"id":"cnil","kind":"state-authority","jurisdiction":"FR"},"data":{"location":"DE"}}`, 403, "on_behalf_of.id"},
 		{"on behalf of, misstating its state", `{"action":"access","on_behalf_of":{"id":"dgsi","kind":"state-authority","jurisdiction":"DE"},"data":{"location":"DE"}}`, 409, "on_behalf_of.jurisdiction"},
 		{"on behalf of, without an id", `{"action":"access","on_behalf_of":{"kind":"state-authority","jurisdiction":"FR"},"data":{"location":"DE"}}`, 400, "on_behalf_of.id"},
 	}
 	for _, c := range cases {
-		a := e.do(call{method: "POST", path: "/v1/decisions", token: req, body: c.body})
+		a := e.do(call{method: "POST", path: "/v1/decisions", token: req, body: c.body, invalid: c.status == 400})
 		if a.status != c.status || a.problem.Field != c.field {
 			t.Errorf("%s: %d field %q (%s), want %d field %q", c.name, a.status, a.problem.Field, a.problem.Detail, c.status, c.field)
 		}
 		if c.status == 201 {
 			got := e.dec.lastRequest()
-			if got.Requester.ID != "acme" || got.Requester.Jurisdiction != "FR" || got.Requester.Kind != model.KindCompany {
+			if got.Requester.ID != "acme" || got.Requester.Jurisdiction != "FR" || got.Requester.Kind != model.KindCompany ||
+				got.Requester.Headquarters != "BE" || got.Requester.Owners["FR"] != 100 {
 				t.Errorf("%s: decider saw requester %+v", c.name, got.Requester)
 			}
 			if got.OnBehalfOf != nil && got.OnBehalfOf.Role != "intelligence" {

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
@@ -108,21 +109,8 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller) (*mo
 		return nil, fieldProblem(http.StatusBadRequest, "history", "counters are kept by the server and cannot be given in a request")
 	}
 	if raw, ok := m["requester"]; ok && string(raw) != "null" {
-		var claimed struct {
-			ID           string `json:"id"`
-			Kind         string `json:"kind"`
-			Jurisdiction string `json:"jurisdiction"`
-		}
-		if err := json.Unmarshal(raw, &claimed); err != nil {
-			return nil, fieldProblem(http.StatusBadRequest, "requester", "must be an object")
-		}
-		me := c.principal
-		for _, f := range []struct{ name, got, want string }{
-			{"requester.id", claimed.ID, me.ID}, {"requester.kind", claimed.Kind, me.Kind}, {"requester.jurisdiction", claimed.Jurisdiction, me.Jurisdiction},
-		} {
-			if f.got != "" && f.got != f.want {
-				return nil, fieldProblem(http.StatusForbidden, f.name, "the requester is the principal of your credential; you may not claim another identity")
-			}
+		if p := checkClaimedRequester(raw, c.principal.Model()); p != nil {
+			return nil, p
 		}
 	}
 	me, err := json.Marshal(c.principal.Model())
@@ -405,4 +393,33 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// checkClaimedRequester compares the requester a body names with the
+// principal of the credential: every field the body gives must be the
+// registered one (403 naming the first that is not). The body may leave
+// any field out; the registered principal is used whole either way.
+func checkClaimedRequester(raw json.RawMessage, me model.Principal) *Problem {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var claimed model.Principal
+	if err := dec.Decode(&claimed); err != nil {
+		p := jsonDecodeProblem(err)
+		if p.Field != "" {
+			p.Field, p.Detail = "requester."+p.Field, "requester."+p.Detail
+		} else {
+			p.Field = "requester"
+		}
+		return p
+	}
+	cv, mv := reflect.ValueOf(claimed), reflect.ValueOf(me)
+	for i := range cv.NumField() {
+		f := cv.Field(i)
+		if f.IsZero() || reflect.DeepEqual(f.Interface(), mv.Field(i).Interface()) {
+			continue
+		}
+		name, _, _ := strings.Cut(cv.Type().Field(i).Tag.Get("json"), ",")
+		return fieldProblem(http.StatusForbidden, "requester."+name, fmt.Sprintf("differs from the principal of your credential (%s); the requester is that principal, as registered", me.ID))
+	}
+	return nil
 }

@@ -192,13 +192,28 @@ type Principal struct {
 	// MayActFor lists the ids of principals this one may name in a
 	// request's on_behalf_of.
 	MayActFor []string `json:"may_act_for,omitempty"`
+	// Attributes are the facts about the principal that packs read, as in
+	// model.Principal: headquarters, owners, residence, employer, ciio.
+	Attributes PrincipalAttributes `json:"attributes,omitzero"`
 	// Created is set by the store.
 	Created time.Time `json:"created"`
 }
 
+// PrincipalAttributes are a principal's registered facts beyond its
+// identity; the fields mean what model.Principal's mean.
+type PrincipalAttributes struct {
+	Headquarters string             `json:"headquarters,omitempty"`
+	Owners       map[string]float64 `json:"owners,omitempty"`
+	Residence    string             `json:"residence,omitempty"`
+	Employer     string             `json:"employer,omitempty"`
+	CIIO         bool               `json:"ciio,omitempty"`
+}
+
 // Model returns the principal as a request's requester.
 func (p Principal) Model() model.Principal {
-	return model.Principal{ID: p.ID, Kind: p.Kind, Role: p.Role, Jurisdiction: p.Jurisdiction}
+	a := p.Attributes
+	return model.Principal{ID: p.ID, Kind: p.Kind, Role: p.Role, Jurisdiction: p.Jurisdiction,
+		Headquarters: a.Headquarters, Owners: a.Owners, Residence: a.Residence, Employer: a.Employer, CIIO: a.CIIO}
 }
 
 // MayActForID reports whether p may name id in on_behalf_of.

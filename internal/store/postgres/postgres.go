@@ -347,10 +347,14 @@ func (s *Store) PutPrincipal(ctx context.Context, p store.Principal) error {
 	if created.IsZero() {
 		created = time.Now()
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO principals(id, name, kind, role, jurisdiction, may_act_for, created) VALUES ($1, $2, $3, $4, $5, $6, $7)
+	attrs, err := json.Marshal(p.Attributes)
+	if err != nil {
+		return fmt.Errorf("encode attributes: %w", err)
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO principals(id, name, kind, role, jurisdiction, may_act_for, attributes, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, role = excluded.role,
-		jurisdiction = excluded.jurisdiction, may_act_for = excluded.may_act_for`,
-		p.ID, p.Name, p.Kind, p.Role, p.Jurisdiction, string(b), created)
+		jurisdiction = excluded.jurisdiction, may_act_for = excluded.may_act_for, attributes = excluded.attributes`,
+		p.ID, p.Name, p.Kind, p.Role, p.Jurisdiction, string(b), string(attrs), created)
 	if err != nil {
 		return fmt.Errorf("put principal %s: %w", p.ID, wrap(err))
 	}
@@ -359,11 +363,14 @@ func (s *Store) PutPrincipal(ctx context.Context, p store.Principal) error {
 
 func scanPrincipal(r pgx.Row) (store.Principal, error) {
 	var (
-		p    store.Principal
-		acts string
+		p           store.Principal
+		acts, attrs string
 	)
-	if err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Jurisdiction, &acts, &p.Created); err != nil {
+	if err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Jurisdiction, &acts, &attrs, &p.Created); err != nil {
 		return p, wrap(err)
+	}
+	if err := json.Unmarshal([]byte(attrs), &p.Attributes); err != nil {
+		return p, fmt.Errorf("decode attributes of %s: %w", p.ID, err)
 	}
 	if err := json.Unmarshal([]byte(acts), &p.MayActFor); err != nil {
 		return p, fmt.Errorf("decode may_act_for of %s: %w", p.ID, err)
@@ -377,7 +384,7 @@ func scanPrincipal(r pgx.Row) (store.Principal, error) {
 
 // Principal returns one principal.
 func (s *Store) Principal(ctx context.Context, id string) (store.Principal, error) {
-	p, err := scanPrincipal(s.pool.QueryRow(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals WHERE id = $1`, id))
+	p, err := scanPrincipal(s.pool.QueryRow(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = $1`, id))
 	if err != nil {
 		return p, fmt.Errorf("principal %s: %w", id, err)
 	}
@@ -386,7 +393,7 @@ func (s *Store) Principal(ctx context.Context, id string) (store.Principal, erro
 
 // ListPrincipals returns every principal, ordered by id.
 func (s *Store) ListPrincipals(ctx context.Context) ([]store.Principal, error) {
-	return list(ctx, s, "list principals", scanPrincipal, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals ORDER BY id`)
+	return list(ctx, s, "list principals", scanPrincipal, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals ORDER BY id`)
 }
 
 // CreateToken stores t.

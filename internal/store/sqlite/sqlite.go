@@ -69,7 +69,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		s.history[i] = p(s.r, fmt.Sprintf(historySQL, f))
 	}
 	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
-	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals WHERE id = ?`)
+	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
 	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
 	s.upsertCounter = p(s.w, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
@@ -415,10 +415,14 @@ func (s *Store) PutPrincipal(ctx context.Context, p store.Principal) error {
 	if created.IsZero() {
 		created = time.Now()
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO principals(id, name, kind, role, jurisdiction, may_act_for, created) VALUES (?, ?, ?, ?, ?, ?, ?)
+	attrs, err := json.Marshal(p.Attributes)
+	if err != nil {
+		return fmt.Errorf("encode attributes: %w", err)
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO principals(id, name, kind, role, jurisdiction, may_act_for, attributes, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, role = excluded.role,
-		jurisdiction = excluded.jurisdiction, may_act_for = excluded.may_act_for`,
-		p.ID, p.Name, p.Kind, p.Role, p.Jurisdiction, string(acts), nanos(created))
+		jurisdiction = excluded.jurisdiction, may_act_for = excluded.may_act_for, attributes = excluded.attributes`,
+		p.ID, p.Name, p.Kind, p.Role, p.Jurisdiction, string(acts), string(attrs), nanos(created))
 	if err != nil {
 		return fmt.Errorf("put principal %s: %w", p.ID, wrap(err))
 	}
@@ -434,12 +438,15 @@ func nonNil(s []string) []string {
 
 func scanPrincipal(r scanner) (store.Principal, error) {
 	var (
-		p       store.Principal
-		acts    string
-		created int64
+		p           store.Principal
+		acts, attrs string
+		created     int64
 	)
-	if err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Jurisdiction, &acts, &created); err != nil {
+	if err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Role, &p.Jurisdiction, &acts, &attrs, &created); err != nil {
 		return p, wrap(err)
+	}
+	if err := json.Unmarshal([]byte(attrs), &p.Attributes); err != nil {
+		return p, fmt.Errorf("decode attributes of %s: %w", p.ID, err)
 	}
 	if err := json.Unmarshal([]byte(acts), &p.MayActFor); err != nil {
 		return p, fmt.Errorf("decode may_act_for of %s: %w", p.ID, err)
@@ -462,7 +469,7 @@ func (s *Store) Principal(ctx context.Context, id string) (store.Principal, erro
 
 // ListPrincipals returns every principal, ordered by id.
 func (s *Store) ListPrincipals(ctx context.Context) ([]store.Principal, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, created FROM principals ORDER BY id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list principals: %w", wrap(err))
 	}

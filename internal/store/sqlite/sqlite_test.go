@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -76,4 +77,41 @@ func BenchmarkStore(b *testing.B) {
 	}
 	defer s.Close()
 	storetest.Bench(b, s)
+}
+
+// TestUpgradeFromVersion1 opens a database left at schema version 1 and
+// checks that the newer migrations apply and old rows read back.
+func TestUpgradeFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	v1, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		string(v1),
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`,
+		`INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0)`,
+		`INSERT INTO principals(id, kind, jurisdiction, created) VALUES ('acme', 'company', 'FR', 0)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	p, err := s.Principal(context.Background(), "acme")
+	if err != nil || p.Jurisdiction != "FR" || p.Attributes.Owners != nil {
+		t.Fatalf("principal after upgrade: %+v, %v", p, err)
+	}
+	if sqlite.SchemaVersion() < 2 {
+		t.Errorf("SchemaVersion() = %d", sqlite.SchemaVersion())
+	}
 }

@@ -145,7 +145,8 @@ func testOverrides(t *testing.T, s store.Store) {
 
 func testPrincipals(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	p := store.Principal{ID: "acme", Name: "Acme SA", Kind: model.KindCompany, Role: "processor", Jurisdiction: "FR", MayActFor: []string{"dgsi"}}
+	p := store.Principal{ID: "acme", Name: "Acme SA", Kind: model.KindCompany, Role: "processor", Jurisdiction: "FR", MayActFor: []string{"dgsi"},
+		Attributes: store.PrincipalAttributes{Headquarters: "BE", Owners: map[string]float64{"CN": 51, "FR": 49}, CIIO: true}}
 	must(t, "put", s.PutPrincipal(ctx, p))
 	must(t, "put bka", s.PutPrincipal(ctx, store.Principal{ID: "bka", Kind: model.KindStateAuthority, Role: "law-enforcement", Jurisdiction: "DE"}))
 	mustIs(t, "put without kind", s.PutPrincipal(ctx, store.Principal{ID: "x", Jurisdiction: "FR"}), store.ErrInvalid)
@@ -158,14 +159,17 @@ func testPrincipals(t *testing.T, s store.Store) {
 	if !reflect.DeepEqual(got, p) {
 		t.Errorf("got %+v, want %+v", got, p)
 	}
+	if m := got.Model(); m.Headquarters != "BE" || m.Owners["CN"] != 51 || !m.CIIO || m.Jurisdiction != "FR" {
+		t.Errorf("Model() = %+v", m)
+	}
 	if !got.MayActForID("dgsi") || got.MayActForID("bka") {
 		t.Errorf("MayActForID wrong for %v", got.MayActFor)
 	}
-	p.Jurisdiction, p.MayActFor = "BE", nil
+	p.Jurisdiction, p.MayActFor, p.Attributes = "BE", nil, store.PrincipalAttributes{}
 	must(t, "replace", s.PutPrincipal(ctx, p))
 	got, err = s.Principal(ctx, "acme")
 	must(t, "get replaced", err)
-	if got.Jurisdiction != "BE" || got.MayActFor != nil {
+	if got.Jurisdiction != "BE" || got.MayActFor != nil || got.Attributes.Owners != nil || got.Attributes.CIIO {
 		t.Errorf("after replace: %+v", got)
 	}
 	_, err = s.Principal(ctx, "nope")

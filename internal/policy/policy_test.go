@@ -795,3 +795,33 @@ func FuzzLoad(f *testing.F) {
 		eng.Evaluate(&Input{Request: req(nil)}, Options{Explain: true})
 	})
 }
+
+// FuzzEvaluate decodes arbitrary request JSON and evaluates it with the
+// bundled and test packs: whatever the request, Evaluate gives one of the
+// three outcomes and never panics.
+func FuzzEvaluate(f *testing.F) {
+	files, _ := filepath.Glob("../../examples/requests/*.json")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"action":"access","requester":{"id":"","kind":"state-authority","jurisdiction":"US"},"on_behalf_of":{"id":"x","kind":"company","jurisdiction":"FR"},"data":{"location":"FR","cii":{"state":"FR"},"subjects":{"FR":0}}}`))
+	all, _ := filepath.Glob("packs/*.yaml")
+	bundled := benchEngine(f, PackFiles(all)...)
+	tests := loadDir(f, "combine")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := model.DecodeRequest(data, nil)
+		if err != nil {
+			return
+		}
+		for _, eng := range []*Engine{bundled, tests} {
+			dec := eng.Evaluate(&Input{Request: r, History: r.History, Authorized: r.Data.Origin}, Options{Explain: true})
+			switch dec.Outcome {
+			case model.Allow, model.Deny, model.Pending:
+			default:
+				t.Fatalf("outcome %q", dec.Outcome)
+			}
+		}
+	})
+}

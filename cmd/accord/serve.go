@@ -122,6 +122,11 @@ is in a published checkpoint) and the database.`,
 
 func init() { rootCmd.AddCommand(newServeCmd()) }
 
+// routeTesseraLogs sends Tessera's klog output to serve's logger. It must
+// run before any log is open in the process (klog's logger is not
+// synchronised); tests that run serve after opening logs replace it.
+var routeTesseraLogs = ledger.RouteTesseraLogs
+
 func runServe(cmd *cobra.Command, o serveOptions) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
@@ -138,7 +143,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	// Tessera logs through klog; send it to the same JSON stream.
-	ledger.RouteTesseraLogs(logger.With(slog.String("component", "tessera")))
+	routeTesseraLogs(logger.With(slog.String("component", "tessera")))
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

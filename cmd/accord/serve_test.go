@@ -5,12 +5,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -255,4 +259,111 @@ func BenchmarkBindingDecision(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "decisions/s")
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test
+// to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeShutdown runs `accord serve --demo` in process, makes decisions,
+// stops it as a signal would, and checks that it exits cleanly with every
+// acknowledged decision in the published checkpoint.
+func TestServeShutdown(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	// Earlier tests' logs may still have goroutines logging through klog.
+	defer func(f func(*slog.Logger)) { routeTesseraLogs = f }(routeTesseraLogs)
+	routeTesseraLogs = func(*slog.Logger) {}
+	resetFlags(rootCmd)
+	rootCmd.SetOut(&stdout)
+	rootCmd.SetErr(&stderr)
+	rootCmd.SetArgs([]string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0", "--checkpoint-interval", "200ms"})
+	defer rootCmd.SetArgs(nil)
+	done := make(chan error, 1)
+	go func() { done <- rootCmd.ExecuteContext(ctx) }()
+
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			var l struct{ Msg, URL string }
+			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "accord serving" {
+				base = l.URL
+			}
+		}
+	}
+	if base == "" {
+		t.Fatalf("server did not start:\n%s", stderr.String())
+	}
+	env, err := os.ReadFile(filepath.Join(dir, demoTokensFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, line := range strings.Split(string(env), "\n") {
+		if v, ok := strings.CutPrefix(line, "export ACCORD_TOKEN_REQUESTER="); ok {
+			token = v
+		}
+	}
+	var highest uint64
+	for i := range 20 {
+		req, _ := http.NewRequest("POST", base+"/v1/decisions", strings.NewReader(fmt.Sprintf(`{"action":"access","data":{"location":"FR","records":%d}}`, i+1)))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d model.Decision
+		json.NewDecoder(resp.Body).Decode(&d)
+		resp.Body.Close()
+		if resp.StatusCode != 201 || d.LogIndex == nil {
+			t.Fatalf("decision %d: %d", i, resp.StatusCode)
+		}
+		highest = max(highest, *d.LogIndex)
+	}
+	cancel() // as SIGTERM does
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve ended with %v\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the log:\n%s", stderr.String())
+	}
+	cp, err := os.ReadFile(filepath.Join(dir, "log", "checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(cp), "\n")
+	var size uint64
+	if len(lines) < 2 {
+		t.Fatalf("checkpoint %q", cp)
+	}
+	fmt.Sscan(lines[1], &size)
+	if size <= highest {
+		t.Errorf("checkpoint size %d after shutdown, want more than the highest acknowledged index %d", size, highest)
+	}
+	if strings.Contains(stderr.String(), `"records"`) {
+		t.Error("request contents reached the server log")
+	}
 }

@@ -38,6 +38,7 @@ type compiledPack struct {
 	pack    *Pack
 	applies *program // nil: always applies
 	params  *paramTable
+	vars    []*program // by variable index
 	rules   []*compiledRule
 	index   ruleIndex
 }
@@ -152,16 +153,29 @@ func compilePack(base *cel.Env, pk *Pack) (*compiledPack, error) {
 	if err != nil {
 		return nil, err
 	}
-	typeName := "accord.params." + strings.ReplaceAll(pk.Name, "-", "_")
+	suffix := strings.ReplaceAll(pk.Name, "-", "_")
+	typeName, varsName := "accord.params."+suffix, "accord.variables."+suffix
+	vp := newVarsProvider(newParamsProvider(base.CELTypeProvider(), typeName, table), varsName)
 	env, err := base.Extend(
-		cel.CustomTypeProvider(newParamsProvider(base.CELTypeProvider(), typeName, table)),
+		cel.CustomTypeProvider(vp),
 		cel.Variable("params", cel.ObjectType(typeName)),
+		cel.Variable("variables", cel.ObjectType(varsName)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("compile pack %s: params: %w", pk.Name, err)
 	}
 	c := &compiler{env: env, pack: pk}
 	cp := &compiledPack{pack: pk, params: table}
+	for i, v := range pk.Variables {
+		prog, checked := c.compile(v.Expression, "", "variables."+v.Name, cel.DynType)
+		t := cel.DynType
+		if checked != nil {
+			t = checked.OutputType()
+		}
+		// Declared after compiling: a variable sees only those before it.
+		vp.add(i, v.Name, t)
+		cp.vars = append(cp.vars, prog)
+	}
 	if pk.Applies.Source != "" {
 		cp.applies, _ = c.compile(pk.Applies, "", "applies", cel.BoolType)
 	}
@@ -222,6 +236,8 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 			c.errorf(x.Pos, rule, what, "must yield a string or a list of strings, not %s", out)
 			return nil, nil
 		}
+	case want == cel.DynType:
+		// a variable: any type
 	case !out.IsExactType(want) && !out.IsExactType(cel.DynType):
 		c.errorf(x.Pos, rule, what, "must yield %s, not %s", want, out)
 		return nil, nil

@@ -22,6 +22,7 @@ type evalState struct {
 	view       requestView // the value of `request`
 	authorized ref.Val
 	params     *paramSet
+	vars       varSet
 	// bounded is true when the input is within the sizes the compile-time
 	// cost estimate assumed; the fast programs are then safe to run.
 	bounded bool
@@ -34,6 +35,8 @@ func (s *evalState) ResolveName(name string) (any, bool) {
 		return &s.view, true
 	case "params":
 		return s.params, true
+	case "variables":
+		return &s.vars, true
 	case "authorized":
 		return s.authorized, true
 	case inputVar:
@@ -72,7 +75,10 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	}
 	s := e.pool.Get().(*evalState)
 	defer func() {
+		vars := s.vars
 		*s = evalState{}
+		vars.reset(nil, nil) // keep the slices' capacity
+		s.vars = vars
 		e.pool.Put(s)
 	}()
 	s.reqPtr = in.Request
@@ -146,6 +152,7 @@ func (e *Engine) applies(cp *compiledPack, s *evalState, dec *model.Decision, ex
 		return true
 	}
 	s.params = cp.params.at(s.reqPtr.Time)
+	s.vars.reset(s, cp.vars)
 	ok, err := evalBool(cp.applies, s)
 	if explain {
 		t := model.Trace{Rule: "(applies)", Pack: cp.pack.Name, Fired: ok || err != nil, Result: fmt.Sprint(ok)}
@@ -161,6 +168,7 @@ func (e *Engine) applies(cp *compiledPack, s *evalState, dec *model.Decision, ex
 // dec, and returns its outcome and its obligations.
 func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) (model.PackOutcome, []model.Obligation) {
 	s.params = cp.params.at(s.reqPtr.Time)
+	s.vars.reset(s, cp.vars)
 	po := model.PackOutcome{Pack: cp.pack.Name, Version: cp.pack.Version, Outcome: model.Allow}
 	var obligations []model.Obligation
 	rules := cp.rules

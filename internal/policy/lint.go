@@ -61,6 +61,15 @@ func Lint(e *Engine, tests []*TestFile) []Finding {
 				add(p.Pos, "", "param %s is not used by any expression", p.Name)
 			}
 		}
+		for i, v := range pk.Variables {
+			used := regexp.MustCompile(`\bvariables\s*\.\s*` + regexp.QuoteMeta(v.Name) + `\b`)
+			if !slices.ContainsFunc(exprs, func(x Expr) bool { return x.Pos != v.Expression.Pos && used.MatchString(x.Source) }) {
+				add(v.Pos, "", "variable %s is not used by any expression", v.Name)
+			}
+			if lits := numberLiterals(pk.Variables[i].Expression.Source); len(lits) > 0 {
+				add(v.Expression.Pos, "", "variables.%s: number %s in an expression: put thresholds in params, dated and cited", v.Name, strings.Join(lits, ", "))
+			}
+		}
 		for _, r := range pk.Rules {
 			if !strings.HasPrefix(r.ID, pk.Name+"-") && !strings.HasPrefix(r.ID, pk.Name+".") {
 				add(r.Pos, r.ID, "id should start with the pack name %q", pk.Name+"-")
@@ -100,6 +109,9 @@ func Lint(e *Engine, tests []*TestFile) []Finding {
 // packExprs lists every expression of a pack.
 func packExprs(pk *Pack) []Expr {
 	out := []Expr{pk.Applies}
+	for _, v := range pk.Variables {
+		out = append(out, v.Expression)
+	}
 	for _, r := range pk.Rules {
 		out = append(out, r.When, r.MessageExpression, r.SatisfiedBy)
 		for _, q := range r.Requires {

@@ -256,7 +256,7 @@ func (ps *parser) expr(f field, rule string) Expr {
 }
 
 func (ps *parser) parsePack(root *yaml.Node, pk *Pack) {
-	fs := ps.fields(root, "", "pack", "!name", "!version", "title", "source", "applies", "params", "!rules")
+	fs := ps.fields(root, "", "pack", "!name", "!version", "title", "source", "applies", "params", "variables", "!rules")
 	if fs == nil {
 		return
 	}
@@ -272,6 +272,9 @@ func (ps *parser) parsePack(root *yaml.Node, pk *Pack) {
 	}
 	if f, ok := fs["params"]; ok {
 		pk.Params = ps.parseParams(f.val)
+	}
+	if f, ok := fs["variables"]; ok {
+		pk.Variables = ps.parseVariables(f.val)
 	}
 	if f, ok := fs["rules"]; ok {
 		if f.val.Kind != yaml.SequenceNode {
@@ -599,3 +602,35 @@ func PackFiles(names []string) []string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func (ps *parser) parseVariables(n *yaml.Node) []*Variable {
+	if n.Kind != yaml.SequenceNode {
+		ps.errorf(n, "", "variables must be a list of {name, expression}")
+		return nil
+	}
+	var out []*Variable
+	seen := map[string]int{}
+	for _, vn := range n.Content {
+		fs := ps.fields(vn, "", "variable", "!name", "!expression")
+		if fs == nil {
+			continue
+		}
+		v := &Variable{Name: ps.str(fs["name"], ""), Pos: ps.pos(vn)}
+		if f, ok := fs["name"]; ok {
+			if !paramNameRe.MatchString(v.Name) {
+				ps.errorf(f.val, "", "variable %q: use lower-case letters, digits and underscores, starting with a letter", v.Name)
+				continue
+			}
+			if line, dup := seen[v.Name]; dup {
+				ps.errorf(f.val, "", "variable %q repeated (first at line %d)", v.Name, line)
+				continue
+			}
+			seen[v.Name] = vn.Line
+		}
+		if f, ok := fs["expression"]; ok {
+			v.Expression = ps.expr(f, "")
+		}
+		out = append(out, v)
+	}
+	return out
+}

@@ -48,6 +48,11 @@ type Pack struct {
 	Applies Expr
 	// Params are the pack's dated, cited parameters, in file order.
 	Params []*Param
+	// Variables are named CEL expressions, as in Kubernetes
+	// ValidatingAdmissionPolicy: rules read them as variables.<name>, and
+	// each is computed at most once per evaluation. A variable may use the
+	// variables before it.
+	Variables []*Variable
 	// Rules are the pack's rules, in file order (the order of reasons).
 	Rules []*Rule
 	// Pos is where the pack's document starts.
@@ -188,4 +193,14 @@ func (v ParamValue) inForce(t time.Time) bool {
 		return false
 	}
 	return v.ValidTo.IsZero() || t.Before(v.ValidTo)
+}
+
+// Variable is one named expression of a pack's variables block.
+type Variable struct {
+	// Name is how expressions refer to it: variables.<Name>.
+	Name string
+	// Expression is the CEL expression computing it.
+	Expression Expr
+	// Pos is where the variable's entry starts.
+	Pos Pos
 }

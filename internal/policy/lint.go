@@ -14,10 +14,13 @@ import (
 // Finding is one thing Lint found in a pack that compiles but is probably
 // wrong.
 type Finding struct {
-	Pos  Pos    `json:"pos"`
+	// Pos is where the problem is written.
+	Pos Pos `json:"pos"`
+	// Pack and Rule name the pack and, for a rule's problem, the rule.
 	Pack string `json:"pack"`
 	Rule string `json:"rule,omitempty"`
-	Msg  string `json:"message"`
+	// Msg says what is probably wrong and what to do.
+	Msg string `json:"message"`
 }
 
 // String formats the finding as file:line:col: [rule X: ]message.

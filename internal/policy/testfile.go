@@ -47,6 +47,7 @@ type TestCase struct {
 
 // CaseResult is the result of running one test case.
 type CaseResult struct {
+	// File and Line locate the case; Pack and Name identify it.
 	File string `json:"file"`
 	Line int    `json:"line"`
 	Pack string `json:"pack"`

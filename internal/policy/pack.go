@@ -61,9 +61,9 @@ type Pack struct {
 
 // Pos is a position in a pack file. Line and Column start at 1.
 type Pos struct {
-	File   string
-	Line   int
-	Column int
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 // String formats p as file:line:col.

@@ -234,6 +234,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			logger.Warn("debug server stopped", slog.String("error", err.Error()))
 		}()
 	}
+	go pruneCounters(ctx, st, logger)
 	errc := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
@@ -370,4 +371,26 @@ func seedDemo(ctx context.Context, st store.Store, out io.Writer, envFile string
   -d '{"action":"transfer","data":{"dataset":"crm-eu"},"destination":"US","purpose":"commercial"}' \
   http://127.0.0.1:8700/v1/decisions`)
 	return nil
+}
+
+// pruneCounters deletes history counters older than store.Retention at
+// start and then daily, until ctx ends: no window reads them any more, and
+// data not needed is data not kept.
+func pruneCounters(ctx context.Context, st store.Store, logger *slog.Logger) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		n, err := st.PruneHistory(ctx, store.PruneBefore(time.Now()))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("prune history counters", slog.String("error", err.Error()))
+		case n > 0:
+			logger.Info("pruned history counters", slog.Int64("rows", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

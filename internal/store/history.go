@@ -139,3 +139,12 @@ func SortCounts(counts []CounterDelta) []CounterDelta {
 	})
 	return out
 }
+
+// Retention is how far back counters are kept: a rolling 12-month window
+// never reaches further, and a month more leaves room for clock skew and
+// late requests.
+const Retention = 13 // months
+
+// PruneBefore returns the moment before which counters may be deleted at
+// now (Retention months earlier).
+func PruneBefore(now time.Time) time.Time { return now.UTC().AddDate(0, -Retention, 0) }

@@ -137,6 +137,10 @@ type Counters interface {
 	// before q.At and since 1 January of q.At's year (see Windows), keyed
 	// by subject state then category. It never returns nil.
 	History(ctx context.Context, q HistoryQuery) (*model.History, error)
+	// PruneHistory deletes the counters of days before the UTC day of
+	// before, which no window can reach once it is more than a year ago,
+	// and returns how many rows it deleted.
+	PruneHistory(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Dataset is a catalogued dataset and its sovereignty labels. The label

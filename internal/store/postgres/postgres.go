@@ -552,3 +552,12 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.Histo
 	}
 	return store.BuildHistory(rows), nil
 }
+
+// PruneHistory deletes the counters of days before before's UTC day.
+func (s *Store) PruneHistory(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM history WHERE day < $1`, int32(store.DayNumber(before)))
+	if err != nil {
+		return 0, fmt.Errorf("prune history: %w", wrap(err))
+	}
+	return tag.RowsAffected(), nil
+}

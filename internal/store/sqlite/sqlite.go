@@ -679,3 +679,16 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.Histo
 	}
 	return store.BuildHistory(out), nil
 }
+
+// PruneHistory deletes the counters of days before before's UTC day.
+func (s *Store) PruneHistory(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM history WHERE day < ?`, store.DayNumber(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune history: %w", wrap(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune history: %w", wrap(err))
+	}
+	return n, nil
+}

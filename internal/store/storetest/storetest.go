@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Voids", testVoids},
 		{"HistoryWindows", testHistoryWindows},
 		{"HistoryFilters", testHistoryFilters},
+		{"PruneHistory", testPruneHistory},
 		{"Concurrency", testConcurrency},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(context.Background()); err != nil {
@@ -467,5 +468,31 @@ func testConcurrency(t *testing.T, s store.Store) {
 	}
 	if r, _ := subjects(t, s, day0, "DE"); r != 2*workers*each {
 		t.Errorf("DE = %d; want %d", r, 2*workers*each)
+	}
+}
+
+func testPruneHistory(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := time.Date(2027, 6, 15, 12, 0, 0, 0, time.UTC)
+	for i, on := range []time.Time{now, now.AddDate(-1, 0, 0), store.PruneBefore(now), store.PruneBefore(now).AddDate(0, 0, -1), now.AddDate(-3, 0, 0)} {
+		d := delta("FR", 1)
+		d.Day = on
+		must(t, "record", s.RecordDecision(ctx, record(fmt.Sprintf("p-%d", i), uint64(i)), []store.CounterDelta{d}))
+	}
+	n, err := s.PruneHistory(ctx, store.PruneBefore(now))
+	must(t, "prune", err)
+	if n != 2 {
+		t.Errorf("pruned %d rows, want 2 (the day before the limit and three years ago)", n)
+	}
+	if r, _ := subjects(t, s, now, "FR"); r != 1 {
+		t.Errorf("rolling 12 months after pruning = %d, want 1 (today's)", r)
+	}
+	if r, _ := subjects(t, s, now.AddDate(0, -1, 0), "FR"); r != 1 {
+		t.Errorf("rolling 12 months a month ago = %d, want 1 (the day a year ago is kept)", r)
+	}
+	h, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: store.PruneBefore(now)})
+	must(t, "history at the limit", err)
+	if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != 1 {
+		t.Errorf("the limit day itself was pruned: %d", got)
 	}
 }

@@ -773,7 +773,7 @@ func TestEmbeddedPacksCompile(t *testing.T) {
 }
 
 func FuzzLoad(f *testing.F) {
-	for _, dir := range []string{"testdata/combine", "testdata/failclosed", "testdata/compile", "testdata/cost", "testdata/example"} {
+	for _, dir := range []string{"testdata/combine", "testdata/failclosed", "testdata/compile", "testdata/cost", "testdata/example", "testdata/variables"} {
 		files, _ := filepath.Glob(dir + "/*.yaml")
 		for _, file := range files {
 			data, err := os.ReadFile(file)

@@ -220,6 +220,7 @@ type statusWriter struct {
 	principal string
 }
 
+// WriteHeader remembers the status for the request log.
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)

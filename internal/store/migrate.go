@@ -25,6 +25,7 @@ type SchemaError struct {
 	Known    int // newest version this binary knows
 }
 
+// Error names both versions and what to do.
 func (e *SchemaError) Error() string {
 	return fmt.Sprintf("database schema version %d is newer than this accord knows (%d): upgrade accord, or restore a backup made before the upgrade", e.Database, e.Known)
 }

@@ -1,5 +1,3 @@
-//go:build accordlead
-
 // Package decide turns a request into a decision and, for a binding
 // decision, into a log entry and a stored record. It is the one place where
 // the policy engine, the transparency log and the store meet; none of them

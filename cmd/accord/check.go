@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/decide"
 	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
@@ -68,6 +69,17 @@ func (f *engineFlags) build() (*registry.Registry, *policy.Engine, []string, err
 		return nil, nil, nil, badInput(fmt.Errorf("compile packs: %w", err))
 	}
 	return reg, eng, names, nil
+}
+
+// decideOptions are the options every command that decides shares: the
+// packs, authorizations verified against the registry's authority keys,
+// and third-state exclusion for MLA and agreements.
+func decideOptions(reg *registry.Registry, packs []string) []decide.Option {
+	return []decide.Option{
+		decide.WithPacks(packs),
+		decide.WithAuthorizer(&authz.Authorizer{Keys: registryKeys{reg}}),
+		decide.WithThirdStateExclusion(reg),
+	}
 }
 
 func isDir(p string) bool {
@@ -149,7 +161,7 @@ Exit codes: 0 all allowed, 1 error, 2 bad input, 3 a request was denied,
 			if err != nil {
 				return err
 			}
-			d := decide.New(eng, decide.WithPacks(names))
+			d := decide.New(eng, decideOptions(reg, names)...)
 			p := locale.For(pick(lang, locale.FromEnv()))
 			out := cmd.OutOrStdout()
 			code := exitOK

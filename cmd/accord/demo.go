@@ -47,7 +47,7 @@ to the transparency log under --data, so that the log commands can verify them.`
 				return err
 			}
 			p := locale.For(pick(lang, locale.FromEnv()))
-			opts := []decide.Option{decide.WithPacks(names)}
+			opts := decideOptions(reg, names)
 			var lg *ledger.Log
 			if !dryRun {
 				lg, err = ledger.Open(cmd.Context(), filepath.Join(dataDir, "log"), ledger.Options{Origin: demoOrigin()})

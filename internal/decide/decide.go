@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
 )
@@ -84,6 +85,12 @@ type Record struct {
 	Private ledger.Private
 }
 
+// Agreements gives the parties of a registry agreement, for third-state
+// exclusion.
+type Agreements interface {
+	AgreementParties(id string) []string
+}
+
 // Decider makes decisions. Build one with New; it is safe for concurrent
 // use.
 type Decider struct {
@@ -92,6 +99,7 @@ type Decider struct {
 	authz   Authorizer
 	history HistorySource
 	records Recorder
+	parties Agreements
 	packs   []string
 	now     func() time.Time
 }
@@ -114,6 +122,16 @@ func WithHistory(h HistorySource) Option { return func(d *Decider) { d.history =
 // WithRecorder stores every binding decision with r.
 func WithRecorder(r Recorder) Option { return func(d *Decider) { d.records = r } }
 
+// WithThirdStateExclusion turns on GDSI commitment 6 for requests executed
+// under mutual legal assistance (basis.kind mla: the parties are the
+// seeking state and the state where the data is located) or a bilateral
+// agreement (basis.kind agreement: the agreement's parties, from a): the
+// subjects of any other state that has not authorized are left out before
+// the packs see the request, and the decision lists them in counts. When
+// nothing but third-state data remains, the decision is pending on those
+// states.
+func WithThirdStateExclusion(a Agreements) Option { return func(d *Decider) { d.parties = a } }
+
 // WithPacks restricts evaluation to the named packs; nil selects every pack
 // that applies to the request.
 func WithPacks(names []string) Option { return func(d *Decider) { d.packs = names } }
@@ -133,11 +151,11 @@ func New(e Evaluator, opts ...Option) *Decider {
 // Check evaluates req without logging it. The decision is marked
 // non-binding. With explain, every rule evaluated is listed.
 func (d *Decider) Check(ctx context.Context, req *model.Request, explain bool) (model.Decision, error) {
-	in, findings, err := d.input(ctx, req)
+	in, extra, err := d.input(ctx, req)
 	if err != nil {
 		return model.Decision{}, err
 	}
-	dec := d.evaluate(in, findings, explain)
+	dec := d.evaluate(in, extra, explain)
 	dec.Binding = false
 	return dec, nil
 }
@@ -149,11 +167,11 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 	if d.log == nil {
 		return model.Decision{}, ErrNoLog
 	}
-	in, findings, err := d.input(ctx, req)
+	in, extra, err := d.input(ctx, req)
 	if err != nil {
 		return model.Decision{}, err
 	}
-	dec := d.evaluate(in, findings, false)
+	dec := d.evaluate(in, extra, false)
 	dec.Binding = true
 	dec.ID = newID()
 
@@ -194,45 +212,105 @@ func (d *Decider) void(ctx context.Context, idx uint64, at time.Time) error {
 	return err
 }
 
-// input gathers what the packs see, and the findings on authorizations
-// that did not count.
-func (d *Decider) input(ctx context.Context, req *model.Request) (*policy.Input, []model.Reason, error) {
+// extras is what decide adds to the packs' verdict: findings on
+// authorizations that did not count, and third-state exclusion.
+type extras struct {
+	findings  []model.Reason
+	exclusion *mla.Exclusion
+	parties   []string
+}
+
+// input gathers what the packs see.
+func (d *Decider) input(ctx context.Context, req *model.Request) (*policy.Input, extras, error) {
+	var x extras
 	if req.Time.IsZero() {
 		req.Time = d.now().UTC()
 	}
 	in := &policy.Input{Request: req, History: req.History}
 	if d.history != nil {
 		if req.History != nil {
-			return nil, nil, fmt.Errorf("%w: history: counters are kept by the server and cannot be given in a request", ErrBadInput)
+			return nil, x, fmt.Errorf("%w: history: counters are kept by the server and cannot be given in a request", ErrBadInput)
 		}
 		h, err := d.history.History(ctx, req, req.Time)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read history counters: %w", err)
+			return nil, x, fmt.Errorf("read history counters: %w", err)
 		}
 		in.History = h
 	}
 	if len(req.Basis.Authorizations) > 0 {
 		if d.authz == nil {
-			return nil, nil, fmt.Errorf("%w: basis.authorizations: this Accord cannot verify signed authorizations (no authority keys configured)", ErrBadInput)
+			return nil, x, fmt.Errorf("%w: basis.authorizations: this Accord cannot verify signed authorizations (no authority keys configured)", ErrBadInput)
 		}
 		states, findings, err := d.authz.Authorize(ctx, req, req.Time)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: basis.authorizations: %v", ErrBadInput, err)
+			return nil, x, fmt.Errorf("%w: %v", ErrBadInput, err)
 		}
 		in.Authorized = states
-		return in, findings, nil
+		x.findings = findings
 	}
-	return in, nil, nil
+	if parties := d.partiesOf(req); len(parties) > 0 {
+		ex := mla.Exclude(req, parties, in.Authorized)
+		if len(ex.Excluded) > 0 {
+			x.exclusion, x.parties = &ex, parties
+			in.Request = ex.Apply(req)
+		}
+	}
+	return in, x, nil
 }
 
-func (d *Decider) evaluate(in *policy.Input, findings []model.Reason, explain bool) model.Decision {
+// partiesOf returns the states a request executed under MLA or a
+// bilateral agreement may reach, or nil when exclusion does not apply.
+func (d *Decider) partiesOf(req *model.Request) []string {
+	if d.parties == nil {
+		return nil
+	}
+	switch req.Basis.Kind {
+	case "mla":
+		seeking := seekingState(req)
+		if seeking == "" || seeking == req.Data.Location {
+			return nil
+		}
+		return []string{seeking, req.Data.Location}
+	case "agreement":
+		if req.Basis.Agreement == "" {
+			return nil
+		}
+		return d.parties.AgreementParties(req.Basis.Agreement)
+	}
+	return nil
+}
+
+// seekingState is the state that seeks the data: the state authority that
+// asks or is acted for, else the destination.
+func seekingState(req *model.Request) string {
+	if req.Requester.Kind == model.KindStateAuthority {
+		return req.Requester.Jurisdiction
+	}
+	if req.OnBehalfOf != nil && req.OnBehalfOf.Kind == model.KindStateAuthority {
+		return req.OnBehalfOf.Jurisdiction
+	}
+	return req.Destination
+}
+
+func (d *Decider) evaluate(in *policy.Input, x extras, explain bool) model.Decision {
 	dec := d.engine.Evaluate(in, policy.Options{Packs: d.packs, Explain: explain})
 	if dec.Time.IsZero() {
 		dec.Time = d.now().UTC()
 	}
-	if dec.Outcome != model.Allow && len(findings) > 0 {
+	if ex := x.exclusion; ex != nil {
+		dec.Excluded = ex.Excluded
+		dec.Reasons = append(dec.Reasons, ex.Reasons(x.parties)...)
+		if ex.OnlyThirdState {
+			if dec.Outcome == model.Allow {
+				dec.Outcome = model.Pending
+				dec.Obligations = nil
+			}
+			dec.Requires = append(dec.Requires, ex.Requirements()...)
+		}
+	}
+	if dec.Outcome != model.Allow && len(x.findings) > 0 {
 		// Say why the attached authorizations did not count.
-		dec.Reasons = append(dec.Reasons, findings...)
+		dec.Reasons = append(dec.Reasons, x.findings...)
 	}
 	return dec
 }

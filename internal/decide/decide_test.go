@@ -3,6 +3,7 @@ package decide
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -167,4 +168,66 @@ func TestInputRules(t *testing.T) {
 			t.Errorf("err = %v, want ErrBadInput", err)
 		}
 	})
+}
+
+type parties map[string][]string
+
+func (p parties) AgreementParties(id string) []string { return p[id] }
+
+func TestThirdStateExclusion(t *testing.T) {
+	fr := model.Principal{ID: "bka", Kind: model.KindStateAuthority, Role: "law-enforcement", Jurisdiction: "FR"}
+	tests := []struct {
+		name      string
+		basis     model.Basis
+		location  string
+		subjects  map[string]int64
+		outcome   model.Outcome
+		seen      map[string]int64 // subjects the packs saw
+		excluded  []model.Excluded
+		pendingOn []string
+	}{
+		{"mla: third-state subjects left out", model.Basis{Kind: "mla"}, "CN", map[string]int64{"CN": 3, "DE": 2},
+			model.Allow, map[string]int64{"CN": 3}, []model.Excluded{{State: "DE", Subjects: 2, Reason: "subjects-third-state"}}, nil},
+		{"mla: only third-state subjects", model.Basis{Kind: "mla"}, "CN", map[string]int64{"DE": 2},
+			model.Pending, nil, []model.Excluded{{State: "DE", Subjects: 2, Reason: "subjects-third-state"}}, []string{"DE"}},
+		{"agreement: parties from the registry", model.Basis{Kind: "agreement", Agreement: "fr-us"}, "US", map[string]int64{"US": 1, "FR": 1, "BE": 4},
+			model.Allow, map[string]int64{"US": 1, "FR": 1}, []model.Excluded{{State: "BE", Subjects: 4, Reason: "subjects-third-state"}}, nil},
+		{"agreement: data located in a third state", model.Basis{Kind: "agreement", Agreement: "fr-us"}, "BE", map[string]int64{"US": 1},
+			model.Pending, nil, []model.Excluded{{State: "BE", Reason: "location-third-state"}}, []string{"BE"}},
+		{"no mla or agreement: nothing excluded", model.Basis{Kind: "consent"}, "CN", map[string]int64{"CN": 3, "DE": 2},
+			model.Allow, map[string]int64{"CN": 3, "DE": 2}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := request()
+			req.Requester = fr
+			req.Basis = tt.basis
+			req.Data.Location, req.Data.Subjects = tt.location, tt.subjects
+			eng := &fixedEngine{outcome: model.Allow}
+			d := New(eng, WithThirdStateExclusion(parties{"fr-us": {"FR", "US"}}))
+			dec, err := d.Check(context.Background(), req, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dec.Outcome != tt.outcome {
+				t.Errorf("outcome = %s, want %s", dec.Outcome, tt.outcome)
+			}
+			if got := eng.got.Request.Data.Subjects; !reflect.DeepEqual(got, tt.seen) {
+				t.Errorf("packs saw subjects %v, want %v", got, tt.seen)
+			}
+			if !reflect.DeepEqual(dec.Excluded, tt.excluded) {
+				t.Errorf("excluded = %+v, want %+v", dec.Excluded, tt.excluded)
+			}
+			var pending []string
+			for _, q := range dec.Requires {
+				pending = append(pending, q.AuthorizationFrom)
+			}
+			if !reflect.DeepEqual(pending, tt.pendingOn) {
+				t.Errorf("pending on %v, want %v", pending, tt.pendingOn)
+			}
+			if req.Data.Subjects[tt.location] != tt.subjects[tt.location] || len(req.Data.Subjects) != len(tt.subjects) {
+				t.Error("the caller's request was changed")
+			}
+		})
+	}
 }

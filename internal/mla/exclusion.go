@@ -21,15 +21,8 @@ const (
 )
 
 // Excluded is what third-state exclusion removed for one state, in counts.
-type Excluded struct {
-	// State is the third state.
-	State string `json:"state"`
-	// Subjects counts the subjects of that state removed (0 for a location
-	// exclusion, which removes everything).
-	Subjects int64 `json:"subjects"`
-	// Reason is ReasonSubjectsNotParty or ReasonLocationNotParty.
-	Reason string `json:"reason"`
-}
+// It is the decision's own type, so a decision lists it as it is.
+type Excluded = model.Excluded
 
 // Exclusion is the result of third-state exclusion on one request.
 type Exclusion struct {

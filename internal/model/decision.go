@@ -44,6 +44,24 @@ type Decision struct {
 	Time time.Time `json:"time"`
 	// Explain, when asked for, lists every rule evaluated with its result.
 	Explain []Trace `json:"explain,omitempty"`
+	// Excluded lists, in counts, the data of third states left out of a
+	// request executed under a case or a bilateral agreement that does not
+	// reach them (GDSI commitment 6). Never identities.
+	Excluded []Excluded `json:"excluded,omitempty"`
+}
+
+// ExclusionReasons lists the values of Excluded.Reason.
+var ExclusionReasons = []string{"subjects-third-state", "location-third-state"}
+
+// Excluded is what third-state exclusion left out for one state.
+type Excluded struct {
+	// State is the third state.
+	State string `json:"state"`
+	// Subjects counts its data subjects left out (0 when the whole request
+	// is held because the data is located there).
+	Subjects int64 `json:"subjects"`
+	// Reason is subjects-third-state or location-third-state.
+	Reason string `json:"reason"`
 }
 
 // Reason is one rule that fired.

@@ -143,6 +143,11 @@ var fieldRules = map[reflect.Type]map[string]fieldRule{
 		"version": {required: true},
 		"outcome": {required: true, val: enumOf(Outcomes)},
 	},
+	reflect.TypeFor[Excluded](): {
+		"state":    {required: true, val: jurisdiction},
+		"subjects": {required: true, val: nonNegative},
+		"reason":   {required: true, val: enumOf(ExclusionReasons)},
+	},
 	reflect.TypeFor[Trace](): {
 		"rule":   {required: true},
 		"pack":   {required: true},

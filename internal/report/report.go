@@ -14,9 +14,9 @@
 //	channel   basis "mla" → mla; basis "agreement" → agreement; basis
 //	          "emergency" or purpose "emergency" → emergency; anything
 //	          else → direct (a direct order to a provider)
-//	result    allow → disclosed; deny → refused; pending whose rules name a
-//	          third-state rule (the agreement could not reach a third
-//	          state's data) → third-state-excluded; other pending → pending
+//	result    deny → refused; else, when a third-state rule fired (third
+//	          states' data was left out, or the request waits for them)
+//	          → third-state-excluded; allow → disclosed; pending → pending
 //
 // The median time to answer is measured on MLA cases: from the entry that
 // opens a case to the entry that accepts, narrows or refuses it.
@@ -264,16 +264,16 @@ func channelOf(e *ledger.Entry) string {
 }
 
 func resultOf(e *ledger.Entry) string {
-	switch model.Outcome(e.Outcome) {
-	case model.Allow:
-		return ResultDisclosed
-	case model.Deny:
+	if model.Outcome(e.Outcome) == model.Deny {
 		return ResultRefused
 	}
 	for _, id := range e.Rules {
 		if strings.Contains(id, "third-state") {
 			return ResultExcluded
 		}
+	}
+	if model.Outcome(e.Outcome) == model.Allow {
+		return ResultDisclosed
 	}
 	return ResultPending
 }

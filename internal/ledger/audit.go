@@ -84,6 +84,11 @@ type VerifyOptions struct {
 	// CheckEntries also checks that every entry is a valid Accord entry in
 	// canonical form.
 	CheckEntries bool
+	// OnEntry, when set, is called with every entry in index order, parsed,
+	// as it is read (it implies CheckEntries). An error from it stops the
+	// audit. Its entries are only known good once Verify returns nil: a
+	// caller that builds something from them must discard it on error.
+	OnEntry func(index uint64, e Entry) error
 }
 
 // Verify audits the whole log at src against its signed checkpoint: it reads
@@ -154,9 +159,15 @@ func Verify(ctx context.Context, src Source, v note.Verifier, origin string, opt
 			if t.err != nil {
 				return nil, t.err
 			}
-			if opts.CheckEntries {
-				if _, err := ParseEntry(leaf); err != nil {
+			if opts.CheckEntries || opts.OnEntry != nil {
+				e, err := ParseEntry(leaf)
+				if err != nil {
 					return nil, &MismatchError{Index: idx, What: fmt.Sprintf("not a valid Accord entry: %v", err)}
+				}
+				if opts.OnEntry != nil {
+					if err := opts.OnEntry(idx, e); err != nil {
+						return nil, fmt.Errorf("entry %d: %w", idx, err)
+					}
 				}
 			}
 			if err := checkSince(); err != nil {

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
+	"github.com/accord-dev/accord/internal/report"
+)
+
+func newReportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Transparency reports built from the log",
+	}
+	var (
+		period, lang, format, key, logDir string
+	)
+	tr := &cobra.Command{
+		Use:   "transparency",
+		Short: "Lawful-access requests by requesting state and channel, from the verified log",
+		Long: `Transparency audits the whole log first (every entry hashed, the tree
+recomputed and checked against the signed checkpoint), then counts the
+lawful-access decisions of the period: per requesting state and channel
+(mutual legal assistance, agreement, emergency, direct order), the requests,
+the subjects and records asked for, and what came of them. Every figure
+lists the log indices it counts, so anyone holding the log can recount it.`,
+		Example: `  # The second half of 2026, in French, as HTML
+  accord report transparency --period 2026-H2 --lang fr --format html > rapport.html
+
+  # A quarter, as CSV, from a log another state publishes
+  accord report transparency --period 2026-Q4 --format csv \
+      --log https://accord.example/log --key "$VKEY"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := report.ParsePeriod(period)
+			if err != nil {
+				return badInput(fmt.Errorf("--period: %w", err))
+			}
+			if !slices.Contains(report.Formats, format) {
+				return badInput(fmt.Errorf("--format: %q is not one of %v", format, report.Formats))
+			}
+			v, err := logVerifierFor(key)
+			if err != nil {
+				return err
+			}
+			src, err := ledger.OpenSource(logLocation(logDir), logHTTPClient)
+			if err != nil {
+				return badInput(err)
+			}
+			var entries []report.Logged
+			_, err = ledger.Verify(cmd.Context(), src, v, "", ledger.VerifyOptions{
+				OnEntry: func(i uint64, e ledger.Entry) error {
+					entries = append(entries, report.Logged{Index: i, Entry: e})
+					return nil
+				},
+			})
+			if err != nil {
+				return fmt.Errorf("the log did not verify, so no report was made from it: %w", err)
+			}
+			return report.Write(cmd.OutOrStdout(), report.Build(p, entries), format, locale.For(pick(lang, locale.FromEnv())))
+		},
+	}
+	tr.Flags().StringVar(&period, "period", "", "period: YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM (required)")
+	tr.Flags().StringVar(&lang, "lang", "", "language of headings and labels (en, fr)")
+	tr.Flags().StringVar(&format, "format", "html", "output format: json, csv or html")
+	tr.Flags().StringVar(&key, "key", "", "verifier key of the log, or a file holding it (default: the key under --data)")
+	tr.Flags().StringVar(&logDir, "log", "", "the log: a directory or the URL of its read API (default: DIR/log under --data)")
+	_ = tr.MarkFlagRequired("period")
+	cmd.AddCommand(tr)
+	return cmd
+}
+
+func init() { rootCmd.AddCommand(newReportCmd()) }

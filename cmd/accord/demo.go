@@ -134,7 +134,7 @@ func firstCitation(d *model.Decision) string {
 	} {
 		for _, r := range d.Reasons {
 			if want(r) {
-				return r.Citation
+				return shortCitation(r.Citation)
 			}
 		}
 	}
@@ -144,3 +144,16 @@ func firstCitation(d *model.Decision) string {
 // demoOrigin is the log origin the demo uses when the log is new.
 // TODO(lead): share the ledger commands' default once log.go lands.
 func demoOrigin() string { return "accord.example/demo" }
+
+// shortCitation keeps the instrument and paragraph of a citation, before
+// the quotation: "GDSI (2020), commitment 2 — 002_….txt, …: « … »" becomes
+// "GDSI (2020), commitment 2". accord check shows citations in full.
+func shortCitation(c string) string {
+	if i := strings.Index(c, " — "); i > 0 {
+		return c[:i]
+	}
+	if i := strings.Index(c, ": «"); i > 0 {
+		return c[:i]
+	}
+	return c
+}

@@ -153,14 +153,19 @@ func Build(period Period, entries []Logged) *Report {
 		in := !e.Time.Before(period.From) && e.Time.Before(period.To)
 		switch e.Kind {
 		case ledger.KindMLATransition:
-			// Action names the transition; Subject the case (a code).
-			switch e.Action {
-			case "open", "opened":
-				opened[e.Subject] = e.Time
-			case "accept", "accepted", "narrow", "narrowed", "refuse", "refused":
-				if t, ok := opened[e.Subject]; ok && in {
+			// Subject is "<case>:<state the case moved to>".
+			i := strings.LastIndexByte(e.Subject, ':')
+			if i < 0 {
+				continue
+			}
+			c, state := e.Subject[:i], e.Subject[i+1:]
+			switch state {
+			case "opened":
+				opened[c] = e.Time
+			case "accepted", "narrowed", "refused":
+				if t, ok := opened[c]; ok && in {
 					answers = append(answers, e.Time.Sub(t))
-					delete(opened, e.Subject)
+					delete(opened, c)
 				}
 			}
 			continue

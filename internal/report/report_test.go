@@ -61,9 +61,9 @@ func fixture() []Logged {
 	de := &ledger.Party{Kind: "state-authority", Role: "law-enforcement", State: "DE"}
 	co := &ledger.Party{Kind: "company", State: "US"}
 	return []Logged{
-		{0, ledger.Entry{Kind: "mla-transition", Action: "open", Subject: "case-1", Time: at(1, 0)}},
+		{0, ledger.Entry{Kind: "mla-transition", Subject: "case-1:opened", Time: at(1, 0)}},
 		{1, ledger.Entry{Kind: "decision", Requester: fr, Basis: "mla", Outcome: "allow", Subjects: map[string]int64{"CN": 3}, Records: 10, Time: at(3, 0)}},
-		{2, ledger.Entry{Kind: "mla-transition", Action: "accept", Subject: "case-1", Time: at(3, 0)}},
+		{2, ledger.Entry{Kind: "mla-transition", Subject: "case-1:accepted", Time: at(3, 0)}},
 		{3, ledger.Entry{Kind: "decision", Requester: fr, Outcome: "deny", Subjects: map[string]int64{"CN": 500}, Records: 500, Time: at(4, 0)}},
 		{4, ledger.Entry{Kind: "decision", Requester: fr, Basis: "agreement", Outcome: "pending", Rules: []string{"gdsi-6-third-state"}, Subjects: map[string]int64{"BE": 2}, Time: at(5, 0)}},
 		{5, ledger.Entry{Kind: "decision", Requester: co, OnBehalfOf: de, Basis: "emergency", Outcome: "allow", Subjects: map[string]int64{"FR": 1}, Records: 1, Time: at(6, 0)}},
@@ -71,8 +71,8 @@ func fixture() []Logged {
 		{7, ledger.Entry{Kind: "decision", Requester: de, Basis: "mla", Outcome: "pending", Time: at(7, 0)}},
 		{8, ledger.Entry{Kind: "void", Refers: u(7), Time: at(7, 0)}},
 		{9, ledger.Entry{Kind: "decision", Requester: de, Basis: "mla", Outcome: "allow", Time: time.Date(2026, 6, 30, 23, 59, 59, 0, time.UTC)}},
-		{10, ledger.Entry{Kind: "mla-transition", Action: "open", Subject: "case-2", Time: at(1, 0)}},
-		{11, ledger.Entry{Kind: "mla-transition", Action: "refuse", Subject: "case-2", Time: at(11, 0)}},
+		{10, ledger.Entry{Kind: "mla-transition", Subject: "case-2:opened", Time: at(1, 0)}},
+		{11, ledger.Entry{Kind: "mla-transition", Subject: "case-2:refused", Time: at(11, 0)}},
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
@@ -297,38 +299,68 @@ func TestRegimeApplies(t *testing.T) {
 	}
 }
 
-// TestUSDSPOwnershipSum guards the us-dsp pack's ownership rule: CEL has no
-// sum over a list, so the pack adds the shares of the first eight countries
-// of concern one by one (§ 202.211(a)(1), "in the aggregate"). A ninth
-// country in params.countries_of_concern needs a ninth term in every
-// covered-person block.
+// TestUSDSPOwnershipSum guards the us-dsp pack's ownership test
+// (§ 202.211(a)(1), 50 % or more "individually or in the aggregate"): the
+// shares of every country of concern add up, whatever its place in
+// params.countries_of_concern — including a ninth country added to the
+// list, which the pack must count without any other edit.
 func TestUSDSPOwnershipSum(t *testing.T) {
-	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	src, err := fs.ReadFile(policy.Embedded(), "packs/us-dsp.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	packs, err := policy.Load(packsFS, "us-dsp.yaml")
+	const list = "[CN, HK, MO, CU, IR, KP, RU, VE]"
+	if !strings.Contains(string(src), list) {
+		t.Fatalf("us-dsp.yaml no longer lists the countries of concern as %s; update this test", list)
+	}
+	ninth := strings.Replace(string(src), list, "[CN, HK, MO, CU, IR, KP, RU, VE, SY]", 1)
+	reg, err := registry.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	const terms = 8
-	found := false
-	for _, p := range packs[0].Params {
-		if p.Name != "countries_of_concern" {
-			continue
+	engines := map[string]*policy.Engine{}
+	for name, text := range map[string]string{"bundled": string(src), "ninth": ninth} {
+		packs, err := policy.Load(fstest.MapFS{"us-dsp.yaml": {Data: []byte(text)}}, "us-dsp.yaml")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		found = true
-		for _, v := range p.Values {
-			list, ok := v.Value.([]string)
-			if !ok {
-				t.Fatalf("%s: countries_of_concern is %T, want a list of states", v.Pos, v.Value)
-			}
-			if len(list) > terms {
-				t.Errorf("%s: %d countries of concern; the ownership sum adds only %d", v.Pos, len(list), terms)
-			}
+		eng, err := policy.Compile(packs, reg)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
+		engines[name] = eng
 	}
-	if !found {
-		t.Fatal("us-dsp has no countries_of_concern param")
+	tests := []struct {
+		name, pack string
+		owners     map[string]float64
+		want       model.Outcome
+		rule       string
+	}{
+		{"last listed country (VE) and China add up to 50 %", "bundled", map[string]float64{"CN": 25, "VE": 25, "SG": 50}, model.Deny, "us-dsp-202-301-brokerage-country-of-concern"},
+		{"every listed country at 6.25 % adds up to 50 %", "bundled", map[string]float64{"CN": 6.25, "HK": 6.25, "MO": 6.25, "CU": 6.25, "IR": 6.25, "KP": 6.25, "RU": 6.25, "VE": 6.25, "SG": 50}, model.Deny, "us-dsp-202-301-brokerage-country-of-concern"},
+		{"49.9 % from countries of concern is not covered", "bundled", map[string]float64{"VE": 29.9, "RU": 20, "SG": 50.1}, model.Pending, "us-dsp-202-302-onward-transfer-clause"},
+		{"a state not listed does not count", "bundled", map[string]float64{"VE": 30, "SY": 20, "SG": 50}, model.Pending, "us-dsp-202-302-onward-transfer-clause"},
+		{"a ninth country, once listed, counts", "ninth", map[string]float64{"VE": 30, "SY": 20, "SG": 50}, model.Deny, "us-dsp-202-301-brokerage-country-of-concern"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := &model.Request{
+				Action:      model.ActionTransfer,
+				Requester:   model.Principal{ID: "broker-sg", Kind: model.KindCompany, Jurisdiction: "SG", Owners: tc.owners},
+				Data:        model.Data{Location: "US", Origin: []string{"US"}, Categories: []string{"personal.health"}, Subjects: map[string]int64{"US": 20000}},
+				Destination: "SG",
+				Purpose:     model.PurposeCommercial,
+				Transaction: "data-brokerage",
+				Basis:       model.Basis{Kind: "contract"},
+				Time:        time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC),
+			}
+			dec := engines[tc.pack].Evaluate(&policy.Input{Request: req}, policy.Options{Packs: []string{"us-dsp"}})
+			if dec.Outcome != tc.want {
+				t.Errorf("outcome %s; want %s (reasons %+v)", dec.Outcome, tc.want, dec.Reasons)
+			}
+			if len(dec.Packs) != 1 || !slices.Contains(dec.Packs[0].Rules, tc.rule) {
+				t.Errorf("rules %+v; want %s among them", dec.Packs, tc.rule)
+			}
+		})
 	}
 }

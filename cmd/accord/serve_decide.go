@@ -1,5 +1,3 @@
-//go:build accordlead
-
 package main
 
 import (
@@ -9,7 +7,6 @@ import (
 	"time"
 
 	"github.com/accord-dev/accord/internal/api"
-	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/decide"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/model"
@@ -20,22 +17,23 @@ import (
 
 func init() { buildServeDecider = newServeDecider }
 
-// newServeDecider wires decide to the store (history counters in, decision
-// records and counter updates out), the log, and the registry's authority
-// keys, with timers on evaluation and appends.
+// newServeDecider wires decide as every deciding command does
+// (decideOptions: packs, authorizations against the registry's keys,
+// third-state exclusion) and, for serve, to the store (history counters
+// in, decision records and counter updates out) and the log, with timers
+// on evaluation and appends.
 func newServeDecider(d serveDeps) (api.Decider, *registry.Registry, func(error) int, error) {
 	ef := engineFlags{packs: d.packs, registry: d.registryDirs}
 	reg, eng, names, err := ef.build()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	dec := decide.New(timedEvaluator{eng, d.metrics},
-		decide.WithPacks(names),
+	opts := append(decideOptions(reg, names),
 		decide.WithLog(&timedLog{log: d.log, metrics: d.metrics, store: d.store}),
 		decide.WithHistory(storeHistory{d.store}),
 		decide.WithRecorder(storeRecorder{d.store}),
-		decide.WithAuthorizer(&authz.Authorizer{Keys: registryKeys{reg}}),
 	)
+	dec := decide.New(timedEvaluator{eng, d.metrics}, opts...)
 	return dec, reg, decideStatus, nil
 }
 

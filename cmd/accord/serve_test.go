@@ -1,5 +1,3 @@
-//go:build accordlead
-
 package main
 
 import (

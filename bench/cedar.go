@@ -1,0 +1,245 @@
+package bench
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/policy"
+	"github.com/cedar-policy/cedar-go"
+)
+
+// Cedar is a Cedar policy set whose policies are all `forbid`, each with
+// an @id annotation naming the rule (and "<id>#unsatisfied" for an unmet
+// requirement). Cedar cannot iterate over maps or lists nor call the
+// registry, so NewCedar's context builder computes derived attributes in
+// Go (see cedarContext); that work is part of Cedar's end-to-end cost.
+type Cedar struct {
+	ps     *cedar.PolicySet
+	deny   map[string]bool
+	reg    policy.Registry
+	params []*policy.Param
+}
+
+// NewCedar parses src; every policy must carry @id. params are the pack's
+// dated parameters, handed to policies as context.params.
+func NewCedar(name string, src []byte, reg policy.Registry, params []*policy.Param, deny map[string]bool) (*Cedar, error) {
+	list, err := cedar.NewPolicyListFromBytes(name, src)
+	if err != nil {
+		return nil, fmt.Errorf("parse cedar %s: %w", name, err)
+	}
+	ps := cedar.NewPolicySet()
+	for i, p := range list {
+		id, ok := p.Annotations()["id"]
+		if !ok {
+			return nil, fmt.Errorf("%s: policy %d has no @id", name, i)
+		}
+		if !ps.Add(cedar.PolicyID(id), p) {
+			return nil, fmt.Errorf("%s: duplicate @id %q", name, id)
+		}
+	}
+	return &Cedar{ps: ps, deny: deny, reg: reg, params: params}, nil
+}
+
+// Prepare builds the cedar.Request of a case, with the derived context.
+func (c *Cedar) Prepare(k *Case) (any, error) {
+	r := k.Request
+	return cedar.Request{
+		Principal: cedar.NewEntityUID("Principal", cedar.String(r.Requester.ID)),
+		Action:    cedar.NewEntityUID("Action", cedar.String(r.Action)),
+		Resource:  cedar.NewEntityUID("Data", cedar.String(r.Data.Location)),
+		Context:   c.context(k),
+	}, nil
+}
+
+// Eval authorizes a prepared cedar.Request and reads the fired policy ids
+// from Diagnostic.Reasons. An evaluation error in any policy fails.
+func (c *Cedar) Eval(in any) (Result, error) {
+	_, diag := cedar.Authorize(c.ps, nil, in.(cedar.Request))
+	if len(diag.Errors) > 0 {
+		return Result{}, fmt.Errorf("cedar: policy %s: %s", diag.Errors[0].PolicyID, diag.Errors[0].Message)
+	}
+	fired := make([]string, 0, len(diag.Reasons))
+	var unsat []string
+	for _, r := range diag.Reasons {
+		id := string(r.PolicyID)
+		if base, ok := strings.CutSuffix(id, unsatisfiedSuffix); ok {
+			unsat = append(unsat, base)
+			continue
+		}
+		fired = append(fired, id)
+	}
+	return combine(fired, unsat, c.deny), nil
+}
+
+// paramsAt resolves dated parameters at t, as Accord does for `params`.
+func paramsAt(params []*policy.Param, t time.Time) map[string]any {
+	m := make(map[string]any, len(params))
+	for _, p := range params {
+		for _, v := range p.Values {
+			if !t.Before(v.ValidFrom) && (v.ValidTo.IsZero() || t.Before(v.ValidTo)) {
+				m[p.Name] = v.Value
+			}
+		}
+	}
+	return m
+}
+
+func strSet(ss ...string) cedar.Set {
+	vs := make([]cedar.Value, len(ss))
+	for i, s := range ss {
+		vs[i] = cedar.String(s)
+	}
+	return cedar.NewSet(vs...)
+}
+
+// blank is the pack's `id.matches('^\\s*$')` (RE2 \s: tab, LF, FF, CR, space).
+func blank(s string) bool { return strings.Trim(s, "\t\n\f\r ") == "" }
+
+// statesOf is the pack's statesOf(map): sorted keys with a positive count.
+func statesOf(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		if v > 0 {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func actingState(r *model.Request) string {
+	if r.Requester.Kind == model.KindStateAuthority {
+		return r.Requester.Jurisdiction
+	}
+	if r.OnBehalfOf != nil && r.OnBehalfOf.Kind == model.KindStateAuthority {
+		return r.OnBehalfOf.Jurisdiction
+	}
+	return ""
+}
+
+// cumulative is the pack's cumulative(window, state, prefix) over h.
+func cumulative(h map[string]map[string]model.Count, r *model.Request, state, prefix string) int64 {
+	var n int64
+	for cat, c := range h[state] {
+		if underCategory(cat, prefix) {
+			n += c.Subjects
+		}
+	}
+	if slices.ContainsFunc(r.Data.Categories, func(c string) bool { return underCategory(c, prefix) }) {
+		n += r.Data.Subjects[state]
+	}
+	return n
+}
+
+func underCategory(c, prefix string) bool {
+	return c == prefix || (strings.HasPrefix(c, prefix) && len(c) > len(prefix) && c[len(prefix)] == '.')
+}
+
+func asLong(v any) cedar.Long {
+	switch x := v.(type) {
+	case int64:
+		return cedar.Long(x)
+	case int:
+		return cedar.Long(x)
+	case float64:
+		return cedar.Long(int64(x))
+	}
+	return 0
+}
+
+// context computes the Cedar context of a case: the request's scalar
+// fields plus every attribute the policies cannot compute themselves
+// (Cedar has no quantifiers, list functions, map iteration, regular
+// expressions or registry calls).
+func (c *Cedar) context(k *Case) cedar.Record {
+	r := k.Request
+	acting := actingState(r)
+	subjects := statesOf(r.Data.Subjects)
+	params := paramsAt(c.params, r.Time)
+
+	concerned := subjects
+	if len(concerned) == 0 {
+		concerned = append(slices.Clone(r.Data.Origin), r.Data.Location)
+	}
+	origins := r.Data.Origin
+	if len(origins) == 0 {
+		origins = []string{r.Data.Location}
+	}
+	covered := append(slices.Clone(k.Authorized), acting)
+
+	var hist map[string]map[string]model.Count
+	if k.History != nil {
+		hist = k.History.Rolling12m
+	}
+	var bulkStates []string
+	if min, ok := params["bulk_min_subjects"]; ok {
+		for _, s := range subjects {
+			if s != acting && cedar.Long(cumulative(hist, r, s, "personal")) >= asLong(min) {
+				bulkStates = append(bulkStates, s)
+			}
+		}
+	}
+
+	locSubjects := append([]string{r.Data.Location}, subjects...)
+	var partiesActing []string
+	coversLocation, coversJudicial := false, false
+	if ag := r.Basis.Agreement; ag != "" {
+		partiesActing = append(c.reg.AgreementParties(ag), acting)
+		seek := acting
+		if seek == "" {
+			seek = r.Destination
+		}
+		coversLocation = c.reg.AgreementCovers(ag, seek, r.Data.Location, string(r.Purpose), r.Time)
+		if seek == "" {
+			seek = r.Requester.Jurisdiction
+		}
+		coversJudicial = c.reg.AgreementCovers(ag, seek, r.Data.Location, "law-enforcement", r.Time)
+	}
+
+	ciiState := ""
+	if r.Data.CII != nil {
+		ciiState = r.Data.CII.State
+	}
+	behalfKind, behalfBlank := "", false
+	if r.OnBehalfOf != nil {
+		behalfKind, behalfBlank = r.OnBehalfOf.Kind, blank(r.OnBehalfOf.ID)
+	}
+	pm := cedar.RecordMap{}
+	for name, v := range params {
+		pm[cedar.String(name)] = asLong(v)
+	}
+	return cedar.NewRecord(cedar.RecordMap{
+		"requester_jurisdiction":    cedar.String(r.Requester.Jurisdiction),
+		"requester_kind":            cedar.String(r.Requester.Kind),
+		"requester_role":            cedar.String(r.Requester.Role),
+		"requester_blank":           cedar.Boolean(blank(r.Requester.ID)),
+		"behalf_kind":               cedar.String(behalfKind),
+		"behalf_blank":              cedar.Boolean(behalfBlank),
+		"location":                  cedar.String(r.Data.Location),
+		"destination":               cedar.String(r.Destination),
+		"purpose":                   cedar.String(r.Purpose),
+		"dataset":                   cedar.String(r.Data.Dataset),
+		"acting":                    cedar.String(acting),
+		"cii_state":                 cedar.String(ciiState),
+		"personal":                  cedar.Boolean(slices.ContainsFunc(r.Data.Categories, model.IsPersonal)),
+		"selectors_kind":            cedar.String(r.Selectors.Kind),
+		"selectors_count":           cedar.Long(r.Selectors.Count),
+		"basis_kind":                cedar.String(r.Basis.Kind),
+		"basis_agreement":           cedar.String(r.Basis.Agreement),
+		"measures":                  strSet(r.Basis.Measures...),
+		"authorized":                strSet(k.Authorized...),
+		"concerned":                 strSet(concerned...),
+		"covered":                   strSet(covered...),
+		"origins":                   strSet(origins...),
+		"bulk_states":               strSet(bulkStates...),
+		"loc_subjects":              strSet(locSubjects...),
+		"parties_acting":            strSet(partiesActing...),
+		"parties_acting_authorized": strSet(append(slices.Clone(partiesActing), k.Authorized...)...),
+		"covers_location":           cedar.Boolean(coversLocation),
+		"covers_judicial":           cedar.Boolean(coversJudicial),
+		"params":                    cedar.NewRecord(pm),
+	})
+}

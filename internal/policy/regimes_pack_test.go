@@ -364,3 +364,56 @@ func TestUSDSPOwnershipSum(t *testing.T) {
 		})
 	}
 }
+
+// TestGDPRArt48IndexedPurposes guards the literal purposes that let the
+// engine's index skip the art. 48 rule: they must be exactly the purposes
+// of params.foreign_order_purposes, in every dated value, or the rule would
+// miss a purpose the parameter adds (or test one it removed).
+func TestGDPRArt48IndexedPurposes(t *testing.T) {
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs, err := policy.Load(packsFS, "eu-gdpr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := packs[0]
+	var when string
+	for _, r := range pk.Rules {
+		if r.ID == "eu-gdpr-48-foreign-order" {
+			when = r.When.Source
+		}
+	}
+	const prefix = "request.purpose in ["
+	start := strings.Index(when, prefix)
+	if start < 0 {
+		t.Fatalf("eu-gdpr-48-foreign-order does not start with %s...]: %q", prefix, when)
+	}
+	end := strings.Index(when[start:], "]")
+	var literal []string
+	for _, s := range strings.Split(when[start+len(prefix):start+end], ",") {
+		literal = append(literal, strings.Trim(strings.TrimSpace(s), `"`))
+	}
+	slices.Sort(literal)
+	found := false
+	for _, p := range pk.Params {
+		if p.Name != "foreign_order_purposes" {
+			continue
+		}
+		found = true
+		for _, v := range p.Values {
+			list, ok := v.Value.([]string)
+			if !ok {
+				t.Fatalf("%s: foreign_order_purposes is %T, want a list of purposes", v.Pos, v.Value)
+			}
+			list = slices.Sorted(slices.Values(list))
+			if !slices.Equal(list, literal) {
+				t.Errorf("%s: foreign_order_purposes %v; eu-gdpr-48-foreign-order names %v", v.Pos, list, literal)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("eu-gdpr has no foreign_order_purposes param")
+	}
+}

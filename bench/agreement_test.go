@@ -88,3 +88,14 @@ func TestCheckDetectsDisagreement(t *testing.T) {
 	}
 	t.Logf("%d cases × %d engines", len(s.Cases), len(EngineNames))
 }
+
+func TestGeneratedAgreement(t *testing.T) {
+	reg := loadRegistry(t)
+	for _, n := range []int{10, 100, 1000} {
+		s, err := Generated(n, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSuite(t, s)
+	}
+}

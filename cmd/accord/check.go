@@ -39,13 +39,24 @@ func (f *engineFlags) build() (*registry.Registry, *policy.Engine, []string, err
 	if err != nil {
 		return nil, nil, nil, badInput(fmt.Errorf("load registry: %w", err))
 	}
+	eng, names, err := compilePacks(reg, f.packs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return reg, eng, names, nil
+}
+
+// compilePacks compiles the bundled packs and any named by spec ("auto",
+// or a comma-separated list of pack names and pack files or directories),
+// and returns the names to evaluate (nil for auto).
+func compilePacks(reg *registry.Registry, spec string) (*policy.Engine, []string, error) {
 	packs, err := loadEmbeddedPacks()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("load bundled packs: %w", err)
+		return nil, nil, fmt.Errorf("load bundled packs: %w", err)
 	}
 	var names []string
-	if f.packs != "" && f.packs != "auto" {
-		for _, item := range strings.Split(f.packs, ",") {
+	if spec != "" && spec != "auto" {
+		for _, item := range strings.Split(spec, ",") {
 			item = strings.TrimSpace(item)
 			if item == "" {
 				continue
@@ -53,7 +64,7 @@ func (f *engineFlags) build() (*registry.Registry, *policy.Engine, []string, err
 			if strings.ContainsAny(item, `/\`) || strings.HasSuffix(item, ".yaml") || isDir(item) {
 				extra, err := loadPackPath(item)
 				if err != nil {
-					return nil, nil, nil, badInput(err)
+					return nil, nil, badInput(err)
 				}
 				packs = append(packs, extra...)
 				for _, p := range extra {
@@ -66,9 +77,9 @@ func (f *engineFlags) build() (*registry.Registry, *policy.Engine, []string, err
 	}
 	eng, err := policy.Compile(packs, reg)
 	if err != nil {
-		return nil, nil, nil, badInput(fmt.Errorf("compile packs: %w", err))
+		return nil, nil, badInput(fmt.Errorf("compile packs: %w", err))
 	}
-	return reg, eng, names, nil
+	return eng, names, nil
 }
 
 // decideOptions are the options every command that decides shares: the

@@ -20,7 +20,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/decide"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/registry"
@@ -412,13 +414,32 @@ third-state data is refused.`,
 				if err != nil {
 					return nil, badInput(fmt.Errorf("%s: %w", requestFile, err))
 				}
+				if decision == "" {
+					// Check the case allows this actor and scope first (on a
+					// copy: nothing is stored), so that no decision is logged
+					// for an execution the case refuses.
+					c, err := e.svc.Get(cmd.Context(), args[0])
+					if err != nil {
+						return nil, err
+					}
+					if _, err := c.Execute(by, when, req, mla.Exclude(req, c.Parties(), authorized), "pending-decision"); err != nil {
+						return nil, err
+					}
+					// The execution is a binding decision: evaluated, logged,
+					// and carried out only if it allows.
+					dec, err := mlaDecide(cmd, e, req)
+					if err != nil {
+						return nil, err
+					}
+					decision = dec.ID
+				}
 				return e.svc.Execute(cmd.Context(), args[0], by, req, authorized, decision)
 			})
 		},
 	}
 	execute.Flags().StringVar(&requestFile, "request", "", "the provider's request (JSON)")
 	execute.Flags().StringSliceVar(&attach, "attach", nil, "signed authorization envelopes to add to the request's basis.authorizations (repeatable)")
-	execute.Flags().StringVar(&decision, "decision", "", "id of the binding decision the execution ran under")
+	execute.Flags().StringVar(&decision, "decision", "", "id of a binding decision already made elsewhere (default: make and log one now)")
 
 	list := &cobra.Command{
 		Use:     "list",
@@ -657,4 +678,38 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// mlaDecide makes the binding decision an execution runs under: the packs
+// (auto), the attached authorizations verified against the registry, and
+// third-state exclusion, appended to the same log as the case. Anything but
+// allow stops the execution, with the decision printed and exit 3 or 4.
+func mlaDecide(cmd *cobra.Command, e *mlaEnv, req *model.Request) (model.Decision, error) {
+	eng, names, err := compilePacks(e.reg, "auto")
+	if err != nil {
+		return model.Decision{}, err
+	}
+	d := decide.New(eng, append(decideOptions(e.reg, names), decide.WithLog(e.log))...)
+	dec, err := d.Decide(cmd.Context(), req)
+	if err != nil {
+		if errors.Is(err, decide.ErrBadInput) {
+			return model.Decision{}, badInput(err)
+		}
+		return model.Decision{}, fmt.Errorf("binding decision: %w", err)
+	}
+	if mlaFormat(cmd) != "json" {
+		// For programs (--format json) only the case is printed; the
+		// decision is in the log, at the index the case records.
+		renderDecision(cmd.OutOrStdout(), locale.For(locale.FromEnv()), "decision "+dec.ID, &dec)
+	}
+	if dec.Outcome != model.Allow {
+		return model.Decision{}, &exitCodeError{code: outcomeCode(dec.Outcome), err: fmt.Errorf("not executed: the binding decision %s is %s", dec.ID, dec.Outcome)}
+	}
+	return dec, nil
+}
+
+// mlaFormat reads the --format flag of an mla command.
+func mlaFormat(cmd *cobra.Command) string {
+	f, _ := cmd.Flags().GetString("format")
+	return f
 }

@@ -64,7 +64,7 @@ lists the log indices it counts, so anyone holding the log can recount it.`,
 			return report.Write(cmd.OutOrStdout(), report.Build(p, entries), format, locale.For(pick(lang, locale.FromEnv())))
 		},
 	}
-	tr.Flags().StringVar(&period, "period", "", "period: YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM (required)")
+	tr.Flags().StringVar(&period, "period", "", "period: YYYY, YYYY-H1|H2, YYYY-Q1..Q4, YYYY-MM, or all (required)")
 	tr.Flags().StringVar(&lang, "lang", "", "language of headings and labels (en, fr)")
 	tr.Flags().StringVar(&format, "format", "html", "output format: json, csv or html")
 	tr.Flags().StringVar(&key, "key", "", "verifier key of the log, or a file holding it (default: the key under --data)")

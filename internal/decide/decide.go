@@ -249,10 +249,21 @@ func (d *Decider) input(ctx context.Context, req *model.Request) (*policy.Input,
 		x.findings = findings
 	}
 	if parties := d.partiesOf(req); len(parties) > 0 {
+		// A third state that authorized the whole request stays in; the
+		// others are left out, and the authorizations are then judged on
+		// what remains (a case narrowed to its two states covers the
+		// request once the third state's subjects are gone).
 		ex := mla.Exclude(req, parties, in.Authorized)
 		if len(ex.Excluded) > 0 {
 			x.exclusion, x.parties = &ex, parties
 			in.Request = ex.Apply(req)
+			if len(req.Basis.Authorizations) > 0 {
+				states, findings, err := d.authz.Authorize(ctx, in.Request, req.Time)
+				if err != nil {
+					return nil, x, fmt.Errorf("%w: %v", ErrBadInput, err)
+				}
+				in.Authorized, x.findings = states, findings
+			}
 		}
 	}
 	return in, x, nil

@@ -62,10 +62,14 @@ type Period struct {
 }
 
 // ParsePeriod reads a period name: a year (2026), a half (2026-H2), a
-// quarter (2026-Q3) or a month (2026-11). Times are UTC.
+// quarter (2026-Q3), a month (2026-11), or "all" for the whole log. Times
+// are UTC.
 func ParsePeriod(s string) (Period, error) {
 	bad := func() (Period, error) {
-		return Period{}, fmt.Errorf("period %q: want YYYY, YYYY-H1|H2, YYYY-Q1..Q4 or YYYY-MM", s)
+		return Period{}, fmt.Errorf("period %q: want YYYY, YYYY-H1|H2, YYYY-Q1..Q4, YYYY-MM or all", s)
+	}
+	if s == "all" {
+		return Period{Name: s, From: time.Unix(0, 0).UTC(), To: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
 	}
 	var year int
 	if len(s) < 4 {

@@ -69,7 +69,7 @@ func ParsePeriod(s string) (Period, error) {
 		return Period{}, fmt.Errorf("period %q: want YYYY, YYYY-H1|H2, YYYY-Q1..Q4, YYYY-MM or all", s)
 	}
 	if s == "all" {
-		return Period{Name: s, From: time.Unix(0, 0).UTC(), To: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
+		return Period{Name: s, From: time.Unix(0, 0).UTC(), To: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)}, nil
 	}
 	var year int
 	if len(s) < 4 {

@@ -28,7 +28,7 @@ func TestParsePeriod(t *testing.T) {
 		{in: "2026-Q4", from: day(2026, 10, 1), to: day(2027, 1, 1)},
 		{in: "2026-02", from: day(2026, 2, 1), to: day(2026, 3, 1)},
 		{in: "2026-12", from: day(2026, 12, 1), to: day(2027, 1, 1)},
-		{in: "all", from: time.Unix(0, 0).UTC(), to: day(10000, 1, 1)},
+		{in: "all", from: time.Unix(0, 0).UTC(), to: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
 		{in: "All", bad: true},
 		{in: "2026-H3", bad: true},
 		{in: "2026-Q0", bad: true},

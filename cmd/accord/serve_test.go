@@ -299,6 +299,11 @@ func TestServeShutdown(t *testing.T) {
 
 	var base string
 	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before serving: %v\n%s%s", err, stdout.String(), stderr.String())
+		default:
+		}
 		for _, line := range strings.Split(stderr.String(), "\n") {
 			var l struct{ Msg, URL string }
 			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "accord serving" {

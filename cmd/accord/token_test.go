@@ -39,8 +39,10 @@ func runAccord(t *testing.T, args ...string) (string, int) {
 }
 
 // resetFlags puts every flag of cmd and its subcommands back to its
-// default, since cobra keeps values between executions in one process.
+// default, and forgets the context of the last execution, since cobra keeps
+// both between executions in one process.
 func resetFlags(cmd *cobra.Command) {
+	cmd.SetContext(nil) // nil: take the parent's at the next execution
 	reset := func(f *pflag.Flag) {
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			sv.Replace(nil)

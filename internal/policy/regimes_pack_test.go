@@ -417,3 +417,29 @@ func TestGDPRArt48IndexedPurposes(t *testing.T) {
 		t.Fatal("eu-gdpr has no foreign_order_purposes param")
 	}
 }
+
+// TestRegimeListsHaveNoEmptyString guards a shortcut the regime packs take
+// for speed: they write `request.transaction != "" && request.transaction in
+// params.x` (likewise destination, headquarters, employer, classification,
+// basis kind, purpose) so that a request without the field skips the list.
+// That means the same as the list test alone only while no list param holds
+// the empty string.
+func TestRegimeListsHaveNoEmptyString(t *testing.T) {
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range regimePacks {
+		packs, err := policy.Load(packsFS, name+".yaml")
+		if err != nil {
+			t.Fatalf("load %s: %v", name, err)
+		}
+		for _, p := range packs[0].Params {
+			for _, v := range p.Values {
+				if list, ok := v.Value.([]string); ok && slices.Contains(list, "") {
+					t.Errorf("%s: %s.%s lists the empty string", v.Pos, name, p.Name)
+				}
+			}
+		}
+	}
+}

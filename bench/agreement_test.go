@@ -99,3 +99,11 @@ func TestGeneratedAgreement(t *testing.T) {
 		checkSuite(t, s)
 	}
 }
+
+func TestUSDSPAgreement(t *testing.T) {
+	s, err := USDSP(loadRegistry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSuite(t, s)
+}

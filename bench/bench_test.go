@@ -15,11 +15,12 @@ import (
 var Sizes = []int{10, 100, 1000}
 
 var loaded struct {
-	once sync.Once
-	reg  *registry.Registry
-	gdsi *Suite
-	gen  map[int]*Suite
-	err  error
+	once  sync.Once
+	reg   *registry.Registry
+	gdsi  *Suite
+	usdsp *Suite
+	gen   map[int]*Suite
+	err   error
 }
 
 // suites loads the registry and every suite once per process and checks
@@ -33,6 +34,10 @@ func suites(b *testing.B) (*registry.Registry, *Suite, map[int]*Suite) {
 			return
 		}
 		loaded.gdsi, loaded.err = GDSI(loaded.reg)
+		if loaded.err != nil {
+			return
+		}
+		loaded.usdsp, loaded.err = USDSP(loaded.reg)
 		if loaded.err != nil {
 			return
 		}
@@ -50,6 +55,7 @@ func suites(b *testing.B) (*registry.Registry, *Suite, map[int]*Suite) {
 		b.Fatal(loaded.err)
 	}
 	checkSuite(b, loaded.gdsi)
+	checkSuite(b, loaded.usdsp)
 	for _, n := range Sizes {
 		checkSuite(b, loaded.gen[n])
 	}
@@ -74,9 +80,19 @@ func gdsiSize(b *testing.B) int {
 	return len(packs[0].Rules)
 }
 
+// usdspSize is the number of rules of the us-dsp thresholds pack.
+func usdspSize(b *testing.B) int {
+	packs, err := policy.Load(sources, "packs/usdsp-thresholds.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return len(packs[0].Rules)
+}
+
 // scenarios lists the workloads: the real gdsi pack on one allow, one deny
 // and one pending case of its test file and on all its cases in turn
-// (mix); then each generated size on deny-first, deny-last and allow.
+// (mix); the us-dsp thresholds on a combined-set deny, an at-threshold
+// allow and all their cases (mix); then each generated size on deny-first, deny-last and allow.
 func scenarios(b *testing.B) []scenario {
 	_, g, gen := suites(b)
 	n := gdsiSize(b)
@@ -95,6 +111,21 @@ func scenarios(b *testing.B) []scenario {
 		{"gdsi-pending", n, g, []*Case{pick("commitment 6 — a bilateral agreement cannot reach a third state's people")}},
 		{"gdsi-mix", n, g, g.Cases},
 	}
+	u := loaded.usdsp
+	pickU := func(name string) *Case {
+		for _, c := range u.Cases {
+			if c.Name == name {
+				return c
+			}
+		}
+		b.Fatalf("usdsp case %q not found", name)
+		return nil
+	}
+	out = append(out,
+		scenario{"usdsp-deny", usdspSize(b), u, []*Case{pickU("§ 202.205: combined health + financial set over the lowest threshold")}},
+		scenario{"usdsp-allow", usdspSize(b), u, []*Case{pickU("§ 202.205(f): financial at 10,000 is not bulk")}},
+		scenario{"usdsp-mix", usdspSize(b), u, u.Cases},
+	)
 	for _, size := range Sizes {
 		for i, name := range GenScenarios {
 			out = append(out, scenario{name, size, gen[size], gen[size].Cases[i : i+1]})
@@ -250,7 +281,7 @@ func BenchmarkCompile(b *testing.B) {
 				return err
 			},
 			"cedar": func() error {
-				_, err := NewCedar(s.name+".cedar", s.cedar, reg, packs[0].Params, deny)
+				_, err := NewCedar(s.name+".cedar", s.cedar, reg, packs[0].Params, deny, GDSIContext)
 				return err
 			},
 		}

@@ -21,11 +21,16 @@ type Cedar struct {
 	deny   map[string]bool
 	reg    policy.Registry
 	params []*policy.Param
+	build  ContextBuilder
 }
 
+// ContextBuilder computes the Cedar context of a case for one rule set.
+type ContextBuilder func(c *Cedar, k *Case) cedar.Record
+
 // NewCedar parses src; every policy must carry @id. params are the pack's
-// dated parameters, handed to policies as context.params.
-func NewCedar(name string, src []byte, reg policy.Registry, params []*policy.Param, deny map[string]bool) (*Cedar, error) {
+// dated parameters, handed to policies as context.params; build computes
+// the context (GDSIContext or USDSPContext).
+func NewCedar(name string, src []byte, reg policy.Registry, params []*policy.Param, deny map[string]bool, build ContextBuilder) (*Cedar, error) {
 	list, err := cedar.NewPolicyListFromBytes(name, src)
 	if err != nil {
 		return nil, fmt.Errorf("parse cedar %s: %w", name, err)
@@ -40,7 +45,7 @@ func NewCedar(name string, src []byte, reg policy.Registry, params []*policy.Par
 			return nil, fmt.Errorf("%s: duplicate @id %q", name, id)
 		}
 	}
-	return &Cedar{ps: ps, deny: deny, reg: reg, params: params}, nil
+	return &Cedar{ps: ps, deny: deny, reg: reg, params: params, build: build}, nil
 }
 
 // Prepare builds the cedar.Request of a case, with the derived context.
@@ -50,7 +55,7 @@ func (c *Cedar) Prepare(k *Case) (any, error) {
 		Principal: cedar.NewEntityUID("Principal", cedar.String(r.Requester.ID)),
 		Action:    cedar.NewEntityUID("Action", cedar.String(r.Action)),
 		Resource:  cedar.NewEntityUID("Data", cedar.String(r.Data.Location)),
-		Context:   c.context(k),
+		Context:   c.build(c, k),
 	}, nil
 }
 
@@ -150,11 +155,122 @@ func asLong(v any) cedar.Long {
 	return 0
 }
 
-// context computes the Cedar context of a case: the request's scalar
-// fields plus every attribute the policies cannot compute themselves
-// (Cedar has no quantifiers, list functions, map iteration, regular
-// expressions or registry calls).
-func (c *Cedar) context(k *Case) cedar.Record {
+// cedarValue converts a parameter value. Cedar has no floating point, so
+// a float64 (an ownership percentage) is truncated to a Long.
+func cedarValue(v any) cedar.Value {
+	switch x := v.(type) {
+	case bool:
+		return cedar.Boolean(x)
+	case string:
+		return cedar.String(x)
+	case []string:
+		return strSet(x...)
+	case []int64:
+		vs := make([]cedar.Value, len(x))
+		for i, n := range x {
+			vs[i] = cedar.Long(n)
+		}
+		return cedar.NewSet(vs...)
+	case []float64:
+		vs := make([]cedar.Value, len(x))
+		for i, n := range x {
+			vs[i] = cedar.Long(int64(n))
+		}
+		return cedar.NewSet(vs...)
+	case []bool:
+		vs := make([]cedar.Value, len(x))
+		for i, b := range x {
+			vs[i] = cedar.Boolean(b)
+		}
+		return cedar.NewSet(vs...)
+	}
+	return asLong(v)
+}
+
+// paramRecord is the record of the parameters in force (context.params).
+func paramRecord(params map[string]any) cedar.Record {
+	pm := make(cedar.RecordMap, len(params))
+	for name, v := range params {
+		pm[cedar.String(name)] = cedarValue(v)
+	}
+	return cedar.NewRecord(pm)
+}
+
+// hasCategory is the pack's hasCategory(categories, prefixes).
+func hasCategory(cats, prefixes []string) bool {
+	for _, c := range cats {
+		for _, p := range prefixes {
+			if underCategory(c, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cumulativeDevices is the pack's cumulativeDevices(window, prefix) over h.
+func cumulativeDevices(h map[string]map[string]model.Count, r *model.Request, prefix string) int64 {
+	var n int64
+	for _, cats := range h {
+		for cat, c := range cats {
+			if underCategory(cat, prefix) {
+				n += c.Devices
+			}
+		}
+	}
+	if hasCategory(r.Data.Categories, []string{prefix}) {
+		n += r.Data.Devices
+	}
+	return n
+}
+
+// USDSPContext computes the Cedar context of a case for the us-dsp
+// threshold policies: Cedar cannot sum the history's counters by category
+// prefix, so every cumulative count is computed here.
+func USDSPContext(c *Cedar, k *Case) cedar.Record {
+	r := k.Request
+	params := paramsAt(c.params, r.Time)
+	var hist map[string]map[string]model.Count
+	if k.History != nil {
+		hist = k.History.Rolling12m
+	}
+	cats := r.Data.Categories
+	gov, _ := params["government_related_categories"].([]string)
+	families := 0
+	for _, f := range [][]string{{"personal.omic", "personal.genomic"}, {"personal.biometric"}, {"personal.geolocation.precise"},
+		{"personal.health"}, {"personal.financial"}, {"personal.identifier"}} {
+		if hasCategory(cats, f) {
+			families++
+		}
+	}
+	us := func(prefix string) cedar.Value { return cedar.Long(cumulative(hist, r, "US", prefix)) }
+	has := func(prefix string) cedar.Value { return cedar.Boolean(hasCategory(cats, []string{prefix})) }
+	return cedar.NewRecord(cedar.RecordMap{
+		"transaction": cedar.String(r.Transaction),
+		"destination": cedar.String(r.Destination),
+		"government":  cedar.Boolean(hasCategory(cats, gov)),
+		"families":    cedar.Long(families),
+		"us_12m": cedar.NewRecord(cedar.RecordMap{
+			"omic": us("personal.omic"), "genomic": us("personal.genomic"), "biometric": us("personal.biometric"),
+			"health": us("personal.health"), "financial": us("personal.financial"), "identifier": us("personal.identifier"),
+			"personal": us("personal"),
+		}),
+		"devices_geo_12m": cedar.Long(cumulativeDevices(hist, r, "personal.geolocation.precise")),
+		"present": cedar.NewRecord(cedar.RecordMap{
+			"omic": has("personal.omic"), "genomic": has("personal.genomic"), "biometric": has("personal.biometric"),
+			"geolocation": has("personal.geolocation.precise"), "health": has("personal.health"),
+			"financial": has("personal.financial"), "identifier": has("personal.identifier"),
+		}),
+		"params": paramRecord(params),
+	})
+}
+
+// GDSIContext computes the Cedar context of a case for the gdsi policies
+// (and the generated ones): the request's scalar fields plus every
+// attribute the policies cannot compute themselves (Cedar has no
+// quantifiers, list functions, map iteration, regular expressions or
+// registry calls).
+func GDSIContext(c *Cedar, k *Case) cedar.Record {
 	r := k.Request
 	acting := actingState(r)
 	subjects := statesOf(r.Data.Subjects)
@@ -207,10 +323,7 @@ func (c *Cedar) context(k *Case) cedar.Record {
 	if r.OnBehalfOf != nil {
 		behalfKind, behalfBlank = r.OnBehalfOf.Kind, blank(r.OnBehalfOf.ID)
 	}
-	pm := cedar.RecordMap{}
-	for name, v := range params {
-		pm[cedar.String(name)] = asLong(v)
-	}
+	pm := paramRecord(params)
 	return cedar.NewRecord(cedar.RecordMap{
 		"requester_jurisdiction":    cedar.String(r.Requester.Jurisdiction),
 		"requester_kind":            cedar.String(r.Requester.Kind),
@@ -240,6 +353,6 @@ func (c *Cedar) context(k *Case) cedar.Record {
 		"parties_acting_authorized": strSet(append(slices.Clone(partiesActing), k.Authorized...)...),
 		"covers_location":           cedar.Boolean(coversLocation),
 		"covers_judicial":           cedar.Boolean(coversJudicial),
-		"params":                    cedar.NewRecord(pm),
+		"params":                    pm,
 	})
 }

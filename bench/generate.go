@@ -153,5 +153,5 @@ func Generated(n int, reg *registry.Registry) (*Suite, error) {
 		{Name: "deny-last", Pack: "gen", Request: genRequest(n-1, fmt.Sprintf("ds-%04d", n-1)), Outcome: model.Deny, Rules: []string{fmt.Sprintf("gen-%04d", n-1)}},
 		{Name: "allow", Pack: "gen", Request: genRequest(n-1, "ds-none"), Outcome: model.Allow, Rules: []string{}},
 	}
-	return NewSuite(fmt.Sprintf("gen%d", n), Sources{Packs: packs, Pack: "gen", RegoPkg: "accord.gen", Rego: rg, Cedar: GenCedar(n)}, reg, cases)
+	return NewSuite(fmt.Sprintf("gen%d", n), Sources{Packs: packs, Pack: "gen", RegoPkg: "accord.gen", Rego: rg, Cedar: GenCedar(n), Context: GDSIContext}, reg, cases)
 }

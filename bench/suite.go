@@ -9,7 +9,7 @@ import (
 	"github.com/accord-dev/accord/internal/registry"
 )
 
-//go:embed rego/*.rego cedar/*.cedar
+//go:embed rego/*.rego cedar/*.cedar packs/*.yaml
 var sources embed.FS
 
 // Suite is one rule set loaded into the three engines, with the cases that
@@ -34,6 +34,8 @@ type Sources struct {
 	RegoPkg string
 	Rego    string
 	Cedar   []byte
+	// Context builds Cedar's context for these policies.
+	Context ContextBuilder
 }
 
 // NewSuite compiles src into the three engines against reg.
@@ -56,7 +58,7 @@ func NewSuite(name string, src Sources, reg *registry.Registry, cases []*Case) (
 	if err != nil {
 		return nil, fmt.Errorf("suite %s: %w", name, err)
 	}
-	ced, err := NewCedar(name+".cedar", src.Cedar, reg, pack.Params, deny)
+	ced, err := NewCedar(name+".cedar", src.Cedar, reg, pack.Params, deny, src.Context)
 	if err != nil {
 		return nil, fmt.Errorf("suite %s: %w", name, err)
 	}
@@ -128,5 +130,5 @@ func GDSI(reg *registry.Registry) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewSuite("gdsi", Sources{Packs: packs, Pack: "gdsi", RegoPkg: "accord.gdsi", Rego: string(rg), Cedar: cd}, reg, cases)
+	return NewSuite("gdsi", Sources{Packs: packs, Pack: "gdsi", RegoPkg: "accord.gdsi", Rego: string(rg), Cedar: cd, Context: GDSIContext}, reg, cases)
 }

@@ -443,3 +443,61 @@ func TestRegimeListsHaveNoEmptyString(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckAutoLatency times single decisions with all bundled packs
+// loaded and automatic selection (issue 5's figure), over the example
+// requests (examples/requests, as BenchmarkCheckAuto) and over the regime
+// examples (examples/regimes, where several packs apply at once), and
+// reports the median and 99th percentile (p50-ns, p99-ns).
+func BenchmarkCheckAutoLatency(b *testing.B) {
+	reg, err := registry.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		b.Fatal(err)
+	}
+	packs, err := policy.Load(packsFS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := policy.Compile(packs, reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mix := range []string{"requests", "regimes"} {
+		files, err := filepath.Glob(filepath.Join("..", "..", "examples", mix, "*.json"))
+		if err != nil || len(files) == 0 {
+			b.Fatalf("no example requests in examples/%s: %v", mix, err)
+		}
+		var inputs []*policy.Input
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req, err := model.DecodeRequest(data, reg)
+			if err != nil {
+				b.Fatalf("%s: %v", f, err)
+			}
+			inputs = append(inputs, &policy.Input{Request: req, History: req.History})
+		}
+		b.Run(mix, func(b *testing.B) {
+			lat := make([]time.Duration, 0, 1<<16)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				start := time.Now()
+				eng.Evaluate(inputs[i%len(inputs)], policy.Options{})
+				if len(lat) < cap(lat) {
+					lat = append(lat, time.Since(start))
+				}
+			}
+			slices.Sort(lat)
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+			}
+		})
+	}
+}

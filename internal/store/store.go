@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -50,6 +51,10 @@ type Store interface {
 	Tokens
 	Decisions
 	Counters
+	Statements
+	// MLACases returns the store of mutual-legal-assistance cases, with the
+	// optimistic version check mla.Cases documents.
+	MLACases() mla.Cases
 	// RecordDecision writes a binding decision's private record and adds
 	// counts to the history counters in one transaction: either all of it
 	// is written or none of it is.
@@ -314,6 +319,53 @@ func (r DecisionRecord) Validate() error {
 		return fmt.Errorf("%w: decision %s: outcome is empty", ErrInvalid, r.ID)
 	case r.Created.IsZero():
 		return fmt.Errorf("%w: decision %s: created is zero", ErrInvalid, r.ID)
+	}
+	return nil
+}
+
+// Statements keeps the signed statements (authorizations and revocations)
+// lodged with the server, so that revocations still count after a restart.
+type Statements interface {
+	// RecordStatement stores a lodged statement; ErrConflict if the same
+	// payload (Digest) was lodged before.
+	RecordStatement(ctx context.Context, st Statement) error
+	// ListStatements returns the statements of one type ("" for all),
+	// oldest first.
+	ListStatements(ctx context.Context, typ string) ([]Statement, error)
+}
+
+// Statement is a signed statement lodged with the server: what was
+// verified, and where the log records it.
+type Statement struct {
+	// Digest is the hex SHA-256 of the envelope's payload (authz.Verified.Digest).
+	Digest string `json:"digest"`
+	// ID is the statement's own id.
+	ID string `json:"id"`
+	// Type is "authorization" or "revocation".
+	Type string `json:"type"`
+	// Issuer is the registry id of the signing authority.
+	Issuer string `json:"issuer"`
+	// Jurisdiction is the state the issuer acts for.
+	Jurisdiction string `json:"jurisdiction"`
+	// Envelope is the DSSE envelope as lodged (JSON).
+	Envelope []byte `json:"envelope"`
+	// LogIndex is the index of the statement's log entry.
+	LogIndex uint64 `json:"log_index"`
+	// Created is when it was lodged.
+	Created time.Time `json:"created"`
+}
+
+// Validate checks the fields a driver relies on.
+func (s Statement) Validate() error {
+	switch {
+	case s.Digest == "":
+		return fmt.Errorf("%w: statement digest is empty", ErrInvalid)
+	case s.ID == "":
+		return fmt.Errorf("%w: statement id is empty", ErrInvalid)
+	case s.Type == "":
+		return fmt.Errorf("%w: statement %s: type is empty", ErrInvalid, s.ID)
+	case len(s.Envelope) == 0:
+		return fmt.Errorf("%w: statement %s: envelope is empty", ErrInvalid, s.ID)
 	}
 	return nil
 }

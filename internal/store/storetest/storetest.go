@@ -7,7 +7,9 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -16,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -38,6 +42,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HistoryFilters", testHistoryFilters},
 		{"PruneHistory", testPruneHistory},
 		{"Concurrency", testConcurrency},
+		{"MLACases", testMLACases},
+		{"MLACasesConcurrent", testMLACasesConcurrent},
+		{"Statements", testStatements},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)
@@ -494,5 +501,139 @@ func testPruneHistory(t *testing.T, s store.Store) {
 	must(t, "history at the limit", err)
 	if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != 1 {
 		t.Errorf("the limit day itself was pruned: %d", got)
+	}
+}
+
+// openCase opens a real case (as mla.Service would) at version 1.
+func openCase(t *testing.T, id string) *mla.Case {
+	t.Helper()
+	by := model.Principal{ID: "fr-bepi", Kind: model.KindStateAuthority, Role: "central-authority", Jurisdiction: "FR"}
+	c, _, err := mla.Open(mla.OpenSpec{
+		ID: id, RequestedState: "CN", Provider: "mailco-cn",
+		Scope: authz.Scope{Purposes: []string{string(model.PurposeLawEnforcement)}, Categories: []string{"personal.contact"}, MaxSubjects: 3},
+	}, by, day0, mla.Deadlines{}.For(""))
+	must(t, "mla.Open", err)
+	c.Version = 1
+	return c
+}
+
+func testMLACases(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	cs := s.MLACases()
+	_, err := cs.Get(ctx, "MLA-1")
+	mustIs(t, "Get of a missing case", err, mla.ErrNotFound)
+
+	c := openCase(t, "MLA-1")
+	must(t, "Put v1", cs.Put(ctx, c))
+	mustIs(t, "Put v1 again", cs.Put(ctx, c), mla.ErrExists)
+	got, err := cs.Get(ctx, "MLA-1")
+	must(t, "Get", err)
+	// Event summaries hold numbers whose Go type JSON does not keep:
+	// compare the JSON.
+	gotJSON, _ := json.Marshal(got)
+	wantJSON, _ := json.Marshal(c)
+	if !bytes.Equal(gotJSON, wantJSON) {
+		t.Fatalf("Get = %s, want %s", gotJSON, wantJSON)
+	}
+
+	// Receive it: version 2 replaces version 1.
+	recv := model.Principal{ID: "cn-moj", Kind: model.KindStateAuthority, Role: "central-authority", Jurisdiction: "CN"}
+	if _, err := got.Receive(recv, day0.Add(time.Hour)); err != nil {
+		t.Fatalf("Receive: %v", err)
+	}
+	got.Version = 2
+	must(t, "Put v2", cs.Put(ctx, got))
+	mustIs(t, "Put v2 again (stale)", cs.Put(ctx, got), mla.ErrConflict)
+	stale := *c
+	stale.Version = 2
+	mustIs(t, "Put v2 from a stale read", cs.Put(ctx, &stale), mla.ErrConflict)
+	skip := *got
+	skip.Version = 4
+	mustIs(t, "Put v4 over v2", cs.Put(ctx, &skip), mla.ErrConflict)
+	ghost := openCase(t, "MLA-ghost")
+	ghost.Version = 2
+	mustIs(t, "Put v2 of a case never stored", cs.Put(ctx, ghost), mla.ErrConflict)
+	ghost.Version = 0
+	mustIs(t, "Put v0", cs.Put(ctx, ghost), mla.ErrConflict)
+
+	again, err := cs.Get(ctx, "MLA-1")
+	must(t, "Get after v2", err)
+	if again.Version != 2 || again.State != mla.Received {
+		t.Fatalf("after v2: version %d state %s, want 2 received", again.Version, again.State)
+	}
+
+	must(t, "Put MLA-0", cs.Put(ctx, openCase(t, "MLA-0")))
+	all, err := cs.List(ctx)
+	must(t, "List", err)
+	var ids []string
+	for _, c := range all {
+		ids = append(ids, c.ID)
+	}
+	if want := []string{"MLA-0", "MLA-1"}; !slices.Equal(ids, want) {
+		t.Fatalf("List ids = %v, want %v", ids, want)
+	}
+}
+
+// testMLACasesConcurrent moves one case from the same version in many
+// goroutines: exactly one Put wins.
+func testMLACasesConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	cs := s.MLACases()
+	must(t, "Put v1", cs.Put(ctx, openCase(t, "MLA-race")))
+	const n = 8
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		won, lost int
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := cs.Get(ctx, "MLA-race")
+			if err != nil {
+				t.Errorf("Get: %v", err)
+				return
+			}
+			c.Version = 2
+			err = cs.Put(ctx, c)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, mla.ErrConflict):
+				lost++
+			default:
+				t.Errorf("Put: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 || lost != n-1 {
+		t.Fatalf("%d writers won and %d lost, want 1 and %d", won, lost, n-1)
+	}
+}
+
+func testStatements(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := store.Statement{Digest: "aa", ID: "A-1", Type: "authorization", Issuer: "cn-moj", Jurisdiction: "CN", Envelope: []byte(`{"payload":"x"}`), LogIndex: 3, Created: day0}
+	r := store.Statement{Digest: "bb", ID: "A-1-R", Type: "revocation", Issuer: "cn-moj", Jurisdiction: "CN", Envelope: []byte(`{"payload":"y"}`), LogIndex: 4, Created: day0.Add(time.Minute)}
+	must(t, "RecordStatement a", s.RecordStatement(ctx, a))
+	must(t, "RecordStatement r", s.RecordStatement(ctx, r))
+	mustIs(t, "RecordStatement twice", s.RecordStatement(ctx, a), store.ErrConflict)
+	bad := a
+	bad.Digest = ""
+	mustIs(t, "RecordStatement without digest", s.RecordStatement(ctx, bad), store.ErrInvalid)
+
+	all, err := s.ListStatements(ctx, "")
+	must(t, "ListStatements all", err)
+	if len(all) != 2 || !reflect.DeepEqual(all[0], a) || !reflect.DeepEqual(all[1], r) {
+		t.Fatalf("ListStatements(\"\") = %+v, want [a r]", all)
+	}
+	revs, err := s.ListStatements(ctx, "revocation")
+	must(t, "ListStatements revocation", err)
+	if len(revs) != 1 || revs[0].ID != "A-1-R" {
+		t.Fatalf("ListStatements(revocation) = %+v, want [A-1-R]", revs)
 	}
 }

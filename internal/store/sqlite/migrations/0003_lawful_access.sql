@@ -1,0 +1,22 @@
+-- Version 3: lawful access. MLA cases (mla.Case as JSON, with its version
+-- for optimistic concurrency) and the signed statements (authorizations,
+-- revocations) lodged with the server, keyed by the SHA-256 of their
+-- payload.
+CREATE TABLE mla_cases (
+	id      TEXT PRIMARY KEY,
+	version INTEGER NOT NULL,
+	body    TEXT NOT NULL,            -- JSON of mla.Case
+	updated INTEGER NOT NULL
+);
+
+CREATE TABLE statements (
+	digest       TEXT PRIMARY KEY,    -- hex SHA-256 of the DSSE payload
+	id           TEXT NOT NULL,       -- the statement's id
+	type         TEXT NOT NULL,       -- authorization | revocation
+	issuer       TEXT NOT NULL,
+	jurisdiction TEXT NOT NULL,
+	envelope     TEXT NOT NULL,       -- the DSSE envelope as lodged (JSON)
+	log_index    INTEGER NOT NULL,
+	created      INTEGER NOT NULL
+);
+CREATE INDEX statements_type ON statements(type, created);

@@ -79,6 +79,15 @@ func compilePacks(reg *registry.Registry, spec string) (*policy.Engine, []string
 	if err != nil {
 		return nil, nil, badInput(fmt.Errorf("compile packs: %w", err))
 	}
+	for _, n := range names {
+		if _, ok := eng.Pack(n); !ok {
+			loaded := make([]string, 0, len(eng.Packs()))
+			for _, p := range eng.Packs() {
+				loaded = append(loaded, p.Name)
+			}
+			return nil, nil, badInput(fmt.Errorf("--packs: no pack named %q (loaded: %s)", n, strings.Join(loaded, ", ")))
+		}
+	}
 	return eng, names, nil
 }
 

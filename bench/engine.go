@@ -32,16 +32,19 @@ type Case struct {
 	History *model.History
 	// Authorized lists the states whose authorization is taken as verified.
 	Authorized []string
-	// Outcome and Rules are what the pack's test file expects.
+	// Outcome is the expected outcome.
 	Outcome model.Outcome
-	Rules   []string
+	// Rules are exactly the ids of the rules expected to fire.
+	Rules []string
 }
 
 // Result is an engine's answer: the outcome and the sorted ids of the rules
 // that fired.
 type Result struct {
+	// Outcome is allow, deny or pending.
 	Outcome model.Outcome
-	Rules   []string
+	// Rules are the ids of the rules that fired, sorted.
+	Rules []string
 }
 
 // Engine is one policy engine loaded with one rule set. Prepare converts a

@@ -29,11 +29,14 @@ var EngineNames = []string{"accord", "opa", "cedar"}
 // Sources holds what a Suite is built from: Accord packs (pack is the one
 // evaluated), the Rego module (package regoPkg) and the Cedar policies.
 type Sources struct {
-	Packs   []*policy.Pack
-	Pack    string
+	// Packs are the Accord packs to compile; Pack names the one evaluated.
+	Packs []*policy.Pack
+	Pack  string
+	// RegoPkg is the Rego package (e.g. accord.gdsi); Rego is its module.
 	RegoPkg string
 	Rego    string
-	Cedar   []byte
+	// Cedar is the Cedar policy text.
+	Cedar []byte
 	// Context builds Cedar's context for these policies.
 	Context ContextBuilder
 }

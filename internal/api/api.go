@@ -92,6 +92,9 @@ type Config struct {
 	// ReceiptWait bounds how long GET /v1/decisions/{id} waits for a
 	// receipt before answering without one (default 2s).
 	ReceiptWait time.Duration
+	// Lawful configures the lawful-access endpoints (authorizations,
+	// revocations, MLA cases, transparency reports); nil: they answer 404.
+	Lawful *Lawful
 	// Now replaces time.Now, for tests.
 	Now func() time.Time
 }
@@ -154,6 +157,8 @@ func (s *Server) routes() {
 	m.Handle("PUT /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.putOverride))
 	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.deleteOverride))
 
+	s.lawfulRoutes()
+
 	m.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -164,7 +169,7 @@ func (s *Server) routes() {
 		m.Handle("GET /log/", http.StripPrefix("/log", s.cfg.Log.Handler()))
 	}
 	// Any other method on a known path: 405 as a problem, with Allow.
-	for path, allow := range map[string]string{
+	allows := map[string]string{
 		"/v1/decisions":            "POST",
 		"/v1/decisions/{id}":       "GET",
 		"/v1/check":                "POST",
@@ -176,7 +181,11 @@ func (s *Server) routes() {
 		"/healthz":                 "GET",
 		"/readyz":                  "GET",
 		"/metrics":                 "GET",
-	} {
+	}
+	for path, allow := range lawfulAllow {
+		allows[path] = allow
+	}
+	for path, allow := range allows {
 		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeProblem(w, newProblem(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow))

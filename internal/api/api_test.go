@@ -36,6 +36,8 @@ type fakeDecider struct {
 	last *model.Request
 	err  error
 	next uint64
+	// outcome, when set, is every decision's outcome.
+	outcome model.Outcome
 }
 
 func (f *fakeDecider) decision(req *model.Request) model.Decision {
@@ -45,6 +47,9 @@ func (f *fakeDecider) decision(req *model.Request) model.Decision {
 	out := model.Allow
 	if req.Data.Location != req.Requester.Jurisdiction {
 		out = model.Pending
+	}
+	if f.outcome != "" {
+		out = f.outcome
 	}
 	return model.Decision{
 		Outcome: out,

@@ -38,6 +38,7 @@ var problemTypes = map[int][2]string{
 	http.StatusNotFound:              {"not-found", "No such resource"},
 	http.StatusMethodNotAllowed:      {"method-not-allowed", "Method not allowed"},
 	http.StatusConflict:              {"conflict", "The request conflicts with the state of the resource"},
+	http.StatusUnprocessableEntity:   {"beyond-scope", "The request goes beyond the scope granted"},
 	http.StatusRequestEntityTooLarge: {"too-large", "The request body is too large"},
 	http.StatusUnsupportedMediaType:  {"unsupported-media-type", "The request body must be application/json"},
 	http.StatusInternalServerError:   {"internal", "Internal error"},

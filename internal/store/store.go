@@ -349,6 +349,9 @@ type Statement struct {
 	Jurisdiction string `json:"jurisdiction"`
 	// Envelope is the DSSE envelope as lodged (JSON).
 	Envelope []byte `json:"envelope"`
+	// Salt is the salt hashed with Envelope into the log entry's
+	// record_hash (ledger.Private), so an auditor can check the entry.
+	Salt []byte `json:"salt"`
 	// LogIndex is the index of the statement's log entry.
 	LogIndex uint64 `json:"log_index"`
 	// Created is when it was lodged.

@@ -97,8 +97,8 @@ func (s *Store) RecordStatement(ctx context.Context, st store.Statement) error {
 	if err := st.Validate(); err != nil {
 		return err
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO statements(digest, id, type, issuer, jurisdiction, envelope, log_index, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		st.Digest, st.ID, st.Type, st.Issuer, st.Jurisdiction, string(st.Envelope), int64(st.LogIndex), st.Created)
+	_, err := s.pool.Exec(ctx, `INSERT INTO statements(digest, id, type, issuer, jurisdiction, envelope, salt, log_index, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		st.Digest, st.ID, st.Type, st.Issuer, st.Jurisdiction, string(st.Envelope), nonNil(st.Salt), int64(st.LogIndex), st.Created)
 	if err != nil {
 		return fmt.Errorf("record statement %s: %w", st.ID, wrap(err))
 	}
@@ -114,11 +114,18 @@ func (s *Store) ListStatements(ctx context.Context, typ string) ([]store.Stateme
 			env string
 			idx int64
 		)
-		if err := r.Scan(&st.Digest, &st.ID, &st.Type, &st.Issuer, &st.Jurisdiction, &env, &idx, &st.Created); err != nil {
+		if err := r.Scan(&st.Digest, &st.ID, &st.Type, &st.Issuer, &st.Jurisdiction, &env, &st.Salt, &idx, &st.Created); err != nil {
 			return st, wrap(err)
 		}
 		st.Envelope, st.LogIndex, st.Created = []byte(env), uint64(idx), st.Created.UTC()
 		return st, nil
-	}, `SELECT digest, id, type, issuer, jurisdiction, envelope, log_index, created FROM statements
+	}, `SELECT digest, id, type, issuer, jurisdiction, envelope, salt, log_index, created FROM statements
 		WHERE $1 = '' OR type = $1 ORDER BY created, log_index`, typ)
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

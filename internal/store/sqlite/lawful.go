@@ -111,8 +111,8 @@ func (s *Store) RecordStatement(ctx context.Context, st store.Statement) error {
 	if err := st.Validate(); err != nil {
 		return err
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO statements(digest, id, type, issuer, jurisdiction, envelope, log_index, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		st.Digest, st.ID, st.Type, st.Issuer, st.Jurisdiction, string(st.Envelope), int64(st.LogIndex), nanos(st.Created))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO statements(digest, id, type, issuer, jurisdiction, envelope, salt, log_index, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		st.Digest, st.ID, st.Type, st.Issuer, st.Jurisdiction, string(st.Envelope), nonNilBytes(st.Salt), int64(st.LogIndex), nanos(st.Created))
 	if err != nil {
 		return fmt.Errorf("record statement %s: %w", st.ID, wrap(err))
 	}
@@ -122,7 +122,7 @@ func (s *Store) RecordStatement(ctx context.Context, st store.Statement) error {
 // ListStatements returns the lodged statements of one type ("" for all),
 // oldest first.
 func (s *Store) ListStatements(ctx context.Context, typ string) ([]store.Statement, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT digest, id, type, issuer, jurisdiction, envelope, log_index, created FROM statements
+	rows, err := s.r.QueryContext(ctx, `SELECT digest, id, type, issuer, jurisdiction, envelope, salt, log_index, created FROM statements
 		WHERE ? = '' OR type = ? ORDER BY created, log_index`, typ, typ)
 	if err != nil {
 		return nil, fmt.Errorf("list statements: %w", wrap(err))
@@ -135,7 +135,7 @@ func (s *Store) ListStatements(ctx context.Context, typ string) ([]store.Stateme
 			env      string
 			idx, crt int64
 		)
-		if err := rows.Scan(&st.Digest, &st.ID, &st.Type, &st.Issuer, &st.Jurisdiction, &env, &idx, &crt); err != nil {
+		if err := rows.Scan(&st.Digest, &st.ID, &st.Type, &st.Issuer, &st.Jurisdiction, &env, &st.Salt, &idx, &crt); err != nil {
 			return nil, fmt.Errorf("list statements: %w", wrap(err))
 		}
 		st.Envelope, st.LogIndex, st.Created = []byte(env), uint64(idx), fromNanos(crt)

@@ -617,8 +617,8 @@ func testMLACasesConcurrent(t *testing.T, s store.Store) {
 
 func testStatements(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	a := store.Statement{Digest: "aa", ID: "A-1", Type: "authorization", Issuer: "cn-moj", Jurisdiction: "CN", Envelope: []byte(`{"payload":"x"}`), LogIndex: 3, Created: day0}
-	r := store.Statement{Digest: "bb", ID: "A-1-R", Type: "revocation", Issuer: "cn-moj", Jurisdiction: "CN", Envelope: []byte(`{"payload":"y"}`), LogIndex: 4, Created: day0.Add(time.Minute)}
+	a := store.Statement{Digest: "aa", ID: "A-1", Type: "authorization", Issuer: "cn-moj", Jurisdiction: "CN", Envelope: []byte(`{"payload":"x"}`), Salt: []byte{1, 2}, LogIndex: 3, Created: day0}
+	r := store.Statement{Digest: "bb", ID: "A-1-R", Type: "revocation", Issuer: "cn-moj", Jurisdiction: "CN", Envelope: []byte(`{"payload":"y"}`), Salt: []byte{3}, LogIndex: 4, Created: day0.Add(time.Minute)}
 	must(t, "RecordStatement a", s.RecordStatement(ctx, a))
 	must(t, "RecordStatement r", s.RecordStatement(ctx, r))
 	mustIs(t, "RecordStatement twice", s.RecordStatement(ctx, a), store.ErrConflict)

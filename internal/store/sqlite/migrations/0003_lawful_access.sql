@@ -15,7 +15,8 @@ CREATE TABLE statements (
 	type         TEXT NOT NULL,       -- authorization | revocation
 	issuer       TEXT NOT NULL,
 	jurisdiction TEXT NOT NULL,
-	envelope     TEXT NOT NULL,       -- the DSSE envelope as lodged (JSON)
+	envelope     TEXT NOT NULL,       -- the DSSE envelope as lodged (JSON): the private record
+	salt         BLOB NOT NULL,        -- its salt: the log entry's record_hash is SHA-256(salt || envelope)
 	log_index    INTEGER NOT NULL,
 	created      INTEGER NOT NULL
 );

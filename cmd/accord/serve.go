@@ -23,6 +23,7 @@ import (
 
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/registry"
 	"github.com/accord-dev/accord/internal/store"
@@ -43,6 +44,7 @@ type serveOptions struct {
 	debugAddr               string
 	authCache               time.Duration
 	logLevel                string
+	deadlines               string
 }
 
 // serveDeps is what building the decider for serve needs.
@@ -52,6 +54,9 @@ type serveDeps struct {
 	metrics      *api.Metrics
 	packs        string
 	registryDirs []string
+	// revocations are the lodged revocations the decider's authorizer
+	// reads.
+	revocations *api.Revocations
 }
 
 // buildServeDecider builds the policy engine and the decider that serve
@@ -117,6 +122,7 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.deadlines, "mla-deadlines", "", "YAML file of MLA deadlines per agreement (answer, execute, validity as durations such as 240h)")
 	return cmd
 }
 
@@ -180,7 +186,21 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: append(slices.Clone(o.registryDirs), apiDir)})
+	var deadlines mla.Deadlines
+	if o.deadlines != "" {
+		if deadlines, err = loadDeadlines(o.deadlines); err != nil {
+			return badInput(fmt.Errorf("--mla-deadlines: %w", err))
+		}
+	}
+	revs := &api.Revocations{}
+	if err := loadRevocations(ctx, st, revs, logger); err != nil {
+		return err
+	}
+	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: append(slices.Clone(o.registryDirs), apiDir), revocations: revs})
+	if err != nil {
+		return err
+	}
+	lawful, err := serveLawful(st, lg, reg, revs, deadlines)
 	if err != nil {
 		return err
 	}
@@ -190,7 +210,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}
 	srv := api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: status,
-		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache})
+		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful})
 
 	hs := &http.Server{
 		Addr:              o.addr,

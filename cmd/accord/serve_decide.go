@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/decide"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/model"
@@ -28,7 +29,14 @@ func newServeDecider(d serveDeps) (api.Decider, *registry.Registry, func(error) 
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	revs := d.revocations
+	if revs == nil {
+		revs = &api.Revocations{}
+	}
 	opts := append(decideOptions(reg, names),
+		// The same authorizer as decideOptions', reading the revocations
+		// lodged with this server (this later option replaces it).
+		decide.WithAuthorizer(&authz.Authorizer{Keys: registryKeys{reg}, Revocations: revs}),
 		decide.WithLog(&timedLog{log: d.log, metrics: d.metrics, store: d.store}),
 		decide.WithHistory(storeHistory{d.store}),
 		decide.WithRecorder(storeRecorder{d.store}),

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/mla"
+	"github.com/accord-dev/accord/internal/registry"
+	"github.com/accord-dev/accord/internal/report"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// serveLawful wires the lawful-access endpoints: statements verified
+// against the registry's keys and appended to the log, the revocations
+// lodged so far (shared with the decider's authorizer), MLA cases in the
+// database whose transitions the log records through mlaLedger (as `accord
+// mla` does; the private records go to DIR/mla/records.jsonl), and the
+// transparency report from the verified log.
+func serveLawful(st store.Store, lg *ledger.Log, reg *registry.Registry, revs *api.Revocations, deadlines mla.Deadlines) (*api.Lawful, error) {
+	dir := filepath.Join(dataDir, "mla")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("mla records: %w", err)
+	}
+	keeper := &recordKeeper{path: filepath.Join(dir, "records.jsonl")}
+	return &api.Lawful{
+		Keys:        registryKeys{reg},
+		Log:         lg,
+		Revocations: revs,
+		Cases: &mla.Service{
+			Cases:      st.MLACases(),
+			Log:        &mlaLedger{log: lg, keep: keeper.keep},
+			Deadlines:  deadlines,
+			Agreements: reg,
+		},
+		Entries: func(ctx context.Context) ([]report.Logged, error) {
+			var entries []report.Logged
+			_, err := ledger.Verify(ctx, lg.Source(), lg.Verifier(), lg.Origin(), ledger.VerifyOptions{
+				OnEntry: func(i uint64, e ledger.Entry) error {
+					entries = append(entries, report.Logged{Index: i, Entry: e})
+					return nil
+				},
+			})
+			return entries, err
+		},
+	}, nil
+}
+
+// loadRevocations puts the revocations stored in the database in effect.
+// Each was verified against its issuer's key when it was lodged; here it
+// is only decoded, so that a key rotated since does not bring a withdrawn
+// authorization back.
+func loadRevocations(ctx context.Context, st store.Store, revs *api.Revocations, logger *slog.Logger) error {
+	lodged, err := st.ListStatements(ctx, authz.TypeRevocation)
+	if err != nil {
+		return fmt.Errorf("load revocations: %w", err)
+	}
+	for _, l := range lodged {
+		env, err := authz.ParseEnvelope(l.Envelope)
+		if err == nil {
+			var payload []byte
+			payload, err = base64.StdEncoding.DecodeString(env.Payload)
+			if err == nil {
+				var s *authz.Statement
+				s, err = authz.ParseStatement(payload)
+				if err == nil {
+					err = revs.Add(&authz.Verified{Statement: s, Authority: authz.AuthorityKey{ID: l.Issuer, Jurisdiction: l.Jurisdiction}, Digest: l.Digest})
+				}
+			}
+		}
+		if err != nil {
+			// Should not happen: it was verified when lodged.
+			logger.Error("stored revocation does not load", slog.String("id", l.ID), slog.Uint64("log_index", l.LogIndex))
+		}
+	}
+	if len(lodged) > 0 {
+		logger.Info("revocations in effect", slog.Int("count", len(lodged)))
+	}
+	return nil
+}

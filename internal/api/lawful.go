@@ -112,6 +112,7 @@ func (s *Server) lawfulRoutes() {
 	m.Handle("GET /v1/mla/{id}", s.auth(rolesReadCases, s.lawful(s.getCase)))
 	m.Handle("POST /v1/mla/{id}/execute", s.auth(rolesExecute, s.lawful(s.executeCase)))
 	m.Handle("POST /v1/mla/{id}/{verb}", s.auth(rolesAuthority, s.lawful(s.moveCase)))
+	m.Handle("GET /v1/mla/{id}/authorization", s.auth(rolesReadCases, s.lawful(s.caseAuthorization)))
 }
 
 // lawfulAllow lists the methods of the lawful-access paths, for 405s.
@@ -467,6 +468,28 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, l *La
 		return
 	}
 	s.answerCase(w, cs, err, http.StatusOK)
+}
+
+// caseAuthorization answers the authorization statement an accepted or
+// narrowed case yields, unsigned: the requested state's central authority
+// signs it (`accord authz sign`) and lodges it, and the provider attaches
+// it to the execution.
+func (s *Server) caseAuthorization(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	cs, err := l.Cases.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeProblem(w, s.caseProblem(err))
+		return
+	}
+	if !mayRead(cs, c) {
+		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
+		return
+	}
+	st, err := cs.Authorization()
+	if err != nil {
+		writeProblem(w, s.caseProblem(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // CaseList is the answer of GET /v1/mla.

@@ -196,7 +196,16 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err := loadRevocations(ctx, st, revs, logger); err != nil {
 		return err
 	}
-	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: append(slices.Clone(o.registryDirs), apiDir), revocations: revs})
+	registryDirs := append(slices.Clone(o.registryDirs), apiDir)
+	var demoKey string
+	if o.demo {
+		keyDir, keyPath, err := demoAuthorityKey(dataDir)
+		if err != nil {
+			return err
+		}
+		registryDirs, demoKey = append(registryDirs, keyDir), keyPath
+	}
+	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: registryDirs, revocations: revs})
 	if err != nil {
 		return err
 	}
@@ -208,6 +217,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		if err := seedDemo(ctx, st, cmd.OutOrStdout(), filepath.Join(dataDir, demoTokensFile)); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
+		fmt.Fprintf(cmd.OutOrStdout(), "Signing key of %s (registered as its public_key): %s\n", demoAuthority, demoKey)
 	}
 	srv := api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: status,
 		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful})
@@ -318,6 +328,11 @@ var demoPrincipals = []store.Principal{
 	{ID: "demo-operator", Name: "Accord operator (demo)", Kind: "organization", Jurisdiction: "FR"},
 	{ID: "demo-auditor", Name: "Auditor (demo)", Kind: "organization", Jurisdiction: "FR"},
 	{ID: "demo-admin", Name: "Administrator (demo)", Kind: "organization", Jurisdiction: "FR"},
+	// The lawful-access scenario of docs/lawful-access.md: a French central
+	// authority, China's, and a provider in China that executes for France.
+	{ID: "fr-bepi", Name: "Bureau de l'entraide pénale internationale (demo)", Kind: "state-authority", Role: "central-authority", Jurisdiction: "FR"},
+	{ID: "cn-moj", Name: "Ministry of Justice of the PRC (demo)", Kind: "state-authority", Role: "central-authority", Jurisdiction: "CN"},
+	{ID: "mailco-cn", Name: "Mailco (demo)", Kind: "company", Role: "processor", Jurisdiction: "CN", MayActFor: []string{"fr-bepi"}},
 }
 
 var demoDatasets = []store.Dataset{
@@ -337,6 +352,9 @@ var demoTokens = []struct{ principal, role string }{
 	{"demo-operator", store.RoleOperator},
 	{"demo-auditor", store.RoleAuditor},
 	{"demo-admin", store.RoleAdmin},
+	{"fr-bepi", store.RoleAuthority},
+	{"cn-moj", store.RoleAuthority},
+	{"mailco-cn", store.RoleRequester},
 }
 
 // demoLogOrigin names a log that serve --demo creates.

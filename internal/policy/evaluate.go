@@ -21,6 +21,7 @@ type evalState struct {
 	input      evalInput
 	view       requestView // the value of `request`
 	authorized ref.Val
+	authList   strList // the value of authorized
 	params     *paramSet
 	vars       varSet
 	// bounded is true when the input is within the sizes the compile-time
@@ -48,7 +49,11 @@ func (s *evalState) ResolveName(name string) (any, bool) {
 // Parent implements interpreter.Activation.
 func (s *evalState) Parent() interpreter.Activation { return nil }
 
-var emptyList = newStrList([]string{})
+var (
+	emptyList = newStrList([]string{})
+	// noRequest is what a pooled state points at between evaluations.
+	noRequest model.Request
+)
 
 // Evaluate decides in.Request with the engine's packs.
 //
@@ -75,10 +80,13 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	}
 	s := e.pool.Get().(*evalState)
 	defer func() {
-		vars := s.vars
+		// Keep the storage of the slices, not what they refer to.
+		vars, view, auth := s.vars, s.view, s.authList
 		*s = evalState{}
-		vars.reset(nil, nil) // keep the slices' capacity
-		s.vars = vars
+		vars.reset(nil, nil)
+		view.reset(&noRequest)
+		auth.reset(nil)
+		s.vars, s.view, s.authList = vars, view, auth
 		e.pool.Put(s)
 	}()
 	s.reqPtr = in.Request
@@ -92,10 +100,8 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 		s.input.history = s.reqPtr.History
 	}
 	s.view.reset(s.reqPtr)
-	s.authorized = emptyList
-	if len(in.Authorized) > 0 {
-		s.authorized = newStrList(in.Authorized)
-	}
+	s.authList.reset(in.Authorized)
+	s.authorized = &s.authList
 	s.bounded = e.boundedParams && withinBounds(s.reqPtr, s.input.history, in.Authorized)
 
 	var obligations []model.Obligation

@@ -126,7 +126,7 @@ func paramType(p *Param) (*types.Type, error) {
 func paramVal(v any) ref.Val {
 	switch x := v.(type) {
 	case []string:
-		return newStrList(x)
+		return newParamList(x)
 	default:
 		return types.DefaultTypeAdapter.NativeToValue(x)
 	}

@@ -25,7 +25,7 @@ type requestView struct {
 // dataView is the value of `request.data` during one evaluation.
 type dataView struct {
 	d                               *model.Data
-	categories, origin, protections ref.Val // nil until first read
+	categories, origin, protections strList
 	subjects                        *countsVal
 }
 
@@ -34,8 +34,14 @@ var (
 	dataType    = types.NewObjectType("model.Data")
 )
 
+// reset points the view at r, keeping the storage of its lists.
 func (v *requestView) reset(r *model.Request) {
-	*v = requestView{req: r, data: dataView{d: &r.Data}}
+	v.req = r
+	d := &v.data
+	d.d, d.subjects = &r.Data, nil
+	d.categories.reset(r.Data.Categories)
+	d.origin.reset(r.Data.Origin)
+	d.protections.reset(r.Data.Protections)
 }
 
 // ConvertToNative implements ref.Val.
@@ -105,20 +111,11 @@ func (v *dataView) Value() any { return v }
 func (v *dataView) field(name string) ref.Val {
 	switch name {
 	case "categories":
-		if v.categories == nil {
-			v.categories = newStrList(v.d.Categories)
-		}
-		return v.categories
+		return &v.categories
 	case "origin":
-		if v.origin == nil {
-			v.origin = newStrList(v.d.Origin)
-		}
-		return v.origin
+		return &v.origin
 	case "protections":
-		if v.protections == nil {
-			v.protections = newStrList(v.d.Protections)
-		}
-		return v.protections
+		return &v.protections
 	case "subjects":
 		if v.subjects == nil {
 			v.subjects = &countsVal{foldableMap: types.DefaultTypeAdapter.NativeToValue(v.d.Subjects).(foldableMap), m: v.d.Subjects}
@@ -128,29 +125,11 @@ func (v *dataView) field(name string) ref.Val {
 	return nil
 }
 
-// strList is a CEL list of strings that keeps its Go slice, so that
-// Accord's functions read it without copying.
-type strList struct {
-	foldableList
-	ss []string
-}
-
-// foldableList is a CEL list that comprehensions can fold without an
-// iterator.
-type foldableList interface {
-	traits.Lister
-	traits.Foldable
-}
-
 // foldableMap is a CEL map that comprehensions can fold without an
 // iterator.
 type foldableMap interface {
 	traits.Mapper
 	traits.Foldable
-}
-
-func newStrList(ss []string) *strList {
-	return &strList{foldableList: types.NewStringList(types.DefaultTypeAdapter, ss).(foldableList), ss: ss}
 }
 
 // countsVal is a map of counts by state (data.subjects) that remembers its

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,7 +84,7 @@ type lawfulEnv struct {
 	keys map[string]ed25519.PrivateKey
 }
 
-func newLawfulEnv(t *testing.T) *lawfulEnv {
+func newLawfulEnv(t testing.TB) *lawfulEnv {
 	t.Helper()
 	le := &lawfulEnv{log: &memLog{}, revs: &api.Revocations{}, keys: map[string]ed25519.PrivateKey{}}
 	keys := authz.KeySet{}
@@ -408,4 +409,36 @@ func TestMLAList(t *testing.T) {
 	if a := le.do(call{method: "GET", path: "/v1/mla", token: le.tokens[store.RoleOperator]}); a.status != 403 {
 		t.Fatalf("operator: %d", a.status)
 	}
+}
+
+// FuzzLawfulBodies sends arbitrary bodies to the lawful-access endpoints
+// that take one: every answer is a success or a 4xx problem, never a 5xx
+// and never a panic.
+func FuzzLawfulBodies(f *testing.F) {
+	for _, s := range []string{
+		openBody, executeBody, `{}`, `[]`, `null`, `{"payloadType":"application/vnd.accord.authorization+json","payload":"e30=","signatures":[{"sig":"AA=="}]}`,
+		`{"scope":{"max_subjects":-1}}`, `{"ground":"x"}`, `{"id":"../x","requested_state":"ZZ","provider":"p","scope":{}}`,
+	} {
+		f.Add(s)
+	}
+	le := newLawfulEnv(f)
+	h := api.New(*le.cfg)
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, c := range []struct{ path, token string }{
+			{"/v1/authorizations", "cn-moj"}, {"/v1/revocations", "cn-moj"}, {"/v1/mla", "fr-bepi"},
+			{"/v1/mla/MLA-1/narrow", "cn-moj"}, {"/v1/mla/MLA-1/refuse", "cn-moj"}, {"/v1/mla/MLA-1/execute", "mailco-cn"},
+		} {
+			req := httptest.NewRequest("POST", c.path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+le.tokens[c.token])
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code >= 500 {
+				t.Fatalf("POST %s %q: %d %s", c.path, body, w.Code, w.Body)
+			}
+			if w.Code >= 400 && w.Header().Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("POST %s %q: %d without a problem", c.path, body, w.Code)
+			}
+		}
+	})
 }

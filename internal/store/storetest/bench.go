@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -49,6 +51,28 @@ func Bench(b *testing.B, s store.Store) {
 			}
 		})
 	})
+	b.Run("MLACaseStep", func(b *testing.B) {
+		// One step of a case: read it, store the next version (the
+		// compare-and-swap every transition makes, up to three times).
+		b.ReportAllocs()
+		cs := s.MLACases()
+		b.RunParallel(func(pb *testing.PB) {
+			c := benchCase(b, fmt.Sprintf("BENCH-%d", seq.Add(1)))
+			if err := cs.Put(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+			for pb.Next() {
+				got, err := cs.Get(ctx, c.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got.Version++
+				if err := cs.Put(ctx, got); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
 	if err := s.PutPrincipal(ctx, store.Principal{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR"}); err != nil {
 		b.Fatal(err)
 	}
@@ -67,4 +91,17 @@ func Bench(b *testing.B, s store.Store) {
 			}
 		})
 	})
+}
+
+// benchCase is a freshly opened case at version 1.
+func benchCase(b *testing.B, id string) *mla.Case {
+	by := model.Principal{ID: "fr-bepi", Kind: model.KindStateAuthority, Role: "central-authority", Jurisdiction: "FR"}
+	c, _, err := mla.Open(mla.OpenSpec{ID: id, RequestedState: "CN", Provider: "mailco-cn",
+		Scope: authz.Scope{Purposes: []string{string(model.PurposeLawEnforcement)}, Categories: []string{"personal.contact"}, MaxSubjects: 3}},
+		by, day0, mla.Deadlines{}.For(""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.Version = 1
+	return c
 }

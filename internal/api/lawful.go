@@ -477,7 +477,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, l *La
 func (s *Server) caseAuthorization(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	cs, err := l.Cases.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeProblem(w, s.caseProblem(err))
+		s.writeCaseProblem(w, err)
 		return
 	}
 	if !mayRead(cs, c) {
@@ -486,7 +486,7 @@ func (s *Server) caseAuthorization(w http.ResponseWriter, r *http.Request, c cal
 	}
 	st, err := cs.Authorization()
 	if err != nil {
-		writeProblem(w, s.caseProblem(err))
+		s.writeCaseProblem(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -509,7 +509,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *
 	}
 	all, err := l.Cases.Cases.List(r.Context())
 	if err != nil {
-		writeProblem(w, s.caseProblem(err))
+		s.writeCaseProblem(w, err)
 		return
 	}
 	out := CaseList{Cases: []*mla.Case{}}
@@ -579,7 +579,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	}
 	cs, err := l.Cases.Get(ctx, id)
 	if err != nil {
-		writeProblem(w, s.caseProblem(err))
+		s.writeCaseProblem(w, err)
 		return
 	}
 	if !mayRead(cs, c) {
@@ -587,7 +587,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		return
 	}
 	if _, err := cs.Execute(by, when, req, mla.Exclude(req, cs.Parties(), authorized), "pending-decision"); err != nil {
-		writeProblem(w, s.caseProblem(err))
+		s.writeCaseProblem(w, err)
 		return
 	}
 	dec, err := s.cfg.Decider.Decide(ctx, req)
@@ -599,7 +599,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	if dec.Outcome != model.Allow {
 		current, err := l.Cases.Get(ctx, id)
 		if err != nil {
-			writeProblem(w, s.caseProblem(err))
+			s.writeCaseProblem(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, Execution{Decision: dec, Case: current})
@@ -607,7 +607,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	}
 	moved, err := l.Cases.Execute(ctx, id, by, req, authorized, dec.ID)
 	if err != nil {
-		writeProblem(w, s.caseProblem(err))
+		s.writeCaseProblem(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, Execution{Executed: true, Decision: dec, Case: moved})
@@ -616,10 +616,20 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 // answerCase writes a case, or the problem its error maps to.
 func (s *Server) answerCase(w http.ResponseWriter, cs *mla.Case, err error, status int) {
 	if err != nil {
-		writeProblem(w, s.caseProblem(err))
+		s.writeCaseProblem(w, err)
 		return
 	}
 	writeJSON(w, status, cs)
+}
+
+// writeCaseProblem writes the problem for a case error; a concurrent
+// change or a step still being logged (mla.ErrConflict, mla.ErrBusy) gets
+// Retry-After: read the case again and retry.
+func (s *Server) writeCaseProblem(w http.ResponseWriter, err error) {
+	if errors.Is(err, mla.ErrConflict) {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeProblem(w, s.caseProblem(err))
 }
 
 // caseProblem maps mla's errors: 403 not allowed, 409 wrong state, busy

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -441,4 +442,26 @@ func FuzzLawfulBodies(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMLALogFailure: when the log fails, the step is stored but the call
+// fails (500, nothing acknowledged); the next step appends the missed one
+// first, so the log still shows every move in order.
+func TestMLALogFailure(t *testing.T) {
+	le := newLawfulEnv(t)
+	le.log.mu.Lock()
+	le.log.fail = errors.New("disk full")
+	le.log.mu.Unlock()
+	if a := le.do(call{method: "POST", path: "/v1/mla", token: le.tokens["fr-bepi"], body: openBody}); a.status != 500 {
+		t.Fatalf("open with the log down: %d %s", a.status, a.body)
+	}
+	le.log.mu.Lock()
+	le.log.fail = nil
+	le.log.mu.Unlock()
+	if a := le.do(call{method: "POST", path: "/v1/mla/MLA-1/receive", token: le.tokens["cn-moj"]}); a.status != 200 {
+		t.Fatalf("receive after the log returned: %d %s", a.status, a.body)
+	}
+	if got, want := strings.Join(le.log.kinds(), " "), "mla-transition:MLA-1:opened mla-transition:MLA-1:received"; got != want {
+		t.Fatalf("log = %s, want %s", got, want)
+	}
 }

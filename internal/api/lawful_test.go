@@ -268,7 +268,11 @@ func TestMLACase(t *testing.T) {
 		{"open, auditor role", "POST", "/v1/mla", le.tokens[store.RoleAuditor], openBody, 403, ""},
 		{"open", "POST", "/v1/mla", le.tokens["fr-bepi"], openBody, 201, "opened"},
 		{"open again", "POST", "/v1/mla", le.tokens["fr-bepi"], openBody, 409, ""},
+		{"read, no token", "GET", "/v1/mla/MLA-1", "", "", 401, ""},
+		{"read, operator role", "GET", "/v1/mla/MLA-1", le.tokens[store.RoleOperator], "", 403, ""},
 		{"read, authority of another state", "GET", "/v1/mla/MLA-1", le.tokens["de-bmj"], "", 403, ""},
+		{"read, the requested state", "GET", "/v1/mla/MLA-1", le.tokens["cn-moj"], "", 200, "opened"},
+		{"read, the provider", "GET", "/v1/mla/MLA-1", le.tokens["mailco-cn"], "", 200, "opened"},
 		{"read, another company", "GET", "/v1/mla/MLA-1", le.tokens["otherco"], "", 403, ""},
 		{"read, auditor", "GET", "/v1/mla/MLA-1", le.tokens[store.RoleAuditor], "", 200, "opened"},
 		{"read, missing", "GET", "/v1/mla/MLA-9", le.tokens[store.RoleAuditor], "", 404, ""},
@@ -292,11 +296,14 @@ func TestMLACase(t *testing.T) {
 		{"execute under another case", "POST", "/v1/mla/MLA-1/execute", le.tokens["mailco-cn"], strings.Replace(executeBody, `"ref":"MLA-1"`, `"ref":"MLA-2"`, 1), 400, ""},
 		{"execute", "POST", "/v1/mla/MLA-1/execute", le.tokens["mailco-cn"], executeBody, 201, "executed"},
 		{"close, another state", "POST", "/v1/mla/MLA-1/close", le.tokens["de-bmj"], "", 403, ""},
+		{"close, no token", "POST", "/v1/mla/MLA-1/close", "", "", 401, ""},
+		{"unknown step", "POST", "/v1/mla/MLA-1/approve", le.tokens["cn-moj"], "", 404, ""},
 		{"close", "POST", "/v1/mla/MLA-1/close", le.tokens["cn-moj"], "", 200, "closed"},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			a := le.do(call{method: s.method, path: s.path, token: s.token, body: s.body})
+			// An unknown step breaks the contract (the verb enum) on purpose.
+			a := le.do(call{method: s.method, path: s.path, token: s.token, body: s.body, invalid: strings.HasSuffix(s.path, "/approve")})
 			if a.status != s.status {
 				t.Fatalf("status %d, want %d: %s", a.status, s.status, a.body)
 			}

@@ -2,7 +2,11 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -29,10 +33,23 @@ type opaInput struct {
 // document; deny lists the deny-effect rule ids.
 func NewOPA(pkg, module string, data map[string]any, deny map[string]bool) (*OPA, error) {
 	ctx := context.Background()
+	// The data document is compiled in as a module (package accord_data)
+	// rather than kept in the store: OPA then reads it as already-parsed
+	// terms instead of converting store values on every evaluation.
+	var b strings.Builder
+	b.WriteString("package accord_data\n\n")
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		v, err := json.Marshal(data[k])
+		if err != nil {
+			return nil, fmt.Errorf("rego data %s.%s: %w", pkg, k, err)
+		}
+		fmt.Fprintf(&b, "%s := %s\n\n", k, v)
+	}
 	r := rego.New(
 		rego.Query("data."+pkg+".result"),
 		rego.Module(pkg+".rego", module),
-		rego.Store(inmem.NewFromObject(data)),
+		rego.Module("accord_data.rego", b.String()),
+		rego.Store(inmem.New()),
 	)
 	pq, err := r.PrepareForEval(ctx)
 	if err != nil {

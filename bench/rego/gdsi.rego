@@ -2,7 +2,7 @@
 # Rule ids and conditions follow the pack one for one; see the pack for the
 # citations. `fired` holds every rule whose `when` is true; `unsatisfied`
 # holds every require rule whose `when` is true and whose `satisfiedBy` is
-# false. data.params holds the pack's dated parameters, data.agreements the
+# false. data.accord_data.params holds the pack's dated parameters, data.accord_data.agreements the
 # registry's agreements (parties, purposes, validity in Unix nanoseconds).
 package accord.gdsi
 
@@ -58,7 +58,7 @@ origins := input.data.origin if {
 
 bulk if input.selectors.kind == "bulk"
 
-bulk if input.selectors.count >= param("bulk_min_selectors")
+bulk if input.selectors.count >= params.bulk_min_selectors
 
 cii_state := input.data.cii.state if {
 	input.data.cii.state != ""
@@ -84,7 +84,7 @@ cumulative_personal(s) := h + c if {
 bulk_states := {s |
 	some s in subject_states
 	s != acting
-	cumulative_personal(s) >= param("bulk_min_subjects")
+	cumulative_personal(s) >= params.bulk_min_subjects
 }
 
 now_ns := time.parse_rfc3339_ns(input.time)
@@ -100,15 +100,17 @@ in_window(v) if {
 	now_ns < v.valid_to
 }
 
-# param(name): the pack parameter's value in force at the request's time.
-param(name) := v.value if {
-	some v in data.params[name]
+# params: the pack's parameters in force at the request's time, computed
+# once per query (a complete rule), read as params.<name>.
+params := {name: v.value |
+	some name, vs in data.accord_data.params
+	some v in vs
 	in_window(v)
 }
 
 covers(id, a, b, p) if {
 	a != b
-	ag := data.agreements[id]
+	ag := data.accord_data.agreements[id]
 	in_window(ag)
 	a in ag.parties
 	b in ag.parties
@@ -261,7 +263,7 @@ unsatisfied contains "gdsi-6-judicial-channel" if {
 	not judicial_satisfied
 }
 
-parties := {p | some p in object.get(data.agreements, agreement, {"parties": []}).parties}
+parties := {p | some p in object.get(data.accord_data.agreements, agreement, {"parties": []}).parties}
 
 third_states := {s |
 	some s in {location} | subject_states

@@ -1,6 +1,6 @@
 # The bulk thresholds of the US Data Security Program (bench pack
 # bench/packs/usdsp-thresholds.yaml) written as Rego (OPA v1): § 202.301's
-# brokerage prohibition cut down to one threshold per rule. data.params
+# brokerage prohibition cut down to one threshold per rule. data.accord_data.params
 # holds the pack's dated parameters. US thresholds are "more than N".
 package accord.usdsp
 
@@ -18,9 +18,11 @@ in_window(v) if {
 	now_ns < v.valid_to
 }
 
-# param(name): the parameter's value in force at the request's time.
-param(name) := v.value if {
-	some v in data.params[name]
+# params: the pack's parameters in force at the request's time, computed
+# once per query (a complete rule), read as params.<name>.
+params := {name: v.value |
+	some name, vs in data.accord_data.params
+	some v in vs
 	in_window(v)
 }
 
@@ -57,14 +59,14 @@ cumulative_devices(prefix) := sum([n.devices |
 ]) + request_devices(prefix)
 
 brokerage if {
-	param("rule_in_force") == true
+	params.rule_in_force == true
 	object.get(input, "transaction", "") == "data-brokerage"
-	object.get(input, "destination", "") in param("countries_of_concern")
+	object.get(input, "destination", "") in params.countries_of_concern
 }
 
 fired contains "usdsp-t-government" if {
 	brokerage
-	has_cat(param("government_related_categories"))
+	has_cat(params.government_related_categories)
 }
 
 thresholds := [
@@ -80,12 +82,12 @@ fired contains id if {
 	brokerage
 	some t in thresholds
 	id := t[0]
-	cumulative_us(t[1]) > param(t[2])
+	cumulative_us(t[1]) > params[t[2]]
 }
 
 fired contains "usdsp-t-geolocation" if {
 	brokerage
-	cumulative_devices("personal.geolocation.precise") > param("bulk_precise_geolocation_devices")
+	cumulative_devices("personal.geolocation.precise") > params.bulk_precise_geolocation_devices
 }
 
 families := [
@@ -108,5 +110,5 @@ fired contains "usdsp-t-combined" if {
 	count([f | some f in families; has_cat(f)]) > 1
 	some a in combined_alternatives
 	has_cat([a[0]])
-	cumulative_us("personal") > param(a[1])
+	cumulative_us("personal") > params[a[1]]
 }

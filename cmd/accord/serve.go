@@ -40,6 +40,7 @@ type serveOptions struct {
 	drain                   time.Duration
 	checkpointInterval      time.Duration
 	batchMaxAge             time.Duration
+	witnessPolicy           string
 	batchMaxSize            uint
 	debugAddr               string
 	authCache               time.Duration
@@ -117,6 +118,7 @@ is in a published checkpoint) and the database.`,
 	f.StringSliceVar(&o.registryDirs, "registry", nil, "directory of registry override YAML files (repeatable)")
 	f.DurationVar(&o.drain, "drain", 30*time.Second, "how long to let requests in flight finish on shutdown")
 	f.DurationVar(&o.checkpointInterval, "checkpoint-interval", 0, "how often the log publishes a checkpoint (default: the log's, about 1s)")
+	f.StringVar(&o.witnessPolicy, "witness-policy", "", "witness policy file (Sigsum policy format): checkpoints are published only once cosigned (see docs/ledger.md)")
 	f.DurationVar(&o.batchMaxAge, "batch-max-age", 0, "longest an entry waits to be written with others (default: the log's)")
 	f.UintVar(&o.batchMaxSize, "batch-max-size", 0, "most entries written together (default: the log's)")
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
@@ -164,8 +166,15 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			o.origin = demoLogOrigin // as accord demo names its log
 		}
 	}
+	var witnesses []byte
+	if o.witnessPolicy != "" {
+		if witnesses, err = os.ReadFile(o.witnessPolicy); err != nil {
+			return badInput(fmt.Errorf("--witness-policy: %w", err))
+		}
+	}
 	lg, err := ledger.Open(ctx, logDir, ledger.Options{
 		Origin: o.origin, CheckpointInterval: o.checkpointInterval, BatchMaxAge: o.batchMaxAge, BatchMaxSize: o.batchMaxSize,
+		WitnessPolicy: witnesses,
 	})
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)

@@ -101,9 +101,10 @@ func Compile(packs []*Pack, reg Registry) (*Engine, error) {
 	}
 	e := &Engine{byName: map[string]*compiledPack{}, reg: reg, now: time.Now, adapter: base.CELTypeAdapter(), boundedParams: true}
 	e.pool.New = func() any { return new(evalState) }
+	fast := fastCalls(&functions{reg: reg})
 	var errs []error
 	for _, pk := range packs {
-		cp, err := compilePack(base, pk)
+		cp, err := compilePack(base, pk, fast)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -146,9 +147,11 @@ type compiler struct {
 	env  *cel.Env
 	pack *Pack
 	errs []error
+	// fast holds the program options of the fast programs only.
+	fast cel.ProgramOption
 }
 
-func compilePack(base *cel.Env, pk *Pack) (*compiledPack, error) {
+func compilePack(base *cel.Env, pk *Pack, fast cel.ProgramOption) (*compiledPack, error) {
 	table, err := newParamTable(pk.Params)
 	if err != nil {
 		return nil, err
@@ -164,7 +167,7 @@ func compilePack(base *cel.Env, pk *Pack) (*compiledPack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile pack %s: params: %w", pk.Name, err)
 	}
-	c := &compiler{env: env, pack: pk}
+	c := &compiler{env: env, pack: pk, fast: fast}
 	cp := &compiledPack{pack: pk, params: table}
 	for i, v := range pk.Variables {
 		prog, checked := c.compile(v.Expression, "", "variables."+v.Name, cel.DynType)
@@ -251,7 +254,11 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 		c.errorf(x.Pos, rule, what, "estimated cost up to %s exceeds the limit of %d (iterating over request data in nested loops, or over a list built in the expression, can cost this much); simplify the expression", costString(est.Max), CostLimit)
 		return nil, nil
 	}
-	fast, err := c.env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if c.fast != nil {
+		opts = append(opts, c.fast)
+	}
+	fast, err := c.env.Program(checked, opts...)
 	if err != nil {
 		c.errorf(x.Pos, rule, what, "%v", err)
 		return nil, nil

@@ -587,7 +587,7 @@ type nullableProvider struct {
 // FindStructFieldType implements types.Provider.
 func (p *nullableProvider) FindStructFieldType(structType, field string) (*types.FieldType, bool) {
 	ft, ok := p.findField(structType, field)
-	if !ok || (structType != "model.Request" && structType != "model.Data") {
+	if !ok || (structType != "model.Request" && structType != "model.Data" && structType != "model.Basis") {
 		return ft, ok
 	}
 	// Reads through the evaluation's views (see requestView).
@@ -601,14 +601,19 @@ func (p *nullableProvider) FindStructFieldType(structType, field string) (*types
 				target = v.req
 			case *dataView:
 				target = v.d
+			case *basisView:
+				target = v.b
 			}
 			return inner.IsSet(target)
 		},
 		GetFrom: func(target any) (any, error) {
 			switch v := target.(type) {
 			case *requestView:
-				if field == "data" {
+				switch field {
+				case "data":
 					return &v.data, nil
+				case "basis":
+					return &v.basis, nil
 				}
 				target = v.req
 			case *dataView:
@@ -616,6 +621,11 @@ func (p *nullableProvider) FindStructFieldType(structType, field string) (*types
 					return c, nil
 				}
 				target = v.d
+			case *basisView:
+				if field == "measures" {
+					return &v.measures, nil
+				}
+				target = v.b
 			}
 			return inner.GetFrom(target)
 		},

@@ -456,6 +456,13 @@ func TestNullableFields(t *testing.T) {
 		{`actingState(request)`, req(nil), ""},
 		{`request.data.cii.state`, req(func(r *model.Request) { r.Data.CII = &model.CII{State: "FR", Sector: "energy"} }), "FR"},
 		{`request.time == timestamp("2026-03-01T12:00:00Z")`, req(nil), true},
+		{`"scc" in request.basis.measures`, req(func(r *model.Request) { r.Basis.Measures = []string{"bcr", "scc"} }), true},
+		{`request.basis.measures.exists(m, m == "bcr") && !("x" in request.basis.measures)`, req(func(r *model.Request) { r.Basis.Measures = []string{"bcr", "scc"} }), true},
+		{`request.basis.measures == []`, req(nil), true},
+		{`request.basis.kind + "/" + request.basis.agreement`, req(func(r *model.Request) { r.Basis.Kind, r.Basis.Agreement = "mla", "de-fr-mlat" }), "mla/de-fr-mlat"},
+		{`has(request.basis.ref)`, req(func(r *model.Request) { r.Basis.Ref = "case-1" }), true},
+		{`has(request.basis.ref)`, req(nil), false},
+		{`request.basis == request.basis`, req(nil), true},
 	}
 	for _, tt := range tests {
 		checked, iss := base.Compile(tt.expr)

@@ -18,8 +18,15 @@ import (
 // every read, and statesOf(request.data.subjects) is sorted once. It lives
 // in the pooled evalState: building it allocates nothing.
 type requestView struct {
-	req  *model.Request
-	data dataView
+	req   *model.Request
+	data  dataView
+	basis basisView
+}
+
+// basisView is the value of `request.basis` during one evaluation.
+type basisView struct {
+	b        *model.Basis
+	measures strList
 }
 
 // dataView is the value of `request.data` during one evaluation.
@@ -32,6 +39,7 @@ type dataView struct {
 var (
 	requestType = types.NewObjectType("model.Request")
 	dataType    = types.NewObjectType("model.Data")
+	basisType   = types.NewObjectType("model.Basis")
 )
 
 // reset points the view at r, keeping the storage of its lists.
@@ -42,6 +50,8 @@ func (v *requestView) reset(r *model.Request) {
 	d.categories.reset(r.Data.Categories)
 	d.origin.reset(r.Data.Origin)
 	d.protections.reset(r.Data.Protections)
+	v.basis.b = &r.Basis
+	v.basis.measures.reset(r.Basis.Measures)
 }
 
 // ConvertToNative implements ref.Val.
@@ -105,6 +115,37 @@ func (v *dataView) Type() ref.Type { return dataType }
 
 // Value implements ref.Val. Field getters receive it.
 func (v *dataView) Value() any { return v }
+
+// ConvertToNative implements ref.Val.
+func (v *basisView) ConvertToNative(t reflect.Type) (any, error) {
+	switch t {
+	case reflect.TypeFor[*model.Basis]():
+		return v.b, nil
+	case reflect.TypeFor[model.Basis]():
+		return *v.b, nil
+	}
+	return nil, errors.New("request.basis: unsupported conversion to " + t.String())
+}
+
+// ConvertToType implements ref.Val.
+func (v *basisView) ConvertToType(t ref.Type) ref.Val {
+	if t == types.TypeType {
+		return basisType
+	}
+	return types.NewErr("request.basis cannot be converted to %s", t.TypeName())
+}
+
+// Equal implements ref.Val.
+func (v *basisView) Equal(other ref.Val) ref.Val {
+	o, ok := other.(*basisView)
+	return types.Bool(ok && o.b == v.b)
+}
+
+// Type implements ref.Val.
+func (v *basisView) Type() ref.Type { return basisType }
+
+// Value implements ref.Val. Field getters receive it.
+func (v *basisView) Value() any { return v }
 
 // field returns a cached list or map field of the data, or nil for the
 // fields it does not cache.

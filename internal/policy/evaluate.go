@@ -106,7 +106,10 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 
 	var obligations []model.Obligation
 	pending := false
-	visit := func(cp *compiledPack) {
+	visit := func(cp *compiledPack, entered bool) {
+		if !entered {
+			s.enter(cp)
+		}
 		po, obl := e.evalPack(cp, s, &dec, opts.Explain)
 		dec.Packs = append(dec.Packs, po)
 		switch po.Outcome {
@@ -120,8 +123,10 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	if opts.Packs == nil {
 		dec.Packs = make([]model.PackOutcome, 0, len(e.packs))
 		for _, cp := range e.packs {
+			// The variables applies computed serve the rules too.
+			s.enter(cp)
 			if e.applies(cp, s, &dec, opts.Explain) {
-				visit(cp)
+				visit(cp, true)
 			}
 		}
 	} else {
@@ -137,7 +142,7 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 					Message: fmt.Sprintf("pack %q is not loaded; failing closed", name), Citation: "Accord engine"})
 				continue
 			}
-			visit(cp)
+			visit(cp, false)
 		}
 	}
 	switch {
@@ -152,13 +157,12 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	return dec
 }
 
-// applies evaluates a pack's applies expression; an error counts as true.
+// applies evaluates the applies expression of cp (entered, see
+// evalState.enter); an error counts as true.
 func (e *Engine) applies(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) bool {
 	if cp.applies == nil {
 		return true
 	}
-	s.params = cp.params.at(s.reqPtr.Time)
-	s.vars.reset(s, cp.vars)
 	ok, err := evalBool(cp.applies, s)
 	if explain {
 		t := model.Trace{Rule: "(applies)", Pack: cp.pack.Name, Fired: ok || err != nil, Result: fmt.Sprint(ok)}
@@ -170,11 +174,16 @@ func (e *Engine) applies(cp *compiledPack, s *evalState, dec *model.Decision, ex
 	return ok || err != nil
 }
 
-// evalPack evaluates one pack, appending its reasons and requirements to
-// dec, and returns its outcome and its obligations.
-func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) (model.PackOutcome, []model.Obligation) {
+// enter makes cp's params and variables those of the evaluation, its
+// variables not yet computed.
+func (s *evalState) enter(cp *compiledPack) {
 	s.params = cp.params.at(s.reqPtr.Time)
 	s.vars.reset(s, cp.vars)
+}
+
+// evalPack evaluates one pack (entered, see evalState.enter), appending its reasons and requirements to
+// dec, and returns its outcome and its obligations.
+func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) (model.PackOutcome, []model.Obligation) {
 	po := model.PackOutcome{Pack: cp.pack.Name, Version: cp.pack.Version, Outcome: model.Allow}
 	var obligations []model.Obligation
 	rules := cp.rules

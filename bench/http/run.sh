@@ -59,5 +59,5 @@ done
 } | tee http/machine.txt
 
 "$TMP/load" -accord "http://127.0.0.1:$AP" -token "$ACCORD_TOKEN_REQUESTER" -opa "http://127.0.0.1:$OP" \
-	-clients "$CLIENTS" -duration "$DURATION" -json http/results.json | tee http/results.txt
+	-clients "$CLIENTS" -duration "$DURATION" -json http/results.json | tee http/results-latest.txt
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a http/machine.txt

@@ -22,8 +22,13 @@ type evalState struct {
 	view       requestView // the value of `request`
 	authorized ref.Val
 	authList   strList // the value of authorized
-	params     *paramSet
-	vars       varSet
+	// Scratch for the decision's reasons, fired rule ids and obligations,
+	// copied out at the end in one allocation each.
+	reasons []model.Reason
+	ruleIDs []string
+	obls    []model.Obligation
+	params  *paramSet
+	vars    varSet
 	// bounded is true when the input is within the sizes the compile-time
 	// cost estimate assumed; the fast programs are then safe to run.
 	bounded bool
@@ -82,11 +87,16 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	defer func() {
 		// Keep the storage of the slices, not what they refer to.
 		vars, view, auth := s.vars, s.view, s.authList
+		reasons, ids, obls := s.reasons, s.ruleIDs, s.obls
+		clear(reasons)
+		clear(ids)
+		clear(obls)
 		*s = evalState{}
 		vars.reset(nil, nil)
 		view.reset(&noRequest)
 		auth.reset(nil)
 		s.vars, s.view, s.authList = vars, view, auth
+		s.reasons, s.ruleIDs, s.obls = reasons[:0], ids[:0], obls[:0]
 		e.pool.Put(s)
 	}()
 	s.reqPtr = in.Request
@@ -104,13 +114,13 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	s.authorized = &s.authList
 	s.bounded = e.boundedParams && withinBounds(s.reqPtr, s.input.history, in.Authorized)
 
-	var obligations []model.Obligation
+	dec.Reasons = s.reasons[:0]
 	pending := false
 	visit := func(cp *compiledPack, entered bool) {
 		if !entered {
 			s.enter(cp)
 		}
-		po, obl := e.evalPack(cp, s, &dec, opts.Explain)
+		po := e.evalPack(cp, s, &dec, opts.Explain)
 		dec.Packs = append(dec.Packs, po)
 		switch po.Outcome {
 		case model.Deny:
@@ -118,7 +128,6 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 		case model.Pending:
 			pending = true
 		}
-		obligations = append(obligations, obl...)
 	}
 	if opts.Packs == nil {
 		dec.Packs = make([]model.PackOutcome, 0, len(e.packs))
@@ -152,9 +161,37 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 		dec.Outcome = model.Pending
 	default:
 		dec.Requires = nil
-		dec.Obligations = obligations
+		if len(s.obls) > 0 {
+			dec.Obligations = slices.Clone(s.obls)
+		}
 	}
+	s.finish(&dec)
 	return dec
+}
+
+// finish copies the decision's reasons and fired rule ids out of the
+// scratch space of s, one allocation for each, and keeps the scratch
+// storage (grown, perhaps) for the next evaluation.
+func (s *evalState) finish(dec *model.Decision) {
+	s.reasons = dec.Reasons
+	dec.Reasons = append([]model.Reason{}, dec.Reasons...) // non-nil, even when empty
+	total := 0
+	for i := range dec.Packs {
+		total += len(dec.Packs[i].Rules)
+	}
+	if total == 0 {
+		return
+	}
+	all := make([]string, 0, total)
+	for i := range dec.Packs {
+		po := &dec.Packs[i]
+		if po.Rules == nil {
+			continue
+		}
+		start := len(all)
+		all = append(all, po.Rules...)
+		po.Rules = all[start:len(all):len(all)]
+	}
 }
 
 // applies evaluates the applies expression of cp (entered, see
@@ -183,9 +220,9 @@ func (s *evalState) enter(cp *compiledPack) {
 
 // evalPack evaluates one pack (entered, see evalState.enter), appending its reasons and requirements to
 // dec, and returns its outcome and its obligations.
-func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) (model.PackOutcome, []model.Obligation) {
+func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, explain bool) model.PackOutcome {
 	po := model.PackOutcome{Pack: cp.pack.Name, Version: cp.pack.Version, Outcome: model.Allow}
-	var obligations []model.Obligation
+	firstID := len(s.ruleIDs)
 	rules := cp.rules
 	if !explain {
 		rules = cp.index.candidates(s.reqPtr)
@@ -207,7 +244,7 @@ func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, e
 		if !fired {
 			continue
 		}
-		po.Rules = append(po.Rules, r.ID)
+		s.ruleIDs = append(s.ruleIDs, r.ID)
 		reason := model.Reason{Rule: r.ID, Pack: cp.pack.Name, Effect: r.Effect, Citation: r.Citation}
 		if err != nil {
 			reason.Message = fmt.Sprintf("rule %s could not be evaluated (%v); failing closed", r.ID, err)
@@ -242,11 +279,15 @@ func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, e
 				dec.Requires = append(dec.Requires, cr.requirements(s)...)
 			}
 		case model.EffectObligate:
-			obligations = append(obligations, model.Obligation{Rule: r.ID, Pack: cp.pack.Name, Message: reason.Message, Citation: r.Citation})
+			s.obls = append(s.obls, model.Obligation{Rule: r.ID, Pack: cp.pack.Name, Message: reason.Message, Citation: r.Citation})
 		}
 		dec.Reasons = append(dec.Reasons, reason)
 	}
-	return po, obligations
+	if len(s.ruleIDs) > firstID {
+		// In the scratch space until finish copies it out.
+		po.Rules = s.ruleIDs[firstID:]
+	}
+	return po
 }
 
 // messageFor renders a rule's message.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -240,14 +239,7 @@ func checkOne(cmd *cobra.Command, d *decide.Decider, reg *registry.Registry, nam
 	if err != nil {
 		return model.Decision{}, err
 	}
-	dec, err := d.Check(cmd.Context(), req, explain)
-	if err != nil {
-		if errors.Is(err, decide.ErrBadInput) {
-			return model.Decision{}, err
-		}
-		return model.Decision{}, err
-	}
-	return dec, nil
+	return d.Check(cmd.Context(), req, explain)
 }
 
 // outcomeCode maps an outcome to accord check's exit code.

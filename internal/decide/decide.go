@@ -149,7 +149,9 @@ func New(e Evaluator, opts ...Option) *Decider {
 }
 
 // Check evaluates req without logging it. The decision is marked
-// non-binding. With explain, every rule evaluated is listed.
+// non-binding. With explain, every rule evaluated is listed. A zero
+// req.Time is set to the current time (Decide does the same), so that the
+// packs, the decision and the log entry see one time.
 func (d *Decider) Check(ctx context.Context, req *model.Request, explain bool) (model.Decision, error) {
 	in, extra, err := d.input(ctx, req)
 	if err != nil {
@@ -200,15 +202,7 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 // committed and must be disregarded. It runs even if ctx was cancelled: the
 // log must not keep a decision that nothing stored.
 func (d *Decider) void(ctx context.Context, idx uint64, at time.Time) error {
-	e, _, err := ledger.NewRecord(ledger.KindVoid, at, struct {
-		Refers uint64 `json:"refers"`
-		Reason string `json:"reason"`
-	}{idx, "store commit failed"})
-	if err != nil {
-		return err
-	}
-	e.Refers = &idx
-	_, err = d.log.Append(context.WithoutCancel(ctx), e)
+	_, err := d.log.Append(context.WithoutCancel(ctx), ledger.VoidEntry(idx, at))
 	return err
 }
 

@@ -40,6 +40,10 @@ var (
 	// ErrInvalid means a value given to the store breaks one of its rules
 	// (an empty id, a negative counter). Nothing was written.
 	ErrInvalid = errors.New("invalid value")
+	// ErrVoided means a decision cannot be recorded because its log index
+	// was voided first (by the reconciler, or by a failed commit). Nothing
+	// was written; the decision must not be acted on.
+	ErrVoided = errors.New("log index voided")
 )
 
 // Store is everything Accord keeps, in one database. Implementations are
@@ -52,6 +56,8 @@ type Store interface {
 	Decisions
 	Counters
 	Statements
+	Reconciliation
+	RegistryChanges
 	// MLACases returns the store of mutual-legal-assistance cases, with the
 	// optimistic version check mla.Cases documents.
 	MLACases() mla.Cases
@@ -146,6 +152,105 @@ type Counters interface {
 	// before, which no window can reach once it is more than a year ago,
 	// and returns how many rows it deleted.
 	PruneHistory(ctx context.Context, before time.Time) (int64, error)
+	// Reserve reads the counters of q and, in the same short write
+	// transaction, adds the counts judge returns for them, so that
+	// concurrent reservations on the same counters are serializable: the
+	// set of reservations committed is one some serial order of them
+	// would commit. The transaction holds q's counter keys (SQLite: BEGIN
+	// IMMEDIATE; PostgreSQL: transaction-scoped advisory locks in a fixed
+	// order) for as long as judge runs, so judge must be pure and fast (no
+	// I/O, no waiting): it may be called more than once when the database
+	// asks for a retry. Only the counts it returns for its last call are
+	// written. An error from judge is returned as is and nothing is
+	// written. The counts returned must be keyed by q.RequestingState (or
+	// else ErrInvalid), since only that key is held.
+	Reserve(ctx context.Context, q HistoryQuery, judge func(*model.History) ([]CounterDelta, error)) error
+}
+
+// Reconciliation is what the reconciler needs to make sure that every
+// decision entry of the log is either recorded in the store or voided.
+// A record and a void for the same log index exclude each other: whichever
+// is committed first wins, and the other fails (RecordDecision with
+// ErrVoided, VoidUnrecorded with false).
+type Reconciliation interface {
+	// VoidUnrecorded marks the decision entry at logIndex voided, unless a
+	// decision is recorded at that index (then it returns false and writes
+	// nothing). It returns true when the index is voided, by this call or
+	// an earlier one. The void's VoidIndex stays unset until SetVoidIndex.
+	VoidUnrecorded(ctx context.Context, logIndex uint64, at time.Time) (bool, error)
+	// SetVoidIndex notes where the void entry for logIndex landed in the
+	// log; ErrNotFound if logIndex is not voided.
+	SetVoidIndex(ctx context.Context, logIndex, voidIndex uint64) error
+	// UnloggedVoids returns the voids whose void entry is not on the log yet
+	// (VoidIndex unset), ordered by log index.
+	UnloggedVoids(ctx context.Context) ([]Void, error)
+	// Voided reports whether logIndex is voided.
+	Voided(ctx context.Context, logIndex uint64) (bool, error)
+	// RecordedIndexes returns the log indexes in [from, to) at which a
+	// decision is recorded, ascending.
+	RecordedIndexes(ctx context.Context, from, to uint64) ([]uint64, error)
+	// ReconciledThrough returns the log size up to which the reconciler has
+	// checked every entry (0 at first).
+	ReconciledThrough(ctx context.Context) (uint64, error)
+	// SetReconciledThrough stores n; a value lower than the one stored is
+	// ignored (the watermark never moves back).
+	SetReconciledThrough(ctx context.Context, n uint64) error
+}
+
+// RegistryChanges is the record of changes to the registry and to the
+// packs, each appended to the log before it took effect.
+type RegistryChanges interface {
+	// ApplyRegistryChange stores c and, in the same transaction, applies
+	// it to the overrides: for a registry kind (jurisdiction, bloc,
+	// agreement, authority), action "put" puts c.Body as the override
+	// c.Kind/c.ID and action "delete" deletes that override (ErrNotFound
+	// if there is none, and then nothing is written). A change of kind
+	// "pack" touches no override.
+	ApplyRegistryChange(ctx context.Context, c RegistryChange) error
+	// ListRegistryChanges returns the changes whose log index is >= from,
+	// oldest first, at most limit of them (0: no limit).
+	ListRegistryChanges(ctx context.Context, from uint64, limit int) ([]RegistryChange, error)
+}
+
+// RegistryChange is one change to the registry or to a pack, as logged.
+type RegistryChange struct {
+	// LogIndex is the index of the change's registry-change or
+	// pack-change entry in the log.
+	LogIndex uint64 `json:"log_index"`
+	// Kind is jurisdiction, bloc, agreement, authority or pack.
+	Kind string `json:"kind"`
+	// ID names what changed (an authority id, a pack name).
+	ID string `json:"id"`
+	// Action is put or delete (for a pack: put means added or updated).
+	Action string `json:"action"`
+	// Digest is the hex SHA-256 of Body (of the pack's source for a pack).
+	Digest string `json:"digest"`
+	// KeyFingerprint is, for an authority, the hex SHA-256 of its public
+	// key as now registered ("" when deleted or without a key).
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
+	// Principal is the id of who made the change ("" for a pack loaded at
+	// start).
+	Principal string `json:"principal,omitempty"`
+	// Body is the override document put (JSON), or for a pack its version;
+	// empty for a delete.
+	Body []byte `json:"body,omitempty"`
+	// Created is when the change was logged.
+	Created time.Time `json:"created"`
+}
+
+// Validate reports the first rule c breaks, naming the field.
+func (c RegistryChange) Validate() error {
+	switch {
+	case c.Kind == "":
+		return fmt.Errorf("%w: registry change kind is empty", ErrInvalid)
+	case c.ID == "":
+		return fmt.Errorf("%w: registry change %s: id is empty", ErrInvalid, c.Kind)
+	case c.Action != "put" && c.Action != "delete":
+		return fmt.Errorf("%w: registry change %s/%s: action %q is not put or delete", ErrInvalid, c.Kind, c.ID, c.Action)
+	case c.Created.IsZero():
+		return fmt.Errorf("%w: registry change %s/%s: created is zero", ErrInvalid, c.Kind, c.ID)
+	}
+	return nil
 }
 
 // Dataset is a catalogued dataset and its sovereignty labels. The label

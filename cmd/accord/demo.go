@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -80,6 +81,9 @@ to the transparency log under --data, so that the log commands can verify them.`
 				if dryRun {
 					dec, err = d.Check(cmd.Context(), req, false)
 				} else {
+					// A binding decision is made now: the example's time
+					// is for what-if checks.
+					req.Time = time.Time{}
 					dec, err = d.Decide(cmd.Context(), req)
 				}
 				if err != nil {

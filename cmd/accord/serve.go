@@ -46,6 +46,7 @@ type serveOptions struct {
 	authCache               time.Duration
 	logLevel                string
 	deadlines               string
+	reconcileInterval       time.Duration
 }
 
 // serveDeps is what building the decider for serve needs.
@@ -124,6 +125,7 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
 	f.StringVar(&o.deadlines, "mla-deadlines", "", "YAML file of MLA deadlines per agreement (answer, execute, validity as durations such as 240h)")
 	return cmd
 }
@@ -185,6 +187,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			lg.Close()
 		}
 	}()
+	if err := reconcileAtStart(ctx, st, lg, logger); err != nil {
+		return err
+	}
 	metrics := api.NewMetrics()
 	if raw, err := lg.Source().ReadCheckpoint(ctx); err == nil {
 		if cp, err := ledger.ParseCheckpoint(raw, lg.Verifier(), lg.Origin()); err == nil {
@@ -274,6 +279,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}()
 	}
 	go pruneCounters(ctx, st, logger)
+	go reconcileLoop(ctx, st, lg, o.reconcileInterval, logger)
 	errc := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {

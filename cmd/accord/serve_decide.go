@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -39,6 +40,7 @@ func newServeDecider(d serveDeps) (api.Decider, *registry.Registry, func(error) 
 		decide.WithAuthorizer(&authz.Authorizer{Keys: registryKeys{reg}, Revocations: revs}),
 		decide.WithLog(&timedLog{log: d.log, metrics: d.metrics, store: d.store}),
 		decide.WithHistory(storeHistory{d.store}),
+		decide.WithCounters(storeCounters{d.store}),
 		decide.WithRecorder(storeRecorder{d.store}),
 	)
 	dec := decide.New(timedEvaluator{eng, d.metrics}, opts...)
@@ -100,8 +102,23 @@ func (h storeHistory) History(ctx context.Context, req *model.Request, at time.T
 	return h.st.History(ctx, store.HistoryQuery{RequestingState: store.ActingState(req), At: at})
 }
 
-// storeRecorder stores a binding decision and its counter updates in one
-// transaction.
+// storeCounters reserves a binding decision's counts in the transaction
+// that reads the counters it is judged with, keyed by the state it is
+// counted against (store.ActingState).
+type storeCounters struct{ st store.Store }
+
+func (c storeCounters) Reserve(ctx context.Context, req *model.Request, at time.Time, judge func(*model.History) (*model.Decision, error)) error {
+	return c.st.Reserve(ctx, store.HistoryQuery{RequestingState: store.ActingState(req), At: at}, func(h *model.History) ([]store.CounterDelta, error) {
+		dec, err := judge(h)
+		if err != nil {
+			return nil, err
+		}
+		return store.CountsFor(req, dec), nil
+	})
+}
+
+// storeRecorder stores a binding decision and, unless they were reserved,
+// its counter updates in one transaction.
 type storeRecorder struct{ st store.Store }
 
 func (r storeRecorder) RecordDecision(ctx context.Context, rec decide.Record) error {
@@ -109,7 +126,11 @@ func (r storeRecorder) RecordDecision(ctx context.Context, rec decide.Record) er
 	if rec.Decision.LogIndex != nil {
 		idx = *rec.Decision.LogIndex
 	}
-	return r.st.RecordDecision(ctx, store.DecisionRecord{
+	var counts []store.CounterDelta
+	if !rec.Counted {
+		counts = store.CountsFor(rec.Request, &rec.Decision)
+	}
+	err := r.st.RecordDecision(ctx, store.DecisionRecord{
 		ID:        rec.Decision.ID,
 		LogIndex:  idx,
 		Principal: rec.Request.Requester.ID,
@@ -117,5 +138,9 @@ func (r storeRecorder) RecordDecision(ctx context.Context, rec decide.Record) er
 		Private:   rec.Private.Record,
 		Salt:      rec.Private.Salt,
 		Created:   rec.Decision.Time,
-	}, store.CountsFor(rec.Request, &rec.Decision))
+	}, counts)
+	if errors.Is(err, store.ErrVoided) {
+		return fmt.Errorf("%w: %w", decide.ErrVoided, err)
+	}
+	return err
 }

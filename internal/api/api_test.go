@@ -125,7 +125,7 @@ type env struct {
 }
 
 var principals = []store.Principal{
-	{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR", MayActFor: []string{"dgsi"}, Attributes: store.PrincipalAttributes{Headquarters: "BE", Owners: map[string]float64{"FR": 100}}},
+	{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR", MayActFor: []string{"dgsi", "ghost"}, Attributes: store.PrincipalAttributes{Headquarters: "BE", Owners: map[string]float64{"FR": 100}}},
 	{ID: "globex", Kind: model.KindCompany, Jurisdiction: "US"},
 	{ID: "dgsi", Kind: model.KindStateAuthority, Role: "intelligence", Jurisdiction: "FR"},
 	{ID: "cnil", Kind: model.KindStateAuthority, Role: "regulator", Jurisdiction: "FR"},
@@ -455,15 +455,24 @@ func TestDecisionIdentity(t *testing.T) {
 		{"requester omitted: taken from the token", okRequest, 201, ""},
 		{"requester naming the token's principal", `{"action":"access","requester":{"id":"acme","kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, 201, ""},
 		{"requester naming another principal", `{"action":"access","requester":{"id":"dgsi","kind":"state-authority","jurisdiction":"FR"},"data":{"location":"FR"}}`, 403, "requester.id"},
-		{"requester claiming another state", `{"action":"access","requester":{"id":"acme","kind":"company","jurisdiction":"CN"},"data":{"location":"FR"}}`, 403, "requester.jurisdiction"},
-		{"requester claiming another kind", `{"action":"access","requester":{"kind":"state-authority"},"data":{"location":"FR"}}`, 403, "requester.kind"},
+		{"requester claiming another state", `{"action":"access","requester":{"id":"acme","kind":"company","jurisdiction":"CN"},"data":{"location":"FR"}}`, 409, "requester.jurisdiction"},
+		{"requester claiming another kind", `{"action":"access","requester":{"kind":"state-authority"},"data":{"location":"FR"}}`, 409, "requester.kind"},
+		{"requester claiming a role it does not have", `{"action":"access","requester":{"role":"processor"},"data":{"location":"FR"}}`, 409, "requester.role"},
+		{"requester denying a registered headquarters", `{"action":"access","requester":{"headquarters":"FR"},"data":{"location":"FR"}}`, 409, "requester.headquarters"},
 		{"requester repeating registered attributes", `{"action":"access","requester":{"id":"acme","headquarters":"BE","owners":{"FR":100}},"data":{"location":"FR"}}`, 201, ""},
-		{"requester claiming other owners", `{"action":"access","requester":{"owners":{"US":100}},"data":{"location":"FR"}}`, 403, "requester.owners"},
+		{"requester claiming other owners", `{"action":"access","requester":{"owners":{"US":100}},"data":{"location":"FR"}}`, 409, "requester.owners"},
+		{"requester with duplicate members", `{"action":"access","requester":{"id":"acme","id":"dgsi"},"data":{"location":"FR"}}`, 400, "requester.id"},
 		{"requester with an unknown field", `{"action":"access","requester":{"colour":"red"},"data":{"location":"FR"}}`, 400, "requester.colour"},
 		{"requester with a wrong type", `{"action":"access","requester":{"ciio":"yes"},"data":{"location":"FR"}}`, 400, "requester.ciio"},
 		{"on behalf of a principal it may act for", `{"action":"access","on_behalf_of":{"id":"dgsi","kind":"state-authority","jurisdiction":"FR"},"data":{"location":"DE"}}`, 201, ""},
 		{"on behalf of a principal it may not act for", `{"action":"access","on_behalf_of":{"id":"cnil","kind":"state-authority","jurisdiction":"FR"},"data":{"location":"DE"}}`, 403, "on_behalf_of.id"},
 		{"on behalf of, misstating its state", `{"action":"access","on_behalf_of":{"id":"dgsi","kind":"state-authority","jurisdiction":"DE"},"data":{"location":"DE"}}`, 409, "on_behalf_of.jurisdiction"},
+		{"on behalf of, claiming another role (PIPL art. 41 reads it)", `{"action":"access","on_behalf_of":{"id":"dgsi","role":"processor"},"data":{"location":"DE"}}`, 409, "on_behalf_of.role"},
+		{"on behalf of, claiming to be a CIIO", `{"action":"access","on_behalf_of":{"id":"dgsi","ciio":true},"data":{"location":"DE"}}`, 409, "on_behalf_of.ciio"},
+		{"on behalf of, claiming owners", `{"action":"access","on_behalf_of":{"id":"dgsi","owners":{"US":60}},"data":{"location":"DE"}}`, 409, "on_behalf_of.owners"},
+		{"on behalf of, claiming a headquarters", `{"action":"access","on_behalf_of":{"id":"dgsi","headquarters":"CN"},"data":{"location":"DE"}}`, 409, "on_behalf_of.headquarters"},
+		{"on behalf of, by id only: attributes from the registry", `{"action":"access","on_behalf_of":{"id":"dgsi"},"data":{"location":"DE"}}`, 201, ""},
+		{"on behalf of an unregistered principal it may act for", `{"action":"access","on_behalf_of":{"id":"ghost","kind":"state-authority","jurisdiction":"FR"},"data":{"location":"DE"}}`, 400, "on_behalf_of.id"},
 		{"on behalf of, without an id", `{"action":"access","on_behalf_of":{"kind":"state-authority","jurisdiction":"FR"},"data":{"location":"DE"}}`, 400, "on_behalf_of.id"},
 	}
 	for _, c := range cases {
@@ -477,7 +486,7 @@ func TestDecisionIdentity(t *testing.T) {
 				got.Requester.Headquarters != "BE" || got.Requester.Owners["FR"] != 100 {
 				t.Errorf("%s: decider saw requester %+v", c.name, got.Requester)
 			}
-			if got.OnBehalfOf != nil && got.OnBehalfOf.Role != "intelligence" {
+			if got.OnBehalfOf != nil && (got.OnBehalfOf.Role != "intelligence" || got.OnBehalfOf.Kind != model.KindStateAuthority || got.OnBehalfOf.Jurisdiction != "FR") {
 				t.Errorf("%s: on_behalf_of not completed from the store: %+v", c.name, got.OnBehalfOf)
 			}
 		}
@@ -816,5 +825,36 @@ func TestAuthCache(t *testing.T) {
 	at(61 * time.Second)
 	if got := get(long); got != 401 {
 		t.Errorf("revoked token after the cache TTL: %d, want 401", got)
+	}
+}
+
+// TestBindingTimeIsTheServers: a binding decision is made at the server's
+// clock. A body that names a time (backdated to honour a revoked
+// authorization, or far off to empty the counter windows) is refused,
+// naming time, and nothing is decided; a non-binding check still evaluates
+// at the time asked.
+func TestBindingTimeIsTheServers(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokens[store.RoleRequester]
+	for _, tm := range []string{`"2026-11-22T09:59:59Z"`, `"9999-12-31T23:59:59Z"`, `"0001-01-01T00:00:00Z"`, `null`} {
+		e.dec.mu.Lock()
+		e.dec.last = nil
+		e.dec.mu.Unlock()
+		body := strings.Replace(okRequest, `{"action"`, `{"time":`+tm+`,"action"`, 1)
+		a := e.do(call{method: "POST", path: "/v1/decisions", token: tok, body: body, invalid: true})
+		if a.status != 400 || a.problem.Field != "time" || !strings.Contains(a.problem.Detail, "/v1/check") {
+			t.Errorf("decision with time %s: %d field %q (%s), want 400 naming time and pointing to /v1/check", tm, a.status, a.problem.Field, a.problem.Detail)
+		}
+		if e.dec.lastRequest() != nil {
+			t.Errorf("decision with time %s reached the decider", tm)
+		}
+	}
+	body := strings.Replace(okRequest, `{"action"`, `{"time":"2026-01-02T03:04:05Z","action"`, 1)
+	a := e.do(call{method: "POST", path: "/v1/check", token: tok, body: body})
+	if a.status != 200 {
+		t.Fatalf("check with a time: %d (%s)", a.status, a.problem.Detail)
+	}
+	if got := e.dec.lastRequest(); got == nil || !got.Time.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("check evaluated at %v, want the time asked", got)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
@@ -91,9 +90,11 @@ func join(path, k string) string {
 var labelNames = []string{"location", "origin", "categories", "subjects", "records", "devices", "classification", "cii"}
 
 // prepareRequest turns a body into the request to decide: the requester
-// becomes the caller's principal, catalog labels fill data, and the result
-// is decoded strictly.
-func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller) (*model.Request, *Problem) {
+// becomes the caller's principal and on_behalf_of the registered principal
+// it names, both as registered; catalog labels fill data; and the result is
+// decoded strictly. For a binding decision (binding true) a body that
+// carries a time is refused: the server's clock is the only time.
+func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, binding bool) (*model.Request, *Problem) {
 	if !json.Valid(body) {
 		_, err := model.DecodeRequest(body, s.cfg.Registry)
 		if err == nil {
@@ -108,8 +109,11 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller) (*mo
 	if _, ok := m["history"]; ok {
 		return nil, fieldProblem(http.StatusBadRequest, "history", "counters are kept by the server and cannot be given in a request")
 	}
+	if _, ok := m["time"]; ok && binding {
+		return nil, fieldProblem(http.StatusBadRequest, "time", "a binding decision is made at the server's clock; leave time out, or evaluate at another time with POST /v1/check (non-binding)")
+	}
 	if raw, ok := m["requester"]; ok && string(raw) != "null" {
-		if p := checkClaimedRequester(raw, c.principal.Model()); p != nil {
+		if p := registeredParty(raw, "requester", c.principal.Model(), http.StatusForbidden); p != nil {
 			return nil, p
 		}
 	}
@@ -118,6 +122,13 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller) (*mo
 		return nil, newProblem(http.StatusInternalServerError, "internal error")
 	}
 	m["requester"] = me
+	if raw, ok := m["on_behalf_of"]; ok && string(raw) != "null" {
+		obo, p := s.onBehalfOf(ctx, raw, c)
+		if p != nil {
+			return nil, p
+		}
+		m["on_behalf_of"] = obo
+	}
 	if raw, ok := m["data"]; ok {
 		merged, p := s.mergeCatalog(ctx, raw)
 		if p != nil {
@@ -134,11 +145,6 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller) (*mo
 		p := inputProblem(err)
 		p.Line, p.Column = 0, 0 // positions in the rebuilt body mean nothing to the caller
 		return nil, p
-	}
-	if req.OnBehalfOf != nil {
-		if p := s.checkOnBehalfOf(ctx, req, c); p != nil {
-			return nil, p
-		}
 	}
 	return req, nil
 }
@@ -215,36 +221,6 @@ func normalize(v any) any {
 	return slices.Compact(ss)
 }
 
-// checkOnBehalfOf admits on_behalf_of only for principals the caller may
-// act for, and takes the principal's details from the store when it is
-// there.
-func (s *Server) checkOnBehalfOf(ctx context.Context, req *model.Request, c caller) *Problem {
-	obo := req.OnBehalfOf
-	if obo.ID == "" {
-		return fieldProblem(http.StatusBadRequest, "on_behalf_of.id", "required: name the principal you act for")
-	}
-	if !c.principal.MayActForID(obo.ID) {
-		return fieldProblem(http.StatusForbidden, "on_behalf_of.id", fmt.Sprintf("principal %s may not act for %q", c.principal.ID, obo.ID))
-	}
-	known, err := s.cfg.Store.Principal(ctx, obo.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return s.storeProblem(err, "principal")
-	}
-	if obo.Kind != known.Kind {
-		return fieldProblem(http.StatusConflict, "on_behalf_of.kind", fmt.Sprintf("principal %s is registered as %s", known.ID, known.Kind))
-	}
-	if obo.Jurisdiction != known.Jurisdiction {
-		return fieldProblem(http.StatusConflict, "on_behalf_of.jurisdiction", fmt.Sprintf("principal %s is registered under %s", known.ID, known.Jurisdiction))
-	}
-	if obo.Role == "" {
-		obo.Role = known.Role
-	}
-	return nil
-}
-
 // errorStatus maps a Decider error to a status.
 func (s *Server) errorStatus(err error) int {
 	if s.cfg.ErrorStatus != nil {
@@ -289,7 +265,7 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, c caller) 
 		writeProblem(w, p)
 		return
 	}
-	req, p := s.prepareRequest(r.Context(), body, c)
+	req, p := s.prepareRequest(r.Context(), body, c, true)
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -324,7 +300,7 @@ func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 		explain = b
 	}
-	req, p := s.prepareRequest(r.Context(), body, c)
+	req, p := s.prepareRequest(r.Context(), body, c, false)
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -393,33 +369,4 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// checkClaimedRequester compares the requester a body names with the
-// principal of the credential: every field the body gives must be the
-// registered one (403 naming the first that is not). The body may leave
-// any field out; the registered principal is used whole either way.
-func checkClaimedRequester(raw json.RawMessage, me model.Principal) *Problem {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var claimed model.Principal
-	if err := dec.Decode(&claimed); err != nil {
-		p := jsonDecodeProblem(err)
-		if p.Field != "" {
-			p.Field, p.Detail = "requester."+p.Field, "requester."+p.Detail
-		} else {
-			p.Field = "requester"
-		}
-		return p
-	}
-	cv, mv := reflect.ValueOf(claimed), reflect.ValueOf(me)
-	for i := range cv.NumField() {
-		f := cv.Field(i)
-		if f.IsZero() || reflect.DeepEqual(f.Interface(), mv.Field(i).Interface()) {
-			continue
-		}
-		name, _, _ := strings.Cut(cv.Type().Field(i).Tag.Get("json"), ",")
-		return fieldProblem(http.StatusForbidden, "requester."+name, fmt.Sprintf("differs from the principal of your credential (%s); the requester is that principal, as registered", me.ID))
-	}
-	return nil
 }

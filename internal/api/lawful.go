@@ -556,7 +556,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		writeProblem(w, p)
 		return
 	}
-	req, p := s.prepareRequest(r.Context(), body, c)
+	req, p := s.prepareRequest(r.Context(), body, c, true)
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -567,11 +567,12 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	}
 	ctx := r.Context()
 	by := req.Requester
-	when := req.Time
-	if when.IsZero() {
-		when = s.cfg.Now().UTC().Truncate(time.Second)
-		req.Time = when
-	}
+	// The server's clock is the only time of an execution (the body
+	// carries none: prepareRequest refused it). The check on a copy of the
+	// case below runs at this time; the binding decision takes its own,
+	// a moment later, from the same clock.
+	when := s.cfg.Now().UTC().Truncate(time.Second)
+	req.Time = when
 	authorized, _, err := authz.Evaluate(req.Basis.Authorizations, req, l.Keys, l.Revocations, when)
 	if err != nil {
 		writeProblem(w, inputProblem(err))
@@ -590,6 +591,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		s.writeCaseProblem(w, err)
 		return
 	}
+	req.Time = time.Time{} // Decide takes the server's clock
 	dec, err := s.cfg.Decider.Decide(ctx, req)
 	if err != nil {
 		writeProblem(w, s.decideProblem(err, "mla execution"))

@@ -3,20 +3,38 @@
 // the policy engine, the transparency log and the store meet; none of them
 // knows about the others.
 //
+// A binding decision (Decide) cannot be steered by the party it judges:
+//
+//   - its time is the server's clock: a request that names a time is
+//     refused (ErrBadInput naming "time"); only Check evaluates at another
+//     time, and its decisions are marked non-binding;
+//   - the counters it is judged with are read, and its own counts reserved,
+//     in one short transaction (Counters.Reserve): for any set of
+//     concurrent decisions, the allowed set is one some serial order of
+//     them would allow. No database lock is held while the log is written;
+//   - it acts only once it is both on the log and stored, and a decision
+//     entry that was never stored is voided, at once when the store fails
+//     and otherwise by the Reconciler, at start and while running.
+//
 // The order of a binding decision is fixed and documented in
 // docs/operations.md:
 //
-//  1. gather what the packs need: counters (history) and the states whose
-//     signed authorizations verify and cover the request;
-//  2. evaluate the packs;
+//  1. gather what the packs need: the states whose signed authorizations
+//     verify and cover the request at the server's time;
+//  2. in one transaction: read the counters (history), evaluate the packs,
+//     build the log entry, add the decision's counts;
 //  3. append the public summary to the log and wait until its index is
 //     durable;
-//  4. store the private record and update the counters in one transaction;
+//  4. store the private record;
 //  5. if step 4 fails, append a void entry naming the index of step 3, and
 //     answer with an error: nothing may act on a decision that was not
 //     committed.
 //
-// A dry run (Check) does steps 1 and 2 only.
+// Counts reserved in step 2 are kept when step 3 or 4 fails: an append that
+// failed may still have been sequenced, and a count that overstates can only
+// make later decisions stricter, never looser.
+//
+// A dry run (Check) does steps 1 and 2 without writing anything.
 package decide
 
 import (
@@ -47,6 +65,11 @@ var ErrNoLog = errors.New("binding decisions need a transparency log")
 // the decision; retrying is safe.
 var ErrNotCommitted = errors.New("decision logged but not committed; a void entry was appended")
 
+// ErrVoided is what a Recorder returns (wrapped) when the decision's log
+// index was voided before it could be stored, by the Reconciler: the
+// decision is not committed, and no second void entry is needed.
+var ErrVoided = errors.New("log index already voided")
+
 // Evaluator is the policy engine as decide uses it.
 type Evaluator interface {
 	Evaluate(in *policy.Input, opts policy.Options) model.Decision
@@ -63,6 +86,15 @@ type Authorizer interface {
 // HistorySource gives the cumulative counters a request is judged with.
 type HistorySource interface {
 	History(ctx context.Context, req *model.Request, at time.Time) (*model.History, error)
+}
+
+// Counters reserves the counts of binding decisions.
+type Counters interface {
+	// Reserve calls judge with the counters req is judged with at at and,
+	// in the same short transaction, adds the counts of the decision judge
+	// returns; an error from judge writes nothing. judge may be called more
+	// than once; only its last answer counts.
+	Reserve(ctx context.Context, req *model.Request, at time.Time, judge func(*model.History) (*model.Decision, error)) error
 }
 
 // Log is the transparency log as decide uses it.
@@ -83,6 +115,9 @@ type Record struct {
 	Decision model.Decision
 	// Private is the full record behind the public log entry, and its salt.
 	Private ledger.Private
+	// Counted says that the decision's counts were already added by
+	// Counters.Reserve: the recorder must not add them again.
+	Counted bool
 }
 
 // Agreements gives the parties of a registry agreement, for third-state
@@ -98,10 +133,14 @@ type Decider struct {
 	log     Log
 	authz   Authorizer
 	history HistorySource
+	counter Counters
 	records Recorder
 	parties Agreements
 	packs   []string
 	now     func() time.Time
+	// maxEntry bounds a decision's log entry, checked before anything is
+	// counted.
+	maxEntry int
 }
 
 // Option configures a Decider.
@@ -118,6 +157,11 @@ func WithAuthorizer(a Authorizer) Option { return func(d *Decider) { d.authz = a
 // WithHistory takes counters from h. A request that carries its own
 // history is then refused: only the server's counters count.
 func WithHistory(h HistorySource) Option { return func(d *Decider) { d.history = h } }
+
+// WithCounters reserves the counts of every binding decision with c, in
+// the transaction that reads them; binding decisions then read their
+// history from c, not from WithHistory's source (which Check keeps using).
+func WithCounters(c Counters) Option { return func(d *Decider) { d.counter = c } }
 
 // WithRecorder stores every binding decision with r.
 func WithRecorder(r Recorder) Option { return func(d *Decider) { d.records = r } }
@@ -136,12 +180,18 @@ func WithThirdStateExclusion(a Agreements) Option { return func(d *Decider) { d.
 // that applies to the request.
 func WithPacks(names []string) Option { return func(d *Decider) { d.packs = names } }
 
+// WithMaxEntrySize bounds a decision's public log entry (canonical JSON,
+// bytes) as the log does (ledger.Options.MaxEntrySize); the default is
+// ledger.DefaultMaxEntrySize. A decision whose entry is larger is refused
+// as bad input before anything is counted or logged.
+func WithMaxEntrySize(n int) Option { return func(d *Decider) { d.maxEntry = n } }
+
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(d *Decider) { d.now = now } }
 
 // New returns a Decider that evaluates with e.
 func New(e Evaluator, opts ...Option) *Decider {
-	d := &Decider{engine: e, now: time.Now}
+	d := &Decider{engine: e, now: time.Now, maxEntry: ledger.DefaultMaxEntrySize}
 	for _, o := range opts {
 		o(d)
 	}
@@ -149,12 +199,18 @@ func New(e Evaluator, opts ...Option) *Decider {
 }
 
 // Check evaluates req without logging it. The decision is marked
-// non-binding. With explain, every rule evaluated is listed. A zero
-// req.Time is set to the current time (Decide does the same), so that the
-// packs, the decision and the log entry see one time.
+// non-binding. With explain, every rule evaluated is listed. req.Time, when
+// set, is the time to evaluate at (a what-if run); a zero req.Time is set to
+// the current time, so that the packs and the decision see one time.
 func (d *Decider) Check(ctx context.Context, req *model.Request, explain bool) (model.Decision, error) {
+	if req.Time.IsZero() {
+		req.Time = d.now().UTC()
+	}
 	in, extra, err := d.input(ctx, req)
 	if err != nil {
+		return model.Decision{}, err
+	}
+	if err := d.readHistory(ctx, in); err != nil {
 		return model.Decision{}, err
 	}
 	dec := d.evaluate(in, extra, explain)
@@ -162,25 +218,58 @@ func (d *Decider) Check(ctx context.Context, req *model.Request, explain bool) (
 	return dec, nil
 }
 
-// Decide evaluates req, appends the decision to the log, and stores it. The
-// returned decision carries its ID and log index. On ErrNotCommitted the
-// decision must not be acted on.
+// Decide evaluates req at the server's clock, appends the decision to the
+// log, and stores it. The returned decision carries its ID and log index.
+// A request that names a time is refused (ErrBadInput): a binding decision
+// is made now. On ErrNotCommitted the decision must not be acted on.
 func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decision, error) {
 	if d.log == nil {
 		return model.Decision{}, ErrNoLog
 	}
+	if !req.Time.IsZero() {
+		return model.Decision{}, fmt.Errorf("%w: time: a binding decision is made at the server's clock; to evaluate at another time, use a non-binding check (POST /v1/check, accord check)", ErrBadInput)
+	}
+	req.Time = d.now().UTC().Truncate(time.Second)
 	in, extra, err := d.input(ctx, req)
 	if err != nil {
 		return model.Decision{}, err
 	}
-	dec := d.evaluate(in, extra, false)
-	dec.Binding = true
-	dec.ID = newID()
-
-	entry, private, err := ledger.DecisionEntry(req, &dec)
-	if err != nil {
-		return model.Decision{}, fmt.Errorf("build log entry: %w", err)
+	id := newID()
+	var (
+		dec     model.Decision
+		entry   ledger.Entry
+		private ledger.Private
+	)
+	judge := func(h *model.History) (*model.Decision, error) {
+		in.History = h
+		dec = d.evaluate(in, extra, false)
+		dec.Binding, dec.ID, dec.Time = true, id, req.Time
+		var err error
+		entry, private, err = ledger.DecisionEntry(req, &dec)
+		if err != nil {
+			return nil, fmt.Errorf("build log entry: %w", err)
+		}
+		if b, err := entry.Marshal(); err != nil {
+			return nil, fmt.Errorf("build log entry: %w", err)
+		} else if len(b) > d.maxEntry {
+			return nil, fmt.Errorf("%w: the decision's public log entry would be %d bytes, more than the log's %d (%w): ask for fewer subject states, categories or origins at once", ErrBadInput, len(b), d.maxEntry, ledger.ErrEntryTooLarge)
+		}
+		return &dec, nil
 	}
+	counted := d.counter != nil
+	if counted {
+		if err := d.counter.Reserve(ctx, req, req.Time, judge); err != nil {
+			return model.Decision{}, fmt.Errorf("reserve counters: %w", err)
+		}
+	} else {
+		if err := d.readHistory(ctx, in); err != nil {
+			return model.Decision{}, err
+		}
+		if _, err := judge(in.History); err != nil {
+			return model.Decision{}, err
+		}
+	}
+
 	idx, err := d.log.Append(ctx, entry)
 	if err != nil {
 		return model.Decision{}, fmt.Errorf("append decision to log: %w", err)
@@ -188,9 +277,12 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 	dec.LogIndex = &idx
 
 	if d.records != nil {
-		if err := d.records.RecordDecision(ctx, Record{Request: req, Decision: dec, Private: private}); err != nil {
+		if err := d.records.RecordDecision(ctx, Record{Request: req, Decision: dec, Private: private, Counted: counted}); err != nil {
+			if errors.Is(err, ErrVoided) {
+				return model.Decision{}, fmt.Errorf("%w (index %d, voided by the reconciler): %v", ErrNotCommitted, idx, err)
+			}
 			if verr := d.void(ctx, idx, dec.Time); verr != nil {
-				return model.Decision{}, fmt.Errorf("%w: store: %v; void entry for index %d also failed: %v", ErrNotCommitted, err, idx, verr)
+				return model.Decision{}, fmt.Errorf("%w: store: %v; void entry for index %d failed too (the reconciler will append it): %v", ErrNotCommitted, err, idx, verr)
 			}
 			return model.Decision{}, fmt.Errorf("%w (index %d): %v", ErrNotCommitted, idx, err)
 		}
@@ -214,22 +306,27 @@ type extras struct {
 	parties   []string
 }
 
-// input gathers what the packs see.
+// readHistory reads the counters in is judged with from the history
+// source, when there is one.
+func (d *Decider) readHistory(ctx context.Context, in *policy.Input) error {
+	if d.history == nil {
+		return nil
+	}
+	h, err := d.history.History(ctx, in.Request, in.Request.Time)
+	if err != nil {
+		return fmt.Errorf("read history counters: %w", err)
+	}
+	in.History = h
+	return nil
+}
+
+// input gathers what the packs see, but the counters (read by the caller:
+// in a reservation for a binding decision). req.Time is set.
 func (d *Decider) input(ctx context.Context, req *model.Request) (*policy.Input, extras, error) {
 	var x extras
-	if req.Time.IsZero() {
-		req.Time = d.now().UTC()
-	}
 	in := &policy.Input{Request: req, History: req.History}
-	if d.history != nil {
-		if req.History != nil {
-			return nil, x, fmt.Errorf("%w: history: counters are kept by the server and cannot be given in a request", ErrBadInput)
-		}
-		h, err := d.history.History(ctx, req, req.Time)
-		if err != nil {
-			return nil, x, fmt.Errorf("read history counters: %w", err)
-		}
-		in.History = h
+	if req.History != nil && (d.history != nil || d.counter != nil) {
+		return nil, x, fmt.Errorf("%w: history: counters are kept by the server and cannot be given in a request", ErrBadInput)
 	}
 	if len(req.Basis.Authorizations) > 0 {
 		if d.authz == nil {

@@ -80,7 +80,24 @@ func DecodeRequest(data []byte, j Jurisdictions) (*Request, error) {
 	if err := decodeStrict(data, j, reflect.ValueOf(req).Elem()); err != nil {
 		return nil, err
 	}
+	if err := req.checkActionFields(); err != nil {
+		return nil, err
+	}
 	return req, nil
+}
+
+// checkActionFields reports the first member ActionRequires demands of
+// r's action that r lacks.
+func (r *Request) checkActionFields() error {
+	for _, name := range ActionRequires[r.Action] {
+		switch name {
+		case "destination":
+			if r.Destination == "" {
+				return &InputError{Path: name, Msg: fmt.Sprintf("required for action %q: say which state the data goes to (for data read in place from abroad, the reader's state)", r.Action)}
+			}
+		}
+	}
+	return nil
 }
 
 // DecodeDecision decodes one decision as strictly as DecodeRequest decodes

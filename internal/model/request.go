@@ -25,6 +25,16 @@ const (
 // Actions lists every valid Action, in the order documented.
 var Actions = []Action{ActionAccess, ActionTransfer, ActionDisclose, ActionCollect, ActionModify, ActionDelete, ActionLocalize}
 
+// ActionRequires lists, for each action, the request members it cannot be
+// judged without beyond those every request needs (action, requester,
+// data.location). A request that lacks one is bad input naming it: a
+// missing fact never loosens a rule. Data that is sent, disclosed or
+// collected goes somewhere, and where it goes decides most rules.
+var ActionRequires = map[Action][]string{
+	ActionTransfer: {"destination"},
+	ActionDisclose: {"destination"},
+}
+
 // Purpose is why the requester wants the data.
 type Purpose string
 

@@ -126,7 +126,7 @@ func TestGDSIRequirements(t *testing.T) {
 		{
 			name: "commitment 2 — a transfer of CII data waits for its owner",
 			request: `{"action":"transfer","requester":{"id":"grid-ops-de","kind":"company","jurisdiction":"DE"},
-				"data":{"location":"DE","categories":["cii.energy"],"cii":{"state":"FR","sector":"energy"}},
+				"data":{"location":"DE","categories":["cii.energy"],"cii":{"state":"FR","sector":"energy"}},"destination":"US",
 				"time":"2026-11-22T10:00:00Z"}`,
 			want:    []model.Requirement{{AuthorizationFrom: "FR", Rule: "gdsi-2-cii-authorization"}},
 			message: map[string]string{"gdsi-2-cii-authorization": "Critical-infrastructure data of FR"},

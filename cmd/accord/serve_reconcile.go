@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/accord-dev/accord/internal/decide"
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// reconcileGrace is how old an unrecorded decision entry must be before a
+// periodic pass voids it: a decision appended a moment ago may still be
+// being recorded.
+const reconcileGrace = time.Minute
+
+// reconcileAtStart runs one reconciliation pass before serve answers: no
+// decision of this process is in flight, and the data directory's lock
+// keeps other writers out, so every unrecorded decision entry is voided.
+func reconcileAtStart(ctx context.Context, st store.Store, lg *ledger.Log, logger *slog.Logger) error {
+	r := &decide.Reconciler{Log: lg, Store: st}
+	rep, err := r.Reconcile(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile the log with the database at start: %w", err)
+	}
+	logReconcile(logger, rep)
+	return nil
+}
+
+// reconcileLoop runs a pass every interval until ctx ends, leaving
+// decisions younger than reconcileGrace to their own commit.
+func reconcileLoop(ctx context.Context, st store.Store, lg *ledger.Log, interval time.Duration, logger *slog.Logger) {
+	if interval <= 0 {
+		return
+	}
+	r := &decide.Reconciler{Log: lg, Store: st, Grace: reconcileGrace}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rep, err := r.Reconcile(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				logger.Error("reconcile the log with the database", slog.String("error", err.Error()))
+			}
+			continue
+		}
+		logReconcile(logger, rep)
+	}
+}
+
+func logReconcile(logger *slog.Logger, rep decide.ReconcileReport) {
+	if len(rep.Voided) == 0 && rep.VoidsLogged == 0 {
+		return
+	}
+	logger.Warn("voided decision entries that were never recorded",
+		slog.Int("voided", len(rep.Voided)), slog.Any("indexes", rep.Voided),
+		slog.Int("voids_logged", rep.VoidsLogged), slog.Uint64("from", rep.From), slog.Uint64("to", rep.To))
+}

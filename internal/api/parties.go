@@ -1,0 +1,114 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// principalFields maps the JSON members of model.Principal to their
+// struct field index.
+var principalFields = func() map[string]int {
+	m := map[string]int{}
+	t := reflect.TypeFor[model.Principal]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = i
+	}
+	return m
+}()
+
+// registeredParty compares the party a body names at path (requester or
+// on_behalf_of) with the registered principal: every member the body gives
+// must say what the registry says. The body may leave any member out; the
+// registered principal is used whole either way. A different id answers
+// idStatus (403 for the requester: it is not the credential's principal);
+// any other attribute that differs answers 409 naming it, as a dataset
+// label that contradicts the catalog does.
+func registeredParty(raw json.RawMessage, path string, registered model.Principal, idStatus int) *Problem {
+	m, p := object(raw, path)
+	if p != nil {
+		return p
+	}
+	rv := reflect.ValueOf(registered)
+	for name, val := range m {
+		i, ok := principalFields[name]
+		if !ok {
+			return fieldProblem(http.StatusBadRequest, path+"."+name, "unknown member")
+		}
+		if string(val) == "null" {
+			continue
+		}
+		want := rv.Field(i)
+		got := reflect.New(want.Type())
+		dec := json.NewDecoder(strings.NewReader(string(val)))
+		if err := dec.Decode(got.Interface()); err != nil {
+			return fieldProblem(http.StatusBadRequest, path+"."+name, "expected "+want.Type().String())
+		}
+		if sameValue(got.Elem(), want) {
+			continue
+		}
+		if name == "id" {
+			return fieldProblem(idStatus, path+".id", fmt.Sprintf("is not %s, the principal of your credential; the requester is that principal, as registered", registered.ID))
+		}
+		return fieldProblem(http.StatusConflict, path+"."+name, fmt.Sprintf("differs from the registry's record of principal %s; omit it to use the registered value", registered.ID))
+	}
+	return nil
+}
+
+// sameValue compares two values of one type, an empty map or slice equal
+// to a nil one.
+func sameValue(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.Map, reflect.Slice:
+		if a.Len() == 0 && b.Len() == 0 {
+			return true
+		}
+	}
+	return reflect.DeepEqual(a.Interface(), b.Interface())
+}
+
+// onBehalfOf resolves a body's on_behalf_of to the registered principal the
+// caller may act for: the body names it by id, and every attribute comes
+// from the registry (409 for one the body gives that differs). A principal
+// the caller may not act for is 403; one the registry does not know is 400:
+// with no registered attributes there is nothing to judge it by.
+func (s *Server) onBehalfOf(ctx context.Context, raw json.RawMessage, c caller) (json.RawMessage, *Problem) {
+	m, p := object(raw, "on_behalf_of")
+	if p != nil {
+		return nil, p
+	}
+	var id string
+	if v, ok := m["id"]; ok {
+		_ = json.Unmarshal(v, &id)
+	}
+	if id == "" {
+		return nil, fieldProblem(http.StatusBadRequest, "on_behalf_of.id", "required: name the registered principal you act for")
+	}
+	if !c.principal.MayActForID(id) {
+		return nil, fieldProblem(http.StatusForbidden, "on_behalf_of.id", fmt.Sprintf("principal %s may not act for %q", c.principal.ID, id))
+	}
+	known, err := s.cfg.Store.Principal(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fieldProblem(http.StatusBadRequest, "on_behalf_of.id", fmt.Sprintf("%q is not a registered principal; an operator must register it before anyone acts for it", id))
+	}
+	if err != nil {
+		return nil, s.storeProblem(err, "principal")
+	}
+	reg := known.Model()
+	if p := registeredParty(raw, "on_behalf_of", reg, http.StatusConflict); p != nil {
+		return nil, p
+	}
+	out, err := json.Marshal(reg)
+	if err != nil {
+		return nil, newProblem(http.StatusInternalServerError, "internal error")
+	}
+	return out, nil
+}

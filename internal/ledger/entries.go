@@ -1,0 +1,64 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/transparency-dev/tessera/api/layout"
+	"github.com/transparency-dev/tessera/client"
+)
+
+// PublishedSize returns the number of entries covered by the log's latest
+// published checkpoint, verified with the log's own key.
+func (l *Log) PublishedSize(ctx context.Context) (uint64, error) {
+	cp, err := fetchCheckpoint(ctx, l.reader, l.verifier, l.origin)
+	if err != nil {
+		return 0, err
+	}
+	return cp.Size, nil
+}
+
+// Entries calls fn with each entry of the published log in [from, to),
+// in index order, parsed. It stops at the first error, fn's included. to
+// must not exceed PublishedSize.
+func (l *Log) Entries(ctx context.Context, from, to uint64, fn func(index uint64, e Entry) error) error {
+	return ReadEntries(ctx, l.reader, from, to, func(index uint64, leaf []byte) error {
+		e, err := ParseEntry(leaf)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", index, err)
+		}
+		return fn(index, e)
+	})
+}
+
+// ReadEntries calls fn with the raw bytes of each entry of src in
+// [from, to), in index order, reading whole entry bundles. to is the size
+// of a tree src publishes (entries past a checkpoint's size may be in
+// partial bundles only).
+func ReadEntries(ctx context.Context, src Source, from, to uint64, fn func(index uint64, leaf []byte) error) error {
+	for b := from / layout.EntryBundleWidth; b*layout.EntryBundleWidth < to; b++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		first := b * layout.EntryBundleWidth
+		bundle, err := client.GetEntryBundle(ctx, src.ReadEntryBundle, b, to)
+		if err != nil {
+			return fmt.Errorf("read entry bundle %d: %w", b, err)
+		}
+		leaves := bundle.Entries
+		want := min(to-first, layout.EntryBundleWidth)
+		if uint64(len(leaves)) < want {
+			return fmt.Errorf("entry bundle %d holds %d entries, %d expected", b, len(leaves), want)
+		}
+		for i := range want {
+			idx := first + i
+			if idx < from {
+				continue
+			}
+			if err := fn(idx, leaves[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -237,6 +237,8 @@ var invalidRequests = []invalidCase{
 	{"time as number", top(`"time": 1700000000`), `time: expected string, got number`, ""},
 
 	// Unknown enumeration values.
+	{"transfer without destination", `{"action":"transfer","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR","subjects":{"FR":500000},"categories":["personal.health"]}}`, `destination: required for action "transfer": say which state the data goes to (for data read in place from abroad, the reader's state)`, ""},
+	{"disclose without destination", `{"action":"disclose","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `destination: required for action "disclose": say which state the data goes to (for data read in place from abroad, the reader's state)`, ""},
 	{"unknown action", `{"action":"fly","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "fly" (one of access, transfer, disclose, collect, modify, delete, localize)`, ""},
 	{"unknown purpose", top(`"purpose": "curiosity"`), `purpose: unknown value "curiosity" (one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency)`, ""},
 	{"unknown selectors kind", top(`"selectors": {"kind": "all"}`), `selectors.kind: unknown value "all" (one of specific, bulk)`, ""},

@@ -47,6 +47,8 @@ type serveOptions struct {
 	logLevel                string
 	deadlines               string
 	reconcileInterval       time.Duration
+	// fault names a fault to inject, for crash tests only (hidden flag).
+	fault string
 }
 
 // serveDeps is what building the decider for serve needs.
@@ -59,7 +61,15 @@ type serveDeps struct {
 	// revocations are the lodged revocations the decider's authorizer
 	// reads.
 	revocations *api.Revocations
+	// stallBeforeRecord makes every binding decision wait, once logged,
+	// until its request ends, before it is stored: the window a crash
+	// test kills the process in.
+	stallBeforeRecord bool
 }
+
+// faultStallBeforeRecord is the --fault that stalls decisions between the
+// log append and the store's commit.
+const faultStallBeforeRecord = "stall-before-record"
 
 // buildServeDecider builds the policy engine and the decider that serve
 // answers with, and the registry they use; serve_decide.go sets it. It
@@ -126,6 +136,8 @@ is in a published checkpoint) and the database.`,
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
+	f.StringVar(&o.fault, "fault", "", "inject a fault, for crash tests: stall-before-record")
+	_ = f.MarkHidden("fault")
 	f.StringVar(&o.deadlines, "mla-deadlines", "", "YAML file of MLA deadlines per agreement (answer, execute, validity as durations such as 240h)")
 	return cmd
 }
@@ -219,7 +231,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 		registryDirs, demoKey = append(registryDirs, keyDir), keyPath
 	}
-	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: registryDirs, revocations: revs})
+	if o.fault != "" && o.fault != faultStallBeforeRecord {
+		return badInput(fmt.Errorf("--fault %q: the only fault is %s", o.fault, faultStallBeforeRecord))
+	}
+	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: registryDirs, revocations: revs,
+		stallBeforeRecord: o.fault == faultStallBeforeRecord})
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func newServeDecider(d serveDeps) (api.Decider, *registry.Registry, func(error) 
 		decide.WithLog(&timedLog{log: d.log, metrics: d.metrics, store: d.store}),
 		decide.WithHistory(storeHistory{d.store}),
 		decide.WithCounters(storeCounters{d.store}),
-		decide.WithRecorder(storeRecorder{d.store}),
+		decide.WithRecorder(storeRecorder{st: d.store, stall: d.stallBeforeRecord}),
 	)
 	dec := decide.New(timedEvaluator{eng, d.metrics}, opts...)
 	return dec, reg, decideStatus, nil
@@ -119,9 +119,16 @@ func (c storeCounters) Reserve(ctx context.Context, req *model.Request, at time.
 
 // storeRecorder stores a binding decision and, unless they were reserved,
 // its counter updates in one transaction.
-type storeRecorder struct{ st store.Store }
+type storeRecorder struct {
+	st store.Store
+	// stall waits for the request to end before storing (--fault).
+	stall bool
+}
 
 func (r storeRecorder) RecordDecision(ctx context.Context, rec decide.Record) error {
+	if r.stall {
+		<-ctx.Done()
+	}
 	var idx uint64
 	if rec.Decision.LogIndex != nil {
 		idx = *rec.Decision.LogIndex

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/store"
+	"github.com/accord-dev/accord/internal/store/postgres"
+	"github.com/accord-dev/accord/internal/store/sqlite"
+	"github.com/accord-dev/accord/internal/store/storetest"
+)
+
+// child is an `accord serve` running as a separate process.
+type child struct {
+	cmd  *exec.Cmd
+	url  string
+	done chan struct{}
+}
+
+// startServe runs `accord serve --demo` on dir (and db when set) in a child
+// process, with extra flags, and waits until it serves.
+func startServe(t *testing.T, dir, db string, extra ...string) *child {
+	t.Helper()
+	args := []string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0", "--checkpoint-interval", "100ms"}
+	if db != "" {
+		args = append(args, "--db", db)
+	}
+	cmd := exec.Command(os.Args[0], append(args, extra...)...)
+	cmd.Env = append(os.Environ(), runAsAccord+"=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "accord serving" {
+				urls <- line.URL
+			}
+		}
+		cmd.Wait()
+		close(c.done)
+	}()
+	t.Cleanup(func() { c.kill() })
+	select {
+	case c.url = <-urls:
+	case <-c.done:
+		t.Fatal("accord serve exited before serving")
+	case <-time.After(60 * time.Second):
+		t.Fatal("accord serve did not start within 60s")
+	}
+	return c
+}
+
+func (c *child) kill() {
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	<-c.done
+}
+
+func (c *child) stop(t *testing.T) {
+	t.Helper()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("accord serve did not stop on SIGTERM")
+	}
+}
+
+// demoToken reads the requester token --demo wrote under dir.
+func demoToken(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, demoTokensFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "export ACCORD_TOKEN_REQUESTER="); ok {
+			return v
+		}
+	}
+	t.Fatal("no requester token in " + demoTokensFile)
+	return ""
+}
+
+// publishedSize reads the size of the child's published checkpoint.
+func (c *child) publishedSize(t *testing.T) uint64 {
+	t.Helper()
+	resp, err := http.Get(c.url + "/log/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	lines := strings.Split(string(b), "\n")
+	var n uint64
+	if len(lines) > 1 {
+		fmt.Sscan(lines[1], &n)
+	}
+	return n
+}
+
+// TestCrashBetweenAppendAndCommit kills `accord serve` (SIGKILL) while
+// decisions are logged but not yet stored, on each store, then starts it
+// again: the start's reconciliation voids every decision entry that nothing
+// stored, so that every decision on the log is either recorded or voided.
+func TestCrashBetweenAppendAndCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts accord serve as a child process")
+	}
+	for _, kind := range []string{"sqlite", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			db := ""
+			if kind == "postgres" {
+				db = storetest.PostgresDSN(t)
+			}
+			c := startServe(t, dir, db, "--fault", faultStallBeforeRecord)
+			tok := demoToken(t, dir)
+			const n = 5
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			for range n {
+				go func() {
+					req, _ := http.NewRequestWithContext(ctx, "POST", c.url+"/v1/decisions", strings.NewReader(
+						`{"action":"access","data":{"dataset":"crm-eu"},"purpose":"commercial","selectors":{"kind":"specific","count":1}}`))
+					req.Header.Set("Authorization", "Bearer "+tok)
+					req.Header.Set("Content-Type", "application/json")
+					if resp, err := http.DefaultClient.Do(req); err == nil {
+						resp.Body.Close()
+					}
+				}()
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for c.publishedSize(t) < n {
+				if time.Now().After(deadline) {
+					t.Fatalf("only %d of %d decisions reached the log", c.publishedSize(t), n)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			c.kill() // between the log append and the commit of all five
+
+			c = startServe(t, dir, db)
+			deadline = time.Now().Add(30 * time.Second)
+			for c.publishedSize(t) < 2*n {
+				if time.Now().After(deadline) {
+					t.Fatalf("log holds %d entries after restart; want %d decisions and their %d voids", c.publishedSize(t), n, n)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			c.stop(t)
+			checkEveryDecisionSettled(t, dir, db, n)
+		})
+	}
+}
+
+// checkEveryDecisionSettled reads the log and the store under dir: each
+// decision entry must be recorded or voided, and want of them voided.
+func checkEveryDecisionSettled(t *testing.T, dir, db string, want int) {
+	t.Helper()
+	ctx := context.Background()
+	var st store.Store
+	var err error
+	if db != "" {
+		st, err = postgres.Open(ctx, db)
+	} else {
+		st, err = sqlite.Open(ctx, filepath.Join(dir, "accord.db"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lg, err := ledger.Open(ctx, filepath.Join(dir, "log"), ledger.Options{Origin: demoLogOrigin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	size, err := lg.PublishedSize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := st.RecordedIndexes(ctx, 0, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isRecorded := map[uint64]bool{}
+	for _, i := range recorded {
+		isRecorded[i] = true
+	}
+	voidedOnLog := map[uint64]bool{}
+	var decisions []uint64
+	err = lg.Entries(ctx, 0, size, func(i uint64, e ledger.Entry) error {
+		switch e.Kind {
+		case ledger.KindDecision:
+			decisions = append(decisions, i)
+		case ledger.KindVoid:
+			voidedOnLog[*e.Refers] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	voided := 0
+	for _, i := range decisions {
+		inStore, err := st.Voided(ctx, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case isRecorded[i] && !voidedOnLog[i]:
+		case voidedOnLog[i] && inStore:
+			voided++
+		default:
+			t.Errorf("decision entry %d: recorded %v, void on the log %v, void in the store %v", i, isRecorded[i], voidedOnLog[i], inStore)
+		}
+	}
+	if voided != want {
+		t.Errorf("%d decisions voided, want %d", voided, want)
+	}
+}

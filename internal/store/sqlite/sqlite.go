@@ -40,6 +40,8 @@ type Store struct {
 	// Statements on the hot path of a decision, prepared once (parsing SQL
 	// costs more than running these queries).
 	history                       [4]*sql.Stmt // by filter: bit 0 requesting state, bit 1 counterparty
+	historyW                      [4]*sql.Stmt // the same, on the write connection, for Reserve's transaction
+	voided                        *sql.Stmt    // on the write connection: is a log index voided
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
 	upsertCounter, insertDecision *sql.Stmt
@@ -67,7 +69,9 @@ func (s *Store) prepare(ctx context.Context) error {
 	}
 	for i, f := range filters {
 		s.history[i] = p(s.r, fmt.Sprintf(historySQL, f))
+		s.historyW[i] = p(s.w, fmt.Sprintf(historySQL, f))
 	}
+	s.voided = p(s.w, `SELECT EXISTS(SELECT 1 FROM voids WHERE log_index = ?)`)
 	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
 	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
 	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
@@ -166,7 +170,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range append(s.history[:], s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
+	for _, st := range append(append(s.history[:], s.historyW[:]...), s.voided, s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -336,13 +340,23 @@ func (s *Store) DeleteDataset(ctx context.Context, id string) error {
 
 // PutOverride creates or replaces one registry override.
 func (s *Store) PutOverride(ctx context.Context, o store.Override) error {
+	return putOverride(ctx, s.w, o)
+}
+
+// execer is a connection pool or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// putOverride creates or replaces o through e.
+func putOverride(ctx context.Context, e execer, o store.Override) error {
 	if o.Kind == "" || o.ID == "" {
 		return fmt.Errorf("%w: override kind and id must not be empty", store.ErrInvalid)
 	}
 	if !json.Valid(o.Body) {
 		return fmt.Errorf("%w: override %s/%s: body is not JSON", store.ErrInvalid, o.Kind, o.ID)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES (?, ?, ?, ?)
+	_, err := e.ExecContext(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES (?, ?, ?, ?)
 		ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, updated = excluded.updated`, o.Kind, o.ID, string(o.Body), nanos(time.Now()))
 	if err != nil {
 		return fmt.Errorf("put override %s/%s: %w", o.Kind, o.ID, wrap(err))
@@ -395,7 +409,13 @@ func (s *Store) ListOverrides(ctx context.Context, kind string) ([]store.Overrid
 
 // DeleteOverride removes one registry override.
 func (s *Store) DeleteOverride(ctx context.Context, kind, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM registry_overrides WHERE kind = ? AND id = ?`, kind, id)
+	return deleteOverride(ctx, s.w, kind, id)
+}
+
+// deleteOverride removes one override through e; store.ErrNotFound if
+// there is none.
+func deleteOverride(ctx context.Context, e execer, kind, id string) error {
+	res, err := e.ExecContext(ctx, `DELETE FROM registry_overrides WHERE kind = ? AND id = ?`, kind, id)
 	if err != nil {
 		return fmt.Errorf("delete override %s/%s: %w", kind, id, wrap(err))
 	}
@@ -570,12 +590,31 @@ func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, 
 	return r, nil
 }
 
-// RecordVoid notes a voided log entry.
-func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (?, ?, ?, ?) ON CONFLICT(log_index) DO NOTHING`,
+// RecordVoid notes a voided log entry. Recording the same index again
+// is not an error and keeps the first record, except that it fills in a
+// void index left unset by VoidUnrecorded. A decision recorded at the
+// index is store.ErrConflict, and nothing is written.
+func (s *Store) RecordVoid(ctx context.Context, v store.Void) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = s.notRecorded(ctx, tx, v.LogIndex); err != nil {
+		return fmt.Errorf("record void of index %d: %w", v.LogIndex, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT(log_index) DO UPDATE SET void_index = COALESCE(voids.void_index, excluded.void_index)`,
 		int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, nanos(v.Created))
 	if err != nil {
 		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("record void of index %d: commit: %w", v.LogIndex, wrap(err))
 	}
 	return nil
 }
@@ -589,15 +628,10 @@ func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
 	defer rows.Close()
 	out := []store.Void{}
 	for rows.Next() {
-		var (
-			v       store.Void
-			li, vi  int64
-			created int64
-		)
-		if err := rows.Scan(&li, &vi, &v.DecisionID, &created); err != nil {
-			return nil, fmt.Errorf("list voids: %w", wrap(err))
+		v, err := scanVoid(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list voids: %w", err)
 		}
-		v.LogIndex, v.VoidIndex, v.Created = uint64(li), uint64(vi), fromNanos(created)
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
@@ -625,13 +659,18 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 			tx.Rollback()
 		}
 	}()
-	upsert := tx.StmtContext(ctx, s.upsertCounter)
-	for _, c := range store.SortCounts(counts) {
-		_, err = upsert.ExecContext(ctx,
-			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day), c.Subjects, c.Devices)
-		if err != nil {
-			return fmt.Errorf("record decision %s: counters: %w", rec.ID, wrap(err))
-		}
+	// The write transaction (BEGIN IMMEDIATE) excludes VoidUnrecorded:
+	// whichever of the two commits first wins the log index.
+	var voided bool
+	if err = tx.StmtContext(ctx, s.voided).QueryRowContext(ctx, int64(rec.LogIndex)).Scan(&voided); err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	if voided {
+		err = fmt.Errorf("record decision %s at log index %d: %w", rec.ID, rec.LogIndex, store.ErrVoided)
+		return err
+	}
+	if err = s.addCounts(ctx, tx, counts); err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, err)
 	}
 	_, err = tx.StmtContext(ctx, s.insertDecision).ExecContext(ctx,
 		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created))
@@ -640,6 +679,19 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("record decision %s: commit: %w", rec.ID, wrap(err))
+	}
+	return nil
+}
+
+// addCounts upserts counts in tx, in store.SortCounts order.
+func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, counts []store.CounterDelta) error {
+	upsert := tx.StmtContext(ctx, s.upsertCounter)
+	for _, c := range store.SortCounts(counts) {
+		_, err := upsert.ExecContext(ctx,
+			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day), c.Subjects, c.Devices)
+		if err != nil {
+			return fmt.Errorf("counters: %w", wrap(err))
+		}
 	}
 	return nil
 }
@@ -653,6 +705,12 @@ func nonNilBytes(b []byte) []byte {
 
 // History sums the counters matching q over both windows at q.At.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
+	return s.readHistory(ctx, nil, q)
+}
+
+// readHistory runs the history query on the read pool, or in tx when it
+// is not nil (Reserve reads what its own write transaction holds).
+func (s *Store) readHistory(ctx context.Context, tx *sql.Tx, q store.HistoryQuery) (*model.History, error) {
 	rollingFrom, ytdFrom, to := store.Windows(q.At)
 	variant := 0
 	if q.RequestingState != "" {
@@ -661,7 +719,11 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.Histo
 	if q.Counterparty != "" {
 		variant |= 2
 	}
-	rows, err := s.history[variant].QueryContext(ctx, rollingFrom, ytdFrom, min(rollingFrom, ytdFrom), to, q.RequestingState, q.Counterparty)
+	st := s.history[variant]
+	if tx != nil {
+		st = tx.StmtContext(ctx, s.historyW[variant])
+	}
+	rows, err := st.QueryContext(ctx, rollingFrom, ytdFrom, min(rollingFrom, ytdFrom), to, q.RequestingState, q.Counterparty)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", wrap(err))
 	}

@@ -47,4 +47,3 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 	}
 	return nil
 }
-

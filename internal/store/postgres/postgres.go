@@ -142,6 +142,11 @@ func wrap(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	}
+	for _, sentinel := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInvalid, store.ErrVoided, store.ErrUnavailable} {
+		if errors.Is(err, sentinel) {
+			return err // mapped already, by this package or a caller
+		}
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
@@ -249,9 +254,20 @@ func (s *Store) ListDatasets(ctx context.Context) ([]store.Dataset, error) {
 	return list(ctx, s, "list datasets", scanDataset, `SELECT id, labels::text, created, updated FROM datasets ORDER BY id`)
 }
 
-// list runs a query and scans every row with scan.
+// list runs a query on the pool and scans every row with scan.
 func list[T any](ctx context.Context, s *Store, what string, scan func(pgx.Row) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := s.pool.Query(ctx, q, args...)
+	return listOn(ctx, s.pool, what, scan, q, args...)
+}
+
+// querier is the pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// listOn runs a query on db and scans every row with scan.
+func listOn[T any](ctx context.Context, db querier, what string, scan func(pgx.Row) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, wrap(err))
 	}
@@ -281,13 +297,18 @@ func (s *Store) DeleteDataset(ctx context.Context, id string) error {
 
 // PutOverride creates or replaces one registry override.
 func (s *Store) PutOverride(ctx context.Context, o store.Override) error {
+	return putOverride(ctx, s.pool, o)
+}
+
+// putOverride creates or replaces o through db.
+func putOverride(ctx context.Context, db querier, o store.Override) error {
 	if o.Kind == "" || o.ID == "" {
 		return fmt.Errorf("%w: override kind and id must not be empty", store.ErrInvalid)
 	}
 	if !json.Valid(o.Body) {
 		return fmt.Errorf("%w: override %s/%s: body is not JSON", store.ErrInvalid, o.Kind, o.ID)
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES ($1, $2, $3, now())
+	_, err := db.Exec(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES ($1, $2, $3, now())
 		ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, updated = excluded.updated`, o.Kind, o.ID, string(o.Body))
 	if err != nil {
 		return fmt.Errorf("put override %s/%s: %w", o.Kind, o.ID, wrap(err))
@@ -323,7 +344,13 @@ func (s *Store) ListOverrides(ctx context.Context, kind string) ([]store.Overrid
 
 // DeleteOverride removes one registry override.
 func (s *Store) DeleteOverride(ctx context.Context, kind, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM registry_overrides WHERE kind = $1 AND id = $2`, kind, id)
+	return deleteOverride(ctx, s.pool, kind, id)
+}
+
+// deleteOverride removes one override through db; store.ErrNotFound if
+// there is none.
+func deleteOverride(ctx context.Context, db querier, kind, id string) error {
+	tag, err := db.Exec(ctx, `DELETE FROM registry_overrides WHERE kind = $1 AND id = $2`, kind, id)
 	if err != nil {
 		return fmt.Errorf("delete override %s/%s: %w", kind, id, wrap(err))
 	}
@@ -460,10 +487,24 @@ func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, 
 	return r, nil
 }
 
-// RecordVoid notes a voided log entry.
+// RecordVoid notes a voided log entry. Recording the same index again
+// is not an error and keeps the first record, except that it fills in a
+// void index left unset by VoidUnrecorded. A decision recorded at the
+// index is store.ErrConflict, and nothing is written.
 func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES ($1, $2, $3, $4) ON CONFLICT(log_index) DO NOTHING`,
-		int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, v.Created)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		recorded, err := lockIndex(ctx, tx, v.LogIndex)
+		if err != nil {
+			return err
+		}
+		if recorded {
+			return fmt.Errorf("%w: a decision is recorded at log index %d", store.ErrConflict, v.LogIndex)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES ($1, $2, $3, $4)
+			ON CONFLICT(log_index) DO UPDATE SET void_index = COALESCE(voids.void_index, excluded.void_index)`,
+			int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, v.Created)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
 	}
@@ -472,17 +513,7 @@ func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
 
 // ListVoids returns every void, ordered by log index.
 func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
-	return list(ctx, s, "list voids", func(r pgx.Row) (store.Void, error) {
-		var (
-			v      store.Void
-			li, vi int64
-		)
-		if err := r.Scan(&li, &vi, &v.DecisionID, &v.Created); err != nil {
-			return v, wrap(err)
-		}
-		v.LogIndex, v.VoidIndex, v.Created = uint64(li), uint64(vi), v.Created.UTC()
-		return v, nil
-	}, `SELECT log_index, void_index, decision_id, created FROM voids ORDER BY log_index`)
+	return list(ctx, s, "list voids", scanVoid, `SELECT log_index, void_index, decision_id, created FROM voids ORDER BY log_index`)
 }
 
 // RecordDecision writes rec and adds counts, in one transaction.
@@ -496,14 +527,13 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		}
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The lock on the log index, then the check for a void, in this
+		// transaction: VoidUnrecorded takes the same lock, so whichever
+		// of the two commits first wins the index.
 		b := &pgx.Batch{}
-		shard := shardOf(rec.ID)
-		for _, c := range store.SortCounts(counts) {
-			b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT(requesting_state, counterparty, subject_state, category, day, shard) DO UPDATE SET
-				subjects = history.subjects + excluded.subjects, devices = history.devices + excluded.devices`,
-				c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), shard, c.Subjects, c.Devices)
-		}
+		b.Queue(lockIndexSQL, logLockSpace, indexKey(rec.LogIndex))
+		b.Queue(`SELECT EXISTS(SELECT 1 FROM voids WHERE log_index = $1)`, int64(rec.LogIndex))
+		queueCounts(b, counts, shardOf(rec.ID))
 		priv, salt := rec.Private, rec.Salt
 		if priv == nil {
 			priv = []byte{}
@@ -513,12 +543,37 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		}
 		b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), priv, salt, rec.Created)
-		return tx.SendBatch(ctx, b).Close()
+		br := tx.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil { // the lock
+			br.Close()
+			return err
+		}
+		var voided bool
+		if err := br.QueryRow().Scan(&voided); err != nil {
+			br.Close()
+			return err
+		}
+		if voided {
+			br.Close()
+			return fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
+		}
+		return br.Close()
 	})
 	if err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
 	return nil
+}
+
+// queueCounts queues the upserts of counts, in store.SortCounts order, on
+// counter shard shard.
+func queueCounts(b *pgx.Batch, counts []store.CounterDelta, shard int16) {
+	for _, c := range store.SortCounts(counts) {
+		b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT(requesting_state, counterparty, subject_state, category, day, shard) DO UPDATE SET
+			subjects = history.subjects + excluded.subjects, devices = history.devices + excluded.devices`,
+			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), shard, c.Subjects, c.Devices)
+	}
 }
 
 // counterShards is how many rows one counter is spread over. Concurrent
@@ -536,17 +591,45 @@ func shardOf(id string) int16 {
 
 // History sums the counters matching q over both windows at q.At.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
-	rollingFrom, ytdFrom, to := store.Windows(q.At)
-	rows, err := list(ctx, s, "read history", func(r pgx.Row) (store.HistoryRow, error) {
-		var h store.HistoryRow
-		err := r.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices)
-		return h, wrap(err)
-	}, `SELECT subject_state, category,
+	return readHistory(ctx, s.pool, q)
+}
+
+// historySQL is the history query by filter (bit 0: requesting state, bit
+// 1: counterparty). One text per filter, rather than "($4 = '' OR
+// requesting_state = $4)", so that a generic plan of the prepared
+// statement still seeks the index on the requesting state.
+var historySQL = func() (out [4]string) {
+	const base = `SELECT subject_state, category,
 		COALESCE(SUM(subjects) FILTER (WHERE day >= $1), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $1), 0)::bigint,
 		COALESCE(SUM(subjects) FILTER (WHERE day >= $2), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $2), 0)::bigint
 		FROM history
-		WHERE day >= LEAST($1, $2) AND day <= $3 AND ($4 = '' OR requesting_state = $4) AND ($5 = '' OR counterparty = $5)
-		GROUP BY subject_state, category`, int32(rollingFrom), int32(ytdFrom), int32(to), q.RequestingState, q.Counterparty)
+		WHERE day >= LEAST($1, $2) AND day <= $3`
+	out[0] = base + ` GROUP BY subject_state, category`
+	out[1] = base + ` AND requesting_state = $4 GROUP BY subject_state, category`
+	out[2] = base + ` AND counterparty = $4 GROUP BY subject_state, category`
+	out[3] = base + ` AND requesting_state = $4 AND counterparty = $5 GROUP BY subject_state, category`
+	return out
+}()
+
+// readHistory runs the history query on db (the pool, or Reserve's
+// transaction).
+func readHistory(ctx context.Context, db querier, q store.HistoryQuery) (*model.History, error) {
+	rollingFrom, ytdFrom, to := store.Windows(q.At)
+	args := []any{int32(rollingFrom), int32(ytdFrom), int32(to)}
+	variant := 0
+	if q.RequestingState != "" {
+		variant |= 1
+		args = append(args, q.RequestingState)
+	}
+	if q.Counterparty != "" {
+		variant |= 2
+		args = append(args, q.Counterparty)
+	}
+	rows, err := listOn(ctx, db, "read history", func(r pgx.Row) (store.HistoryRow, error) {
+		var h store.HistoryRow
+		err := r.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices)
+		return h, wrap(err)
+	}, historySQL[variant], args...)
 	if err != nil {
 		return nil, err
 	}

@@ -149,3 +149,13 @@ func TestRecoversWhenTheServerReturns(t *testing.T) {
 		t.Fatalf("the store did not recover: %v", last)
 	}
 }
+
+// TestReserveAcrossProcesses runs the parallel-threshold test through two
+// separate stores (two pools, as two `accord serve` processes sharing the
+// database have), 32 goroutines each: the cap holds across them.
+func TestReserveAcrossProcesses(t *testing.T) {
+	dsn := schemaDSN(t)
+	a, b := open(t, dsn), open(t, dsn)
+	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"US"}, 64)
+	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"CN", "BR"}, 128)
+}

@@ -595,7 +595,7 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.Histo
 }
 
 // historySQL is the history query by filter (bit 0: requesting state, bit
-// 1: counterparty). One text per filter, rather than "($4 = '' OR
+// 1: counterparty). One text per filter, rather than "($4 = ” OR
 // requesting_state = $4)", so that a generic plan of the prepared
 // statement still seeks the index on the requesting state.
 var historySQL = func() (out [4]string) {

@@ -595,8 +595,8 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.Histo
 }
 
 // historySQL is the history query by filter (bit 0: requesting state, bit
-// 1: counterparty). One text per filter, rather than "($4 = ” OR
-// requesting_state = $4)", so that a generic plan of the prepared
+// 1: counterparty). One text per filter, rather than one text that tests
+// for an empty parameter in SQL, so that a generic plan of the prepared
 // statement still seeks the index on the requesting state.
 var historySQL = func() (out [4]string) {
 	const base = `SELECT subject_state, category,

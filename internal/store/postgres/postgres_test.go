@@ -159,3 +159,27 @@ func TestReserveAcrossProcesses(t *testing.T) {
 	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"US"}, 64)
 	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"CN", "BR"}, 128)
 }
+
+// BenchmarkHistoryGrowth reads one state's history among up to 1M rows of
+// other states (storetest.BenchHistoryGrowth), filled with one
+// generate_series INSERT per step, then analyzed as autovacuum would.
+func BenchmarkHistoryGrowth(b *testing.B) {
+	dsn := schemaDSN(b)
+	s := open(b, dsn)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
+		_, err := conn.Exec(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices)
+			SELECT 'O' || lpad((i / 3650)::text, 6, '0'), 'acme', 'S' || ((i / 365) % 10), 'personal.health', $3 - i % 365, 0, 1, 0
+			FROM generate_series($1::int, $2::int - 1) AS i`, from, to, int32(store.DayNumber(storetest.DayZero())))
+		if err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `ANALYZE history`)
+		return err
+	})
+}

@@ -115,3 +115,27 @@ func TestUpgradeFromVersion1(t *testing.T) {
 		t.Errorf("SchemaVersion() = %d", sqlite.SchemaVersion())
 	}
 }
+
+// BenchmarkHistoryGrowth reads one state's history among up to 1M rows of
+// other states (storetest.BenchHistoryGrowth), filled with one recursive
+// CTE per step.
+func BenchmarkHistoryGrowth(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "accord.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
+		_, err := db.ExecContext(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices)
+			WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
+			SELECT printf('O%06d', i / 3650), 'acme', printf('S%d', (i / 365) % 10), 'personal.health', ?3 - i % 365, 1, 0 FROM n`,
+			from, to, store.DayNumber(storetest.DayZero()))
+		return err
+	})
+}

@@ -31,3 +31,4 @@ CREATE TABLE registry_changes (
 	body            BLOB NOT NULL,
 	created         INTEGER NOT NULL
 );
+

@@ -6,8 +6,26 @@
 //	defer s.Close()
 //
 // Connection-string parameters are pgx's; a search_path parameter puts
-// Accord's tables in a schema of their own, and pool_max_conns sizes the
-// connection pool (default 32).
+// Accord's tables in a schema of their own. Two defaults differ from pgx's:
+//
+//   - A server on this machine (host localhost, a loopback address such as
+//     127.0.0.1 or ::1, or a unix socket directory) is reached without TLS
+//     when neither the connection string nor PGSSLMODE sets sslmode: TLS
+//     to oneself protects nothing and costs 5-10% of a decision. Any
+//     other host keeps pgx's default (prefer); set sslmode=verify-full for
+//     a server across a network.
+//   - The pool holds max(4, 4*GOMAXPROCS) connections unless
+//     pool_max_conns sets it: enough to keep the CPUs busy while others
+//     wait on the server, few enough not to queue on the server's locks.
+//
+// # Concurrency
+//
+// Several processes may share one database. Store.Reserve serializes the
+// reservations of one requesting state with a transaction-scoped advisory
+// lock (pg_advisory_xact_lock) keyed by the state, taken before the
+// history is read and released at commit; a record and a void of the same
+// log index exclude each other under a transaction-scoped advisory lock
+// keyed by the index. No lock outlives its transaction.
 package postgres
 
 import (
@@ -17,6 +35,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -36,8 +58,8 @@ var migrations embed.FS
 const migrationLock = 0x616363_6f7264 // "accord"
 
 // defaultMaxConns is the connection pool size unless the connection string
-// sets pool_max_conns.
-const defaultMaxConns = 32
+// sets pool_max_conns: max(4, 4*GOMAXPROCS).
+func defaultMaxConns() int32 { return int32(max(4, 4*runtime.GOMAXPROCS(0))) }
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
@@ -49,14 +71,9 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the database at dsn, applies the migrations it lacks,
 // and refuses a schema newer than it knows with a *store.SchemaError.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := config(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
-	}
-	if !strings.Contains(dsn, "pool_max_conns") {
-		// pgxpool's default (the number of CPUs, at least 4) starves a
-		// server answering dozens of requests at once.
-		cfg.MaxConns = defaultMaxConns
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -68,6 +85,68 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
 	return s, nil
+}
+
+// config parses dsn and applies the package's defaults (see the package
+// documentation): no TLS to a local server unless sslmode is set, and a
+// pool sized to the machine unless pool_max_conns is set.
+func config(dsn string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
+	}
+	if local(cfg) && !setsSSLMode(dsn) {
+		if cfg, err = pgxpool.ParseConfig(withSSLDisabled(dsn)); err != nil {
+			return nil, fmt.Errorf("postgres: parse connection string: %w", err)
+		}
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns()
+	}
+	return cfg, nil
+}
+
+// local reports whether every host cfg may connect to is on this machine.
+func local(cfg *pgxpool.Config) bool {
+	isLocal := func(host string) bool {
+		if host == "localhost" || strings.HasPrefix(host, "/") {
+			return true
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && ip.IsLoopback()
+	}
+	if !isLocal(cfg.ConnConfig.Host) {
+		return false
+	}
+	for _, f := range cfg.ConnConfig.Fallbacks {
+		if !isLocal(f.Host) {
+			return false
+		}
+	}
+	return true
+}
+
+// setsSSLMode reports whether dsn or the environment chooses an sslmode.
+func setsSSLMode(dsn string) bool {
+	if os.Getenv("PGSSLMODE") != "" {
+		return true
+	}
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		return u.Query().Has("sslmode")
+	}
+	return strings.Contains(dsn, "sslmode")
+}
+
+// withSSLDisabled returns dsn with sslmode=disable added, in its own form
+// (URL or keyword/value).
+func withSSLDisabled(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("sslmode", "disable")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(dsn) + " sslmode=disable"
 }
 
 // SchemaVersion returns the newest migration this package knows.

@@ -183,3 +183,53 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 		return err
 	})
 }
+
+// TestUpgradeFromVersion3 opens a schema left at version 3 with voids in
+// it: migration 4 makes void_index nullable and keeps every old void as it
+// was (its void index set, so none is "unlogged").
+func TestUpgradeFromVersion3(t *testing.T) {
+	dsn := schemaDSN(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql"} {
+		b, err := os.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, string(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := conn.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (4, 5, 'dec-4', $1), (9, 12, 'dec-9', $1)`, at); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, dsn)
+	vs, err := s.ListVoids(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0].LogIndex != 4 || vs[0].VoidIndex != 5 || vs[0].DecisionID != "dec-4" || !vs[0].Created.Equal(at) ||
+		vs[1].LogIndex != 9 || vs[1].VoidIndex != 12 || vs[1].DecisionID != "dec-9" {
+		t.Fatalf("voids after upgrade = %+v", vs)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 0 {
+		t.Fatalf("UnloggedVoids after upgrade = %+v, %v; want none", u, err)
+	}
+	if ok, err := s.VoidUnrecorded(ctx, 20, time.Now()); err != nil || !ok {
+		t.Fatalf("VoidUnrecorded after upgrade: %v, %v", ok, err)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 1 || u[0].LogIndex != 20 {
+		t.Fatalf("UnloggedVoids = %+v, %v; want the new void", u, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
@@ -138,4 +139,59 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 			from, to, store.DayNumber(storetest.DayZero()))
 		return err
 	})
+}
+
+// TestUpgradeFromVersion3 opens a database left at schema version 3 with
+// voids in it: migration 4 makes void_index nullable and keeps every old
+// void as it was (its void index set, so none is "unlogged").
+func TestUpgradeFromVersion3(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql"} {
+		b, err := os.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if i == 0 {
+			if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(`INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (4, 5, 'dec-4', 1000), (9, 12, 'dec-9', 2000)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	vs, err := s.ListVoids(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0].LogIndex != 4 || vs[0].VoidIndex != 5 || vs[0].DecisionID != "dec-4" || vs[0].Created.UnixNano() != 1000 ||
+		vs[1].LogIndex != 9 || vs[1].VoidIndex != 12 || vs[1].DecisionID != "dec-9" || vs[1].Created.UnixNano() != 2000 {
+		t.Fatalf("voids after upgrade = %+v", vs)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 0 {
+		t.Fatalf("UnloggedVoids after upgrade = %+v, %v; want none", u, err)
+	}
+	if ok, err := s.VoidUnrecorded(ctx, 20, time.Now()); err != nil || !ok {
+		t.Fatalf("VoidUnrecorded after upgrade: %v, %v", ok, err)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 1 || u[0].LogIndex != 20 {
+		t.Fatalf("UnloggedVoids = %+v, %v; want the new void", u, err)
+	}
 }

@@ -1,8 +1,12 @@
 package postgres
 
 import (
+	"errors"
+	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestConfig checks the connection defaults: no TLS to a server on this
@@ -52,5 +56,18 @@ func TestConfig(t *testing.T) {
 	t.Setenv("PGSSLMODE", "require")
 	if cfg, err := config("postgres://u@127.0.0.1/db"); err != nil || cfg.ConnConfig.TLSConfig == nil {
 		t.Errorf("PGSSLMODE=require was overridden for a local host (err %v)", err)
+	}
+}
+
+// TestRetryable: Reserve repeats exactly the transactions PostgreSQL asks
+// to repeat.
+func TestRetryable(t *testing.T) {
+	for code, want := range map[string]bool{"40001": true, "40P01": true, "23505": false, "57P01": false} {
+		if got := retryable(fmt.Errorf("reserve: %w", &pgconn.PgError{Code: code})); got != want {
+			t.Errorf("retryable(%s) = %v, want %v", code, got, want)
+		}
+	}
+	if retryable(errors.New("connection refused")) || retryable(nil) {
+		t.Error("a non-PostgreSQL error is retryable")
 	}
 }

@@ -6,6 +6,14 @@
 // proceed while a write is in progress (WAL). A busy timeout covers other
 // processes (a backup, the sqlite3 shell).
 //
+// Every write transaction begins IMMEDIATE: it holds SQLite's write lock
+// from its first statement, reads included, to its commit. That is what
+// makes Store.Reserve serializable (it reads the counters and adds to them
+// in one such transaction, reading through the transaction, never the
+// read pool) and what makes a record and a void of the same log index
+// exclude each other (each checks for the other inside its own write
+// transaction). Both hold across processes sharing the file too.
+//
 //	s, err := sqlite.Open(ctx, filepath.Join(dataDir, "accord.db"))
 //	if err != nil { ... }
 //	defer s.Close()

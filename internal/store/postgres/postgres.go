@@ -606,13 +606,10 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		}
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// The lock on the log index, then the check for a void, in this
-		// transaction: VoidUnrecorded takes the same lock, so whichever
-		// of the two commits first wins the index.
-		b := &pgx.Batch{}
-		b.Queue(lockIndexSQL, logLockSpace, indexKey(rec.LogIndex))
-		b.Queue(`SELECT EXISTS(SELECT 1 FROM voids WHERE log_index = $1)`, int64(rec.LogIndex))
-		queueCounts(b, counts, shardOf(rec.ID))
+		// The lock on the log index, then the decision, inserted only if
+		// the index is not voided, in this transaction: VoidUnrecorded
+		// takes the same lock, so whichever of the two commits first wins
+		// the index.
 		priv, salt := rec.Private, rec.Salt
 		if priv == nil {
 			priv = []byte{}
@@ -620,19 +617,23 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		if salt == nil {
 			salt = []byte{}
 		}
-		b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		b := &pgx.Batch{}
+		b.Queue(lockIndexSQL, logLockSpace, indexKey(rec.LogIndex))
+		b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
+			SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = $2)`,
 			rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), priv, salt, rec.Created)
+		queueCounts(b, counts, shardOf(rec.ID))
 		br := tx.SendBatch(ctx, b)
 		if _, err := br.Exec(); err != nil { // the lock
 			br.Close()
 			return err
 		}
-		var voided bool
-		if err := br.QueryRow().Scan(&voided); err != nil {
+		tag, err := br.Exec()
+		if err != nil {
 			br.Close()
 			return err
 		}
-		if voided {
+		if tag.RowsAffected() == 0 {
 			br.Close()
 			return fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
 		}

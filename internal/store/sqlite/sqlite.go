@@ -49,7 +49,6 @@ type Store struct {
 	// costs more than running these queries).
 	history                       [4]*sql.Stmt // by filter: bit 0 requesting state, bit 1 counterparty
 	historyW                      [4]*sql.Stmt // the same, on the write connection, for Reserve's transaction
-	voided                        *sql.Stmt    // on the write connection: is a log index voided
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
 	upsertCounter, insertDecision *sql.Stmt
@@ -79,14 +78,16 @@ func (s *Store) prepare(ctx context.Context) error {
 		s.history[i] = p(s.r, fmt.Sprintf(historySQL, f))
 		s.historyW[i] = p(s.w, fmt.Sprintf(historySQL, f))
 	}
-	s.voided = p(s.w, `SELECT EXISTS(SELECT 1 FROM voids WHERE log_index = ?)`)
 	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
 	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
 	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
 	s.upsertCounter = p(s.w, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
 		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`)
-	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	// A decision is inserted only if its log index is not voided: no row
+	// inserted means voided.
+	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = ?2)`)
 	if err != nil {
 		return fmt.Errorf("prepare statements: %w", wrap(err))
 	}
@@ -178,7 +179,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range append(append(s.history[:], s.historyW[:]...), s.voided, s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
+	for _, st := range append(append(s.history[:], s.historyW[:]...), s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -669,21 +670,19 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 	}()
 	// The write transaction (BEGIN IMMEDIATE) excludes VoidUnrecorded:
 	// whichever of the two commits first wins the log index.
-	var voided bool
-	if err = tx.StmtContext(ctx, s.voided).QueryRowContext(ctx, int64(rec.LogIndex)).Scan(&voided); err != nil {
-		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
-	}
-	if voided {
-		err = fmt.Errorf("record decision %s at log index %d: %w", rec.ID, rec.LogIndex, store.ErrVoided)
-		return err
-	}
-	if err = s.addCounts(ctx, tx, counts); err != nil {
-		return fmt.Errorf("record decision %s: %w", rec.ID, err)
-	}
-	_, err = tx.StmtContext(ctx, s.insertDecision).ExecContext(ctx,
+	res, err := tx.StmtContext(ctx, s.insertDecision).ExecContext(ctx,
 		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created))
 	if err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
+		}
+		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	if err = s.addCounts(ctx, tx, counts); err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, err)
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("record decision %s: commit: %w", rec.ID, wrap(err))

@@ -694,6 +694,16 @@ var historySQL = func() (out [4]string) {
 // readHistory runs the history query on db (the pool, or Reserve's
 // transaction).
 func readHistory(ctx context.Context, db querier, q store.HistoryQuery) (*model.History, error) {
+	sql, args := historyQuery(q)
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", wrap(err))
+	}
+	return scanHistory(rows)
+}
+
+// historyQuery returns the history query of q and its arguments.
+func historyQuery(q store.HistoryQuery) (string, []any) {
 	rollingFrom, ytdFrom, to := store.Windows(q.At)
 	args := []any{int32(rollingFrom), int32(ytdFrom), int32(to)}
 	variant := 0
@@ -705,15 +715,24 @@ func readHistory(ctx context.Context, db querier, q store.HistoryQuery) (*model.
 		variant |= 2
 		args = append(args, q.Counterparty)
 	}
-	rows, err := listOn(ctx, db, "read history", func(r pgx.Row) (store.HistoryRow, error) {
+	return historySQL[variant], args
+}
+
+// scanHistory reads and closes the rows of a history query.
+func scanHistory(rows pgx.Rows) (*model.History, error) {
+	defer rows.Close()
+	var out []store.HistoryRow
+	for rows.Next() {
 		var h store.HistoryRow
-		err := r.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices)
-		return h, wrap(err)
-	}, historySQL[variant], args...)
-	if err != nil {
-		return nil, err
+		if err := rows.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices); err != nil {
+			return nil, fmt.Errorf("read history: %w", wrap(err))
+		}
+		out = append(out, h)
 	}
-	return store.BuildHistory(rows), nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read history: %w", wrap(err))
+	}
+	return store.BuildHistory(out), nil
 }
 
 // PruneHistory deletes the counters of days before before's UTC day.

@@ -15,8 +15,9 @@ import (
 
 // Bench runs the store benchmarks against s: a binding decision's
 // transaction (one record, four counter updates) from parallel goroutines,
-// the history read a decision makes, and token authentication, each from
-// 32 goroutines per CPU.
+// the history read a decision makes, a reservation (history read and four
+// counter updates in one serialized transaction), and token
+// authentication, each from 32 goroutines per CPU.
 func Bench(b *testing.B, s store.Store) {
 	ctx := context.Background()
 	states := []string{"FR", "DE", "BE", "IT", "ES", "NL", "PL", "SE"}
@@ -46,6 +47,30 @@ func Bench(b *testing.B, s store.Store) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: day0}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	b.Run("Reserve", func(b *testing.B) {
+		// A binding decision's reservation: read the requesting state's
+		// history and add four counts, serialized per state; the requests
+		// spread over 8 requesting states.
+		b.ReportAllocs()
+		b.SetParallelism(32)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				n := int(seq.Add(1))
+				state := "R" + states[n%len(states)]
+				err := s.Reserve(ctx, store.HistoryQuery{RequestingState: state, At: day0}, func(h *model.History) ([]store.CounterDelta, error) {
+					var counts []store.CounterDelta
+					for i := range 4 {
+						counts = append(counts, store.CounterDelta{RequestingState: state, Counterparty: "acme",
+							SubjectState: states[(n+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
+					}
+					return counts, nil
+				})
+				if err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -195,3 +195,20 @@ func TestUpgradeFromVersion3(t *testing.T) {
 		t.Fatalf("UnloggedVoids = %+v, %v; want the new void", u, err)
 	}
 }
+
+// TestReserveAcrossProcesses runs the parallel-threshold test through two
+// stores opened on one file (two write connections, as two processes
+// sharing the data directory would have): BEGIN IMMEDIATE keeps the cap.
+func TestReserveAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	var stores []store.Store
+	for range 2 {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	storetest.ReserveParallel(t, stores, []string{"US", "CN"}, 64)
+}

@@ -15,7 +15,7 @@ import (
 // another, waits for it, and the history judge sees is the history the
 // counts are added to. The read goes through the transaction, never the
 // read pool. SQLite never asks for a retry here, so judge runs once.
-func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*model.History) ([]store.CounterDelta, error)) (err error) {
+func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*model.History) ([]store.CounterDelta, error)) error {
 	if judge == nil {
 		return fmt.Errorf("%w: reserve: judge is nil", store.ErrInvalid)
 	}
@@ -23,8 +23,11 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 	if err != nil {
 		return fmt.Errorf("reserve: %w", wrap(err))
 	}
+	committed := false
 	defer func() {
-		if err != nil {
+		// Also when judge panics: the one write connection must never
+		// be left inside a transaction.
+		if !committed {
 			tx.Rollback()
 		}
 	}()
@@ -42,6 +45,7 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 	if err = s.addCounts(ctx, tx, counts); err != nil {
 		return fmt.Errorf("reserve: %w", err)
 	}
+	committed = true
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("reserve: commit: %w", wrap(err))
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
@@ -179,5 +180,30 @@ func testReserve(t *testing.T, s store.Store) {
 	}))
 	if all != 15 {
 		t.Errorf("judge with no state saw %d, want 15", all)
+	}
+}
+
+// testReservePanic: a judge that panics leaves no transaction open and no
+// lock held: the panic reaches the caller, nothing is written, and the
+// next reservation and record of the same state go through.
+func testReservePanic(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	us := store.HistoryQuery{RequestingState: "US", At: day0}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the judge's panic did not reach the caller")
+			}
+		}()
+		s.Reserve(ctx, us, func(*model.History) ([]store.CounterDelta, error) { panic("judge bug") })
+	}()
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	must(t, "reserve after a panic", s.Reserve(tctx, us, func(*model.History) ([]store.CounterDelta, error) {
+		return []store.CounterDelta{delta("FR", 4)}, nil
+	}))
+	must(t, "record after a panic", s.RecordDecision(tctx, record("after-panic", 1), []store.CounterDelta{delta("FR", 1)}))
+	if got := historyOf(t, s, "US"); got != 5 {
+		t.Errorf("FR = %d, want 5 (4 reserved, 1 recorded, nothing from the panic)", got)
 	}
 }

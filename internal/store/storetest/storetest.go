@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MLACasesConcurrent", testMLACasesConcurrent},
 		{"Statements", testStatements},
 		{"Reserve", testReserve},
+		{"ReservePanic", testReservePanic},
 		{"ReserveParallel", testReserveParallel},
 		{"ReserveParallelStates", testReserveParallelStates},
 		{"VoidUnrecorded", testVoidUnrecorded},

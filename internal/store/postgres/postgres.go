@@ -6,8 +6,26 @@
 //	defer s.Close()
 //
 // Connection-string parameters are pgx's; a search_path parameter puts
-// Accord's tables in a schema of their own, and pool_max_conns sizes the
-// connection pool (default 32).
+// Accord's tables in a schema of their own. Two defaults differ from pgx's:
+//
+//   - A server on this machine (host localhost, a loopback address such as
+//     127.0.0.1 or ::1, or a unix socket directory) is reached without TLS
+//     when neither the connection string nor PGSSLMODE sets sslmode: TLS
+//     to oneself protects nothing and costs 5-10% of a decision. Any
+//     other host keeps pgx's default (prefer); set sslmode=verify-full for
+//     a server across a network.
+//   - The pool holds max(4, 4*GOMAXPROCS) connections unless
+//     pool_max_conns sets it: enough to keep the CPUs busy while others
+//     wait on the server, few enough not to queue on the server's locks.
+//
+// # Concurrency
+//
+// Several processes may share one database. Store.Reserve serializes the
+// reservations of one requesting state with a transaction-scoped advisory
+// lock (pg_advisory_xact_lock) keyed by the state, taken before the
+// history is read and released at commit; a record and a void of the same
+// log index exclude each other under a transaction-scoped advisory lock
+// keyed by the index. No lock outlives its transaction.
 package postgres
 
 import (
@@ -17,6 +35,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -36,8 +58,8 @@ var migrations embed.FS
 const migrationLock = 0x616363_6f7264 // "accord"
 
 // defaultMaxConns is the connection pool size unless the connection string
-// sets pool_max_conns.
-const defaultMaxConns = 32
+// sets pool_max_conns: max(4, 4*GOMAXPROCS).
+func defaultMaxConns() int32 { return int32(max(4, 4*runtime.GOMAXPROCS(0))) }
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
@@ -49,14 +71,9 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the database at dsn, applies the migrations it lacks,
 // and refuses a schema newer than it knows with a *store.SchemaError.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := config(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
-	}
-	if !strings.Contains(dsn, "pool_max_conns") {
-		// pgxpool's default (the number of CPUs, at least 4) starves a
-		// server answering dozens of requests at once.
-		cfg.MaxConns = defaultMaxConns
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -68,6 +85,68 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
 	return s, nil
+}
+
+// config parses dsn and applies the package's defaults (see the package
+// documentation): no TLS to a local server unless sslmode is set, and a
+// pool sized to the machine unless pool_max_conns is set.
+func config(dsn string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
+	}
+	if local(cfg) && !setsSSLMode(dsn) {
+		if cfg, err = pgxpool.ParseConfig(withSSLDisabled(dsn)); err != nil {
+			return nil, fmt.Errorf("postgres: parse connection string: %w", err)
+		}
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns()
+	}
+	return cfg, nil
+}
+
+// local reports whether every host cfg may connect to is on this machine.
+func local(cfg *pgxpool.Config) bool {
+	isLocal := func(host string) bool {
+		if host == "localhost" || strings.HasPrefix(host, "/") {
+			return true
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && ip.IsLoopback()
+	}
+	if !isLocal(cfg.ConnConfig.Host) {
+		return false
+	}
+	for _, f := range cfg.ConnConfig.Fallbacks {
+		if !isLocal(f.Host) {
+			return false
+		}
+	}
+	return true
+}
+
+// setsSSLMode reports whether dsn or the environment chooses an sslmode.
+func setsSSLMode(dsn string) bool {
+	if os.Getenv("PGSSLMODE") != "" {
+		return true
+	}
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		return u.Query().Has("sslmode")
+	}
+	return strings.Contains(dsn, "sslmode")
+}
+
+// withSSLDisabled returns dsn with sslmode=disable added, in its own form
+// (URL or keyword/value).
+func withSSLDisabled(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("sslmode", "disable")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(dsn) + " sslmode=disable"
 }
 
 // SchemaVersion returns the newest migration this package knows.
@@ -141,6 +220,11 @@ func wrap(err error) error {
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
+	}
+	for _, sentinel := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInvalid, store.ErrVoided, store.ErrUnavailable} {
+		if errors.Is(err, sentinel) {
+			return err // mapped already, by this package or a caller
+		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -249,9 +333,20 @@ func (s *Store) ListDatasets(ctx context.Context) ([]store.Dataset, error) {
 	return list(ctx, s, "list datasets", scanDataset, `SELECT id, labels::text, created, updated FROM datasets ORDER BY id`)
 }
 
-// list runs a query and scans every row with scan.
+// list runs a query on the pool and scans every row with scan.
 func list[T any](ctx context.Context, s *Store, what string, scan func(pgx.Row) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := s.pool.Query(ctx, q, args...)
+	return listOn(ctx, s.pool, what, scan, q, args...)
+}
+
+// querier is the pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// listOn runs a query on db and scans every row with scan.
+func listOn[T any](ctx context.Context, db querier, what string, scan func(pgx.Row) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, wrap(err))
 	}
@@ -281,13 +376,18 @@ func (s *Store) DeleteDataset(ctx context.Context, id string) error {
 
 // PutOverride creates or replaces one registry override.
 func (s *Store) PutOverride(ctx context.Context, o store.Override) error {
+	return putOverride(ctx, s.pool, o)
+}
+
+// putOverride creates or replaces o through db.
+func putOverride(ctx context.Context, db querier, o store.Override) error {
 	if o.Kind == "" || o.ID == "" {
 		return fmt.Errorf("%w: override kind and id must not be empty", store.ErrInvalid)
 	}
 	if !json.Valid(o.Body) {
 		return fmt.Errorf("%w: override %s/%s: body is not JSON", store.ErrInvalid, o.Kind, o.ID)
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES ($1, $2, $3, now())
+	_, err := db.Exec(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES ($1, $2, $3, now())
 		ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, updated = excluded.updated`, o.Kind, o.ID, string(o.Body))
 	if err != nil {
 		return fmt.Errorf("put override %s/%s: %w", o.Kind, o.ID, wrap(err))
@@ -323,7 +423,13 @@ func (s *Store) ListOverrides(ctx context.Context, kind string) ([]store.Overrid
 
 // DeleteOverride removes one registry override.
 func (s *Store) DeleteOverride(ctx context.Context, kind, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM registry_overrides WHERE kind = $1 AND id = $2`, kind, id)
+	return deleteOverride(ctx, s.pool, kind, id)
+}
+
+// deleteOverride removes one override through db; store.ErrNotFound if
+// there is none.
+func deleteOverride(ctx context.Context, db querier, kind, id string) error {
+	tag, err := db.Exec(ctx, `DELETE FROM registry_overrides WHERE kind = $1 AND id = $2`, kind, id)
 	if err != nil {
 		return fmt.Errorf("delete override %s/%s: %w", kind, id, wrap(err))
 	}
@@ -460,10 +566,24 @@ func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, 
 	return r, nil
 }
 
-// RecordVoid notes a voided log entry.
+// RecordVoid notes a voided log entry. Recording the same index again
+// is not an error and keeps the first record, except that it fills in a
+// void index left unset by VoidUnrecorded. A decision recorded at the
+// index is store.ErrConflict, and nothing is written.
 func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES ($1, $2, $3, $4) ON CONFLICT(log_index) DO NOTHING`,
-		int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, v.Created)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		recorded, err := lockIndex(ctx, tx, v.LogIndex)
+		if err != nil {
+			return err
+		}
+		if recorded {
+			return fmt.Errorf("%w: a decision is recorded at log index %d", store.ErrConflict, v.LogIndex)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES ($1, $2, $3, $4)
+			ON CONFLICT(log_index) DO UPDATE SET void_index = COALESCE(voids.void_index, excluded.void_index)`,
+			int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, v.Created)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
 	}
@@ -472,17 +592,7 @@ func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
 
 // ListVoids returns every void, ordered by log index.
 func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
-	return list(ctx, s, "list voids", func(r pgx.Row) (store.Void, error) {
-		var (
-			v      store.Void
-			li, vi int64
-		)
-		if err := r.Scan(&li, &vi, &v.DecisionID, &v.Created); err != nil {
-			return v, wrap(err)
-		}
-		v.LogIndex, v.VoidIndex, v.Created = uint64(li), uint64(vi), v.Created.UTC()
-		return v, nil
-	}, `SELECT log_index, void_index, decision_id, created FROM voids ORDER BY log_index`)
+	return list(ctx, s, "list voids", scanVoid, `SELECT log_index, void_index, decision_id, created FROM voids ORDER BY log_index`)
 }
 
 // RecordDecision writes rec and adds counts, in one transaction.
@@ -496,14 +606,10 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		}
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		shard := shardOf(rec.ID)
-		for _, c := range store.SortCounts(counts) {
-			b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT(requesting_state, counterparty, subject_state, category, day, shard) DO UPDATE SET
-				subjects = history.subjects + excluded.subjects, devices = history.devices + excluded.devices`,
-				c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), shard, c.Subjects, c.Devices)
-		}
+		// The lock on the log index, then the decision, inserted only if
+		// the index is not voided, in this transaction: VoidUnrecorded
+		// takes the same lock, so whichever of the two commits first wins
+		// the index.
 		priv, salt := rec.Private, rec.Salt
 		if priv == nil {
 			priv = []byte{}
@@ -511,14 +617,43 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		if salt == nil {
 			salt = []byte{}
 		}
-		b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		b := &pgx.Batch{}
+		b.Queue(lockIndexSQL, logLockSpace, indexKey(rec.LogIndex))
+		b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
+			SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = $2)`,
 			rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), priv, salt, rec.Created)
-		return tx.SendBatch(ctx, b).Close()
+		queueCounts(b, counts, shardOf(rec.ID))
+		br := tx.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil { // the lock
+			br.Close()
+			return err
+		}
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			br.Close()
+			return fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
+		}
+		return br.Close()
 	})
 	if err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
 	return nil
+}
+
+// queueCounts queues the upserts of counts, in store.SortCounts order, on
+// counter shard shard.
+func queueCounts(b *pgx.Batch, counts []store.CounterDelta, shard int16) {
+	for _, c := range store.SortCounts(counts) {
+		b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT(requesting_state, counterparty, subject_state, category, day, shard) DO UPDATE SET
+			subjects = history.subjects + excluded.subjects, devices = history.devices + excluded.devices`,
+			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), shard, c.Subjects, c.Devices)
+	}
 }
 
 // counterShards is how many rows one counter is spread over. Concurrent
@@ -536,21 +671,68 @@ func shardOf(id string) int16 {
 
 // History sums the counters matching q over both windows at q.At.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
-	rollingFrom, ytdFrom, to := store.Windows(q.At)
-	rows, err := list(ctx, s, "read history", func(r pgx.Row) (store.HistoryRow, error) {
-		var h store.HistoryRow
-		err := r.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices)
-		return h, wrap(err)
-	}, `SELECT subject_state, category,
+	return readHistory(ctx, s.pool, q)
+}
+
+// historySQL is the history query by filter (bit 0: requesting state, bit
+// 1: counterparty). One text per filter, rather than one text that tests
+// for an empty parameter in SQL, so that a generic plan of the prepared
+// statement still seeks the index on the requesting state.
+var historySQL = func() (out [4]string) {
+	const base = `SELECT subject_state, category,
 		COALESCE(SUM(subjects) FILTER (WHERE day >= $1), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $1), 0)::bigint,
 		COALESCE(SUM(subjects) FILTER (WHERE day >= $2), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $2), 0)::bigint
 		FROM history
-		WHERE day >= LEAST($1, $2) AND day <= $3 AND ($4 = '' OR requesting_state = $4) AND ($5 = '' OR counterparty = $5)
-		GROUP BY subject_state, category`, int32(rollingFrom), int32(ytdFrom), int32(to), q.RequestingState, q.Counterparty)
+		WHERE day >= LEAST($1, $2) AND day <= $3`
+	out[0] = base + ` GROUP BY subject_state, category`
+	out[1] = base + ` AND requesting_state = $4 GROUP BY subject_state, category`
+	out[2] = base + ` AND counterparty = $4 GROUP BY subject_state, category`
+	out[3] = base + ` AND requesting_state = $4 AND counterparty = $5 GROUP BY subject_state, category`
+	return out
+}()
+
+// readHistory runs the history query on db (the pool, or Reserve's
+// transaction).
+func readHistory(ctx context.Context, db querier, q store.HistoryQuery) (*model.History, error) {
+	sql, args := historyQuery(q)
+	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read history: %w", wrap(err))
 	}
-	return store.BuildHistory(rows), nil
+	return scanHistory(rows)
+}
+
+// historyQuery returns the history query of q and its arguments.
+func historyQuery(q store.HistoryQuery) (string, []any) {
+	rollingFrom, ytdFrom, to := store.Windows(q.At)
+	args := []any{int32(rollingFrom), int32(ytdFrom), int32(to)}
+	variant := 0
+	if q.RequestingState != "" {
+		variant |= 1
+		args = append(args, q.RequestingState)
+	}
+	if q.Counterparty != "" {
+		variant |= 2
+		args = append(args, q.Counterparty)
+	}
+	return historySQL[variant], args
+}
+
+// scanHistory reads and closes the rows of a history query.
+func scanHistory(rows pgx.Rows) (*model.History, error) {
+	defer rows.Close()
+	var out []store.HistoryRow
+	for rows.Next() {
+		var h store.HistoryRow
+		if err := rows.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices); err != nil {
+			return nil, fmt.Errorf("read history: %w", wrap(err))
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read history: %w", wrap(err))
+	}
+	return store.BuildHistory(out), nil
 }
 
 // PruneHistory deletes the counters of days before before's UTC day.

@@ -149,3 +149,87 @@ func TestRecoversWhenTheServerReturns(t *testing.T) {
 		t.Fatalf("the store did not recover: %v", last)
 	}
 }
+
+// TestReserveAcrossProcesses runs the parallel-threshold test through two
+// separate stores (two pools, as two `accord serve` processes sharing the
+// database have), 32 goroutines each: the cap holds across them.
+func TestReserveAcrossProcesses(t *testing.T) {
+	dsn := schemaDSN(t)
+	a, b := open(t, dsn), open(t, dsn)
+	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"US"}, 64)
+	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"CN", "BR"}, 128)
+}
+
+// BenchmarkHistoryGrowth reads one state's history among up to 1M rows of
+// other states (storetest.BenchHistoryGrowth), filled with one
+// generate_series INSERT per step, then analyzed as autovacuum would.
+func BenchmarkHistoryGrowth(b *testing.B) {
+	dsn := schemaDSN(b)
+	s := open(b, dsn)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
+		_, err := conn.Exec(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices)
+			SELECT 'O' || lpad((i / 3650)::text, 6, '0'), 'acme', 'S' || ((i / 365) % 10), 'personal.health', $3 - i % 365, 0, 1, 0
+			FROM generate_series($1::int, $2::int - 1) AS i`, from, to, int32(store.DayNumber(storetest.DayZero())))
+		if err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `ANALYZE history`)
+		return err
+	})
+}
+
+// TestUpgradeFromVersion3 opens a schema left at version 3 with voids in
+// it: migration 4 makes void_index nullable and keeps every old void as it
+// was (its void index set, so none is "unlogged").
+func TestUpgradeFromVersion3(t *testing.T) {
+	dsn := schemaDSN(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql"} {
+		b, err := os.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, string(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := conn.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (4, 5, 'dec-4', $1), (9, 12, 'dec-9', $1)`, at); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, dsn)
+	vs, err := s.ListVoids(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0].LogIndex != 4 || vs[0].VoidIndex != 5 || vs[0].DecisionID != "dec-4" || !vs[0].Created.Equal(at) ||
+		vs[1].LogIndex != 9 || vs[1].VoidIndex != 12 || vs[1].DecisionID != "dec-9" {
+		t.Fatalf("voids after upgrade = %+v", vs)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 0 {
+		t.Fatalf("UnloggedVoids after upgrade = %+v, %v; want none", u, err)
+	}
+	if ok, err := s.VoidUnrecorded(ctx, 20, time.Now()); err != nil || !ok {
+		t.Fatalf("VoidUnrecorded after upgrade: %v, %v", ok, err)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 1 || u[0].LogIndex != 20 {
+		t.Fatalf("UnloggedVoids = %+v, %v; want the new void", u, err)
+	}
+}

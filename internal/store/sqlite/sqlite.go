@@ -6,6 +6,14 @@
 // proceed while a write is in progress (WAL). A busy timeout covers other
 // processes (a backup, the sqlite3 shell).
 //
+// Every write transaction begins IMMEDIATE: it holds SQLite's write lock
+// from its first statement, reads included, to its commit. That is what
+// makes Store.Reserve serializable (it reads the counters and adds to them
+// in one such transaction, reading through the transaction, never the
+// read pool) and what makes a record and a void of the same log index
+// exclude each other (each checks for the other inside its own write
+// transaction). Both hold across processes sharing the file too.
+//
 //	s, err := sqlite.Open(ctx, filepath.Join(dataDir, "accord.db"))
 //	if err != nil { ... }
 //	defer s.Close()
@@ -40,6 +48,7 @@ type Store struct {
 	// Statements on the hot path of a decision, prepared once (parsing SQL
 	// costs more than running these queries).
 	history                       [4]*sql.Stmt // by filter: bit 0 requesting state, bit 1 counterparty
+	historyW                      [4]*sql.Stmt // the same, on the write connection, for Reserve's transaction
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
 	upsertCounter, insertDecision *sql.Stmt
@@ -67,6 +76,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	}
 	for i, f := range filters {
 		s.history[i] = p(s.r, fmt.Sprintf(historySQL, f))
+		s.historyW[i] = p(s.w, fmt.Sprintf(historySQL, f))
 	}
 	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
 	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
@@ -74,7 +84,10 @@ func (s *Store) prepare(ctx context.Context) error {
 	s.upsertCounter = p(s.w, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
 		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`)
-	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	// A decision is inserted only if its log index is not voided: no row
+	// inserted means voided.
+	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = ?2)`)
 	if err != nil {
 		return fmt.Errorf("prepare statements: %w", wrap(err))
 	}
@@ -166,7 +179,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range append(s.history[:], s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
+	for _, st := range append(append(s.history[:], s.historyW[:]...), s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -336,13 +349,23 @@ func (s *Store) DeleteDataset(ctx context.Context, id string) error {
 
 // PutOverride creates or replaces one registry override.
 func (s *Store) PutOverride(ctx context.Context, o store.Override) error {
+	return putOverride(ctx, s.w, o)
+}
+
+// execer is a connection pool or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// putOverride creates or replaces o through e.
+func putOverride(ctx context.Context, e execer, o store.Override) error {
 	if o.Kind == "" || o.ID == "" {
 		return fmt.Errorf("%w: override kind and id must not be empty", store.ErrInvalid)
 	}
 	if !json.Valid(o.Body) {
 		return fmt.Errorf("%w: override %s/%s: body is not JSON", store.ErrInvalid, o.Kind, o.ID)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES (?, ?, ?, ?)
+	_, err := e.ExecContext(ctx, `INSERT INTO registry_overrides(kind, id, body, updated) VALUES (?, ?, ?, ?)
 		ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body, updated = excluded.updated`, o.Kind, o.ID, string(o.Body), nanos(time.Now()))
 	if err != nil {
 		return fmt.Errorf("put override %s/%s: %w", o.Kind, o.ID, wrap(err))
@@ -395,7 +418,13 @@ func (s *Store) ListOverrides(ctx context.Context, kind string) ([]store.Overrid
 
 // DeleteOverride removes one registry override.
 func (s *Store) DeleteOverride(ctx context.Context, kind, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM registry_overrides WHERE kind = ? AND id = ?`, kind, id)
+	return deleteOverride(ctx, s.w, kind, id)
+}
+
+// deleteOverride removes one override through e; store.ErrNotFound if
+// there is none.
+func deleteOverride(ctx context.Context, e execer, kind, id string) error {
+	res, err := e.ExecContext(ctx, `DELETE FROM registry_overrides WHERE kind = ? AND id = ?`, kind, id)
 	if err != nil {
 		return fmt.Errorf("delete override %s/%s: %w", kind, id, wrap(err))
 	}
@@ -570,12 +599,31 @@ func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, 
 	return r, nil
 }
 
-// RecordVoid notes a voided log entry.
-func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (?, ?, ?, ?) ON CONFLICT(log_index) DO NOTHING`,
+// RecordVoid notes a voided log entry. Recording the same index again
+// is not an error and keeps the first record, except that it fills in a
+// void index left unset by VoidUnrecorded. A decision recorded at the
+// index is store.ErrConflict, and nothing is written.
+func (s *Store) RecordVoid(ctx context.Context, v store.Void) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = s.notRecorded(ctx, tx, v.LogIndex); err != nil {
+		return fmt.Errorf("record void of index %d: %w", v.LogIndex, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (?, ?, ?, ?)
+		ON CONFLICT(log_index) DO UPDATE SET void_index = COALESCE(voids.void_index, excluded.void_index)`,
 		int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, nanos(v.Created))
 	if err != nil {
 		return fmt.Errorf("record void of index %d: %w", v.LogIndex, wrap(err))
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("record void of index %d: commit: %w", v.LogIndex, wrap(err))
 	}
 	return nil
 }
@@ -589,15 +637,10 @@ func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
 	defer rows.Close()
 	out := []store.Void{}
 	for rows.Next() {
-		var (
-			v       store.Void
-			li, vi  int64
-			created int64
-		)
-		if err := rows.Scan(&li, &vi, &v.DecisionID, &created); err != nil {
-			return nil, fmt.Errorf("list voids: %w", wrap(err))
+		v, err := scanVoid(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list voids: %w", err)
 		}
-		v.LogIndex, v.VoidIndex, v.Created = uint64(li), uint64(vi), fromNanos(created)
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
@@ -625,21 +668,37 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 			tx.Rollback()
 		}
 	}()
-	upsert := tx.StmtContext(ctx, s.upsertCounter)
-	for _, c := range store.SortCounts(counts) {
-		_, err = upsert.ExecContext(ctx,
-			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day), c.Subjects, c.Devices)
-		if err != nil {
-			return fmt.Errorf("record decision %s: counters: %w", rec.ID, wrap(err))
-		}
-	}
-	_, err = tx.StmtContext(ctx, s.insertDecision).ExecContext(ctx,
+	// The write transaction (BEGIN IMMEDIATE) excludes VoidUnrecorded:
+	// whichever of the two commits first wins the log index.
+	res, err := tx.StmtContext(ctx, s.insertDecision).ExecContext(ctx,
 		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created))
 	if err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
+		}
+		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	if err = s.addCounts(ctx, tx, counts); err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, err)
+	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("record decision %s: commit: %w", rec.ID, wrap(err))
+	}
+	return nil
+}
+
+// addCounts upserts counts in tx, in store.SortCounts order.
+func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, counts []store.CounterDelta) error {
+	upsert := tx.StmtContext(ctx, s.upsertCounter)
+	for _, c := range store.SortCounts(counts) {
+		_, err := upsert.ExecContext(ctx,
+			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day), c.Subjects, c.Devices)
+		if err != nil {
+			return fmt.Errorf("counters: %w", wrap(err))
+		}
 	}
 	return nil
 }
@@ -653,6 +712,12 @@ func nonNilBytes(b []byte) []byte {
 
 // History sums the counters matching q over both windows at q.At.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
+	return s.readHistory(ctx, nil, q)
+}
+
+// readHistory runs the history query on the read pool, or in tx when it
+// is not nil (Reserve reads what its own write transaction holds).
+func (s *Store) readHistory(ctx context.Context, tx *sql.Tx, q store.HistoryQuery) (*model.History, error) {
 	rollingFrom, ytdFrom, to := store.Windows(q.At)
 	variant := 0
 	if q.RequestingState != "" {
@@ -661,7 +726,11 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.Histo
 	if q.Counterparty != "" {
 		variant |= 2
 	}
-	rows, err := s.history[variant].QueryContext(ctx, rollingFrom, ytdFrom, min(rollingFrom, ytdFrom), to, q.RequestingState, q.Counterparty)
+	st := s.history[variant]
+	if tx != nil {
+		st = tx.StmtContext(ctx, s.historyW[variant])
+	}
+	rows, err := st.QueryContext(ctx, rollingFrom, ytdFrom, min(rollingFrom, ytdFrom), to, q.RequestingState, q.Counterparty)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", wrap(err))
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
@@ -114,4 +115,100 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	if sqlite.SchemaVersion() < 2 {
 		t.Errorf("SchemaVersion() = %d", sqlite.SchemaVersion())
 	}
+}
+
+// BenchmarkHistoryGrowth reads one state's history among up to 1M rows of
+// other states (storetest.BenchHistoryGrowth), filled with one recursive
+// CTE per step.
+func BenchmarkHistoryGrowth(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "accord.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
+		_, err := db.ExecContext(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices)
+			WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
+			SELECT printf('O%06d', i / 3650), 'acme', printf('S%d', (i / 365) % 10), 'personal.health', ?3 - i % 365, 1, 0 FROM n`,
+			from, to, store.DayNumber(storetest.DayZero()))
+		return err
+	})
+}
+
+// TestUpgradeFromVersion3 opens a database left at schema version 3 with
+// voids in it: migration 4 makes void_index nullable and keeps every old
+// void as it was (its void index set, so none is "unlogged").
+func TestUpgradeFromVersion3(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql"} {
+		b, err := os.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if i == 0 {
+			if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(`INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (4, 5, 'dec-4', 1000), (9, 12, 'dec-9', 2000)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	vs, err := s.ListVoids(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0].LogIndex != 4 || vs[0].VoidIndex != 5 || vs[0].DecisionID != "dec-4" || vs[0].Created.UnixNano() != 1000 ||
+		vs[1].LogIndex != 9 || vs[1].VoidIndex != 12 || vs[1].DecisionID != "dec-9" || vs[1].Created.UnixNano() != 2000 {
+		t.Fatalf("voids after upgrade = %+v", vs)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 0 {
+		t.Fatalf("UnloggedVoids after upgrade = %+v, %v; want none", u, err)
+	}
+	if ok, err := s.VoidUnrecorded(ctx, 20, time.Now()); err != nil || !ok {
+		t.Fatalf("VoidUnrecorded after upgrade: %v, %v", ok, err)
+	}
+	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 1 || u[0].LogIndex != 20 {
+		t.Fatalf("UnloggedVoids = %+v, %v; want the new void", u, err)
+	}
+}
+
+// TestReserveAcrossProcesses runs the parallel-threshold test through two
+// stores opened on one file (two write connections, as two processes
+// sharing the data directory would have): BEGIN IMMEDIATE keeps the cap.
+func TestReserveAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	var stores []store.Store
+	for range 2 {
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	storetest.ReserveParallel(t, stores, []string{"US", "CN"}, 64)
 }

@@ -15,8 +15,9 @@ import (
 
 // Bench runs the store benchmarks against s: a binding decision's
 // transaction (one record, four counter updates) from parallel goroutines,
-// the history read a decision makes, and token authentication, each from
-// 32 goroutines per CPU.
+// the history read a decision makes, a reservation (history read and four
+// counter updates in one serialized transaction), and token
+// authentication, each from 32 goroutines per CPU.
 func Bench(b *testing.B, s store.Store) {
 	ctx := context.Background()
 	states := []string{"FR", "DE", "BE", "IT", "ES", "NL", "PL", "SE"}
@@ -46,6 +47,30 @@ func Bench(b *testing.B, s store.Store) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: day0}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	b.Run("Reserve", func(b *testing.B) {
+		// A binding decision's reservation: read the requesting state's
+		// history and add four counts, serialized per state; the requests
+		// spread over 8 requesting states.
+		b.ReportAllocs()
+		b.SetParallelism(32)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				n := int(seq.Add(1))
+				state := "R" + states[n%len(states)]
+				err := s.Reserve(ctx, store.HistoryQuery{RequestingState: state, At: day0}, func(h *model.History) ([]store.CounterDelta, error) {
+					var counts []store.CounterDelta
+					for i := range 4 {
+						counts = append(counts, store.CounterDelta{RequestingState: state, Counterparty: "acme",
+							SubjectState: states[(n+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
+					}
+					return counts, nil
+				})
+				if err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -104,4 +129,66 @@ func benchCase(b *testing.B, id string) *mla.Case {
 	}
 	c.Version = 1
 	return c
+}
+
+// HistoryGrowthSizes are the numbers of other keys' counter rows
+// BenchHistoryGrowth reads one state's history among.
+var HistoryGrowthSizes = []int{0, 10_000, 100_000, 1_000_000}
+
+// HistoryFill adds the counter rows numbered [from, to) of requesting
+// states other than the one BenchHistoryGrowth reads, all inside its
+// windows. Row i has requesting state fmt.Sprintf("O%06d", i/3650),
+// counterparty "acme", subject state fmt.Sprintf("S%d", (i/365)%10),
+// category "personal.health", day store.DayNumber(day0) - i%365 (so every
+// row is distinct and in the rolling window), 1 subject. A driver fills
+// them with one multi-row statement (a recursive CTE, generate_series),
+// not a round trip per row. DayZero returns that day.
+type HistoryFill func(ctx context.Context, from, to int) error
+
+// DayZero is the day BenchHistoryGrowth reads the history at; a
+// HistoryFill counts its days back from it.
+func DayZero() time.Time { return day0 }
+
+// BenchHistoryGrowth measures the history read of one requesting state
+// (US: 8 subject states on 30 days) while the store holds 0, 10k, 100k and
+// 1M counter rows of other requesting states (HistoryGrowthSizes), one
+// sub-benchmark each (rows=N). A read that seeks the index on the
+// requesting state costs the same at every size; one that scans the
+// window grows with it.
+func BenchHistoryGrowth(b *testing.B, s store.Store, fill HistoryFill) {
+	ctx := context.Background()
+	states := []string{"FR", "DE", "BE", "IT", "ES", "NL", "PL", "SE"}
+	for d := range 30 {
+		var counts []store.CounterDelta
+		for _, st := range states {
+			counts = append(counts, store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: st,
+				Category: "personal.health", Day: day0.AddDate(0, 0, -d), Subjects: 2})
+		}
+		if err := s.RecordDecision(ctx, store.DecisionRecord{ID: fmt.Sprintf("growth-%d", d), LogIndex: uint64(d), Principal: "acme",
+			Outcome: model.Allow, Created: day0}, counts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	have := 0
+	for _, n := range HistoryGrowthSizes {
+		if n > have {
+			if err := fill(ctx, have, n); err != nil {
+				b.Fatalf("fill %d..%d: %v", have, n, err)
+			}
+			have = n
+		}
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			q := store.HistoryQuery{RequestingState: "US", At: day0}
+			for b.Loop() {
+				h, err := s.History(ctx, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != 60 {
+					b.Fatalf("FR = %d, want 60 (30 days of 2)", got)
+				}
+			}
+		})
+	}
 }

@@ -45,6 +45,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MLACases", testMLACases},
 		{"MLACasesConcurrent", testMLACasesConcurrent},
 		{"Statements", testStatements},
+		{"Reserve", testReserve},
+		{"ReservePanic", testReservePanic},
+		{"ReserveParallel", testReserveParallel},
+		{"ReserveParallelStates", testReserveParallelStates},
+		{"VoidUnrecorded", testVoidUnrecorded},
+		{"VoidIndex", testVoidIndex},
+		{"RecordedIndexes", testRecordedIndexes},
+		{"ReconciledThrough", testReconciledThrough},
+		{"RecordVoidRace", testRecordVoidRace},
+		{"RegistryChanges", testRegistryChanges},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)

@@ -1,0 +1,126 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// Advisory lock spaces. Transaction-scoped advisory locks here use the
+// two-key form (space, key), which never meets the one-key form the
+// migration lock uses.
+const (
+	// reserveLockSpace holds a requesting state's counters for the length
+	// of a Reserve transaction; the key is a hash of the state.
+	reserveLockSpace int32 = 0x61636301 // "acc" 1
+	// reserveAllLockSpace, key 0, is the one lock a Reserve with no
+	// requesting state takes: it can write nothing (store.ValidateReservation),
+	// so it only serializes with other such reads.
+	reserveAllLockSpace int32 = 0x61636302
+	// logLockSpace holds one log index while a decision is recorded or
+	// the index is voided; the key folds the index to 32 bits.
+	logLockSpace int32 = 0x61636303
+)
+
+// lockSQL takes a transaction-scoped advisory lock, released at commit or
+// rollback and never held longer.
+const lockIndexSQL = `SELECT pg_advisory_xact_lock($1, $2)`
+
+// stateKey is the lock key of a requesting state. Two states may share a
+// key: they then wait for each other, which costs time, never
+// correctness.
+func stateKey(state string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(state))
+	return int32(h.Sum32())
+}
+
+// indexKey is the lock key of a log index (indexes 2^32 apart share it).
+func indexKey(i uint64) int32 { return int32(uint32(i) ^ uint32(i>>32)) }
+
+// maxReserveAttempts bounds the retries of a Reserve the database asked to
+// repeat (serialization failure, deadlock).
+const maxReserveAttempts = 5
+
+// judgeError carries the judge's own error out of the transaction, to be
+// returned as is and never retried.
+type judgeError struct{ err error }
+
+func (e judgeError) Error() string { return e.err.Error() }
+
+// Reserve reads the counters of q and adds the counts judge returns, in
+// one transaction that first takes the advisory lock of q.RequestingState
+// (with no requesting state: one global lock, under which nothing can be
+// written). Every Reserve of the same state, from this process or another
+// sharing the database, waits for the lock; the history is read after it
+// is taken, so it includes every reservation committed before. The lock
+// is transaction-scoped: commit or rollback releases it. When PostgreSQL
+// reports a serialization failure or a deadlock the whole transaction,
+// judge included, runs again, at most maxReserveAttempts times.
+func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*model.History) ([]store.CounterDelta, error)) error {
+	if judge == nil {
+		return fmt.Errorf("%w: reserve: judge is nil", store.ErrInvalid)
+	}
+	space, key := reserveLockSpace, stateKey(q.RequestingState)
+	if q.RequestingState == "" {
+		space, key = reserveAllLockSpace, 0
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, lockIndexSQL, space, key); err != nil {
+				return err
+			}
+			h, err := readHistory(ctx, tx, q)
+			if err != nil {
+				return err
+			}
+			counts, err := judge(h)
+			if err != nil {
+				return judgeError{err}
+			}
+			if err := store.ValidateReservation(q, counts); err != nil {
+				return err
+			}
+			if len(counts) == 0 {
+				return nil
+			}
+			b := &pgx.Batch{}
+			queueCounts(b, counts, 0)
+			return tx.SendBatch(ctx, b).Close()
+		})
+		if !retryable(err) || attempt == maxReserveAttempts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("reserve: %w", ctx.Err())
+		case <-time.After(time.Duration(attempt) * time.Millisecond):
+		}
+	}
+	var je judgeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &je):
+		return je.err
+	case errors.Is(err, store.ErrInvalid):
+		return err
+	}
+	return fmt.Errorf("reserve: %w", wrap(err))
+}
+
+// retryable reports whether PostgreSQL asked for the transaction to be
+// run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}

@@ -234,6 +234,11 @@ type RegistryChange struct {
 	// Body is the override document put (JSON), or for a pack its version;
 	// empty for a delete.
 	Body []byte `json:"body,omitempty"`
+	// Salt is the random salt hashed with the change's private record into
+	// its log entry's record_hash, so that an auditor can check the entry
+	// (the record is rebuilt from the fields above: api.RegistryChangeRecord).
+	// Keep it verbatim.
+	Salt []byte `json:"salt,omitempty"`
 	// Created is when the change was logged.
 	Created time.Time `json:"created"`
 }

@@ -217,6 +217,28 @@ func TestServeAuthorityKeyChange(t *testing.T) {
 		t.Errorf("decision at log index %v, change at %d: the change must be logged first", after.LogIndex, *doc.LogIndex)
 	}
 
+	// The listing and the lodging of statements see the new key too.
+	var list struct {
+		Items []struct {
+			ID        string `json:"id"`
+			PublicKey string `json:"public_key"`
+		} `json:"items"`
+	}
+	s.call(t, "GET", "/v1/registry/authorities", "AUDITOR", "", &list)
+	listed := false
+	for _, a := range list.Items {
+		listed = listed || a.ID == "fr-bepi" && a.PublicKey == authz.EncodePublicKey(pub)
+	}
+	if !listed {
+		t.Error("GET /v1/registry/authorities does not show fr-bepi's new key")
+	}
+	lodge := grantStatement()
+	lodge.ID = "FR-BEPI-TEST-2"
+	envJSON, _ := json.Marshal(signWith(t, lodge, priv))
+	if st := s.call(t, "POST", "/v1/authorizations", "FR_BEPI", string(envJSON), nil); st != 201 {
+		t.Errorf("lodging an authorization signed with the new key: %d, want 201", st)
+	}
+
 	// A state watching sees it: the API list and the public log.
 	if st := s.call(t, "GET", "/v1/registry/changes?kind=authority&id=fr-bepi", "FR_BEPI", "", &changes); st != 200 || len(changes.Changes) != 1 ||
 		changes.Changes[0].KeyFingerprint != fp || changes.Changes[0].LogIndex != *doc.LogIndex {

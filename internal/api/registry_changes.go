@@ -294,7 +294,11 @@ func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o
 		writeProblem(w, newProblem(http.StatusBadRequest, "the change cannot be logged: "+err.Error()))
 		return store.RegistryChange{}, false
 	}
-	idx, err := rc.Log.Append(ctx, e)
+	// Not abandoned with the request: an append cut short could land
+	// without the server knowing its index.
+	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer acancel()
+	idx, err := rc.Log.Append(actx, e)
 	if err != nil {
 		s.log.Error("log append", slog.String("kind", e.Kind), slog.String("error", err.Error()))
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log could not record the change, so it was not made; retry later"))

@@ -168,10 +168,12 @@ type startChange struct {
 
 // logStartChanges appends to the log, and records, every change found at
 // start since the last one recorded, before serve answers anything: each
-// pack in use whose name, version or source digest differs; the effective
-// content of the embedded registry and the --registry files (base); and
-// each authority whose key in effect (cur) is not the one last recorded
-// for it. A second start with the same packs, files and keys logs nothing.
+// pack in use whose name, version or source digest differs (and each no
+// longer in use); the effective content of the embedded registry and the
+// --registry files (base); each stored override that no logged change put;
+// and each authority whose key in effect (cur) is not the one last
+// recorded for it. A second start with the same packs, files, overrides and
+// keys logs nothing.
 func logStartChanges(ctx context.Context, st store.Store, lg api.Appender, packSpec string, base, cur *registry.Registry, logger *slog.Logger) error {
 	recorded, err := st.ListRegistryChanges(ctx, 0, 0)
 	if err != nil {
@@ -224,6 +226,31 @@ func logStartChanges(ctx context.Context, st store.Store, lg api.Appender, packS
 			Files []registry.FileVersion `json:"files"`
 		}{base.Files()})
 		found = append(found, startChange{change: store.RegistryChange{Kind: api.ChangeRegistryFiles, ID: api.ChangeRegistryFiles, Action: "put", Digest: digest, Body: body}})
+	}
+	// Overrides stored without a logged change (before changes were
+	// logged, or written to the database behind the server's back) are
+	// logged as they are: putting the same document again changes nothing.
+	stored, err := st.ListOverrides(ctx, "")
+	if err != nil {
+		return fmt.Errorf("read stored registry overrides: %w", err)
+	}
+	for _, o := range stored {
+		digest := api.Digest(o.Body)
+		if c, ok := last[[2]string{o.Kind, o.ID}]; ok && c.Action == "put" && c.Digest == digest {
+			continue
+		}
+		c := store.RegistryChange{Kind: o.Kind, ID: o.ID, Action: "put", Body: o.Body, Digest: digest}
+		jurisdiction := ""
+		switch o.Kind {
+		case "jurisdiction":
+			jurisdiction = strings.ToUpper(o.ID)
+		case "authority":
+			if a, ok := cur.Authority(o.ID); ok {
+				c.KeyFingerprint, jurisdiction = api.KeyFingerprint(a.PublicKey), a.Jurisdiction
+			}
+			lastKey[o.ID] = c
+		}
+		found = append(found, startChange{change: c, jurisdiction: jurisdiction})
 	}
 	inEffect := map[string]bool{}
 	for _, a := range cur.Authorities() {

@@ -248,6 +248,16 @@ func TestServeAuthorityKeyChange(t *testing.T) {
 	if e.Kind != ledger.KindRegistryChange || e.Subject != "fr-bepi" || e.Jurisdiction != "FR" || e.KeyFingerprint != fp {
 		t.Errorf("log entry %d = %+v; want registry-change for fr-bepi (FR) with fingerprint %s", *doc.LogIndex, e, fp)
 	}
+
+	// A restart finds nothing new to log, and the key still rules.
+	s.stop()
+	s = startDemo(t, dir)
+	if again := loggedChanges(s.stderr.String()); len(again) != 0 {
+		t.Errorf("the restart logged %v again", again)
+	}
+	if st := s.call(t, "POST", "/v1/decisions", "BKA", body, &after); st != 201 || needsFR(after) {
+		t.Errorf("after a restart: %d %+v; want FR's authorization counted", st, after.Requires)
+	}
 }
 
 // entryAt reads the entry at index from the log under dir, waiting for a
@@ -518,6 +528,25 @@ authorities:
 	want = []string{"authority-key/fr-bepi", "pack/acme", "registry-files/registry-files"}
 	if !slices.Equal(third, want) {
 		t.Fatalf("after the changes: logged %v, want %v", third, want)
+	}
+	if again := loggedChanges(runServeOnce(t, dir, args...)); len(again) != 0 {
+		t.Fatalf("logged %v again", again)
+	}
+
+	// An override written to the database behind the server's back (or
+	// stored before changes were logged) is logged at the next start, once.
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "accord.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.PutOverride(context.Background(), store.Override{Kind: "bloc", ID: "NORDIC_T",
+		Body: []byte(`{"name":"Nordic (test)","members":["DK","SE"],"checked":"2026-11-01","source":"operator"}`)})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := loggedChanges(runServeOnce(t, dir, args...)); !slices.Equal(got, []string{"bloc/NORDIC_T"}) {
+		t.Fatalf("after an unlogged override: logged %v, want [bloc/NORDIC_T]", got)
 	}
 	if again := loggedChanges(runServeOnce(t, dir, args...)); len(again) != 0 {
 		t.Fatalf("logged %v again", again)

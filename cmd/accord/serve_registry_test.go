@@ -580,3 +580,53 @@ authorities:
 		t.Errorf("log entries: pack-change acme 1.1.0 %v, fr-bepi key %v; want both", sawPack, sawKey)
 	}
 }
+
+// BenchmarkLiveRegistry compares a dry-run decision through the live
+// holder (one atomic load per call) with the same decider called directly,
+// and times preparing a new generation (what a registry change costs
+// before it is logged: the registry loaded, the packs compiled).
+func BenchmarkLiveRegistry(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "accord.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	lg, err := ledger.Open(ctx, filepath.Join(dir, "log"), ledger.Options{Origin: "accord.example/bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer lg.Close()
+	live, err := newLiveRegistry(serveDeps{store: db, log: lg, metrics: api.NewMetrics(), packs: "auto"}, nil, b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, err := model.DecodeRequest([]byte(`{"action":"transfer","requester":{"id":"acme","kind":"company","jurisdiction":"FR"},
+		"data":{"location":"FR","categories":["personal.contact"],"subjects":{"FR":12}},"destination":"US","purpose":"commercial"}`), live)
+	if err != nil {
+		b.Fatal(err)
+	}
+	direct := live.current().dec
+	for _, c := range []struct {
+		name string
+		d    api.Decider
+	}{{"direct", direct}, {"live", live}} {
+		b.Run("check/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.d.Check(ctx, req, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("prepare", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := live.Prepare(ctx, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

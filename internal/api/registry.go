@@ -91,7 +91,7 @@ func (s *Server) mayChange(w http.ResponseWriter, r *http.Request, c caller, kin
 			": a state authority's entry (and its key) is changed by the admin role only; allowed: admin"))
 		return false
 	}
-	if s.cfg.RegistryChanges == nil {
+	if rc := s.cfg.RegistryChanges; rc == nil || rc.Log == nil || rc.Prepare == nil {
 		writeProblem(w, newProblem(http.StatusNotFound, errNoChanges.Error()))
 		return false
 	}

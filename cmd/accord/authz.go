@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/registry"
@@ -120,10 +121,13 @@ put it in the authority's public_key through a registry override file.`,
 				return err
 			}
 			w := cmd.OutOrStdout()
+			// The fingerprint the log and GET /v1/registry/changes show
+			// for this key once registered: watch for any other.
+			fp := api.KeyFingerprint(authz.EncodePublicKey(pub))
 			if format == "json" {
-				return writeJSON(w, map[string]string{"public_key": authz.EncodePublicKey(pub), "key_id": keyID, "private_key_file": out})
+				return writeJSON(w, map[string]string{"public_key": authz.EncodePublicKey(pub), "key_id": keyID, "key_fingerprint": fp, "private_key_file": out})
 			}
-			fmt.Fprintf(w, "public key: %s\nkey id:     %s\nprivate key written to %s (mode 0600); keep it secret.\n", authz.EncodePublicKey(pub), keyID, out)
+			fmt.Fprintf(w, "public key: %s\nkey id:     %s\nfingerprint: %s\nprivate key written to %s (mode 0600); keep it secret.\n", authz.EncodePublicKey(pub), keyID, fp, out)
 			fmt.Fprintln(w, "Register the public key as the authority's public_key in a registry override file.")
 			return nil
 		},

@@ -27,7 +27,12 @@ recomputed and checked against the signed checkpoint), then counts the
 lawful-access decisions of the period: per requesting state and channel
 (mutual legal assistance, agreement, emergency, direct order), the requests,
 the subjects and records asked for, and what came of them. Every figure
-lists the log indices it counts, so anyone holding the log can recount it.`,
+lists the log indices it counts, so anyone holding the log can recount it.
+
+The JSON and HTML reports list too every registry and pack change of the
+period (an authority's key with its fingerprint, an agreement, a bloc, a
+pack version): a state checks there that its authority's key was not
+replaced (see docs/operations.md).`,
 		Example: `  # The second half of 2026, in French, as HTML
   accord report transparency --period 2026-H2 --lang fr --format html > rapport.html
 

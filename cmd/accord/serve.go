@@ -199,6 +199,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			lg.Close()
 		}
 	}()
+	started := time.Now()
 	if err := reconcileAtStart(ctx, st, lg, logger); err != nil {
 		return err
 	}
@@ -222,35 +223,47 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err := loadRevocations(ctx, st, revs, logger); err != nil {
 		return err
 	}
-	registryDirs := append(slices.Clone(o.registryDirs), apiDir)
 	var demoKey string
+	var after []string // override directories loaded after the API's
 	if o.demo {
 		keyDir, keyPath, err := demoAuthorityKey(dataDir)
 		if err != nil {
 			return err
 		}
-		registryDirs, demoKey = append(registryDirs, keyDir), keyPath
+		after, demoKey = []string{keyDir}, keyPath
 	}
 	if o.fault != "" && o.fault != faultStallBeforeRecord {
 		return badInput(fmt.Errorf("--fault %q: the only fault is %s", o.fault, faultStallBeforeRecord))
 	}
-	dec, reg, status, err := buildServeDecider(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, registryDirs: registryDirs, revocations: revs,
-		stallBeforeRecord: o.fault == faultStallBeforeRecord})
+	// What serve decides with, swapped whole when a logged registry change
+	// takes effect (serve_registry.go).
+	live, err := newLiveRegistry(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, revocations: revs,
+		stallBeforeRecord: o.fault == faultStallBeforeRecord}, o.registryDirs, apiDir, after)
 	if err != nil {
 		return err
 	}
-	lawful, err := serveLawful(st, lg, reg, revs, deadlines)
+	base, err := registry.Load(append(slices.Clone(o.registryDirs), after...)...)
+	if err != nil {
+		return badInput(fmt.Errorf("load registry: %w", err))
+	}
+	changes := changeLog{log: lg, metrics: metrics}
+	if err := logStartChanges(ctx, st, changes, o.packs, base, live.current().reg, logger); err != nil {
+		return fmt.Errorf("log pack and registry changes: %w", err)
+	}
+	lawful, err := serveLawful(st, lg, live.current().reg, revs, deadlines)
 	if err != nil {
 		return err
 	}
+	live.wireLawful(lawful)
 	if o.demo {
 		if err := seedDemo(ctx, st, cmd.OutOrStdout(), filepath.Join(dataDir, demoTokensFile)); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "Signing key of %s (registered as its public_key): %s\n", demoAuthority, demoKey)
 	}
-	srv := api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: status,
-		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful})
+	srv := api.New(api.Config{Store: st, Decider: live, Registry: live, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: live.status,
+		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful,
+		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}})
 
 	hs := &http.Server{
 		Addr:              o.addr,
@@ -295,7 +308,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}()
 	}
 	go pruneCounters(ctx, st, logger)
-	go reconcileLoop(ctx, st, lg, o.reconcileInterval, logger)
+	go reconcileLoop(ctx, st, lg, started, 2*max(o.checkpointInterval, time.Second), o.reconcileInterval, logger)
 	errc := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {

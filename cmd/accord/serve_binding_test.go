@@ -55,7 +55,7 @@ var stores = map[string]func(t *testing.T) store.Store{
 func newBindingWorld(t *testing.T, st store.Store) *bindingWorld {
 	t.Helper()
 	ctx := context.Background()
-	lg, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "log"), ledger.Options{Origin: "accord.example/binding", CheckpointInterval: 50 * time.Millisecond})
+	lg, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "log"), ledger.Options{Origin: "accord.example/binding", CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,21 +29,23 @@ func reconcileAtStart(ctx context.Context, st store.Store, lg *ledger.Log, logge
 	return nil
 }
 
-// reconcileLoop runs a pass every interval until ctx ends, leaving
-// decisions younger than reconcileGrace to their own commit.
-func reconcileLoop(ctx context.Context, st store.Store, lg *ledger.Log, interval time.Duration, logger *slog.Logger) {
+// reconcileLoop runs a pass soon after start (first), then every interval
+// until ctx ends, leaving decisions younger than reconcileGrace and made
+// since started to their own commit. The first pass catches what a crash
+// left sequenced but not yet integrated when the start's pass ran.
+func reconcileLoop(ctx context.Context, st store.Store, lg *ledger.Log, started time.Time, first, interval time.Duration, logger *slog.Logger) {
 	if interval <= 0 {
 		return
 	}
-	r := &decide.Reconciler{Log: lg, Store: st, Grace: reconcileGrace}
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	r := &decide.Reconciler{Log: lg, Store: st, Grace: reconcileGrace, Before: started}
+	wait := first
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
+		wait = interval
 		rep, err := r.Reconcile(ctx)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -38,6 +38,13 @@ func (f *flakyStore) History(ctx context.Context, q store.HistoryQuery) (*model.
 	return f.Store.History(ctx, q)
 }
 
+func (f *flakyStore) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*model.History) ([]store.CounterDelta, error)) error {
+	if f.historyDown.Load() {
+		return fmt.Errorf("reserve counters: %w", store.ErrUnavailable)
+	}
+	return f.Store.Reserve(ctx, q, judge)
+}
+
 func (f *flakyStore) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) error {
 	if f.commitDown.Load() {
 		return store.ErrUnavailable
@@ -46,9 +53,10 @@ func (f *flakyStore) RecordDecision(ctx context.Context, rec store.DecisionRecor
 }
 
 // TestBindingDecisionOrder follows a binding decision through the real
-// decider, log and store, failing each step in turn: validate, read
+// decider, log and store, failing each step in turn: validate, reserve
 // counters, evaluate, append, commit. Before the append a failure leaves
-// nothing behind; after it, the decision is voided in the log.
+// nothing behind; after it, the decision is voided in the log, and its
+// reserved counts stay (docs/operations.md says why).
 func TestBindingDecisionOrder(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -130,14 +138,15 @@ func TestBindingDecisionOrder(t *testing.T) {
 	}
 
 	// 3. The commit fails after the append: 500, and a void entry names the
-	// decision's index.
+	// decision's index. The counts reserved before the append stay: an
+	// overstated count can only make later decisions stricter.
 	st.commitDown.Store(true)
 	if got := post(good); got != 500 {
 		t.Errorf("commit down: %d, want 500", got)
 	}
 	st.commitDown.Store(false)
-	if counted() != 7 {
-		t.Errorf("a decision that was not committed was counted: %d", counted())
+	if counted() != 14 {
+		t.Errorf("counted %d after a decision that was not committed; want its reserved 7 kept (14)", counted())
 	}
 	if logSize() != 3 {
 		t.Errorf("log size %d after a voided decision, want 3 (decision + void)", logSize())
@@ -168,14 +177,16 @@ func TestBindingDecisionOrder(t *testing.T) {
 		t.Errorf("GET /log/checkpoint: %d %q", resp.StatusCode, cp)
 	}
 
-	// 4. The log refuses the append: 503, nothing stored or counted.
+	// 4. The log refuses the append before queueing it: 503, nothing
+	// stored, and the reserved counts are taken back (the entry can never
+	// be on the log).
 	logOpen = false
 	lg.Close()
 	if got := post(good); got != 503 {
 		t.Errorf("log closed: %d, want 503", got)
 	}
-	if counted() != 7 {
-		t.Errorf("a decision the log refused was counted: %d", counted())
+	if counted() != 14 {
+		t.Errorf("counted %d after a decision the log refused; want 14 (its reservation taken back)", counted())
 	}
 }
 

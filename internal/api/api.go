@@ -19,6 +19,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
@@ -84,6 +85,10 @@ type Config struct {
 	// refuses the change (400). `accord serve` checks that the registry
 	// still loads.
 	CheckOverrides func(ctx context.Context, all []store.Override) error
+	// RegistryChanges, when set, makes PUT and DELETE
+	// /v1/registry/{kind}/{id} logged and live (see RegistryChanges);
+	// without it they answer 404.
+	RegistryChanges *RegistryChanges
 	// AuthCacheTTL, when positive, lets a token that authenticated be
 	// trusted for that long without reading the database again. Expiry is
 	// checked on every request; a revocation takes effect within the TTL.
@@ -106,6 +111,9 @@ type Server struct {
 	metrics *Metrics
 	log     *slog.Logger
 	auths   authCache
+	// changeMu makes registry changes one at a time, from validation to
+	// taking effect.
+	changeMu sync.Mutex
 }
 
 // New returns the server for cfg.
@@ -153,6 +161,7 @@ func (s *Server) routes() {
 	m.Handle("PUT /v1/datasets/{id}", s.auth(rolesWriteConfig, s.putDataset))
 	m.Handle("DELETE /v1/datasets/{id}", s.auth(rolesWriteConfig, s.deleteDataset))
 
+	m.Handle("GET /v1/registry/changes", s.auth(rolesAny, s.listChanges))
 	m.Handle("GET /v1/registry/{kind}", s.auth(rolesAny, s.listRegistry))
 	m.Handle("PUT /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.putOverride))
 	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.deleteOverride))
@@ -175,6 +184,7 @@ func (s *Server) routes() {
 		"/v1/check":                "POST",
 		"/v1/datasets":             "GET, POST",
 		"/v1/datasets/{id}":        "GET, PUT, DELETE",
+		"/v1/registry/changes":     "GET",
 		"/v1/registry/{kind}":      "GET",
 		"/v1/registry/{kind}/{id}": "PUT, DELETE",
 		"/v1/openapi.json":         "GET",
@@ -186,10 +196,19 @@ func (s *Server) routes() {
 		allows[path] = allow
 	}
 	for path, allow := range allows {
-		m.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		h := func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeProblem(w, newProblem(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow))
-		})
+		}
+		if path == "/v1/registry/changes" {
+			// A pattern for every method would clash with
+			// "GET /v1/registry/{kind}"; name the others one by one.
+			for _, method := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+				m.HandleFunc(method+" "+path, h)
+			}
+			continue
+		}
+		m.HandleFunc(path, h)
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, "no endpoint "+r.URL.Path+"; see /v1/openapi.json"))

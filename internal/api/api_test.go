@@ -122,6 +122,9 @@ type env struct {
 	tokens map[string]string // role (or principal/role) -> secret
 	router routers.Router
 	cfg    *api.Config
+	// log receives registry changes; live is what they put in effect.
+	log  *changeLogMem
+	live *liveState
 }
 
 var principals = []store.Principal{
@@ -146,12 +149,13 @@ var roleHolders = map[string]string{
 func newEnv(t testing.TB, mutate ...func(*api.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accord.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accord.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, st: st, dec: &fakeDecider{}, tokens: map[string]string{}}
+	t.Cleanup(func() { db.Close() })
+	st := &changeStore{Store: db}
+	e := &env{t: t, st: st, dec: &fakeDecider{}, tokens: map[string]string{}, log: &changeLogMem{}, live: &liveState{}}
 	for _, p := range principals {
 		if err := st.PutPrincipal(ctx, p); err != nil {
 			t.Fatal(err)
@@ -162,7 +166,8 @@ func newEnv(t testing.TB, mutate ...func(*api.Config)) *env {
 		e.tokens[role] = e.token(holder, role, now, 0)
 	}
 	e.tokens["globex/requester"] = e.token("globex", store.RoleRequester, now, 0)
-	cfg := api.Config{Store: st, Decider: e.dec, Registry: sharedRegistry, Log: &fakeLog{ready: 100}, ReceiptWait: 50 * time.Millisecond}
+	cfg := api.Config{Store: st, Decider: e.dec, Registry: sharedRegistry, Log: &fakeLog{ready: 100}, ReceiptWait: 50 * time.Millisecond,
+		RegistryChanges: &api.RegistryChanges{Log: e.log, Prepare: e.live.prepare}}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -327,7 +332,16 @@ func TestAuthorization(t *testing.T) {
 		{method: "GET", path: "/v1/registry/jurisdictions", allowed: all, ok: 200},
 		{method: "GET", path: "/v1/registry/agreements", allowed: all, ok: 200},
 		{method: "GET", path: "/v1/registry/authorities", allowed: all, ok: 200},
+		{method: "GET", path: "/v1/registry/changes", allowed: all, ok: 200},
 		{method: "PUT", path: "/v1/registry/blocs/nordic", body: `{"id":"nordic","members":["DK","SE"]}`, allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 200},
+		{method: "PUT", path: "/v1/registry/authorities/fr-x", body: `{"id":"fr-x","jurisdiction":"FR"}`, allowed: []string{store.RoleAdmin}, ok: 200},
+		{method: "DELETE", path: "/v1/registry/authorities/x", allowed: []string{store.RoleAdmin}, ok: 204, fresh: func(i int) (string, string) {
+			id := fmt.Sprintf("a-%d", i)
+			if err := e.st.PutOverride(context.Background(), store.Override{Kind: "authority", ID: id, Body: []byte(`{}`)}); err != nil {
+				t.Fatal(err)
+			}
+			return "/v1/registry/authorities/" + id, ""
+		}},
 		{method: "DELETE", path: "/v1/registry/blocs/x", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 204, fresh: func(i int) (string, string) {
 			id := fmt.Sprintf("b-%d", i)
 			if err := e.st.PutOverride(context.Background(), store.Override{Kind: "bloc", ID: id, Body: []byte(`{}`)}); err != nil {

@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/accord-dev/accord/internal/store"
@@ -18,8 +20,8 @@ var registryKinds = map[string]string{
 }
 
 // RegistryList is the answer of GET /v1/registry/{kind}: the entries the
-// server runs with, and the operators' overrides stored since (which take
-// effect when the server next starts).
+// server runs with, and the operators' overrides among them (each logged
+// before it took effect; see GET /v1/registry/changes).
 type RegistryList struct {
 	Items     any                `json:"items"`
 	Overrides []OverrideDocument `json:"overrides"`
@@ -31,6 +33,12 @@ type OverrideDocument struct {
 	ID      string          `json:"id"`
 	Body    json.RawMessage `json:"body"`
 	Updated string          `json:"updated"`
+	// LogIndex is, in the answer to a PUT, the index of the change's
+	// registry-change entry in the log.
+	LogIndex *uint64 `json:"log_index,omitempty"`
+	// KeyFingerprint is, in the answer to a PUT of an authority, the
+	// fingerprint of its key as now registered (see KeyFingerprint).
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
 }
 
 func (s *Server) registryKind(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -70,14 +78,34 @@ func (s *Server) listRegistry(w http.ResponseWriter, r *http.Request, c caller) 
 	writeJSON(w, http.StatusOK, out)
 }
 
+// registryIDPattern is what a registry override id looks like: a code the
+// log can carry (at most 64 bytes).
+var registryIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// mayChange refuses (403) a change of an authority to any role but admin:
+// an authority's public key decides which signed authorizations count, so
+// replacing it is never an operator's call.
+func (s *Server) mayChange(w http.ResponseWriter, r *http.Request, c caller, kind string) bool {
+	if kind == "authority" && c.role != store.RoleAdmin {
+		writeProblem(w, newProblem(http.StatusForbidden, "role "+c.role+" may not "+r.Method+" "+r.URL.Path+
+			": a state authority's entry (and its key) is changed by the admin role only; allowed: admin"))
+		return false
+	}
+	if rc := s.cfg.RegistryChanges; rc == nil || rc.Log == nil || rc.Prepare == nil {
+		writeProblem(w, newProblem(http.StatusNotFound, errNoChanges.Error()))
+		return false
+	}
+	return true
+}
+
 func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 	kind, ok := s.registryKind(w, r)
-	if !ok {
+	if !ok || !s.mayChange(w, r, c, kind) {
 		return
 	}
 	id := r.PathValue("id")
-	if !idPattern.MatchString(id) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", "letters, digits, '.', '_' or '-', at most 128"))
+	if !registryIDPattern.MatchString(id) {
+		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", "letters, digits, '.', '_' or '-', at most 64"))
 		return
 	}
 	body, p := readBody(w, r)
@@ -100,13 +128,8 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	compact, _ := json.Marshal(m)
-	next := store.Override{Kind: kind, ID: id, Body: compact}
-	if p := s.checkOverrides(r, next, false); p != nil {
-		writeProblem(w, p)
-		return
-	}
-	if err := s.cfg.Store.PutOverride(r.Context(), next); err != nil {
-		writeProblem(w, s.storeProblem(err, "override"))
+	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: id, Body: compact}, false)
+	if !ok {
 		return
 	}
 	o, err := s.cfg.Store.Override(r.Context(), kind, id)
@@ -114,50 +137,20 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		writeProblem(w, s.storeProblem(err, "override"))
 		return
 	}
-	writeJSON(w, http.StatusOK, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00")})
+	idx := change.LogIndex
+	writeJSON(w, http.StatusOK, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00"),
+		LogIndex: &idx, KeyFingerprint: change.KeyFingerprint})
 }
 
 func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, c caller) {
 	kind, ok := s.registryKind(w, r)
+	if !ok || !s.mayChange(w, r, c, kind) {
+		return
+	}
+	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: r.PathValue("id")}, true)
 	if !ok {
 		return
 	}
-	if _, err := s.cfg.Store.Override(r.Context(), kind, r.PathValue("id")); err != nil {
-		writeProblem(w, s.storeProblem(err, "override "+r.PathValue("id")))
-		return
-	}
-	if p := s.checkOverrides(r, store.Override{Kind: kind, ID: r.PathValue("id")}, true); p != nil {
-		writeProblem(w, p)
-		return
-	}
-	if err := s.cfg.Store.DeleteOverride(r.Context(), kind, r.PathValue("id")); err != nil {
-		writeProblem(w, s.storeProblem(err, "override "+r.PathValue("id")))
-		return
-	}
+	w.Header().Set("Accord-Log-Index", strconv.FormatUint(change.LogIndex, 10))
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// checkOverrides runs Config.CheckOverrides on the stored overrides with o
-// put (or removed), answering 400 with the registry's complaint.
-func (s *Server) checkOverrides(r *http.Request, o store.Override, remove bool) *Problem {
-	if s.cfg.CheckOverrides == nil {
-		return nil
-	}
-	all, err := s.cfg.Store.ListOverrides(r.Context(), "")
-	if err != nil {
-		return s.storeProblem(err, "registry overrides")
-	}
-	next := all[:0]
-	for _, x := range all {
-		if x.Kind != o.Kind || x.ID != o.ID {
-			next = append(next, x)
-		}
-	}
-	if !remove {
-		next = append(next, o)
-	}
-	if err := s.cfg.CheckOverrides(r.Context(), next); err != nil {
-		return newProblem(http.StatusBadRequest, "the registry would not load with this change: "+err.Error())
-	}
-	return nil
 }

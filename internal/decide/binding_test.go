@@ -288,3 +288,22 @@ func TestReconcilerAtStartVoidsEverythingUnrecorded(t *testing.T) {
 		t.Errorf("report %+v; with no grace, the unrecorded decision is voided at once", rep)
 	}
 }
+
+// TestReconcilerVoidsWhatAnEarlierProcessLeft: an unrecorded decision made
+// before this process started is voided however young; one made since is
+// left to its own commit for Grace.
+func TestReconcilerVoidsWhatAnEarlierProcessLeft(t *testing.T) {
+	ctx := context.Background()
+	log, st := &reconLog{}, newMemVoids()
+	log.Append(ctx, ledger.Entry{Kind: ledger.KindDecision, Time: clock().Add(-2 * time.Second)})
+	log.Append(ctx, ledger.Entry{Kind: ledger.KindDecision, Time: clock()})
+	log.publish()
+	r := &Reconciler{Log: log, Store: st, Grace: time.Minute, Before: clock().Add(-time.Second), Now: clock}
+	rep, err := r.Reconcile(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Voided, []uint64{0}) || rep.Deferred != 1 {
+		t.Errorf("report %+v; want the earlier process's decision voided and this one's deferred", rep)
+	}
+}

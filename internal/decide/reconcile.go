@@ -50,6 +50,11 @@ type Reconciler struct {
 	// Grace leaves decision entries younger than this to the decision that
 	// is recording them.
 	Grace time.Duration
+	// Before, when set, is when this process started: a decision entry
+	// made before it (to the second) has no decision in flight here, so it
+	// is voided whatever its age. Entries a crash left sequenced but not
+	// yet integrated are published only after the start's pass.
+	Before time.Time
 	// Now replaces time.Now, for tests.
 	Now func() time.Time
 }
@@ -141,7 +146,7 @@ func (r *Reconciler) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		if voidedOnLog[d.index] {
 			continue
 		}
-		if now().Sub(d.time) < r.Grace {
+		if now().Sub(d.time) < r.Grace && !d.time.Before(r.Before.Truncate(time.Second)) {
 			rep.Deferred++
 			mark = min(mark, d.index)
 			continue

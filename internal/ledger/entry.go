@@ -90,9 +90,17 @@ type Entry struct {
 	Destination string `json:"destination,omitempty"`
 	// Devices counts devices.
 	Devices int64 `json:"devices,omitempty"`
+	// Digest is, for a registry-change or pack-change entry, the hex
+	// SHA-256 of what was put: the registry entry's document, or the
+	// pack's source.
+	Digest string `json:"digest,omitempty"`
 	// Jurisdiction is the state an authorization, revocation or registry
 	// change concerns.
 	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// KeyFingerprint is, for a registry-change entry of an authority, the
+	// hex SHA-256 of the raw bytes of the public key registered from then
+	// on; a state's monitor compares it with the key it registered.
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
 	// Kind is one of Kinds.
 	Kind string `json:"kind"`
 	// Location is the state where the data is stored.
@@ -379,6 +387,7 @@ func (e *Entry) Validate() error {
 		{"cii_state", e.CIIState}, {"cii_sector", e.CIISector}, {"selectors", e.Selectors},
 		{"basis", e.Basis}, {"agreement", e.Agreement}, {"outcome", e.Outcome},
 		{"jurisdiction", e.Jurisdiction}, {"subject", e.Subject},
+		{"digest", e.Digest}, {"key_fingerprint", e.KeyFingerprint},
 	} {
 		if err := checkCode(c.field, c.value); err != nil {
 			return err

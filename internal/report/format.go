@@ -17,6 +17,8 @@ var Formats = []string{"json", "csv", "html"}
 
 // Write writes r in format (json, csv or html), with headings and labels in
 // the language of p. JSON keys are not translated: they are for programs.
+// CSV holds one table, the lawful-access rows; the registry and pack
+// changes are in JSON and HTML.
 func Write(w io.Writer, r *Report, format string, p *locale.Printer) error {
 	switch format {
 	case "json":
@@ -68,6 +70,37 @@ func writeCSV(w io.Writer, r *Report, p *locale.Printer) error {
 	return cw.Error()
 }
 
+// changeColumns are the translated headings of a registry or pack change.
+func changeColumns(p *locale.Printer) []string {
+	return []string{
+		p.Sprintf("change"), p.Sprintf("subject"), p.Sprintf("state"), p.Sprintf("action"), p.Sprintf("version"),
+		p.Sprintf("key fingerprint"), p.Sprintf("digest"), p.Sprintf("time"), p.Sprintf("log index"),
+	}
+}
+
+func changeCells(p *locale.Printer, c *Change) []string {
+	action := c.Action
+	if action != "" {
+		action = p.Sprintf(action)
+	}
+	return []string{
+		p.Sprintf(c.Kind), c.Subject, c.Jurisdiction, action, c.Version,
+		c.KeyFingerprint, c.Digest, c.Time.UTC().Format(time.RFC3339), strconv.FormatUint(c.Index, 10),
+	}
+}
+
+// countCells are the cells of a ChangeCount: kind, subject, count, indices.
+func countCells(p *locale.Printer, c *ChangeCount) []string {
+	idx := ""
+	for i, n := range c.Indices {
+		if i > 0 {
+			idx += " "
+		}
+		idx += strconv.FormatUint(n, 10)
+	}
+	return []string{p.Sprintf(c.Kind), c.Subject, strconv.Itoa(c.Changes), idx}
+}
+
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head><meta charset="utf-8"><title>{{.Title}}</title>
@@ -85,6 +118,21 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 </table>
 <p>{{.Median}}</p>
 <p>{{.Trace}}</p>
+<h2>{{.ChangesTitle}}</h2>
+<p>{{.ChangesNote}}</p>
+{{if .Changes}}<table>
+<thead><tr>{{range .CountColumns}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Counts}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+<table>
+<thead><tr>{{range .ChangeColumns}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Changes}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+{{end}}
 </body>
 </html>
 `))
@@ -100,14 +148,32 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 	if r.AnsweredCases > 0 {
 		median = p.Sprintf("median time to answer an MLA case: %s (%d cases)", r.MedianAnswer.Round(time.Minute), r.AnsweredCases)
 	}
+	changes := make([][]string, len(r.Changes))
+	for i := range r.Changes {
+		changes[i] = changeCells(p, &r.Changes[i])
+	}
+	counts := make([][]string, len(r.ChangeCounts))
+	for i := range r.ChangeCounts {
+		counts[i] = countCells(p, &r.ChangeCounts[i])
+	}
+	note := p.Sprintf("No registry or pack change was logged in this period.")
+	if len(r.Changes) > 0 {
+		note = p.Sprintf("%d registry and pack changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
+	}
 	return page.Execute(w, map[string]any{
-		"Lang":    p.Tag().String(),
-		"Title":   p.Sprintf("Transparency report %s", r.Period),
-		"Span":    p.Sprintf("Lawful-access requests decided from %s to %s (exclusive), counted from the transparency log.", r.From.Format("2006-01-02"), r.To.Format("2006-01-02")),
-		"Columns": columns(p),
-		"Rows":    rows,
-		"Totals":  totals,
-		"Median":  median,
-		"Trace":   p.Sprintf("Every figure lists the log indices it counts; %d entries read, %d voided decisions left out.", r.EntriesRead, r.Voided),
+		"ChangesTitle":  p.Sprintf("Registry and pack changes"),
+		"ChangesNote":   note,
+		"CountColumns":  []string{p.Sprintf("change"), p.Sprintf("subject"), p.Sprintf("changes"), p.Sprintf("log indices")},
+		"Counts":        counts,
+		"ChangeColumns": changeColumns(p),
+		"Changes":       changes,
+		"Lang":          p.Tag().String(),
+		"Title":         p.Sprintf("Transparency report %s", r.Period),
+		"Span":          p.Sprintf("Lawful-access requests decided from %s to %s (exclusive), counted from the transparency log.", r.From.Format("2006-01-02"), r.To.Format("2006-01-02")),
+		"Columns":       columns(p),
+		"Rows":          rows,
+		"Totals":        totals,
+		"Median":        median,
+		"Trace":         p.Sprintf("Every figure lists the log indices it counts; %d entries read, %d voided decisions left out.", r.EntriesRead, r.Voided),
 	})
 }

@@ -20,6 +20,15 @@
 //
 // The median time to answer is measured on MLA cases: from the entry that
 // opens a case to the entry that accepts, narrows or refuses it.
+//
+// The report lists too every registry-change and pack-change entry of the
+// period (an authority's key, an agreement, a bloc, a jurisdiction, a pack
+// version, the registry files), with the key fingerprint or version it
+// logged, and counts them by kind and subject: whatever could change a
+// decision is on the log before it took effect, and a state reads here
+// whether its authority's key was replaced. A change that a later void
+// entry refers to never took effect and is left out (counted in
+// VoidedChanges).
 package report
 
 import (
@@ -136,8 +145,49 @@ type Report struct {
 	AnsweredCases int `json:"answered_cases"`
 	// Voided counts decisions left out because a void entry refers to them.
 	Voided int `json:"voided"`
+	// Changes lists the registry and pack changes of the period, in log
+	// order.
+	Changes []Change `json:"changes"`
+	// ChangeCounts counts Changes by entry kind and subject, sorted by
+	// kind then subject.
+	ChangeCounts []ChangeCount `json:"change_counts"`
+	// VoidedChanges counts changes left out because a void entry refers to
+	// them (logged, but never stored nor in effect).
+	VoidedChanges int `json:"voided_changes"`
 	// EntriesRead counts every log entry read.
 	EntriesRead int `json:"entries_read"`
+}
+
+// Change is one registry-change or pack-change entry.
+type Change struct {
+	// Index is the entry's log index.
+	Index uint64 `json:"index"`
+	// Kind is registry-change or pack-change.
+	Kind string `json:"kind"`
+	// Subject is what changed: an authority, agreement, bloc or
+	// jurisdiction id, a pack name, "registry-files".
+	Subject string `json:"subject"`
+	// Jurisdiction is the state concerned, when there is one.
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Action is put or delete.
+	Action string `json:"action,omitempty"`
+	// Version is a pack's version.
+	Version string `json:"version,omitempty"`
+	// KeyFingerprint is an authority key's fingerprint as registered from
+	// then on.
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
+	// Digest is the digest of what was put.
+	Digest string `json:"digest,omitempty"`
+	// Time is when it was logged.
+	Time time.Time `json:"time"`
+}
+
+// ChangeCount counts the changes of one kind and subject.
+type ChangeCount struct {
+	Kind    string   `json:"kind"`
+	Subject string   `json:"subject"`
+	Changes int      `json:"changes"`
+	Indices []uint64 `json:"indices"`
 }
 
 // Build makes the report for period from the log's entries, in any order.
@@ -173,6 +223,21 @@ func Build(period Period, entries []Logged) *Report {
 				}
 			}
 			continue
+		case ledger.KindRegistryChange, ledger.KindPackChange:
+			if !in {
+				continue
+			}
+			if voided[l.Index] {
+				r.VoidedChanges++
+				continue
+			}
+			c := Change{Index: l.Index, Kind: e.Kind, Subject: e.Subject, Jurisdiction: e.Jurisdiction, Action: e.Action,
+				KeyFingerprint: e.KeyFingerprint, Digest: e.Digest, Time: e.Time}
+			if len(e.Packs) > 0 {
+				c.Version = e.Packs[0].Version
+			}
+			r.Changes = append(r.Changes, c)
+			continue
 		case ledger.KindDecision:
 		default:
 			continue
@@ -205,6 +270,7 @@ func Build(period Period, entries []Logged) *Report {
 		return r.Rows[i].Channel < r.Rows[j].Channel
 	})
 	slices.Sort(r.Totals.Indices)
+	r.Changes, r.ChangeCounts = countChanges(r.Changes)
 	r.Totals.State, r.Totals.Channel = "*", "*"
 	if len(answers) > 0 {
 		slices.Sort(answers)
@@ -285,4 +351,33 @@ func resultOf(e *ledger.Entry) string {
 		return ResultDisclosed
 	}
 	return ResultPending
+}
+
+// countChanges sorts changes by log index and counts them by kind and
+// subject. Both results are non-nil.
+func countChanges(changes []Change) ([]Change, []ChangeCount) {
+	if changes == nil {
+		changes = []Change{}
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Index < changes[j].Index })
+	at := map[[2]string]int{} // index in counts
+	counts := []ChangeCount{}
+	for _, c := range changes {
+		key := [2]string{c.Kind, c.Subject}
+		i, ok := at[key]
+		if !ok {
+			i = len(counts)
+			at[key] = i
+			counts = append(counts, ChangeCount{Kind: c.Kind, Subject: c.Subject})
+		}
+		counts[i].Changes++
+		counts[i].Indices = append(counts[i].Indices, c.Index)
+	}
+	sort.Slice(counts, func(i, j int) bool {
+		if counts[i].Kind != counts[j].Kind {
+			return counts[i].Kind < counts[j].Kind
+		}
+		return counts[i].Subject < counts[j].Subject
+	})
+	return changes, counts
 }

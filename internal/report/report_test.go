@@ -75,8 +75,23 @@ func fixture() []Logged {
 		{9, ledger.Entry{Kind: "decision", Requester: de, Basis: "mla", Outcome: "allow", Time: time.Date(2026, 6, 30, 23, 59, 59, 0, time.UTC)}},
 		{10, ledger.Entry{Kind: "mla-transition", Subject: "case-2:opened", Time: at(1, 0)}},
 		{11, ledger.Entry{Kind: "mla-transition", Subject: "case-2:refused", Time: at(11, 0)}},
+		// Registry and pack changes: an authority's key put, then replaced
+		// (voided: never in effect), a pack version, a bloc before the
+		// period.
+		{12, ledger.Entry{Kind: "registry-change", Subject: "fr-bepi", Jurisdiction: "FR", Action: "put", KeyFingerprint: fpA, Digest: fpB, Time: at(12, 0)}},
+		{13, ledger.Entry{Kind: "pack-change", Subject: "gdsi", Action: "put", Packs: []ledger.PackVersion{{Name: "gdsi", Version: "2026.11.0"}}, Digest: fpA, Time: at(12, 1)}},
+		{14, ledger.Entry{Kind: "registry-change", Subject: "fr-bepi", Jurisdiction: "FR", Action: "put", KeyFingerprint: fpB, Digest: fpA, Time: at(13, 0)}},
+		{15, ledger.Entry{Kind: "void", Refers: u(14), Time: at(13, 0)}},
+		{16, ledger.Entry{Kind: "registry-change", Subject: "fr-bepi", Jurisdiction: "FR", Action: "delete", Time: at(14, 0)}},
+		{17, ledger.Entry{Kind: "registry-change", Subject: "nordic", Action: "put", Digest: fpB, Time: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}},
 	}
 }
+
+// Two fingerprints (hex SHA-256) for the fixture.
+const (
+	fpA = "1111111111111111111111111111111111111111111111111111111111111111"
+	fpB = "2222222222222222222222222222222222222222222222222222222222222222"
+)
 
 func TestBuild(t *testing.T) {
 	p, _ := ParsePeriod("2026-H2")
@@ -100,7 +115,31 @@ func TestBuild(t *testing.T) {
 	if r.AnsweredCases != 2 || r.MedianAnswer != 6*24*time.Hour {
 		t.Errorf("median = %v over %d cases, want 144h over 2", r.MedianAnswer, r.AnsweredCases)
 	}
-	if r.EntriesRead != 12 {
+	wantChanges := []uint64{12, 13, 16}
+	var gotChanges []uint64
+	for _, c := range r.Changes {
+		gotChanges = append(gotChanges, c.Index)
+	}
+	if !reflect.DeepEqual(gotChanges, wantChanges) || r.VoidedChanges != 1 {
+		t.Errorf("changes at %v (%d voided), want %v (1 voided: index 14)", gotChanges, r.VoidedChanges, wantChanges)
+	}
+	if c := r.Changes[0]; c.Kind != "registry-change" || c.Subject != "fr-bepi" || c.Jurisdiction != "FR" || c.KeyFingerprint != fpA || c.Action != "put" {
+		t.Errorf("key change = %+v", c)
+	}
+	if c := r.Changes[1]; c.Kind != "pack-change" || c.Subject != "gdsi" || c.Version != "2026.11.0" {
+		t.Errorf("pack change = %+v", c)
+	}
+	wantCounts := []ChangeCount{
+		{Kind: "pack-change", Subject: "gdsi", Changes: 1, Indices: []uint64{13}},
+		{Kind: "registry-change", Subject: "fr-bepi", Changes: 2, Indices: []uint64{12, 16}},
+	}
+	if !reflect.DeepEqual(r.ChangeCounts, wantCounts) {
+		t.Errorf("change counts:\n got %+v\nwant %+v", r.ChangeCounts, wantCounts)
+	}
+	if empty := Build(p, nil); empty.Changes == nil || empty.ChangeCounts == nil {
+		t.Error("an empty report's changes must be empty lists, not null")
+	}
+	if r.EntriesRead != 18 {
 		t.Errorf("entries read = %d", r.EntriesRead)
 	}
 }

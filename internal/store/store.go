@@ -134,9 +134,10 @@ type Decisions interface {
 	// Decision returns one record by decision id; ErrNotFound if there is
 	// none (never committed, or voided).
 	Decision(ctx context.Context, id string) (DecisionRecord, error)
-	// RecordVoid notes that the log entry at v.LogIndex was voided because
-	// its decision could not be committed. Recording the same index twice
-	// is not an error.
+	// RecordVoid notes that the log entry at v.LogIndex was voided (a void
+	// entry on the log names it). Recording the same index twice is not an
+	// error. A void on the log wins over a record (a commit whose answer
+	// was lost): Decision then answers ErrNotFound for it.
 	RecordVoid(ctx context.Context, v Void) error
 	// ListVoids returns every void, ordered by log index.
 	ListVoids(ctx context.Context) ([]Void, error)
@@ -217,7 +218,8 @@ type RegistryChange struct {
 	// LogIndex is the index of the change's registry-change or
 	// pack-change entry in the log.
 	LogIndex uint64 `json:"log_index"`
-	// Kind is jurisdiction, bloc, agreement, authority or pack.
+	// Kind is jurisdiction, bloc, agreement or authority (an override), or
+	// pack, registry-files or authority-key (RecordKinds: no override).
 	Kind string `json:"kind"`
 	// ID names what changed (an authority id, a pack name).
 	ID string `json:"id"`
@@ -234,6 +236,11 @@ type RegistryChange struct {
 	// Body is the override document put (JSON), or for a pack its version;
 	// empty for a delete.
 	Body []byte `json:"body,omitempty"`
+	// Salt is the random salt hashed with the change's private record into
+	// its log entry's record_hash, so that an auditor can check the entry
+	// (the record is rebuilt from the fields above: api.RegistryChangeRecord).
+	// Keep it verbatim.
+	Salt []byte `json:"salt,omitempty"`
 	// Created is when the change was logged.
 	Created time.Time `json:"created"`
 }

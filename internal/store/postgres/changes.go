@@ -40,9 +40,13 @@ func (s *Store) ApplyRegistryChange(ctx context.Context, c store.RegistryChange)
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO registry_changes(log_index, kind, id, action, digest, key_fingerprint, principal, body, created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			int64(c.LogIndex), c.Kind, c.ID, c.Action, c.Digest, c.KeyFingerprint, c.Principal, body, c.Created)
+		salt := c.Salt
+		if salt == nil {
+			salt = []byte{}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO registry_changes(log_index, kind, id, action, digest, key_fingerprint, principal, body, salt, created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			int64(c.LogIndex), c.Kind, c.ID, c.Action, c.Digest, c.KeyFingerprint, c.Principal, body, salt, c.Created)
 		if err != nil {
 			return fmt.Errorf("log index %d: %w", c.LogIndex, wrap(err))
 		}
@@ -73,14 +77,17 @@ func (s *Store) ListRegistryChanges(ctx context.Context, from uint64, limit int)
 			c  store.RegistryChange
 			li int64
 		)
-		if err := r.Scan(&li, &c.Kind, &c.ID, &c.Action, &c.Digest, &c.KeyFingerprint, &c.Principal, &c.Body, &c.Created); err != nil {
+		if err := r.Scan(&li, &c.Kind, &c.ID, &c.Action, &c.Digest, &c.KeyFingerprint, &c.Principal, &c.Body, &c.Salt, &c.Created); err != nil {
 			return c, wrap(err)
 		}
 		if len(c.Body) == 0 {
 			c.Body = nil
 		}
+		if len(c.Salt) == 0 {
+			c.Salt = nil
+		}
 		c.LogIndex, c.Created = uint64(li), c.Created.UTC()
 		return c, nil
-	}, `SELECT log_index, kind, id, action, digest, key_fingerprint, principal, body, created
+	}, `SELECT log_index, kind, id, action, digest, key_fingerprint, principal, body, salt, created
 		FROM registry_changes WHERE log_index >= $1 ORDER BY log_index LIMIT $2`, int64(from), lim)
 }

@@ -557,7 +557,8 @@ func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, 
 		idx     int64
 		outcome string
 	)
-	err := s.pool.QueryRow(ctx, `SELECT id, log_index, principal_id, outcome, private, salt, created FROM decisions WHERE id = $1`, id).
+	err := s.pool.QueryRow(ctx, `SELECT id, log_index, principal_id, outcome, private, salt, created FROM decisions
+		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM voids WHERE voids.log_index = decisions.log_index)`, id).
 		Scan(&r.ID, &idx, &r.Principal, &outcome, &r.Private, &r.Salt, &r.Created)
 	if err != nil {
 		return r, fmt.Errorf("decision %s: %w", id, wrap(err))
@@ -572,14 +573,12 @@ func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, 
 // index is store.ErrConflict, and nothing is written.
 func (s *Store) RecordVoid(ctx context.Context, v store.Void) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		recorded, err := lockIndex(ctx, tx, v.LogIndex)
-		if err != nil {
+		// The void entry is on the log: it wins over a record made by a
+		// commit whose answer was lost (Decision then answers not found).
+		if _, err := lockIndex(ctx, tx, v.LogIndex); err != nil {
 			return err
 		}
-		if recorded {
-			return fmt.Errorf("%w: a decision is recorded at log index %d", store.ErrConflict, v.LogIndex)
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES ($1, $2, $3, $4)
+		_, err := tx.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES ($1, $2, $3, $4)
 			ON CONFLICT(log_index) DO UPDATE SET void_index = COALESCE(voids.void_index, excluded.void_index)`,
 			int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, v.Created)
 		return err

@@ -41,9 +41,9 @@ func (s *Store) ApplyRegistryChange(ctx context.Context, c store.RegistryChange)
 			return fmt.Errorf("registry change at log index %d: %w", c.LogIndex, err)
 		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO registry_changes(log_index, kind, id, action, digest, key_fingerprint, principal, body, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		int64(c.LogIndex), c.Kind, c.ID, c.Action, c.Digest, c.KeyFingerprint, c.Principal, nonNilBytes(c.Body), nanos(c.Created))
+	_, err = tx.ExecContext(ctx, `INSERT INTO registry_changes(log_index, kind, id, action, digest, key_fingerprint, principal, body, salt, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		int64(c.LogIndex), c.Kind, c.ID, c.Action, c.Digest, c.KeyFingerprint, c.Principal, nonNilBytes(c.Body), nonNilBytes(c.Salt), nanos(c.Created))
 	if err != nil {
 		return fmt.Errorf("registry change %s/%s at log index %d: %w", c.Kind, c.ID, c.LogIndex, wrap(err))
 	}
@@ -67,7 +67,7 @@ func (s *Store) ListRegistryChanges(ctx context.Context, from uint64, limit int)
 	if limit == 0 {
 		lim = -1 // SQLite: no limit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT log_index, kind, id, action, digest, key_fingerprint, principal, body, created
+	rows, err := s.r.QueryContext(ctx, `SELECT log_index, kind, id, action, digest, key_fingerprint, principal, body, salt, created
 		FROM registry_changes WHERE log_index >= ? ORDER BY log_index LIMIT ?`, int64(from), lim)
 	if err != nil {
 		return nil, fmt.Errorf("list registry changes: %w", wrap(err))
@@ -79,11 +79,14 @@ func (s *Store) ListRegistryChanges(ctx context.Context, from uint64, limit int)
 			li      int64
 			created int64
 		)
-		if err := rows.Scan(&li, &c.Kind, &c.ID, &c.Action, &c.Digest, &c.KeyFingerprint, &c.Principal, &c.Body, &created); err != nil {
+		if err := rows.Scan(&li, &c.Kind, &c.ID, &c.Action, &c.Digest, &c.KeyFingerprint, &c.Principal, &c.Body, &c.Salt, &created); err != nil {
 			return nil, fmt.Errorf("list registry changes: %w", wrap(err))
 		}
 		if len(c.Body) == 0 {
 			c.Body = nil
+		}
+		if len(c.Salt) == 0 {
+			c.Salt = nil
 		}
 		c.LogIndex, c.Created = uint64(li), fromNanos(created)
 		out = append(out, c)

@@ -590,7 +590,8 @@ func (s *Store) Decision(ctx context.Context, id string) (store.DecisionRecord, 
 		outcome string
 		created int64
 	)
-	err := s.r.QueryRowContext(ctx, `SELECT id, log_index, principal_id, outcome, private, salt, created FROM decisions WHERE id = ?`, id).
+	err := s.r.QueryRowContext(ctx, `SELECT id, log_index, principal_id, outcome, private, salt, created FROM decisions
+		WHERE id = ? AND NOT EXISTS (SELECT 1 FROM voids WHERE voids.log_index = decisions.log_index)`, id).
 		Scan(&r.ID, &idx, &r.Principal, &outcome, &r.Private, &r.Salt, &created)
 	if err != nil {
 		return r, fmt.Errorf("decision %s: %w", id, wrap(err))
@@ -613,9 +614,8 @@ func (s *Store) RecordVoid(ctx context.Context, v store.Void) (err error) {
 			tx.Rollback()
 		}
 	}()
-	if err = s.notRecorded(ctx, tx, v.LogIndex); err != nil {
-		return fmt.Errorf("record void of index %d: %w", v.LogIndex, err)
-	}
+	// The void entry is on the log: it wins over a record made by a commit
+	// whose answer was lost (Decision then answers not found).
 	_, err = tx.ExecContext(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (?, ?, ?, ?)
 		ON CONFLICT(log_index) DO UPDATE SET void_index = COALESCE(voids.void_index, excluded.void_index)`,
 		int64(v.LogIndex), int64(v.VoidIndex), v.DecisionID, nanos(v.Created))

@@ -20,5 +20,6 @@ CREATE TABLE registry_changes (
 	key_fingerprint TEXT NOT NULL DEFAULT '',
 	principal       TEXT NOT NULL DEFAULT '',
 	body            BYTEA NOT NULL,
+	salt            BYTEA NOT NULL,        -- hashed with the private record into the entry's record_hash
 	created         TIMESTAMPTZ NOT NULL
 );

@@ -29,6 +29,7 @@ CREATE TABLE registry_changes (
 	key_fingerprint TEXT NOT NULL DEFAULT '',
 	principal       TEXT NOT NULL DEFAULT '',
 	body            BLOB NOT NULL,
+	salt            BLOB NOT NULL,        -- hashed with the private record into the entry's record_hash
 	created         INTEGER NOT NULL
 );
 

@@ -156,7 +156,6 @@ func (c changeLog) Append(ctx context.Context, e ledger.Entry) (uint64, error) {
 	return idx, err
 }
 
-
 // startChange is a change serve finds at start: a pack, the registry files
 // or an authority key that differs from what the log last recorded.
 type startChange struct {

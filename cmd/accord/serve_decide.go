@@ -107,14 +107,20 @@ func (h storeHistory) History(ctx context.Context, req *model.Request, at time.T
 // counted against (store.ActingState).
 type storeCounters struct{ st store.Store }
 
-func (c storeCounters) Reserve(ctx context.Context, req *model.Request, at time.Time, judge func(*model.History) (*model.Decision, error)) error {
-	return c.st.Reserve(ctx, store.HistoryQuery{RequestingState: store.ActingState(req), At: at}, func(h *model.History) ([]store.CounterDelta, error) {
+func (c storeCounters) Reserve(ctx context.Context, req *model.Request, at time.Time, judge func(*model.History) (*model.Decision, error)) (func(context.Context) error, error) {
+	var counts []store.CounterDelta
+	err := c.st.Reserve(ctx, store.HistoryQuery{RequestingState: store.ActingState(req), At: at}, func(h *model.History) ([]store.CounterDelta, error) {
 		dec, err := judge(h)
 		if err != nil {
 			return nil, err
 		}
-		return store.CountsFor(req, dec), nil
+		counts = store.CountsFor(req, dec)
+		return counts, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error { return c.st.Unreserve(ctx, counts) }, nil
 }
 
 // storeRecorder stores a binding decision and, unless they were reserved,

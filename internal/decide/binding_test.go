@@ -42,22 +42,29 @@ type serialCounters struct {
 	err   error
 }
 
-func (c *serialCounters) Reserve(_ context.Context, req *model.Request, _ time.Time, judge func(*model.History) (*model.Decision, error)) error {
+func (c *serialCounters) Reserve(_ context.Context, req *model.Request, _ time.Time, judge func(*model.History) (*model.Decision, error)) (func(context.Context) error, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
 	if c.err != nil {
-		return c.err
+		return nil, c.err
 	}
 	h := &model.History{Rolling12m: map[string]map[string]model.Count{"DE": {"personal.contact": {Subjects: c.total}}}}
 	dec, err := judge(h)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var n int64
 	if dec.Outcome == model.Allow {
-		c.total += req.Data.Subjects["DE"]
+		n = req.Data.Subjects["DE"]
+		c.total += n
 	}
-	return nil
+	return func(context.Context) error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.total -= n
+		return nil
+	}, nil
 }
 
 // syncLog is a memLog safe for concurrent appends.
@@ -180,6 +187,22 @@ func TestDecideReservationFailures(t *testing.T) {
 		_, err := New(thresholdEngine{max: 1 << 40}, WithLog(log), WithCounters(ctr)).Decide(context.Background(), req)
 		if err == nil || ctr.total != 0 || len(log.entries) != 0 {
 			t.Errorf("err = %v, counted %d, logged %d; want an error, nothing counted or logged", err, ctr.total, len(log.entries))
+		}
+	})
+	t.Run("log refuses before queueing: counts taken back", func(t *testing.T) {
+		ctr := &serialCounters{}
+		log := &memLog{fail: fmt.Errorf("append: %w: %w", ledger.ErrNotQueued, ledger.ErrClosed)}
+		_, err := New(thresholdEngine{max: 1 << 40}, WithLog(log), WithCounters(ctr)).Decide(context.Background(), request())
+		if err == nil || ctr.total != 0 {
+			t.Errorf("err = %v, counted %d; want an error and nothing counted", err, ctr.total)
+		}
+	})
+	t.Run("log fails after queueing: counts kept", func(t *testing.T) {
+		ctr := &serialCounters{}
+		log := &memLog{fail: errors.New("integration failed: disk full")}
+		_, err := New(thresholdEngine{max: 1 << 40}, WithLog(log), WithCounters(ctr)).Decide(context.Background(), request())
+		if err == nil || ctr.total != 3 {
+			t.Errorf("err = %v, counted %d; want an error and the 3 reserved kept", err, ctr.total)
 		}
 	})
 	t.Run("voided by the reconciler before the record: no second void", func(t *testing.T) {

@@ -30,8 +30,10 @@
 //     answer with an error: nothing may act on a decision that was not
 //     committed.
 //
-// Counts reserved in step 2 are kept when step 3 or 4 fails: an append that
-// failed may still have been sequenced, and a count that overstates can only
+// Counts reserved in step 2 are taken back when the log refused the entry
+// before queueing it (ledger.ErrNotQueued: it can never be on the log), and
+// kept when step 3 failed otherwise or step 4 failed: an append that failed
+// late may still have been sequenced, and a count that overstates can only
 // make later decisions stricter, never looser.
 //
 // A dry run (Check) does steps 1 and 2 without writing anything.
@@ -93,8 +95,10 @@ type Counters interface {
 	// Reserve calls judge with the counters req is judged with at at and,
 	// in the same short transaction, adds the counts of the decision judge
 	// returns; an error from judge writes nothing. judge may be called more
-	// than once; only its last answer counts.
-	Reserve(ctx context.Context, req *model.Request, at time.Time, judge func(*model.History) (*model.Decision, error)) error
+	// than once; only its last answer counts. undo takes the counts back;
+	// Decide calls it only when the decision provably never reached the
+	// log.
+	Reserve(ctx context.Context, req *model.Request, at time.Time, judge func(*model.History) (*model.Decision, error)) (undo func(context.Context) error, err error)
 }
 
 // Log is the transparency log as decide uses it.
@@ -257,8 +261,9 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 		return &dec, nil
 	}
 	counted := d.counter != nil
+	var undo func(context.Context) error
 	if counted {
-		if err := d.counter.Reserve(ctx, req, req.Time, judge); err != nil {
+		if undo, err = d.counter.Reserve(ctx, req, req.Time, judge); err != nil {
 			return model.Decision{}, fmt.Errorf("reserve counters: %w", err)
 		}
 	} else {
@@ -272,6 +277,13 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 
 	idx, err := d.log.Append(ctx, entry)
 	if err != nil {
+		if undo != nil && errors.Is(err, ledger.ErrNotQueued) {
+			// Never on the log: its counts must not weigh on the next
+			// decisions. If taking them back fails, they stay (stricter).
+			if uerr := undo(context.WithoutCancel(ctx)); uerr != nil {
+				return model.Decision{}, fmt.Errorf("append decision to log: %w (its reserved counts stay: %v)", err, uerr)
+			}
+		}
 		return model.Decision{}, fmt.Errorf("append decision to log: %w", err)
 	}
 	dec.LogIndex = &idx

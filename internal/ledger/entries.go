@@ -2,11 +2,19 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/tessera/api/layout"
 	"github.com/transparency-dev/tessera/client"
 )
+
+// ErrNotQueued marks an Append error returned before the entry was handed
+// to the log's sequencer (the log was closed, the context done, the entry
+// too large, the log overloaded or known unwritable): the entry is not and
+// never will be on the log. Any other Append error leaves that open: the
+// entry may still have been sequenced.
+var ErrNotQueued = errors.New("entry not queued")
 
 // PublishedSize returns the number of entries covered by the log's latest
 // published checkpoint, verified with the log's own key.

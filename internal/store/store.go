@@ -166,6 +166,12 @@ type Counters interface {
 	// written. The counts returned must be keyed by q.RequestingState (or
 	// else ErrInvalid), since only that key is held.
 	Reserve(ctx context.Context, q HistoryQuery, judge func(*model.History) ([]CounterDelta, error)) error
+	// Unreserve takes back counts a Reserve added, for a decision that is
+	// provably not on the log (its append was refused before it was
+	// queued), in one transaction holding the same keys. A counter never
+	// goes below zero. The counts must be those Reserve wrote, keyed by
+	// one requesting state (else ErrInvalid, nothing written).
+	Unreserve(ctx context.Context, counts []CounterDelta) error
 }
 
 // Reconciliation is what the reconciler needs to make sure that every

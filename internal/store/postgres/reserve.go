@@ -124,3 +124,31 @@ func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
+
+// Unreserve takes back counts a Reserve added (in shard 0, where Reserve
+// writes), never below zero, in one transaction holding the state's lock.
+func (s *Store) Unreserve(ctx context.Context, counts []store.CounterDelta) error {
+	if len(counts) == 0 {
+		return nil
+	}
+	q := store.HistoryQuery{RequestingState: counts[0].RequestingState}
+	if err := store.ValidateReservation(q, counts); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockIndexSQL, reserveLockSpace, stateKey(q.RequestingState)); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		for _, c := range store.SortCounts(counts) {
+			b.Queue(`UPDATE history SET subjects = GREATEST(subjects - $1, 0), devices = GREATEST(devices - $2, 0)
+				WHERE requesting_state = $3 AND counterparty = $4 AND subject_state = $5 AND category = $6 AND day = $7 AND shard = 0`,
+				c.Subjects, c.Devices, c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)))
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("unreserve: %w", wrap(err))
+	}
+	return nil
+}

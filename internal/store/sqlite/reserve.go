@@ -51,3 +51,35 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 	}
 	return nil
 }
+
+// Unreserve takes back counts a Reserve added, never below zero, in one
+// write transaction.
+func (s *Store) Unreserve(ctx context.Context, counts []store.CounterDelta) (err error) {
+	if len(counts) == 0 {
+		return nil
+	}
+	if err := store.ValidateReservation(store.HistoryQuery{RequestingState: counts[0].RequestingState}, counts); err != nil {
+		return err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("unreserve: %w", wrap(err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	for _, c := range store.SortCounts(counts) {
+		_, err = tx.ExecContext(ctx, `UPDATE history SET subjects = MAX(subjects - ?, 0), devices = MAX(devices - ?, 0)
+			WHERE requesting_state = ? AND counterparty = ? AND subject_state = ? AND category = ? AND day = ?`,
+			c.Subjects, c.Devices, c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day))
+		if err != nil {
+			return fmt.Errorf("unreserve: %w", wrap(err))
+		}
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("unreserve: commit: %w", wrap(err))
+	}
+	return nil
+}

@@ -207,3 +207,28 @@ func testReservePanic(t *testing.T, s store.Store) {
 		t.Errorf("FR = %d, want 5 (4 reserved, 1 recorded, nothing from the panic)", got)
 	}
 }
+
+// testUnreserve: counts a reservation added are taken back, never below
+// zero, and a list keyed by two states is refused whole.
+func testUnreserve(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	us := store.HistoryQuery{RequestingState: "US", At: day0}
+	counts := []store.CounterDelta{delta("FR", 9000)}
+	must(t, "reserve", s.Reserve(ctx, us, func(*model.History) ([]store.CounterDelta, error) { return counts, nil }))
+	must(t, "reserve again", s.Reserve(ctx, us, func(*model.History) ([]store.CounterDelta, error) { return counts, nil }))
+	must(t, "unreserve", s.Unreserve(ctx, counts))
+	if got := historyOf(t, s, "US"); got != 9000 {
+		t.Fatalf("after one unreserve: %d, want 9000", got)
+	}
+	wrong := delta("FR", 1)
+	wrong.RequestingState = "CN"
+	mustIs(t, "unreserve across states", s.Unreserve(ctx, append([]store.CounterDelta{delta("FR", 9000)}, wrong)), store.ErrInvalid)
+	if got := historyOf(t, s, "US"); got != 9000 {
+		t.Fatalf("a refused unreserve changed the count: %d, want 9000", got)
+	}
+	must(t, "unreserve more than counted", s.Unreserve(ctx, []store.CounterDelta{delta("FR", 50_000)}))
+	if got := historyOf(t, s, "US"); got != 0 {
+		t.Errorf("after unreserving more than counted: %d, want 0 (never below)", got)
+	}
+	must(t, "unreserve nothing", s.Unreserve(ctx, nil))
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Statements", testStatements},
 		{"Reserve", testReserve},
 		{"ReservePanic", testReservePanic},
+		{"Unreserve", testUnreserve},
 		{"ReserveParallel", testReserveParallel},
 		{"ReserveParallelStates", testReserveParallelStates},
 		{"VoidUnrecorded", testVoidUnrecorded},

@@ -120,6 +120,9 @@ type mlaFlags struct {
 	as        string
 	format    string
 	deadlines string
+	// opening is set while mla open runs: the one mla command that may
+	// start a new data directory (every other refuses one with no data).
+	opening bool
 }
 
 // mlaEnv is what a command works with: the registry, the case service over
@@ -129,11 +132,27 @@ type mlaEnv struct {
 	reg *registry.Registry
 	svc *mla.Service
 	log *ledger.Log
+	// lock is the data directory's write lock, held by transitions.
+	lock *dataLock
 }
 
 func (f *mlaFlags) env(ctx context.Context, withLog bool) (*mlaEnv, error) {
 	if err := checkFormat(f.format); err != nil {
 		return nil, err
+	}
+	if !f.opening {
+		if err := requireData(dataDir); err != nil {
+			return nil, err
+		}
+	}
+	if withLog {
+		// The log is this command's half; a database beside no log is a
+		// world restored without its log.
+		if h, err := statHalves(dataDir); err != nil {
+			return nil, err
+		} else if h.db && !h.log {
+			return nil, halvesError(dataDir, true, false, 0)
+		}
 	}
 	reg, err := registry.Load(f.registry...)
 	if err != nil {
@@ -152,8 +171,14 @@ func (f *mlaFlags) env(ctx context.Context, withLog bool) (*mlaEnv, error) {
 		Agreements: reg,
 	}}
 	if withLog {
+		lock, err := lockDataErr(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		e.lock = lock
 		lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{})
 		if err != nil {
+			lock.release()
 			return nil, fmt.Errorf("open log: %w", err)
 		}
 		keeper := &recordKeeper{path: filepath.Join(dataDir, "mla", "records.jsonl")}
@@ -167,6 +192,7 @@ func (e *mlaEnv) close() {
 	if e.log != nil {
 		e.log.Close()
 	}
+	e.lock.release()
 }
 
 // loadDeadlines reads a deadlines file (YAML, durations like 240h).
@@ -297,6 +323,8 @@ credential instead.)`,
 			if err != nil {
 				return badInput(err)
 			}
+			f.opening = true
+			defer func() { f.opening = false }()
 			return f.transition(cmd, false, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
 				return e.svc.Open(cmd.Context(), by, mla.OpenSpec{ID: args[0], RequestedState: to, Agreement: agreement, Grantee: grantee, Provider: provider, Scope: sc})
 			})

@@ -130,6 +130,10 @@ is in a published checkpoint) and the database.`,
 
 func init() { rootCmd.AddCommand(newServeCmd()) }
 
+// maxHeaderBytes bounds the header block of a request (64 KiB): a larger
+// one is refused with 431 before any handler runs.
+const maxHeaderBytes = 64 << 10
+
 // routeTesseraLogs sends Tessera's klog output to serve's logger. It must
 // run before any log is open in the process (klog's logger is not
 // synchronised); tests that run serve after opening logs replace it.
@@ -155,11 +159,23 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	lock, err := lockDataErr(dataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+	logSize, err := preflightWorld(dataDir, dbURL == "")
+	if err != nil {
+		return err
+	}
 	st, kind, err := openStore(ctx)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
+	if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
+		return err
+	}
 	logDir := filepath.Join(dataDir, "log")
 	if o.demo && o.origin == "" {
 		if _, err := os.Stat(logDir); os.IsNotExist(err) {
@@ -235,6 +251,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		Addr:              o.addr,
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -191,6 +191,13 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	lg, err := ledger.Open(ctx, logDir, ledger.Options{
 		Origin: o.origin, CheckpointInterval: o.checkpointInterval, BatchMaxAge: o.batchMaxAge, BatchMaxSize: o.batchMaxSize,
 		WitnessPolicy: witnesses,
+		OnHealth: func(err error) {
+			if err != nil {
+				logger.Error("the log cannot be written: decisions and logged changes answer 503 until it can", slog.String("log", logDir), slog.String("error", err.Error()))
+				return
+			}
+			logger.Info("the log can be written again", slog.String("log", logDir))
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
@@ -296,7 +303,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		if o.tlsCert != "" {
 			errc <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey)
 		} else {
-			errc <- hs.Serve(ln)
+			errc <- hs.Serve(api.ProblemListener(ln))
 		}
 	}()
 	select {

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"testing"
+)
+
+// refDuplicate is the slow, obvious duplicate finder: encoding/json's
+// tokenizer, a set of decoded keys per object.
+func refDuplicate(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var walk func(path string) (string, bool)
+	walk = func(path string) (string, bool) {
+		t, _ := dec.Token()
+		switch t {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, _ := dec.Token()
+				k := kt.(string)
+				member := join(path, k)
+				if seen[k] {
+					return member, true
+				}
+				seen[k] = true
+				if p, found := walk(member); found {
+					return p, true
+				}
+			}
+			dec.Token()
+		case json.Delim('['):
+			for n := 0; dec.More(); n++ {
+				if p, found := walk(path + "[" + strconv.Itoa(n) + "]"); found {
+					return p, true
+				}
+			}
+			dec.Token()
+		}
+		return "", false
+	}
+	return walk("")
+}
+
+func TestDuplicateKey(t *testing.T) {
+	for _, c := range []struct {
+		in, path string
+		off      int
+	}{
+		{`{"a":1,"b":2}`, "", -1},
+		{`{"a":1,"a":2}`, "a", 7},
+		{` { "a" : 1 , "a" : 2 } `, "a", 13},
+		{`{"a":{"b":[1,{"c":1,"c":2}]}}`, "a.b[1].c", 20},
+		{`{"a":"\"a","b":{"a":1}}`, "", -1},
+		{`{"\u0061":1,"a":2}`, "a", 12},
+		{"{\"\xbe\":1,\"\xcf\":2}", "\ufffd", 7},
+		{`[{"x":1},{"x":1,"x":2}]`, "[1].x", 16},
+		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"r":18,"a":19}`, "a", 118},
+		{`"{\"a\":1,\"a\":2}"`, "", -1},
+		{`{}`, "", -1},
+		{`12`, "", -1},
+	} {
+		path, off, found := duplicateKey([]byte(c.in))
+		if found != (c.off >= 0) || path != c.path || (found && off != c.off) {
+			t.Errorf("%s: %q at %d (%v), want %q at %d", c.in, path, off, found, c.path, c.off)
+		}
+	}
+}
+
+// FuzzDuplicateKey: on any valid JSON, the one-pass scanner finds the same
+// duplicate as encoding/json's tokenizer would, at a key's opening quote,
+// and never panics.
+func FuzzDuplicateKey(f *testing.F) {
+	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":[1,{"c":1,"c":2}]}}`, `{"\u0061":1,"a":2}`, `[{"x":[]},{"x":{},"y":"\\"}]`, `{"a":"}","b":"{"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		data := []byte(s)
+		if !json.Valid(data) {
+			return
+		}
+		d := dupScanner{data: data}
+		d.value("") // no recover: a panic fails the fuzz
+		want, wantFound := refDuplicate(data)
+		if d.found != wantFound || d.path != want {
+			t.Fatalf("%s: scanner %q (%v), reference %q (%v)", s, d.path, d.found, want, wantFound)
+		}
+		if d.found && data[d.offset] != '"' {
+			t.Fatalf("%s: offset %d is not a key", s, d.offset)
+		}
+	})
+}

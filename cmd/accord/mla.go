@@ -409,7 +409,13 @@ third-state data is refused.`,
 			if requestFile == "" {
 				return badInput(errors.New("--request: give the provider's request file"))
 			}
+			given := decision
 			return f.transition(cmd, true, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
+				if given != "" {
+					if err := checkGivenDecision(cmd.Context(), given, args[0], by.ID); err != nil {
+						return nil, err
+					}
+				}
 				data, err := os.ReadFile(requestFile)
 				if err != nil {
 					return nil, badInput(fmt.Errorf("read request: %w", err))
@@ -467,7 +473,8 @@ third-state data is refused.`,
 	}
 	execute.Flags().StringVar(&requestFile, "request", "", "the provider's request (JSON)")
 	execute.Flags().StringSliceVar(&attach, "attach", nil, "signed authorization envelopes to add to the request's basis.authorizations (repeatable)")
-	execute.Flags().StringVar(&decision, "decision", "", "id of a binding decision already made elsewhere (default: make and log one now)")
+	execute.Flags().StringVar(&decision, "decision", "", "id of an allowing binding decision the server already made for this provider and case (default: make and log one now)")
+	execute.Flags().StringVar(&dbURL, "db", "", "the server's PostgreSQL URL, where --decision is looked up (default: SQLite under --data)")
 
 	list := &cobra.Command{
 		Use:     "list",

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -97,5 +100,56 @@ func TestLogUnwritable(t *testing.T) {
 	}
 	if !strings.Contains(srv.stderr.String(), "the log can be written again") {
 		t.Error("recovery not logged")
+	}
+}
+
+// TestServeRawErrors talks raw TCP to a real serve: a header block over
+// 64 KiB is a 431 problem+json, one under it is served; a /log/ path that
+// does not exist is a 404 problem+json for a client that accepts JSON.
+func TestServeRawErrors(t *testing.T) {
+	srv := startDemo(t, t.TempDir())
+	addr := strings.TrimPrefix(srv.base, "http://")
+	send := func(raw string) (*http.Response, []byte) {
+		t.Helper()
+		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(conn, raw); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("read response: %v", err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	isProblem := func(resp *http.Response, body []byte, status int) bool {
+		var p struct {
+			Type   string
+			Status int
+		}
+		return resp.StatusCode == status && resp.Header.Get("Content-Type") == "application/problem+json" &&
+			json.Unmarshal(body, &p) == nil && p.Status == status && strings.HasPrefix(p.Type, "https://accord.dev/problems/")
+	}
+	big := func(n int) string {
+		return "GET /healthz HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nX-Pad: " + strings.Repeat("p", n) + "\r\nConnection: close\r\n\r\n"
+	}
+	if resp, body := send(big(60 << 10)); resp.StatusCode != 200 {
+		t.Errorf("60 KiB of headers: %d %s", resp.StatusCode, body)
+	}
+	// net/http allows 4 KiB beyond MaxHeaderBytes; past that, 431.
+	if resp, body := send(big(72 << 10)); !isProblem(resp, body, 431) {
+		t.Errorf("72 KiB of headers: %d %q %s, want 431 problem+json", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, body := send("GET /log/tile/0/999 HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n"); !isProblem(resp, body, 404) {
+		t.Errorf("missing log tile, JSON client: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, _ := send("GET /log/tile/0/999 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); resp.StatusCode != 404 || strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		t.Errorf("missing log tile, tlog client: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }

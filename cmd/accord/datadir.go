@@ -159,9 +159,9 @@ func halvesError(dir string, db, log bool, logSize uint64) error {
 	case log && !db:
 		what := "a log"
 		if logSize > 0 {
-			what = fmt.Sprintf("a log of %d entries", logSize)
+			what = "a log of " + entries(logSize)
 		}
-		return badInput(fmt.Errorf("%s holds %s (%s/) but no database (%s): restore the database from the backup the log came from, or use the --data it is in; a log written by accord demo or accord mla alone is not a server's (nothing was changed)",
+		return badInput(fmt.Errorf("%s holds %s (%s/) but no database (%s): restore the database from the backup the log came from; if accord demo or accord mla wrote this log without a server, give the server another --data (nothing was changed)",
 			dir, what, logDirName, dbFileName))
 	}
 	return nil
@@ -211,8 +211,8 @@ func checkWorld(ctx context.Context, dir string, st store.Store, kind string, lo
 			return fmt.Errorf("check the database against the log: %w", err)
 		}
 		if empty {
-			return badInput(fmt.Errorf("the log %s holds %d entries but the PostgreSQL database (--db) is empty: it is not this log's database; give the --db it was written with, or restore that database from the backup the log came from (nothing was changed)",
-				filepath.Join(dir, logDirName), logSize))
+			return badInput(fmt.Errorf("the log %s holds %s but the PostgreSQL database (--db) is empty: it is not this log's database; give the --db it was written with, or restore that database from the backup the log came from (nothing was changed)",
+				filepath.Join(dir, logDirName), entries(logSize)))
 		}
 	}
 	need, err := hw.LogHighWater(ctx)
@@ -269,4 +269,12 @@ func logSizeOnDisk(logDir string) (uint64, error) {
 		return 0, fmt.Errorf("read the log's tree state: %w", err)
 	}
 	return size, nil
+}
+
+// entries says "1 entry" or "N entries".
+func entries(n uint64) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return strconv.FormatUint(n, 10) + " entries"
 }

@@ -373,7 +373,7 @@ func TestDataHalvesRefused(t *testing.T) {
 			os.Remove(filepath.Join(dir, f))
 		}
 		out, code := serveOnce(t, dir)
-		if code != exitBadInput || !strings.Contains(out, "holds a log of 1 entries (log/) but no database (accord.db)") {
+		if code != exitBadInput || !strings.Contains(out, "holds a log of 1 entry (log/) but no database (accord.db)") {
 			t.Errorf("serve: exit %d: %s", code, out)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "accord.db")); err == nil {
@@ -458,7 +458,7 @@ func TestDataHalvesRefusedPostgres(t *testing.T) {
 		}
 		lg.Close()
 		out, code := serveOnce(t, dir, "--db", schemaDSN(t))
-		if code != exitBadInput || !strings.Contains(out, "holds 1 entries but the PostgreSQL database (--db) is empty") {
+		if code != exitBadInput || !strings.Contains(out, "holds 1 entry but the PostgreSQL database (--db) is empty") {
 			t.Errorf("serve: exit %d: %s", code, out)
 		}
 	})

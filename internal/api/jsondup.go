@@ -24,17 +24,44 @@ func duplicateKey(data []byte) (path string, offset int, found bool) {
 			path, offset, found = "", 0, false
 		}
 	}()
-	d.value("")
+	d.value()
 	return d.path, d.offset, d.found
 }
 
-// dupScanner walks valid JSON once, without building values.
+// dupScanner walks valid JSON once, without building values. The path to
+// the current member is kept as a stack of segments and spelled out only
+// for the duplicate.
 type dupScanner struct {
 	data   []byte
 	i      int
+	stack  []segment
 	found  bool
 	path   string
 	offset int
+}
+
+// segment is one step of a path: an object key, or an array index when
+// key is nil.
+type segment struct {
+	key   []byte
+	index int
+}
+
+func (d *dupScanner) spell() string {
+	var b []byte
+	for _, s := range d.stack {
+		if s.key == nil {
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.index), 10)
+			b = append(b, ']')
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, '.')
+		}
+		b = append(b, s.key...)
+	}
+	return string(b)
 }
 
 func (d *dupScanner) ws() {
@@ -50,11 +77,11 @@ func (d *dupScanner) ws() {
 
 // value skips one value starting at d.i (after whitespace), looking into
 // objects and arrays; it stops early once a duplicate is found.
-func (d *dupScanner) value(path string) {
+func (d *dupScanner) value() {
 	d.ws()
 	switch d.data[d.i] {
 	case '{':
-		d.object(path)
+		d.object()
 	case '[':
 		d.i++
 		for n := 0; !d.found; n++ {
@@ -63,7 +90,9 @@ func (d *dupScanner) value(path string) {
 				d.i++
 				return
 			}
-			d.value(path + "[" + strconv.Itoa(n) + "]")
+			d.stack = append(d.stack, segment{index: n})
+			d.value()
+			d.stack = d.stack[:len(d.stack)-1]
 			d.ws()
 			if d.data[d.i] == ',' {
 				d.i++
@@ -102,9 +131,10 @@ func (d *dupScanner) str() (raw []byte, escaped bool) {
 	}
 }
 
-func (d *dupScanner) object(path string) {
+func (d *dupScanner) object() {
 	d.i++ // {
-	var keys [][]byte
+	var small [16][]byte
+	keys := small[:0]
 	var set map[string]struct{} // once an object has many keys
 	for !d.found {
 		d.ws()
@@ -131,22 +161,25 @@ func (d *dupScanner) object(path string) {
 					break
 				}
 			}
-			keys = append(keys, key)
-			if len(keys) > 16 {
-				set = make(map[string]struct{}, 2*len(keys))
+			if len(keys) < len(small) {
+				keys = append(keys, key)
+			} else {
+				set = make(map[string]struct{}, 2*len(keys)+1)
 				for _, k := range keys {
 					set[string(k)] = struct{}{}
 				}
+				set[string(key)] = struct{}{}
 			}
 		}
-		member := join(path, string(key))
+		d.stack = append(d.stack, segment{key: key})
 		if dup {
-			d.found, d.path, d.offset = true, member, at
+			d.found, d.path, d.offset = true, d.spell(), at
 			return
 		}
 		d.ws()
 		d.i++ // :
-		d.value(member)
+		d.value()
+		d.stack = d.stack[:len(d.stack)-1]
 		d.ws()
 		if d.i < len(d.data) && d.data[d.i] == ',' {
 			d.i++

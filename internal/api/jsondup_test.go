@@ -81,7 +81,7 @@ func FuzzDuplicateKey(f *testing.F) {
 			return
 		}
 		d := dupScanner{data: data}
-		d.value("") // no recover: a panic fails the fuzz
+		d.value() // no recover: a panic fails the fuzz
 		want, wantFound := refDuplicate(data)
 		if d.found != wantFound || d.path != want {
 			t.Fatalf("%s: scanner %q (%v), reference %q (%v)", s, d.path, d.found, want, wantFound)
@@ -90,4 +90,30 @@ func FuzzDuplicateKey(f *testing.F) {
 			t.Fatalf("%s: offset %d is not a key", s, d.offset)
 		}
 	})
+}
+
+// benchBody is a decision request of typical size.
+const benchBody = `{"action":"transfer","requester":{"id":"acme","kind":"company","jurisdiction":"FR"},"data":{"location":"FR","origin":["FR","BE"],"categories":["personal.contact","personal.health"],"subjects":{"FR":9000,"BE":120},"records":9120,"classification":"important"},"destination":"US","purpose":"commercial","selectors":{"kind":"bulk","count":9120},"basis":{"kind":"contract","ref":"C-2026-17"}}`
+
+// BenchmarkDuplicateKeyProblem is the cost readBody adds to every body;
+// BenchmarkDecodePeer is the decoding every handler does anyway, its peer.
+func BenchmarkDuplicateKeyProblem(b *testing.B) {
+	data := []byte(benchBody)
+	b.ReportAllocs()
+	for b.Loop() {
+		if duplicateKeyProblem(data) != nil {
+			b.Fatal("duplicate")
+		}
+	}
+}
+
+func BenchmarkDecodePeer(b *testing.B) {
+	data := []byte(benchBody)
+	b.ReportAllocs()
+	for b.Loop() {
+		var v map[string]any
+		if err := json.Unmarshal(data, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/transparency-dev/tessera"
@@ -24,6 +25,7 @@ const probeEvery = time.Second
 // health tracks whether the log can be written: the last storage failure
 // of an append, cleared by the next append or probe that succeeds.
 type health struct {
+	failing  atomic.Bool // err != nil, read without the lock on every append
 	mu       sync.Mutex
 	err      error     // nil: healthy
 	probedAt time.Time // last probe while failing
@@ -36,6 +38,7 @@ func (h *health) failed(err error) {
 	h.mu.Lock()
 	first := h.err == nil
 	h.err = err
+	h.failing.Store(true)
 	h.probedAt = time.Now() // the failure itself is the freshest probe
 	h.mu.Unlock()
 	if first && h.notify != nil {
@@ -45,9 +48,13 @@ func (h *health) failed(err error) {
 
 // ok records a successful write; notify(nil) runs once on recovery.
 func (h *health) ok() {
+	if !h.failing.Load() {
+		return // the common case: no lock on the append path
+	}
 	h.mu.Lock()
 	was := h.err != nil
 	h.err = nil
+	h.failing.Store(false)
 	h.mu.Unlock()
 	if was && h.notify != nil {
 		h.notify(nil)

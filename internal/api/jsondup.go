@@ -6,26 +6,34 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 )
 
 // duplicateKey finds the first member of a JSON object, at any depth, whose
 // key repeats an earlier key of the same object (encoding/json would keep
 // the last one silently, so a reviewer and the server could read two
-// different requests). Keys are compared decoded, as encoding/json decodes
-// them: "a" and "\u0061" are the same key, and so are two invalid UTF-8
-// bytes (both U+FFFD). It returns the member's path (data.subjects.FR, items[2].id)
+// different requests). Keys are compared decoded and folded, as
+// encoding/json matches them to struct fields: "a", "\u0061" and "A" are
+// the same key, and so are two invalid UTF-8 bytes (both U+FFFD). It returns the member's path (data.subjects.FR, items[2].id)
 // and the byte offset of its key. data must be valid JSON (json.Valid);
 // anything else finds nothing.
 func duplicateKey(data []byte) (path string, offset int, found bool) {
-	d := dupScanner{data: data}
+	d := scanDuplicates(data)
+	return d.path, d.offset, d.found
+}
+
+// scanDuplicates runs the scanner over data (valid JSON); a panic, which
+// only invalid JSON could cause, finds nothing.
+func scanDuplicates(data []byte) (d dupScanner) {
 	defer func() {
-		if recover() != nil { // only on invalid JSON, which callers exclude
-			path, offset, found = "", 0, false
+		if recover() != nil {
+			d = dupScanner{}
 		}
 	}()
+	d = dupScanner{data: data}
 	d.value()
-	return d.path, d.offset, d.found
+	return d
 }
 
 // dupScanner walks valid JSON once, without building values. The path to
@@ -38,6 +46,37 @@ type dupScanner struct {
 	found  bool
 	path   string
 	offset int
+	// caseOnly: the duplicate differs from the earlier key in letter case
+	// only (known for objects of up to 16 keys).
+	caseOnly bool
+}
+
+// foldKey folds a key as encoding/json does when it matches names:
+// foldKey(x) == foldKey(y) exactly when bytes.EqualFold(x, y).
+func foldKey(in []byte) []byte {
+	out := make([]byte, 0, len(in))
+	for i := 0; i < len(in); {
+		if c := in[i]; c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(in[i:])
+		for {
+			r2 := unicode.SimpleFold(r)
+			if r2 <= r {
+				r = r2
+				break
+			}
+			r = r2
+		}
+		out = utf8.AppendRune(out, r)
+		i += n
+	}
+	return out
 }
 
 // segment is one step of a path: an object key, or an array index when
@@ -150,14 +189,20 @@ func (d *dupScanner) object() {
 			_ = json.Unmarshal(d.data[at:d.i], &s)
 			key = []byte(s)
 		}
-		dup := false
+		// Keys equal but for letter case are duplicates too: encoding/json
+		// matches struct fields case-insensitively (bytes.EqualFold), so
+		// {"location":"US","Location":"FR"} would quietly mean FR.
+		var dup []byte
 		if set != nil {
-			_, dup = set[string(key)]
-			set[string(key)] = struct{}{}
+			f := string(foldKey(key))
+			if _, seen := set[f]; seen {
+				dup = key
+			}
+			set[f] = struct{}{}
 		} else {
 			for _, k := range keys {
-				if bytes.Equal(k, key) {
-					dup = true
+				if bytes.EqualFold(k, key) {
+					dup = k
 					break
 				}
 			}
@@ -166,14 +211,14 @@ func (d *dupScanner) object() {
 			} else {
 				set = make(map[string]struct{}, 2*len(keys)+1)
 				for _, k := range keys {
-					set[string(k)] = struct{}{}
+					set[string(foldKey(k))] = struct{}{}
 				}
-				set[string(key)] = struct{}{}
+				set[string(foldKey(key))] = struct{}{}
 			}
 		}
 		d.stack = append(d.stack, segment{key: key})
-		if dup {
-			d.found, d.path, d.offset = true, d.spell(), at
+		if dup != nil {
+			d.found, d.path, d.offset, d.caseOnly = true, d.spell(), at, !bytes.Equal(dup, key)
 			return
 		}
 		d.ws()
@@ -194,9 +239,13 @@ func duplicateKeyProblem(body []byte) *Problem {
 	if !json.Valid(body) {
 		return nil
 	}
-	path, off, found := duplicateKey(body)
-	if !found {
+	d := scanDuplicates(body)
+	if !d.found {
 		return nil
 	}
-	return fieldProblem(http.StatusBadRequest, path, fmt.Sprintf("duplicate key at byte %d; each member may appear once", off))
+	msg := fmt.Sprintf("duplicate key at byte %d; each member may appear once", d.offset)
+	if d.caseOnly {
+		msg += " (keys that differ only in letter case are the same member)"
+	}
+	return fieldProblem(http.StatusBadRequest, d.path, msg)
 }

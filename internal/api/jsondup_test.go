@@ -16,15 +16,17 @@ func refDuplicate(data []byte) (string, bool) {
 		t, _ := dec.Token()
 		switch t {
 		case json.Delim('{'):
-			seen := map[string]bool{}
+			var seen []string // compared as encoding/json matches names
 			for dec.More() {
 				kt, _ := dec.Token()
 				k := kt.(string)
 				member := join(path, k)
-				if seen[k] {
-					return member, true
+				for _, s := range seen {
+					if bytes.EqualFold([]byte(s), []byte(k)) {
+						return member, true
+					}
 				}
-				seen[k] = true
+				seen = append(seen, k)
 				if p, found := walk(member); found {
 					return p, true
 				}
@@ -59,6 +61,9 @@ func TestDuplicateKey(t *testing.T) {
 		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"r":18,"a":19}`, "a", 118},
 		{`"{\"a\":1,\"a\":2}"`, "", -1},
 		{`{}`, "", -1},
+		{`{"location":"US","Location":"FR"}`, "Location", 17},
+		{`{"k":1,"K":2}`, "K", 7},
+		{`{"subjects":{"FR":1,"fr":2}}`, "subjects.fr", 20},
 		{`12`, "", -1},
 	} {
 		path, off, found := duplicateKey([]byte(c.in))
@@ -72,7 +77,7 @@ func TestDuplicateKey(t *testing.T) {
 // duplicate as encoding/json's tokenizer would, at a key's opening quote,
 // and never panics.
 func FuzzDuplicateKey(f *testing.F) {
-	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":[1,{"c":1,"c":2}]}}`, `{"\u0061":1,"a":2}`, `[{"x":[]},{"x":{},"y":"\\"}]`, `{"a":"}","b":"{"}`} {
+	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":[1,{"c":1,"c":2}]}}`, `{"\u0061":1,"a":2}`, `[{"x":[]},{"x":{},"y":"\\"}]`, `{"a":"}","b":"{"}`, `{"Ab":1,"aB":2}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

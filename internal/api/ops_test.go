@@ -36,6 +36,7 @@ func TestDuplicateKeysEverywhere(t *testing.T) {
 		{"dataset POST, nested", "POST", "/v1/datasets", op, dupSubjects, "subjects.US"},
 		{"dataset POST, top level", "POST", "/v1/datasets", op, `{"id":"crm-us","location":"US","location":"FR"}`, "location"},
 		{"dataset POST, escaped key", "POST", "/v1/datasets", op, `{"id":"crm-us","location":"US","\u006cocation":"FR"}`, "location"},
+		{"dataset POST, key in another case", "POST", "/v1/datasets", op, `{"id":"crm-us","location":"US","Location":"FR"}`, "Location"},
 		{"dataset PUT, nested", "PUT", "/v1/datasets/crm-eu", op, strings.Replace(okDataset, `"FR":12`, `"FR":12,"FR":0`, 1), "subjects.FR"},
 		{"registry PUT", "PUT", "/v1/registry/jurisdictions/XA", op, `{"id":"XA","name":"X","name":"Y"}`, "name"},
 		{"decision, in data", "POST", "/v1/decisions", req, strings.Replace(okRequest, `"FR":12`, `"FR":12,"FR":1`, 1), "data.subjects.FR"},
@@ -51,6 +52,9 @@ func TestDuplicateKeysEverywhere(t *testing.T) {
 		}
 		if a.status != 400 || a.problem.Field != c.field || !strings.Contains(a.problem.Detail, fmt.Sprintf("duplicate key at byte %d", off)) {
 			t.Errorf("%s: %d %+v, want 400 on %s at byte %d", c.name, a.status, a.problem, c.field, off)
+		}
+		if strings.Contains(c.name, "another case") != strings.Contains(a.problem.Detail, "letter case") {
+			t.Errorf("%s: %q says (or not) that keys differ only in case", c.name, a.problem.Detail)
 		}
 	}
 	// Nothing changed.

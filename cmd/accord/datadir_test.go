@@ -166,6 +166,16 @@ func TestDataLockInProcess(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("second lock waited %s; it must fail at once", d)
 	}
+	// Another spelling of the same directory is the same lock.
+	link := filepath.Join(t.TempDir(), "alias")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, alias := range []string{link, dir + "/", dir + "/../data"} {
+		if _, err := lockData(alias); !errors.Is(err, errDataInUse) {
+			t.Errorf("lock through %s: %v, want errDataInUse", alias, err)
+		}
+	}
 	l.release()
 	l2, err := lockData(dir)
 	if err != nil {

@@ -76,7 +76,7 @@ func TestDuplicateKeysEverywhere(t *testing.T) {
 func TestCharset(t *testing.T) {
 	e := newEnv(t)
 	op := e.tokens[store.RoleOperator]
-	for _, ct := range []string{"application/json; charset=latin1", "application/json; charset=ISO-8859-1", "application/json;charset=utf-16", "application/json; charset=\"us-ascii\""} {
+	for _, ct := range []string{"application/json; charset=latin1", "application/json; charset=ISO-8859-1", "application/json;charset=utf-16", "application/json; charset=\"us-ascii\"", "application/json; charset=utf-8; charset=latin1"} {
 		a := e.do(call{method: "POST", path: "/v1/datasets", token: op, body: okDataset, contentType: ct, invalid: true})
 		if a.status != 415 || !strings.Contains(a.problem.Detail, "charset") {
 			t.Errorf("%s: %d %+v, want 415 naming the charset", ct, a.status, a.problem)

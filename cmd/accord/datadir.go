@@ -138,23 +138,12 @@ func requireData(dir string) error {
 	return nil
 }
 
-// requireBoth refuses a data directory that holds one half of a world on
-// SQLite without the other: a database restored without its log, or a log
-// without its database. Commands that write to both call it.
-func requireBoth(dir string) error {
-	h, err := statHalves(dir)
-	if err != nil {
-		return err
-	}
-	return halvesError(dir, h.db, h.log, 0)
-}
-
 // halvesError is the refusal for a world missing one half. db and log say
 // which halves exist; logSize is the log's size when known (0 otherwise).
 func halvesError(dir string, db, log bool, logSize uint64) error {
 	switch {
 	case db && !log:
-		return badInput(fmt.Errorf("%s holds the database (%s) but no log (%s/): the log is the other half of the same world; restore %s/ and keys/ from the backup the database came from, or use the --data they are in (nothing was changed)",
+		return badInput(fmt.Errorf("%s holds the database (%s) but no log (%s/): the log is the other half of the same world; restore %s/ and keys/ from the backup the database came from, or use the --data they are in; if no server ever ran here, start accord serve once to create the log (nothing was changed)",
 			dir, dbFileName, logDirName, logDirName))
 	case log && !db:
 		what := "a log"

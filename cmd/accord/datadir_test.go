@@ -367,14 +367,28 @@ func TestDataHalvesRefused(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "log")); err == nil {
 			t.Error("serve created a new log beside the database")
 		}
-		for _, args := range [][]string{
-			{"token", "create", "--principal", "acme", "--role", "requester"},
-			{"mla", "open", "MLA-1", "--as", "fr-bepi", "--to", "CN", "--provider", "mailco-cn"},
-		} {
-			out, code := runAccord(t, append(args, "--data", dir)...)
-			if code != exitBadInput || !strings.Contains(out, "holds the database (accord.db) but no log (log/)") {
-				t.Errorf("%v: exit %d: %s", args, code, out)
-			}
+		out, code = runAccord(t, "token", "create", "--principal", "acme", "--role", "requester", "--data", dir)
+		if code != exitBadInput || !strings.Contains(out, "records log entries up to index 0 but there is no log") {
+			t.Errorf("token create: exit %d: %s", code, out)
+		}
+		out, code = runAccord(t, "mla", "open", "MLA-1", "--as", "fr-bepi", "--to", "CN", "--provider", "mailco-cn", "--data", dir)
+		if code != exitBadInput || !strings.Contains(out, "holds the database (accord.db) but no log (log/)") {
+			t.Errorf("mla open: exit %d: %s", code, out)
+		}
+	})
+	t.Run("database with nothing logged yet, no log", func(t *testing.T) {
+		// As a token created before the first start of serve leaves it.
+		dir := t.TempDir()
+		st, err := sqlite.Open(ctx, filepath.Join(dir, "accord.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		if out, code := runAccord(t, "token", "create", "--principal", "acme", "--role", "requester", "--kind", "company", "--jurisdiction", "FR", "--data", dir); code != exitOK {
+			t.Errorf("token create: exit %d: %s", code, out)
+		}
+		if out, code := serveOnce(t, dir); code != exitOK {
+			t.Errorf("serve: exit %d: %s", code, out)
 		}
 	})
 	t.Run("log without its database", func(t *testing.T) {

@@ -49,18 +49,16 @@ func openStore(ctx context.Context) (store.Store, string, error) {
 }
 
 // openTokenStore opens the database for a token command. On SQLite it
-// refuses a --data that holds no Accord data or half a world, and a writer
-// takes the data directory's lock (released by the returned func): a
+// refuses a --data that holds no Accord data or half a world (as serve
+// does at start), and a writer takes the data directory's lock (released by the returned func): a
 // running server holds it, so tokens on SQLite are created with the server
 // stopped. With --db the database is PostgreSQL's and nothing under --data
 // is touched.
 func openTokenStore(ctx context.Context, write bool) (store.Store, func(), error) {
 	release := func() {}
+	var logSize uint64
 	if dbURL == "" {
 		if err := requireData(dataDir); err != nil {
-			return nil, nil, err
-		}
-		if err := requireBoth(dataDir); err != nil {
 			return nil, nil, err
 		}
 		if write {
@@ -70,11 +68,24 @@ func openTokenStore(ctx context.Context, write bool) (store.Store, func(), error
 			}
 			release = lock.release
 		}
+		n, err := preflightWorld(dataDir, true)
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		logSize = n
 	}
-	st, _, err := openStore(ctx)
+	st, kind, err := openStore(ctx)
 	if err != nil {
 		release()
 		return nil, nil, err
+	}
+	if dbURL == "" {
+		if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
+			st.Close()
+			release()
+			return nil, nil, err
+		}
 	}
 	return st, func() { st.Close(); release() }, nil
 }

@@ -9,10 +9,13 @@ package main
 //     an exclusive flock(2) on DIR/LOCK for as long as it runs; the file
 //     holds the holder's PID. A second writer exits at once naming that PID.
 //     Readers (log verify, report, token list, mla show, ...) take no lock.
-//   - No new world by typo. Every command but serve, demo and mla open refuses a
-//     directory that holds neither accord.db nor log/.
-//   - Both halves or neither. A database without its log, or a log without
-//     its database, is refused, naming the half that is missing.
+//   - No new world by typo. Every command but serve, demo and mla open
+//     refuses a directory that holds neither accord.db nor log/.
+//   - Both halves or neither. A database whose records point into a log
+//     that is missing or shorter, or a log of entries beside no database
+//     (PostgreSQL: an empty one), is refused at start, naming the half
+//     that is missing. A database older than its log is not: reconciling
+//     the log's tail voids what it lacks.
 
 import (
 	"bytes"
@@ -107,6 +110,7 @@ type dataHalves struct {
 	log bool // DIR/log exists
 }
 
+// statHalves looks for DIR/accord.db and DIR/log.
 func statHalves(dir string) (dataHalves, error) {
 	var h dataHalves
 	for _, x := range []struct {

@@ -51,6 +51,11 @@ to the transparency log under --data, so that the log commands can verify them.`
 			opts := decideOptions(reg, names)
 			var lg *ledger.Log
 			if !dryRun {
+				lock, err := lockDataErr(dataDir)
+				if err != nil {
+					return err
+				}
+				defer lock.release()
 				lg, err = ledger.Open(cmd.Context(), filepath.Join(dataDir, "log"), ledger.Options{Origin: demoOrigin()})
 				if err != nil {
 					return fmt.Errorf("open the log under %s: %w", dataDir, err)

@@ -73,6 +73,9 @@ func logLocation(flag string) string {
 // one, or (when empty) the key of the log under --data.
 func logVerifierFor(key string) (note.Verifier, error) {
 	if key == "" {
+		if err := requireData(dataDir); err != nil {
+			return nil, err
+		}
 		vkey, err := ledger.ReadVerifierKey(filepath.Join(dataDir, "keys"))
 		if err != nil {
 			return nil, badInput(fmt.Errorf("%w (or give --key)", err))
@@ -130,6 +133,9 @@ log; it is what --key expects. The private key never leaves DIR/keys/log.key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := logCheckFormat(format); err != nil {
+				return err
+			}
+			if err := requireData(dataDir); err != nil {
 				return err
 			}
 			vkey, err := ledger.ReadVerifierKey(filepath.Join(dataDir, "keys"))
@@ -577,6 +583,9 @@ Accord. accord serve mounts the same handler under /log/.`,
   accord log verify http://localhost:8081/ --key "$(accord log key)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireData(dataDir); err != nil {
+				return err
+			}
 			dir := logLocation("")
 			if _, err := ledger.OpenSource(dir, nil); err != nil {
 				return badInput(err)

@@ -10,10 +10,6 @@ import (
 // TestMain lets testscript run `accord` as a real subprocess: the test
 // binary re-executes itself as the command.
 func TestMain(m *testing.M) {
-	if os.Getenv(runAsAccord) == "1" {
-		// A test's child process: be the command (see startAccord).
-		os.Exit(run())
-	}
 	testscript.Main(m, map[string]func(){
 		"accord": func() { os.Exit(run()) },
 	})
@@ -32,7 +28,3 @@ func TestScripts(t *testing.T) {
 		},
 	})
 }
-
-// runAsAccord, set to 1 in a child's environment, makes the test binary run
-// as the accord command.
-const runAsAccord = "ACCORD_TEST_RUN_AS_ACCORD"

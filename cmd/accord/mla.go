@@ -120,6 +120,9 @@ type mlaFlags struct {
 	as        string
 	format    string
 	deadlines string
+	// opening is set while mla open runs: the one mla command that may
+	// start a new data directory (every other refuses one with no data).
+	opening bool
 }
 
 // mlaEnv is what a command works with: the registry, the case service over
@@ -129,11 +132,27 @@ type mlaEnv struct {
 	reg *registry.Registry
 	svc *mla.Service
 	log *ledger.Log
+	// lock is the data directory's write lock, held by transitions.
+	lock *dataLock
 }
 
 func (f *mlaFlags) env(ctx context.Context, withLog bool) (*mlaEnv, error) {
 	if err := checkFormat(f.format); err != nil {
 		return nil, err
+	}
+	if !f.opening {
+		if err := requireData(dataDir); err != nil {
+			return nil, err
+		}
+	}
+	if withLog {
+		// The log is this command's half; a database beside no log is a
+		// world restored without its log.
+		if h, err := statHalves(dataDir); err != nil {
+			return nil, err
+		} else if h.db && !h.log {
+			return nil, halvesError(dataDir, true, false, 0)
+		}
 	}
 	reg, err := registry.Load(f.registry...)
 	if err != nil {
@@ -152,8 +171,14 @@ func (f *mlaFlags) env(ctx context.Context, withLog bool) (*mlaEnv, error) {
 		Agreements: reg,
 	}}
 	if withLog {
+		lock, err := lockDataErr(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		e.lock = lock
 		lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{})
 		if err != nil {
+			lock.release()
 			return nil, fmt.Errorf("open log: %w", err)
 		}
 		keeper := &recordKeeper{path: filepath.Join(dataDir, "mla", "records.jsonl")}
@@ -167,6 +192,7 @@ func (e *mlaEnv) close() {
 	if e.log != nil {
 		e.log.Close()
 	}
+	e.lock.release()
 }
 
 // loadDeadlines reads a deadlines file (YAML, durations like 240h).
@@ -297,6 +323,8 @@ credential instead.)`,
 			if err != nil {
 				return badInput(err)
 			}
+			f.opening = true
+			defer func() { f.opening = false }()
 			return f.transition(cmd, false, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
 				return e.svc.Open(cmd.Context(), by, mla.OpenSpec{ID: args[0], RequestedState: to, Agreement: agreement, Grantee: grantee, Provider: provider, Scope: sc})
 			})
@@ -381,7 +409,13 @@ third-state data is refused.`,
 			if requestFile == "" {
 				return badInput(errors.New("--request: give the provider's request file"))
 			}
+			given := decision
 			return f.transition(cmd, true, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
+				if given != "" {
+					if err := checkGivenDecision(cmd.Context(), given, args[0], by.ID); err != nil {
+						return nil, err
+					}
+				}
 				data, err := os.ReadFile(requestFile)
 				if err != nil {
 					return nil, badInput(fmt.Errorf("read request: %w", err))
@@ -439,7 +473,8 @@ third-state data is refused.`,
 	}
 	execute.Flags().StringVar(&requestFile, "request", "", "the provider's request (JSON)")
 	execute.Flags().StringSliceVar(&attach, "attach", nil, "signed authorization envelopes to add to the request's basis.authorizations (repeatable)")
-	execute.Flags().StringVar(&decision, "decision", "", "id of a binding decision already made elsewhere (default: make and log one now)")
+	execute.Flags().StringVar(&decision, "decision", "", "id of an allowing binding decision the server already made for this provider and case (default: make and log one now)")
+	execute.Flags().StringVar(&dbURL, "db", "", "the server's PostgreSQL URL, where --decision is looked up (default: SQLite under --data)")
 
 	list := &cobra.Command{
 		Use:     "list",

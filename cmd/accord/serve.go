@@ -144,6 +144,10 @@ is in a published checkpoint) and the database.`,
 
 func init() { rootCmd.AddCommand(newServeCmd()) }
 
+// maxHeaderBytes bounds the header block of a request (64 KiB): a larger
+// one is refused with 431 before any handler runs.
+const maxHeaderBytes = 64 << 10
+
 // routeTesseraLogs sends Tessera's klog output to serve's logger. It must
 // run before any log is open in the process (klog's logger is not
 // synchronised); tests that run serve after opening logs replace it.
@@ -169,11 +173,23 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	lock, err := lockDataErr(dataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+	logSize, err := preflightWorld(dataDir, dbURL == "")
+	if err != nil {
+		return err
+	}
 	st, kind, err := openStore(ctx)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
+	if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
+		return err
+	}
 	logDir := filepath.Join(dataDir, "log")
 	if o.demo && o.origin == "" {
 		if _, err := os.Stat(logDir); os.IsNotExist(err) {
@@ -189,6 +205,13 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	lg, err := ledger.Open(ctx, logDir, ledger.Options{
 		Origin: o.origin, CheckpointInterval: o.checkpointInterval, BatchMaxAge: o.batchMaxAge, BatchMaxSize: o.batchMaxSize,
 		WitnessPolicy: witnesses,
+		OnHealth: func(err error) {
+			if err != nil {
+				logger.Error("the log cannot be written: decisions and logged changes answer 503 until it can", slog.String("log", logDir), slog.String("error", err.Error()))
+				return
+			}
+			logger.Info("the log can be written again", slog.String("log", logDir))
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
@@ -269,6 +292,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		Addr:              o.addr,
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -314,7 +338,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		if o.tlsCert != "" {
 			errc <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey)
 		} else {
-			errc <- hs.Serve(ln)
+			errc <- hs.Serve(api.ProblemListener(ln))
 		}
 	}()
 	select {

@@ -37,8 +37,9 @@ func startServeChild(t *testing.T, dir, db string, extra ...string) *child {
 	if db != "" {
 		args = append(args, "--db", db)
 	}
-	cmd := exec.Command(os.Args[0], append(args, extra...)...)
-	cmd.Env = append(os.Environ(), runAsAccord+"=1")
+	raw, _ := json.Marshal(append(args, extra...))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAccordHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperArgsEnv+"="+string(raw))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -135,18 +136,6 @@ func countKinds(t *testing.T, dir string) map[string]int {
 	return n
 }
 
-// waitFor polls cond for up to 30s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestCrashBetweenAppendAndCommit kills `accord serve` (SIGKILL) while
 // decisions are logged but not yet stored, on each store, then starts it
 // again: the start's reconciliation voids every decision entry that nothing
@@ -178,11 +167,11 @@ func TestCrashBetweenAppendAndCommit(t *testing.T) {
 					}
 				}()
 			}
-			waitFor(t, "the decisions on the log", func() bool { return countKinds(t, dir)[ledger.KindDecision] >= n })
+			waitFor(t, func() bool { return countKinds(t, dir)[ledger.KindDecision] >= n })
 			c.kill() // between the log append and the commit of all five
 
 			c = startServeChild(t, dir, db)
-			waitFor(t, "a void entry for each decision", func() bool { return countKinds(t, dir)[ledger.KindVoid] >= n })
+			waitFor(t, func() bool { return countKinds(t, dir)[ledger.KindVoid] >= n })
 			c.stop(t)
 			checkEveryDecisionSettled(t, dir, db, n)
 		})

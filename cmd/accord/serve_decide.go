@@ -55,7 +55,7 @@ func decideStatus(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, decide.ErrNotCommitted):
 		return http.StatusInternalServerError
-	case errors.Is(err, ledger.ErrClosed):
+	case errors.Is(err, ledger.ErrClosed), errors.Is(err, ledger.ErrUnavailable):
 		return http.StatusServiceUnavailable
 	}
 	return 0

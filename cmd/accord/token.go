@@ -48,6 +48,48 @@ func openStore(ctx context.Context) (store.Store, string, error) {
 	return s, "sqlite", nil
 }
 
+// openTokenStore opens the database for a token command. On SQLite it
+// refuses a --data that holds no Accord data or half a world (as serve
+// does at start), and a writer takes the data directory's lock (released by the returned func): a
+// running server holds it, so tokens on SQLite are created with the server
+// stopped. With --db the database is PostgreSQL's and nothing under --data
+// is touched.
+func openTokenStore(ctx context.Context, write bool) (store.Store, func(), error) {
+	release := func() {}
+	var logSize uint64
+	if dbURL == "" {
+		if err := requireData(dataDir); err != nil {
+			return nil, nil, err
+		}
+		if write {
+			lock, err := lockDataErr(dataDir)
+			if err != nil {
+				return nil, nil, err
+			}
+			release = lock.release
+		}
+		n, err := preflightWorld(dataDir, true)
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		logSize = n
+	}
+	st, kind, err := openStore(ctx)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	if dbURL == "" {
+		if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
+			st.Close()
+			release()
+			return nil, nil, err
+		}
+	}
+	return st, func() { st.Close(); release() }, nil
+}
+
 // redactURL drops everything but the scheme and host of a database URL,
 // so that logs and errors never show a password.
 func redactURL(u string) string {
@@ -126,11 +168,11 @@ func newTokenCreateCmd() *cobra.Command {
 				return badInput(fmt.Errorf("--format %q: must be text or json", format))
 			}
 			ctx := cmd.Context()
-			st, _, err := openStore(ctx)
+			st, done, err := openTokenStore(ctx, true)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			p, err := st.Principal(ctx, principal)
 			switch {
 			case errors.Is(err, store.ErrNotFound) && (kind == "" || jurisdiction == ""):
@@ -239,11 +281,11 @@ func newTokenRevokeCmd() *cobra.Command {
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, _, err := openStore(ctx)
+			st, done, err := openTokenStore(ctx, true)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			now := time.Now()
 			for _, id := range args {
 				if err := st.RevokeToken(ctx, id, now); err != nil {
@@ -271,11 +313,11 @@ func newTokenListCmd() *cobra.Command {
 				return badInput(fmt.Errorf("--format %q: must be text or json", format))
 			}
 			ctx := cmd.Context()
-			st, _, err := openStore(ctx)
+			st, done, err := openTokenStore(ctx, false)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			toks, err := st.ListTokens(ctx, principal)
 			if err != nil {
 				return err

@@ -59,7 +59,7 @@ func resetFlags(cmd *cobra.Command) {
 }
 
 func TestTokenCommands(t *testing.T) {
-	dir := t.TempDir()
+	dir := newWorld(t)
 	out, code := runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--role", "requester",
 		"--kind", "company", "--jurisdiction", "FR", "--may-act-for", "dgsi", "--owner", "CN=51", "--owner", "FR=49", "--ciio", "--format", "json")
 	if code != exitOK {

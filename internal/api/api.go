@@ -51,6 +51,10 @@ type Log interface {
 	Receipt(ctx context.Context, index uint64) (*ledger.Receipt, error)
 }
 
+// logHealth is implemented by a Log that can say whether it can be
+// written (*ledger.Log's Err); /readyz answers 503 while it cannot.
+type logHealth interface{ Err() error }
+
 // Registry is the read side of the registry; *registry.Registry implements
 // it.
 type Registry interface {
@@ -264,6 +268,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("database not ready", slog.String("error", err.Error()))
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the database does not answer"))
 		return
+	}
+	if h, ok := s.cfg.Log.(logHealth); ok {
+		if err := h.Err(); err != nil {
+			s.log.Warn("log not ready", slog.String("error", err.Error()))
+			writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log cannot be written"))
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
@@ -20,12 +21,16 @@ import (
 	"github.com/accord-dev/accord/internal/store"
 )
 
-// readBody enforces the content type (415) and the size limit (413) and
-// returns the body.
+// readBody enforces the content type (415, also for a charset other than
+// UTF-8) and the size limit (413), refuses a duplicate key at any depth
+// (400 naming the member and its byte offset), and returns the body.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return nil, newProblem(http.StatusUnsupportedMediaType, "Content-Type must be application/json, not "+strconv.Quote(r.Header.Get("Content-Type")))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, newProblem(http.StatusUnsupportedMediaType, "Content-Type: charset "+strconv.Quote(cs)+" is not supported; JSON bodies are UTF-8 (send charset=utf-8 or none)")
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
@@ -34,6 +39,9 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
 			return nil, newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body exceeds %d bytes", maxBody))
 		}
 		return nil, newProblem(http.StatusBadRequest, "could not read the body")
+	}
+	if p := duplicateKeyProblem(b); p != nil {
+		return nil, p
 	}
 	return b, nil
 }

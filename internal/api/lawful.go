@@ -251,7 +251,7 @@ func authzProblem(err error) *Problem {
 // logProblem answers a failed append: 503 when the log is closed or
 // overloaded, else 500. Only the kind of entry is logged.
 func (s *Server) logProblem(err error, what string) *Problem {
-	if errors.Is(err, ledger.ErrClosed) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, ledger.ErrClosed) || errors.Is(err, ledger.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrUnavailable) {
 		s.log.Warn("log append", slog.String("kind", what))
 		return newProblem(http.StatusServiceUnavailable, "the log is unavailable; nothing was recorded, retry later")
 	}
@@ -650,7 +650,7 @@ func (s *Server) caseProblem(err error) *Problem {
 		return newProblem(http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, mla.ErrInvalid), errors.Is(err, store.ErrInvalid):
 		return newProblem(http.StatusBadRequest, err.Error())
-	case errors.Is(err, store.ErrUnavailable), errors.Is(err, ledger.ErrClosed), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, ledger.ErrClosed), errors.Is(err, ledger.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("mla case: store or log unavailable")
 		return newProblem(http.StatusServiceUnavailable, "the database or the log is unavailable; retry later")
 	}

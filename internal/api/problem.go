@@ -32,17 +32,18 @@ const problemBase = "https://accord.dev/problems/"
 
 // problemTypes gives each status Accord answers with its type and title.
 var problemTypes = map[int][2]string{
-	http.StatusBadRequest:            {"bad-request", "The request is not valid"},
-	http.StatusUnauthorized:          {"unauthorized", "A valid bearer token is required"},
-	http.StatusForbidden:             {"forbidden", "The credential does not allow this"},
-	http.StatusNotFound:              {"not-found", "No such resource"},
-	http.StatusMethodNotAllowed:      {"method-not-allowed", "Method not allowed"},
-	http.StatusConflict:              {"conflict", "The request conflicts with the state of the resource"},
-	http.StatusUnprocessableEntity:   {"beyond-scope", "The request goes beyond the scope granted"},
-	http.StatusRequestEntityTooLarge: {"too-large", "The request body is too large"},
-	http.StatusUnsupportedMediaType:  {"unsupported-media-type", "The request body must be application/json"},
-	http.StatusInternalServerError:   {"internal", "Internal error"},
-	http.StatusServiceUnavailable:    {"unavailable", "Temporarily unavailable; retry later"},
+	http.StatusBadRequest:                  {"bad-request", "The request is not valid"},
+	http.StatusUnauthorized:                {"unauthorized", "A valid bearer token is required"},
+	http.StatusForbidden:                   {"forbidden", "The credential does not allow this"},
+	http.StatusNotFound:                    {"not-found", "No such resource"},
+	http.StatusMethodNotAllowed:            {"method-not-allowed", "Method not allowed"},
+	http.StatusConflict:                    {"conflict", "The request conflicts with the state of the resource"},
+	http.StatusUnprocessableEntity:         {"beyond-scope", "The request goes beyond the scope granted"},
+	http.StatusRequestEntityTooLarge:       {"too-large", "The request body is too large"},
+	http.StatusUnsupportedMediaType:        {"unsupported-media-type", "The request body must be application/json"},
+	http.StatusRequestHeaderFieldsTooLarge: {"headers-too-large", "The request's header fields are too large"},
+	http.StatusInternalServerError:         {"internal", "Internal error"},
+	http.StatusServiceUnavailable:          {"unavailable", "Temporarily unavailable; retry later"},
 }
 
 // newProblem returns the problem for status with detail.

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -39,27 +40,27 @@ type handler struct{ dir string }
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "the log is read-only", http.StatusMethodNotAllowed)
+		refuse(w, r, http.StatusMethodNotAllowed, "the log is read-only; allowed: GET, HEAD")
 		return
 	}
 	rel, cache, ok := resourcePath(r.URL.Path)
 	if !ok {
-		http.NotFound(w, r)
+		refuse(w, r, http.StatusNotFound, "no such log resource; the log serves /checkpoint, /tile/<L>/<N> and /tile/entries/<N> (C2SP tlog-tiles)")
 		return
 	}
 	f, err := os.Open(filepath.Join(h.dir, filepath.FromSlash(rel)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			http.NotFound(w, r)
+			refuse(w, r, http.StatusNotFound, "the log holds no "+rel+" (yet)")
 			return
 		}
-		http.Error(w, "cannot read the log", http.StatusInternalServerError)
+		refuse(w, r, http.StatusInternalServerError, "cannot read the log")
 		return
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
-		http.NotFound(w, r)
+		refuse(w, r, http.StatusNotFound, "the log holds no "+rel)
 		return
 	}
 	w.Header().Set("Cache-Control", cache)
@@ -70,6 +71,51 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 	}
 	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// problemTypes are the RFC 9457 types of the read API's errors, the same
+// URIs as Accord's API uses.
+var problemTypes = map[int][2]string{
+	http.StatusNotFound:            {"not-found", "No such resource"},
+	http.StatusMethodNotAllowed:    {"method-not-allowed", "Method not allowed"},
+	http.StatusInternalServerError: {"internal", "Internal error"},
+}
+
+// refuse answers status with detail: as application/problem+json (RFC
+// 9457) when the client accepts JSON, else as plain text, which is what
+// tlog clients expect.
+func refuse(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	if !acceptsJSON(r) {
+		http.Error(w, detail, status)
+		return
+	}
+	t := problemTypes[status]
+	body, _ := json.Marshal(struct {
+		Type   string `json:"type"`
+		Title  string `json:"title"`
+		Status int    `json:"status"`
+		Detail string `json:"detail"`
+	}{"https://accord.dev/problems/" + t[0], t[1], status, detail})
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// acceptsJSON reports whether the request's Accept header names a JSON
+// media type (application/json, application/problem+json, …+json).
+func acceptsJSON(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+			mt = strings.ToLower(strings.TrimSpace(mt))
+			if mt == "application/json" || strings.HasSuffix(mt, "+json") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // resourcePath maps a request path to the file it names under the log

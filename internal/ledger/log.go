@@ -77,6 +77,16 @@ type Options struct {
 	// It is created (mode 0600) with its verifier key log.pub beside it on
 	// first start.
 	KeyFile string
+	// OnHealth, when set, is called when the log becomes unwritable (with
+	// the error, wrapping ErrUnavailable) and when it is writable again
+	// (with nil): once per change, never once per append. accord serve logs
+	// it at ERROR.
+	OnHealth func(err error)
+
+	// fault, set by this package's tests only, is called before each
+	// storage write ("append", "probe"); an error it returns fails the
+	// write as a full disk would.
+	fault func(op string) error
 }
 
 // withDefaults fills zero fields and checks the rest.
@@ -124,6 +134,9 @@ type Log struct {
 	// can wait for in-flight appends before shutting Tessera down.
 	mu     sync.RWMutex
 	closed bool
+
+	// health is whether appends reach storage (see Err).
+	health health
 
 	// pmu guards the proof builder for the latest checkpoint seen.
 	pmu   sync.Mutex
@@ -242,6 +255,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
 	return &Log{
+		health:   health{notify: o.OnHealth, fault: o.fault},
 		dir:      dir,
 		origin:   origin,
 		verifier: verifier,
@@ -304,22 +318,42 @@ func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 
 // appendLeaf appends canonical entry bytes.
 func (l *Log) appendLeaf(ctx context.Context, kind string, data []byte) (uint64, error) {
+	// Errors up to the hand-over to Tessera wrap ErrNotQueued: the entry
+	// never will be on the log.
 	if len(data) > l.maxEntry {
-		return 0, fmt.Errorf("append %s entry: %w: %d bytes, the limit is %d", kind, ErrEntryTooLarge, len(data), l.maxEntry)
+		return 0, fmt.Errorf("append %s entry: %w: %w: %d bytes, the limit is %d", kind, ErrNotQueued, ErrEntryTooLarge, len(data), l.maxEntry)
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("append %s entry: %w", kind, err)
+		return 0, fmt.Errorf("append %s entry: %w: %w", kind, ErrNotQueued, err)
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
-		return 0, fmt.Errorf("append %s entry: %w", kind, ErrClosed)
+		return 0, fmt.Errorf("append %s entry: %w: %w", kind, ErrNotQueued, ErrClosed)
+	}
+	if l.health.fault != nil {
+		if err := l.health.fault("append"); err != nil {
+			err = fmt.Errorf("append %s entry: %w: %w: %w", kind, ErrNotQueued, ErrUnavailable, err)
+			l.health.failed(err)
+			return 0, err
+		}
 	}
 	idx, err := l.add(ctx, tessera.NewEntry(data))()
-	if err != nil {
+	switch {
+	case err == nil:
+		l.health.ok()
+		return idx.Index, nil
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return 0, fmt.Errorf("append %s entry: %w", kind, err)
+	case isPushback(err):
+		// Tessera refused it before sequencing: its queue is full.
+		return 0, fmt.Errorf("append %s entry: %w: %w: overloaded: %w", kind, ErrNotQueued, ErrUnavailable, err)
+	case storageFailure(err):
+		err = fmt.Errorf("append %s entry: %w: %w", kind, ErrUnavailable, err)
+		l.health.failed(err)
+		return 0, err
 	}
-	return idx.Index, nil
+	return 0, fmt.Errorf("append %s entry: %w", kind, err)
 }
 
 // Receipt returns the receipt for the entry at index, waiting (until ctx is

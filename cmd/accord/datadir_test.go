@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"

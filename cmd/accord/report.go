@@ -57,6 +57,7 @@ lists the log indices it counts, so anyone holding the log can recount it.`,
 					entries = append(entries, report.Logged{Index: i, Entry: e})
 					return nil
 				},
+				Want: report.Reads,
 			})
 			if err != nil {
 				return fmt.Errorf("the log did not verify, so no report was made from it: %w", err)

@@ -23,6 +23,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -136,11 +137,40 @@ type Report struct {
 	AnsweredCases int `json:"answered_cases"`
 	// Voided counts decisions left out because a void entry refers to them.
 	Voided int `json:"voided"`
-	// EntriesRead counts every log entry read.
+	// EntriesRead counts the log entries the report read: those given to
+	// Build (from an audit, those Reads selects; the audit hashed them all).
 	EntriesRead int `json:"entries_read"`
 }
 
+// readMarks are the JSON string values of which an entry Build reads holds
+// at least one: the kinds it reads beyond decisions (void,
+// mla-transition) and the principal kind that makes a decision a
+// lawful-access request.
+var readMarks = [][]byte{
+	[]byte(`"` + ledger.KindVoid + `"`),
+	[]byte(`"` + ledger.KindMLATransition + `"`),
+	[]byte(`"` + model.KindStateAuthority + `"`),
+}
+
+// Reads reports whether Build may read the entry whose stored bytes are
+// raw, looking only at the bytes: it is true for every void and
+// mla-transition entry and every decision whose requester or on-behalf-of
+// party is a state authority, and for some others. It is meant as
+// ledger.VerifyOptions.Want, so that an audit parses only these (plus its
+// sample) and hashes the rest. It relies on the string values appearing
+// literally, which holds for entries without escapes: the audit asks only
+// about entries that pass its byte screen (no backslash).
+func Reads(raw []byte) bool {
+	for _, m := range readMarks {
+		if bytes.Contains(raw, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // Build makes the report for period from the log's entries, in any order.
+// It needs every entry for which Reads is true (it may be given more).
 func Build(period Period, entries []Logged) *Report {
 	r := &Report{Period: period.Name, From: period.From, To: period.To, EntriesRead: len(entries)}
 	voided := map[uint64]bool{}

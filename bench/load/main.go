@@ -146,6 +146,7 @@ func run(args []string, out io.Writer) error {
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit of one request")
 	expect := fs.String("expect", "", "more statuses to count as expected, separated by commas (none by default)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cell := fs.Bool("cell", false, "print only \"<ok per second> <p99 in ms>\" (for load/run.sh); a failed run prints the full report")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -211,6 +212,10 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	rep := load(hc, c, 0)
+	if *cell && rep.Failed() == nil {
+		fmt.Fprintf(out, "%.0f %.1f\n", rep.PerSecond, float64(rep.P99)/1e6)
+		return nil
+	}
 	printReport(out, rep, *asJSON)
 	return rep.Failed()
 }

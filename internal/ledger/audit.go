@@ -363,12 +363,21 @@ func screenEntry(raw []byte) bool {
 		return false
 	}
 	for _, c := range raw {
-		if c <= ' ' || c >= 0x7f || c == '\\' {
+		if screenBad[c] {
 			return false
 		}
 	}
 	return true
 }
+
+// screenBad marks the bytes no canonical entry holds: controls, space,
+// backslash, DEL and every non-ASCII byte.
+var screenBad = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c <= ' ' || c >= 0x7f || c == '\\'
+	}
+	return t
+}()
 
 // bundleResult is what checkBundle found in one entry bundle: the compact
 // ranges of the entries verified before the first error (split at the

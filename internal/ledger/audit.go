@@ -287,25 +287,27 @@ func Verify(ctx context.Context, src Source, v note.Verifier, origin string, opt
 	return cp, nil
 }
 
-// entryPolicy says which entries an audit parses.
+// entryPolicy says which entries an audit parses, and which it hands to
+// OnEntry.
 type entryPolicy struct {
 	all    bool // parse every entry
-	screen bool // screen every entry, parse flagged ones
+	screen bool // screen every entry; parse the flagged ones and a sample
 	every  uint64
 	seed   uint64
-	want   func([]byte) bool
-	report bool // hand parsed entries to OnEntry
+	give   bool              // OnEntry is set
+	want   func([]byte) bool // which entries OnEntry gets; nil: all
 }
 
 func newEntryPolicy(opts VerifyOptions) (*entryPolicy, error) {
-	p := &entryPolicy{report: opts.OnEntry != nil}
 	if opts.SampleEvery < 0 {
 		return nil, fmt.Errorf("verify: SampleEvery %d is negative", opts.SampleEvery)
 	}
-	switch {
-	case opts.CheckEntries, opts.OnEntry != nil && opts.Want == nil:
-		p.all = true
-	case opts.SampleEvery > 0, opts.Want != nil:
+	p := &entryPolicy{give: opts.OnEntry != nil}
+	if p.give {
+		p.want = opts.Want
+	}
+	p.all = opts.CheckEntries || p.give && p.want == nil
+	if opts.SampleEvery > 0 || p.want != nil {
 		p.screen = true
 		p.every = uint64(opts.SampleEvery)
 		if p.every == 0 {
@@ -319,9 +321,6 @@ func newEntryPolicy(opts VerifyOptions) (*entryPolicy, error) {
 			}
 			p.seed = binary.LittleEndian.Uint64(b[:]) | 1
 		}
-		if opts.OnEntry != nil {
-			p.want = opts.Want
-		}
 	}
 	return p, nil
 }
@@ -329,17 +328,24 @@ func newEntryPolicy(opts VerifyOptions) (*entryPolicy, error) {
 // parse reports whether the entry at index, with stored bytes raw, is to
 // be parsed and checked in full, and whether OnEntry receives it.
 func (p *entryPolicy) parse(index uint64, raw []byte) (check, give bool) {
-	switch {
-	case p.all:
-		return true, p.report
-	case !p.screen:
-		return false, false
-	case !screenEntry(raw):
-		return true, false
-	case p.want != nil && p.want(raw):
+	if p.give && p.want == nil {
 		return true, true
 	}
-	return p.every == 1 || mix64(p.seed^index)%p.every == 0, false
+	if p.screen {
+		if !screenEntry(raw) {
+			return true, false // not canonical: parsing says why
+		}
+		if p.want != nil && p.want(raw) {
+			return true, true
+		}
+	}
+	switch {
+	case p.all:
+		return true, false
+	case p.screen:
+		return p.every == 1 || mix64(p.seed^index)%p.every == 0, false
+	}
+	return false, false
 }
 
 // mix64 is SplitMix64's finalizer: a cheap, well-spread hash of x.

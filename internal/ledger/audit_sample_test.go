@@ -536,3 +536,49 @@ func BenchmarkHashOnly(b *testing.B) {
 		})
 	}
 }
+
+// TestVerifyEdges covers an empty log, a cancelled audit, an OnEntry that
+// stops the audit, a full check with Want (every entry parsed, only the
+// wanted handed over) and a negative sample rate.
+func TestVerifyEdges(t *testing.T) {
+	empty, ev := auditLog(t, nil)
+	if cp, err := auditVerify(t, empty, ev, VerifyOptions{SampleEvery: 1}); err != nil || cp.Size != 0 {
+		t.Fatalf("empty log: %v", err)
+	}
+	leaves := make([][]byte, 700)
+	for i := range leaves {
+		leaves[i] = auditEntry(t, uint64(i))
+	}
+	dir, v := auditLog(t, leaves)
+	src, err := OpenSource(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Verify(ctx, src, v, "", VerifyOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled audit: %v", err)
+	}
+	stop := errors.New("enough")
+	var seen []uint64
+	_, err = auditVerify(t, dir, v, VerifyOptions{OnEntry: func(i uint64, _ Entry) error {
+		seen = append(seen, i)
+		if i == 300 {
+			return stop
+		}
+		return nil
+	}})
+	if !errors.Is(err, stop) || !strings.Contains(err.Error(), "entry 300") || len(seen) != 301 {
+		t.Fatalf("OnEntry error: %v after %d entries", err, len(seen))
+	}
+	seen = nil
+	_, err = auditVerify(t, dir, v, VerifyOptions{CheckEntries: true,
+		OnEntry: func(i uint64, _ Entry) error { seen = append(seen, i); return nil },
+		Want:    func(raw []byte) bool { return bytes.Contains(raw, []byte(`"state-authority"`)) }})
+	if err != nil || !equalU64(seen, []uint64{0, 100, 200, 300, 400, 500, 600}) {
+		t.Fatalf("CheckEntries with Want: %v, OnEntry got %v", err, seen)
+	}
+	if _, err := auditVerify(t, dir, v, VerifyOptions{SampleEvery: -1}); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Fatalf("negative sample rate: %v", err)
+	}
+}

@@ -285,10 +285,14 @@ func TestVerifyWant(t *testing.T) {
 // signed checkpoint is left. Whatever the entry and whatever the checks,
 // the audit fails on the root.
 func TestVerifyTamperedLeafAnywhere(t *testing.T) {
-	const n = 70_000 // three tile levels
+	const n = 66_000 // three tile levels
+	leaves := make([][]byte, n)
+	for i := range leaves {
+		leaves[i] = auditEntry(t, uint64(i))
+	}
 	s, v := genKey(t, "accord.test/tamper")
 	base := filepath.Join(t.TempDir(), "log")
-	writeLogFiles(t, base, n, func(i uint64) []byte { return auditEntry(t, i) }, s)
+	writeLogFiles(t, base, n, func(i uint64) []byte { return leaves[i] }, s)
 	cpRaw, err := os.ReadFile(filepath.Join(base, layout.CheckpointPath))
 	if err != nil {
 		t.Fatal(err)
@@ -301,11 +305,11 @@ func TestVerifyTamperedLeafAnywhere(t *testing.T) {
 		{"hashes only", VerifyOptions{}},
 		{"one worker", VerifyOptions{Workers: 1, SampleEvery: DefaultSampleEvery}},
 	}
-	for _, at := range []uint64{0, 255, 256, 12_345, 65_536, n - 1} {
+	for _, at := range []uint64{0, 256, 12_345, 65_536, n - 1} {
 		dir := filepath.Join(t.TempDir(), "log")
 		writeLogFiles(t, dir, n, func(i uint64) []byte {
 			if i == at {
-				e, err := ParseEntry(auditEntry(t, i))
+				e, err := ParseEntry(leaves[i])
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -316,7 +320,7 @@ func TestVerifyTamperedLeafAnywhere(t *testing.T) {
 				}
 				return data
 			}
-			return auditEntry(t, i)
+			return leaves[i]
 		}, s)
 		if err := os.WriteFile(filepath.Join(dir, layout.CheckpointPath), cpRaw, 0o644); err != nil {
 			t.Fatal(err)

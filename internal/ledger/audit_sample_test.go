@@ -509,80 +509,100 @@ func BenchmarkVerify(b *testing.B) {
 // hashing an audit cannot avoid.
 func BenchmarkHashOnly(b *testing.B) {
 	for _, n := range auditBenchSizes() {
-		f := benchLog(b, n)
-		var bundles [][]byte
-		for i := range (n + layout.EntryBundleWidth - 1) / layout.EntryBundleWidth {
-			raw, err := os.ReadFile(filepath.Join(f.dir, layout.EntriesPath(i, layout.PartialTileSize(0, i, n))))
-			if err != nil {
-				b.Fatal(err)
-			}
-			bundles = append(bundles, raw)
-		}
+		bundles := loadBundles(b, benchLog(b, n).dir, n)
 		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
 			start := time.Now()
 			for b.Loop() {
-				rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
-				cr := rf.NewEmptyRange(0)
-				for _, raw := range bundles {
-					for off := 0; off < len(raw); {
-						l := int(binary.BigEndian.Uint16(raw[off:]))
-						if err := cr.Append(rfc6962.DefaultHasher.HashLeaf(raw[off+2:off+2+l]), nil); err != nil {
-							b.Fatal(err)
-						}
-						off += 2 + l
-					}
-				}
-				if _, err := cr.GetRootHash(nil); err != nil || cr.End() != n {
-					b.Fatalf("root: %v", err)
-				}
+				hashOnly(b, bundles, n)
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/time.Since(start).Seconds(), "entries/s")
 		})
 	}
 }
 
-// TestVerifyEdges covers an empty log, a cancelled audit, an OnEntry that
-// stops the audit, a full check with Want (every entry parsed, only the
-// wanted handed over) and a negative sample rate.
-func TestVerifyEdges(t *testing.T) {
-	empty, ev := auditLog(t, nil)
-	if cp, err := auditVerify(t, empty, ev, VerifyOptions{SampleEvery: 1}); err != nil || cp.Size != 0 {
-		t.Fatalf("empty log: %v", err)
-	}
-	leaves := make([][]byte, 700)
-	for i := range leaves {
-		leaves[i] = auditEntry(t, uint64(i))
-	}
-	dir, v := auditLog(t, leaves)
-	src, err := OpenSource(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := Verify(ctx, src, v, "", VerifyOptions{}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled audit: %v", err)
-	}
-	stop := errors.New("enough")
-	var seen []uint64
-	_, err = auditVerify(t, dir, v, VerifyOptions{OnEntry: func(i uint64, _ Entry) error {
-		seen = append(seen, i)
-		if i == 300 {
-			return stop
+// BenchmarkAuditRatio alternates, in each iteration, the pure hashing of
+// BenchmarkHashOnly and the two audits of BenchmarkVerify on the same log,
+// and reports each audit's rate as a percentage of the hashing rate: on a
+// shared machine whose load changes from second to second, a ratio taken
+// over interleaved passes is steadier than one taken across benchmarks.
+func BenchmarkAuditRatio(b *testing.B) {
+	for _, n := range auditBenchSizes() {
+		f := benchLog(b, n)
+		bundles := loadBundles(b, f.dir, n)
+		src, err := OpenSource(f.dir, nil)
+		if err != nil {
+			b.Fatal(err)
 		}
-		return nil
-	}})
-	if !errors.Is(err, stop) || !strings.Contains(err.Error(), "entry 300") || len(seen) != 301 {
-		t.Fatalf("OnEntry error: %v after %d entries", err, len(seen))
+		sampled := VerifyOptions{SampleEvery: DefaultSampleEvery}
+		report := VerifyOptions{
+			OnEntry: func(uint64, Entry) error { return nil },
+			Want:    func(raw []byte) bool { return bytes.Contains(raw, []byte(`"state-authority"`)) },
+		}
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			var hashT, sampledT, reportT time.Duration
+			timed := func(d *time.Duration, f func()) {
+				t0 := time.Now()
+				f()
+				*d += time.Since(t0)
+			}
+			verify := func(opts VerifyOptions) func() {
+				return func() {
+					if cp, err := Verify(context.Background(), src, f.v, "", opts); err != nil || cp.Size != n {
+						b.Fatalf("Verify: %v", err)
+					}
+				}
+			}
+			i := 0
+			for b.Loop() {
+				passes := []func(){
+					func() { timed(&hashT, func() { hashOnly(b, bundles, n) }) },
+					func() { timed(&sampledT, verify(sampled)) },
+					func() { timed(&reportT, verify(report)) },
+				}
+				for k := range passes {
+					passes[(i+k)%len(passes)]()
+				}
+				i++
+			}
+			rate := func(d time.Duration) float64 { return float64(n) * float64(b.N) / d.Seconds() }
+			b.ReportMetric(rate(hashT), "hash-entries/s")
+			b.ReportMetric(rate(sampledT), "verify-entries/s")
+			b.ReportMetric(rate(reportT), "report-entries/s")
+			b.ReportMetric(100*rate(sampledT)/rate(hashT), "verify-%-of-hash")
+			b.ReportMetric(100*rate(reportT)/rate(hashT), "report-%-of-hash")
+		})
 	}
-	seen = nil
-	_, err = auditVerify(t, dir, v, VerifyOptions{CheckEntries: true,
-		OnEntry: func(i uint64, _ Entry) error { seen = append(seen, i); return nil },
-		Want:    func(raw []byte) bool { return bytes.Contains(raw, []byte(`"state-authority"`)) }})
-	if err != nil || !equalU64(seen, []uint64{0, 100, 200, 300, 400, 500, 600}) {
-		t.Fatalf("CheckEntries with Want: %v, OnEntry got %v", err, seen)
+}
+
+// loadBundles reads a log's entry bundles into memory.
+func loadBundles(b *testing.B, dir string, n uint64) [][]byte {
+	b.Helper()
+	var bundles [][]byte
+	for i := range (n + layout.EntryBundleWidth - 1) / layout.EntryBundleWidth {
+		raw, err := os.ReadFile(filepath.Join(dir, layout.EntriesPath(i, layout.PartialTileSize(0, i, n))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		bundles = append(bundles, raw)
 	}
-	if _, err := auditVerify(t, dir, v, VerifyOptions{SampleEvery: -1}); err == nil || !strings.Contains(err.Error(), "negative") {
-		t.Fatalf("negative sample rate: %v", err)
+	return bundles
+}
+
+// hashOnly hashes every leaf of bundles and computes the tree's root, on
+// one goroutine.
+func hashOnly(b *testing.B, bundles [][]byte, n uint64) {
+	rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	cr := rf.NewEmptyRange(0)
+	for _, raw := range bundles {
+		for off := 0; off < len(raw); {
+			l := int(binary.BigEndian.Uint16(raw[off:]))
+			if err := cr.Append(rfc6962.DefaultHasher.HashLeaf(raw[off+2:off+2+l]), nil); err != nil {
+				b.Fatal(err)
+			}
+			off += 2 + l
+		}
+	}
+	if _, err := cr.GetRootHash(nil); err != nil || cr.End() != n {
+		b.Fatalf("root: %v", err)
 	}
 }

@@ -101,9 +101,9 @@ type VerifyOptions struct {
 	// a fresh random seed, so that a log writer cannot know which entries
 	// will be parsed.
 	SampleSeed uint64
-	// OnEntry, when set, is called in index order with every entry, parsed
-	// and checked in full (it implies CheckEntries), or with Want only
-	// those Want selects. An error from it stops the audit. Its entries are
+	// OnEntry, when set, is called in index order with the entries Want
+	// selects, or without Want with every entry (it then implies
+	// CheckEntries), each parsed and checked in full. An error from it stops the audit. Its entries are
 	// only known good once Verify returns nil: a caller that builds
 	// something from them must discard it on error.
 	OnEntry func(index uint64, e Entry) error

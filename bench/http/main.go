@@ -46,7 +46,7 @@ func main() {
 
 // scenarios are the requests sent to accord serve, by name. The requester
 // comes from the token (the demo's acme, a French company).
-//   - local: the allowed access of cmd/accord-load (data in the requester's
+//   - local: the allowed access of bench/load's cheapest mix (data in the requester's
 //     own state); no gdsi rule fires.
 //   - foreign: the same access to data located in Germany; allowed, with
 //     gdsi-1-evidence and gdsi-4-local-law firing (obligations).

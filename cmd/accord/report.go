@@ -62,6 +62,7 @@ replaced (see docs/operations.md).`,
 					entries = append(entries, report.Logged{Index: i, Entry: e})
 					return nil
 				},
+				Want: report.Reads,
 			})
 			if err != nil {
 				return fmt.Errorf("the log did not verify, so no report was made from it: %w", err)

@@ -46,6 +46,7 @@ func serveLawful(st store.Store, lg *ledger.Log, reg *registry.Registry, revs *a
 					entries = append(entries, report.Logged{Index: i, Entry: e})
 					return nil
 				},
+				Want: report.Reads,
 			})
 			return entries, err
 		},

@@ -39,9 +39,10 @@ type Lawful struct {
 	// Cases runs MLA cases; its Log appends mla-transition entries.
 	// Required.
 	Cases *mla.Service
-	// Entries returns every entry of the log after verifying it (see
-	// ledger.Verify with VerifyOptions.OnEntry): the transparency report
-	// is built only from a log that verifies. Required.
+	// Entries returns the entries the transparency report reads (at least
+	// those report.Reads selects) after verifying the whole log (see
+	// ledger.Verify with VerifyOptions.OnEntry and Want): the report is
+	// built only from a log that verifies. Required.
 	Entries func(ctx context.Context) ([]report.Logged, error)
 }
 

@@ -3,6 +3,8 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,7 +13,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -78,18 +82,48 @@ type VerifyOptions struct {
 	// tree that checkpoint committed to: an append-only log never rewrites
 	// its past.
 	Since []byte
-	// Progress, when set, is called after each entry bundle with the number
-	// of entries checked and the total.
+	// Progress, when set, is called after each entry bundle, in order, with
+	// the number of entries checked and the total.
 	Progress func(done, total uint64)
-	// CheckEntries also checks that every entry is a valid Accord entry in
-	// canonical form.
+	// CheckEntries parses every entry and checks that it is a valid Accord
+	// entry in canonical form. Parsing costs about 40 times hashing; see
+	// SampleEvery for the check at hashing speed.
 	CheckEntries bool
-	// OnEntry, when set, is called with every entry in index order, parsed,
-	// as it is read (it implies CheckEntries). An error from it stops the
-	// audit. Its entries are only known good once Verify returns nil: a
-	// caller that builds something from them must discard it on error.
+	// SampleEvery, when positive, checks entries at hashing speed: every
+	// entry is screened byte by byte for what no canonical entry holds
+	// (white space, escapes, control or non-ASCII bytes, a first byte other
+	// than '{' or a last other than '}'), and about one entry in SampleEvery,
+	// drawn at random, is parsed and checked in full, as is every entry the
+	// screen flags and every entry Want selects. 1 parses every entry.
+	// DefaultSampleEvery is what `accord log verify` uses.
+	SampleEvery int
+	// SampleSeed fixes which entries the sample draws (for tests); 0 draws
+	// a fresh random seed, so that a log writer cannot know which entries
+	// will be parsed.
+	SampleSeed uint64
+	// OnEntry, when set, is called in index order with the entries Want
+	// selects, or without Want with every entry (it then implies
+	// CheckEntries), each parsed and checked in full. An error from it stops the audit. Its entries are
+	// only known good once Verify returns nil: a caller that builds
+	// something from them must discard it on error.
 	OnEntry func(index uint64, e Entry) error
+	// Want, when set with OnEntry, selects from an entry's stored bytes the
+	// entries OnEntry needs; the others are hashed, screened and sampled as
+	// with SampleEvery (DefaultSampleEvery when that is 0). It is only asked
+	// about entries that pass the screen (no escapes, so every string value
+	// appears literally), and must return true for every entry OnEntry would
+	// use: a false negative leaves an entry out silently.
+	Want func(raw []byte) bool
+	// Workers is the number of goroutines hashing and checking entry
+	// bundles; 0 means runtime.GOMAXPROCS(0). The tree is still built in
+	// index order, on the calling goroutine.
+	Workers int
 }
+
+// DefaultSampleEvery is the sampling rate `accord log verify` uses: one
+// entry in 64, at random, is parsed in full; every entry is hashed and
+// screened.
+const DefaultSampleEvery = 64
 
 // Verify audits the whole log at src against its signed checkpoint: it reads
 // every entry bundle, recomputes every leaf hash and the Merkle tree,
@@ -97,6 +131,12 @@ type VerifyOptions struct {
 // recomputed root with the checkpoint's (signed by v, for origin; empty
 // origin means v's name). With opts.Since it also checks consistency with
 // an earlier checkpoint. It returns the verified checkpoint.
+//
+// Leaf hashes are computed from the entries' bytes as stored, by
+// opts.Workers goroutines (entry bundles are independent); how many entries
+// are also parsed is set by opts (CheckEntries, SampleEvery, OnEntry and
+// Want). A tampered entry changes its leaf hash and so the root, whether it
+// is parsed or not.
 //
 // The first disagreement is returned as a *MismatchError naming the first
 // entry index affected.
@@ -115,9 +155,13 @@ func Verify(ctx context.Context, src Source, v note.Verifier, origin string, opt
 			return nil, fmt.Errorf("%w: the log shrank: the saved checkpoint commits to %d entries, the current one to %d", ErrProof, since.Size, cp.Size)
 		}
 	}
+	pol, err := newEntryPolicy(opts)
+	if err != nil {
+		return nil, err
+	}
 
+	rf := &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
 	t := &tileChecker{ctx: ctx, src: src, size: cp.Size, cache: map[uint64]*cachedTile{}}
-	rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
 	cr := rf.NewEmptyRange(0)
 	checkSince := func() error {
 		if since == nil || cr.End() != since.Size {
@@ -135,55 +179,103 @@ func Verify(ctx context.Context, src Source, v note.Verifier, origin string, opt
 	if err := checkSince(); err != nil {
 		return nil, err
 	}
+	var split uint64 // an index inside a bundle where the tree must be checked against since
+	if since != nil {
+		split = since.Size
+	}
 
 	bundles := (cp.Size + layout.EntryBundleWidth - 1) / layout.EntryBundleWidth
-	for b := range bundles {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Bundles are checked by the workers in any order; results are taken
+	// in bundle order, with at most 4 per worker waiting.
+	results := make(chan chan *bundleResult, 4*workers)
+	go func() {
+		defer close(results)
+		jobs := make(chan func())
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for job := range jobs {
+					job()
+				}
+			}()
 		}
-		first := b * layout.EntryBundleWidth
-		want := min(cp.Size-first, layout.EntryBundleWidth)
-		raw, err := src.ReadEntryBundle(ctx, b, layout.PartialTileSize(0, b, cp.Size))
-		if err != nil {
-			return nil, &MismatchError{Index: first, What: fmt.Sprintf("cannot read entry bundle %d: %v", b, err)}
+		defer wg.Wait()
+		defer close(jobs)
+		for b := range bundles {
+			out := make(chan *bundleResult, 1)
+			select {
+			case results <- out:
+			case <-ctx.Done():
+				return
+			}
+			job := func() {
+				out <- checkBundle(ctx, src, rf, pol, cp.Size, b, split)
+			}
+			select {
+			case jobs <- job:
+			case <-ctx.Done():
+				return
+			}
 		}
-		entries, perr := splitBundle(raw)
-		// Hash what parsed before reporting a malformed or short bundle:
-		// damage to one entry's length shows first as that entry's hash.
-		for i := range min(want, uint64(len(entries))) {
-			idx := first + i
-			leaf := entries[i]
-			if err := cr.Append(rfc6962.DefaultHasher.HashLeaf(leaf), t.visit); err != nil {
-				return nil, fmt.Errorf("recompute tree at entry %d: %w", idx, err)
+	}()
+
+	for out := range results {
+		var res *bundleResult
+		select {
+		case res = <-out:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if res.ctxErr != nil {
+			return nil, res.ctxErr
+		}
+		// Merge the bundle's verified prefix into the tree, calling OnEntry
+		// and checking against since in index order.
+		next := 0
+		for _, r := range res.ranges {
+			if r.End()-r.Begin() == layout.EntryBundleWidth {
+				// The bundle's own subtree: a level-1 tile hash.
+				t.visit(compact.NewNodeID(layout.TileHeight, r.Begin()>>layout.TileHeight), r.Hashes()[0])
+				if t.err != nil {
+					return nil, t.err
+				}
+			}
+			if err := cr.AppendRange(r, t.visit); err != nil {
+				return nil, fmt.Errorf("recompute tree at entry %d: %w", r.Begin(), err)
 			}
 			if t.err != nil {
 				return nil, t.err
 			}
-			if opts.CheckEntries || opts.OnEntry != nil {
-				e, err := ParseEntry(leaf)
-				if err != nil {
-					return nil, &MismatchError{Index: idx, What: fmt.Sprintf("not a valid Accord entry: %v", err)}
-				}
-				if opts.OnEntry != nil {
-					if err := opts.OnEntry(idx, e); err != nil {
-						return nil, fmt.Errorf("entry %d: %w", idx, err)
-					}
+			for ; next < len(res.parsed) && res.parsed[next].index < r.End(); next++ {
+				p := res.parsed[next]
+				if err := opts.OnEntry(p.index, p.entry); err != nil {
+					return nil, fmt.Errorf("entry %d: %w", p.index, err)
 				}
 			}
 			if err := checkSince(); err != nil {
 				return nil, err
 			}
 		}
-		if uint64(len(entries)) < want {
-			what := fmt.Sprintf("entry bundle %d holds %d entries, the checkpoint needs %d", b, len(entries), want)
-			if perr != nil {
-				what = fmt.Sprintf("entry bundle %d is malformed here: %v", b, perr)
-			}
-			return nil, &MismatchError{Index: first + uint64(len(entries)), What: what}
+		if res.err != nil {
+			return nil, res.err
 		}
 		if opts.Progress != nil {
-			opts.Progress(first+want, cp.Size)
+			opts.Progress(cr.End(), cp.Size)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if cr.End() != cp.Size {
+		return nil, fmt.Errorf("recompute tree: %d entries checked, the checkpoint has %d", cr.End(), cp.Size)
 	}
 	root, err := rootOf(cr)
 	if err != nil {
@@ -193,6 +285,207 @@ func Verify(ctx context.Context, src Source, v note.Verifier, origin string, opt
 		return nil, fmt.Errorf("%w: the %d entries hash to root %x, the signed checkpoint says %x", ErrProof, cp.Size, root, cp.Hash)
 	}
 	return cp, nil
+}
+
+// entryPolicy says which entries an audit parses, and which it hands to
+// OnEntry.
+type entryPolicy struct {
+	all    bool // parse every entry
+	screen bool // screen every entry; parse the flagged ones and a sample
+	every  uint64
+	seed   uint64
+	give   bool              // OnEntry is set
+	want   func([]byte) bool // which entries OnEntry gets; nil: all
+}
+
+func newEntryPolicy(opts VerifyOptions) (*entryPolicy, error) {
+	if opts.SampleEvery < 0 {
+		return nil, fmt.Errorf("verify: SampleEvery %d is negative", opts.SampleEvery)
+	}
+	p := &entryPolicy{give: opts.OnEntry != nil}
+	if p.give {
+		p.want = opts.Want
+	}
+	p.all = opts.CheckEntries || p.give && p.want == nil
+	if opts.SampleEvery > 0 || p.want != nil {
+		p.screen = true
+		p.every = uint64(opts.SampleEvery)
+		if p.every == 0 {
+			p.every = DefaultSampleEvery
+		}
+		p.seed = opts.SampleSeed
+		if p.seed == 0 {
+			var b [8]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return nil, fmt.Errorf("verify: draw sample seed: %w", err)
+			}
+			p.seed = binary.LittleEndian.Uint64(b[:]) | 1
+		}
+	}
+	return p, nil
+}
+
+// parse reports whether the entry at index, with stored bytes raw, is to
+// be parsed and checked in full, and whether OnEntry receives it.
+func (p *entryPolicy) parse(index uint64, raw []byte) (check, give bool) {
+	if p.give && p.want == nil {
+		return true, true
+	}
+	if p.screen {
+		if !screenEntry(raw) {
+			return true, false // not canonical: parsing says why
+		}
+		if p.want != nil && p.want(raw) {
+			return true, true
+		}
+	}
+	switch {
+	case p.all:
+		return true, false
+	case p.screen:
+		return p.every == 1 || mix64(p.seed^index)%p.every == 0, false
+	}
+	return false, false
+}
+
+// mix64 is SplitMix64's finalizer: a cheap, well-spread hash of x.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// screenEntry reports whether raw could be a canonical entry, looking only
+// at its bytes: an object, in printable ASCII without spaces or
+// backslashes. Every entry ParseEntry accepts passes (an entry holds only
+// codes, numbers and a UTC time, which RFC 8785 writes with none of these);
+// so an entry that fails is not canonical, and where none is escaped, every
+// string value of an entry appears literally in its bytes.
+func screenEntry(raw []byte) bool {
+	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
+		return false
+	}
+	for _, c := range raw {
+		if screenBad[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// screenBad marks the bytes no canonical entry holds: controls, space,
+// backslash, DEL and every non-ASCII byte.
+var screenBad = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c <= ' ' || c >= 0x7f || c == '\\'
+	}
+	return t
+}()
+
+// bundleResult is what checkBundle found in one entry bundle: the compact
+// ranges of the entries verified before the first error (split at the
+// since checkpoint's size when it falls inside the bundle), the entries for
+// OnEntry, and the error.
+type bundleResult struct {
+	ranges []*compact.Range
+	parsed []parsedEntry
+	err    error
+	ctxErr error
+}
+
+type parsedEntry struct {
+	index uint64
+	entry Entry
+}
+
+// checkBundle reads entry bundle b of a log of size entries and its
+// level-0 tile, hashes every entry, compares each leaf hash with the
+// tile's, and parses the entries pol selects. It stops at the first
+// disagreement.
+func checkBundle(ctx context.Context, src Source, rf *compact.RangeFactory, pol *entryPolicy, size, b, split uint64) *bundleResult {
+	res := &bundleResult{}
+	if err := ctx.Err(); err != nil {
+		res.ctxErr = err
+		return res
+	}
+	first := b * layout.EntryBundleWidth
+	want := min(size-first, layout.EntryBundleWidth)
+	p := layout.PartialTileSize(0, b, size)
+	raw, err := src.ReadEntryBundle(ctx, b, p)
+	if err != nil {
+		res.err = &MismatchError{Index: first, What: fmt.Sprintf("cannot read entry bundle %d: %v", b, err)}
+		return res
+	}
+	// The bundle's leaf hashes are tile b of level 0.
+	tileRaw, err := src.ReadTile(ctx, 0, b, p)
+	var tile [][]byte
+	if err == nil {
+		var ht api.HashTile
+		if err = ht.UnmarshalText(tileRaw); err != nil {
+			err = fmt.Errorf("tile %s is malformed: %w", layout.TilePath(0, b, p), err)
+		}
+		tile = ht.Nodes
+	} else {
+		err = fmt.Errorf("cannot read tile %s: %w", layout.TilePath(0, b, p), err)
+	}
+	if err != nil {
+		res.err = &MismatchError{Index: first, What: err.Error()}
+		return res
+	}
+	entries, perr := splitBundle(raw)
+	hashes := make([]byte, 0, sha256.Size*len(entries))
+	h := sha256.New()
+	cr := rf.NewEmptyRange(first)
+	// Hash what parsed before reporting a malformed or short bundle:
+	// damage to one entry's length shows first as that entry's hash.
+	n := min(want, uint64(len(entries)))
+	for i := range n {
+		idx := first + i
+		if idx == split && idx != first {
+			res.ranges = append(res.ranges, cr)
+			cr = rf.NewEmptyRange(idx)
+		}
+		leaf := entries[i]
+		h.Reset()
+		h.Write([]byte{rfc6962.RFC6962LeafHashPrefix})
+		h.Write(leaf)
+		hashes = h.Sum(hashes)
+		lh := hashes[len(hashes)-sha256.Size:]
+		if i >= uint64(len(tile)) {
+			res.err = &MismatchError{Index: idx, What: fmt.Sprintf("tile 0/%d is missing hash %d", b, i)}
+			break
+		}
+		if !bytes.Equal(tile[i], lh) {
+			res.err = &MismatchError{Index: idx, What: fmt.Sprintf("the entry's leaf hash %x differs from the stored tile 0/%d hash %x", lh, b, tile[i])}
+			break
+		}
+		if check, give := pol.parse(idx, leaf); check {
+			e, err := ParseEntry(leaf)
+			if err != nil {
+				res.err = &MismatchError{Index: idx, What: fmt.Sprintf("not a valid Accord entry: %v", err)}
+				break
+			}
+			if give {
+				res.parsed = append(res.parsed, parsedEntry{index: idx, entry: e})
+			}
+		}
+		if err := cr.Append(lh, nil); err != nil {
+			res.err = fmt.Errorf("recompute tree at entry %d: %w", idx, err)
+			break
+		}
+	}
+	res.ranges = append(res.ranges, cr)
+	if res.err == nil && uint64(len(entries)) < want {
+		what := fmt.Sprintf("entry bundle %d holds %d entries, the checkpoint needs %d", b, len(entries), want)
+		if perr != nil {
+			what = fmt.Sprintf("entry bundle %d is malformed here: %v", b, perr)
+		}
+		res.err = &MismatchError{Index: first + uint64(len(entries)), What: what}
+	}
+	return res
 }
 
 // rootOf returns the root hash of a compact range starting at 0.

@@ -30,7 +30,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeAuditFixtures()
+	os.Exit(code)
 }
 
 // crashChild appends until killed. Each line is written with one unbuffered

@@ -233,6 +233,9 @@ func FuzzEntryCanonical(f *testing.F) {
 		if _, err := ParseEntry(data); err != nil {
 			t.Fatalf("ParseEntry of a marshalled entry: %v", err)
 		}
+		if !screenEntry(data) {
+			t.Fatalf("the audit's byte screen rejects a canonical entry: %s", data)
+		}
 	})
 }
 
@@ -258,6 +261,9 @@ func FuzzParseEntry(f *testing.F) {
 		}
 		if !bytes.Equal(again, data) {
 			t.Fatalf("ParseEntry accepted a leaf Marshal does not reproduce:\n%s\n%s", data, again)
+		}
+		if !screenEntry(data) {
+			t.Fatalf("the audit's byte screen rejects an entry ParseEntry accepts: %s", data)
 		}
 	})
 }

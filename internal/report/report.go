@@ -32,6 +32,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -154,7 +155,8 @@ type Report struct {
 	// VoidedChanges counts changes left out because a void entry refers to
 	// them (logged, but never stored nor in effect).
 	VoidedChanges int `json:"voided_changes"`
-	// EntriesRead counts every log entry read.
+	// EntriesRead counts the log entries the report read: those given to
+	// Build (from an audit, those Reads selects; the audit hashed them all).
 	EntriesRead int `json:"entries_read"`
 }
 
@@ -190,7 +192,37 @@ type ChangeCount struct {
 	Indices []uint64 `json:"indices"`
 }
 
+// readMarks are the JSON string values of which an entry Build reads holds
+// at least one: the kinds it reads beyond decisions (void,
+// mla-transition, registry-change, pack-change) and the principal kind
+// that makes a decision a lawful-access request.
+var readMarks = [][]byte{
+	[]byte(`"` + ledger.KindVoid + `"`),
+	[]byte(`"` + ledger.KindMLATransition + `"`),
+	[]byte(`"` + ledger.KindRegistryChange + `"`),
+	[]byte(`"` + ledger.KindPackChange + `"`),
+	[]byte(`"` + model.KindStateAuthority + `"`),
+}
+
+// Reads reports whether Build may read the entry whose stored bytes are
+// raw, looking only at the bytes: it is true for every void,
+// mla-transition, registry-change and pack-change entry and every decision whose requester or on-behalf-of
+// party is a state authority, and for some others. It is meant as
+// ledger.VerifyOptions.Want, so that an audit parses only these (plus its
+// sample) and hashes the rest. It relies on the string values appearing
+// literally, which holds for entries without escapes: the audit asks only
+// about entries that pass its byte screen (no backslash).
+func Reads(raw []byte) bool {
+	for _, m := range readMarks {
+		if bytes.Contains(raw, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // Build makes the report for period from the log's entries, in any order.
+// It needs every entry for which Reads is true (it may be given more).
 func Build(period Period, entries []Logged) *Report {
 	r := &Report{Period: period.Name, From: period.From, To: period.To, EntriesRead: len(entries)}
 	voided := map[uint64]bool{}

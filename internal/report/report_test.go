@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +172,36 @@ func TestWriteGolden(t *testing.T) {
 	}
 	if err := Write(&bytes.Buffer{}, r, "pdf", locale.For("en")); err == nil {
 		t.Error("Write with format pdf succeeded, want error")
+	}
+}
+
+// TestReadsSelectsWhatBuildCounts builds the report from the entries Reads
+// selects (in their canonical bytes) and from all of them: the same report,
+// but for the count of entries read. The company's own access is left out.
+func TestReadsSelectsWhatBuildCounts(t *testing.T) {
+	p, _ := ParsePeriod("2026-H2")
+	all := fixture()
+	var picked []Logged
+	for _, l := range all {
+		e := l.Entry
+		e.Version = ledger.EntryVersion
+		e.RecordHash = strings.Repeat("ab", 32)
+		raw, err := e.Marshal()
+		if err != nil {
+			t.Fatalf("entry %d: %v", l.Index, err)
+		}
+		if Reads(raw) {
+			picked = append(picked, l)
+		} else if l.Index != 6 {
+			t.Errorf("Reads leaves out entry %d: %s", l.Index, raw)
+		}
+	}
+	if len(picked) != len(all)-1 {
+		t.Fatalf("Reads picked %d of %d entries, want all but the company's", len(picked), len(all))
+	}
+	full, part := Build(p, all), Build(p, picked)
+	full.EntriesRead, part.EntriesRead = 0, 0
+	if !reflect.DeepEqual(full, part) {
+		t.Errorf("report from the selected entries differs:\n got %+v\nwant %+v", part, full)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -277,6 +278,13 @@ keeps trying that long.`,
 			if err != nil {
 				return err
 			}
+			if e, err := r.ParsedEntry(); err == nil && e.Kind == ledger.KindDecision {
+				if at, voided, err := ledger.VoidedBy(ctx, src, r.Index, checkpointSize(r)); err != nil {
+					return fmt.Errorf("look for a void of entry %d: %w", r.Index, err)
+				} else if voided {
+					return fmt.Errorf("entry %d is a decision voided by entry %d (logged but never committed): it is not a decision, so no receipt is issued for it", r.Index, at)
+				}
+			}
 			data, err := json.MarshalIndent(r, "", "  ")
 			if err != nil {
 				return err
@@ -291,6 +299,17 @@ keeps trying that long.`,
 	cmd.Flags().DurationVar(&wait, "wait", 0, "wait this long for a checkpoint covering the entry")
 	_ = cmd.MarkFlagRequired("index")
 	return cmd
+}
+
+// checkpointSize returns the size of the tree a receipt's checkpoint
+// commits to (its second line; 0 if unreadable).
+func checkpointSize(r *ledger.Receipt) uint64 {
+	lines := strings.SplitN(r.Checkpoint, "\n", 3)
+	if len(lines) < 2 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(lines[1], 10, 64)
+	return n
 }
 
 // logReceiptResult is the --format json view of a verified receipt.

@@ -226,6 +226,7 @@ func checkEveryDecisionSettled(t *testing.T, dir, db string, want int) {
 		t.Fatal(err)
 	}
 	voided := 0
+	checkedReceipt := false
 	for _, i := range decisions {
 		inStore, err := st.Voided(ctx, i)
 		if err != nil {
@@ -235,6 +236,14 @@ func checkEveryDecisionSettled(t *testing.T, dir, db string, want int) {
 		case isRecorded[i] && !voidedOnLog[i]:
 		case voidedOnLog[i] && inStore:
 			voided++
+			if !checkedReceipt {
+				// No receipt is issued for a voided decision.
+				checkedReceipt = true
+				out, code := runAccord(t, "log", "receipt", "--index", fmt.Sprint(i), "--data", dir)
+				if code == 0 || !strings.Contains(out, "voided by entry") {
+					t.Errorf("accord log receipt --index %d (voided): exit %d: %s", i, code, out)
+				}
+			}
 		default:
 			t.Errorf("decision entry %d: recorded %v, void on the log %v, void in the store %v", i, isRecorded[i], voidedOnLog[i], inStore)
 		}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -69,4 +70,36 @@ func ReadEntries(ctx context.Context, src Source, from, to uint64, fn func(index
 		}
 	}
 	return nil
+}
+
+// VoidedBy looks for a void entry naming the entry at index among the
+// entries of src in (index, size) and returns its index. A voided decision
+// is not a decision: nothing may act on it, and no receipt should be relied
+// on for it. It reads every entry after index, parsing only those that
+// mention a void.
+func VoidedBy(ctx context.Context, src Source, index, size uint64) (uint64, bool, error) {
+	var (
+		at    uint64
+		found bool
+	)
+	mark := []byte(`"` + KindVoid + `"`)
+	errFound := errors.New("found")
+	err := ReadEntries(ctx, src, index+1, size, func(i uint64, leaf []byte) error {
+		if !bytes.Contains(leaf, mark) {
+			return nil
+		}
+		e, err := ParseEntry(leaf)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
+		if e.Kind == KindVoid && e.Refers != nil && *e.Refers == index {
+			at, found = i, true
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return 0, false, err
+	}
+	return at, found, nil
 }

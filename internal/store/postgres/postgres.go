@@ -64,6 +64,8 @@ func defaultMaxConns() int32 { return int32(max(4, 4*runtime.GOMAXPROCS(0))) }
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	pool *pgxpool.Pool
+	// group batches concurrent reservations (Reserve).
+	group *store.ReserveGroup
 }
 
 var _ store.Store = (*Store)(nil)
@@ -80,6 +82,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s := &Store{pool: pool}
+	s.group = store.NewReserveGroup(s)
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)

@@ -50,30 +50,29 @@ func indexKey(i uint64) int32 { return int32(uint32(i) ^ uint32(i>>32)) }
 // repeat (serialization failure, deadlock).
 const maxReserveAttempts = 5
 
-// judgeError carries the judge's own error out of the transaction, to be
-// returned as is and never retried.
-type judgeError struct{ err error }
-
-func (e judgeError) Error() string { return e.err.Error() }
-
 // Reserve reads the counters of q and adds the counts judge returns, in
-// one transaction that first takes the advisory lock of q.RequestingState
-// (with no requesting state: one global lock, under which nothing can be
-// written). Every Reserve of the same state, from this process or another
-// sharing the database, waits for the lock; the history is read after it
-// is taken, so it includes every reservation committed before. The lock
-// is transaction-scoped: commit or rollback releases it. When PostgreSQL
-// reports a serialization failure or a deadlock the whole transaction,
-// judge included, runs again, at most maxReserveAttempts times.
+// one transaction shared with the reservations on the same counters that
+// arrive meanwhile (store.ReserveGroup: one transaction per batch, the
+// judges in order, each seeing the counts of those before it).
 func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*model.History) ([]store.CounterDelta, error)) error {
-	if judge == nil {
-		return fmt.Errorf("%w: reserve: judge is nil", store.ErrInvalid)
-	}
+	return s.group.Reserve(ctx, q, judge)
+}
+
+// ReserveBatch runs judges on the counters of q in one transaction that
+// holds a transaction-scoped advisory lock on q's requesting state (one
+// global key when it is empty): every reservation of that state, in this
+// process or another sharing the database, waits for it. A deadlock or
+// serialization failure reruns the whole batch, judges included, a
+// bounded number of times.
+func (s *Store) ReserveBatch(ctx context.Context, q store.HistoryQuery, judges []store.Judge) []error {
 	space, key := reserveLockSpace, stateKey(q.RequestingState)
 	if q.RequestingState == "" {
 		space, key = reserveAllLockSpace, 0
 	}
-	var err error
+	var (
+		errs []error
+		err  error
+	)
 	for attempt := 1; ; attempt++ {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, lockIndexSQL, space, key); err != nil {
@@ -83,18 +82,13 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 			if err != nil {
 				return err
 			}
-			counts, err := judge(h)
-			if err != nil {
-				return judgeError{err}
-			}
-			if err := store.ValidateReservation(q, counts); err != nil {
-				return err
-			}
-			if len(counts) == 0 {
+			var write []store.CounterDelta
+			write, errs = store.RunBatch(q, h, judges)
+			if len(write) == 0 {
 				return nil
 			}
 			b := &pgx.Batch{}
-			queueCounts(b, counts, 0)
+			queueCounts(b, write, 0)
 			return tx.SendBatch(ctx, b).Close()
 		})
 		if !retryable(err) || attempt == maxReserveAttempts {
@@ -102,20 +96,14 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("reserve: %w", ctx.Err())
+			return store.FailAll(make([]error, len(judges)), fmt.Errorf("reserve: %w", ctx.Err()))
 		case <-time.After(time.Duration(attempt) * time.Millisecond):
 		}
 	}
-	var je judgeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &je):
-		return je.err
-	case errors.Is(err, store.ErrInvalid):
-		return err
+	if err != nil {
+		return store.FailAll(make([]error, len(judges)), fmt.Errorf("reserve: %w", wrap(err)))
 	}
-	return fmt.Errorf("reserve: %w", wrap(err))
+	return errs
 }
 
 // retryable reports whether PostgreSQL asked for the transaction to be

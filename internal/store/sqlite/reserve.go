@@ -9,47 +9,42 @@ import (
 )
 
 // Reserve reads the counters of q and adds the counts judge returns, in
-// one write transaction. The transaction begins IMMEDIATE (the DSN's
-// _txlock), so it holds SQLite's write lock from its first read to its
-// commit: every writer, in this process (one write connection) or in
-// another, waits for it, and the history judge sees is the history the
-// counts are added to. The read goes through the transaction, never the
-// read pool. SQLite never asks for a retry here, so judge runs once.
+// one write transaction shared with the reservations on the same counters
+// that arrive meanwhile (store.ReserveGroup: one transaction per batch,
+// the judges in order, each seeing the counts of those before it).
 func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*model.History) ([]store.CounterDelta, error)) error {
-	if judge == nil {
-		return fmt.Errorf("%w: reserve: judge is nil", store.ErrInvalid)
-	}
+	return s.group.Reserve(ctx, q, judge)
+}
+
+// ReserveBatch runs judges on the counters of q in one write transaction.
+// The transaction begins IMMEDIATE (the DSN's _txlock), so it holds
+// SQLite's write lock from its first read to its commit: every writer, in
+// this process (one write connection) or in another, waits for it, and the
+// history the judges see is the history their counts are added to. The
+// read goes through the transaction, never the read pool. SQLite never
+// asks for a retry here, so each judge runs once.
+func (s *Store) ReserveBatch(ctx context.Context, q store.HistoryQuery, judges []store.Judge) []error {
+	errs := make([]error, len(judges))
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("reserve: %w", wrap(err))
+		return store.FailAll(errs, fmt.Errorf("reserve: %w", wrap(err)))
 	}
-	committed := false
-	defer func() {
-		// Also when judge panics: the one write connection must never
-		// be left inside a transaction.
-		if !committed {
-			tx.Rollback()
-		}
-	}()
+	defer tx.Rollback() // after Commit: a no-op
 	h, err := s.readHistory(ctx, tx, q)
 	if err != nil {
-		return fmt.Errorf("reserve: %w", err)
+		return store.FailAll(errs, fmt.Errorf("reserve: %w", err))
 	}
-	counts, err := judge(h)
-	if err != nil {
-		return err // as is: the caller's own error
+	write, errs := store.RunBatch(q, h, judges)
+	if len(write) == 0 {
+		return errs
 	}
-	if err = store.ValidateReservation(q, counts); err != nil {
-		return err
+	if err = s.addCounts(ctx, tx, write); err != nil {
+		return store.FailAll(errs, fmt.Errorf("reserve: %w", err))
 	}
-	if err = s.addCounts(ctx, tx, counts); err != nil {
-		return fmt.Errorf("reserve: %w", err)
-	}
-	committed = true
 	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("reserve: commit: %w", wrap(err))
+		return store.FailAll(errs, fmt.Errorf("reserve: commit: %w", wrap(err)))
 	}
-	return nil
+	return errs
 }
 
 // Unreserve takes back counts a Reserve added, never below zero, in one

@@ -52,6 +52,9 @@ type Store struct {
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
 	upsertCounter, insertDecision *sql.Stmt
+
+	// group batches concurrent reservations (Reserve).
+	group *store.ReserveGroup
 }
 
 // historySQL is the history query; %s is the filter on requesting state and
@@ -121,6 +124,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	s := &Store{w: w, r: r}
+	s.group = store.NewReserveGroup(s)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)

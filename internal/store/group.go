@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// Judge decides one reservation from the counters it is shown: it returns
+// the counts to add (none to add nothing) or an error (nothing added).
+type Judge func(*model.History) ([]CounterDelta, error)
+
+// BatchReserver runs several reservations on the same counters in one
+// transaction: it reads the history of q once, holding q's keys, calls
+// each judge in order with that history plus the counts of the judges
+// before it, and writes every count in one commit. errs[i] is judge i's
+// own error (its counts are not written; the others' are), or, when the
+// transaction fails, the same error for every judge. Drivers implement it;
+// ReserveGroup batches concurrent Reserve calls into it.
+type BatchReserver interface {
+	ReserveBatch(ctx context.Context, q HistoryQuery, judges []Judge) (errs []error)
+}
+
+// ReserveGroup turns concurrent reservations on the same counters into
+// one transaction per batch ("group commit"): while one batch of a key
+// (requesting state, counterparty, day) is in its transaction, the
+// reservations that arrive for that key wait, and the next batch takes
+// them all at once, up to MaxBatch. The judges of a batch run one after
+// the other, each seeing the counts of those before it, so a batch is a
+// serial order of its reservations, and the lock is taken, the history
+// read and the commit paid once per batch instead of once per
+// reservation. Reservations of different keys never wait for each other
+// here. The zero value is not usable; build one with NewReserveGroup.
+type ReserveGroup struct {
+	b BatchReserver
+	// MaxBatch bounds the reservations of one transaction.
+	MaxBatch int
+	// Timeout bounds one batch's transaction (the callers' contexts do
+	// not: a batch serves several callers).
+	Timeout time.Duration
+
+	mu   sync.Mutex
+	keys map[groupKey]*groupQueue
+}
+
+type groupKey struct {
+	state, counterparty string
+	day                 int64
+}
+
+type groupQueue struct {
+	running bool
+	pending []*groupItem
+}
+
+type groupItem struct {
+	q     HistoryQuery
+	judge Judge
+	done  chan error
+}
+
+// NewReserveGroup returns a group over b with batches of at most 256
+// reservations and a 30-second transaction bound.
+func NewReserveGroup(b BatchReserver) *ReserveGroup {
+	return &ReserveGroup{b: b, MaxBatch: 256, Timeout: 30 * time.Second, keys: map[groupKey]*groupQueue{}}
+}
+
+// judgePanic carries a judge's panic to the goroutine of its caller.
+type judgePanic struct{ v any }
+
+func (p judgePanic) Error() string { return fmt.Sprintf("judge panicked: %v", p.v) }
+
+// Reserve implements Counters.Reserve through batches. It returns once
+// the batch holding this reservation has committed or failed; a panic of
+// judge is raised again here.
+func (g *ReserveGroup) Reserve(ctx context.Context, q HistoryQuery, judge func(*model.History) ([]CounterDelta, error)) error {
+	if judge == nil {
+		return fmt.Errorf("%w: reserve: judge is nil", ErrInvalid)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("reserve: %w", err)
+	}
+	it := &groupItem{q: q, judge: judge, done: make(chan error, 1)}
+	k := groupKey{q.RequestingState, q.Counterparty, DayNumber(q.At)}
+	g.mu.Lock()
+	gq := g.keys[k]
+	if gq == nil {
+		gq = &groupQueue{}
+		g.keys[k] = gq
+	}
+	gq.pending = append(gq.pending, it)
+	lead := !gq.running
+	gq.running = true
+	g.mu.Unlock()
+	if lead {
+		g.run(k, gq)
+	}
+	err := <-it.done
+	if p, ok := err.(judgePanic); ok {
+		panic(p.v)
+	}
+	return err
+}
+
+// run commits one batch of gq, then hands the next to a new goroutine (so
+// that this caller returns), or marks the key idle.
+func (g *ReserveGroup) run(k groupKey, gq *groupQueue) {
+	g.mu.Lock()
+	n := min(len(gq.pending), max(g.MaxBatch, 1))
+	batch := gq.pending[:n:n]
+	gq.pending = gq.pending[n:]
+	g.mu.Unlock()
+
+	judges := make([]Judge, len(batch))
+	for i, it := range batch {
+		judges[i] = guard(it.judge)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), g.Timeout)
+	errs := g.b.ReserveBatch(ctx, batch[0].q, judges)
+	cancel()
+	for i, it := range batch {
+		it.done <- errs[i]
+	}
+
+	g.mu.Lock()
+	if len(gq.pending) == 0 {
+		gq.running = false
+		delete(g.keys, k)
+		g.mu.Unlock()
+		return
+	}
+	g.mu.Unlock()
+	go g.run(k, gq)
+}
+
+// guard turns a judge's panic into a judgePanic error, so that one bad
+// judge neither kills the batch's goroutine nor leaves a transaction open.
+func guard(j Judge) Judge {
+	return func(h *model.History) (counts []CounterDelta, err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				counts, err = nil, judgePanic{v}
+			}
+		}()
+		return j(h)
+	}
+}
+
+// RunBatch is the part of ReserveBatch every driver shares: with the
+// history h read inside the transaction, it calls each judge in order,
+// showing it h plus the valid counts of the judges before it, and returns
+// the counts to write (summed per counter row) and each judge's error.
+// Counts that break ValidateReservation fail their own judge only. A
+// judge's panic (as judgePanic) fails its own judge only.
+func RunBatch(q HistoryQuery, h *model.History, judges []Judge) (write []CounterDelta, errs []error) {
+	errs = make([]error, len(judges))
+	type rowKey struct{ counterparty, subject, category string }
+	sum := map[rowKey]*CounterDelta{}
+	var order []rowKey
+	for i, j := range judges {
+		counts, err := j(h)
+		if err == nil {
+			err = ValidateReservation(q, counts)
+		}
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		for _, c := range counts {
+			addToHistory(h, q.At, c)
+			k := rowKey{c.Counterparty, c.SubjectState, c.Category}
+			if s, ok := sum[k]; ok && DayNumber(s.Day) == DayNumber(c.Day) {
+				s.Subjects += c.Subjects
+				s.Devices += c.Devices
+				continue
+			}
+			if _, ok := sum[k]; ok {
+				// Another day than the batch's (never the case for
+				// decisions, whose day is q.At's): write it apart.
+				write = append(write, c)
+				continue
+			}
+			cp := c
+			sum[k] = &cp
+			order = append(order, k)
+		}
+	}
+	for _, k := range order {
+		write = append(write, *sum[k])
+	}
+	return write, errs
+}
+
+// addToHistory adds c to the windows of h at at that c's day falls in.
+func addToHistory(h *model.History, at time.Time, c CounterDelta) {
+	rollingFrom, ytdFrom, to := Windows(at)
+	day := DayNumber(c.Day)
+	add := func(m map[string]map[string]model.Count) {
+		if m[c.SubjectState] == nil {
+			m[c.SubjectState] = map[string]model.Count{}
+		}
+		old := m[c.SubjectState][c.Category]
+		m[c.SubjectState][c.Category] = model.Count{Subjects: old.Subjects + c.Subjects, Devices: old.Devices + c.Devices}
+	}
+	if day >= rollingFrom && day <= to {
+		add(h.Rolling12m)
+	}
+	if day >= ytdFrom && day <= to {
+		add(h.YearToDate)
+	}
+}
+
+// FailAll returns errs with err in place of every nil, for a batch whose
+// transaction failed: no judge's counts were written.
+func FailAll(errs []error, err error) []error {
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	return errs
+}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// memBatches is a BatchReserver in memory: one counter, each batch slow
+// enough that reservations pile up behind it.
+type memBatches struct {
+	mu      sync.Mutex
+	total   int64
+	batches atomic.Int64
+	fail    error
+}
+
+func (m *memBatches) ReserveBatch(_ context.Context, q HistoryQuery, judges []Judge) []error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.batches.Add(1)
+	time.Sleep(2 * time.Millisecond)
+	h := BuildHistory([]HistoryRow{{SubjectState: "FR", Category: "personal.health", Rolling: model.Count{Subjects: m.total}, YTD: model.Count{Subjects: m.total}}})
+	write, errs := RunBatch(q, h, judges)
+	if m.fail != nil {
+		return FailAll(errs, m.fail)
+	}
+	for _, c := range write {
+		m.total += c.Subjects
+	}
+	return errs
+}
+
+var groupDay = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+
+func capped(n int64, allowed *atomic.Int64) func(*model.History) ([]CounterDelta, error) {
+	return func(h *model.History) ([]CounterDelta, error) {
+		if h.Rolling12m["FR"]["personal.health"].Subjects+n > 100_000 {
+			return nil, nil
+		}
+		allowed.Add(1)
+		return []CounterDelta{{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: groupDay, Subjects: n}}, nil
+	}
+}
+
+// TestReserveGroupIsASerialOrder: 64 reservations at once, in fewer
+// transactions than reservations, allow exactly what a serial order does.
+func TestReserveGroupIsASerialOrder(t *testing.T) {
+	m := &memBatches{}
+	g := NewReserveGroup(m)
+	q := HistoryQuery{RequestingState: "US", At: groupDay}
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			if err := g.Reserve(context.Background(), q, capped(9000, &allowed)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if allowed.Load() != 11 || m.total != 99_000 {
+		t.Errorf("allowed %d, counted %d; want 11 and 99000", allowed.Load(), m.total)
+	}
+	if b := m.batches.Load(); b >= 64 {
+		t.Errorf("%d transactions for 64 reservations; want them batched", b)
+	}
+	t.Logf("64 reservations in %d transactions", m.batches.Load())
+}
+
+// TestReserveGroupIsolatesJudges: a judge's error or panic fails its own
+// reservation only; a failed transaction fails every one of its batch.
+func TestReserveGroupIsolatesJudges(t *testing.T) {
+	m := &memBatches{}
+	g := NewReserveGroup(m)
+	q := HistoryQuery{RequestingState: "US", At: groupDay}
+	var allowed atomic.Int64
+	mine := errors.New("my own error")
+	if err := g.Reserve(context.Background(), q, func(*model.History) ([]CounterDelta, error) { return nil, mine }); !errors.Is(err, mine) {
+		t.Errorf("judge error: %v, want it as is", err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("a judge's panic did not reach its caller")
+			}
+		}()
+		g.Reserve(context.Background(), q, func(*model.History) ([]CounterDelta, error) { panic("bug") })
+	}()
+	wrong := func(*model.History) ([]CounterDelta, error) {
+		return []CounterDelta{{RequestingState: "CN", SubjectState: "FR", Category: "x", Day: groupDay, Subjects: 1}}, nil
+	}
+	if err := g.Reserve(context.Background(), q, wrong); !errors.Is(err, ErrInvalid) {
+		t.Errorf("count for another state: %v, want ErrInvalid", err)
+	}
+	if err := g.Reserve(context.Background(), q, capped(5, &allowed)); err != nil || m.total != 5 {
+		t.Errorf("after the failures: %v, counted %d; want 5", err, m.total)
+	}
+	m.fail = ErrUnavailable
+	if err := g.Reserve(context.Background(), q, capped(5, &allowed)); !errors.Is(err, ErrUnavailable) || m.total != 5 {
+		t.Errorf("failed transaction: %v, counted %d; want ErrUnavailable and 5", err, m.total)
+	}
+}
+
+// TestRunBatchShowsEarlierCounts: each judge sees the history plus the
+// counts of the judges before it, in both windows.
+func TestRunBatchShowsEarlierCounts(t *testing.T) {
+	q := HistoryQuery{RequestingState: "US", At: groupDay}
+	var seen []int64
+	j := func(h *model.History) ([]CounterDelta, error) {
+		seen = append(seen, h.Rolling12m["FR"]["personal.health"].Subjects+h.YearToDate["FR"]["personal.health"].Subjects)
+		return []CounterDelta{{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: groupDay, Subjects: 10}}, nil
+	}
+	write, errs := RunBatch(q, BuildHistory(nil), []Judge{j, j, j})
+	if len(seen) != 3 || seen[0] != 0 || seen[1] != 20 || seen[2] != 40 {
+		t.Errorf("judges saw %v (rolling + ytd); want [0 20 40]", seen)
+	}
+	if len(write) != 1 || write[0].Subjects != 30 || errs[0] != nil || errs[1] != nil || errs[2] != nil {
+		t.Errorf("write %+v errs %v; want one row of 30", write, errs)
+	}
+}

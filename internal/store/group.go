@@ -24,26 +24,99 @@ type BatchReserver interface {
 	ReserveBatch(ctx context.Context, q HistoryQuery, judges []Judge) (errs []error)
 }
 
-// ReserveGroup turns concurrent reservations on the same counters into
-// one transaction per batch ("group commit"): while one batch of a key
-// (requesting state, counterparty, day) is in its transaction, the
-// reservations that arrive for that key wait, and the next batch takes
-// them all at once, up to MaxBatch. The judges of a batch run one after
-// the other, each seeing the counts of those before it, so a batch is a
-// serial order of its reservations, and the lock is taken, the history
-// read and the commit paid once per batch instead of once per
-// reservation. Reservations of different keys never wait for each other
-// here. The zero value is not usable; build one with NewReserveGroup.
-type ReserveGroup struct {
-	b BatchReserver
-	// MaxBatch bounds the reservations of one transaction.
+// Batcher runs the items given for one key in batches: while a batch of a
+// key is being run, the items that arrive for that key wait, and the next
+// batch takes them all at once, up to MaxBatch. Items of different keys
+// never wait for each other. Do returns once its item's batch has run.
+// Group commit in the drivers is built on it. Build one with NewBatcher.
+type Batcher[K comparable, T any] struct {
+	run func(ctx context.Context, key K, items []T) []error
+	// MaxBatch bounds the items of one batch.
 	MaxBatch int
-	// Timeout bounds one batch's transaction (the callers' contexts do
-	// not: a batch serves several callers).
+	// Timeout bounds one batch's run (the callers' contexts do not: a
+	// batch serves several callers).
 	Timeout time.Duration
 
 	mu   sync.Mutex
-	keys map[groupKey]*groupQueue
+	keys map[K]*batchQueue[T]
+}
+
+type batchQueue[T any] struct {
+	running bool
+	pending []batchItem[T]
+}
+
+type batchItem[T any] struct {
+	item T
+	done chan error
+}
+
+// NewBatcher returns a batcher that runs batches with run (errs[i] is
+// item i's result), at most 256 items and 30 seconds a batch.
+func NewBatcher[K comparable, T any](run func(ctx context.Context, key K, items []T) []error) *Batcher[K, T] {
+	return &Batcher[K, T]{run: run, MaxBatch: 256, Timeout: 30 * time.Second, keys: map[K]*batchQueue[T]{}}
+}
+
+// Do queues item under key and returns its result once its batch has run.
+func (b *Batcher[K, T]) Do(key K, item T) error {
+	it := batchItem[T]{item: item, done: make(chan error, 1)}
+	b.mu.Lock()
+	q := b.keys[key]
+	if q == nil {
+		q = &batchQueue[T]{}
+		b.keys[key] = q
+	}
+	q.pending = append(q.pending, it)
+	lead := !q.running
+	q.running = true
+	b.mu.Unlock()
+	if lead {
+		b.runOne(key, q)
+	}
+	return <-it.done
+}
+
+// runOne runs one batch of q, then hands the next to a new goroutine (so
+// that this caller returns), or marks the key idle.
+func (b *Batcher[K, T]) runOne(key K, q *batchQueue[T]) {
+	b.mu.Lock()
+	n := min(len(q.pending), max(b.MaxBatch, 1))
+	batch := q.pending[:n:n]
+	q.pending = q.pending[n:]
+	b.mu.Unlock()
+
+	items := make([]T, len(batch))
+	for i, it := range batch {
+		items[i] = it.item
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.Timeout)
+	errs := b.run(ctx, key, items)
+	cancel()
+	for i, it := range batch {
+		it.done <- errs[i]
+	}
+
+	b.mu.Lock()
+	if len(q.pending) == 0 {
+		q.running = false
+		delete(b.keys, key)
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
+	go b.runOne(key, q)
+}
+
+// ReserveGroup turns concurrent reservations on the same counters into
+// one transaction per batch ("group commit"): reservations of one key
+// (requesting state, counterparty, day) that arrive while a batch of that
+// key is in its transaction are taken together by the next one. The
+// judges of a batch run one after the other, each seeing the counts of
+// those before it, so a batch is a serial order of its reservations, and
+// the lock is taken, the history read and the commit paid once per batch
+// instead of once per reservation. Build one with NewReserveGroup.
+type ReserveGroup struct {
+	batches *Batcher[groupKey, reservation]
 }
 
 type groupKey struct {
@@ -51,21 +124,21 @@ type groupKey struct {
 	day                 int64
 }
 
-type groupQueue struct {
-	running bool
-	pending []*groupItem
-}
-
-type groupItem struct {
+type reservation struct {
 	q     HistoryQuery
 	judge Judge
-	done  chan error
 }
 
-// NewReserveGroup returns a group over b with batches of at most 256
-// reservations and a 30-second transaction bound.
+// NewReserveGroup returns a group over b (batches of at most 256
+// reservations, 30 seconds a transaction).
 func NewReserveGroup(b BatchReserver) *ReserveGroup {
-	return &ReserveGroup{b: b, MaxBatch: 256, Timeout: 30 * time.Second, keys: map[groupKey]*groupQueue{}}
+	return &ReserveGroup{batches: NewBatcher(func(ctx context.Context, _ groupKey, rs []reservation) []error {
+		judges := make([]Judge, len(rs))
+		for i, r := range rs {
+			judges[i] = guard(r.judge)
+		}
+		return b.ReserveBatch(ctx, rs[0].q, judges)
+	})}
 }
 
 // judgePanic carries a judge's panic to the goroutine of its caller.
@@ -83,57 +156,11 @@ func (g *ReserveGroup) Reserve(ctx context.Context, q HistoryQuery, judge func(*
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("reserve: %w", err)
 	}
-	it := &groupItem{q: q, judge: judge, done: make(chan error, 1)}
-	k := groupKey{q.RequestingState, q.Counterparty, DayNumber(q.At)}
-	g.mu.Lock()
-	gq := g.keys[k]
-	if gq == nil {
-		gq = &groupQueue{}
-		g.keys[k] = gq
-	}
-	gq.pending = append(gq.pending, it)
-	lead := !gq.running
-	gq.running = true
-	g.mu.Unlock()
-	if lead {
-		g.run(k, gq)
-	}
-	err := <-it.done
+	err := g.batches.Do(groupKey{q.RequestingState, q.Counterparty, DayNumber(q.At)}, reservation{q, judge})
 	if p, ok := err.(judgePanic); ok {
 		panic(p.v)
 	}
 	return err
-}
-
-// run commits one batch of gq, then hands the next to a new goroutine (so
-// that this caller returns), or marks the key idle.
-func (g *ReserveGroup) run(k groupKey, gq *groupQueue) {
-	g.mu.Lock()
-	n := min(len(gq.pending), max(g.MaxBatch, 1))
-	batch := gq.pending[:n:n]
-	gq.pending = gq.pending[n:]
-	g.mu.Unlock()
-
-	judges := make([]Judge, len(batch))
-	for i, it := range batch {
-		judges[i] = guard(it.judge)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), g.Timeout)
-	errs := g.b.ReserveBatch(ctx, batch[0].q, judges)
-	cancel()
-	for i, it := range batch {
-		it.done <- errs[i]
-	}
-
-	g.mu.Lock()
-	if len(gq.pending) == 0 {
-		gq.running = false
-		delete(g.keys, k)
-		g.mu.Unlock()
-		return
-	}
-	g.mu.Unlock()
-	go g.run(k, gq)
 }
 
 // guard turns a judge's panic into a judgePanic error, so that one bad

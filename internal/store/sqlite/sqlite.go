@@ -53,8 +53,10 @@ type Store struct {
 	dataset                       *sql.Stmt
 	upsertCounter, insertDecision *sql.Stmt
 
-	// group batches concurrent reservations (Reserve).
-	group *store.ReserveGroup
+	// group batches concurrent reservations (Reserve), records batches
+	// concurrent RecordDecision calls: one commit each.
+	group   *store.ReserveGroup
+	records *store.Batcher[struct{}, recordItem]
 }
 
 // historySQL is the history query; %s is the filter on requesting state and
@@ -125,6 +127,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	s := &Store{w: w, r: r}
 	s.group = store.NewReserveGroup(s)
+	s.records = store.NewBatcher(s.recordBatch)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
@@ -653,8 +656,12 @@ func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
 	return out, nil
 }
 
-// RecordDecision writes rec and adds counts, in one transaction.
-func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) (err error) {
+// RecordDecision writes rec and adds counts, in one transaction shared
+// with the records that arrive meanwhile (group commit: SQLite has one
+// writer, so one commit for many records is where the time goes). Each
+// record is its own savepoint: one that fails (voided, a duplicate) fails
+// alone, with nothing of it written.
+func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) error {
 	if err := rec.Validate(); err != nil {
 		return err
 	}
@@ -663,18 +670,52 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 			return fmt.Errorf("decision %s: %w", rec.ID, err)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, err)
+	}
+	return s.records.Do(struct{}{}, recordItem{rec, counts})
+}
+
+// recordItem is one RecordDecision call waiting for its batch.
+type recordItem struct {
+	rec    store.DecisionRecord
+	counts []store.CounterDelta
+}
+
+// recordBatch writes a batch of records in one write transaction, each in
+// its own savepoint. The transaction (BEGIN IMMEDIATE) excludes
+// VoidUnrecorded: whichever of the two commits first wins a log index.
+func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem) []error {
+	errs := make([]error, len(items))
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
+		return store.FailAll(errs, fmt.Errorf("record decisions: %w", wrap(err)))
+	}
+	defer tx.Rollback() // after Commit: a no-op
+	insert := tx.StmtContext(ctx, s.insertDecision)
+	for i, it := range items {
+		errs[i] = s.recordOne(ctx, tx, insert, it)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.FailAll(errs, fmt.Errorf("record decisions: commit: %w", wrap(err)))
+	}
+	return errs
+}
+
+// recordOne writes one record and its counts in a savepoint of tx,
+// rolling back to it on any failure.
+func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, it recordItem) (err error) {
+	rec := it.rec
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
 	defer func() {
 		if err != nil {
-			tx.Rollback()
+			tx.ExecContext(ctx, "ROLLBACK TO record")
 		}
+		tx.ExecContext(ctx, "RELEASE record")
 	}()
-	// The write transaction (BEGIN IMMEDIATE) excludes VoidUnrecorded:
-	// whichever of the two commits first wins the log index.
-	res, err := tx.StmtContext(ctx, s.insertDecision).ExecContext(ctx,
+	res, err := insert.ExecContext(ctx,
 		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created))
 	if err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
@@ -685,11 +726,8 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 		}
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
-	if err = s.addCounts(ctx, tx, counts); err != nil {
+	if err := s.addCounts(ctx, tx, it.counts); err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, err)
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("record decision %s: commit: %w", rec.ID, wrap(err))
 	}
 	return nil
 }

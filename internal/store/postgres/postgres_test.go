@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"os"
@@ -19,48 +17,11 @@ import (
 
 // dsnForTest returns the server to test against, from ACCORD_TEST_POSTGRES,
 // skipping the test when it is unset outside CI and failing it in CI.
-func dsnForTest(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv("ACCORD_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ACCORD_TEST_POSTGRES is unset; CI must run the PostgreSQL store suite")
-		}
-		t.Skip("PostgreSQL tests need ACCORD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable " +
-			"and a running server (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)")
-	}
-	return dsn
-}
+func dsnForTest(t testing.TB) string { return storetest.PostgresServer(t) }
 
 // schemaDSN creates a fresh schema for one test, dropped at cleanup, and
 // returns a connection string whose search_path is that schema.
-func schemaDSN(t testing.TB) string {
-	t.Helper()
-	dsn := dsnForTest(t)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to ACCORD_TEST_POSTGRES: %v (start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)", err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "accord_test_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		conn.Close(context.Background())
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("ACCORD_TEST_POSTGRES: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func schemaDSN(t testing.TB) string { return storetest.PostgresDSN(t) }
 
 func open(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()

@@ -11,12 +11,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// PostgresDSN returns a connection string to a fresh schema of the
-// PostgreSQL server named by ACCORD_TEST_POSTGRES, dropped when t ends.
-// Without ACCORD_TEST_POSTGRES the test is skipped with a message saying
-// how to enable it, or fails when CI=true: CI must run the PostgreSQL
-// tests.
-func PostgresDSN(t testing.TB) string {
+// PostgresServer returns the connection string of the PostgreSQL server
+// named by ACCORD_TEST_POSTGRES. Without it the test is skipped with a
+// message saying how to enable it, or fails when CI=true: CI must run the
+// PostgreSQL tests.
+func PostgresServer(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("ACCORD_TEST_POSTGRES")
 	if dsn == "" {
@@ -26,6 +25,14 @@ func PostgresDSN(t testing.TB) string {
 		t.Skip("PostgreSQL tests need ACCORD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable " +
 			"and a running server (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)")
 	}
+	return dsn
+}
+
+// PostgresDSN returns a connection string to a fresh schema of the server
+// PostgresServer names, dropped when t ends.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := PostgresServer(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {

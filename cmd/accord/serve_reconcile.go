@@ -58,10 +58,10 @@ func reconcileLoop(ctx context.Context, st store.Store, lg *ledger.Log, started 
 }
 
 func logReconcile(logger *slog.Logger, rep decide.ReconcileReport) {
-	if len(rep.Voided) == 0 && rep.VoidsLogged == 0 {
+	if len(rep.Voided) == 0 && rep.VoidsLogged == 0 && len(rep.VoidedChanges) == 0 {
 		return
 	}
-	logger.Warn("voided decision entries that were never recorded",
-		slog.Int("voided", len(rep.Voided)), slog.Any("indexes", rep.Voided),
+	logger.Warn("voided log entries that were never recorded",
+		slog.Int("voided", len(rep.Voided)), slog.Any("indexes", rep.Voided), slog.Any("changes", rep.VoidedChanges),
 		slog.Int("voids_logged", rep.VoidsLogged), slog.Uint64("from", rep.From), slog.Uint64("to", rep.To))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
+	"github.com/accord-dev/accord/internal/store"
 )
 
 // thresholdEngine allows while the request's subjects plus the rolling
@@ -328,5 +329,25 @@ func TestReconcilerVoidsWhatAnEarlierProcessLeft(t *testing.T) {
 	}
 	if !slices.Equal(rep.Voided, []uint64{0}) || rep.Deferred != 1 {
 		t.Errorf("report %+v; want the earlier process's decision voided and this one's deferred", rep)
+	}
+}
+
+// TestReconcilerVoidsUnstoredChanges: a registry or pack change on the log
+// that the store never took (a crash between the two) is voided; a stored
+// one is left alone.
+func TestReconcilerVoidsUnstoredChanges(t *testing.T) {
+	ctx := context.Background()
+	log, st := &reconLog{}, newMemVoids()
+	old := clock().Add(-time.Hour)
+	log.Append(ctx, ledger.Entry{Kind: ledger.KindRegistryChange, Time: old, Subject: "fr-anssi"})
+	log.Append(ctx, ledger.Entry{Kind: ledger.KindPackChange, Time: old, Subject: "gdsi"})
+	log.publish()
+	st.changes = []store.RegistryChange{{LogIndex: 1, Kind: "pack", ID: "gdsi", Action: "put", Created: old}}
+	rep, err := (&Reconciler{Log: log, Store: st, Grace: time.Minute, Now: clock}).Reconcile(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.VoidedChanges, []uint64{0}) || len(log.entries) != 3 || *log.entries[2].Refers != 0 {
+		t.Errorf("report %+v, %d entries; want change 0 voided by entry 2", rep, len(log.entries))
 	}
 }

@@ -13,6 +13,7 @@ type memVoids struct {
 	voids    map[uint64]uint64 // log index -> void entry index (0: unset)
 	unlogged []uint64
 	mark     uint64
+	changes  []store.RegistryChange
 }
 
 func newMemVoids() *memVoids {
@@ -71,4 +72,14 @@ func (m *memVoids) SetReconciledThrough(_ context.Context, n uint64) error {
 func (m *memVoids) RecordVoid(_ context.Context, v store.Void) error {
 	m.voids[v.LogIndex] = v.VoidIndex
 	return nil
+}
+
+func (m *memVoids) ListRegistryChanges(_ context.Context, from uint64, _ int) ([]store.RegistryChange, error) {
+	var out []store.RegistryChange
+	for _, c := range m.changes {
+		if c.LogIndex >= from {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

@@ -25,10 +25,15 @@ type ReconcileStore interface {
 	store.Reconciliation
 	// RecordVoid notes a void entry found on the log (idempotent).
 	RecordVoid(ctx context.Context, v store.Void) error
+	// ListRegistryChanges returns the registry and pack changes stored
+	// from a log index on.
+	ListRegistryChanges(ctx context.Context, from uint64, limit int) ([]store.RegistryChange, error)
 }
 
 // Reconciler makes sure that every decision entry of the log is either
-// recorded in the store or voided, on the log and in the store. A process
+// recorded in the store or voided, on the log and in the store, and that
+// every registry-change and pack-change entry either was stored (took
+// effect) or is voided. A process
 // that crashed between appending a decision and storing it, or whose store
 // or void append failed, leaves a decision entry that nothing stored; the
 // Reconciler voids it, so that reports, receipts and the API never count
@@ -67,6 +72,9 @@ type ReconcileReport struct {
 	Decisions int
 	// Voided lists the decision indexes this pass voided.
 	Voided []uint64
+	// VoidedChanges lists the registry-change and pack-change indexes this
+	// pass voided: logged, but never stored, so never in effect.
+	VoidedChanges []uint64
 	// VoidsLogged counts void entries appended for voids the store held
 	// but the log lacked.
 	VoidsLogged int
@@ -118,7 +126,7 @@ func (r *Reconciler) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		index uint64
 		time  time.Time
 	}
-	var unrecorded []decisionAt
+	var unrecorded, changes []decisionAt
 	voidedOnLog := map[uint64]bool{}
 	err = r.Log.Entries(ctx, from, to, func(i uint64, e ledger.Entry) error {
 		switch e.Kind {
@@ -127,6 +135,8 @@ func (r *Reconciler) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			if !isRecorded[i] {
 				unrecorded = append(unrecorded, decisionAt{i, e.Time})
 			}
+		case ledger.KindRegistryChange, ledger.KindPackChange:
+			changes = append(changes, decisionAt{i, e.Time})
 		case ledger.KindVoid:
 			if e.Refers == nil {
 				return nil
@@ -171,6 +181,40 @@ func (r *Reconciler) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			return rep, err
 		}
 		rep.Voided = append(rep.Voided, d.index)
+	}
+	if len(changes) > 0 {
+		stored, err := r.Store.ListRegistryChanges(ctx, from, 0)
+		if err != nil {
+			return rep, fmt.Errorf("reconcile: read registry changes: %w", err)
+		}
+		isStored := map[uint64]bool{}
+		for _, c := range stored {
+			isStored[c.LogIndex] = true
+		}
+		for _, c := range changes {
+			if isStored[c.index] || voidedOnLog[c.index] {
+				continue
+			}
+			if now().Sub(c.time) < r.Grace && !c.time.Before(r.Before.Truncate(time.Second)) {
+				rep.Deferred++
+				mark = min(mark, c.index)
+				continue
+			}
+			if already, err := r.Store.Voided(ctx, c.index); err != nil {
+				return rep, fmt.Errorf("reconcile: read void of change %d: %w", c.index, err)
+			} else if already {
+				continue
+			}
+			// No decision is ever recorded at a change's index: this
+			// voids it, its void index set once the void entry lands.
+			if _, err := r.Store.VoidUnrecorded(ctx, c.index, now()); err != nil {
+				return rep, fmt.Errorf("reconcile: void change %d: %w", c.index, err)
+			}
+			if err := r.logVoid(ctx, c.index, now()); err != nil {
+				return rep, err
+			}
+			rep.VoidedChanges = append(rep.VoidedChanges, c.index)
+		}
 	}
 	if err := r.Store.SetReconciledThrough(ctx, mark); err != nil {
 		return rep, fmt.Errorf("reconcile: store watermark: %w", err)

@@ -872,3 +872,29 @@ func TestBindingTimeIsTheServers(t *testing.T) {
 		t.Errorf("check evaluated at %v, want the time asked", got)
 	}
 }
+
+// TestBindingBodyCaseVariants: Go's decoder matches member names without
+// regard to case; none of the binding checks may be passed by spelling a
+// member another way ("Time", "Requester", "On_Behalf_Of").
+func TestBindingBodyCaseVariants(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokens[store.RoleRequester]
+	for _, body := range []string{
+		strings.Replace(okRequest, `{"action"`, `{"Time":"2026-01-01T00:00:00Z","action"`, 1),
+		strings.Replace(okRequest, `{"action"`, `{"TIME":"2026-01-01T00:00:00Z","action"`, 1),
+		strings.Replace(okRequest, `{"action"`, `{"Requester":{"id":"dgsi","kind":"state-authority","jurisdiction":"FR"},"action"`, 1),
+		strings.Replace(okRequest, `{"action"`, `{"On_Behalf_Of":{"id":"dgsi","role":"processor"},"action"`, 1),
+		strings.Replace(okRequest, `{"action"`, `{"History":{},"action"`, 1),
+	} {
+		e.dec.mu.Lock()
+		e.dec.last = nil
+		e.dec.mu.Unlock()
+		a := e.do(call{method: "POST", path: "/v1/decisions", token: tok, body: body, invalid: true})
+		if a.status != 400 {
+			t.Errorf("%s: %d %s, want 400", body[:40], a.status, a.problem.Detail)
+		}
+		if e.dec.lastRequest() != nil {
+			t.Errorf("%s reached the decider", body[:40])
+		}
+	}
+}

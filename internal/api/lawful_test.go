@@ -294,6 +294,7 @@ func TestMLACase(t *testing.T) {
 		{"execute, another provider", "POST", "/v1/mla/MLA-1/execute", le.tokens["otherco"], executeBody, 403, ""},
 		{"execute beyond the narrowing", "POST", "/v1/mla/MLA-1/execute", le.tokens["mailco-cn"], strings.Replace(executeBody, `"count":2`, `"count":3`, 1), 422, ""},
 		{"execute under another case", "POST", "/v1/mla/MLA-1/execute", le.tokens["mailco-cn"], strings.Replace(executeBody, `"ref":"MLA-1"`, `"ref":"MLA-2"`, 1), 400, ""},
+		{"execute, backdated", "POST", "/v1/mla/MLA-1/execute", le.tokens["mailco-cn"], strings.Replace(executeBody, `{"action"`, `{"time":"2026-01-01T00:00:00Z","action"`, 1), 400, ""},
 		{"execute", "POST", "/v1/mla/MLA-1/execute", le.tokens["mailco-cn"], executeBody, 201, "executed"},
 		{"close, another state", "POST", "/v1/mla/MLA-1/close", le.tokens["de-bmj"], "", 403, ""},
 		{"close, no token", "POST", "/v1/mla/MLA-1/close", "", "", 401, ""},

@@ -140,8 +140,8 @@ func TestGDSIRequirements(t *testing.T) {
 			message: map[string]string{"gdsi-2-cii-alteration": "critical-infrastructure data of FR"},
 		},
 		{
-			name:    "commitment 5 — the location must authorize",
-			file:    "5-state-access-abroad.json",
+			name: "commitment 5 — the location must authorize",
+			file: "5-state-access-abroad.json",
 			// Issue 19: reading a foreign person's data with no basis is
 			// collection by that state (commitment 3) whatever the verb.
 			want: []model.Requirement{

@@ -357,7 +357,7 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 	}
 	origins := r.Data.Origin
 	if len(origins) == 0 {
-		origins = []string{r.Data.Location}
+		origins = append(slices.Clone(subjects), r.Data.Location)
 	}
 	covered := append(slices.Clone(k.Authorized), collector)
 

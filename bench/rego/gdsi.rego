@@ -128,7 +128,7 @@ concerned := subject_states if {
 
 origins := input.data.origin if {
 	count(object.get(input.data, "origin", [])) > 0
-} else := [location]
+} else := array.concat([s | some s in subject_states], [location])
 
 bulk if input.selectors.kind == "bulk"
 

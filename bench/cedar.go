@@ -125,6 +125,44 @@ func actingState(r *model.Request) string {
 	return ""
 }
 
+// controlledBy is the engine's controlledBy(principal): a state
+// authority's jurisdiction, else the state holding more than 50 % of the
+// owners, else "".
+func controlledBy(p *model.Principal) string {
+	if p == nil {
+		return ""
+	}
+	if p.Kind == model.KindStateAuthority {
+		return p.Jurisdiction
+	}
+	for s, share := range p.Owners {
+		if share > 50 {
+			return s
+		}
+	}
+	return ""
+}
+
+// stateBehind is the engine's stateBehind(request).
+func stateBehind(r *model.Request) string {
+	if s := actingState(r); s != "" {
+		return s
+	}
+	if s := controlledBy(&r.Requester); s != "" {
+		return s
+	}
+	return controlledBy(r.OnBehalfOf)
+}
+
+// cumulativePeople is the engine's cumulativePeople(window, state) over h.
+func cumulativePeople(h map[string]map[string]model.Count, r *model.Request, state string) int64 {
+	var n int64
+	for _, c := range h[state] {
+		n += c.Subjects
+	}
+	return n + r.Data.Subjects[state]
+}
+
 // cumulative is the pack's cumulative(window, state, prefix) over h.
 func cumulative(h map[string]map[string]model.Count, r *model.Request, state, prefix string) int64 {
 	var n int64
@@ -272,9 +310,46 @@ func USDSPContext(c *Cedar, k *Case) cedar.Record {
 // registry calls).
 func GDSIContext(c *Cedar, k *Case) cedar.Record {
 	r := k.Request
-	acting := actingState(r)
+	acting := stateBehind(r)
 	subjects := statesOf(r.Data.Subjects)
 	params := paramsAt(c.params, r.Time)
+
+	// The pack's variables (internal/policy/packs/gdsi.yaml).
+	dest := r.Destination
+	switch {
+	case dest != "":
+	case acting != "":
+		dest = acting
+	default:
+		dest = r.Requester.Jurisdiction
+	}
+	principals := []*model.Principal{&r.Requester, r.OnBehalfOf}
+	stateRole := func(roles ...string) bool {
+		for _, p := range principals {
+			if p != nil && p.Kind == model.KindStateAuthority && slices.Contains(roles, p.Role) {
+				return true
+			}
+		}
+		return false
+	}
+	lawEnforcement := r.Purpose == model.PurposeLawEnforcement || stateRole("law-enforcement", "judicial")
+	statePurpose := lawEnforcement || r.Purpose == model.PurposeNationalSecurity || stateRole("intelligence")
+	collector := acting
+	if collector == "" && statePurpose && slices.Contains([]model.Action{"access", "collect", "transfer", "disclose"}, r.Action) {
+		collector = dest
+	}
+	catPersonal := slices.ContainsFunc(r.Data.Categories, model.IsPersonal)
+	personal := catPersonal || len(subjects) > 0
+	subjectToAbroad := false
+	for _, s := range []string{r.Requester.Jurisdiction, r.Requester.Headquarters, controlledBy(&r.Requester)} {
+		if s != "" && s != r.Data.Location {
+			subjectToAbroad = true
+		}
+	}
+	seek := acting
+	if seek == "" {
+		seek = dest
+	}
 
 	concerned := subjects
 	if len(concerned) == 0 {
@@ -282,9 +357,9 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 	}
 	origins := r.Data.Origin
 	if len(origins) == 0 {
-		origins = []string{r.Data.Location}
+		origins = append(slices.Clone(subjects), r.Data.Location)
 	}
-	covered := append(slices.Clone(k.Authorized), acting)
+	covered := append(slices.Clone(k.Authorized), collector)
 
 	var hist map[string]map[string]model.Count
 	if k.History != nil {
@@ -293,7 +368,7 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 	var bulkStates []string
 	if min, ok := params["bulk_min_subjects"]; ok {
 		for _, s := range subjects {
-			if s != acting && cedar.Long(cumulative(hist, r, s, "personal")) >= asLong(min) {
+			if s != collector && cedar.Long(cumulativePeople(hist, r, s)) >= asLong(min) {
 				bulkStates = append(bulkStates, s)
 			}
 		}
@@ -304,14 +379,7 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 	coversLocation, coversJudicial := false, false
 	if ag := r.Basis.Agreement; ag != "" {
 		partiesActing = append(c.reg.AgreementParties(ag), acting)
-		seek := acting
-		if seek == "" {
-			seek = r.Destination
-		}
 		coversLocation = c.reg.AgreementCovers(ag, seek, r.Data.Location, string(r.Purpose), r.Time)
-		if seek == "" {
-			seek = r.Requester.Jurisdiction
-		}
 		coversJudicial = c.reg.AgreementCovers(ag, seek, r.Data.Location, "law-enforcement", r.Time)
 	}
 
@@ -333,11 +401,18 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 		"behalf_blank":              cedar.Boolean(behalfBlank),
 		"location":                  cedar.String(r.Data.Location),
 		"destination":               cedar.String(r.Destination),
+		"dest":                      cedar.String(dest),
 		"purpose":                   cedar.String(r.Purpose),
 		"dataset":                   cedar.String(r.Data.Dataset),
 		"acting":                    cedar.String(acting),
+		"collector":                 cedar.String(collector),
+		"seeking":                   cedar.String(seek),
+		"law_enforcement":           cedar.Boolean(lawEnforcement),
+		"state_purpose":             cedar.Boolean(statePurpose),
+		"subject_to_abroad":         cedar.Boolean(subjectToAbroad),
 		"cii_state":                 cedar.String(ciiState),
-		"personal":                  cedar.Boolean(slices.ContainsFunc(r.Data.Categories, model.IsPersonal)),
+		"personal":                  cedar.Boolean(personal),
+		"cat_personal":              cedar.Boolean(catPersonal),
 		"selectors_kind":            cedar.String(r.Selectors.Kind),
 		"selectors_count":           cedar.Long(r.Selectors.Count),
 		"basis_kind":                cedar.String(r.Basis.Kind),
@@ -346,6 +421,7 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 		"authorized":                strSet(k.Authorized...),
 		"concerned":                 strSet(concerned...),
 		"covered":                   strSet(covered...),
+		"collector_set":             strSet(collector),
 		"origins":                   strSet(origins...),
 		"bulk_states":               strSet(bulkStates...),
 		"loc_subjects":              strSet(locSubjects...),

@@ -15,10 +15,11 @@ import (
 // A generated rule set of size n holds n variants of the gdsi pack's
 // mass-surveillance rule (gdsi-3-mass-surveillance): rule k ("gen-%04d")
 // starts with three conjuncts that pin an (action, purpose) pair — pair k
-// of the 7×8 pairs of model.Actions × model.Purposes, cycling — and a
+// of the len(model.Actions)×len(model.Purposes) pairs (8×8 since the action
+// notify, issue 19), cycling — and a
 // dataset "ds-%04d", then has the real rule's body. So at most one rule
 // fires for a request, and an engine that indexes rules by action and
-// purpose can skip all but ~n/56 of them. The same set is written for the
+// purpose can skip all but ~n/64 of them. The same set is written for the
 // three engines.
 
 // genPair returns the (action, purpose) pair pinned by rule k.

@@ -1,6 +1,6 @@
 # The gdsi pack (internal/policy/packs/gdsi.yaml) written as Rego (OPA v1).
-# Rule ids and conditions follow the pack one for one; see the pack for the
-# citations. `fired` holds every rule whose `when` is true; `unsatisfied`
+# Rule ids and conditions follow the pack one for one (its variables are
+# helpers here); see the pack for the citations. `fired` holds every rule whose `when` is true; `unsatisfied`
 # holds every require rule whose `when` is true and whose `satisfiedBy` is
 # false. data.accord_data.params holds the pack's dated parameters, data.accord_data.agreements the
 # registry's agreements (parties, purposes, validity in Unix nanoseconds).
@@ -9,11 +9,35 @@ package accord.gdsi
 result := {"fired": fired, "unsatisfied": unsatisfied}
 
 # ---------------------------------------------------------------- helpers
+# controlled_by(p): the pack's controlledBy — a state authority's own
+# jurisdiction, else the state holding more than 50 % of its owners.
+controlled_by(p) := p.jurisdiction if {
+	p.kind == "state-authority"
+} else := s if {
+	some s, share in object.get(p, "owners", {})
+	share > 50
+} else := ""
+
+behalf := input.on_behalf_of if is_object(input.on_behalf_of)
+
+else := {}
+
+# acting: the pack's variables.acting = stateBehind(request).
 acting := input.requester.jurisdiction if {
 	input.requester.kind == "state-authority"
-} else := input.on_behalf_of.jurisdiction if {
-	input.on_behalf_of.kind == "state-authority"
+} else := behalf.jurisdiction if {
+	behalf.kind == "state-authority"
+} else := controlled_by(input.requester) if {
+	controlled_by(input.requester) != ""
+} else := controlled_by(behalf) if {
+	controlled_by(behalf) != ""
 } else := ""
+
+# subject_to: the pack's subjectTo(request.requester).
+subject_to := {s |
+	some s in [input.requester.jurisdiction, object.get(input.requester, "headquarters", ""), controlled_by(input.requester)]
+	s != ""
+}
 
 location := input.data.location
 
@@ -33,15 +57,65 @@ authorized := {s | some s in object.get(input, "authorized", [])}
 
 categories := object.get(input.data, "categories", [])
 
+# dest: the pack's destinationOf(request).
+dest := destination if {
+	destination != ""
+} else := acting if {
+	acting != ""
+} else := input.requester.jurisdiction
+
+state_roles := {"law-enforcement", "judicial"}
+
+law_enforcement if purpose == "law-enforcement"
+
+law_enforcement if {
+	input.requester.kind == "state-authority"
+	role in state_roles
+}
+
+law_enforcement if {
+	behalf.kind == "state-authority"
+	object.get(behalf, "role", "") in state_roles
+}
+
+state_purpose if law_enforcement
+
+state_purpose if purpose == "national-security"
+
+state_purpose if {
+	input.requester.kind == "state-authority"
+	role == "intelligence"
+}
+
+state_purpose if {
+	behalf.kind == "state-authority"
+	object.get(behalf, "role", "") == "intelligence"
+}
+
+collector := acting if {
+	acting != ""
+} else := dest if {
+	input.action in obtaining
+	state_purpose
+} else := ""
+
 obtaining := {"access", "collect", "transfer", "disclose"}
 
 under(c, p) if c == p
 
 under(c, p) if startswith(c, concat("", [p, "."]))
 
-personal if {
+cat_personal if {
 	some c in categories
 	under(c, "personal")
+}
+
+# personal: the pack's personalData(request) — counts beat labels.
+personal if cat_personal
+
+personal if {
+	some n in object.get(input.data, "subjects", {})
+	n > 0
 }
 
 subject_states := {s | some s, n in object.get(input.data, "subjects", {}); n > 0}
@@ -54,7 +128,7 @@ concerned := subject_states if {
 
 origins := input.data.origin if {
 	count(object.get(input.data, "origin", [])) > 0
-} else := [location]
+} else := array.concat([s | some s in subject_states], [location])
 
 bulk if input.selectors.kind == "bulk"
 
@@ -75,16 +149,16 @@ cii_foreign if {
 	acting != cii_state
 }
 
-# cumulative("12m", s, "personal"): history plus this request.
-cumulative_personal(s) := h + c if {
-	h := sum([n.subjects | some cat, n in object.get(object.get(object.get(input, "history", {}), "rolling_12m", {}), s, {}); under(cat, "personal")])
+# cumulativePeople("12m", s): history in every category plus this request.
+cumulative_people(s) := h + c if {
+	h := sum([n.subjects | some n in object.get(object.get(object.get(input, "history", {}), "rolling_12m", {}), s, {})])
 	c := object.get(object.get(input.data, "subjects", {}), s, 0)
 }
 
 bulk_states := {s |
 	some s in subject_states
-	s != acting
-	cumulative_personal(s) >= params.bulk_min_subjects
+	s != collector
+	cumulative_people(s) >= params.bulk_min_subjects
 }
 
 now_ns := time.parse_rfc3339_ns(input.time)
@@ -119,18 +193,18 @@ covers(id, a, b, p) if {
 
 seeking := acting if {
 	acting != ""
-} else := destination if {
-	destination != ""
-} else := input.requester.jurisdiction
+} else := dest
 
 blank(id) if regex.match(`^\s*$`, id)
 
 # ---------------------------------------------------------------- 1 ----
 fired contains "gdsi-1-evidence" if input.requester.jurisdiction != location
 
-fired contains "gdsi-1-evidence" if {
-	destination != ""
-	destination != location
+fired contains "gdsi-1-evidence" if dest != location
+
+fired contains "gdsi-1-counts-over-labels" if {
+	not cat_personal
+	personal
 }
 
 fired contains "gdsi-1-evidence" if {
@@ -151,6 +225,20 @@ unsatisfied contains "gdsi-2-cii-authorization" if {
 	not cii_state in authorized
 }
 
+cii_use if {
+	cii_state != ""
+	input.action in {"access", "collect"}
+	acting != ""
+	acting != cii_state
+}
+
+fired contains "gdsi-2-cii-use" if cii_use
+
+unsatisfied contains "gdsi-2-cii-use" if {
+	cii_use
+	not cii_state in authorized
+}
+
 fired contains "gdsi-2-cii-alteration" if {
 	cii_foreign
 	input.action in {"modify", "delete"}
@@ -159,17 +247,17 @@ fired contains "gdsi-2-cii-alteration" if {
 
 # ---------------------------------------------------------------- 3 ----
 fired contains "gdsi-3-mass-surveillance" if {
-	acting != ""
+	collector != ""
 	input.action in obtaining
 	personal
 	bulk
 	some s in concerned
-	s != acting
+	s != collector
 	not s in authorized
 }
 
 cumulative_bulk if {
-	acting != ""
+	collector != ""
 	input.action in obtaining
 	personal
 	count(bulk_states) > 0
@@ -183,13 +271,21 @@ unsatisfied contains "gdsi-3-cumulative-bulk" if {
 	not s in authorized
 }
 
-fired contains "gdsi-3-unauthorized-collection" if {
-	acting != ""
-	input.action == "collect"
+unauthorized_collection if {
+	collector != ""
+	input.action in obtaining
 	personal
 	basis_kind in {"", "none", "authorization"}
 	some s in concerned
-	s != acting
+	s != collector
+}
+
+fired contains "gdsi-3-unauthorized-collection" if unauthorized_collection
+
+unsatisfied contains "gdsi-3-unauthorized-collection" if {
+	unauthorized_collection
+	some s in concerned
+	s != collector
 	not s in authorized
 }
 
@@ -217,10 +313,18 @@ location_authorization if {
 }
 
 location_authorization if {
-	purpose in {"law-enforcement", "national-security"}
+	acting == ""
+	state_purpose
 	destination != ""
 	destination != location
-	acting != location
+}
+
+location_authorization if {
+	acting == ""
+	state_purpose
+	destination == ""
+	some s in subject_to
+	s != location
 }
 
 location_satisfied if location in authorized
@@ -231,9 +335,7 @@ location_satisfied if {
 	covers(agreement, seeking_for_location, location, purpose)
 }
 
-seeking_for_location := acting if {
-	acting != ""
-} else := destination
+seeking_for_location := seeking
 
 fired contains "gdsi-5-location-authorization" if location_authorization
 
@@ -244,7 +346,7 @@ unsatisfied contains "gdsi-5-location-authorization" if {
 
 # ---------------------------------------------------------------- 6 ----
 judicial_channel if {
-	purpose == "law-enforcement"
+	law_enforcement
 	seeking != location
 }
 
@@ -295,22 +397,31 @@ fired contains "gdsi-7-anonymous-requester" if {
 
 vendor_maintenance if {
 	role == "vendor"
-	purpose == "maintenance"
+	input.action != "notify"
+}
+
+vendor_satisfied if "customer-approval" in measures
+
+vendor_satisfied if {
+	basis_kind == "consent"
+	input.action in obtaining
 }
 
 fired contains "gdsi-7-vendor-maintenance" if vendor_maintenance
 
 unsatisfied contains "gdsi-7-vendor-maintenance" if {
 	vendor_maintenance
-	not "customer-approval" in measures
+	not vendor_satisfied
 }
 
 # ---------------------------------------------------------------- 8 ----
 fired contains "gdsi-8-forced-upgrade" if {
-	vendor_maintenance
+	role == "vendor"
 	input.action == "modify"
 	not "customer-approval" in measures
 }
+
+fired contains "gdsi-8-vulnerability-notice" if input.action == "notify"
 
 user_dependence if {
 	role == "vendor"

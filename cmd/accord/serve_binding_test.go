@@ -132,7 +132,8 @@ var thresholdCases = []struct {
 		// by one state's authorities within 12 months is bulk; 90 at a time.
 		name: "gdsi cumulative bulk", principal: "fbi", past: model.Pending,
 		body: `{"action":"access","data":{"location":"US","categories":["personal.communications"],"subjects":{"DE":90}},
-			"destination":"US","purpose":"national-security","selectors":{"kind":"specific","count":1}}`,
+			"destination":"US","purpose":"national-security","selectors":{"kind":"specific","count":1},
+			"basis":{"kind":"legal-obligation"}}`, // with no basis, every one waits (gdsi-3-unauthorized-collection, issue 19)
 	},
 }
 

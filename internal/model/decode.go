@@ -97,6 +97,33 @@ func (r *Request) checkActionFields() error {
 			}
 		}
 	}
+	if r.Action == ActionNotify {
+		return r.checkNotice()
+	}
+	return nil
+}
+
+// checkNotice reports the first sign that a request to notify carries
+// someone's data: a notice is the sender's own text, and a label cannot
+// make people's data into one (GDSI issue 19, class 6).
+func (r *Request) checkNotice() error {
+	const msg = "a notice (action \"notify\") carries no one's data; to send data about people or critical infrastructure, use disclose"
+	for i, c := range r.Data.Categories {
+		if IsPersonal(c) {
+			return &InputError{Path: fmt.Sprintf("data.categories[%d]", i), Msg: msg}
+		}
+	}
+	for s, n := range r.Data.Subjects {
+		if n > 0 {
+			return &InputError{Path: "data.subjects." + s, Msg: msg}
+		}
+	}
+	if r.Data.Devices > 0 {
+		return &InputError{Path: "data.devices", Msg: msg}
+	}
+	if r.Data.CII != nil {
+		return &InputError{Path: "data.cii", Msg: msg}
+	}
 	return nil
 }
 

@@ -238,8 +238,12 @@ var invalidRequests = []invalidCase{
 
 	// Unknown enumeration values.
 	{"transfer without destination", `{"action":"transfer","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR","subjects":{"FR":500000},"categories":["personal.health"]}}`, `destination: required for action "transfer": say which state the data goes to (for data read in place from abroad, the reader's state)`, ""},
+	{"notify carrying a personal category", `{"action":"notify","requester":{"kind":"company","role":"vendor","jurisdiction":"JP"},"data":{"location":"JP","categories":["technical","personal.contact"]}}`, `data.categories[1]: a notice (action "notify") carries no one's data; to send data about people or critical infrastructure, use disclose`, ""},
+	{"notify counting subjects under a technical label", `{"action":"notify","requester":{"kind":"company","role":"vendor","jurisdiction":"JP"},"data":{"location":"JP","categories":["technical.logs"],"subjects":{"FR":500000}}}`, `data.subjects.FR: a notice (action "notify") carries no one's data; to send data about people or critical infrastructure, use disclose`, ""},
+	{"notify counting devices", `{"action":"notify","requester":{"kind":"company","role":"vendor","jurisdiction":"JP"},"data":{"location":"JP","devices":3}}`, `data.devices: a notice (action "notify") carries no one's data; to send data about people or critical infrastructure, use disclose`, ""},
+	{"notify marking CII data", `{"action":"notify","requester":{"kind":"company","role":"vendor","jurisdiction":"JP"},"data":{"location":"JP","cii":{"state":"FR"}}}`, `data.cii: a notice (action "notify") carries no one's data; to send data about people or critical infrastructure, use disclose`, ""},
 	{"disclose without destination", `{"action":"disclose","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `destination: required for action "disclose": say which state the data goes to (for data read in place from abroad, the reader's state)`, ""},
-	{"unknown action", `{"action":"fly","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "fly" (one of access, transfer, disclose, collect, modify, delete, localize)`, ""},
+	{"unknown action", `{"action":"fly","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "fly" (one of access, transfer, disclose, collect, modify, delete, localize, notify)`, ""},
 	{"unknown purpose", top(`"purpose": "curiosity"`), `purpose: unknown value "curiosity" (one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency)`, ""},
 	{"unknown selectors kind", top(`"selectors": {"kind": "all"}`), `selectors.kind: unknown value "all" (one of specific, bulk)`, ""},
 	{"unknown basis kind", top(`"basis": {"kind": "warrant"}`), `basis.kind: unknown value "warrant" (one of mla, agreement, consent, contract, authorization, emergency, legal-obligation, none)`, ""},
@@ -247,7 +251,7 @@ var invalidRequests = []invalidCase{
 	{"unknown protection", data(`"protections": ["encrypted", "hashed"]`), `data.protections[1]: unknown value "hashed" (one of encrypted, pseudonymized, deidentified, anonymized)`, ""},
 	{"unknown requester kind", `{"action":"access","requester":{"kind":"robot","jurisdiction":"FR"},"data":{"location":"FR"}}`, `requester.kind: unknown value "robot" (one of state-authority, company, individual, organization)`, ""},
 	{"unknown on_behalf_of kind", top(`"on_behalf_of": {"kind": "state", "jurisdiction": "CN"}`), `on_behalf_of.kind: unknown value "state" (one of state-authority, company, individual, organization)`, ""},
-	{"enum values are case-sensitive", `{"action":"Access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "Access" (one of access, transfer, disclose, collect, modify, delete, localize)`, ""},
+	{"enum values are case-sensitive", `{"action":"Access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "Access" (one of access, transfer, disclose, collect, modify, delete, localize, notify)`, ""},
 
 	// Unknown jurisdictions, wherever one appears.
 	{"unknown requester jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"XX"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "XX"`, blindRegistry},
@@ -329,6 +333,7 @@ func TestDecodeRequestRejects(t *testing.T) {
 // validRequests are small inputs at the edges of what is allowed.
 var validRequests = []string{
 	minimalRequest,
+	`{"action":"notify","requester":{"kind":"company","role":"vendor","jurisdiction":"JP"},"data":{"location":"JP","categories":["technical"],"subjects":{"FR":0}}}`,
 	"\n\t " + minimalRequest + " \r\n",
 	top(`"on_behalf_of": null`),
 	data(`"cii": null`),

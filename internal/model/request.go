@@ -20,10 +20,16 @@ const (
 	ActionModify   Action = "modify"
 	ActionDelete   Action = "delete"
 	ActionLocalize Action = "localize"
+	// ActionNotify sends a notice (such as a vendor's vulnerability
+	// advisory) to users. It carries no one's data: a request to notify
+	// that counts data subjects or devices, names a personal category or
+	// marks critical-infrastructure data is bad input (send people's data
+	// with disclose).
+	ActionNotify Action = "notify"
 )
 
 // Actions lists every valid Action, in the order documented.
-var Actions = []Action{ActionAccess, ActionTransfer, ActionDisclose, ActionCollect, ActionModify, ActionDelete, ActionLocalize}
+var Actions = []Action{ActionAccess, ActionTransfer, ActionDisclose, ActionCollect, ActionModify, ActionDelete, ActionLocalize, ActionNotify}
 
 // ActionRequires lists, for each action, the request members it cannot be
 // judged without beyond those every request needs (action, requester,

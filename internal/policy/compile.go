@@ -308,11 +308,20 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.
 			CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection},
 			ResultSize:   &cost.SizeEstimate{Min: 0, Max: maxCollection},
 		}
-	case "actingState_request":
+	case "actingState_request", "stateBehind_request", "destinationOf_request", "controlledBy_principal", "controlledBy_null":
 		return &cost.CallEstimate{
 			CostEstimate: cost.CostEstimate{Min: 1, Max: 1},
 			ResultSize:   &cost.SizeEstimate{Min: 0, Max: maxString},
 		}
+	case "subjectTo_principal", "subjectTo_null":
+		return &cost.CallEstimate{
+			CostEstimate: cost.CostEstimate{Min: 1, Max: 3},
+			ResultSize:   &cost.SizeEstimate{Min: 0, Max: 3},
+		}
+	case "personalData_request":
+		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 2}}
+	case "cumulativePeople_at":
+		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection}}
 	case "total_map", "hasPersonal_list", "sumOf_map_double_list", "sumOf_map_int_list":
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection}}
 	case "hasCategory_list_list":

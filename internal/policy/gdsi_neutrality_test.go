@@ -31,8 +31,9 @@ import (
 // reading bloc membership (inBloc) would be caught too.
 var neutralityStates = []string{"BR", "CN", "DE", "FR", "GB", "IN", "JP", "NG", "RU", "SG", "US", "ZA"}
 
-// neutralityCases is how many requests each property run generates.
-const neutralityCases = 2000
+// neutralityCases is how many requests each property run generates
+// (issue 19: at least 10,000).
+const neutralityCases = 10000
 
 // TestGDSINeutrality checks that renaming the states of a request (and of
 // its history and authorizations) by a random permutation changes neither

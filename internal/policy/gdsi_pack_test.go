@@ -75,8 +75,11 @@ func TestGDSICasesCoverEveryRule(t *testing.T) {
 		if !ruleCommitmentRe.MatchString(r.ID) {
 			t.Errorf("rule %s: id does not start with gdsi-<commitment>-", r.ID)
 		}
-		if !strings.Contains(r.Citation, "002_6347a8f0fca8e0c5.txt") || !strings.Contains(r.Citation, "paragraph") {
-			t.Errorf("rule %s: citation %q does not cite the seed file and paragraph", r.ID, r.Citation)
+		// The document, by its file name (older rules, being replaced) or
+		// as "letter of 18 September 2020 to the UN Secretary-General".
+		if !(strings.Contains(r.Citation, "002_6347a8f0fca8e0c5.txt") || strings.Contains(r.Citation, "letter of 18 September 2020 to the UN Secretary-General")) ||
+			!strings.Contains(r.Citation, "paragraph") {
+			t.Errorf("rule %s: citation %q does not cite the letter of 18 September 2020 (annex) and paragraph", r.ID, r.Citation)
 		}
 	}
 	fires := map[string]int{}
@@ -137,15 +140,21 @@ func TestGDSIRequirements(t *testing.T) {
 			message: map[string]string{"gdsi-2-cii-alteration": "critical-infrastructure data of FR"},
 		},
 		{
-			name:    "commitment 5 — the location must authorize",
-			file:    "5-state-access-abroad.json",
-			want:    []model.Requirement{{AuthorizationFrom: "US", Rule: "gdsi-5-location-authorization"}},
+			name: "commitment 5 — the location must authorize",
+			file: "5-state-access-abroad.json",
+			// Issue 19: reading a foreign person's data with no basis is
+			// collection by that state (commitment 3) whatever the verb.
+			want: []model.Requirement{
+				{AuthorizationFrom: "US", Rule: "gdsi-3-unauthorized-collection"},
+				{AuthorizationFrom: "US", Rule: "gdsi-5-location-authorization"},
+			},
 			message: map[string]string{"gdsi-5-location-authorization": "Data located in US"},
 		},
 		{
 			name: "commitment 6 — without a channel: the location and an MLA basis",
 			file: "6-law-enforcement-no-channel.json",
 			want: []model.Requirement{
+				{AuthorizationFrom: "FR", Rule: "gdsi-3-unauthorized-collection"},
 				{AuthorizationFrom: "FR", Rule: "gdsi-5-location-authorization"},
 				{Basis: "mla", Rule: "gdsi-6-judicial-channel"},
 			},
@@ -166,7 +175,11 @@ func TestGDSIRequirements(t *testing.T) {
 				"data":{"location":"US","categories":["personal.contact"],"subjects":{"DE":1,"BR":2,"US":3}},
 				"selectors":{"kind":"specific","count":1},"time":"2026-11-22T10:00:00Z",
 				"history":{"rolling_12m":{"DE":{"personal":{"subjects":999}},"US":{"personal":{"subjects":99999}}}}}`,
-			want:    []model.Requirement{{AuthorizationFrom: "DE", Rule: "gdsi-3-cumulative-bulk"}},
+			want: []model.Requirement{
+				{AuthorizationFrom: "DE", Rule: "gdsi-3-cumulative-bulk"},
+				{AuthorizationFrom: "BR", Rule: "gdsi-3-unauthorized-collection"},
+				{AuthorizationFrom: "DE", Rule: "gdsi-3-unauthorized-collection"},
+			},
 			message: map[string]string{"gdsi-3-cumulative-bulk": "1000 or more people of DE"},
 		},
 		{
@@ -178,6 +191,8 @@ func TestGDSIRequirements(t *testing.T) {
 			want: []model.Requirement{
 				{AuthorizationFrom: "BR", Rule: "gdsi-3-cumulative-bulk"},
 				{AuthorizationFrom: "FR", Rule: "gdsi-3-cumulative-bulk"},
+				{AuthorizationFrom: "BR", Rule: "gdsi-3-unauthorized-collection"},
+				{AuthorizationFrom: "FR", Rule: "gdsi-3-unauthorized-collection"},
 			},
 		},
 		{

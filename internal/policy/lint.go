@@ -38,8 +38,10 @@ var literalParser, _ = cel.NewEnv()
 // a number other than 0 or 1 written into an expression (thresholds belong
 // in params, dated and cited), a parameter no expression uses, a rule id
 // not prefixed with its pack's name, a pack without title or source, a pack
-// without a test file among tests, and a rule that no case of its pack's
-// test file makes fire.
+// without a test file among tests, a rule that no case of its pack's
+// test file makes fire, and a deny or require rule that reads an optional
+// field without has() and stops firing when a firing case leaves it out
+// (see lintOptional).
 func Lint(e *Engine, tests []*TestFile) []Finding {
 	var out []Finding
 	testsOf := map[string][]*TestFile{}
@@ -105,6 +107,7 @@ func Lint(e *Engine, tests []*TestFile) []Finding {
 				add(r.Pos, r.ID, "no test case makes this rule fire")
 			}
 		}
+		lintOptional(e, pk, tfs, add)
 	}
 	return out
 }

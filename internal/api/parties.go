@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/accord-dev/accord/internal/model"
@@ -38,7 +40,15 @@ func registeredParty(raw json.RawMessage, path string, registered model.Principa
 		return p
 	}
 	rv := reflect.ValueOf(registered)
-	for name, val := range m {
+	// The id first (another principal is 403, not a 409 on one of its
+	// attributes), then the members in a fixed order, so that the same
+	// body always names the same field.
+	names := slices.Sorted(maps.Keys(m))
+	if i := slices.Index(names, "id"); i > 0 {
+		names = append(append([]string{"id"}, names[:i]...), names[i+1:]...)
+	}
+	for _, name := range names {
+		val := m[name]
 		i, ok := principalFields[name]
 		if !ok {
 			return fieldProblem(http.StatusBadRequest, path+"."+name, "unknown member")

@@ -55,7 +55,6 @@ func TestParseHeaderErrors(t *testing.T) {
 	}
 }
 
-
 // FuzzParseHeader: any input either parses to a header that re-encodes to
 // the same bytes, or is an error; never a panic.
 func FuzzParseHeader(f *testing.F) {

@@ -99,7 +99,7 @@ func TestOpenRefusesBadShares(t *testing.T) {
 		shares []Share
 		want   string
 	}{
-		"altered value": {[]Share{s0, flipped}, `share of "cn": `},
+		"altered value":  {[]Share{s0, flipped}, `share of "cn": `},
 		"wrong position": {[]Share{s0, moved}, `share of "ch": it is the share of another position`},
 		"short":          {[]Share{s0, {Index: 1, Value: s1.Value[:10]}}, `share of "cn": 10 bytes`},
 		"out of range":   {[]Share{s0, {Index: 7, Value: s1.Value}}, "share index 7"},

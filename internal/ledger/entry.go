@@ -37,6 +37,13 @@ const (
 	KindMLATransition = "mla-transition"
 	// KindRelease is the release of a dataset key against a logged decision.
 	KindRelease = "release"
+	// KindSeal records a dataset sealed to custodians: the dataset, the
+	// custodians and k, and a digest of the share commitments; never key
+	// material (see internal/custody).
+	KindSeal = "seal"
+	// KindApproval records a data holder's approval or refusal of a pending
+	// request.
+	KindApproval = "approval"
 	// KindVoid voids an earlier entry (for example a decision made in error);
 	// the earlier entry stays in the log, as every entry does.
 	KindVoid = "void"
@@ -50,7 +57,7 @@ const (
 )
 
 // Kinds lists every entry kind, in the order documented.
-var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory}
+var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindSeal, KindApproval}
 
 // ErrEntryTooLarge is returned by Log.Append for an entry whose canonical JSON
 // is longer than Options.MaxEntrySize. The entry is not logged and not

@@ -140,8 +140,8 @@ func (v packVeto) Veto(_ context.Context, r *custody.Release) error {
 func newCustodianServeCmd() *cobra.Command {
 	var (
 		keyFile, logLoc, logKey, addr, id, packs, origin string
-		window                                          time.Duration
-		registryDirs                                    []string
+		window                                           time.Duration
+		registryDirs                                     []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve --key FILE --log URL --log-key VKEY",
@@ -455,4 +455,3 @@ printed and the exit code is 3.`,
 	f.StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
 }
-

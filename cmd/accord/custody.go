@@ -297,7 +297,7 @@ func serverToken(flag string) string {
 func newSealCmd() *cobra.Command {
 	var (
 		dataset, out, labelsFile, server, token, format string
-		custodians                                      []string
+		custodians, vetoes                              []string
 		k                                               int
 	)
 	cmd := &cobra.Command{
@@ -307,7 +307,8 @@ func newSealCmd() *cobra.Command {
 k-of-n with verifiable secret sharing, seals each share to one custodian's
 HPKE public key, and writes OUT: a header (dataset, key id, custodians, k,
 share commitments, policy binding over the dataset's labels) and the
-ciphertext. The labels are the dataset's catalog entry, read from --server
+ciphertext. A custodian named with --veto holds a veto: the file cannot be
+opened without its release, however many others release. The labels are the dataset's catalog entry, read from --server
 (GET /v1/datasets/ID) or from --labels FILE (JSON). OUT is written whole or
 not at all.`,
 		Example: `  accord seal --dataset crm-eu crm.csv -o crm.sealed -k 2 --server http://127.0.0.1:8700 \
@@ -354,7 +355,7 @@ not at all.`,
 			var h *custody.Header
 			err = writeAtomic(out, func(w io.Writer) error {
 				var err error
-				h, err = custody.Seal(w, in, custody.SealOptions{Dataset: dataset, Labels: labels, Custodians: keys, K: k})
+				h, err = custody.Seal(w, in, custody.SealOptions{Dataset: dataset, Labels: labels, Custodians: keys, K: k, Vetoes: vetoes})
 				return err
 			})
 			if err != nil {
@@ -372,6 +373,7 @@ not at all.`,
 	f.StringVarP(&out, "out", "o", "", "sealed file to write")
 	f.StringArrayVar(&custodians, "custodian", nil, "a custodian: ID=URL,PUBKEY (repeat, in order)")
 	f.IntVarP(&k, "k", "k", 2, "how many custodians' shares open the file")
+	f.StringArrayVar(&vetoes, "veto", nil, "a custodian ID whose release is needed whatever the others do (repeatable): the location state's, for example")
 	f.StringVar(&labelsFile, "labels", "", "JSON file of the dataset's labels (instead of --server)")
 	f.StringVar(&server, "server", "", "Accord server whose catalog gives the dataset's labels")
 	f.StringVar(&token, "token", "", "API token for --server (default $ACCORD_TOKEN)")
@@ -432,7 +434,7 @@ printed and the exit code is 3.`,
 				return err
 			})
 			if err != nil {
-				if errors.Is(err, custody.ErrTooFewShares) {
+				if errors.Is(err, custody.ErrTooFewShares) || errors.Is(err, custody.ErrVetoMissing) {
 					return &exitCodeError{code: exitDeny, err: err}
 				}
 				return err

@@ -159,8 +159,8 @@ func askCustodian(ctx context.Context, hc *http.Client, h *Header, i int, base s
 	return s, nil
 }
 
-// OpenError is returned by OpenFile when too few custodians released: it
-// lists each one's reason.
+// OpenError is returned by OpenFile when too few custodians released, or
+// a veto holder did not: it lists each silent custodian's reason.
 type OpenError struct {
 	// Err is the underlying error (wraps ErrTooFewShares).
 	Err error
@@ -192,10 +192,10 @@ func OpenFile(ctx context.Context, dst io.Writer, src io.Reader, opts OpenOption
 		return nil, err
 	}
 	shares, errs := RequestShares(ctx, h, opts)
-	if len(shares) < h.K {
-		return h, &OpenError{Err: fmt.Errorf("open: %w: %d released of %d needed", ErrTooFewShares, len(shares), h.K), Custodians: errs}
-	}
 	if err := Open(dst, src, h, shares); err != nil {
+		if errors.Is(err, ErrTooFewShares) || errors.Is(err, ErrVetoMissing) {
+			return h, &OpenError{Err: err, Custodians: errs}
+		}
 		return h, err
 	}
 	return h, nil

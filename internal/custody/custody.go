@@ -16,6 +16,10 @@
 //     HKDF-SHA256, AES-256-GCM) to one custodian's public key, with the
 //     header's digest and the custodian's position as HPKE info: a share
 //     moved to another header or another position does not open;
+//   - a custodian may hold a veto (SealOptions.Vetoes): the key is then
+//     the sum of the k-of-n shared secret and a random part sealed to that
+//     custodian alone, committed to in the header, so no set of other
+//     custodians, however large, can open the file without it;
 //   - the header carries a policy binding: HMAC-SHA256 over the dataset's
 //     labels (canonical JSON) keyed with a key derived from the data key, so
 //     labels changed after sealing are detected by whoever rebuilds the key;
@@ -65,6 +69,11 @@ const GroupName = "ristretto255"
 
 // ErrTooFewShares is returned by Open when fewer than k shares verify.
 var ErrTooFewShares = errors.New("fewer valid shares than the threshold k")
+
+// ErrVetoMissing is returned by Open when a custodian that holds a veto
+// (SealOptions.Vetoes) released no valid share: however many others did,
+// the key cannot be rebuilt without it.
+var ErrVetoMissing = errors.New("a veto holder's part is missing")
 
 // ErrBinding is returned by Open when the policy binding does not match the
 // header's labels under the rebuilt key: the labels were changed after

@@ -60,6 +60,10 @@ type HeaderCustodian struct {
 	PublicKey []byte `json:"public_key"`
 	// Share is the custodian's share, HPKE-sealed to PublicKey.
 	Share []byte `json:"share"`
+	// Veto, for a custodian that holds a veto, is the commitment (an
+	// encoded group element) to its veto part: the key cannot be rebuilt
+	// without that part, whatever the other custodians release.
+	Veto []byte `json:"veto,omitempty"`
 }
 
 // Raw returns the header's bytes as in the file (without magic and length).
@@ -259,8 +263,11 @@ func (h *Header) validate() error {
 		if len(c.PublicKey) != 32 {
 			return fmt.Errorf("header field custodians[%d].public_key: %d bytes, want 32 (X25519)", i, len(c.PublicKey))
 		}
-		if c.Share != nil && len(c.Share) != sealedShareSize {
-			return fmt.Errorf("header field custodians[%d].share: %d bytes, want %d", i, len(c.Share), sealedShareSize)
+		if c.Veto != nil && len(c.Veto) != 32 {
+			return fmt.Errorf("header field custodians[%d].veto: %d bytes, want 32", i, len(c.Veto))
+		}
+		if want := sealedSize(plainShareSize(c.Veto != nil)); c.Share != nil && len(c.Share) != want {
+			return fmt.Errorf("header field custodians[%d].share: %d bytes, want %d", i, len(c.Share), want)
 		}
 	}
 	if len(h.Binding) != 32 {

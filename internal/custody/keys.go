@@ -17,12 +17,24 @@ var (
 	aead = hpke.AES256GCM()
 )
 
-// shareSize is a share's plaintext: its id and value, 32 bytes each.
-const shareSize = 64
+// shareSize is a share's plaintext: its id and value, 32 bytes each; a
+// veto holder's share adds its 32-byte veto part.
+const (
+	shareSize     = 64
+	vetoShareSize = shareSize + 32
+)
 
-// sealedShareSize is an HPKE-sealed share: 32-byte encapsulated key,
-// ciphertext and 16-byte tag.
-const sealedShareSize = 32 + shareSize + 16
+// sealedSize is the size of a share of plain bytes once HPKE-sealed:
+// 32-byte encapsulated key, ciphertext and 16-byte tag.
+func sealedSize(plain int) int { return 32 + plain + 16 }
+
+// plainShareSize is the share plaintext size of a custodian.
+func plainShareSize(veto bool) int {
+	if veto {
+		return vetoShareSize
+	}
+	return shareSize
+}
 
 // PrivateKeyPrefix starts a private key file's single line.
 const PrivateKeyPrefix = "accord-hpke-x25519-private:"

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/cloudflare/circl/group"
 	"github.com/cloudflare/circl/secretsharing"
@@ -37,6 +38,11 @@ type SealOptions struct {
 	Custodians []CustodianKey
 	// K is how many shares rebuild the key (1 ≤ K ≤ len(Custodians)).
 	K int
+	// Vetoes names custodians (by ID) that each hold a veto: the key is
+	// the sum of the k-of-n shared secret and one random part per veto
+	// holder, sealed to it alone, so the file cannot be opened without
+	// every veto holder's release however many others release.
+	Vetoes []string
 	// SegmentSize is the streaming AEAD segment size (DefaultSegmentSize).
 	SegmentSize int
 	// Rand is the randomness source (crypto/rand.Reader).
@@ -75,10 +81,23 @@ func Seal(dst io.Writer, src io.Reader, opts SealOptions) (*Header, error) {
 		return nil, fmt.Errorf("seal: draw key id: %w", err)
 	}
 	g := group.Ristretto255
-	secret := g.RandomNonZeroScalar(rnd)
-	ss := secretsharing.New(rnd, uint(opts.K-1), secret)
+	shared := g.RandomNonZeroScalar(rnd)
+	ss := secretsharing.New(rnd, uint(opts.K-1), shared)
 	shares := ss.Share(uint(n))
 	commits := ss.CommitSecret()
+	secret := shared.Copy()
+	vetoParts := make([]group.Scalar, n)
+	for _, id := range opts.Vetoes {
+		i := slices.IndexFunc(opts.Custodians, func(c CustodianKey) bool { return c.ID == id })
+		if i < 0 {
+			return nil, fmt.Errorf("seal: veto holder %q is not one of the custodians", id)
+		}
+		if vetoParts[i] != nil {
+			continue
+		}
+		vetoParts[i] = g.RandomNonZeroScalar(rnd)
+		secret.Add(secret, vetoParts[i])
+	}
 	sb, err := secret.MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("seal: encode secret: %w", err)
@@ -104,14 +123,20 @@ func Seal(dst io.Writer, src io.Reader, opts SealOptions) (*Header, error) {
 		}
 		h.Commitments = append(h.Commitments, b)
 	}
-	for _, c := range opts.Custodians {
+	for i, c := range opts.Custodians {
 		if c.PublicKey == nil {
 			return nil, fmt.Errorf("seal: custodian %q: no public key", c.ID)
 		}
 		if c.PublicKey.KEM().ID() != kem.ID() {
 			return nil, fmt.Errorf("seal: custodian %q: key is not X25519", c.ID)
 		}
-		h.Custodians = append(h.Custodians, HeaderCustodian{ID: c.ID, URL: c.URL, PublicKey: c.PublicKey.Bytes()})
+		hc := HeaderCustodian{ID: c.ID, URL: c.URL, PublicKey: c.PublicKey.Bytes()}
+		if vetoParts[i] != nil {
+			if hc.Veto, err = g.NewElement().MulGen(vetoParts[i]).MarshalBinaryCompress(); err != nil {
+				return nil, fmt.Errorf("seal: encode veto commitment: %w", err)
+			}
+		}
+		h.Custodians = append(h.Custodians, hc)
 	}
 	if err := h.validate(); err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
@@ -124,6 +149,13 @@ func Seal(dst io.Writer, src io.Reader, opts SealOptions) (*Header, error) {
 		plain, err := encodeShare(s)
 		if err != nil {
 			return nil, fmt.Errorf("seal: share %d: %w", i, err)
+		}
+		if vetoParts[i] != nil {
+			vb, err := vetoParts[i].MarshalBinary()
+			if err != nil {
+				return nil, fmt.Errorf("seal: share %d: %w", i, err)
+			}
+			plain = append(plain, vb...)
 		}
 		ct, err := hpke.Seal(opts.Custodians[i].PublicKey, kdf, aead, shareInfo(core, i), plain)
 		if err != nil {
@@ -191,35 +223,56 @@ func (h *Header) commitments() (secretsharing.SecretCommitment, error) {
 }
 
 // CheckShare decodes s and verifies it against the header's commitments:
-// it must be the share of position s.Index.
+// it must be the share of position s.Index (and, for a veto holder, carry
+// the veto part its commitment names).
 func (h *Header) CheckShare(s Share) (secretsharing.Share, error) {
+	ss, _, err := h.checkShare(s)
+	return ss, err
+}
+
+func (h *Header) checkShare(s Share) (secretsharing.Share, group.Scalar, error) {
 	if s.Index < 0 || s.Index >= len(h.Custodians) {
-		return secretsharing.Share{}, fmt.Errorf("share index %d: the header names %d custodians", s.Index, len(h.Custodians))
+		return secretsharing.Share{}, nil, fmt.Errorf("share index %d: the header names %d custodians", s.Index, len(h.Custodians))
 	}
 	name := h.Custodians[s.Index].ID
-	if len(s.Value) != shareSize {
-		return secretsharing.Share{}, fmt.Errorf("share of %q: %d bytes, want %d", name, len(s.Value), shareSize)
+	veto := h.Custodians[s.Index].Veto
+	if want := plainShareSize(veto != nil); len(s.Value) != want {
+		return secretsharing.Share{}, nil, fmt.Errorf("share of %q: %d bytes, want %d", name, len(s.Value), want)
 	}
 	g := group.Ristretto255
 	id, v := g.NewScalar(), g.NewScalar()
 	if err := id.UnmarshalBinary(s.Value[:32]); err != nil {
-		return secretsharing.Share{}, fmt.Errorf("share of %q: id: %w", name, err)
+		return secretsharing.Share{}, nil, fmt.Errorf("share of %q: id: %w", name, err)
 	}
-	if err := v.UnmarshalBinary(s.Value[32:]); err != nil {
-		return secretsharing.Share{}, fmt.Errorf("share of %q: value: %w", name, err)
+	if err := v.UnmarshalBinary(s.Value[32:shareSize]); err != nil {
+		return secretsharing.Share{}, nil, fmt.Errorf("share of %q: value: %w", name, err)
 	}
 	if !id.IsEqual(g.NewScalar().SetUint64(uint64(s.Index + 1))) {
-		return secretsharing.Share{}, fmt.Errorf("share of %q: it is the share of another position", name)
+		return secretsharing.Share{}, nil, fmt.Errorf("share of %q: it is the share of another position", name)
 	}
 	c, err := h.commitments()
 	if err != nil {
-		return secretsharing.Share{}, err
+		return secretsharing.Share{}, nil, err
 	}
 	ss := secretsharing.Share{ID: id, Value: v}
 	if !secretsharing.Verify(uint(h.K-1), ss, c) {
-		return secretsharing.Share{}, fmt.Errorf("share of %q: does not match the header's commitments", name)
+		return secretsharing.Share{}, nil, fmt.Errorf("share of %q: does not match the header's commitments", name)
 	}
-	return ss, nil
+	if veto == nil {
+		return ss, nil, nil
+	}
+	part := g.NewScalar()
+	if err := part.UnmarshalBinary(s.Value[shareSize:]); err != nil {
+		return secretsharing.Share{}, nil, fmt.Errorf("share of %q: veto part: %w", name, err)
+	}
+	want := g.NewElement()
+	if err := want.UnmarshalBinary(veto); err != nil {
+		return secretsharing.Share{}, nil, fmt.Errorf("header field custodians[%d].veto: %w", s.Index, err)
+	}
+	if !g.NewElement().MulGen(part).IsEqual(want) {
+		return secretsharing.Share{}, nil, fmt.Errorf("share of %q: veto part does not match its commitment", name)
+	}
+	return ss, part, nil
 }
 
 // OpenShare decrypts the share of custodian i with its private key and
@@ -289,24 +342,38 @@ func (h *Header) rebuild(shares []Share) (keys, error) {
 	var valid []secretsharing.Share
 	var bad []error
 	seen := map[int]bool{}
+	parts := map[int]group.Scalar{}
 	for _, s := range shares {
 		if seen[s.Index] {
 			continue
 		}
-		ss, err := h.CheckShare(s)
+		ss, part, err := h.checkShare(s)
 		if err != nil {
 			bad = append(bad, err)
 			continue
 		}
 		seen[s.Index] = true
 		valid = append(valid, ss)
+		if part != nil {
+			parts[s.Index] = part
+		}
 	}
 	if len(valid) < h.K {
 		return keys{}, fmt.Errorf("open: %w: %d valid of %d needed%s", ErrTooFewShares, len(valid), h.K, joinErrs(bad))
 	}
+	for i, c := range h.Custodians {
+		if c.Veto != nil && parts[i] == nil {
+			return keys{}, fmt.Errorf("open: %w: custodian %q holds a veto and released nothing valid%s", ErrVetoMissing, c.ID, joinErrs(bad))
+		}
+	}
 	secret, err := secretsharing.Recover(uint(h.K-1), valid[:h.K])
 	if err != nil {
 		return keys{}, fmt.Errorf("open: recover key: %w", err)
+	}
+	for i := range h.Custodians {
+		if p := parts[i]; p != nil {
+			secret.Add(secret, p)
+		}
 	}
 	sb, err := secret.MarshalBinary()
 	if err != nil {

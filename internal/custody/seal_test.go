@@ -230,3 +230,46 @@ func TestGoldenSealed(t *testing.T) {
 		t.Fatalf("golden open: %q, %v", got, err)
 	}
 }
+
+// TestVetoHolder: a veto holder's part is needed whatever the others
+// release; with it, any k open.
+func TestVetoHolder(t *testing.T) {
+	privs, keys := testCustodians(t, 3)
+	plain := []byte("rows located in FR")
+	var buf bytes.Buffer
+	h, err := Seal(&buf, bytes.NewReader(plain), SealOptions{Dataset: "health-fr", Labels: []byte(testLabels), Custodians: keys, K: 2, Vetoes: []string{"fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := buf.Bytes()
+	if h.Custodians[0].Veto == nil || h.Custodians[1].Veto != nil {
+		t.Fatalf("veto commitments: %+v", h.Custodians)
+	}
+	var shares []Share
+	for i, p := range privs {
+		s, err := h.OpenShare(p, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shares = append(shares, s)
+	}
+	if _, err := openBytes(sealed, []Share{shares[1], shares[2]}); !errors.Is(err, ErrVetoMissing) || !strings.Contains(err.Error(), `"fr"`) {
+		t.Fatalf("cn+ch without fr: %v, want ErrVetoMissing naming fr", err)
+	}
+	for _, pair := range [][2]int{{0, 1}, {2, 0}} {
+		got, err := openBytes(sealed, []Share{shares[pair[0]], shares[pair[1]]})
+		if err != nil || !bytes.Equal(got, plain) {
+			t.Fatalf("%v: %v", pair, err)
+		}
+	}
+	// A veto part altered is refused, not used.
+	bad := Share{Index: 0, Value: bytes.Clone(shares[0].Value)}
+	bad.Value[70] ^= 1
+	if _, err := openBytes(sealed, []Share{bad, shares[1], shares[2]}); !errors.Is(err, ErrVetoMissing) || !strings.Contains(err.Error(), "veto part") {
+		t.Fatalf("altered veto part: %v", err)
+	}
+	// The veto holder must be a custodian.
+	if _, err := Seal(&bytes.Buffer{}, bytes.NewReader(plain), SealOptions{Dataset: "d", Labels: []byte(testLabels), Custodians: keys, K: 2, Vetoes: []string{"us"}}); err == nil {
+		t.Fatal("sealed with an unknown veto holder")
+	}
+}

@@ -54,7 +54,7 @@ func newCustodyWorld(t *testing.T) *custodyWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, names, err := compilePacks(reg, filepath.Join("testdata", "custody", "fr-custodian.yaml"))
+	eng, names, err := compilePacks(reg, filepath.Join("..", "..", "examples", "custody", "fr-custodian.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func RequestShares(ctx context.Context, h *Header, opts OpenOptions) ([]Share, [
 	var (
 		mu     sync.Mutex
 		shares []Share
-		errs   []error
+		byPos  = make([]error, len(h.Custodians))
 		wg     sync.WaitGroup
 	)
 	for i, c := range h.Custodians {
@@ -108,13 +108,19 @@ func RequestShares(ctx context.Context, h *Header, opts OpenOptions) ([]Share, [
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, err)
+				byPos[i] = err
 				return
 			}
 			shares = append(shares, s)
 		})
 	}
 	wg.Wait()
+	var errs []error
+	for _, err := range byPos {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return shares, errs
 }
 

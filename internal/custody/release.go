@@ -198,8 +198,12 @@ type CustodianConfig struct {
 // dataset and that requester's key, after logging the release. It is an
 // http.Handler.
 type Custodian struct {
-	cfg CustodianConfig
-	mu  sync.Mutex // serialises Records writes
+	cfg   CustodianConfig
+	recMu sync.Mutex // serialises Records writes
+	mu    sync.Mutex // guards the fields below
+
+	cpRaw  string // the last checkpoint verified
+	cpSize uint64 // its size
 }
 
 // NewCustodian checks cfg and returns a Custodian.
@@ -298,9 +302,10 @@ type releaseRecord struct {
 //
 //  1. the request, header and recipient key parse (bad-request), and the
 //     header names this custodian's key (not-custodian);
-//  2. the receipt verifies against the log's key, and the log as the
-//     custodian reads it now holds the same leaf at that index
-//     (receipt-invalid; log-unreachable when it cannot be read);
+//  2. the log as the custodian reads it now (checkpoint verified with the
+//     log's key, inclusion proof built from its tiles) holds, at the
+//     receipt's index, the very entry the receipt holds (receipt-invalid;
+//     log-unreachable when it cannot be read);
 //  3. the private record hashes to the entry's record_hash and decodes
 //     (record-invalid);
 //  4. the entry is a decision, binding, with outcome allow in both the
@@ -346,21 +351,24 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 	if me < 0 {
 		return nil, refuse(RefuseNotCustodian, "the sealed file does not name this custodian's key")
 	}
-	// 2. Receipt, and the log as this custodian reads it.
-	if err := ledger.VerifyReceipt(req.Receipt, c.cfg.Verifier, c.cfg.Origin); err != nil {
-		return nil, refuse(RefuseReceiptInvalid, "%v", err)
-	}
+	// 2. The receipt names an entry; this custodian reads that entry and
+	// its inclusion proof from the log itself, against the checkpoint it
+	// fetches and verifies, and checks it is the entry the receipt holds.
+	// The requester's checkpoint and proof are not trusted, only compared.
 	own, err := ledger.ReceiptFrom(ctx, c.cfg.Log, c.cfg.Verifier, c.cfg.Origin, req.Receipt.Index)
 	if err != nil {
 		if errors.Is(err, ledger.ErrNotPublished) {
-			return nil, refuse(RefuseReceiptInvalid, "the log this custodian reads does not cover index %d yet: %v", req.Receipt.Index, err)
+			return nil, refuse(RefuseReceiptInvalid, "the log this custodian reads does not cover index %d: %v", req.Receipt.Index, err)
 		}
 		return nil, refuse(RefuseLogUnreachable, "read the decision log: %v", err)
 	}
 	if !bytes.Equal(own.LeafHash, req.Receipt.LeafHash) {
-		return nil, refuse(RefuseReceiptInvalid, "the log holds another entry at index %d (split view?)", req.Receipt.Index)
+		return nil, refuse(RefuseReceiptInvalid, "the log holds another entry at index %d (a receipt of another log, or altered)", req.Receipt.Index)
 	}
-	entry, err := req.Receipt.ParsedEntry()
+	if !sameEntry(req.Receipt, own.Entry) {
+		return nil, refuse(RefuseReceiptInvalid, "the receipt's entry is not the one logged at index %d", req.Receipt.Index)
+	}
+	entry, err := own.ParsedEntry()
 	if err != nil {
 		return nil, refuse(RefuseReceiptInvalid, "entry: %v", err)
 	}
@@ -409,7 +417,7 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 		return nil, refuse(RefuseExpired, "decided at %s, in this custodian's future", entry.Time.Format(time.RFC3339))
 	}
 	// 9. Not voided, up to the checkpoint this custodian read.
-	size, err := checkpointSize(own, c.cfg.Verifier, c.cfg.Origin)
+	size, err := c.checkpointSize(own.Checkpoint)
 	if err != nil {
 		return nil, refuse(RefuseLogUnreachable, "%v", err)
 	}
@@ -471,23 +479,44 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 			Index   uint64         `json:"index"`
 			Private ledger.Private `json:"private"`
 		}{idx, p})
-		c.mu.Lock()
+		c.recMu.Lock()
 		c.cfg.Records.Write(append(line, '\n'))
-		c.mu.Unlock()
+		c.recMu.Unlock()
 	}
 	return &ReleaseResponse{Custodian: h.Custodians[me].ID, Index: me, Share: sealed, ReleaseIndex: idx}, nil
 }
 
 var errStop = errors.New("stop")
 
-// checkpointSize returns the tree size of a receipt's checkpoint (already
-// verified).
-func checkpointSize(r *ledger.Receipt, v note.Verifier, origin string) (uint64, error) {
-	cp, err := ledger.ParseCheckpoint([]byte(r.Checkpoint), v, origin)
-	if err == nil {
-		return cp.Size, nil
+// checkpointSize returns the tree size of a checkpoint, verified once per
+// distinct checkpoint.
+func (c *Custodian) checkpointSize(raw string) (uint64, error) {
+	c.mu.Lock()
+	if raw == c.cpRaw {
+		n := c.cpSize
+		c.mu.Unlock()
+		return n, nil
 	}
-	return 0, fmt.Errorf("checkpoint: %w", err)
+	c.mu.Unlock()
+	cp, err := ledger.ParseCheckpoint([]byte(raw), c.cfg.Verifier, c.cfg.Origin)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	c.mu.Lock()
+	c.cpRaw, c.cpSize = raw, cp.Size
+	c.mu.Unlock()
+	return cp.Size, nil
+}
+
+// sameEntry reports whether the receipt's entry is leaf (the canonical
+// bytes logged): compacted, or else canonicalised, it must be those bytes.
+func sameEntry(r *ledger.Receipt, leaf []byte) bool {
+	var b bytes.Buffer
+	if json.Compact(&b, r.Entry) == nil && bytes.Equal(b.Bytes(), leaf) {
+		return true
+	}
+	l, err := r.Leaf()
+	return err == nil && bytes.Equal(l, leaf)
 }
 
 // releaseInfo is the HPKE info of a released share: the file and the

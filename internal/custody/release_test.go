@@ -56,7 +56,7 @@ func (failSource) ReadEntryBundle(context.Context, uint64, uint8) ([]byte, error
 // world is a decision log, three custodians' keys, a sealed file and a
 // requester's key.
 type world struct {
-	t         *testing.T
+	t         testing.TB
 	lg        *ledger.Log
 	privs     []hpke.PrivateKey
 	sealed    []byte
@@ -66,7 +66,7 @@ type world struct {
 	now       time.Time
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	lg, err := ledger.Open(context.Background(), filepath.Join(t.TempDir(), "log"), ledger.Options{Origin: "accord.example/custody", CheckpointInterval: 100 * time.Millisecond})
 	if err != nil {

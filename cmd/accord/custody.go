@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -296,9 +297,9 @@ func serverToken(flag string) string {
 
 func newSealCmd() *cobra.Command {
 	var (
-		dataset, out, labelsFile, server, token, format string
-		custodians, vetoes                              []string
-		k                                               int
+		dataset, out, labelsFile, server, token, format, sealRecord string
+		custodians, vetoes                                          []string
+		k                                                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "seal --dataset ID IN -o OUT --custodian ID=URL,PUBKEY ... -k K",
@@ -309,8 +310,10 @@ HPKE public key, and writes OUT: a header (dataset, key id, custodians, k,
 share commitments, policy binding over the dataset's labels) and the
 ciphertext. A custodian named with --veto holds a veto: the file cannot be
 opened without its release, however many others release. The labels are the dataset's catalog entry, read from --server
-(GET /v1/datasets/ID) or from --labels FILE (JSON). OUT is written whole or
-not at all.`,
+(GET /v1/datasets/ID) or from --labels FILE (JSON). With --server (operator
+token) a seal entry — dataset, custodians, k, commitments' digest, never key
+material — is logged (POST /v1/seals) before OUT appears; OUT is written
+whole or not at all.`,
 		Example: `  accord seal --dataset crm-eu crm.csv -o crm.sealed -k 2 --server http://127.0.0.1:8700 \
     --custodian fr=http://127.0.0.1:8471,$FR_PUB --custodian cn=http://127.0.0.1:8472,$CN_PUB \
     --custodian ch=http://127.0.0.1:8473,$CH_PUB`,
@@ -352,19 +355,46 @@ not at all.`,
 				return badInput(err)
 			}
 			defer in.Close()
-			var h *custody.Header
+			var (
+				h        *custody.Header
+				logged   bool
+				sealIdx  uint64
+				sealPriv *ledger.Private
+			)
 			err = writeAtomic(out, func(w io.Writer) error {
 				var err error
 				h, err = custody.Seal(w, in, custody.SealOptions{Dataset: dataset, Labels: labels, Custodians: keys, K: k, Vetoes: vetoes})
+				if err != nil {
+					return badInput(err)
+				}
+				if server == "" {
+					return nil
+				}
+				// The seal is on the log before the file exists.
+				sealIdx, sealPriv, err = custody.LogSeal(cmd.Context(), nil, server, serverToken(token), h)
+				logged = err == nil
 				return err
 			})
 			if err != nil {
-				return badInput(err)
+				return err
+			}
+			if logged && sealRecord != "" {
+				b, _ := json.Marshal(sealPriv)
+				if err := os.WriteFile(sealRecord, append(b, '\n'), 0o600); err != nil {
+					return fmt.Errorf("--seal-record: %w", err)
+				}
 			}
 			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), map[string]any{"file": out, "dataset": h.Dataset, "key_id": h.KeyID, "k": h.K, "custodians": len(h.Custodians), "header_digest": h.Digest()})
+				out := map[string]any{"file": out, "dataset": h.Dataset, "key_id": h.KeyID, "k": h.K, "custodians": len(h.Custodians), "header_digest": h.Digest()}
+				if logged {
+					out["seal_index"] = sealIdx
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "sealed %s as %s: dataset %s, key %s, %d of %d custodians needed\n", args[0], out, h.Dataset, h.KeyID, h.K, len(h.Custodians))
+			if logged {
+				fmt.Fprintf(cmd.OutOrStdout(), "seal entry logged at index %d\n", sealIdx)
+			}
 			return nil
 		},
 	}
@@ -378,6 +408,7 @@ not at all.`,
 	f.StringVar(&server, "server", "", "Accord server whose catalog gives the dataset's labels")
 	f.StringVar(&token, "token", "", "API token for --server (default $ACCORD_TOKEN)")
 	f.StringVar(&format, "format", "text", "output format: text or json")
+	f.StringVar(&sealRecord, "seal-record", "", "file to keep the seal entry's private record in (with --server)")
 	return cmd
 }
 

@@ -104,10 +104,92 @@ func (w *custodyWorld) seal(dataset string, plain []byte) []byte {
 		keys = append(keys, custody.CustodianKey{ID: id, URL: w.urls[id], PublicKey: w.pubs[id]})
 	}
 	var buf bytes.Buffer
-	if _, err := custody.Seal(&buf, bytes.NewReader(plain), custody.SealOptions{Dataset: dataset, Labels: labels, Custodians: keys, K: 2, Vetoes: []string{"fr"}}); err != nil {
+	h, err := custody.Seal(&buf, bytes.NewReader(plain), custody.SealOptions{Dataset: dataset, Labels: labels, Custodians: keys, K: 2, Vetoes: []string{"fr"}})
+	if err != nil {
 		w.t.Fatal(err)
 	}
+	idx, priv, err := custody.LogSeal(context.Background(), nil, w.srv.URL, w.operator(), h)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rc, err := w.lg.Receipt(ctx, idx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, priv.Record) // the answer was indented
+	priv.Record = compact.Bytes()
+	e, err := rc.ParsedEntry()
+	if err != nil || e.Kind != ledger.KindSeal || e.Subject != dataset || e.Threshold != 2 || strings.Join(e.Custodians, ",") != "fr,cn,ch" || ledger.VerifyPrivate(e, *priv) != nil {
+		w.t.Fatalf("seal entry %s: %v", rc.Entry, err)
+	}
 	return buf.Bytes()
+}
+
+// operator returns an operator token.
+func (w *custodyWorld) operator() string {
+	w.t.Helper()
+	secret, tok, err := store.NewToken("demo-operator", store.RoleOperator, time.Now(), time.Hour)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.st.CreateToken(context.Background(), tok); err != nil {
+		w.t.Fatal(err)
+	}
+	return secret
+}
+
+// TestSealsEndpoint: POST /v1/seals logs only a header whose dataset is in
+// the catalog with the labels the header binds, and only for an operator.
+func TestSealsEndpoint(t *testing.T) {
+	w := newCustodyWorld(t)
+	key, _ := custody.GenerateKey()
+	keys := []custody.CustodianKey{{ID: "fr", PublicKey: key.PublicKey()}}
+	sealWith := func(dataset, labels string) *custody.Header {
+		h, err := custody.Seal(io.Discard, strings.NewReader("x"), custody.SealOptions{Dataset: dataset, Labels: []byte(labels), Custodians: keys, K: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	catalog, err := custody.FetchLabels(context.Background(), nil, w.srv.URL, w.operator(), "crm-eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := w.operator()
+	for _, c := range []struct {
+		name  string
+		h     *custody.Header
+		token string
+		want  string
+	}{
+		{"catalog labels", sealWith("crm-eu", string(catalog)), op, ""},
+		{"labels not the catalog's", sealWith("crm-eu", `{"location":"DE"}`), op, "409"},
+		{"unknown dataset", sealWith("no-such", string(catalog)), op, "400"},
+		{"requester may not", sealWith("crm-eu", string(catalog)), w.token("acme"), "403"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := custody.LogSeal(context.Background(), nil, w.srv.URL, c.token, c.h)
+			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+				t.Fatalf("err %v, want %q", err, c.want)
+			}
+		})
+	}
+	// A body that is not a header names the field and logs nothing.
+	req, _ := http.NewRequest("POST", w.srv.URL+"/v1/seals", strings.NewReader(`{"header":"AAAA"}`))
+	req.Header.Set("Authorization", "Bearer "+op)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), `"field":"header"`) {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
 }
 
 // decideFor asks a binding decision as principal, naming key as recipient,

@@ -241,3 +241,44 @@ func FetchLabels(ctx context.Context, hc *http.Client, server, token, id string)
 	}
 	return json.Marshal(m)
 }
+
+// LogSeal asks an Accord server to log that h was sealed
+// (POST /v1/seals, operator role) and returns the seal entry's index and
+// the private record behind it, for the sealer to keep.
+func LogSeal(ctx context.Context, hc *http.Client, server, token string, h *Header) (uint64, *ledger.Private, error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	body, err := json.Marshal(map[string][]byte{"header": h.Raw()})
+	if err != nil {
+		return 0, nil, fmt.Errorf("log seal: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(server, "/")+"/v1/seals", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("log seal: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("log seal: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return 0, nil, fmt.Errorf("log seal: %w", err)
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return 0, nil, fmt.Errorf("log seal: %s: %s", resp.Status, bytes.TrimSpace(raw))
+	}
+	var out struct {
+		Index   uint64         `json:"index"`
+		Private ledger.Private `json:"private"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return 0, nil, fmt.Errorf("log seal: %w", err)
+	}
+	return out.Index, &out.Private, nil
+}

@@ -162,6 +162,15 @@ func ParseHeader(data []byte) (*Header, error) {
 	return ReadHeader(bytes.NewReader(data))
 }
 
+// ParseHeaderBytes parses header bytes as Header.Raw returns them (no
+// magic, no length).
+func ParseHeaderBytes(b []byte) (*Header, error) {
+	if len(b) > maxHeader {
+		return nil, fmt.Errorf("header: %d bytes is larger than %d", len(b), maxHeader)
+	}
+	return parseHeader(b, 0)
+}
+
 // parseHeader decodes the header bytes; off is their offset in the file.
 func parseHeader(b []byte, off int) (*Header, error) {
 	var h Header

@@ -373,11 +373,18 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 		return nil, refuse(RefuseReceiptInvalid, "entry: %v", err)
 	}
 	// 3. Private record.
-	if err := ledger.VerifyPrivate(entry, *req.Private); err != nil {
+	// The record travels inside JSON answers that may be re-indented; the
+	// bytes hashed are compact JSON (ledger.NewRecord), so compare those.
+	priv := *req.Private
+	var compact bytes.Buffer
+	if json.Compact(&compact, priv.Record) == nil {
+		priv.Record = compact.Bytes()
+	}
+	if err := ledger.VerifyPrivate(entry, priv); err != nil {
 		return nil, refuse(RefuseRecordInvalid, "%v", err)
 	}
 	var rec decisionRecord
-	if err := json.Unmarshal(req.Private.Record, &rec); err != nil || rec.Request == nil || rec.Decision == nil {
+	if err := json.Unmarshal(priv.Record, &rec); err != nil || rec.Request == nil || rec.Decision == nil {
 		return nil, refuse(RefuseRecordInvalid, "the private record is not a decision record")
 	}
 	// 4. Binding allow.

@@ -6,10 +6,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden sealed file under testdata/")
@@ -271,5 +275,30 @@ func TestVetoHolder(t *testing.T) {
 	// The veto holder must be a custodian.
 	if _, err := Seal(&bytes.Buffer{}, bytes.NewReader(plain), SealOptions{Dataset: "d", Labels: []byte(testLabels), Custodians: keys, K: 2, Vetoes: []string{"us"}}); err == nil {
 		t.Fatal("sealed with an unknown veto holder")
+	}
+}
+
+func TestSealEntry(t *testing.T) {
+	_, keys := testCustodians(t, 3)
+	_, h := sealBytes(t, []byte("x"), keys, 2)
+	e, p, err := SealEntry(h, time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ledger.VerifyPrivate(e, p); err != nil {
+		t.Fatal(err)
+	}
+	if e.Kind != ledger.KindSeal || e.Subject != "health-fr" || e.Threshold != 2 || strings.Join(e.Custodians, ",") != "fr,cn,ch" || len(e.Digest) != 64 {
+		t.Fatalf("seal entry: %s", raw)
+	}
+	// No key material, key id or share in the public entry.
+	for _, secret := range [][]byte{[]byte(h.KeyID), h.Custodians[0].Share[:16], h.Binding[:16], h.Commitments[0][:16]} {
+		if bytes.Contains(raw, secret) || strings.Contains(string(raw), fmt.Sprintf("%x", secret)) {
+			t.Fatalf("seal entry shows %x: %s", secret, raw)
+		}
 	}
 }

@@ -140,9 +140,9 @@ func (v packVeto) Veto(_ context.Context, r *custody.Release) error {
 
 func newCustodianServeCmd() *cobra.Command {
 	var (
-		keyFile, logLoc, logKey, addr, id, packs, origin string
-		window                                           time.Duration
-		registryDirs                                     []string
+		keyFile, logLoc, logKey, addr, id, packs, origin, witnessPolicy string
+		window                                                          time.Duration
+		registryDirs                                                    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve --key FILE --log URL --log-key VKEY",
@@ -198,6 +198,17 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 			defer records.Close()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			cfg := custody.CustodianConfig{ID: id, Key: key, Log: src, Verifier: v, Releases: rel, Records: records, Window: window, Logger: logger}
+			if witnessPolicy != "" {
+				pol, err := os.ReadFile(witnessPolicy)
+				if err != nil {
+					return badInput(fmt.Errorf("--witness-policy: %w", err))
+				}
+				wg, err := ledger.ParseWitnessPolicy(pol)
+				if err != nil {
+					return badInput(fmt.Errorf("--witness-policy %s: %w", witnessPolicy, err))
+				}
+				cfg.Witnesses = wg
+			}
 			if packs != "" {
 				reg, err := registry.Load(registryDirs...)
 				if err != nil {
@@ -243,6 +254,7 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 	f.StringVar(&id, "id", "", "this custodian's id, as the sealed files name it")
 	f.StringVar(&origin, "origin", "", "origin of the release log (default accord.custodian/ID)")
 	f.DurationVar(&window, "window", custody.DefaultWindow, "how long after a decision a release may follow it")
+	f.StringVar(&witnessPolicy, "witness-policy", "", "witness policy file (as accord serve takes it): the decision log's checkpoint must be cosigned by its quorum")
 	f.StringVar(&packs, "packs", "", "packs this custodian evaluates itself (names, files or directories, comma-separated); none when empty")
 	f.StringSliceVar(&registryDirs, "registry", nil, "directory of registry override YAML files (repeatable), for --packs")
 	return cmd

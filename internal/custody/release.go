@@ -31,6 +31,9 @@ const (
 	// RefuseReceiptInvalid: the receipt does not verify against the log's
 	// key, or the log the custodian reads does not hold its entry.
 	RefuseReceiptInvalid = "receipt-invalid"
+	// RefuseUnwitnessed: the custodian has a witness policy and the log's
+	// checkpoint is not cosigned by its quorum.
+	RefuseUnwitnessed = "unwitnessed"
 	// RefuseRecordInvalid: the private record does not hash to the entry's
 	// record_hash, or does not decode.
 	RefuseRecordInvalid = "record-invalid"
@@ -64,7 +67,7 @@ const (
 )
 
 // Refusals lists every refusal code.
-var Refusals = []string{RefuseBadRequest, RefuseNotCustodian, RefuseReceiptInvalid, RefuseRecordInvalid, RefuseNotAllow, RefuseWrongDataset, RefuseWrongRequester, RefuseWrongAction, RefuseExpired, RefuseVoided, RefuseLogUnreachable, RefuseVetoed, RefuseShareInvalid, RefuseReleaseUnlogged}
+var Refusals = []string{RefuseBadRequest, RefuseNotCustodian, RefuseReceiptInvalid, RefuseUnwitnessed, RefuseRecordInvalid, RefuseNotAllow, RefuseWrongDataset, RefuseWrongRequester, RefuseWrongAction, RefuseExpired, RefuseVoided, RefuseLogUnreachable, RefuseVetoed, RefuseShareInvalid, RefuseReleaseUnlogged}
 
 // ReleasingActions are the actions whose allow releases a key.
 var ReleasingActions = []model.Action{model.ActionAccess, model.ActionTransfer, model.ActionDisclose}
@@ -174,6 +177,11 @@ type CustodianConfig struct {
 	Log      ledger.Source
 	Verifier note.Verifier
 	Origin   string
+	// Witnesses, when set, must be satisfied by the log's checkpoint (its
+	// witness cosignatures): a tessera.WitnessGroup from
+	// ledger.ParseWitnessPolicy. Without it, the log's own signature is
+	// enough.
+	Witnesses interface{ Satisfied(checkpoint []byte) bool }
 	// Releases is the custodian's own release log. Required: a release
 	// that is not logged does not happen.
 	Releases Appender
@@ -305,7 +313,8 @@ type releaseRecord struct {
 //  2. the log as the custodian reads it now (checkpoint verified with the
 //     log's key, inclusion proof built from its tiles) holds, at the
 //     receipt's index, the very entry the receipt holds (receipt-invalid;
-//     log-unreachable when it cannot be read);
+//     log-unreachable when it cannot be read), and, with Witnesses, its
+//     checkpoint is cosigned by their quorum (unwitnessed);
 //  3. the private record hashes to the entry's record_hash and decodes
 //     (record-invalid);
 //  4. the entry is a decision, binding, with outcome allow in both the
@@ -361,6 +370,9 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 			return nil, refuse(RefuseReceiptInvalid, "the log this custodian reads does not cover index %d: %v", req.Receipt.Index, err)
 		}
 		return nil, refuse(RefuseLogUnreachable, "read the decision log: %v", err)
+	}
+	if c.cfg.Witnesses != nil && !c.cfg.Witnesses.Satisfied([]byte(own.Checkpoint)) {
+		return nil, refuse(RefuseUnwitnessed, "the log's checkpoint is not cosigned by this custodian's witness quorum")
 	}
 	if !bytes.Equal(own.LeafHash, req.Receipt.LeafHash) {
 		return nil, refuse(RefuseReceiptInvalid, "the log holds another entry at index %d (a receipt of another log, or altered)", req.Receipt.Index)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/model"
 )
@@ -39,6 +41,11 @@ func (m *memLog) Append(_ context.Context, e ledger.Entry) (uint64, error) {
 }
 
 func (m *memLog) count() int { m.mu.Lock(); defer m.mu.Unlock(); return len(m.entries) }
+
+// witnessed is a witness quorum that every checkpoint satisfies.
+type witnessed struct{}
+
+func (witnessed) Satisfied([]byte) bool { return true }
 
 // failSource is a decision log that cannot be read.
 type failSource struct{}
@@ -211,6 +218,15 @@ func TestReleaseRefusals(t *testing.T) {
 	h2.Custodians[0].Share[50] ^= 1
 	h2.marshal()
 
+	// A witness policy whose only witness never cosigned this log.
+	wv, err := note.NewEd25519VerifierKey("witness.example", make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unwitnessed, err := ledger.ParseWitnessPolicy([]byte("witness w " + wv + " https://witness.example\nquorum w\n"))
+	if err != nil {
+		t.Fatalf("policy: %v", err)
+	}
 	mod := func(f func(*ReleaseRequest)) *ReleaseRequest {
 		rq := w.request(good, goodP)
 		f(rq)
@@ -230,6 +246,7 @@ func TestReleaseRefusals(t *testing.T) {
 		{"leaf hash altered", mod(func(r *ReleaseRequest) { r.Receipt = &alteredProof }), nil, RefuseReceiptInvalid},
 		{"receipt of another log", w.request(foreign, foreignP), nil, RefuseReceiptInvalid},
 		{"index past the log", mod(func(r *ReleaseRequest) { rr := *good; rr.Index = 1 << 40; r.Receipt = &rr }), nil, RefuseReceiptInvalid},
+		{"checkpoint not witnessed", w.request(good, goodP), func(c *CustodianConfig) { c.Witnesses = unwitnessed }, RefuseUnwitnessed},
 		{"private record altered", mod(func(r *ReleaseRequest) { r.Private = &badSalt }), nil, RefuseRecordInvalid},
 		{"record of another decision", mod(func(r *ReleaseRequest) { r.Private = otherP }), nil, RefuseRecordInvalid},
 		{"deny", w.request(deny, denyP), nil, RefuseNotAllow},
@@ -272,7 +289,7 @@ func TestReleaseRefusals(t *testing.T) {
 	}
 	// The same request passes when nothing is wrong: the cases above are
 	// refused for their own reason.
-	cust, _ := w.custodian(0, nil)
+	cust, _ := w.custodian(0, func(c *CustodianConfig) { c.Witnesses = witnessed{} })
 	if _, ref := cust.Release(context.Background(), w.request(good, goodP)); ref != nil {
 		t.Fatalf("good request refused: %v", ref)
 	}

@@ -210,8 +210,9 @@ type Custodian struct {
 	recMu sync.Mutex // serialises Records writes
 	mu    sync.Mutex // guards the fields below
 
-	cpRaw  string // the last checkpoint verified
-	cpSize uint64 // its size
+	cpRaw  string           // the last checkpoint verified
+	cpSize uint64           // its size
+	shares map[string]Share // opened shares by header digest
 }
 
 // NewCustodian checks cfg and returns a Custodian.
@@ -465,12 +466,11 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 		}
 	}
 	// 11. The share.
-	share, err := h.OpenShare(c.cfg.Key, me)
+	share, err := c.openShare(h, me)
 	if err != nil {
 		return nil, refuse(RefuseShareInvalid, "%v", err)
 	}
 	sealed, err := hpke.Seal(recipient, kdf, aead, releaseInfo(h, me), share.Value)
-	clear(share.Value)
 	if err != nil {
 		return nil, refuse(RefuseBadRequest, "seal to recipient: %v", err)
 	}
@@ -506,6 +506,36 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 }
 
 var errStop = errors.New("stop")
+
+// maxShareCache bounds the shares a custodian keeps opened and verified.
+const maxShareCache = 1024
+
+// openShare opens and verifies this custodian's share of h, once per
+// header: a file opened by many requesters costs one HPKE open and one
+// commitment check.
+func (c *Custodian) openShare(h *Header, me int) (Share, error) {
+	d := h.Digest()
+	c.mu.Lock()
+	s, ok := c.shares[d]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := h.OpenShare(c.cfg.Key, me)
+	if err != nil {
+		return Share{}, err
+	}
+	c.mu.Lock()
+	if c.shares == nil || len(c.shares) >= maxShareCache {
+		for _, old := range c.shares {
+			clear(old.Value)
+		}
+		c.shares = map[string]Share{}
+	}
+	c.shares[d] = s
+	c.mu.Unlock()
+	return s, nil
+}
 
 // checkpointSize returns the tree size of a checkpoint, verified once per
 // distinct checkpoint.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -324,4 +325,32 @@ func TestReleaseHTTP(t *testing.T) {
 			t.Errorf("%s %.20s: %d %s, want %d %s", tc.method, tc.body, resp.StatusCode, ref.Code, tc.status, tc.code)
 		}
 	}
+}
+
+// FuzzReleaseBody: whatever the body, the custodian answers with a refusal
+// code or a release, never panics, and releases only a request that
+// carries the one good decision.
+func FuzzReleaseBody(f *testing.F) {
+	w := newWorld(f)
+	good, goodP := w.decide(nil)
+	body, _ := json.Marshal(w.request(good, goodP))
+	f.Add(body)
+	f.Add([]byte(`{"header":"","receipt":null}`))
+	f.Add([]byte(`{"header":"e30=","receipt":{"index":0,"entry":{},"leaf_hash":"","checkpoint":"","inclusion_proof":[]},"private":{"record":{},"salt":""},"recipient":"AAAA"}`))
+	c, _ := w.custodian(0, nil)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/release", bytes.NewReader(data)))
+		if rec.Code == http.StatusOK {
+			var rq ReleaseRequest
+			if json.Unmarshal(data, &rq) != nil || rq.Receipt == nil || rq.Receipt.Index != good.Index || rq.Recipient != EncodePublicKey(w.recipient.PublicKey()) {
+				t.Fatalf("released against %q", data)
+			}
+			return
+		}
+		var ref Refusal
+		if err := json.Unmarshal(rec.Body.Bytes(), &ref); err != nil || !slices.Contains(Refusals, ref.Code) {
+			t.Fatalf("%d %s: not a refusal with a known code", rec.Code, rec.Body)
+		}
+	})
 }

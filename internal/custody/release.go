@@ -186,7 +186,8 @@ type CustodianConfig struct {
 	// that is not logged does not happen.
 	Releases Appender
 	// Records, when set, receives each release's private record (JSON
-	// line) after the entry is durable, for auditors.
+	// line) after the entry is durable, for auditors; if it fails, the
+	// share is not released.
 	Records io.Writer
 	// Now is the custodian's clock (time.Now).
 	Now func() time.Time
@@ -499,8 +500,14 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 			Private ledger.Private `json:"private"`
 		}{idx, p})
 		c.recMu.Lock()
-		c.cfg.Records.Write(append(line, '\n'))
+		_, werr := c.cfg.Records.Write(append(line, '\n'))
 		c.recMu.Unlock()
+		if werr != nil {
+			// The entry is on the log; without its record no auditor can
+			// check it. A logged release that did not happen is the safe
+			// side: no share leaves.
+			return nil, refuse(RefuseReleaseUnlogged, "release entry %d logged but its private record could not be kept: %v", idx, werr)
+		}
 	}
 	return &ReleaseResponse{Custodian: h.Custodians[me].ID, Index: me, Share: sealed, ReleaseIndex: idx}, nil
 }

@@ -43,6 +43,11 @@ func (m *memLog) Append(_ context.Context, e ledger.Entry) (uint64, error) {
 
 func (m *memLog) count() int { m.mu.Lock(); defer m.mu.Unlock(); return len(m.entries) }
 
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
 // witnessed is a witness quorum that every checkpoint satisfies.
 type witnessed struct{}
 
@@ -268,6 +273,7 @@ func TestReleaseRefusals(t *testing.T) {
 		}, RefuseVetoed},
 		{"share damaged", mod(func(r *ReleaseRequest) { r.Header = h2.Raw() }), nil, RefuseShareInvalid},
 		{"release log down", w.request(good, goodP), func(c *CustodianConfig) { c.Releases = &memLog{fail: true} }, RefuseReleaseUnlogged},
+		{"release record not kept", w.request(good, goodP), func(c *CustodianConfig) { c.Records = failWriter{} }, RefuseReleaseUnlogged},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
@@ -277,7 +283,11 @@ func TestReleaseRefusals(t *testing.T) {
 			if ref == nil || ref.Code != c.code {
 				t.Fatalf("got %+v, %v; want refusal %s", resp, ref, c.code)
 			}
-			if resp != nil || rel.count() != 0 {
+			logged := 0
+			if c.name == "release record not kept" {
+				logged = 1 // logged, not released: the safe side
+			}
+			if resp != nil || rel.count() != logged {
 				t.Fatalf("refused but answered or logged: %+v, %d entries", resp, rel.count())
 			}
 			seen[c.code] = true

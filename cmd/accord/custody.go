@@ -163,6 +163,11 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 			if keyFile == "" || logLoc == "" || logKey == "" {
 				return badInput(errors.New("--key, --log and --log-key are required"))
 			}
+			for _, server := range []string{dbFileName, logDirName} {
+				if _, err := os.Stat(filepath.Join(dataDir, server)); err == nil {
+					return badInput(fmt.Errorf("--data %s holds an Accord server's %s: give the custodian a directory of its own", dataDir, server))
+				}
+			}
 			key, err := custody.ReadPrivateKey(keyFile)
 			if err != nil {
 				return badInput(fmt.Errorf("--key: %w", err))

@@ -22,6 +22,8 @@ func TestCustodyCLIBadInput(t *testing.T) {
 	labels := filepath.Join(dir, "labels.json")
 	os.WriteFile(labels, []byte(`{"location":"FR"}`), 0o644)
 	sealed := filepath.Join(dir, "out.sealed")
+	serverDir := filepath.Join(dir, "server")
+	os.MkdirAll(filepath.Join(serverDir, "log"), 0o700)
 	for _, c := range []struct {
 		name string
 		args []string
@@ -33,6 +35,7 @@ func TestCustodyCLIBadInput(t *testing.T) {
 		{"seal k above n", []string{"seal", "--dataset", "d", plain, "-o", sealed, "-k", "2", "--labels", labels, "--custodian", "fr=http://x," + pub}, "k=2"},
 		{"seal empty labels", []string{"seal", "--dataset", "d", plain, "-o", sealed, "-k", "1", "--labels", os.DevNull, "--custodian", "fr=http://x," + pub}, "labels"},
 		{"serve without log", []string{"custodian", "serve", "--key", key}, "--key, --log and --log-key are required"},
+		{"custodian in a server's data directory", []string{"custodian", "serve", "--data", serverDir, "--key", key, "--log", serverDir, "--log-key", "x+1+AAAA"}, "give the custodian a directory of its own"},
 		{"open without key", []string{"open", sealed, "--decision", "x", "--server", "http://127.0.0.1:1", "-o", filepath.Join(dir, "x")}, "--decision, --server, --key and -o are required"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

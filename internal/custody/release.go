@@ -214,6 +214,10 @@ type Custodian struct {
 	cpRaw  string           // the last checkpoint verified
 	cpSize uint64           // its size
 	shares map[string]Share // opened shares by header digest
+
+	scanMu         sync.Mutex      // serialises void scans; guards below
+	voidLo, voidHi uint64          // the log range scanned for voids
+	voids          map[uint64]bool // indexes voided in that range
 }
 
 // NewCustodian checks cfg and returns a Custodian.
@@ -442,19 +446,8 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 	if err != nil {
 		return nil, refuse(RefuseLogUnreachable, "%v", err)
 	}
-	voided := false
-	err = ledger.ReadEntries(ctx, c.cfg.Log, req.Receipt.Index+1, size, func(_ uint64, leaf []byte) error {
-		if !bytes.Contains(leaf, []byte(`"kind":"void"`)) {
-			return nil
-		}
-		e, err := ledger.ParseEntry(leaf)
-		if err == nil && e.Kind == ledger.KindVoid && e.Refers != nil && *e.Refers == req.Receipt.Index {
-			voided = true
-			return errStop
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
+	voided, err := c.voided(ctx, req.Receipt.Index, size)
+	if err != nil {
 		return nil, refuse(RefuseLogUnreachable, "scan the log for voids: %v", err)
 	}
 	if voided {
@@ -512,7 +505,61 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 	return &ReleaseResponse{Custodian: h.Custodians[me].ID, Index: me, Share: sealed, ReleaseIndex: idx}, nil
 }
 
-var errStop = errors.New("stop")
+// voided reports whether an entry in (index, size) voids index. The
+// custodian scans each part of the log once: it keeps the contiguous range
+// [voidLo, voidHi) it has scanned and the indexes voided in it, and reads
+// only what a request needs beyond it. A void always follows what it
+// voids, so the range from index+1 to the checkpoint is enough.
+func (c *Custodian) voided(ctx context.Context, index, size uint64) (bool, error) {
+	c.scanMu.Lock()
+	defer c.scanMu.Unlock()
+	scan := func(from, to uint64) error {
+		if from >= to {
+			return nil
+		}
+		return ledger.ReadEntries(ctx, c.cfg.Log, from, to, func(_ uint64, leaf []byte) error {
+			if !bytes.Contains(leaf, []byte(`"kind":"void"`)) {
+				return nil
+			}
+			e, err := ledger.ParseEntry(leaf)
+			if err != nil {
+				return fmt.Errorf("void entry: %w", err)
+			}
+			if e.Kind == ledger.KindVoid && e.Refers != nil {
+				c.voids[*e.Refers] = true
+			}
+			return nil
+		})
+	}
+	if c.voids == nil {
+		c.voids = map[uint64]bool{}
+	}
+	from := index + 1
+	switch {
+	case c.voidHi == 0 || from > c.voidHi:
+		// Nothing scanned yet, or a gap: start afresh at from.
+		if err := scan(from, size); err != nil {
+			return false, err
+		}
+		if c.voidHi == 0 || from > c.voidHi {
+			c.voidLo = from
+		}
+	default:
+		if from < c.voidLo {
+			if err := scan(from, c.voidLo); err != nil {
+				return false, err
+			}
+			c.voidLo = from
+		}
+		if err := scan(c.voidHi, size); err != nil {
+			return false, err
+		}
+	}
+	if size > c.voidHi {
+		c.voidHi = size
+	}
+	return c.voids[index], nil
+}
 
 // maxShareCache bounds the shares a custodian keeps opened and verified.
 const maxShareCache = 1024

@@ -364,3 +364,30 @@ func FuzzReleaseBody(f *testing.F) {
 		}
 	})
 }
+
+// TestVoidScanIsIncremental: a custodian that has scanned the log still
+// sees a void appended after its scan, and one for an earlier decision.
+func TestVoidScanIsIncremental(t *testing.T) {
+	w := newWorld(t)
+	first, firstP := w.decide(nil)
+	second, secondP := w.decide(nil)
+	c, _ := w.custodian(0, nil)
+	if _, ref := c.Release(context.Background(), w.request(second, secondP)); ref != nil {
+		t.Fatal(ref)
+	}
+	if _, ref := c.Release(context.Background(), w.request(first, firstP)); ref != nil {
+		t.Fatal(ref)
+	}
+	for _, r := range []*ledger.Receipt{second, first} {
+		vi, err := w.lg.Append(context.Background(), ledger.VoidEntry(r.Index, w.now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.receipt(vi)
+	}
+	for _, rq := range []*ReleaseRequest{w.request(second, secondP), w.request(first, firstP)} {
+		if _, ref := c.Release(context.Background(), rq); ref == nil || ref.Code != RefuseVoided {
+			t.Fatalf("decision %d: %v, want voided", rq.Receipt.Index, ref)
+		}
+	}
+}

@@ -21,7 +21,7 @@ func TestCustodyDoc(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts four processes; run without -short")
 	}
-	for _, tool := range []string{"curl", "jq", "seq", "cmp"} {
+	for _, tool := range []string{"curl", "jq", "seq", "cmp", "timeout"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("docs/custody.md needs %s on PATH (install it to run this test)", tool)
 		}
@@ -41,7 +41,9 @@ func TestCustodyDoc(t *testing.T) {
 		script = strings.ReplaceAll(script, port, strconv.Itoa(freePort(t)))
 	}
 	var ts strings.Builder
-	ts.WriteString("exec sh -c 'sh -e custody.sh 2>&1'\n")
+	// timeout(1) bounds a script that waits for a process that never
+	// starts.
+	ts.WriteString("exec sh -c 'timeout 180 sh -e custody.sh 2>&1'\n")
 	for _, line := range strings.Split(strings.TrimSpace(string(text[1])), "\n") {
 		re := regexp.QuoteMeta(line)
 		re = strings.ReplaceAll(re, "…", ".*")

@@ -68,7 +68,7 @@ func newBindingWorld(t *testing.T, st store.Store) *bindingWorld {
 	if err := seedDemo(ctx, st, io.Discard, ""); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Metrics: metrics, ErrorStatus: status}))
+	srv := httptest.NewServer(api.New(api.Config{Store: st, Decider: dec, Registry: reg, Log: lg, Metrics: metrics, ErrorStatus: status, SealLog: lg}))
 	t.Cleanup(srv.Close)
 	return &bindingWorld{t: t, st: st, lg: lg, srv: srv}
 }

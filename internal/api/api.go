@@ -93,6 +93,9 @@ type Config struct {
 	// /v1/registry/{kind}/{id} logged and live (see RegistryChanges);
 	// without it they answer 404.
 	RegistryChanges *RegistryChanges
+	// SealLog, when set, makes POST /v1/seals append seal entries to it
+	// (the decision log); without it that route answers 404.
+	SealLog Appender
 	// AuthCacheTTL, when positive, lets a token that authenticated be
 	// trusted for that long without reading the database again. Expiry is
 	// checked on every request; a revocation takes effect within the TTL.
@@ -162,6 +165,7 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/datasets", s.auth(rolesReadCatalog, s.listDatasets))
 	m.Handle("POST /v1/datasets", s.auth(rolesWriteConfig, s.createDataset))
 	m.Handle("GET /v1/datasets/{id}", s.auth(rolesReadCatalog, s.getDataset))
+	m.Handle("POST /v1/seals", s.auth(rolesWriteConfig, s.postSeal))
 	m.Handle("PUT /v1/datasets/{id}", s.auth(rolesWriteConfig, s.putDataset))
 	m.Handle("DELETE /v1/datasets/{id}", s.auth(rolesWriteConfig, s.deleteDataset))
 

@@ -328,11 +328,15 @@ func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, c caller) {
 // DecisionRecord is the answer of GET /v1/decisions/{id}: the decision as
 // made, the request as decided (requester from the credential, labels from
 // the catalog), and the log receipt once the entry is in a published
-// checkpoint.
+// checkpoint. Private is the private record and salt the entry's
+// record_hash covers: with it a custodian (internal/custody) checks, against
+// the logged entry, which dataset, requester and recipient key the decision
+// is about.
 type DecisionRecord struct {
 	Decision model.Decision  `json:"decision"`
 	Request  *model.Request  `json:"request,omitempty"`
 	Receipt  *ledger.Receipt `json:"receipt,omitempty"`
+	Private  *ledger.Private `json:"private,omitempty"`
 }
 
 func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
@@ -355,7 +359,7 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
 		writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
 		return
 	}
-	out := DecisionRecord{Decision: private.Decision, Request: private.Request}
+	out := DecisionRecord{Decision: private.Decision, Request: private.Request, Private: &ledger.Private{Record: rec.Private, Salt: rec.Salt}}
 	idx := rec.LogIndex
 	out.Decision.ID, out.Decision.LogIndex, out.Decision.Binding = rec.ID, &idx, true
 	if s.cfg.Log != nil {

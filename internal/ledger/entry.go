@@ -37,6 +37,13 @@ const (
 	KindMLATransition = "mla-transition"
 	// KindRelease is the release of a dataset key against a logged decision.
 	KindRelease = "release"
+	// KindSeal records a dataset sealed to custodians: the dataset, the
+	// custodians and k, and a digest of the share commitments; never key
+	// material (see internal/custody).
+	KindSeal = "seal"
+	// KindApproval records a data holder's approval or refusal of a pending
+	// request.
+	KindApproval = "approval"
 	// KindVoid voids an earlier entry (for example a decision made in error);
 	// the earlier entry stays in the log, as every entry does.
 	KindVoid = "void"
@@ -50,7 +57,7 @@ const (
 )
 
 // Kinds lists every entry kind, in the order documented.
-var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory}
+var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindSeal, KindApproval}
 
 // ErrEntryTooLarge is returned by Log.Append for an entry whose canonical JSON
 // is longer than Options.MaxEntrySize. The entry is not logged and not
@@ -86,6 +93,9 @@ type Entry struct {
 	CIIState string `json:"cii_state,omitempty"`
 	// Classification is general, important or core.
 	Classification string `json:"classification,omitempty"`
+	// Custodians lists, for a seal entry, the ids of the custodians that
+	// hold the dataset's key, in the sealed header's order.
+	Custodians []string `json:"custodians,omitempty"`
 	// Destination is the state the data would go to.
 	Destination string `json:"destination,omitempty"`
 	// Devices counts devices.
@@ -140,6 +150,9 @@ type Entry struct {
 	Subject string `json:"subject,omitempty"`
 	// Subjects counts data subjects by state.
 	Subjects map[string]int64 `json:"subjects,omitempty"`
+	// Threshold is, for a seal entry, k: how many custodians' shares open
+	// the dataset.
+	Threshold int `json:"threshold,omitempty"`
 	// Time is when the event happened, in UTC, to the second.
 	Time time.Time `json:"time"`
 	// Transaction is the kind of commercial transaction, if any.
@@ -409,7 +422,7 @@ func (e *Entry) Validate() error {
 	for _, l := range [...]struct {
 		field  string
 		values []string
-	}{{"origin", e.Origin}, {"categories", e.Categories}, {"rules", e.Rules}, {"requires", e.Requires}} {
+	}{{"origin", e.Origin}, {"categories", e.Categories}, {"rules", e.Rules}, {"requires", e.Requires}, {"custodians", e.Custodians}} {
 		for i, v := range l.values {
 			if checkCode("", v) != nil {
 				return checkCode(fmt.Sprintf("%s[%d]", l.field, i), v)
@@ -434,7 +447,7 @@ func (e *Entry) Validate() error {
 	for _, c := range [...]struct {
 		field string
 		n     int64
-	}{{"records", e.Records}, {"devices", e.Devices}, {"selector_count", e.SelectorCount}, {"authorizations", int64(e.Authorizations)}} {
+	}{{"records", e.Records}, {"devices", e.Devices}, {"selector_count", e.SelectorCount}, {"authorizations", int64(e.Authorizations)}, {"threshold", int64(e.Threshold)}} {
 		if c.n < 0 || c.n > maxCount {
 			return fmt.Errorf("entry field %s: count %d is outside 0..%d", c.field, c.n, maxCount)
 		}

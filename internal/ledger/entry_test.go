@@ -182,13 +182,13 @@ func TestEntryCanonical(t *testing.T) {
 		Version: EntryVersion, Kind: KindRelease, Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC),
 		Action: "transfer", Agreement: "de-fr-mlat", Authorizations: 2, Basis: "agreement",
 		Categories: []string{"cii.energy", "personal.health"}, CIISector: "energy", CIIState: "FR",
-		Classification: "important", Destination: "DE", Devices: 7, Digest: strings.Repeat("cd", 32), Jurisdiction: "FR",
+		Classification: "important", Custodians: []string{"fr", "cn", "ch"}, Destination: "DE", Devices: 7, Digest: strings.Repeat("cd", 32), Jurisdiction: "FR",
 		KeyFingerprint: strings.Repeat("ef", 32), Location: "FR", OnBehalfOf: &Party{Kind: "state-authority", Role: "intelligence", State: "US"},
 		Origin: []string{"BE", "FR"}, Outcome: "allow", Packs: []PackVersion{{Name: "gdsi", Outcome: "allow", Version: "2026.11.0"}},
 		Purpose: "research", RecordHash: strings.Repeat("ab", 32), Records: 1<<53 - 1, Refers: &refers,
 		Requester: &Party{Kind: "company", Role: "processor", State: "DE"}, Requires: []string{"authorization_from:FR"},
 		Rules: []string{"gdsi-2-cii", "us-dsp-202.401"}, SelectorCount: 3, Selectors: "specific", Subject: "pack/gdsi",
-		Subjects: map[string]int64{"ZA": 1, "AT": 2, "FR": 0, "BE": 9}, Transaction: "vendor",
+		Subjects: map[string]int64{"ZA": 1, "AT": 2, "FR": 0, "BE": 9}, Threshold: 2, Transaction: "vendor",
 	}
 	tests := []Entry{full, mustDecisionEntry(t, 7), VoidEntry(3, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)),
 		{Version: EntryVersion, Kind: KindAdvisory, Time: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), RecordHash: strings.Repeat("0", 64)}}

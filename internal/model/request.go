@@ -87,6 +87,12 @@ type Request struct {
 	// Time is when the access would happen. Pack parameters in force at
 	// this time apply. Zero means "now" at decision time.
 	Time time.Time `json:"time"`
+	// Recipient is the requester's HPKE public key (X25519, standard
+	// base64) to which custodians seal a released key share (see
+	// internal/custody). It binds a decision to the holder of that key: it
+	// is in the decision's private record, and a custodian releases only to
+	// it. Empty when no sealed dataset is to be opened.
+	Recipient string `json:"recipient,omitempty"`
 	// History, when given in a request file, stands in for the server's
 	// cumulative counters so that `accord check` can exercise threshold
 	// rules offline. The server rejects a body that carries it.

@@ -24,9 +24,15 @@ import (
 // every call it counts.
 func fastCalls(fn *functions) cel.ProgramOption {
 	return cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+		if l := constStringList(i); l != nil {
+			return l, nil
+		}
 		call, ok := i.(interpreter.InterpretableCall)
 		if !ok {
-			return i, nil
+			return asRequestField(i), nil
+		}
+		if m := newMatchCall(call); m != nil {
+			return m, nil
 		}
 		args := call.Args()
 		switch call.OverloadID() {

@@ -195,7 +195,19 @@ func TestFastCallsSameDecision(t *testing.T) {
 // attribute and qualifier types; after an upgrade that renames them, the
 // programs stay correct but slow, and this test says so.
 func TestFastPathsInstalled(t *testing.T) {
-	env, err := newBaseEnv(nil)
+	base, err := newBaseEnv(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A pack's params and variables, declared as compilePack does.
+	table, err := newParamTable([]*Param{{Name: "limit", Values: []ParamValue{{Value: int64(3), ValidFrom: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp := newVarsProvider(newParamsProvider(base.CELTypeProvider(), "accord.params.t", table), "accord.variables.t")
+	vp.add(0, "v", cel.IntType)
+	env, err := base.Extend(cel.CustomTypeProvider(vp),
+		cel.Variable("params", cel.ObjectType("accord.params.t")), cel.Variable("variables", cel.ObjectType("accord.variables.t")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +221,8 @@ func TestFastPathsInstalled(t *testing.T) {
 		{`request.data.categories`, "*policy.fieldRead"},
 		{`request.requester.id.matches("^\\s*$")`, "*policy.matchCall"},
 		{`["personal.health", "personal.contact"]`, "*interpreter.evalConst/*policy.strList"},
+		{`params.limit`, "*policy.memberRead"},
+		{`variables.v`, "*policy.memberRead"},
 		{`request.data.subjects["FR"]`, "*interpreter.evalAttr"},        // an index: cel-go's plan
 		{`request.requester.owners`, "*interpreter.evalAttr"},           // not a listed leaf
 		{`has(request.on_behalf_of.kind)`, "*interpreter.evalTestOnly"}, // presence test: cel-go's plan

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 
 	"cel.dev/cel-go/common/types"
@@ -186,9 +187,12 @@ func (a *fieldRead) stringValue(f *interpreter.ExecutionFrame) (string, bool) {
 // planned as a plain read of a listed field path of `request`, or i
 // itself.
 func asRequestField(i interpreter.InterpretableV2) interpreter.InterpretableV2 {
-	if rf, ok := i.(*fieldRead); ok {
+	switch r := i.(type) {
+	case *fieldRead:
 		// Planned again after a qualifier was added: describe it anew.
-		i = rf.InterpretableAttribute
+		i = r.InterpretableAttribute
+	case *memberRead:
+		i = r.InterpretableAttribute
 	}
 	ia, ok := i.(interpreter.InterpretableAttribute)
 	// Only the plain read (not has(), not an optional select).
@@ -205,7 +209,15 @@ func asRequestField(i interpreter.InterpretableV2) interpreter.InterpretableV2 {
 	default:
 		return i
 	}
-	if names := na.CandidateVariableNames(); len(names) != 1 || names[0] != "request" {
+	names := na.CandidateVariableNames()
+	if len(names) != 1 {
+		return i
+	}
+	switch names[0] {
+	case "params", "variables":
+		return asMemberRead(ia, names[0], na.Qualifiers())
+	case "request":
+	default:
 		return i
 	}
 	path := ""
@@ -228,6 +240,62 @@ func asRequestField(i interpreter.InterpretableV2) interpreter.InterpretableV2 {
 		return i
 	}
 	return &fieldRead{InterpretableAttribute: ia, leaf: leaf}
+}
+
+// memberRead is a read of params.NAME or variables.NAME: the field
+// getter that cel-go would call, called without cel-go's attribute
+// resolution around it. An error (a param not in force, a variable that
+// failed) hands over to that resolution, which reports it as before.
+type memberRead struct {
+	interpreter.InterpretableAttribute
+	name  string // params or variables
+	field *types.FieldType
+	stale bool
+}
+
+// asMemberRead returns the memberRead for ia, a read of params or
+// variables with qualifiers quals, or ia itself.
+func asMemberRead(ia interpreter.InterpretableAttribute, name string, quals []interpreter.Qualifier) interpreter.InterpretableV2 {
+	if len(quals) != 1 || quals[0].IsOptional() || fmt.Sprintf("%T", quals[0]) != "*interpreter.fieldQualifier" {
+		return ia
+	}
+	f := reflect.ValueOf(quals[0]).Elem().FieldByName("FieldType")
+	if !f.IsValid() || !f.CanInterface() {
+		return ia
+	}
+	ft, ok := f.Interface().(*types.FieldType)
+	if !ok || ft == nil || ft.GetFrom == nil {
+		return ia
+	}
+	return &memberRead{InterpretableAttribute: ia, name: name, field: ft}
+}
+
+// AddQualifier implements interpreter.InterpretableAttribute.
+func (a *memberRead) AddQualifier(q interpreter.Qualifier) (interpreter.Attribute, error) {
+	a.stale = true
+	return a.InterpretableAttribute.AddQualifier(q)
+}
+
+// Exec implements interpreter.InterpretableV2.
+func (a *memberRead) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	if !a.stale {
+		if obj, ok := f.ResolveName(a.name); ok {
+			switch obj.(type) {
+			case *paramSet, *varSet:
+				if v, err := a.field.GetFrom(obj); err == nil {
+					if out, ok := v.(ref.Val); ok {
+						return out
+					}
+				}
+			}
+		}
+	}
+	return a.InterpretableAttribute.Exec(f)
+}
+
+// Eval implements interpreter.Interpretable.
+func (a *memberRead) Eval(act interpreter.Activation) ref.Val {
+	return interpreter.EvalActivation(act, a.Exec)
 }
 
 // matchCall is s.matches(pattern) (or matches(s, pattern)) with a

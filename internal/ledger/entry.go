@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -446,20 +447,24 @@ func (e *Entry) Validate() error {
 // bytes that become the log leaf.
 //
 // Because Validate admits only ASCII codes, integers below 2^53 and whole
-// seconds in UTC, and Entry's fields are in canonical member order,
-// encoding/json already writes the canonical form; running the jcs library
-// over every entry would cost three quarters of the CPU time of logging a
-// decision. Marshal therefore checks its output with jcs on the first call
+// seconds in UTC, and Entry's fields are in canonical member order, the
+// canonical form is written field by field (appendJSON), without
+// reflection, byte for byte what encoding/json writes for an Entry. Running
+// the jcs library over every entry would cost several times the encoding
+// itself; Marshal therefore checks its output with jcs on the first call
 // and then on one call in canonicalCheckEvery, and fails loudly (logging
-// nothing) if they ever differ.
+// nothing) if they ever differ. TestEntryCanonical and FuzzEntryCanonical
+// compare it with both jcs and encoding/json.
 func (e *Entry) Marshal() ([]byte, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("encode entry: %w", err)
-	}
+	return e.marshalValid()
+}
+
+// marshalValid is Marshal for an entry Validate accepted.
+func (e *Entry) marshalValid() ([]byte, error) {
+	raw := e.appendJSON(make([]byte, 0, e.sizeHint()))
 	if marshalCount.Add(1)%canonicalCheckEvery == 1 {
 		canon, err := jcs.Transform(raw)
 		if err != nil {
@@ -470,6 +475,206 @@ func (e *Entry) Marshal() ([]byte, error) {
 		}
 	}
 	return raw, nil
+}
+
+// sizeHint is an upper estimate of the length of e's JSON, so that
+// appendJSON writes into one allocation.
+func (e *Entry) sizeHint() int {
+	n := 400 // member names, punctuation, fixed-size values
+	for _, s := range [...]string{e.Action, e.Agreement, e.Basis, e.CIISector, e.CIIState, e.Classification,
+		e.Destination, e.Digest, e.Jurisdiction, e.KeyFingerprint, e.Kind, e.Location, e.Outcome, e.Purpose,
+		e.RecordHash, e.Selectors, e.Subject, e.Transaction} {
+		n += len(s)
+	}
+	for _, l := range [...][]string{e.Categories, e.Origin, e.Requires, e.Rules} {
+		for _, s := range l {
+			n += len(s) + 3
+		}
+	}
+	for _, p := range [...]*Party{e.Requester, e.OnBehalfOf} {
+		if p != nil {
+			n += 30 + len(p.Kind) + len(p.Role) + len(p.State)
+		}
+	}
+	for _, pv := range e.Packs {
+		n += 40 + len(pv.Name) + len(pv.Outcome) + len(pv.Version)
+	}
+	for k := range e.Subjects {
+		n += len(k) + 20
+	}
+	return n
+}
+
+// appendJSON appends e's JSON, members in Entry's (canonical) order and
+// empty optional members left out, as encoding/json writes it. Strings are
+// written as they are when they need no escaping (every string of a valid
+// entry), else as encoding/json escapes them.
+func (e *Entry) appendJSON(b []byte) []byte {
+	w := jsonObject{b: append(b, '{')}
+	w.str("action", e.Action)
+	w.str("agreement", e.Agreement)
+	w.int("authorizations", int64(e.Authorizations))
+	w.str("basis", e.Basis)
+	w.strs("categories", e.Categories)
+	w.str("cii_sector", e.CIISector)
+	w.str("cii_state", e.CIIState)
+	w.str("classification", e.Classification)
+	w.str("destination", e.Destination)
+	w.int("devices", e.Devices)
+	w.str("digest", e.Digest)
+	w.str("jurisdiction", e.Jurisdiction)
+	w.str("key_fingerprint", e.KeyFingerprint)
+	w.name("kind")
+	w.b = appendJSONString(w.b, e.Kind)
+	w.str("location", e.Location)
+	w.party("on_behalf_of", e.OnBehalfOf)
+	w.strs("origin", e.Origin)
+	w.str("outcome", e.Outcome)
+	if len(e.Packs) > 0 {
+		w.name("packs")
+		w.b = append(w.b, '[')
+		for i, pv := range e.Packs {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			p := jsonObject{b: append(w.b, '{')}
+			p.name("name")
+			p.b = appendJSONString(p.b, pv.Name)
+			p.str("outcome", pv.Outcome)
+			p.name("version")
+			p.b = appendJSONString(p.b, pv.Version)
+			w.b = append(p.b, '}')
+		}
+		w.b = append(w.b, ']')
+	}
+	w.str("purpose", e.Purpose)
+	w.name("record_hash")
+	w.b = appendJSONString(w.b, e.RecordHash)
+	w.int("records", e.Records)
+	if e.Refers != nil {
+		w.name("refers")
+		w.b = strconv.AppendUint(w.b, *e.Refers, 10)
+	}
+	w.party("requester", e.Requester)
+	w.strs("requires", e.Requires)
+	w.strs("rules", e.Rules)
+	w.int("selector_count", e.SelectorCount)
+	w.str("selectors", e.Selectors)
+	w.str("subject", e.Subject)
+	if len(e.Subjects) > 0 {
+		w.name("subjects")
+		var small [32]string
+		keys := small[:0]
+		for k := range e.Subjects {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		w.b = append(w.b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = appendJSONString(w.b, k)
+			w.b = append(w.b, ':')
+			w.b = strconv.AppendInt(w.b, e.Subjects[k], 10)
+		}
+		w.b = append(w.b, '}')
+	}
+	w.name("time")
+	w.b = appendJSONTime(w.b, e.Time)
+	w.str("transaction", e.Transaction)
+	w.name("v")
+	w.b = strconv.AppendInt(w.b, int64(e.Version), 10)
+	return append(w.b, '}')
+}
+
+// jsonObject writes the members of a JSON object.
+type jsonObject struct {
+	b    []byte
+	more bool // a member was written
+}
+
+// name writes a member name and its colon.
+func (w *jsonObject) name(n string) {
+	if w.more {
+		w.b = append(w.b, ',')
+	}
+	w.more = true
+	w.b = append(w.b, '"')
+	w.b = append(w.b, n...)
+	w.b = append(w.b, '"', ':')
+}
+
+// str writes a string member, unless it is empty (omitempty).
+func (w *jsonObject) str(n, v string) {
+	if v != "" {
+		w.name(n)
+		w.b = appendJSONString(w.b, v)
+	}
+}
+
+// int writes an integer member, unless it is zero (omitempty).
+func (w *jsonObject) int(n string, v int64) {
+	if v != 0 {
+		w.name(n)
+		w.b = strconv.AppendInt(w.b, v, 10)
+	}
+}
+
+// strs writes a list of strings, unless it is empty (omitempty).
+func (w *jsonObject) strs(n string, l []string) {
+	if len(l) == 0 {
+		return
+	}
+	w.name(n)
+	w.b = append(w.b, '[')
+	for i, s := range l {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = appendJSONString(w.b, s)
+	}
+	w.b = append(w.b, ']')
+}
+
+// party writes a Party member, unless it is nil (omitempty).
+func (w *jsonObject) party(n string, p *Party) {
+	if p == nil {
+		return
+	}
+	w.name(n)
+	o := jsonObject{b: append(w.b, '{')}
+	o.name("kind")
+	o.b = appendJSONString(o.b, p.Kind)
+	o.str("role", p.Role)
+	o.str("state", p.State)
+	w.b = append(o.b, '}')
+}
+
+// appendJSONString appends s as a JSON string: as it is when no byte needs
+// escaping (printable ASCII other than " \ < > &, as encoding/json
+// escapes those), else as encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, err := json.Marshal(s)
+			if err != nil { // cannot happen for a string
+				return append(b, `"\ufffd"`...)
+			}
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONTime appends t as encoding/json writes a time.Time (RFC 3339
+// with nanoseconds when there are any), for a year between 0 and 9999.
+func appendJSONTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // canonicalCheckEvery is how often Marshal double-checks its output with the

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
 
@@ -216,6 +217,11 @@ func NewRecord(kind string, at time.Time, record any) (Entry, Private, error) {
 	if err != nil {
 		return Entry{}, Private{}, fmt.Errorf("encode %s record: %w", kind, err)
 	}
+	return newRecordRaw(kind, at, raw)
+}
+
+// newRecordRaw is NewRecord for a record already encoded.
+func newRecordRaw(kind string, at time.Time, raw []byte) (Entry, Private, error) {
 	salt := make([]byte, 32)
 	if _, err := rand.Read(salt); err != nil {
 		return Entry{}, Private{}, fmt.Errorf("draw salt: %w", err)
@@ -246,6 +252,11 @@ type decisionRecord struct {
 //
 // The entry's time is dec.Time, else req.Time, else the current time.
 func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, error) {
+	return buildDecisionEntry(req, dec)
+}
+
+// buildDecisionEntry builds and validates a decision's entry and record.
+func buildDecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, error) {
 	if req == nil || dec == nil {
 		return Entry{}, Private{}, errors.New("decision entry: request and decision are required")
 	}
@@ -256,7 +267,11 @@ func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, err
 	if at.IsZero() {
 		at = time.Now()
 	}
-	e, p, err := NewRecord(KindDecision, at, decisionRecord{Request: req, Decision: dec})
+	raw, err := marshalDecisionRecord(req, dec)
+	if err != nil {
+		return Entry{}, Private{}, fmt.Errorf("encode %s record: %w", KindDecision, err)
+	}
+	e, p, err := newRecordRaw(KindDecision, at, raw)
 	if err != nil {
 		return Entry{}, Private{}, err
 	}
@@ -313,6 +328,54 @@ func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, err
 		return Entry{}, Private{}, fmt.Errorf("decision entry: %w", err)
 	}
 	return e, p, nil
+}
+
+// Leaf is a validated entry together with its canonical JSON, the bytes
+// that become the log leaf, encoded once. Its fields cannot be changed, so
+// the bytes always are those of the entry. The zero Leaf is not valid.
+type Leaf struct {
+	entry Entry
+	data  []byte
+}
+
+// NewLeaf validates e and encodes it (see Entry.Marshal).
+func NewLeaf(e Entry) (Leaf, error) {
+	data, err := e.Marshal()
+	if err != nil {
+		return Leaf{}, err
+	}
+	return Leaf{entry: e, data: data}, nil
+}
+
+// Entry returns the entry. Its lists and maps are shared with the leaf:
+// do not modify them.
+func (l Leaf) Entry() Entry { return l.entry }
+
+// Kind returns the entry's kind.
+func (l Leaf) Kind() string { return l.entry.Kind }
+
+// Bytes returns the canonical JSON. The slice is shared with the leaf: do
+// not modify it.
+func (l Leaf) Bytes() []byte { return l.data }
+
+// Len returns the length of the canonical JSON, the size Log.Append
+// compares with Options.MaxEntrySize.
+func (l Leaf) Len() int { return len(l.data) }
+
+// DecisionLeaf is DecisionEntry with the entry encoded once: the caller
+// checks its size with Len and appends it with Log.AppendLeaf, so that the
+// entry is validated and encoded once per decision instead of three times
+// (DecisionEntry, a size check with Marshal, Append).
+func DecisionLeaf(req *model.Request, dec *model.Decision) (Leaf, Private, error) {
+	e, p, err := buildDecisionEntry(req, dec)
+	if err != nil {
+		return Leaf{}, Private{}, err
+	}
+	data, err := e.marshalValid()
+	if err != nil {
+		return Leaf{}, Private{}, fmt.Errorf("decision entry: %w", err)
+	}
+	return Leaf{entry: e, data: data}, p, nil
 }
 
 func partyOf(p *model.Principal) *Party {
@@ -651,23 +714,61 @@ func (w *jsonObject) party(n string, p *Party) {
 	w.b = append(o.b, '}')
 }
 
-// appendJSONString appends s as a JSON string: as it is when no byte needs
-// escaping (printable ASCII other than " \ < > &, as encoding/json
-// escapes those), else as encoding/json writes it.
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it: \" \\ \b \f \n \r \t, other control characters and < > &
+// as \u00XX, U+2028 and U+2029 as \u202X, and each byte of invalid UTF-8
+// as \ufffd. A code (every string of a valid entry) is written as it is.
 func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, err := json.Marshal(s)
-			if err != nil { // cannot happen for a string
-				return append(b, `"\ufffd"`...)
-			}
-			return append(b, q...)
-		}
-	}
 	b = append(b, '"')
-	b = append(b, s...)
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+const hexDigits = "0123456789abcdef"
 
 // appendJSONTime appends t as encoding/json writes a time.Time (RFC 3339
 // with nanoseconds when there are any), for a year between 0 and 9999.

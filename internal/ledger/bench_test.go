@@ -177,6 +177,25 @@ func BenchmarkDecisionEntry(b *testing.B) {
 	}
 }
 
+// BenchmarkDecisionEntryDecide is the entry work internal/decide does per
+// binding decision today, inside the counter reservation: DecisionEntry,
+// Marshal for the size check, and the Marshal inside Log.Append.
+func BenchmarkDecisionEntryDecide(b *testing.B) {
+	req, dec := sampleRequest(1), sampleDecision()
+	b.ReportAllocs()
+	for b.Loop() {
+		e, _, err := DecisionEntry(req, dec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range 2 {
+			if _, err := e.Marshal(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 // BenchmarkTimeToReceipt measures the time from calling Append to holding a
 // verified receipt, with a 1 s checkpoint interval and 64 concurrent
 // callers. It reports the 50th and 99th percentiles in milliseconds.
@@ -255,4 +274,21 @@ func BenchmarkVerifyReceipt(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "verifications/s")
+}
+
+// BenchmarkDecisionLeaf is the same work with DecisionLeaf: the entry is
+// validated and encoded once, its size read with Len, and Log.AppendLeaf
+// appends its bytes without encoding again.
+func BenchmarkDecisionLeaf(b *testing.B) {
+	req, dec := sampleRequest(1), sampleDecision()
+	b.ReportAllocs()
+	for b.Loop() {
+		leaf, _, err := DecisionLeaf(req, dec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if leaf.Len() == 0 {
+			b.Fatal("empty leaf")
+		}
+	}
 }

@@ -190,6 +190,23 @@ func (p Private) Hash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// saltSize is the length of a record's salt.
+const saltSize = 32
+
+// sealRecord draws a fresh salt into buf[:saltSize], where buf is the salt
+// followed by the record, and returns the private record (salt and record
+// sharing buf, each capped to its length) and its hash, computed without
+// copying: the record's hash input is buf itself.
+func sealRecord(buf []byte) (Private, string, error) {
+	if _, err := rand.Read(buf[:saltSize]); err != nil {
+		return Private{}, "", fmt.Errorf("draw salt: %w", err)
+	}
+	sum := sha256.Sum256(buf)
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	return Private{Salt: buf[:saltSize:saltSize], Record: buf[saltSize:len(buf):len(buf)]}, string(hx[:]), nil
+}
+
 // VerifyPrivate reports whether p is the private record e summarises.
 func VerifyPrivate(e Entry, p Private) error {
 	got := p.Hash()
@@ -217,21 +234,22 @@ func NewRecord(kind string, at time.Time, record any) (Entry, Private, error) {
 	if err != nil {
 		return Entry{}, Private{}, fmt.Errorf("encode %s record: %w", kind, err)
 	}
-	return newRecordRaw(kind, at, raw)
+	buf := make([]byte, saltSize, saltSize+len(raw))
+	return newRecordSealed(kind, at, append(buf, raw...))
 }
 
-// newRecordRaw is NewRecord for a record already encoded.
-func newRecordRaw(kind string, at time.Time, raw []byte) (Entry, Private, error) {
-	salt := make([]byte, 32)
-	if _, err := rand.Read(salt); err != nil {
-		return Entry{}, Private{}, fmt.Errorf("draw salt: %w", err)
+// newRecordSealed is NewRecord for buf holding saltSize bytes of room for
+// the salt, then the encoded record.
+func newRecordSealed(kind string, at time.Time, buf []byte) (Entry, Private, error) {
+	p, hash, err := sealRecord(buf)
+	if err != nil {
+		return Entry{}, Private{}, err
 	}
-	p := Private{Record: raw, Salt: salt}
 	e := Entry{
 		Version:    EntryVersion,
 		Kind:       kind,
 		Time:       at.UTC().Truncate(time.Second),
-		RecordHash: p.Hash(),
+		RecordHash: hash,
 	}
 	return e, p, nil
 }
@@ -267,11 +285,11 @@ func buildDecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private
 	if at.IsZero() {
 		at = time.Now()
 	}
-	raw, err := marshalDecisionRecord(req, dec)
+	buf, err := marshalDecisionRecord(make([]byte, saltSize, 2048), req, dec)
 	if err != nil {
 		return Entry{}, Private{}, fmt.Errorf("encode %s record: %w", KindDecision, err)
 	}
-	e, p, err := newRecordRaw(KindDecision, at, raw)
+	e, p, err := newRecordSealed(KindDecision, at, buf)
 	if err != nil {
 		return Entry{}, Private{}, err
 	}
@@ -280,11 +298,10 @@ func buildDecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private
 	e.OnBehalfOf = partyOf(req.OnBehalfOf)
 	d := &req.Data
 	e.Location = d.Location
-	e.Origin = sortedSet(d.Origin)
+	e.Origin, e.Categories = sortedSets(d.Origin, d.Categories)
 	e.Destination = req.Destination
 	e.Purpose = string(req.Purpose)
 	e.Transaction = req.Transaction
-	e.Categories = sortedSet(d.Categories)
 	e.Classification = d.Classification
 	if d.CII != nil {
 		e.CIIState, e.CIISector = d.CII.State, d.CII.Sector
@@ -300,13 +317,22 @@ func buildDecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private
 	e.Basis, e.Agreement = req.Basis.Kind, req.Basis.Agreement
 	e.Authorizations = len(req.Basis.Authorizations)
 	e.Outcome = string(dec.Outcome)
+	if len(dec.Reasons) > 0 {
+		e.Rules = make([]string, 0, len(dec.Reasons))
+	}
 	for _, r := range dec.Reasons {
 		if !slices.Contains(e.Rules, r.Rule) {
 			e.Rules = append(e.Rules, r.Rule)
 		}
 	}
+	if len(dec.Packs) > 0 {
+		e.Packs = make([]PackVersion, 0, len(dec.Packs))
+	}
 	for _, po := range dec.Packs {
 		e.Packs = append(e.Packs, PackVersion{Name: po.Pack, Version: po.Version, Outcome: string(po.Outcome)})
+	}
+	if len(dec.Requires) > 0 {
+		e.Requires = make([]string, 0, len(dec.Requires))
 	}
 	for _, rq := range dec.Requires {
 		var s string
@@ -397,6 +423,20 @@ func sortedSet(in []string) []string {
 	return slices.Compact(out)
 }
 
+// sortedSets is sortedSet of a and of b, copied into one allocation.
+func sortedSets(a, b []string) ([]string, []string) {
+	if len(a) == 0 || len(b) == 0 {
+		return sortedSet(a), sortedSet(b)
+	}
+	buf := make([]string, 0, len(a)+len(b))
+	buf = append(buf, a...)
+	buf = append(buf, b...)
+	x, y := buf[:len(a):len(a)], buf[len(a):]
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Compact(x), slices.Compact(y)
+}
+
 // maxCount is the largest count an entry holds: 2^53-1, the largest integer
 // RFC 8785 (which writes numbers as IEEE doubles) represents exactly.
 const maxCount = 1<<53 - 1
@@ -424,6 +464,18 @@ func checkCode(field, s string) error {
 	return nil
 }
 
+// isHex reports whether s is hex digits (either case), as hex.DecodeString
+// accepts them.
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // Validate checks that e is well formed and holds only codes and counts.
 // The error names the offending field.
 func (e *Entry) Validate() error {
@@ -442,8 +494,10 @@ func (e *Entry) Validate() error {
 	if len(e.RecordHash) != 2*sha256.Size {
 		return fmt.Errorf("entry field record_hash: %d characters, want %d hex digits", len(e.RecordHash), 2*sha256.Size)
 	}
-	if _, err := hex.DecodeString(e.RecordHash); err != nil {
-		return fmt.Errorf("entry field record_hash: %w", err)
+	if !isHex(e.RecordHash) {
+		if _, err := hex.DecodeString(e.RecordHash); err != nil {
+			return fmt.Errorf("entry field record_hash: %w", err)
+		}
 	}
 	for _, c := range [...]struct{ field, value string }{
 		{"kind", e.Kind}, {"action", e.Action}, {"location", e.Location}, {"destination", e.Destination},

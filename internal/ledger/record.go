@@ -20,14 +20,18 @@ import (
 // owner share, a year past 9999) is left to encoding/json, which reports
 // it as before.
 
-// marshalDecisionRecord returns the JSON of the private record of a
-// decision.
-func marshalDecisionRecord(req *model.Request, dec *model.Decision) ([]byte, error) {
-	b, ok := appendDecisionRecord(make([]byte, 0, 2048), req, dec)
+// marshalDecisionRecord appends the JSON of the private record of a
+// decision to b.
+func marshalDecisionRecord(b []byte, req *model.Request, dec *model.Decision) ([]byte, error) {
+	out, ok := appendDecisionRecord(b, req, dec)
 	if !ok {
-		return json.Marshal(decisionRecord{Request: req, Decision: dec})
+		raw, err := json.Marshal(decisionRecord{Request: req, Decision: dec})
+		if err != nil {
+			return nil, err
+		}
+		return append(b, raw...), nil
 	}
-	return b, nil
+	return out, nil
 }
 
 // appendDecisionRecord appends the record's JSON; ok is false for a value

@@ -102,7 +102,7 @@ func TestDecisionRecordEncoding(t *testing.T) {
 	check := func(req *model.Request, dec *model.Decision) {
 		t.Helper()
 		want, werr := json.Marshal(decisionRecord{Request: req, Decision: dec})
-		got, gerr := marshalDecisionRecord(req, dec)
+		got, gerr := marshalDecisionRecord(nil, req, dec)
 		if (werr != nil) != (gerr != nil) || (werr != nil && werr.Error() != gerr.Error()) {
 			t.Fatalf("errors differ: got %v, want %v", gerr, werr)
 		}
@@ -230,5 +230,31 @@ func TestAppendLeaf(t *testing.T) {
 	}
 	if _, err := l.AppendLeaf(ctx, big); !errors.Is(err, ErrEntryTooLarge) || !errors.Is(err, ErrNotQueued) {
 		t.Fatalf("large leaf: got %v, want ErrEntryTooLarge and ErrNotQueued", err)
+	}
+}
+
+// TestSortedSets checks that the two lists come back sorted and without
+// repeats, each as sortedSet gives it, and leave the inputs unchanged.
+func TestSortedSets(t *testing.T) {
+	for _, tc := range []struct{ a, b []string }{
+		{nil, nil},
+		{[]string{"FR"}, nil},
+		{nil, []string{"b", "a", "b"}},
+		{[]string{"FR", "BE", "FR"}, []string{"personal.health", "cii.energy", "personal.health", "a"}},
+		{[]string{"z", "z", "z"}, []string{"y"}},
+	} {
+		a0, b0 := slices.Clone(tc.a), slices.Clone(tc.b)
+		x, y := sortedSets(tc.a, tc.b)
+		if !reflect.DeepEqual(x, sortedSet(a0)) || !reflect.DeepEqual(y, sortedSet(b0)) {
+			t.Errorf("sortedSets(%q, %q) = %q, %q", tc.a, tc.b, x, y)
+		}
+		if !slices.Equal(tc.a, a0) || !slices.Equal(tc.b, b0) {
+			t.Errorf("inputs changed: %q %q", tc.a, tc.b)
+		}
+		if len(x) > 0 && len(y) > 0 {
+			if x = append(x, "zz"); y[0] == "zz" {
+				t.Errorf("the lists share storage past the first's length")
+			}
+		}
 	}
 }

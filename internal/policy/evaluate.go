@@ -312,7 +312,8 @@ func (cr *compiledRule) messageFor(s *evalState) string {
 func (cr *compiledRule) requirements(s *evalState) []model.Requirement {
 	var out []model.Requirement
 	for _, cq := range cr.requires {
-		vals, err := evalStrings(cq.prog, s)
+		var one [1]string
+		vals, err := evalStringsInto(cq.prog, s, one[:0])
 		if err != nil {
 			vals = []string{"(could not be evaluated: " + err.Error() + ")"}
 		}
@@ -353,8 +354,10 @@ func evalBool(p *program, s *evalState) (bool, error) {
 	return bool(b), nil
 }
 
-// evalStrings runs a program yielding a string or a list of strings.
-func evalStrings(p *program, s *evalState) ([]string, error) {
+// evalStringsInto runs a program yielding a string or a list of strings;
+// a single string is appended to one (so that a caller can keep it on its
+// stack).
+func evalStringsInto(p *program, s *evalState, one []string) ([]string, error) {
 	if p == nil {
 		return nil, fmt.Errorf("expression did not compile")
 	}
@@ -364,7 +367,7 @@ func evalStrings(p *program, s *evalState) ([]string, error) {
 	}
 	switch v := out.(type) {
 	case types.String:
-		return []string{string(v)}, nil
+		return append(one, string(v)), nil
 	case traits.Lister:
 		if ss, ok := stringsOf(v); ok {
 			return ss, nil

@@ -73,13 +73,20 @@ type program struct {
 	fast, guarded cel.Program
 }
 
-// eval runs the form that fits the evaluation's input.
+// eval runs the form that fits the evaluation's input. The fast form runs
+// in the evaluation's execution frame (see evalState.execFrame) rather
+// than in one taken from cel-go's pool for each expression.
 func (p *program) eval(s *evalState) (ref.Val, error) {
-	prg := p.fast
 	if !s.bounded {
-		prg = p.guarded
+		out, _, err := p.guarded.Eval(s)
+		return out, err
 	}
-	out, _, err := prg.Eval(s)
+	f, err := s.execFrame()
+	if err != nil {
+		out, _, err := p.fast.Eval(s)
+		return out, err
+	}
+	out, _, err := p.fast.Eval(f)
 	return out, err
 }
 

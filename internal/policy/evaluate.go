@@ -32,6 +32,24 @@ type evalState struct {
 	// bounded is true when the input is within the sizes the compile-time
 	// cost estimate assumed; the fast programs are then safe to run.
 	bounded bool
+	// frame is the execution frame of the fast programs, whose scope is
+	// this state: built once, kept with the pooled state.
+	frame *interpreter.ExecutionFrame
+}
+
+// execFrame returns the execution frame whose activation is s. cel-go
+// runs a program given a frame in it, without taking a frame from its
+// pool and returning it; comprehensions push child frames of their own
+// and pop them, so the frame is as it was after each program.
+func (s *evalState) execFrame() (*interpreter.ExecutionFrame, error) {
+	if s.frame == nil {
+		f, err := interpreter.NewExecutionFrame(s)
+		if err != nil {
+			return nil, err
+		}
+		s.frame = f
+	}
+	return s.frame, nil
 }
 
 // ResolveName implements interpreter.Activation.
@@ -86,7 +104,7 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	s := e.pool.Get().(*evalState)
 	defer func() {
 		// Keep the storage of the slices, not what they refer to.
-		vars, view, auth := s.vars, s.view, s.authList
+		vars, view, auth, frame := s.vars, s.view, s.authList, s.frame
 		reasons, ids, obls := s.reasons, s.ruleIDs, s.obls
 		clear(reasons)
 		clear(ids)
@@ -95,7 +113,7 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 		vars.reset(nil, nil)
 		view.reset(&noRequest)
 		auth.reset(nil)
-		s.vars, s.view, s.authList = vars, view, auth
+		s.vars, s.view, s.authList, s.frame = vars, view, auth, frame
 		s.reasons, s.ruleIDs, s.obls = reasons[:0], ids[:0], obls[:0]
 		e.pool.Put(s)
 	}()

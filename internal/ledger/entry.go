@@ -266,9 +266,13 @@ type decisionRecord struct {
 // kind, role and state (not its id), states, categories, counts, the
 // outcome, the rule ids and pack versions; never messages, references, ids
 // or authorizations' contents. The private record is the request and the
-// decision in full, with a fresh random salt.
+// decision in full, with a fresh random salt; it is written without
+// reflection, byte for byte as encoding/json writes it (see record.go).
 //
 // The entry's time is dec.Time, else req.Time, else the current time.
+//
+// A caller that checks the entry's size and then appends it should use
+// DecisionLeaf and Log.AppendLeaf, which encode the entry once.
 func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, error) {
 	return buildDecisionEntry(req, dec)
 }

@@ -247,3 +247,31 @@ func TestFastPathsInstalled(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageConcatRendered checks that a messageExpression that is a
+// concatenation is rendered straight to a Go string (program.concat), and
+// that other expressions are not.
+func TestMessageConcatRendered(t *testing.T) {
+	packs, err := Load(fstest.MapFS{"calls.yaml": {Data: []byte(callsPack)}}, "calls.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := Compile(packs, fakeRegistry{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := map[string]bool{}
+	for _, cr := range eng.byName["calls"].rules {
+		if cr.message != nil {
+			rendered[cr.rule.ID] = cr.message.concat != nil
+		}
+		if cr.when.concat != nil {
+			t.Errorf("%s: a condition is not a concatenation", cr.rule.ID)
+		}
+	}
+	for id, want := range map[string]bool{"calls-long": true, "calls-null": true, "calls-literals": false} {
+		if rendered[id] != want {
+			t.Errorf("%s: message rendered directly %v, want %v", id, rendered[id], want)
+		}
+	}
+}

@@ -313,6 +313,13 @@ func (cr *compiledRule) messageFor(s *evalState) string {
 	if cr.message == nil {
 		return cr.rule.Message
 	}
+	if c := cr.message.concat; c != nil && s.bounded {
+		if f, err := s.execFrame(); err == nil {
+			if str, ok := c.render(f); ok {
+				return str
+			}
+		}
+	}
 	out, err := cr.message.eval(s)
 	if err != nil {
 		return fmt.Sprintf("rule %s fired (its message could not be rendered: %v)", cr.rule.ID, err)

@@ -269,7 +269,7 @@ func TestMessageConcatRendered(t *testing.T) {
 			t.Errorf("%s: a condition is not a concatenation", cr.rule.ID)
 		}
 	}
-	for id, want := range map[string]bool{"calls-long": true, "calls-null": true, "calls-literals": false} {
+	for id, want := range map[string]bool{"calls-long": true, "calls-null": true, "calls-literals": true, "calls-agreement": false} {
 		if rendered[id] != want {
 			t.Errorf("%s: message rendered directly %v, want %v", id, rendered[id], want)
 		}

@@ -12,8 +12,10 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
 
@@ -201,6 +203,23 @@ func (p Private) Hash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// saltSize is the length of a record's salt.
+const saltSize = 32
+
+// sealRecord draws a fresh salt into buf[:saltSize], where buf is the salt
+// followed by the record, and returns the private record (salt and record
+// sharing buf, each capped to its length) and its hash, computed without
+// copying: the record's hash input is buf itself.
+func sealRecord(buf []byte) (Private, string, error) {
+	if _, err := rand.Read(buf[:saltSize]); err != nil {
+		return Private{}, "", fmt.Errorf("draw salt: %w", err)
+	}
+	sum := sha256.Sum256(buf)
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	return Private{Salt: buf[:saltSize:saltSize], Record: buf[saltSize:len(buf):len(buf)]}, string(hx[:]), nil
+}
+
 // VerifyPrivate reports whether p is the private record e summarises.
 func VerifyPrivate(e Entry, p Private) error {
 	got := p.Hash()
@@ -228,16 +247,22 @@ func NewRecord(kind string, at time.Time, record any) (Entry, Private, error) {
 	if err != nil {
 		return Entry{}, Private{}, fmt.Errorf("encode %s record: %w", kind, err)
 	}
-	salt := make([]byte, 32)
-	if _, err := rand.Read(salt); err != nil {
-		return Entry{}, Private{}, fmt.Errorf("draw salt: %w", err)
+	buf := make([]byte, saltSize, saltSize+len(raw))
+	return newRecordSealed(kind, at, append(buf, raw...))
+}
+
+// newRecordSealed is NewRecord for buf holding saltSize bytes of room for
+// the salt, then the encoded record.
+func newRecordSealed(kind string, at time.Time, buf []byte) (Entry, Private, error) {
+	p, hash, err := sealRecord(buf)
+	if err != nil {
+		return Entry{}, Private{}, err
 	}
-	p := Private{Record: raw, Salt: salt}
 	e := Entry{
 		Version:    EntryVersion,
 		Kind:       kind,
 		Time:       at.UTC().Truncate(time.Second),
-		RecordHash: p.Hash(),
+		RecordHash: hash,
 	}
 	return e, p, nil
 }
@@ -254,10 +279,19 @@ type decisionRecord struct {
 // kind, role and state (not its id), states, categories, counts, the
 // outcome, the rule ids and pack versions; never messages, references, ids
 // or authorizations' contents. The private record is the request and the
-// decision in full, with a fresh random salt.
+// decision in full, with a fresh random salt; it is written without
+// reflection, byte for byte as encoding/json writes it (see record.go).
 //
 // The entry's time is dec.Time, else req.Time, else the current time.
+//
+// A caller that checks the entry's size and then appends it should use
+// DecisionLeaf and Log.AppendLeaf, which encode the entry once.
 func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, error) {
+	return buildDecisionEntry(req, dec)
+}
+
+// buildDecisionEntry builds and validates a decision's entry and record.
+func buildDecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, error) {
 	if req == nil || dec == nil {
 		return Entry{}, Private{}, errors.New("decision entry: request and decision are required")
 	}
@@ -268,7 +302,11 @@ func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, err
 	if at.IsZero() {
 		at = time.Now()
 	}
-	e, p, err := NewRecord(KindDecision, at, decisionRecord{Request: req, Decision: dec})
+	buf, err := marshalDecisionRecord(make([]byte, saltSize, 2048), req, dec)
+	if err != nil {
+		return Entry{}, Private{}, fmt.Errorf("encode %s record: %w", KindDecision, err)
+	}
+	e, p, err := newRecordSealed(KindDecision, at, buf)
 	if err != nil {
 		return Entry{}, Private{}, err
 	}
@@ -277,11 +315,10 @@ func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, err
 	e.OnBehalfOf = partyOf(req.OnBehalfOf)
 	d := &req.Data
 	e.Location = d.Location
-	e.Origin = sortedSet(d.Origin)
+	e.Origin, e.Categories = sortedSets(d.Origin, d.Categories)
 	e.Destination = req.Destination
 	e.Purpose = string(req.Purpose)
 	e.Transaction = req.Transaction
-	e.Categories = sortedSet(d.Categories)
 	e.Classification = d.Classification
 	if d.CII != nil {
 		e.CIIState, e.CIISector = d.CII.State, d.CII.Sector
@@ -297,13 +334,22 @@ func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, err
 	e.Basis, e.Agreement = req.Basis.Kind, req.Basis.Agreement
 	e.Authorizations = len(req.Basis.Authorizations)
 	e.Outcome = string(dec.Outcome)
+	if len(dec.Reasons) > 0 {
+		e.Rules = make([]string, 0, len(dec.Reasons))
+	}
 	for _, r := range dec.Reasons {
 		if !slices.Contains(e.Rules, r.Rule) {
 			e.Rules = append(e.Rules, r.Rule)
 		}
 	}
+	if len(dec.Packs) > 0 {
+		e.Packs = make([]PackVersion, 0, len(dec.Packs))
+	}
 	for _, po := range dec.Packs {
 		e.Packs = append(e.Packs, PackVersion{Name: po.Pack, Version: po.Version, Outcome: string(po.Outcome)})
+	}
+	if len(dec.Requires) > 0 {
+		e.Requires = make([]string, 0, len(dec.Requires))
 	}
 	for _, rq := range dec.Requires {
 		var s string
@@ -327,6 +373,54 @@ func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, err
 	return e, p, nil
 }
 
+// Leaf is a validated entry together with its canonical JSON, the bytes
+// that become the log leaf, encoded once. Its fields cannot be changed, so
+// the bytes always are those of the entry. The zero Leaf is not valid.
+type Leaf struct {
+	entry Entry
+	data  []byte
+}
+
+// NewLeaf validates e and encodes it (see Entry.Marshal).
+func NewLeaf(e Entry) (Leaf, error) {
+	data, err := e.Marshal()
+	if err != nil {
+		return Leaf{}, err
+	}
+	return Leaf{entry: e, data: data}, nil
+}
+
+// Entry returns the entry. Its lists and maps are shared with the leaf:
+// do not modify them.
+func (l Leaf) Entry() Entry { return l.entry }
+
+// Kind returns the entry's kind.
+func (l Leaf) Kind() string { return l.entry.Kind }
+
+// Bytes returns the canonical JSON. The slice is shared with the leaf: do
+// not modify it.
+func (l Leaf) Bytes() []byte { return l.data }
+
+// Len returns the length of the canonical JSON, the size Log.Append
+// compares with Options.MaxEntrySize.
+func (l Leaf) Len() int { return len(l.data) }
+
+// DecisionLeaf is DecisionEntry with the entry encoded once: the caller
+// checks its size with Len and appends it with Log.AppendLeaf, so that the
+// entry is validated and encoded once per decision instead of three times
+// (DecisionEntry, a size check with Marshal, Append).
+func DecisionLeaf(req *model.Request, dec *model.Decision) (Leaf, Private, error) {
+	e, p, err := buildDecisionEntry(req, dec)
+	if err != nil {
+		return Leaf{}, Private{}, err
+	}
+	data, err := e.marshalValid()
+	if err != nil {
+		return Leaf{}, Private{}, fmt.Errorf("decision entry: %w", err)
+	}
+	return Leaf{entry: e, data: data}, p, nil
+}
+
 func partyOf(p *model.Principal) *Party {
 	if p == nil {
 		return nil
@@ -344,6 +438,20 @@ func sortedSet(in []string) []string {
 	out := slices.Clone(in)
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// sortedSets is sortedSet of a and of b, copied into one allocation.
+func sortedSets(a, b []string) ([]string, []string) {
+	if len(a) == 0 || len(b) == 0 {
+		return sortedSet(a), sortedSet(b)
+	}
+	buf := make([]string, 0, len(a)+len(b))
+	buf = append(buf, a...)
+	buf = append(buf, b...)
+	x, y := buf[:len(a):len(a)], buf[len(a):]
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Compact(x), slices.Compact(y)
 }
 
 // maxCount is the largest count an entry holds: 2^53-1, the largest integer
@@ -373,6 +481,18 @@ func checkCode(field, s string) error {
 	return nil
 }
 
+// isHex reports whether s is hex digits (either case), as hex.DecodeString
+// accepts them.
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // Validate checks that e is well formed and holds only codes and counts.
 // The error names the offending field.
 func (e *Entry) Validate() error {
@@ -391,8 +511,10 @@ func (e *Entry) Validate() error {
 	if len(e.RecordHash) != 2*sha256.Size {
 		return fmt.Errorf("entry field record_hash: %d characters, want %d hex digits", len(e.RecordHash), 2*sha256.Size)
 	}
-	if _, err := hex.DecodeString(e.RecordHash); err != nil {
-		return fmt.Errorf("entry field record_hash: %w", err)
+	if !isHex(e.RecordHash) {
+		if _, err := hex.DecodeString(e.RecordHash); err != nil {
+			return fmt.Errorf("entry field record_hash: %w", err)
+		}
 	}
 	for _, c := range [...]struct{ field, value string }{
 		{"kind", e.Kind}, {"action", e.Action}, {"location", e.Location}, {"destination", e.Destination},
@@ -459,20 +581,24 @@ func (e *Entry) Validate() error {
 // bytes that become the log leaf.
 //
 // Because Validate admits only ASCII codes, integers below 2^53 and whole
-// seconds in UTC, and Entry's fields are in canonical member order,
-// encoding/json already writes the canonical form; running the jcs library
-// over every entry would cost three quarters of the CPU time of logging a
-// decision. Marshal therefore checks its output with jcs on the first call
+// seconds in UTC, and Entry's fields are in canonical member order, the
+// canonical form is written field by field (appendJSON), without
+// reflection, byte for byte what encoding/json writes for an Entry. Running
+// the jcs library over every entry would cost several times the encoding
+// itself; Marshal therefore checks its output with jcs on the first call
 // and then on one call in canonicalCheckEvery, and fails loudly (logging
-// nothing) if they ever differ.
+// nothing) if they ever differ. TestEntryCanonical and FuzzEntryCanonical
+// compare it with both jcs and encoding/json.
 func (e *Entry) Marshal() ([]byte, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("encode entry: %w", err)
-	}
+	return e.marshalValid()
+}
+
+// marshalValid is Marshal for an entry Validate accepted.
+func (e *Entry) marshalValid() ([]byte, error) {
+	raw := e.appendJSON(make([]byte, 0, e.sizeHint()))
 	if marshalCount.Add(1)%canonicalCheckEvery == 1 {
 		canon, err := jcs.Transform(raw)
 		if err != nil {
@@ -483,6 +609,244 @@ func (e *Entry) Marshal() ([]byte, error) {
 		}
 	}
 	return raw, nil
+}
+
+// sizeHint is an upper estimate of the length of e's JSON, so that
+// appendJSON writes into one allocation.
+func (e *Entry) sizeHint() int {
+	n := 400 // member names, punctuation, fixed-size values
+	for _, s := range [...]string{e.Action, e.Agreement, e.Basis, e.CIISector, e.CIIState, e.Classification,
+		e.Destination, e.Digest, e.Jurisdiction, e.KeyFingerprint, e.Kind, e.Location, e.Outcome, e.Purpose,
+		e.RecordHash, e.Selectors, e.Subject, e.Transaction} {
+		n += len(s)
+	}
+	for _, l := range [...][]string{e.Categories, e.Origin, e.Requires, e.Rules} {
+		for _, s := range l {
+			n += len(s) + 3
+		}
+	}
+	for _, p := range [...]*Party{e.Requester, e.OnBehalfOf} {
+		if p != nil {
+			n += 30 + len(p.Kind) + len(p.Role) + len(p.State)
+		}
+	}
+	for _, pv := range e.Packs {
+		n += 40 + len(pv.Name) + len(pv.Outcome) + len(pv.Version)
+	}
+	for k := range e.Subjects {
+		n += len(k) + 20
+	}
+	return n
+}
+
+// appendJSON appends e's JSON, members in Entry's (canonical) order and
+// empty optional members left out, as encoding/json writes it. Strings are
+// written as they are when they need no escaping (every string of a valid
+// entry), else as encoding/json escapes them.
+func (e *Entry) appendJSON(b []byte) []byte {
+	w := jsonObject{b: append(b, '{')}
+	w.str("action", e.Action)
+	w.str("agreement", e.Agreement)
+	w.int("authorizations", int64(e.Authorizations))
+	w.str("basis", e.Basis)
+	w.strs("categories", e.Categories)
+	w.str("cii_sector", e.CIISector)
+	w.str("cii_state", e.CIIState)
+	w.str("classification", e.Classification)
+	w.str("destination", e.Destination)
+	w.int("devices", e.Devices)
+	w.str("digest", e.Digest)
+	w.str("jurisdiction", e.Jurisdiction)
+	w.str("key_fingerprint", e.KeyFingerprint)
+	w.name("kind")
+	w.b = appendJSONString(w.b, e.Kind)
+	w.str("location", e.Location)
+	w.party("on_behalf_of", e.OnBehalfOf)
+	w.strs("origin", e.Origin)
+	w.str("outcome", e.Outcome)
+	if len(e.Packs) > 0 {
+		w.name("packs")
+		w.b = append(w.b, '[')
+		for i, pv := range e.Packs {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			p := jsonObject{b: append(w.b, '{')}
+			p.name("name")
+			p.b = appendJSONString(p.b, pv.Name)
+			p.str("outcome", pv.Outcome)
+			p.name("version")
+			p.b = appendJSONString(p.b, pv.Version)
+			w.b = append(p.b, '}')
+		}
+		w.b = append(w.b, ']')
+	}
+	w.str("purpose", e.Purpose)
+	w.name("record_hash")
+	w.b = appendJSONString(w.b, e.RecordHash)
+	w.int("records", e.Records)
+	if e.Refers != nil {
+		w.name("refers")
+		w.b = strconv.AppendUint(w.b, *e.Refers, 10)
+	}
+	w.party("requester", e.Requester)
+	w.strs("requires", e.Requires)
+	w.strs("rules", e.Rules)
+	w.int("selector_count", e.SelectorCount)
+	w.str("selectors", e.Selectors)
+	w.str("subject", e.Subject)
+	if len(e.Subjects) > 0 {
+		w.name("subjects")
+		var small [32]string
+		keys := small[:0]
+		for k := range e.Subjects {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		w.b = append(w.b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = appendJSONString(w.b, k)
+			w.b = append(w.b, ':')
+			w.b = strconv.AppendInt(w.b, e.Subjects[k], 10)
+		}
+		w.b = append(w.b, '}')
+	}
+	w.name("time")
+	w.b = appendJSONTime(w.b, e.Time)
+	w.str("transaction", e.Transaction)
+	w.name("v")
+	w.b = strconv.AppendInt(w.b, int64(e.Version), 10)
+	return append(w.b, '}')
+}
+
+// jsonObject writes the members of a JSON object.
+type jsonObject struct {
+	b    []byte
+	more bool // a member was written
+}
+
+// name writes a member name and its colon.
+func (w *jsonObject) name(n string) {
+	if w.more {
+		w.b = append(w.b, ',')
+	}
+	w.more = true
+	w.b = append(w.b, '"')
+	w.b = append(w.b, n...)
+	w.b = append(w.b, '"', ':')
+}
+
+// str writes a string member, unless it is empty (omitempty).
+func (w *jsonObject) str(n, v string) {
+	if v != "" {
+		w.name(n)
+		w.b = appendJSONString(w.b, v)
+	}
+}
+
+// int writes an integer member, unless it is zero (omitempty).
+func (w *jsonObject) int(n string, v int64) {
+	if v != 0 {
+		w.name(n)
+		w.b = strconv.AppendInt(w.b, v, 10)
+	}
+}
+
+// strs writes a list of strings, unless it is empty (omitempty).
+func (w *jsonObject) strs(n string, l []string) {
+	if len(l) == 0 {
+		return
+	}
+	w.name(n)
+	w.b = append(w.b, '[')
+	for i, s := range l {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = appendJSONString(w.b, s)
+	}
+	w.b = append(w.b, ']')
+}
+
+// party writes a Party member, unless it is nil (omitempty).
+func (w *jsonObject) party(n string, p *Party) {
+	if p == nil {
+		return
+	}
+	w.name(n)
+	o := jsonObject{b: append(w.b, '{')}
+	o.name("kind")
+	o.b = appendJSONString(o.b, p.Kind)
+	o.str("role", p.Role)
+	o.str("state", p.State)
+	w.b = append(o.b, '}')
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it: \" \\ \b \f \n \r \t, other control characters and < > &
+// as \u00XX, U+2028 and U+2029 as \u202X, and each byte of invalid UTF-8
+// as \ufffd. A code (every string of a valid entry) is written as it is.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONTime appends t as encoding/json writes a time.Time (RFC 3339
+// with nanoseconds when there are any), for a year between 0 and 9999.
+func appendJSONTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // canonicalCheckEvery is how often Marshal double-checks its output with the

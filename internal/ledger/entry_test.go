@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -199,6 +200,7 @@ func TestEntryCanonical(t *testing.T) {
 				t.Fatal(err)
 			}
 			canonical(t, data)
+			sameAsEncodingJSON(t, &e, data)
 			back, err := ParseEntry(data)
 			if err != nil {
 				t.Fatalf("ParseEntry(%s): %v", data, err)
@@ -209,6 +211,74 @@ func TestEntryCanonical(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sameAsEncodingJSON checks that Marshal wrote what encoding/json writes
+// for e (the encoder of the entries logged before Marshal wrote them by
+// hand).
+func sameAsEncodingJSON(t *testing.T, e *Entry, data []byte) {
+	t.Helper()
+	want, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, want) {
+		t.Fatalf("Marshal differs from encoding/json:\ngot  %s\nwant %s", data, want)
+	}
+}
+
+// TestEntryEncodingOmits checks the members left out when empty and those
+// always written, against encoding/json, one field at a time.
+func TestEntryEncodingOmits(t *testing.T) {
+	refers := uint64(0)
+	base := Entry{Version: EntryVersion, Kind: KindDecision, Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), RecordHash: strings.Repeat("a", 64)}
+	variants := []func(e *Entry){
+		func(*Entry) {},
+		func(e *Entry) { e.Refers = &refers },
+		func(e *Entry) { e.Categories = []string{} },
+		func(e *Entry) { e.Subjects = map[string]int64{} },
+		func(e *Entry) { e.Subjects = map[string]int64{"FR": 0} },
+		func(e *Entry) { e.Packs = []PackVersion{{}} },
+		func(e *Entry) {
+			e.Packs = []PackVersion{{Name: "a", Version: "1"}, {Name: "b", Outcome: "deny", Version: "2"}}
+		},
+		func(e *Entry) { e.Requester = &Party{} },
+		func(e *Entry) { e.OnBehalfOf = &Party{State: "FR"} },
+		func(e *Entry) { e.Authorizations, e.Devices, e.Records, e.SelectorCount = 1, 2, 3, 4 },
+		func(e *Entry) { e.Rules = []string{"a", "a"} },
+	}
+	subjects := map[string]int64{}
+	for i := range 40 { // more keys than appendJSON sorts on the stack
+		subjects[fmt.Sprintf("S%02d", 39-i)] = int64(i)
+	}
+	variants = append(variants, func(e *Entry) { e.Subjects = subjects })
+	for i, v := range variants {
+		e := base
+		v(&e)
+		data, err := e.Marshal()
+		if err != nil {
+			t.Fatalf("variant %d: %v", i, err)
+		}
+		canonical(t, data)
+		sameAsEncodingJSON(t, &e, data)
+	}
+}
+
+// FuzzAppendJSONString checks the string writer against encoding/json
+// for any string, codes or not.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "FR", "a\"b", "<&>", "\u2028", "\xff", "é", "\x7f", "tab\t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString([]byte("x"), s); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Fatalf("appendJSONString(%q) = %s, want x%s", s, got, want)
+		}
+	})
 }
 
 // FuzzEntryCanonical checks that every entry Validate accepts is written in
@@ -230,6 +300,7 @@ func FuzzEntryCanonical(f *testing.F) {
 			return
 		}
 		canonical(t, data)
+		sameAsEncodingJSON(t, &e, data)
 		if _, err := ParseEntry(data); err != nil {
 			t.Fatalf("ParseEntry of a marshalled entry: %v", err)
 		}

@@ -316,6 +316,16 @@ func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 	return l.appendLeaf(ctx, e.Kind, data)
 }
 
+// AppendLeaf is Append for an entry already encoded (see Leaf,
+// DecisionLeaf): the leaf's bytes are appended as they are, without
+// validating and encoding the entry again. A zero Leaf is refused.
+func (l *Log) AppendLeaf(ctx context.Context, leaf Leaf) (uint64, error) {
+	if leaf.data == nil {
+		return 0, fmt.Errorf("append entry: %w: empty leaf (build it with NewLeaf or DecisionLeaf)", ErrNotQueued)
+	}
+	return l.appendLeaf(ctx, leaf.entry.Kind, leaf.data)
+}
+
 // appendLeaf appends canonical entry bytes.
 func (l *Log) appendLeaf(ctx context.Context, kind string, data []byte) (uint64, error) {
 	// Errors up to the hand-over to Tessera wrap ErrNotQueued: the entry

@@ -24,9 +24,15 @@ import (
 // every call it counts.
 func fastCalls(fn *functions) cel.ProgramOption {
 	return cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+		if l := constStringList(i); l != nil {
+			return l, nil
+		}
 		call, ok := i.(interpreter.InterpretableCall)
 		if !ok {
-			return i, nil
+			return asRequestField(i), nil
+		}
+		if m := newMatchCall(call); m != nil {
+			return m, nil
 		}
 		args := call.Args()
 		switch call.OverloadID() {
@@ -69,6 +75,16 @@ func (c *concatCall) Eval(act interpreter.Activation) ref.Val {
 
 // Exec implements interpreter.InterpretableV2.
 func (c *concatCall) Exec(f *interpreter.ExecutionFrame) ref.Val {
+	s, bad := c.concat(f)
+	if bad != nil {
+		return bad
+	}
+	return types.String(s)
+}
+
+// concat evaluates the parts and joins them; bad is the value (an error,
+// or a part that is not a string) that makes the call fail.
+func (c *concatCall) concat(f *interpreter.ExecutionFrame) (string, ref.Val) {
 	var small [16]string
 	ss := small[:0]
 	n := 0
@@ -77,9 +93,9 @@ func (c *concatCall) Exec(f *interpreter.ExecutionFrame) ref.Val {
 		s, ok := v.(types.String)
 		if !ok {
 			if types.IsUnknownOrError(v) {
-				return v
+				return "", v
 			}
-			return types.MaybeNoSuchOverloadErr(v)
+			return "", types.MaybeNoSuchOverloadErr(v)
 		}
 		ss = append(ss, string(s))
 		n += len(s)
@@ -89,7 +105,21 @@ func (c *concatCall) Exec(f *interpreter.ExecutionFrame) ref.Val {
 	for _, s := range ss {
 		b.WriteString(s)
 	}
-	return types.String(b.String())
+	return b.String(), nil
+}
+
+// render is the Go string of a message expression that is a
+// concatenation, without boxing it as a CEL value; ok is false when the
+// concatenation fails (or panics), and the caller then runs the program,
+// which reports why.
+func (c *concatCall) render(f *interpreter.ExecutionFrame) (out string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			out, ok = "", false
+		}
+	}()
+	s, bad := c.concat(f)
+	return s, bad == nil
 }
 
 // maxFixedArgs is the most arguments a fixedCall holds on the stack.

@@ -13,6 +13,7 @@ import (
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
 
 	"github.com/accord-dev/accord/internal/model"
 )
@@ -71,15 +72,26 @@ type compiledRequirement struct {
 // safe for concurrent use.
 type program struct {
 	fast, guarded cel.Program
+	// concat is the root of the fast program when it is a concatenation
+	// (a messageExpression), which messageFor renders without cel-go's
+	// Eval around it.
+	concat *concatCall
 }
 
-// eval runs the form that fits the evaluation's input.
+// eval runs the form that fits the evaluation's input. The fast form runs
+// in the evaluation's execution frame (see evalState.execFrame) rather
+// than in one taken from cel-go's pool for each expression.
 func (p *program) eval(s *evalState) (ref.Val, error) {
-	prg := p.fast
 	if !s.bounded {
-		prg = p.guarded
+		out, _, err := p.guarded.Eval(s)
+		return out, err
 	}
-	out, _, err := prg.Eval(s)
+	f, err := s.execFrame()
+	if err != nil {
+		out, _, err := p.fast.Eval(s)
+		return out, err
+	}
+	out, _, err := p.fast.Eval(f)
 	return out, err
 }
 
@@ -255,8 +267,14 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 		return nil, nil
 	}
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	// The planner decorates the nodes bottom up: the last node decorated
+	// is the root.
+	var root interpreter.InterpretableV2
 	if c.fast != nil {
-		opts = append(opts, c.fast)
+		opts = append(opts, c.fast, cel.CustomDecoratorV2(func(i interpreter.InterpretableV2) (interpreter.InterpretableV2, error) {
+			root = i
+			return i, nil
+		}))
 	}
 	fast, err := c.env.Program(checked, opts...)
 	if err != nil {
@@ -268,7 +286,8 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 		c.errorf(x.Pos, rule, what, "%v", err)
 		return nil, nil
 	}
-	return &program{fast: fast, guarded: guarded}, checked
+	concat, _ := root.(*concatCall)
+	return &program{fast: fast, guarded: guarded, concat: concat}, checked
 }
 
 func costString(n uint64) string {

@@ -498,6 +498,16 @@ func hasCategory(cats, prefixes []string) bool {
 	return false
 }
 
+// hasCategoryUnder is hasCategory with a single prefix.
+func hasCategoryUnder(cats []string, prefix string) bool {
+	for _, c := range cats {
+		if categoryUnder(c, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasCategoryVal(cats, prefixes ref.Val) ref.Val {
 	c, ok1 := stringsOf(cats)
 	p, ok2 := stringsOf(prefixes)
@@ -557,7 +567,7 @@ func cumulative(args ...ref.Val) ref.Val {
 			n += c.Subjects
 		}
 	}
-	if hasCategory(in.req.Data.Categories, []string{string(prefix)}) {
+	if hasCategoryUnder(in.req.Data.Categories, string(prefix)) {
 		n += in.req.Data.Subjects[string(state)]
 	}
 	return types.Int(n)
@@ -588,7 +598,7 @@ func cumulativeDevices(args ...ref.Val) ref.Val {
 			}
 		}
 	}
-	if hasCategory(in.req.Data.Categories, []string{string(prefix)}) {
+	if hasCategoryUnder(in.req.Data.Categories, string(prefix)) {
 		n += in.req.Data.Devices
 	}
 	return types.Int(n)

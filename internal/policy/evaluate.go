@@ -32,6 +32,24 @@ type evalState struct {
 	// bounded is true when the input is within the sizes the compile-time
 	// cost estimate assumed; the fast programs are then safe to run.
 	bounded bool
+	// frame is the execution frame of the fast programs, whose scope is
+	// this state: built once, kept with the pooled state.
+	frame *interpreter.ExecutionFrame
+}
+
+// execFrame returns the execution frame whose activation is s. cel-go
+// runs a program given a frame in it, without taking a frame from its
+// pool and returning it; comprehensions push child frames of their own
+// and pop them, so the frame is as it was after each program.
+func (s *evalState) execFrame() (*interpreter.ExecutionFrame, error) {
+	if s.frame == nil {
+		f, err := interpreter.NewExecutionFrame(s)
+		if err != nil {
+			return nil, err
+		}
+		s.frame = f
+	}
+	return s.frame, nil
 }
 
 // ResolveName implements interpreter.Activation.
@@ -86,7 +104,7 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	s := e.pool.Get().(*evalState)
 	defer func() {
 		// Keep the storage of the slices, not what they refer to.
-		vars, view, auth := s.vars, s.view, s.authList
+		vars, view, auth, frame := s.vars, s.view, s.authList, s.frame
 		reasons, ids, obls := s.reasons, s.ruleIDs, s.obls
 		clear(reasons)
 		clear(ids)
@@ -95,7 +113,7 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 		vars.reset(nil, nil)
 		view.reset(&noRequest)
 		auth.reset(nil)
-		s.vars, s.view, s.authList = vars, view, auth
+		s.vars, s.view, s.authList, s.frame = vars, view, auth, frame
 		s.reasons, s.ruleIDs, s.obls = reasons[:0], ids[:0], obls[:0]
 		e.pool.Put(s)
 	}()
@@ -295,6 +313,13 @@ func (cr *compiledRule) messageFor(s *evalState) string {
 	if cr.message == nil {
 		return cr.rule.Message
 	}
+	if c := cr.message.concat; c != nil && s.bounded {
+		if f, err := s.execFrame(); err == nil {
+			if str, ok := c.render(f); ok {
+				return str
+			}
+		}
+	}
 	out, err := cr.message.eval(s)
 	if err != nil {
 		return fmt.Sprintf("rule %s fired (its message could not be rendered: %v)", cr.rule.ID, err)
@@ -312,7 +337,8 @@ func (cr *compiledRule) messageFor(s *evalState) string {
 func (cr *compiledRule) requirements(s *evalState) []model.Requirement {
 	var out []model.Requirement
 	for _, cq := range cr.requires {
-		vals, err := evalStrings(cq.prog, s)
+		var one [1]string
+		vals, err := evalStringsInto(cq.prog, s, one[:0])
 		if err != nil {
 			vals = []string{"(could not be evaluated: " + err.Error() + ")"}
 		}
@@ -353,8 +379,10 @@ func evalBool(p *program, s *evalState) (bool, error) {
 	return bool(b), nil
 }
 
-// evalStrings runs a program yielding a string or a list of strings.
-func evalStrings(p *program, s *evalState) ([]string, error) {
+// evalStringsInto runs a program yielding a string or a list of strings;
+// a single string is appended to one (so that a caller can keep it on its
+// stack).
+func evalStringsInto(p *program, s *evalState, one []string) ([]string, error) {
 	if p == nil {
 		return nil, fmt.Errorf("expression did not compile")
 	}
@@ -364,7 +392,7 @@ func evalStrings(p *program, s *evalState) ([]string, error) {
 	}
 	switch v := out.(type) {
 	case types.String:
-		return []string{string(v)}, nil
+		return append(one, string(v)), nil
 	case traits.Lister:
 		if ss, ok := stringsOf(v); ok {
 			return ss, nil

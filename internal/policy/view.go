@@ -33,7 +33,8 @@ type basisView struct {
 type dataView struct {
 	d                               *model.Data
 	categories, origin, protections strList
-	subjects                        *countsVal
+	subjects                        *countsVal // nil, or &counts once built
+	counts                          countsVal
 }
 
 var (
@@ -46,7 +47,7 @@ var (
 func (v *requestView) reset(r *model.Request) {
 	v.req = r
 	d := &v.data
-	d.d, d.subjects = &r.Data, nil
+	d.d, d.subjects, d.counts = &r.Data, nil, countsVal{}
 	d.categories.reset(r.Data.Categories)
 	d.origin.reset(r.Data.Origin)
 	d.protections.reset(r.Data.Protections)
@@ -159,7 +160,8 @@ func (v *dataView) field(name string) ref.Val {
 		return &v.protections
 	case "subjects":
 		if v.subjects == nil {
-			v.subjects = &countsVal{foldableMap: types.DefaultTypeAdapter.NativeToValue(v.d.Subjects).(foldableMap), m: v.d.Subjects}
+			v.counts = countsVal{foldableMap: types.DefaultTypeAdapter.NativeToValue(v.d.Subjects).(foldableMap), m: v.d.Subjects}
+			v.subjects = &v.counts
 		}
 		return v.subjects
 	}

@@ -22,7 +22,7 @@ import (
 // entry bundle holds the leaf proven.
 func TestTesseraClientAgainstHandler(t *testing.T) {
 	l, _ := openTest(t, testOptions())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var idx uint64
 	for i := range 300 {

@@ -107,6 +107,13 @@ type Log interface {
 	Append(ctx context.Context, e ledger.Entry) (uint64, error)
 }
 
+// leafAppender is a Log that takes an entry already encoded
+// (*ledger.Log does), so that a decision's entry is encoded once, inside
+// the reservation, where its size is checked.
+type leafAppender interface {
+	AppendLeaf(ctx context.Context, leaf ledger.Leaf) (uint64, error)
+}
+
 // Recorder stores a binding decision: its private record and the counter
 // updates, in one transaction.
 type Recorder interface {
@@ -241,7 +248,7 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 	id := newID()
 	var (
 		dec     model.Decision
-		entry   ledger.Entry
+		leaf    ledger.Leaf
 		private ledger.Private
 	)
 	judge := func(h *model.History) (*model.Decision, error) {
@@ -249,14 +256,12 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 		dec = d.evaluate(in, extra, false)
 		dec.Binding, dec.ID, dec.Time = true, id, req.Time
 		var err error
-		entry, private, err = ledger.DecisionEntry(req, &dec)
+		leaf, private, err = ledger.DecisionLeaf(req, &dec)
 		if err != nil {
 			return nil, fmt.Errorf("build log entry: %w", err)
 		}
-		if b, err := entry.Marshal(); err != nil {
-			return nil, fmt.Errorf("build log entry: %w", err)
-		} else if len(b) > d.maxEntry {
-			return nil, fmt.Errorf("%w: the decision's public log entry would be %d bytes, more than the log's %d (%w): ask for fewer subject states, categories or origins at once", ErrBadInput, len(b), d.maxEntry, ledger.ErrEntryTooLarge)
+		if leaf.Len() > d.maxEntry {
+			return nil, fmt.Errorf("%w: the decision's public log entry would be %d bytes, more than the log's %d (%w): ask for fewer subject states, categories or origins at once", ErrBadInput, leaf.Len(), d.maxEntry, ledger.ErrEntryTooLarge)
 		}
 		return &dec, nil
 	}
@@ -275,7 +280,12 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 		}
 	}
 
-	idx, err := d.log.Append(ctx, entry)
+	var idx uint64
+	if la, ok := d.log.(leafAppender); ok {
+		idx, err = la.AppendLeaf(ctx, leaf)
+	} else {
+		idx, err = d.log.Append(ctx, leaf.Entry())
+	}
 	if err != nil {
 		if undo != nil && errors.Is(err, ledger.ErrNotQueued) {
 			// Never on the log: its counts must not weigh on the next

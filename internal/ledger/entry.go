@@ -45,12 +45,18 @@ const (
 	KindRegistryChange = "registry-change"
 	// KindPackChange records a policy pack being added, updated or removed.
 	KindPackChange = "pack-change"
-	// KindAdvisory records a security advisory and its notification.
+	// KindAdvisory records a security advisory published by a vendor (or a
+	// vendor's advisory key being registered): vendor, advisory id hash,
+	// severity, lint rules, count of deployments affected.
 	KindAdvisory = "advisory"
+	// KindNotice records the outcome of notifying one deployment of an
+	// advisory: delivered or failed, and the seconds since publication and
+	// since the vendor's stated discovery.
+	KindNotice = "notice"
 )
 
 // Kinds lists every entry kind, in the order documented.
-var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory}
+var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindNotice}
 
 // ErrEntryTooLarge is returned by Log.Append for an entry whose canonical JSON
 // is longer than Options.MaxEntrySize. The entry is not logged and not
@@ -135,6 +141,15 @@ type Entry struct {
 	SelectorCount int64 `json:"selector_count,omitempty"`
 	// Selectors is the selector kind (specific or bulk).
 	Selectors string `json:"selectors,omitempty"`
+	// Severity is, for an advisory or notice entry, the advisory's
+	// qualitative severity (critical, high, medium, low, none).
+	Severity string `json:"severity,omitempty"`
+	// SinceDiscovered is, for a notice entry, the seconds from the
+	// vendor's stated discovery date to the notice's outcome.
+	SinceDiscovered *int64 `json:"since_discovered_s,omitempty"`
+	// SincePublished is, for a notice entry, the seconds from the
+	// advisory's publication on this server to the notice's outcome.
+	SincePublished *int64 `json:"since_published_s,omitempty"`
 	// Subject is a code naming what a non-decision entry concerns: a pack
 	// name, a registry object id, an advisory id (never a person).
 	Subject string `json:"subject,omitempty"`
@@ -387,7 +402,7 @@ func (e *Entry) Validate() error {
 		{"cii_state", e.CIIState}, {"cii_sector", e.CIISector}, {"selectors", e.Selectors},
 		{"basis", e.Basis}, {"agreement", e.Agreement}, {"outcome", e.Outcome},
 		{"jurisdiction", e.Jurisdiction}, {"subject", e.Subject},
-		{"digest", e.Digest}, {"key_fingerprint", e.KeyFingerprint},
+		{"digest", e.Digest}, {"key_fingerprint", e.KeyFingerprint}, {"severity", e.Severity},
 	} {
 		if err := checkCode(c.field, c.value); err != nil {
 			return err
@@ -434,12 +449,19 @@ func (e *Entry) Validate() error {
 	for _, c := range [...]struct {
 		field string
 		n     int64
-	}{{"records", e.Records}, {"devices", e.Devices}, {"selector_count", e.SelectorCount}, {"authorizations", int64(e.Authorizations)}} {
+	}{{"records", e.Records}, {"devices", e.Devices}, {"selector_count", e.SelectorCount}, {"authorizations", int64(e.Authorizations)}, {"since_discovered_s", deref(e.SinceDiscovered)}, {"since_published_s", deref(e.SincePublished)}} {
 		if c.n < 0 || c.n > maxCount {
 			return fmt.Errorf("entry field %s: count %d is outside 0..%d", c.field, c.n, maxCount)
 		}
 	}
 	return nil
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // Marshal validates e and returns its canonical JSON (RFC 8785): the exact

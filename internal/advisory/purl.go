@@ -83,10 +83,15 @@ func ParsePURL(s string) (PURL, error) {
 // Key names the package whatever its version: pkg:type/namespace/name.
 // Two purls name the same package exactly when their keys are equal.
 func (p PURL) Key() string {
+	esc := func(s string) string { return strings.ReplaceAll(url.PathEscape(s), "@", "%40") }
 	if p.Namespace == "" {
-		return "pkg:" + p.Type + "/" + p.Name
+		return "pkg:" + p.Type + "/" + esc(p.Name)
 	}
-	return "pkg:" + p.Type + "/" + p.Namespace + "/" + p.Name
+	segs := strings.Split(p.Namespace, "/")
+	for i, s := range segs {
+		segs[i] = esc(s)
+	}
+	return "pkg:" + p.Type + "/" + strings.Join(segs, "/") + "/" + esc(p.Name)
 }
 
 // ecosystemOfType maps purl types to OSV ecosystem names.

@@ -424,6 +424,7 @@ var demoTokens = []struct{ principal, role string }{
 	{"fr-bepi", store.RoleAuthority},
 	{"cn-moj", store.RoleAuthority},
 	{"mailco-cn", store.RoleRequester},
+	{"globex", store.RoleVendor}, // publishes advisories (docs/advisories.md)
 }
 
 // demoLogOrigin names a log that serve --demo creates.

@@ -30,7 +30,7 @@ func TestVendorRows(t *testing.T) {
 		notice(8, "acme", "high", "failed", time.Hour, 0), // undelivered: over the limit
 		notice(9, "globex", "high", "delivered", time.Second, 0),
 		{Index: 10, Entry: ledger.Entry{Kind: ledger.KindVoid, Refers: &ref, Time: day}},
-		notice(11, "acme", "low", "delivered", 8*24*time.Hour, 0), // over the 7-day default
+		notice(11, "acme", "low", "delivered", 8*24*time.Hour, 0),                                                                          // over the 7-day default
 		{Index: 12, Entry: ledger.Entry{Kind: ledger.KindAdvisory, Action: "publish", Subject: "acme", Severity: "high", Time: period.To}}, // outside
 	}
 	r := Build(period, entries)

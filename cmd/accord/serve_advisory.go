@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/advisory"
@@ -14,7 +15,9 @@ import (
 // advisories, and starts the outbox deliverer: it runs every interval,
 // and at once when the API queues notices (Kick). It returns nil (the
 // endpoints answer 404) when the store has no advisory tables.
-func serveAdvisories(ctx context.Context, st store.Store, log api.Appender, logger *slog.Logger, interval time.Duration) *api.Advisories {
+//
+// With csafURL set, the server is also a CSAF provider under that base URL.
+func serveAdvisories(ctx context.Context, st store.Store, log api.Appender, logger *slog.Logger, interval time.Duration, csafURL string) *api.Advisories {
 	as, ok := st.(store.Advisories)
 	if !ok {
 		return nil
@@ -36,10 +39,15 @@ func serveAdvisories(ctx context.Context, st store.Store, log api.Appender, logg
 			}
 		}
 	}()
-	return &api.Advisories{Store: as, Log: log, Kick: func() {
+	a := &api.Advisories{Store: as, Log: log, Kick: func() {
 		select {
 		case kick <- struct{}{}:
 		default:
 		}
 	}}
+	if csafURL != "" {
+		base := strings.TrimSuffix(csafURL, "/")
+		a.Provider = &advisory.Provider{BaseURL: base, Publisher: advisory.Publisher{Name: "Accord provider " + base, Namespace: base}}
+	}
+	return a
 }

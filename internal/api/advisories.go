@@ -37,6 +37,9 @@ type Advisories struct {
 	// Kick, when set, is called after notices are queued, to wake the
 	// deliverer.
 	Kick func()
+	// Provider, when set, makes the server a CSAF provider under
+	// /.well-known/csaf/ (the OSV export under /osv/ is always on).
+	Provider *advisory.Provider
 	// AllowHTTPWebhooks admits http:// webhook URLs to any host (tests
 	// and demos); otherwise only https://, or http:// on loopback.
 	AllowHTTPWebhooks bool
@@ -76,6 +79,7 @@ func (s *Server) advisoryRoutes() {
 	m.Handle("POST /v1/advisories", s.auth(rolesPublish, with(s.publishAdvisory)))
 	m.Handle("GET /v1/advisories", s.auth(rolesAny, with(s.listAdvisories)))
 	m.Handle("GET /v1/advisories/notices", s.auth(rolesNotices, with(s.listNotices)))
+	s.publicationRoutes()
 }
 
 // readLimited reads a body of the given content type up to limit bytes

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocsaf/csaf/v3/csaf"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/accord-dev/accord/internal/advisory"
@@ -326,5 +327,54 @@ func TestAdvisoryAttacks(t *testing.T) {
 	}
 	if r := a.do(call{method: "GET", path: "/v1/advisories/notices", token: req}); r.status != http.StatusForbidden {
 		t.Errorf("requester lists notices: %d", r.status)
+	}
+}
+
+// TestAdvisoryPublication: the OSV export and the CSAF provider serve what
+// was published, without a token; gocsaf's own schema accepts the provider
+// metadata.
+func TestAdvisoryPublication(t *testing.T) {
+	a := newAdvEnv(t)
+	get := func(path string) (int, string) {
+		resp, err := http.Get(a.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, _ := get("/.well-known/csaf/provider-metadata.json"); st != http.StatusNotFound {
+		t.Errorf("a provider without configuration: %d", st)
+	}
+	a.adv.Provider = &advisory.Provider{BaseURL: "https://accord.example", Publisher: advisory.Publisher{Name: "Accord", Namespace: "https://accord.example"}}
+	a.registerKey()
+	for _, f := range []string{"csaf/acme-2026-001.json", "osv/GO-2026-0001.json"} {
+		if r := a.do(call{method: "POST", path: "/v1/advisories", token: a.tokens[store.RoleVendor], body: a.signed(f, a.priv)}); r.status != http.StatusCreated {
+			t.Fatalf("publish %s: %d %s", f, r.status, r.body)
+		}
+	}
+	if st, body := get("/osv/modified_id.csv"); st != 200 || body != "2026-02-21T00:00:00Z,GO-2026-0001\n2026-02-20T09:00:00Z,x_ACME-2026-001\n" {
+		t.Errorf("modified_id.csv: %d %q", st, body)
+	}
+	if st, body := get("/osv/GO-2026-0001.json"); st != 200 || body != mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json") {
+		t.Errorf("OSV file: %d", st)
+	}
+	st, body := get("/.well-known/csaf/provider-metadata.json")
+	var meta any
+	json.Unmarshal([]byte(body), &meta)
+	if errs, err := csaf.ValidateProviderMetadata(meta); st != 200 || err != nil || len(errs) > 0 {
+		t.Errorf("provider metadata: %d %v %v", st, err, errs)
+	}
+	if st, body := get("/.well-known/csaf/white/index.txt"); st != 200 || body != "2026/acme-2026-001.json\n" {
+		t.Errorf("index.txt: %d %q", st, body)
+	}
+	if st, body := get("/.well-known/csaf/white/2026/acme-2026-001.json"); st != 200 || body != mustRead(t, "../advisory/testdata/csaf/acme-2026-001.json") {
+		t.Errorf("CSAF file: %d", st)
+	}
+	for _, p := range []string{"/osv/..%2Fsecret", "/osv/..%2F..%2Fetc%2Fpasswd", "/.well-known/csaf/white/2026/nope.json"} {
+		if st, _ := get(p); st == 200 {
+			t.Errorf("%s: 200", p)
+		}
 	}
 }

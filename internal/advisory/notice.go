@@ -104,6 +104,7 @@ type Outbox interface {
 	Deployment(ctx context.Context, id string) (store.Deployment, error)
 	Advisory(ctx context.Context, key string) (store.AdvisoryRecord, error)
 	DueNotices(ctx context.Context, now time.Time, limit int) ([]store.Notice, error)
+	ClaimNotice(ctx context.Context, n store.Notice, until time.Time) (bool, error)
 	UpdateNotice(ctx context.Context, n store.Notice) error
 }
 
@@ -246,6 +247,15 @@ func (d *Deliverer) attempt(ctx context.Context, dep store.Deployment, n store.N
 }
 
 func (d *Deliverer) deliver(ctx context.Context, n store.Notice) error {
+	// Lease it for longer than an attempt and its logging can take, so
+	// that another deliverer sharing the database leaves it alone.
+	ok, err := d.Store.ClaimNotice(ctx, n, d.Now().Add(d.AttemptTimeout+time.Minute))
+	if err != nil {
+		return fmt.Errorf("notice %s: %w", n.WebhookID, err)
+	}
+	if !ok {
+		return nil // another deliverer has it
+	}
 	dep, err := d.Store.Deployment(ctx, n.Deployment)
 	if err != nil {
 		return fmt.Errorf("notice %s: deployment: %w", n.WebhookID, err)

@@ -236,3 +236,32 @@ func BenchmarkDeliver(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "notices/s")
 }
+
+// TestTwoDeliverersDeliverOnce: two deliverers sharing the store (two
+// serve processes on one database) deliver and log a notice once.
+func TestTwoDeliverersDeliverOnce(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		time.Sleep(50 * time.Millisecond)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	s, _ := outboxFixture(t, srv.URL, time.Now().UTC().Truncate(time.Second))
+	log := &memLog{}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := &Deliverer{Store: s, Log: log, Client: srv.Client()}
+			if _, err := d.RunOnce(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if hits.Load() != 1 || len(log.entries) != 1 {
+		t.Errorf("receiver hit %d times, %d notice entries (want 1 and 1)", hits.Load(), len(log.entries))
+	}
+}

@@ -42,6 +42,11 @@ type Advisories interface {
 	// DueNotices returns up to limit pending notices whose next attempt is
 	// at or before now, oldest first.
 	DueNotices(ctx context.Context, now time.Time, limit int) ([]Notice, error)
+	// ClaimNotice leases a due notice to one deliverer until until: it
+	// succeeds (true) only if the notice is still pending with the given
+	// attempts and next attempt, so that two processes sharing the
+	// database never deliver (and log) the same attempt twice.
+	ClaimNotice(ctx context.Context, n Notice, until time.Time) (bool, error)
 	// UpdateNotice writes a notice's delivery state (state, attempts,
 	// next attempt, last status, delivered, log index); ErrNotFound if its
 	// webhook id is unknown.

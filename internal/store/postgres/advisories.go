@@ -283,3 +283,14 @@ func (s *Store) UpdateNotice(ctx context.Context, n store.Notice) error {
 	}
 	return nil
 }
+
+// ClaimNotice leases a due notice until until, if nobody changed it since
+// it was read.
+func (s *Store) ClaimNotice(ctx context.Context, n store.Notice, until time.Time) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE notices SET next_attempt = $1 WHERE webhook_id = $2 AND state = 'pending' AND attempts = $3 AND next_attempt = $4`,
+		until, n.WebhookID, n.Attempts, n.NextAttempt)
+	if err != nil {
+		return false, fmt.Errorf("claim notice %s: %w", n.WebhookID, wrap(err))
+	}
+	return tag.RowsAffected() == 1, nil
+}

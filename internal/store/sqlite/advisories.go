@@ -332,3 +332,18 @@ func (s *Store) UpdateNotice(ctx context.Context, n store.Notice) error {
 	}
 	return affected(res, "notice "+n.WebhookID)
 }
+
+// ClaimNotice leases a due notice until until, if nobody changed it since
+// it was read.
+func (s *Store) ClaimNotice(ctx context.Context, n store.Notice, until time.Time) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE notices SET next_attempt = ? WHERE webhook_id = ? AND state = 'pending' AND attempts = ? AND next_attempt = ?`,
+		nanos(until), n.WebhookID, n.Attempts, nanos(n.NextAttempt))
+	if err != nil {
+		return false, fmt.Errorf("claim notice %s: %w", n.WebhookID, wrap(err))
+	}
+	k, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim notice %s: %w", n.WebhookID, wrap(err))
+	}
+	return k == 1, nil
+}

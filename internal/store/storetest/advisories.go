@@ -126,6 +126,15 @@ func RunAdvisories(t *testing.T, open func(t *testing.T) store.Advisories) {
 			t.Fatalf("due: %+v", due)
 		}
 		n := due[0]
+		// Two deliverers read it; one claim wins.
+		ok1, err1 := s.ClaimNotice(ctx, n, at.Add(time.Minute))
+		ok2, err2 := s.ClaimNotice(ctx, n, at.Add(time.Minute))
+		if err1 != nil || err2 != nil || !ok1 || ok2 {
+			t.Fatalf("claims: %v %v, %v %v (want exactly the first)", ok1, err1, ok2, err2)
+		}
+		if due, _ := s.DueNotices(ctx, at.Add(30*time.Second), 10); len(due) != 0 {
+			t.Errorf("due while leased: %+v", due)
+		}
 		n.Attempts, n.LastStatus, n.NextAttempt = 1, 500, at.Add(time.Minute)
 		must(t, "retry", s.UpdateNotice(ctx, n))
 		if due, _ := s.DueNotices(ctx, at.Add(30*time.Second), 10); len(due) != 0 {

@@ -150,6 +150,28 @@ func CSAFDistribution(p Provider, recs []store.AdvisoryRecord, now time.Time) (F
 		index.WriteString(p + "\n")
 	}
 	files["white/index.txt"] = []byte(index.String())
+	// Directory listings (requirement 14): white/ and each year folder.
+	listing := func(dir string, names []string) {
+		var b strings.Builder
+		b.WriteString("<!DOCTYPE html>\n<html><head><title>Index of " + dir + "</title></head><body><ul>\n")
+		for _, n := range names {
+			fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a></li>\n", n, n)
+		}
+		b.WriteString("</ul></body></html>\n")
+		files[dir] = []byte(b.String())
+	}
+	years := map[string][]string{}
+	for _, p := range paths {
+		y, f, _ := strings.Cut(p, "/")
+		years[y] = append(years[y], f, f+".sha256", f+".sha512")
+	}
+	top := []string{"changes.csv", "index.txt"}
+	for y, fs := range years {
+		listing("white/"+y+"/", fs)
+		top = append(top, y+"/")
+	}
+	sort.Strings(top)
+	listing("white/", top)
 	files["white/changes.csv"] = []byte(csv.String())
 	last := now.UTC()
 	if len(changes) > 0 {
@@ -170,5 +192,8 @@ func CSAFDistribution(p Provider, recs []store.AdvisoryRecord, now time.Time) (F
 		return nil, err
 	}
 	files["provider-metadata.json"] = b
+	// security.txt (RFC 9116) names the provider metadata (requirement 8).
+	files["security.txt"] = []byte("Contact: " + p.BaseURL + "/\nExpires: " + now.UTC().AddDate(1, 0, 0).Truncate(24*time.Hour).Format(time.RFC3339) +
+		"\nCSAF: " + p.BaseURL + "/.well-known/csaf/provider-metadata.json\n")
 	return files, nil
 }

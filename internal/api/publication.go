@@ -50,21 +50,37 @@ func (s *Server) publicationRoutes() {
 		}
 		serveFile(w, files, r.PathValue("file"))
 	})
+	s.mux.HandleFunc("GET /.well-known/security.txt", func(w http.ResponseWriter, r *http.Request) {
+		a := s.cfg.Advisories
+		if a == nil || a.Provider == nil {
+			writeProblem(w, newProblem(http.StatusNotFound, "no security.txt: this server is not a CSAF provider"))
+			return
+		}
+		files, err := advisory.CSAFDistribution(*a.Provider, nil, s.cfg.Now())
+		if err != nil {
+			writeProblem(w, s.storeProblem(err, "security.txt"))
+			return
+		}
+		serveFile(w, files, "security.txt")
+	})
 }
 
 // serveFile answers with files[name] and a content type from its
 // extension; 404 when there is none.
 func serveFile(w http.ResponseWriter, files advisory.Files, name string) {
-	if name == "white" || name == "white/" {
-		name = "white/index.txt"
+	key := path.Clean(name)
+	if strings.HasSuffix(name, "/") {
+		key += "/"
 	}
-	b, ok := files[path.Clean(name)]
+	b, ok := files[key]
 	if !ok || strings.Contains(name, "..") {
 		writeProblem(w, newProblem(http.StatusNotFound, "no file "+name))
 		return
 	}
 	ct := "text/plain; charset=utf-8"
 	switch {
+	case strings.HasSuffix(name, "/"):
+		ct = "text/html; charset=utf-8"
 	case strings.HasSuffix(name, ".json"):
 		ct = "application/json"
 	case strings.HasSuffix(name, ".csv"):

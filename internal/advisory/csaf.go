@@ -296,6 +296,7 @@ func fromCSAF(c *csaf.Advisory) (*Advisory, error) {
 		}
 		a.Fixed = append(a.Fixed, pk)
 	}
+	a.prepare()
 	return a, nil
 }
 

@@ -225,8 +225,10 @@ func synthetic(n, m int) ([]*Advisory, []store.Component) {
 	var advs []*Advisory
 	for i := range n {
 		key := fmt.Sprintf("pkg:npm/p%d", i%pkgs)
-		advs = append(advs, &Advisory{ID: fmt.Sprint(i), Packages: []Package{{ID: "a", Key: key,
-			Ranges: []Range{{Type: RangeSemver, Events: []Event{{Introduced: "1.0.0"}, {Fixed: fmt.Sprintf("1.%d.0", i%7+1)}}}}}}})
+		a := &Advisory{ID: fmt.Sprint(i), Packages: []Package{{ID: "a", Key: key,
+			Ranges: []Range{{Type: RangeSemver, Events: []Event{{Introduced: "1.0.0"}, {Fixed: fmt.Sprintf("1.%d.0", i%7+1)}}}}}}}
+		a.prepare() // as ParseOSV and ParseCSAF do
+		advs = append(advs, a)
 	}
 	var comps []store.Component
 	for j := range m {

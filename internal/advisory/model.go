@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"golang.org/x/mod/semver"
 )
 
 // Advisory formats.
@@ -76,6 +78,48 @@ type Package struct {
 type Range struct {
 	Type   string
 	Events []Event
+	// ord is Events ordered, their versions in x/mod/semver's canonical
+	// form, made once by prepare (nil: not prepared, or not orderable).
+	ord []ordEvent
+}
+
+// ordEvent is one event of an ordered range: kind i(ntroduced), f(ixed)
+// or l(ast affected), and its canonical version ("" for introduced 0).
+type ordEvent struct {
+	kind byte
+	v    string
+}
+
+// prepare orders r's events once, for Affects; it leaves ord nil when a
+// version is not SemVer.
+func (r *Range) prepare() {
+	evs, ok := sortEvents(r.Events)
+	if !ok || r.Type == RangeGit {
+		return
+	}
+	ord := make([]ordEvent, 0, len(evs))
+	for _, e := range evs {
+		switch {
+		case e.Introduced == "0":
+			ord = append(ord, ordEvent{'i', ""})
+		case e.Introduced != "":
+			ord = append(ord, ordEvent{'i', canonSemver(e.Introduced)})
+		case e.Fixed != "":
+			ord = append(ord, ordEvent{'f', canonSemver(e.Fixed)})
+		case e.LastAffected != "":
+			ord = append(ord, ordEvent{'l', canonSemver(e.LastAffected)})
+		}
+	}
+	r.ord = ord
+}
+
+// prepare readies every range of a for matching.
+func (a *Advisory) prepare() {
+	for i := range a.Packages {
+		for j := range a.Packages[i].Ranges {
+			a.Packages[i].Ranges[j].prepare()
+		}
+	}
 }
 
 // Event is one OSV range event; exactly one field is set.
@@ -206,43 +250,47 @@ func (v Verdict) String() string {
 
 // Affects says whether version of this package is affected.
 func (p *Package) Affects(version string) Verdict {
+	cv := canonSemver(version)
 	for _, v := range p.Versions {
 		if v == version {
 			return Affected
 		}
-		if c, ok := compareSemver(v, version); ok && c == 0 {
+		if c := canonSemver(v); c != "" && cv != "" && semver.Compare(c, cv) == 0 {
 			return Affected
 		}
 	}
 	unknown := false
-	for _, r := range p.Ranges {
+	for i := range p.Ranges {
+		r := &p.Ranges[i]
 		if r.Type == RangeGit {
 			continue
 		}
-		if version == "" || canonSemver(version) == "" {
+		if cv == "" {
 			unknown = true
 			continue
 		}
-		evs, ok := sortEvents(r.Events)
-		if !ok {
-			unknown = true
-			continue
+		ord := r.ord
+		if ord == nil {
+			tmp := *r
+			tmp.prepare()
+			if ord = tmp.ord; ord == nil {
+				unknown = true
+				continue
+			}
 		}
 		in := false
-		for _, e := range evs {
-			switch {
-			case e.Introduced != "":
-				if e.Introduced == "0" {
-					in = true
-				} else if c, _ := compareSemver(version, e.Introduced); c >= 0 {
+		for _, e := range ord {
+			switch e.kind {
+			case 'i':
+				if e.v == "" || semver.Compare(cv, e.v) >= 0 {
 					in = true
 				}
-			case e.Fixed != "":
-				if c, _ := compareSemver(version, e.Fixed); c >= 0 {
+			case 'f':
+				if semver.Compare(cv, e.v) >= 0 {
 					in = false
 				}
-			case e.LastAffected != "":
-				if c, _ := compareSemver(version, e.LastAffected); c > 0 {
+			case 'l':
+				if semver.Compare(cv, e.v) > 0 {
 					in = false
 				}
 			}

@@ -170,6 +170,7 @@ func fromOSV(v *osvschema.Vulnerability) (*Advisory, error) {
 		}
 		a.Packages = append(a.Packages, p)
 	}
+	a.prepare()
 	return a, nil
 }
 

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 func TestVendorRows(t *testing.T) {
@@ -48,5 +50,27 @@ func TestVendorRows(t *testing.T) {
 	raw := []byte(`{"kind":"notice","outcome":"delivered"}`)
 	if !Reads(raw) || !Reads([]byte(`{"kind":"advisory"}`)) {
 		t.Error("Reads skips advisory or notice entries")
+	}
+}
+
+func TestVendorSectionHTML(t *testing.T) {
+	day := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	period := Period{Name: "2026-11", From: day.AddDate(0, 0, -2), To: day.AddDate(0, 1, 0)}
+	pub := int64(42)
+	r := Build(period, []Logged{
+		{Index: 1, Entry: ledger.Entry{Kind: ledger.KindAdvisory, Action: "publish", Subject: "acme", Severity: "critical", Rules: []string{"gdsi8-forced-upgrade"}, Time: day}},
+		{Index: 2, Entry: ledger.Entry{Kind: ledger.KindNotice, Subject: "acme", Severity: "critical", Outcome: "delivered", SincePublished: &pub, Time: day}},
+	})
+	for _, lang := range []string{"en", "fr"} {
+		var b strings.Builder
+		if err := Write(&b, r, "html", locale.For(lang)); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"en": "Security advisories (GDSI commitment 8)", "fr": "Avis de sécurité (engagement 8 de la GDSI)"}[lang]
+		for _, s := range []string{want, "<td>acme</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>42s</td>", "Regulation (EU) 2024/2847"} {
+			if !strings.Contains(b.String(), s) {
+				t.Errorf("%s: no %q in\n%s", lang, s, b.String())
+			}
+		}
 	}
 }

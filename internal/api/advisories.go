@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/accord-dev/accord/internal/advisory"
@@ -43,6 +44,10 @@ type Advisories struct {
 	// AllowHTTPWebhooks admits http:// webhook URLs to any host (tests
 	// and demos); otherwise only https://, or http:// on loopback.
 	AllowHTTPWebhooks bool
+
+	// parsed caches published advisories, parsed, by key: a published
+	// document never changes, and an SBOM import matches against all.
+	parsed sync.Map // string -> *advisory.Advisory
 }
 
 var (
@@ -215,20 +220,25 @@ func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request, c calle
 	writeJSON(w, http.StatusOK, map[string]any{"deployments": out})
 }
 
-// parsedAdvisories re-reads every published advisory, for matching a new
-// SBOM against them.
-func parsedAdvisories(ctx context.Context, st store.Advisories) ([]store.AdvisoryRecord, []*advisory.Advisory, error) {
-	recs, err := st.ListAdvisories(ctx)
+// parsedAdvisories returns every published advisory, parsed (once per
+// server: the parse is cached), for matching a new SBOM against them.
+func (a *Advisories) parsedAdvisories(ctx context.Context) ([]store.AdvisoryRecord, []*advisory.Advisory, error) {
+	recs, err := a.Store.ListAdvisories(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	out := make([]*advisory.Advisory, len(recs))
 	for i, rec := range recs {
-		a, err := advisory.Parse(rec.Document)
+		if v, ok := a.parsed.Load(rec.Key); ok {
+			out[i] = v.(*advisory.Advisory)
+			continue
+		}
+		adv, err := advisory.Parse(rec.Document)
 		if err != nil {
 			return nil, nil, fmt.Errorf("stored advisory %s no longer parses: %w", rec.Key, err)
 		}
-		out[i] = a
+		a.parsed.Store(rec.Key, adv)
+		out[i] = adv
 	}
 	return recs, out, nil
 }
@@ -278,7 +288,7 @@ func (s *Server) importSBOM(w http.ResponseWriter, r *http.Request, c caller, a 
 		c.Deployment = dep.ID
 		comps[i] = c
 	}
-	recs, advs, err := parsedAdvisories(ctx, a.Store)
+	recs, advs, err := a.parsedAdvisories(ctx)
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "advisories"))
 		return

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -161,7 +163,8 @@ func (d *Deliverer) defaults() {
 		d.Now = time.Now
 	}
 	if d.Client == nil {
-		d.Client = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 8},
+		dialer := &net.Dialer{Timeout: d.AttemptTimeout, Control: refuseMetadataAddrs}
+		d.Client = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 8, DialContext: dialer.DialContext},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if d.Logger == nil {
@@ -214,6 +217,25 @@ func (d *Deliverer) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// errAddr refuses a webhook address no notice should go to.
+var errAddr = errors.New("webhook address refused: link-local (cloud metadata), unspecified or multicast")
+
+// refuseMetadataAddrs refuses, at dial time (after DNS, so a name that
+// resolves there later is caught too), link-local addresses such as the
+// cloud metadata service 169.254.169.254, and unspecified and multicast
+// ones. Redirects are not followed either.
+func refuseMetadataAddrs(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return fmt.Errorf("%s: %w", address, errAddr)
+	}
+	return nil
 }
 
 // attempt POSTs one notice; it returns the HTTP status (0: no answer).

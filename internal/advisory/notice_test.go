@@ -265,3 +265,25 @@ func TestTwoDeliverersDeliverOnce(t *testing.T) {
 		t.Errorf("receiver hit %d times, %d notice entries (want 1 and 1)", hits.Load(), len(log.entries))
 	}
 }
+
+func TestRefuseMetadataAddrs(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"169.254.169.254:80": false, "[fe80::1]:443": false, "0.0.0.0:80": false, "[::]:80": false, "224.0.0.1:80": false,
+		"127.0.0.1:8080": true, "10.1.2.3:443": true, "93.184.216.34:443": true,
+	} {
+		if err := refuseMetadataAddrs("tcp", addr, nil); (err == nil) != ok {
+			t.Errorf("%s: %v", addr, err)
+		}
+	}
+	// Through the default client: a notice to the metadata address is one
+	// failed attempt, never a request.
+	s, _ := outboxFixture(t, "http://169.254.169.254/latest/meta-data", time.Now().UTC().Truncate(time.Second))
+	d := &Deliverer{Store: s, AttemptTimeout: time.Second}
+	if n, err := d.RunOnce(context.Background()); n != 1 || err != nil {
+		t.Fatalf("%d %v", n, err)
+	}
+	ns, _ := s.ListNotices(context.Background(), store.NoticePending)
+	if len(ns) != 1 || ns[0].Attempts != 1 || ns[0].LastStatus != 0 {
+		t.Errorf("%+v", ns)
+	}
+}

@@ -43,6 +43,7 @@ type serveOptions struct {
 	witnessPolicy           string
 	batchMaxSize            uint
 	debugAddr               string
+	csafURL                 string
 	authCache               time.Duration
 	logLevel                string
 	deadlines               string
@@ -133,6 +134,7 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.batchMaxAge, "batch-max-age", 0, "longest an entry waits to be written with others (default: the log's)")
 	f.UintVar(&o.batchMaxSize, "batch-max-size", 0, "most entries written together (default: the log's)")
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
+	f.StringVar(&o.csafURL, "csaf-url", "", "serve a CSAF provider under /.well-known/csaf/ with this public https base URL (docs/advisories.md)")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
@@ -286,7 +288,8 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	srv := api.New(api.Config{Store: st, Decider: live, Registry: live, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: live.status,
 		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful,
-		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg})
+		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg,
+		Advisories:      serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL)})
 
 	hs := &http.Server{
 		Addr:              o.addr,
@@ -423,6 +426,7 @@ var demoTokens = []struct{ principal, role string }{
 	{"fr-bepi", store.RoleAuthority},
 	{"cn-moj", store.RoleAuthority},
 	{"mailco-cn", store.RoleRequester},
+	{"globex", store.RoleVendor}, // publishes advisories (docs/advisories.md)
 }
 
 // demoLogOrigin names a log that serve --demo creates.

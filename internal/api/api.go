@@ -107,6 +107,9 @@ type Config struct {
 	// Lawful configures the lawful-access endpoints (authorizations,
 	// revocations, MLA cases, transparency reports); nil: they answer 404.
 	Lawful *Lawful
+	// Advisories configures the advisory endpoints (deployments, SBOMs,
+	// vendor keys, advisories, notices); nil: they answer 404.
+	Advisories *Advisories
 	// Now replaces time.Now, for tests.
 	Now func() time.Time
 }
@@ -175,6 +178,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.deleteOverride))
 
 	s.lawfulRoutes()
+	s.advisoryRoutes()
 
 	m.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -201,6 +205,9 @@ func (s *Server) routes() {
 		"/metrics":                 "GET",
 	}
 	for path, allow := range lawfulAllow {
+		allows[path] = allow
+	}
+	for path, allow := range advisoryAllow {
 		allows[path] = allow
 	}
 	for path, allow := range allows {

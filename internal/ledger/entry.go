@@ -54,12 +54,18 @@ const (
 	KindRegistryChange = "registry-change"
 	// KindPackChange records a policy pack being added, updated or removed.
 	KindPackChange = "pack-change"
-	// KindAdvisory records a security advisory and its notification.
+	// KindAdvisory records a security advisory published by a vendor (or a
+	// vendor's advisory key being registered): vendor, advisory id hash,
+	// severity, lint rules, count of deployments affected.
 	KindAdvisory = "advisory"
+	// KindNotice records the outcome of notifying one deployment of an
+	// advisory: delivered or failed, and the seconds since publication and
+	// since the vendor's stated discovery.
+	KindNotice = "notice"
 )
 
 // Kinds lists every entry kind, in the order documented.
-var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindSeal, KindApproval}
+var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindNotice, KindSeal, KindApproval}
 
 // ErrEntryTooLarge is returned by Log.Append for an entry whose canonical JSON
 // is longer than Options.MaxEntrySize. The entry is not logged and not
@@ -147,6 +153,15 @@ type Entry struct {
 	SelectorCount int64 `json:"selector_count,omitempty"`
 	// Selectors is the selector kind (specific or bulk).
 	Selectors string `json:"selectors,omitempty"`
+	// Severity is, for an advisory or notice entry, the advisory's
+	// qualitative severity (critical, high, medium, low, none).
+	Severity string `json:"severity,omitempty"`
+	// SinceDiscovered is, for a notice entry, the seconds from the
+	// vendor's stated discovery date to the notice's outcome.
+	SinceDiscovered *int64 `json:"since_discovered_s,omitempty"`
+	// SincePublished is, for a notice entry, the seconds from the
+	// advisory's publication on this server to the notice's outcome.
+	SincePublished *int64 `json:"since_published_s,omitempty"`
 	// Subject is a code naming what a non-decision entry concerns: a pack
 	// name, a registry object id, an advisory id (never a person).
 	Subject string `json:"subject,omitempty"`
@@ -522,7 +537,7 @@ func (e *Entry) Validate() error {
 		{"cii_state", e.CIIState}, {"cii_sector", e.CIISector}, {"selectors", e.Selectors},
 		{"basis", e.Basis}, {"agreement", e.Agreement}, {"outcome", e.Outcome},
 		{"jurisdiction", e.Jurisdiction}, {"subject", e.Subject},
-		{"digest", e.Digest}, {"key_fingerprint", e.KeyFingerprint},
+		{"digest", e.Digest}, {"key_fingerprint", e.KeyFingerprint}, {"severity", e.Severity},
 	} {
 		if err := checkCode(c.field, c.value); err != nil {
 			return err
@@ -569,12 +584,19 @@ func (e *Entry) Validate() error {
 	for _, c := range [...]struct {
 		field string
 		n     int64
-	}{{"records", e.Records}, {"devices", e.Devices}, {"selector_count", e.SelectorCount}, {"authorizations", int64(e.Authorizations)}, {"threshold", int64(e.Threshold)}} {
+	}{{"records", e.Records}, {"devices", e.Devices}, {"selector_count", e.SelectorCount}, {"authorizations", int64(e.Authorizations)}, {"threshold", int64(e.Threshold)}, {"since_discovered_s", deref(e.SinceDiscovered)}, {"since_published_s", deref(e.SincePublished)}} {
 		if c.n < 0 || c.n > maxCount {
 			return fmt.Errorf("entry field %s: count %d is outside 0..%d", c.field, c.n, maxCount)
 		}
 	}
 	return nil
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // Marshal validates e and returns its canonical JSON (RFC 8785): the exact
@@ -617,10 +639,10 @@ func (e *Entry) sizeHint() int {
 	n := 400 // member names, punctuation, fixed-size values
 	for _, s := range [...]string{e.Action, e.Agreement, e.Basis, e.CIISector, e.CIIState, e.Classification,
 		e.Destination, e.Digest, e.Jurisdiction, e.KeyFingerprint, e.Kind, e.Location, e.Outcome, e.Purpose,
-		e.RecordHash, e.Selectors, e.Subject, e.Transaction} {
+		e.RecordHash, e.Selectors, e.Severity, e.Subject, e.Transaction} {
 		n += len(s)
 	}
-	for _, l := range [...][]string{e.Categories, e.Origin, e.Requires, e.Rules} {
+	for _, l := range [...][]string{e.Categories, e.Custodians, e.Origin, e.Requires, e.Rules} {
 		for _, s := range l {
 			n += len(s) + 3
 		}
@@ -653,6 +675,7 @@ func (e *Entry) appendJSON(b []byte) []byte {
 	w.str("cii_sector", e.CIISector)
 	w.str("cii_state", e.CIIState)
 	w.str("classification", e.Classification)
+	w.strs("custodians", e.Custodians)
 	w.str("destination", e.Destination)
 	w.int("devices", e.Devices)
 	w.str("digest", e.Digest)
@@ -694,6 +717,15 @@ func (e *Entry) appendJSON(b []byte) []byte {
 	w.strs("rules", e.Rules)
 	w.int("selector_count", e.SelectorCount)
 	w.str("selectors", e.Selectors)
+	w.str("severity", e.Severity)
+	if e.SinceDiscovered != nil {
+		w.name("since_discovered_s")
+		w.b = strconv.AppendInt(w.b, *e.SinceDiscovered, 10)
+	}
+	if e.SincePublished != nil {
+		w.name("since_published_s")
+		w.b = strconv.AppendInt(w.b, *e.SincePublished, 10)
+	}
 	w.str("subject", e.Subject)
 	if len(e.Subjects) > 0 {
 		w.name("subjects")
@@ -714,6 +746,7 @@ func (e *Entry) appendJSON(b []byte) []byte {
 		}
 		w.b = append(w.b, '}')
 	}
+	w.int("threshold", int64(e.Threshold))
 	w.name("time")
 	w.b = appendJSONTime(w.b, e.Time)
 	w.str("transaction", e.Transaction)

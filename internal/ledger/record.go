@@ -134,6 +134,7 @@ func appendRequest(b []byte, r *model.Request) ([]byte, bool) {
 	if !w.time("time", r.Time) {
 		return nil, false
 	}
+	w.str("recipient", r.Recipient)
 	if r.History != nil {
 		w.name("history")
 		h := jsonObject{b: append(w.b, '{')}

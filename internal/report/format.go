@@ -133,7 +133,15 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 {{end}}</tbody>
 </table>
 {{end}}
-</body>
+{{if .Vendors}}<h2>{{.VendorsTitle}}</h2>
+<table>
+<thead><tr>{{range .VendorColumns}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Vendors}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+<ul>{{range .Limits}}<li>{{.}}</li>{{end}}</ul>
+{{end}}</body>
 </html>
 `))
 
@@ -160,7 +168,22 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 	if len(r.Changes) > 0 {
 		note = p.Sprintf("%d registry and pack changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
 	}
+	vendors := make([][]string, len(r.Vendors))
+	for i, v := range r.Vendors {
+		vendors[i] = []string{v.Vendor, strconv.Itoa(v.Advisories), strconv.Itoa(v.Serious), strconv.Itoa(v.Flagged),
+			strconv.Itoa(v.Delivered), strconv.Itoa(v.Undelivered), v.MedianNotice.Round(time.Second).String(),
+			v.P95Notice.Round(time.Second).String(), strconv.Itoa(v.OverLimit)}
+	}
+	var limits []string
+	for _, l := range r.TimeLimits {
+		limits = append(limits, p.Sprintf("time limit %s: %s for %v (%s)", l.ID, l.Limit, l.Severities, l.Source))
+	}
 	return page.Execute(w, map[string]any{
+		"Vendors":      vendors,
+		"VendorsTitle": p.Sprintf("Security advisories (GDSI commitment 8)"),
+		"VendorColumns": []string{p.Sprintf("vendor"), p.Sprintf("advisories"), p.Sprintf("serious"), p.Sprintf("flagged: forced upgrade or no remedy"),
+			p.Sprintf("notices delivered"), p.Sprintf("notices undelivered"), p.Sprintf("median time to notice"), p.Sprintf("p95 time to notice"), p.Sprintf("over the time limit")},
+		"Limits":        limits,
 		"ChangesTitle":  p.Sprintf("Registry and pack changes"),
 		"ChangesNote":   note,
 		"CountColumns":  []string{p.Sprintf("change"), p.Sprintf("subject"), p.Sprintf("changes"), p.Sprintf("log indices")},

@@ -155,6 +155,10 @@ type Report struct {
 	// VoidedChanges counts changes left out because a void entry refers to
 	// them (logged, but never stored nor in effect).
 	VoidedChanges int `json:"voided_changes"`
+	// Vendors is the advisories section (GDSI commitment 8), one row per
+	// vendor, sorted; TimeLimits are the limits its OverLimit counts use.
+	Vendors    []VendorRow `json:"vendors,omitempty"`
+	TimeLimits []TimeLimit `json:"time_limits,omitempty"`
 	// EntriesRead counts the log entries the report read: those given to
 	// Build (from an audit, those Reads selects; the audit hashed them all).
 	EntriesRead int `json:"entries_read"`
@@ -201,6 +205,8 @@ var readMarks = [][]byte{
 	[]byte(`"` + ledger.KindMLATransition + `"`),
 	[]byte(`"` + ledger.KindRegistryChange + `"`),
 	[]byte(`"` + ledger.KindPackChange + `"`),
+	[]byte(`"` + ledger.KindAdvisory + `"`),
+	[]byte(`"` + ledger.KindNotice + `"`),
 	[]byte(`"` + model.KindStateAuthority + `"`),
 }
 
@@ -303,6 +309,9 @@ func Build(period Period, entries []Logged) *Report {
 	})
 	slices.Sort(r.Totals.Indices)
 	r.Changes, r.ChangeCounts = countChanges(r.Changes)
+	if r.Vendors = vendorRows(period, entries, voided, DefaultTimeLimits); len(r.Vendors) > 0 {
+		r.TimeLimits = DefaultTimeLimits
+	}
 	r.Totals.State, r.Totals.Channel = "*", "*"
 	if len(answers) > 0 {
 		slices.Sort(answers)

@@ -24,11 +24,14 @@ const (
 	RoleAuthority = "authority"
 	// RoleAuditor reads decisions and reports.
 	RoleAuditor = "auditor"
+	// RoleVendor publishes signed security advisories as its bound
+	// principal (package advisory), and nothing else.
+	RoleVendor = "vendor"
 )
 
 // Roles lists every role a token may carry. Reading the public log needs no
 // token at all.
-var Roles = []string{RoleAdmin, RoleOperator, RoleRequester, RoleAuthority, RoleAuditor}
+var Roles = []string{RoleAdmin, RoleOperator, RoleRequester, RoleAuthority, RoleAuditor, RoleVendor}
 
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r string) bool {

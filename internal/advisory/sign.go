@@ -1,0 +1,153 @@
+package advisory
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/secure-systems-lab/go-securesystemslib/signerverifier"
+
+	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/model"
+)
+
+// PayloadType is the DSSE payloadType of a signed advisory: the payload
+// is the OSV or CSAF document, byte for byte.
+const PayloadType = "application/vnd.accord.advisory+json"
+
+// ErrSignature means no signature of the envelope verifies with the
+// vendor's registered key.
+var ErrSignature = errors.New("no signature verifies with the vendor's registered key")
+
+func signerVerifier(pub ed25519.PublicKey, priv ed25519.PrivateKey) (*signerverifier.ED25519SignerVerifier, error) {
+	id, err := authz.KeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	key := &signerverifier.SSLibKey{
+		KeyIDHashAlgorithms: signerverifier.KeyIDHashAlgorithms,
+		KeyType:             signerverifier.ED25519KeyType,
+		Scheme:              signerverifier.ED25519KeyType,
+		KeyID:               id,
+		KeyVal:              signerverifier.KeyVal{Public: hex.EncodeToString(pub)},
+	}
+	if priv != nil {
+		key.KeyVal.Private = hex.EncodeToString(priv)
+	}
+	return signerverifier.NewED25519SignerVerifierFromSSLibKey(key)
+}
+
+// Sign wraps an advisory document in a DSSE envelope signed with priv.
+func Sign(ctx context.Context, doc []byte, priv ed25519.PrivateKey) (model.Envelope, error) {
+	if len(priv) != ed25519.PrivateKeySize {
+		return model.Envelope{}, fmt.Errorf("sign advisory: private key has %d bytes, want %d", len(priv), ed25519.PrivateKeySize)
+	}
+	sv, err := signerVerifier(priv.Public().(ed25519.PublicKey), priv)
+	if err != nil {
+		return model.Envelope{}, fmt.Errorf("sign advisory: %w", err)
+	}
+	s, err := dsse.NewEnvelopeSigner(sv)
+	if err != nil {
+		return model.Envelope{}, fmt.Errorf("sign advisory: %w", err)
+	}
+	env, err := s.SignPayload(ctx, PayloadType, doc)
+	if err != nil {
+		return model.Envelope{}, fmt.Errorf("sign advisory: %w", err)
+	}
+	out := model.Envelope{PayloadType: env.PayloadType, Payload: env.Payload}
+	for _, sg := range env.Signatures {
+		out.Signatures = append(out.Signatures, model.Signature{KeyID: sg.KeyID, Sig: sg.Sig})
+	}
+	return out, nil
+}
+
+// ParseEnvelope decodes a DSSE envelope and checks its shape: Accord's
+// advisory payloadType, a base64 payload, at least one base64 signature.
+func ParseEnvelope(data []byte) (*model.Envelope, []byte, error) {
+	var env model.Envelope
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&env); err != nil {
+		return nil, nil, jsonErr(data, err)
+	}
+	if env.PayloadType != PayloadType {
+		return nil, nil, inputErr("/payloadType", "is %q, want %q", env.PayloadType, PayloadType)
+	}
+	payload, err := base64.StdEncoding.DecodeString(env.Payload)
+	if err != nil {
+		return nil, nil, inputErr("/payload", "is not standard base64")
+	}
+	if len(env.Signatures) == 0 {
+		return nil, nil, inputErr("/signatures", "must hold at least one signature")
+	}
+	for i, s := range env.Signatures {
+		if _, err := base64.StdEncoding.DecodeString(s.Sig); err != nil || s.Sig == "" {
+			return nil, nil, inputErr(fmtPath("/signatures/%d/sig", i), "is not a standard base64 signature")
+		}
+	}
+	return &env, payload, nil
+}
+
+// Verify checks that some signature of env verifies with pub.
+func Verify(ctx context.Context, env *model.Envelope, pub ed25519.PublicKey) error {
+	sv, err := signerVerifier(pub, nil)
+	if err != nil {
+		return fmt.Errorf("verify advisory: %w", err)
+	}
+	v, err := dsse.NewEnvelopeVerifier(sv)
+	if err != nil {
+		return fmt.Errorf("verify advisory: %w", err)
+	}
+	d := &dsse.Envelope{PayloadType: env.PayloadType, Payload: env.Payload}
+	for _, s := range env.Signatures {
+		d.Signatures = append(d.Signatures, dsse.Signature{KeyID: s.KeyID, Sig: s.Sig})
+	}
+	if _, err := v.Verify(ctx, d); err != nil {
+		return ErrSignature
+	}
+	return nil
+}
+
+// Detect tells an advisory document's format: csaf when it has a
+// "document" member, osv when it has an "id" member.
+func Detect(data []byte) (string, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return "", jsonErr(data, err)
+	}
+	if _, ok := probe["document"]; ok {
+		return FormatCSAF, nil
+	}
+	if _, ok := probe["id"]; ok {
+		return FormatOSV, nil
+	}
+	return "", inputErr("", "neither CSAF 2.0 (no /document) nor OSV (no /id)")
+}
+
+// Parse detects the format of data and parses it.
+func Parse(data []byte) (*Advisory, error) {
+	f, err := Detect(data)
+	if err != nil {
+		return nil, err
+	}
+	if f == FormatCSAF {
+		a, _, err := ParseCSAF(data)
+		return a, err
+	}
+	a, _, err := ParseOSV(data)
+	return a, err
+}
+
+// IDHash is the hex SHA-256 of a vendor's advisory id: what the log shows
+// of it.
+func IDHash(vendor, id string) string {
+	sum := sha256.Sum256([]byte(vendor + "/" + id))
+	return hex.EncodeToString(sum[:])
+}

@@ -289,7 +289,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	srv := api.New(api.Config{Store: st, Decider: live, Registry: live, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: live.status,
 		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful,
 		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg,
-		Advisories:      serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL)})
+		Advisories: serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL)})
 
 	hs := &http.Server{
 		Addr:              o.addr,

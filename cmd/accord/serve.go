@@ -138,6 +138,7 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
 	f.StringVar(&o.fault, "fault", "", "inject a fault, for crash tests: stall-before-record")
 	_ = f.MarkHidden("fault")
+	addDataFlag(f)
 	f.StringVar(&o.deadlines, "mla-deadlines", "", "YAML file of MLA deadlines per agreement (answer, execute, validity as durations such as 240h)")
 	return cmd
 }

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTokenRoleFlags checks token create's names: --api-role is what the
+// token may do, --principal-role what the principal does; the old --role
+// still works and says to use --api-role; the revoke hint names the data
+// directory so that it works as printed.
+func TestTokenRoleFlags(t *testing.T) {
+	dir := newWorld(t)
+	out, code := runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--api-role", "requester",
+		"--kind", "company", "--jurisdiction", "FR", "--principal-role", "vendor")
+	if code != exitOK || !strings.Contains(out, "API role requester") || !strings.Contains(out, "Revoke it with: accord token revoke --data "+dir+" tok-") {
+		t.Fatalf("create with --api-role: exit %d\n%s", code, out)
+	}
+	out, code = runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--role", "auditor")
+	if code != exitOK || !strings.Contains(out, "API role auditor") || !strings.Contains(out, "Flag --role has been deprecated, use --api-role instead") {
+		t.Fatalf("create with the old --role: exit %d\n%s", code, out)
+	}
+	out, code = runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--api-role", "law-enforcement")
+	if code != exitBadInput || !strings.Contains(out, `--api-role "law-enforcement"`) || !strings.Contains(out, "goes in --principal-role") {
+		t.Fatalf("a principal role given as the API role: exit %d\n%s", code, out)
+	}
+}
+
+// TestMaskPassword checks the --db hint never echoes a password.
+func TestMaskPassword(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://accord:s3cret@db:5432/accord?sslmode=disable": "postgres://accord:xxxxx@db:5432/accord?sslmode=disable",
+		"postgres://accord@db/accord":                             "postgres://accord@db/accord",
+	} {
+		if got := maskPassword(in); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("maskPassword(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -49,7 +49,7 @@ datasets, selectors, counts) and a validity window. It travels as a DSSE
 envelope signed with the authority's Ed25519 key; the registry holds the
 public key. A revocation is a signed statement too.`,
 	}
-	cmd.AddCommand(newAuthzKeygenCmd(), newAuthzSignCmd(), newAuthzVerifyCmd())
+	cmd.AddCommand(newAuthzKeygenCmd(), newAuthzSignCmd(), newAuthzVerifyCmd(), newAuthzLodgeCmd())
 	return cmd
 }
 

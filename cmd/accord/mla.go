@@ -603,6 +603,7 @@ accord authz sign; the provider's request carries the signed envelope.`,
 	}
 
 	cmd.AddCommand(open, receive, accept, narrow, refuse, execute, closeCmd, list, overdue, show, authorization)
+	remoteMLA(cmd) // --server: the same steps through a server's API (client_mla.go)
 	return cmd
 }
 

@@ -20,6 +20,14 @@ func TestTokenRoleFlags(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "API role auditor") || !strings.Contains(out, "Flag --role has been deprecated, use --api-role instead") {
 		t.Fatalf("create with the old --role: exit %d\n%s", code, out)
 	}
+	// Completion offers the registered principals and the live tokens.
+	wireCompletions(rootCmd)
+	if out, _ := runAccord(t, "__complete", "token", "create", "--data", dir, "--principal", ""); !strings.Contains(out, "acme\tcompany, FR") {
+		t.Errorf("principal completion:\n%s", out)
+	}
+	if out, _ := runAccord(t, "__complete", "token", "revoke", "--data", dir, ""); !strings.Contains(out, "tok-") || !strings.Contains(out, "acme, auditor") {
+		t.Errorf("token completion:\n%s", out)
+	}
 	out, code = runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--api-role", "law-enforcement")
 	if code != exitBadInput || !strings.Contains(out, `--api-role "law-enforcement"`) || !strings.Contains(out, "goes in --principal-role") {
 		t.Fatalf("a principal role given as the API role: exit %d\n%s", code, out)

@@ -62,6 +62,7 @@ var dataDir string
 // run executes the command line and returns the process exit code. It is
 // separate from main so that testscript can run it in-process.
 func run() int {
+	wireCompletions(rootCmd)
 	err := rootCmd.Execute()
 	if err == nil {
 		return exitOK

@@ -105,7 +105,22 @@ func manPage(c *cobra.Command) []byte {
 	name := strings.ReplaceAll(c.CommandPath(), " ", "-")
 	fmt.Fprintf(&b, ".TH %q \"1\" \"\" \"Accord\" \"Accord Manual\"\n", strings.ToUpper(name))
 	fmt.Fprintf(&b, ".SH NAME\n%s \\- %s\n", name, roff(c.Short))
-	fmt.Fprintf(&b, ".SH SYNOPSIS\n.nf\n%s\n.fi\n", roff(c.UseLine()))
+	// The synopsis is built here rather than by UseLine, whose "[flags]"
+	// depends on whether the command has run (which adds --help).
+	use := c.Use
+	if c.HasParent() {
+		use = c.Parent().CommandPath() + " " + c.Use
+	}
+	hasFlags := false
+	for _, fs := range []*pflag.FlagSet{c.NonInheritedFlags(), c.InheritedFlags()} {
+		fs.VisitAll(func(f *pflag.Flag) {
+			hasFlags = hasFlags || !f.Hidden && f.Deprecated == "" && f.Name != "help"
+		})
+	}
+	if hasFlags && !strings.Contains(use, "[flags]") {
+		use += " [flags]"
+	}
+	fmt.Fprintf(&b, ".SH SYNOPSIS\n.nf\n%s\n.fi\n", roff(use))
 	desc := c.Long
 	if desc == "" {
 		desc = c.Short

@@ -76,7 +76,9 @@ func TestDocs(t *testing.T) {
 				t.Fatalf("%s: every block is skipped", doc)
 			}
 			dir := t.TempDir()
-			txtar := "exec bash doc.sh\n-- doc.sh --\n" + script.String()
+			// timeout: a block waiting for a server that never starts must
+			// fail, not hang.
+			txtar := "exec timeout 300 bash doc.sh\n-- doc.sh --\n" + script.String()
 			if err := os.WriteFile(filepath.Join(dir, "doc.txtar"), []byte(txtar), 0o644); err != nil {
 				t.Fatal(err)
 			}

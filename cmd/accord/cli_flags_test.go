@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -43,5 +45,39 @@ func TestMaskPassword(t *testing.T) {
 		if got := maskPassword(in); got != want || strings.Contains(got, "s3cret") {
 			t.Errorf("maskPassword(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// firstStartOrigin is the --origin a test passes to serve when dir has no
+// log yet (the first start must name the log), and nothing after.
+func firstStartOrigin(dir string) []string {
+	if _, err := os.Stat(filepath.Join(dir, "log")); os.IsNotExist(err) {
+		return []string{"--origin", "accord.test/world"}
+	}
+	return nil
+}
+
+// TestServeFirstStartNeedsOrigin checks that a first start without
+// --origin is refused before anything is created, and that a first start
+// with it creates the log under that name and says so.
+func TestServeFirstStartNeedsOrigin(t *testing.T) {
+	dir := t.TempDir()
+	out, code := runAccord(t, "serve", "--data", dir, "--addr", "127.0.0.1:0")
+	if code != exitBadInput || !strings.Contains(out, "--origin: this first start creates the transparency log") {
+		t.Fatalf("first start without --origin: exit %d\n%s", code, out)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a refused first start left %d files in %s", len(entries), dir)
+	}
+	if _, code := serveOnce(t, dir); code != exitOK {
+		t.Fatalf("first start with --origin: exit %d", code)
+	}
+	vkey, err := os.ReadFile(filepath.Join(dir, "keys", "log.pub"))
+	if err != nil || !strings.HasPrefix(string(vkey), "accord.test/world+") {
+		t.Fatalf("log key %q (%v), want the origin given", vkey, err)
+	}
+	// Later starts need no --origin.
+	if _, code := serveOnce(t, dir); code != exitOK {
+		t.Fatalf("second start without --origin: exit %d", code)
 	}
 }

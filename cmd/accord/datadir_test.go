@@ -100,7 +100,7 @@ func serveOnce(t *testing.T, dir string, extra ...string) (string, int) {
 	resetFlags(rootCmd)
 	rootCmd.SetOut(&out)
 	rootCmd.SetErr(&out)
-	rootCmd.SetArgs(append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--drain", "1s"}, extra...))
+	rootCmd.SetArgs(append(append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--drain", "1s"}, firstStartOrigin(dir)...), extra...))
 	defer rootCmd.SetArgs(nil)
 	done := make(chan error, 1)
 	go func() { done <- rootCmd.ExecuteContext(ctx) }()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -42,6 +43,11 @@ func TestDocs(t *testing.T) {
 			if len(blocks) == 0 {
 				t.Fatalf("%s has no ```sh block", doc)
 			}
+			// Test runs of this package in other processes take turns on
+			// the port; anything else holding it makes the server blocks
+			// skip.
+			unlock := lockDocPort(t)
+			defer unlock()
 			portFree := true
 			if ln, err := net.Listen("tcp", "127.0.0.1:8700"); err != nil {
 				portFree = false
@@ -92,4 +98,22 @@ func TestDocs(t *testing.T) {
 			})
 		})
 	}
+}
+
+// lockDocPort takes an exclusive lock, shared by every process running
+// TestDocs on this machine, so that two runs do not both start a server on
+// 127.0.0.1:8700.
+func lockDocPort(t *testing.T) func() {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "accord-doctest-8700.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Logf("no lock for port 8700 (%v): running without one", err)
+		return func() {}
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Logf("no lock for port 8700 (%v): running without one", err)
+		return func() {}
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }
 }

@@ -49,7 +49,7 @@ datasets, selectors, counts) and a validity window. It travels as a DSSE
 envelope signed with the authority's Ed25519 key; the registry holds the
 public key. A revocation is a signed statement too.`,
 	}
-	cmd.AddCommand(newAuthzKeygenCmd(), newAuthzSignCmd(), newAuthzVerifyCmd())
+	cmd.AddCommand(newAuthzKeygenCmd(), newAuthzSignCmd(), newAuthzVerifyCmd(), newAuthzLodgeCmd())
 	return cmd
 }
 
@@ -72,20 +72,20 @@ func newAuthzKeygenCmd() *cobra.Command {
 	var out, format string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "keygen --out FILE",
+		Use:   "keygen -o FILE",
 		Short: "Generate an Ed25519 key pair for an authority",
-		Long: `keygen writes a new Ed25519 private key (PEM, PKCS #8) to --out with mode 0600
+		Long: `keygen writes a new Ed25519 private key (PEM, PKCS #8) to -o/--output with mode 0600
 and prints the public key in the form the registry takes (standard base64):
 put it in the authority's public_key through a registry override file.`,
-		Example: `  accord authz keygen --out fr-bepi.key
-  accord authz keygen --out cn-moj.key --format json`,
+		Example: `  accord authz keygen -o fr-bepi.key
+  accord authz keygen -o cn-moj.key --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
 			if out == "" {
-				return badInput(errors.New("--out: name the file for the private key"))
+				return badInput(errors.New("-o/--output: name the file for the private key"))
 			}
 			pub, priv, err := ed25519.GenerateKey(rand.Reader)
 			if err != nil {
@@ -101,7 +101,7 @@ put it in the authority's public_key through a registry override file.`,
 			}
 			f, err := os.OpenFile(out, flags, 0o600)
 			if errors.Is(err, fs.ErrExist) {
-				return badInput(fmt.Errorf("--out: %s exists; pass --force to replace it", out))
+				return badInput(fmt.Errorf("-o/--output: %s exists; pass --force to replace it", out))
 			}
 			if err != nil {
 				return fmt.Errorf("write private key: %w", err)
@@ -132,8 +132,8 @@ put it in the authority's public_key through a registry override file.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "file to write the private key to (created with mode 0600)")
-	cmd.Flags().BoolVar(&force, "force", false, "replace --out if it exists")
+	addOutputFlag(cmd.Flags(), &out, "file to write the private key to (created with mode 0600)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace the --output file if it exists")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
 }
@@ -146,10 +146,10 @@ func newAuthzSignCmd() *cobra.Command {
 		Long: `sign checks a statement (strictly: unknown fields, wrong types and missing
 fields are errors naming the JSON path), wraps it in a DSSE envelope of type
 ` + authz.PayloadType + `
-and signs it with the private key. The envelope goes to stdout or --out; it
+and signs it with the private key. The envelope goes to stdout or -o; it
 is what a request carries in basis.authorizations.`,
 		Example: `  accord authz sign authorization.json --key cn-moj.key > authorization.dsse.json
-  accord authz sign revocation.json --key cn-moj.key --out revocation.dsse.json`,
+  accord authz sign revocation.json --key cn-moj.key -o revocation.dsse.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyFile == "" {
@@ -190,7 +190,7 @@ is what a request carries in basis.authorizations.`,
 		},
 	}
 	cmd.Flags().StringVar(&keyFile, "key", "", "private key file written by accord authz keygen")
-	cmd.Flags().StringVar(&out, "out", "", "write the envelope to this file instead of stdout")
+	addOutputFlag(cmd.Flags(), &out, "write the envelope to this file instead of standard output")
 	return cmd
 }
 

@@ -100,7 +100,7 @@ func serveOnce(t *testing.T, dir string, extra ...string) (string, int) {
 	resetFlags(rootCmd)
 	rootCmd.SetOut(&out)
 	rootCmd.SetErr(&out)
-	rootCmd.SetArgs(append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--drain", "1s"}, extra...))
+	rootCmd.SetArgs(append(append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--drain", "1s"}, firstStartOrigin(dir)...), extra...))
 	defer rootCmd.SetArgs(nil)
 	done := make(chan error, 1)
 	go func() { done <- rootCmd.ExecuteContext(ctx) }()
@@ -205,7 +205,7 @@ func TestSecondWriterRefused(t *testing.T) {
 	writers := [][]string{
 		{"serve", "--data", dir, "--addr", "127.0.0.1:0"},
 		{"demo", "--data", dir},
-		{"token", "create", "--data", dir, "--principal", "acme", "--role", "requester"},
+		{"token", "create", "--data", dir, "--principal", "acme", "--api-role", "requester"},
 		{"token", "revoke", "--data", dir, "tok-0123456789ab"},
 		{"mla", "open", "MLA-1", "--data", dir, "--as", "fr-bepi", "--to", "CN", "--provider", "mailco-cn"},
 		{"mla", "receive", "MLA-1", "--data", dir, "--as", "cn-moj"},
@@ -280,7 +280,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestDataTypoRefused(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "acord-dta")
 	cmds := [][]string{
-		{"token", "create", "--principal", "acme", "--role", "requester", "--kind", "company", "--jurisdiction", "FR"},
+		{"token", "create", "--principal", "acme", "--api-role", "requester", "--kind", "company", "--jurisdiction", "FR"},
 		{"token", "list"},
 		{"token", "revoke", "tok-0123456789ab"},
 		{"mla", "receive", "MLA-1", "--as", "cn-moj"},
@@ -363,7 +363,7 @@ func TestDataHalvesRefused(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "log")); err == nil {
 			t.Error("serve created a new log beside the database")
 		}
-		out, code = runAccord(t, "token", "create", "--principal", "acme", "--role", "requester", "--data", dir)
+		out, code = runAccord(t, "token", "create", "--principal", "acme", "--api-role", "requester", "--data", dir)
 		if code != exitBadInput || !strings.Contains(out, "but there is no log under") {
 			t.Errorf("token create: exit %d: %s", code, out)
 		}
@@ -380,7 +380,7 @@ func TestDataHalvesRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.Close()
-		if out, code := runAccord(t, "token", "create", "--principal", "acme", "--role", "requester", "--kind", "company", "--jurisdiction", "FR", "--data", dir); code != exitOK {
+		if out, code := runAccord(t, "token", "create", "--principal", "acme", "--api-role", "requester", "--kind", "company", "--jurisdiction", "FR", "--data", dir); code != exitOK {
 			t.Errorf("token create: exit %d: %s", code, out)
 		}
 		if out, code := serveOnce(t, dir); code != exitOK {
@@ -399,7 +399,7 @@ func TestDataHalvesRefused(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "accord.db")); err == nil {
 			t.Error("serve created an empty database beside the log")
 		}
-		out, code = runAccord(t, "token", "create", "--principal", "acme", "--role", "requester", "--data", dir)
+		out, code = runAccord(t, "token", "create", "--principal", "acme", "--api-role", "requester", "--data", dir)
 		if code != exitBadInput || !strings.Contains(out, "but no database (accord.db)") {
 			t.Errorf("token create: exit %d: %s", code, out)
 		}

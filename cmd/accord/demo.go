@@ -37,7 +37,7 @@ to the transparency log under --data, so that the log commands can verify them.`
 
   # Then check the log the way an outside auditor would
   accord log key --data ./accord-data
-  accord log verify ./accord-data/log --key "$(accord log key --data ./accord-data)"
+  accord log verify --log ./accord-data/log --key "$(accord log key --data ./accord-data)"
 
   # Only show the decisions, log nothing
   accord demo --dry-run`,
@@ -108,12 +108,13 @@ to the transparency log under --data, so that the log commands can verify them.`
 				fmt.Fprintln(cmd.OutOrStdout())
 				logDir := filepath.Join(dataDir, "log")
 				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("%d decisions logged to %s", logged, logDir))
-				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("verify them with: accord log verify %s --key %s", logDir, lg.VerifierKey()))
+				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("verify them with: accord log verify --log %s --key %s", logDir, lg.VerifierKey()))
 			}
 			return nil
 		},
 	}
 	ef.register(cmd)
+	addDataFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "decide without logging")
 	cmd.Flags().StringVar(&lang, "lang", "", "language of the output (en, fr)")
 	return cmd

@@ -43,10 +43,16 @@ public verifier key in DIR/keys/log.pub.`,
 		Example: `  accord log key --data ./accord-data
   accord log receipt --index 0 -o receipt.json
   accord log verify-receipt receipt.json --key "$(accord log key)"
-  accord log verify ./accord-data/log --key "$(accord log key)"`,
+  accord log verify --log ./accord-data/log --key "$(accord log key)"`,
 	}
 	cmd.AddCommand(newLogKeyCmd(), newLogCheckpointCmd(), newLogReceiptCmd(), newLogVerifyReceiptCmd(),
-		newLogVerifyCmd(), newLogConsistencyCmd(), newLogServeCmd(), newLogWitnessPolicyCmd())
+		newLogVerifyCmd(), newLogConsistencyCmd(), newLogServeCmd())
+	// Every log command but witness-policy reads the data directory (for
+	// the log or its key); witness-policy reads only its file.
+	for _, c := range cmd.Commands() {
+		addDataFlag(c.Flags())
+	}
+	cmd.AddCommand(newLogWitnessPolicyCmd())
 	return cmd
 }
 
@@ -130,7 +136,7 @@ func newLogKeyCmd() *cobra.Command {
 form (origin+hash+key). Give it to anyone who verifies receipts or audits the
 log; it is what --key expects. The private key never leaves DIR/keys/log.key.`,
 		Example: `  accord log key --data ./accord-data
-  accord log verify ./accord-data/log --key "$(accord log key --data ./accord-data)"`,
+  accord log verify --log ./accord-data/log --key "$(accord log key --data ./accord-data)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := logCheckFormat(format); err != nil {
@@ -413,11 +419,11 @@ type logVerifyResult struct {
 }
 
 func newLogVerifyCmd() *cobra.Command {
-	var key, since, format string
+	var key, since, format, logFlag string
 	var noEntries bool
 	var sampleEvery int
 	cmd := &cobra.Command{
-		Use:   "verify DIR|URL --key VKEY",
+		Use:   "verify [--log DIR|URL] [--key VKEY]",
 		Short: "Audit the whole log: re-read every entry, recompute the tree",
 		Long: `Verify audits a log the way an outside party would: it checks the signed
 checkpoint, re-reads every entry bundle, recomputes every leaf hash (from
@@ -434,19 +440,30 @@ tampering is caught whether or not the entry is parsed.
 
 With --since, it also checks that the log still holds exactly the tree an
 earlier checkpoint (saved with accord log checkpoint -o) committed to.
-DIR is the log directory (DATA/log); URL is the base of its read API.`,
-		Example: `  accord log verify ./accord-data/log --key "$(accord log key --data ./accord-data)"
-  accord log verify https://accord.example/log --key "$VKEY" --since checkpoint-monday.txt`,
-		Args: cobra.ExactArgs(1),
+--log is the log directory (default DATA/log under --data) or the URL of its
+read API, as for the other log commands. (Giving the log as a positional
+argument still works, with a note: it is deprecated.)`,
+		Example: `  accord log verify --data ./accord-data
+  accord log verify --log ./accord-data/log --key "$(accord log key --data ./accord-data)"
+  accord log verify --log https://accord.example/log --key "$VKEY" --since checkpoint-monday.txt`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := logCheckFormat(format); err != nil {
 				return err
+			}
+			if len(args) == 1 {
+				if logFlag != "" && logFlag != args[0] {
+					return badInput(fmt.Errorf("the log is given twice, as %q and --log %q: give only --log", args[0], logFlag))
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "accord: giving the log as an argument is deprecated; use --log %s\n", args[0])
+				logFlag = args[0]
 			}
 			v, err := logVerifierFor(key)
 			if err != nil {
 				return err
 			}
-			src, err := ledger.OpenSource(args[0], logHTTPClient)
+			where := logLocation(logFlag)
+			src, err := ledger.OpenSource(where, logHTTPClient)
 			if err != nil {
 				return badInput(err)
 			}
@@ -473,6 +490,9 @@ DIR is the log directory (DATA/log); URL is the base of its read API.`,
 				if errors.As(err, &me) {
 					return fmt.Errorf("log verification FAILED at entry %d: %s", me.Index, me.What)
 				}
+				if unreachable(err) {
+					return fmt.Errorf("the log at %s is unreachable, so nothing was verified (is the server running?): %w", where, err)
+				}
 				return fmt.Errorf("log verification FAILED: %w", err)
 			}
 			res := logVerifyResult{OK: true, Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash)}
@@ -494,6 +514,7 @@ DIR is the log directory (DATA/log); URL is the base of its read API.`,
 		},
 	}
 	cmd.Flags().StringVar(&key, "key", "", "verifier key, or a file holding it (default: the key under --data)")
+	cmd.Flags().StringVar(&logFlag, "log", "", "log directory or URL (default DIR/log under --data)")
 	cmd.Flags().StringVar(&since, "since", "", "checkpoint file saved earlier; check the log is consistent with it")
 	cmd.Flags().BoolVar(&noEntries, "no-entry-check", false, "only check hashes, not that entries are valid Accord entries")
 	cmd.Flags().IntVar(&sampleEvery, "sample-every", ledger.DefaultSampleEvery, "parse and check one entry in N, drawn at random (1: every entry); every entry is hashed and screened")
@@ -615,7 +636,7 @@ spec expects. Standard tlog clients and witnesses read it without knowing
 Accord. accord serve mounts the same handler under /log/.`,
 		Example: `  accord log serve --addr :8081 --data ./accord-data
   curl http://localhost:8081/checkpoint
-  accord log verify http://localhost:8081/ --key "$(accord log key)"`,
+  accord log verify --log http://localhost:8081/ --key "$(accord log key)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireData(dataDir); err != nil {

@@ -55,16 +55,14 @@ verify, and releases a dataset's key only against a logged, allowing decision.`,
 	SilenceErrors: true,
 }
 
-// dataDir is the --data flag shared by every command that touches state.
+// dataDir is the --data flag of every command that touches state (see
+// addDataFlag).
 var dataDir string
-
-func init() {
-	rootCmd.PersistentFlags().StringVar(&dataDir, "data", "./accord-data", "directory holding the log, keys and the embedded database")
-}
 
 // run executes the command line and returns the process exit code. It is
 // separate from main so that testscript can run it in-process.
 func run() int {
+	wireCompletions(rootCmd)
 	err := rootCmd.Execute()
 	if err == nil {
 		return exitOK

@@ -301,7 +301,10 @@ credential instead.)`,
 	cmd.PersistentFlags().StringSliceVar(&f.registry, "registry", nil, "directory of registry override YAML files (repeatable)")
 	cmd.PersistentFlags().StringVar(&f.as, "as", "", "id of who acts: an authority in the registry, or the provider for execute")
 	cmd.PersistentFlags().StringVar(&f.format, "format", "text", "output format: text or json")
-	cmd.PersistentFlags().StringVar(&f.deadlines, "deadlines", "", "YAML file of deadlines per agreement (answer, execute, validity as durations such as 240h)")
+	cmd.PersistentFlags().StringVar(&f.deadlines, "mla-deadlines", "", "YAML file of deadlines per agreement (answer, execute, validity as durations such as 240h)")
+	cmd.PersistentFlags().StringVar(&f.deadlines, "deadlines", "", "YAML file of deadlines per agreement")
+	deprecateFlag(cmd.PersistentFlags(), "deadlines", "mla-deadlines")
+	addDataFlag(cmd.PersistentFlags())
 
 	var (
 		to, agreement, provider, grantee string
@@ -516,7 +519,7 @@ third-state data is refused.`,
 	overdue := &cobra.Command{
 		Use:     "overdue",
 		Short:   "List cases past their deadline",
-		Example: "  accord mla overdue\n  accord mla overdue --at 2026-12-31T00:00:00Z --format json --deadlines deadlines.yaml",
+		Example: "  accord mla overdue\n  accord mla overdue --at 2026-12-31T00:00:00Z --format json --mla-deadlines deadlines.yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := f.env(cmd.Context(), false)
@@ -600,6 +603,7 @@ accord authz sign; the provider's request carries the signed envelope.`,
 	}
 
 	cmd.AddCommand(open, receive, accept, narrow, refuse, execute, closeCmd, list, overdue, show, authorization)
+	remoteMLA(cmd) // --server: the same steps through a server's API (client_mla.go)
 	return cmd
 }
 

@@ -46,11 +46,7 @@ func renderDecision(w io.Writer, p *locale.Printer, name string, d *model.Decisi
 		fmt.Fprintf(w, "  %s: %s\n", p.Sprintf("packs"), strings.Join(parts, ", "))
 	}
 	for _, t := range d.Explain {
-		mark := p.Sprintf("did not fire")
-		if t.Fired {
-			mark = p.Sprintf("fired")
-		}
-		fmt.Fprintf(w, "  %s: %s [%s] %s %s\n", p.Sprintf("explain"), t.Rule, t.Pack, mark, t.Result)
+		fmt.Fprintf(w, "  %s: %s [%s] %s\n", p.Sprintf("explain"), t.Rule, t.Pack, traceText(p, t))
 	}
 	switch {
 	case d.LogIndex != nil:
@@ -58,6 +54,28 @@ func renderDecision(w io.Writer, p *locale.Printer, name string, d *model.Decisi
 	case !d.Binding:
 		fmt.Fprintf(w, "  %s\n", p.Sprintf("dry run: not logged, not binding"))
 	}
+}
+
+// traceText says what became of one rule evaluated: for a pack's
+// "(applies)" condition whether the pack applies, for a rule whether it
+// fired. The trace's result is shown only when it says more than the
+// boolean already said (an evaluation error, say).
+func traceText(p *locale.Printer, t model.Trace) string {
+	var mark string
+	switch {
+	case t.Rule == "(applies)" && t.Fired:
+		mark = p.Sprintf("applies")
+	case t.Rule == "(applies)":
+		mark = p.Sprintf("does not apply")
+	case t.Fired:
+		mark = p.Sprintf("fired")
+	default:
+		mark = p.Sprintf("did not fire")
+	}
+	if t.Result != "" && t.Result != "true" && t.Result != "false" {
+		mark += " (" + t.Result + ")"
+	}
+	return mark
 }
 
 // requirementText says what a requirement asks for.

@@ -57,14 +57,25 @@ replaced (see docs/operations.md).`,
 				return badInput(err)
 			}
 			var entries []report.Logged
-			_, err = ledger.Verify(cmd.Context(), src, v, "", ledger.VerifyOptions{
+			opts := ledger.VerifyOptions{
 				OnEntry: func(i uint64, e ledger.Entry) error {
 					entries = append(entries, report.Logged{Index: i, Entry: e})
 					return nil
 				},
 				Want: report.Reads,
-			})
+			}
+			// Re-verifying a long log takes a while: show progress on a
+			// terminal, as accord log verify does.
+			bar := newLogProgressBar(cmd.ErrOrStderr())
+			if bar != nil {
+				opts.Progress = bar.update
+			}
+			_, err = ledger.Verify(cmd.Context(), src, v, "", opts)
+			bar.finish()
 			if err != nil {
+				if unreachable(err) {
+					return fmt.Errorf("the log at %s is unreachable, so no report was made (is the server running?): %w", logLocation(logDir), err)
+				}
 				return fmt.Errorf("the log did not verify, so no report was made from it: %w", err)
 			}
 			return report.Write(cmd.OutOrStdout(), report.Build(p, entries), format, locale.For(pick(lang, locale.FromEnv())))
@@ -75,6 +86,7 @@ replaced (see docs/operations.md).`,
 	tr.Flags().StringVar(&format, "format", "html", "output format: json, csv or html")
 	tr.Flags().StringVar(&key, "key", "", "verifier key of the log, or a file holding it (default: the key under --data)")
 	tr.Flags().StringVar(&logDir, "log", "", "the log: a directory or the URL of its read API (default: DIR/log under --data)")
+	addDataFlag(tr.Flags())
 	_ = tr.MarkFlagRequired("period")
 	cmd.AddCommand(tr)
 	return cmd

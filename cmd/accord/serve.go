@@ -102,7 +102,7 @@ is in a published checkpoint) and the database.`,
   accord serve --demo
 
   # Embedded database and log under /var/lib/accord
-  accord serve --data /var/lib/accord --addr 0.0.0.0:8700
+  accord serve --data /var/lib/accord --addr 0.0.0.0:8700 --origin accord.example/fr
 
   # State in PostgreSQL (the log stays under --data)
   accord serve --data /var/lib/accord --db postgres://accord@db.internal:5432/accord
@@ -125,7 +125,7 @@ is in a published checkpoint) and the database.`,
 	f.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	f.StringVar(&o.tlsKey, "tls-key", "", "private key of --tls-cert (PEM)")
 	f.StringVar(&o.caFile, "client-ca", "", "accept client certificates signed by these CAs (PEM) as credentials")
-	f.StringVar(&o.origin, "origin", "", "log origin for a new log (default: derived from the host name)")
+	f.StringVar(&o.origin, "origin", "", "origin (name) of the log, required on the first start, which creates it: such as accord.example/fr; --demo uses accord.example/demo")
 	f.StringVar(&o.packs, "packs", "auto", "packs to apply: auto, or a comma-separated list of pack names and pack files or directories")
 	f.StringSliceVar(&o.registryDirs, "registry", nil, "directory of registry override YAML files (repeatable)")
 	f.DurationVar(&o.drain, "drain", 30*time.Second, "how long to let requests in flight finish on shutdown")
@@ -140,6 +140,7 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
 	f.StringVar(&o.fault, "fault", "", "inject a fault, for crash tests: stall-before-record")
 	_ = f.MarkHidden("fault")
+	addDataFlag(f)
 	f.StringVar(&o.deadlines, "mla-deadlines", "", "YAML file of MLA deadlines per agreement (answer, execute, validity as durations such as 240h)")
 	return cmd
 }
@@ -175,6 +176,18 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// The first start creates the log, and its origin is the name every
+	// checkpoint carries for ever: it must be chosen, not guessed from the
+	// host name. Checked before anything is created.
+	logDir := filepath.Join(dataDir, "log")
+	_, statErr := os.Stat(logDir)
+	newLog := os.IsNotExist(statErr)
+	if newLog && o.origin == "" {
+		if !o.demo {
+			return badInput(errors.New("--origin: this first start creates the transparency log; name it with --origin, such as accord.example/fr (your host and jurisdiction). Every checkpoint carries the origin and verifiers check it, so it can never change"))
+		}
+		o.origin = demoLogOrigin // as accord demo names its log
+	}
 	lock, err := lockDataErr(dataDir)
 	if err != nil {
 		return err
@@ -191,12 +204,6 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	defer st.Close()
 	if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
 		return err
-	}
-	logDir := filepath.Join(dataDir, "log")
-	if o.demo && o.origin == "" {
-		if _, err := os.Stat(logDir); os.IsNotExist(err) {
-			o.origin = demoLogOrigin // as accord demo names its log
-		}
 	}
 	var witnesses []byte
 	if o.witnessPolicy != "" {
@@ -316,6 +323,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	scheme := "http"
 	if o.tlsCert != "" {
 		scheme = "https"
+	}
+	if newLog {
+		logger.Warn("created a new transparency log: its origin is permanent; publish its verifier key",
+			slog.String("origin", lg.Origin()), slog.String("log_key", lg.VerifierKey()))
+		fmt.Fprintf(cmd.ErrOrStderr(), "\n*** New transparency log %s ***\n*** Publish its verifier key: %s ***\n\n", lg.Origin(), lg.VerifierKey())
 	}
 	logger.Info("accord serving",
 		slog.String("url", scheme+"://"+ln.Addr().String()),

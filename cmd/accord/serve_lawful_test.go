@@ -24,8 +24,9 @@ type demoServer struct {
 	stop   func()
 }
 
-// startDemo runs serve --demo on dir until the test ends (or stop).
-func startDemo(t *testing.T, dir string) *demoServer {
+// startDemo runs serve --demo on dir, with extra flags, until the test
+// ends (or stop).
+func startDemo(t *testing.T, dir string, extra ...string) *demoServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
@@ -34,7 +35,7 @@ func startDemo(t *testing.T, dir string) *demoServer {
 	resetFlags(rootCmd)
 	rootCmd.SetOut(&stdout)
 	rootCmd.SetErr(&stderr)
-	rootCmd.SetArgs([]string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0", "--checkpoint-interval", "100ms"})
+	rootCmd.SetArgs(append([]string{"serve", "--demo", "--data", dir, "--addr", "127.0.0.1:0", "--checkpoint-interval", "100ms"}, extra...))
 	done := make(chan error, 1)
 	go func() { done <- rootCmd.ExecuteContext(ctx) }()
 	stopped := false

@@ -339,7 +339,7 @@ func startServe(t *testing.T, dir string, args ...string) *demoServer {
 	resetFlags(rootCmd)
 	rootCmd.SetOut(&stdout)
 	rootCmd.SetErr(&stderr)
-	rootCmd.SetArgs(append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--checkpoint-interval", "100ms"}, args...))
+	rootCmd.SetArgs(append(append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--checkpoint-interval", "100ms"}, firstStartOrigin(dir)...), args...))
 	done := make(chan error, 1)
 	go func() { done <- rootCmd.ExecuteContext(ctx) }()
 	stopped := false

@@ -108,7 +108,9 @@ func newTokenCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Create, list and revoke API tokens",
-		Long: `An API token is bound to one principal and grants one role:
+		Long: `An API token is bound to one principal and grants one API role (--api-role),
+not to be confused with what the principal does (--principal-role, the
+request's requester.role):
 
   admin      everything
   operator   the catalog (datasets) and registry overrides
@@ -119,6 +121,7 @@ func newTokenCmd() *cobra.Command {
 Only the SHA-256 of a token is stored: the token is shown once, when
 created. The database is the one ` + "`accord serve`" + ` uses (--data, or --db).`,
 	}
+	addDataFlag(cmd.PersistentFlags())
 	cmd.PersistentFlags().StringVar(&dbURL, "db", "", "PostgreSQL URL (postgres://…); default: SQLite under --data")
 	cmd.AddCommand(newTokenCreateCmd(), newTokenRevokeCmd(), newTokenListCmd())
 	return cmd
@@ -133,25 +136,25 @@ func newTokenCreateCmd() *cobra.Command {
 		expires                                                  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "create --principal ID --role ROLE",
+		Use:   "create --principal ID --api-role ROLE",
 		Short: "Create a token (shown once)",
 		Example: `  # A token for an existing principal, valid 30 days
-  accord token create --principal acme --role requester
+  accord token create --principal acme --api-role requester
 
   # Register the principal at the same time
-  accord token create --principal acme --role requester \
+  accord token create --principal acme --api-role requester \
       --kind company --jurisdiction FR --name "Acme SAS" --expires 720h
 
   # A company 51 % owned from another state (rules on control read it)
-  accord token create --principal hanwei-eu --role requester --kind company \
+  accord token create --principal hanwei-eu --api-role requester --kind company \
       --jurisdiction NL --owner CN=51 --owner NL=49
 
   # A company that may ask on behalf of a state authority
-  accord token create --principal acme --role requester --kind company \
+  accord token create --principal acme --api-role requester --kind company \
       --jurisdiction FR --may-act-for dgsi
 
   # Against PostgreSQL, printing JSON
-  accord token create --db postgres://accord@db/accord --principal ops --role operator \
+  accord token create --db postgres://accord@db/accord --principal ops --api-role operator \
       --kind organization --jurisdiction FR --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -159,7 +162,13 @@ func newTokenCreateCmd() *cobra.Command {
 				return badInput(errors.New("--principal is required"))
 			}
 			if !store.ValidRole(role) {
-				return badInput(fmt.Errorf("--role %q: must be one of %s", role, strings.Join(store.Roles, ", ")))
+				hint := ""
+				if role != "" {
+					// A principal's own role (law-enforcement, vendor, …) is
+					// what requests call "role"; it goes elsewhere.
+					hint = "; what the principal does (law-enforcement, vendor, …) goes in --principal-role"
+				}
+				return badInput(fmt.Errorf("--api-role %q: must be one of %s%s", role, strings.Join(store.Roles, ", "), hint))
 			}
 			if expires < 0 {
 				return badInput(fmt.Errorf("--expires %s: must not be negative (0 means never)", expires))
@@ -251,25 +260,40 @@ func newTokenCreateCmd() *cobra.Command {
 			if !tok.Expires.IsZero() {
 				exp = tok.Expires.Format(time.RFC3339)
 			}
-			fmt.Fprintf(out, "%s\n\nid %s, principal %s, role %s, expires %s\nThis token is shown once; store it now. Revoke it with: accord token revoke %s\n",
-				secret, tok.ID, principal, role, exp, tok.ID)
+			fmt.Fprintf(out, "%s\n\nid %s, principal %s, API role %s, expires %s\nThis token is shown once; store it now. Revoke it with: accord token revoke %s%s\n",
+				secret, tok.ID, principal, role, exp, revokeWhere(), tok.ID)
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&principal, "principal", "", "principal id the token speaks for (required)")
-	f.StringVar(&role, "role", "", "API role: "+strings.Join(store.Roles, ", ")+" (required)")
+	f.StringVar(&role, "api-role", "", "what the token may do in the API: "+strings.Join(store.Roles, ", ")+" (required)")
+	f.StringVar(&role, "role", "", "what the token may do in the API")
+	deprecateFlag(f, "role", "api-role")
 	f.DurationVar(&expires, "expires", 720*time.Hour, "lifetime; 0 means never")
 	f.StringVar(&kind, "kind", "", "register or update the principal: kind ("+strings.Join(model.PrincipalKinds, ", ")+")")
 	f.StringVar(&jurisdiction, "jurisdiction", "", "register or update the principal: its state (ISO 3166-1 alpha-2)")
 	f.StringVar(&name, "name", "", "register or update the principal: display name")
-	f.StringVar(&prole, "principal-role", "", "register or update the principal: what it does (law-enforcement, vendor, …)")
+	f.StringVar(&prole, "principal-role", "", "register or update the principal: what it does (law-enforcement, vendor, …), the request's requester.role")
 	f.StringSliceVar(&mayActFor, "may-act-for", nil, "register or update the principal: ids it may name in on_behalf_of")
 	f.StringVar(&headquarters, "headquarters", "", "register or update the principal: state of its principal place of business")
 	f.StringSliceVar(&owners, "owner", nil, "register or update the principal: ownership share by state, STATE=PERCENT (repeatable)")
 	f.BoolVar(&ciio, "ciio", false, "register or update the principal: it operates critical information infrastructure")
 	f.StringVar(&format, "format", "text", "output: text or json")
 	return cmd
+}
+
+// revokeWhere is what accord token revoke needs, beyond the token id, to
+// find the database this command used: --data or --db (its password
+// masked), so that the hint printed after create works as written.
+func revokeWhere() string {
+	if dbURL != "" {
+		return "--db '" + maskPassword(dbURL) + "' "
+	}
+	if dataDir != "./accord-data" {
+		return "--data " + dataDir + " "
+	}
+	return ""
 }
 
 func newTokenRevokeCmd() *cobra.Command {
@@ -329,7 +353,7 @@ func newTokenListCmd() *cobra.Command {
 				return enc.Encode(toks)
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPRINCIPAL\tROLE\tCREATED\tEXPIRES\tSTATE")
+			fmt.Fprintln(tw, "ID\tPRINCIPAL\tAPI ROLE\tCREATED\tEXPIRES\tSTATE")
 			now := time.Now()
 			for _, t := range toks {
 				exp, state := "never", "active"

@@ -60,7 +60,7 @@ func resetFlags(cmd *cobra.Command) {
 
 func TestTokenCommands(t *testing.T) {
 	dir := newWorld(t)
-	out, code := runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--role", "requester",
+	out, code := runAccord(t, "token", "create", "--data", dir, "--principal", "acme", "--api-role", "requester",
 		"--kind", "company", "--jurisdiction", "FR", "--may-act-for", "dgsi", "--owner", "CN=51", "--owner", "FR=49", "--ciio", "--format", "json")
 	if code != exitOK {
 		t.Fatalf("create: exit %d: %s", code, out)
@@ -104,14 +104,14 @@ func TestTokenCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown role", []string{"--principal", "acme", "--role", "root"}, "--role"},
-		{"no principal", []string{"--role", "admin"}, "--principal is required"},
-		{"unregistered principal", []string{"--principal", "ghost", "--role", "admin"}, "give --kind and --jurisdiction"},
-		{"bad kind", []string{"--principal", "x", "--role", "admin", "--kind", "robot", "--jurisdiction", "FR"}, "--kind"},
-		{"bad jurisdiction", []string{"--principal", "x", "--role", "admin", "--kind", "company", "--jurisdiction", "france"}, "--jurisdiction"},
-		{"negative lifetime", []string{"--principal", "acme", "--role", "admin", "--expires", "-1h"}, "--expires"},
-		{"bad owner", []string{"--principal", "acme", "--role", "admin", "--owner", "CN=151"}, "--owner"},
-		{"bad headquarters", []string{"--principal", "acme", "--role", "admin", "--headquarters", "Brussels"}, "--headquarters"},
+		{"unknown role", []string{"--principal", "acme", "--api-role", "root"}, "--api-role"},
+		{"no principal", []string{"--api-role", "admin"}, "--principal is required"},
+		{"unregistered principal", []string{"--principal", "ghost", "--api-role", "admin"}, "give --kind and --jurisdiction"},
+		{"bad kind", []string{"--principal", "x", "--api-role", "admin", "--kind", "robot", "--jurisdiction", "FR"}, "--kind"},
+		{"bad jurisdiction", []string{"--principal", "x", "--api-role", "admin", "--kind", "company", "--jurisdiction", "france"}, "--jurisdiction"},
+		{"negative lifetime", []string{"--principal", "acme", "--api-role", "admin", "--expires", "-1h"}, "--expires"},
+		{"bad owner", []string{"--principal", "acme", "--api-role", "admin", "--owner", "CN=151"}, "--owner"},
+		{"bad headquarters", []string{"--principal", "acme", "--api-role", "admin", "--headquarters", "Brussels"}, "--headquarters"},
 	}
 	for _, b := range bad {
 		out, code := runAccord(t, append([]string{"token", "create", "--data", dir}, b.args...)...)

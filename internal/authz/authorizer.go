@@ -13,7 +13,7 @@ const Pack = "authz"
 
 // Citation is what a finding's reason cites: the commitment that data
 // located in a state is obtained only with that state's permission.
-const Citation = "GDSI (2020), commitments 5 and 6 (shared/seeds/002_6347a8f0fca8e0c5.txt, lines 72-73)"
+const Citation = "GDSI (2020), commitments 5 and 6 (letter of 18 September 2020 from China's Permanent Representative to the United Nations to the Secretary-General, circulated at the 75th session of the General Assembly, annex, paragraphs 5 and 6)"
 
 // Authorizer verifies the authorizations a request carries against a set of
 // authority keys and revocations, and reports findings as decision reasons.

@@ -26,7 +26,7 @@ import (
 //	cybersecurity      maintenance   (foreign maintenance access to critical infrastructure)
 //
 // Any other role grants nothing. The table follows the GDSI's fifth and
-// sixth commitments (shared/seeds/002_6347a8f0fca8e0c5.txt, lines 72-73):
+// sixth commitments (GDSI letter of 18 September 2020, annex, paragraphs 5 and 6):
 // data located in a state is obtained with that state's permission, and for
 // law enforcement through judicial assistance or agreements.
 var RolePurposes = map[string][]model.Purpose{

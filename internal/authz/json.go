@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/accord-dev/accord/internal/model"
 )
 
 // ParseError says what is wrong with a JSON document and where: the JSON
@@ -203,7 +205,11 @@ func (w *walker) object(t reflect.Type, path string, depth int) error {
 		seen[key] = true
 		ft, ok := fields[key]
 		if !ok {
-			return w.fail(sub, fmt.Sprintf("unknown field (known: %s)", strings.Join(sortedKeys(fields), ", ")))
+			known := sortedKeys(fields)
+			if near := model.Closest(key, known); near != "" {
+				return w.fail(sub, fmt.Sprintf("unknown field; did you mean %q? (known: %s)", near, strings.Join(known, ", ")))
+			}
+			return w.fail(sub, fmt.Sprintf("unknown field (known: %s)", strings.Join(known, ", ")))
 		}
 		if err := w.value(ft, sub, depth+1); err != nil {
 			return err

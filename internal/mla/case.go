@@ -25,9 +25,9 @@
 //
 // This is the channel the Global Data Security Initiative names for law
 // enforcement access to data abroad: "dans le cadre de l'assistance
-// judiciaire" (commitment 6, shared/seeds/002_6347a8f0fca8e0c5.txt, line 73),
+// judiciaire" (commitment 6: GDSI letter of 18 September 2020, annex, paragraph 6),
 // and the Strategy's call to perfect mutual legal assistance against
-// cybercrime (shared/seeds/004_d700f8e8a9122cba.txt, line 199).
+// cybercrime (International Strategy of Cooperation on Cyberspace, 1 March 2017, chapter IV, section 5).
 package mla
 
 import (

@@ -42,7 +42,7 @@ type Exclusion struct {
 // case or a bilateral agreement: "Tout accord bilatéral d'accès aux données
 // entre deux États ne devrait pas porter atteinte à la souveraineté
 // judiciaire et à la sécurité des données d'un État tiers"
-// (shared/seeds/002_6347a8f0fca8e0c5.txt, line 73).
+// (GDSI letter of 18 September 2020, annex, paragraph 6).
 //
 // parties are the states of the case (Case.Parties) or the agreement's
 // parties; authorized are the states whose signed authorization covers the
@@ -123,7 +123,7 @@ func (x Exclusion) Apply(req *model.Request) *model.Request {
 const ExclusionPack = "mla"
 
 // ExclusionCitation is what those reasons cite.
-const ExclusionCitation = "GDSI (2020), commitment 6 (shared/seeds/002_6347a8f0fca8e0c5.txt, line 73)"
+const ExclusionCitation = "GDSI (2020), commitment 6 (letter of 18 September 2020 from China's Permanent Representative to the United Nations to the Secretary-General, circulated at the 75th session of the General Assembly, annex, paragraph 6)"
 
 // Reasons returns one reason per excluded state, for the decision: rule
 // "mla-third-state-excluded", effect obligate, counts only.

@@ -493,7 +493,11 @@ func (d *decoder) object(v reflect.Value, si *structInfo) *InputError {
 			i, ok = si.byName[d.str(ks, ke)]
 		}
 		if !ok {
-			d.push(d.str(ks, ke))
+			name := d.str(ks, ke)
+			d.push(name)
+			if near := Closest(name, si.names()); near != "" {
+				return d.errf("unknown field; did you mean %q?", near)
+			}
 			return d.errf("unknown field")
 		}
 		f := &si.fields[i]
@@ -750,6 +754,19 @@ func expectedKind(t reflect.Type) string {
 	return t.String()
 }
 
+// jurisdictionHints says what to write instead of a code people often use
+// that is not ISO 3166-1 alpha-2.
+var jurisdictionHints = map[string]string{
+	"UK":  "use GB, the ISO 3166-1 code of the United Kingdom",
+	"EL":  "use GR, the ISO 3166-1 code of Greece",
+	"EU":  "the EU is a bloc, not a state: name the member state where the data is",
+	"FRA": "use the two-letter code, such as FR",
+	"USA": "use the two-letter code, US",
+	"GBR": "use GB",
+	"CHN": "use the two-letter code, CN",
+	"DEU": "use the two-letter code, DE",
+}
+
 // checkString applies a string check; it returns "" when s passes, else
 // what is wrong.
 func (d *decoder) checkString(c check, s string) string {
@@ -761,6 +778,9 @@ func (d *decoder) checkString(c check, s string) string {
 			}
 		} else if d.j.KnownJurisdiction(s) {
 			return ""
+		}
+		if hint, ok := jurisdictionHints[s]; ok {
+			return "unknown jurisdiction " + quoteShort(s) + " (" + hint + ")"
 		}
 		return "unknown jurisdiction " + quoteShort(s)
 	case checkCategory:

@@ -204,7 +204,7 @@ var invalidRequests = []invalidCase{
 	{"unknown basis field", top(`"basis": {"kind": "mla", "court": "x"}`), `basis.court: unknown field`, ""},
 	{"unknown envelope field", top(`"basis": {"authorizations": [{"payloadType": "t", "payload": "p", "signatures": [], "x": 1}]}`), `basis.authorizations[0].x: unknown field`, ""},
 	{"unknown history count field", top(`"history": {"rolling_12m": {"US": {"personal.health": {"subjects": 1, "people": 2}}}}`), `history.rolling_12m.US["personal.health"].people: unknown field`, ""},
-	{"field names are case-sensitive", top(`"Purpose": "research"`), `Purpose: unknown field`, ""},
+	{"field names are case-sensitive", top(`"Purpose": "research"`), `Purpose: unknown field; did you mean "purpose"?`, ""},
 	{"odd field name is quoted", data(`"a b": 1`), `data["a b"]: unknown field`, ""},
 
 	// Missing required fields.
@@ -256,7 +256,7 @@ var invalidRequests = []invalidCase{
 	// Unknown jurisdictions, wherever one appears.
 	{"unknown requester jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"XX"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "XX"`, blindRegistry},
 	{"lower-case jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"fr"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "fr"`, ""},
-	{"three-letter jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"FRA"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "FRA"`, ""},
+	{"three-letter jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":"FRA"},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction "FRA" (use the two-letter code, such as FR)`, ""},
 	{"empty jurisdiction", `{"action":"access","requester":{"kind":"company","jurisdiction":""},"data":{"location":"FR"}}`, `requester.jurisdiction: unknown jurisdiction ""`, ""},
 	{"unknown on_behalf_of jurisdiction", top(`"on_behalf_of": {"kind": "state-authority", "jurisdiction": "XX"}`), `on_behalf_of.jurisdiction: unknown jurisdiction "XX"`, blindRegistry},
 	{"unknown location", `{"action":"access","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"XX"}}`, `data.location: unknown jurisdiction "XX"`, blindRegistry},

@@ -163,6 +163,15 @@ type structInfo struct {
 	required []int // indexes into fields, in declaration order
 }
 
+// names lists the JSON member names of the struct, in declaration order.
+func (si *structInfo) names() []string {
+	out := make([]string, len(si.fields))
+	for i, f := range si.fields {
+		out[i] = f.name
+	}
+	return out
+}
+
 // fieldInfo is one JSON member of a struct.
 type fieldInfo struct {
 	name  string

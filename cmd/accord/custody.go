@@ -56,7 +56,7 @@ func writeKeyFile(path, data string, force bool) error {
 	}
 	f, err := os.OpenFile(path, flags, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return badInput(fmt.Errorf("--out: %s exists; pass --force to replace it", path))
+		return badInput(fmt.Errorf("--output: %s exists; pass --force to replace it", path))
 	}
 	if err != nil {
 		return fmt.Errorf("write private key: %w", err)
@@ -75,21 +75,21 @@ func newCustodianKeygenCmd() *cobra.Command {
 	var out, format string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "keygen --out FILE",
+		Use:   "keygen -o FILE",
 		Short: "Generate an HPKE (X25519) key pair for a custodian or a requester",
-		Long: `keygen writes a new HPKE private key (DHKEM X25519) to --out with mode 0600
+		Long: `keygen writes a new HPKE private key (DHKEM X25519) to -o/--output with mode 0600
 and prints its public key (standard base64). A custodian gives its public key
 to those who seal (accord seal --custodian ID=URL,PUBKEY); a requester puts
 its public key in the request it asks a decision for ("recipient").`,
-		Example: `  accord custodian keygen --out fr.key
-  accord custodian keygen --out requester.key --format json`,
+		Example: `  accord custodian keygen -o fr.key
+  accord custodian keygen -o requester.key --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
 			if out == "" {
-				return badInput(errors.New("--out: name the file for the private key"))
+				return badInput(errors.New("-o/--output: name the file for the private key"))
 			}
 			k, err := custody.GenerateKey()
 			if err != nil {
@@ -110,8 +110,8 @@ its public key in the request it asks a decision for ("recipient").`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "file for the private key (mode 0600)")
-	cmd.Flags().BoolVar(&force, "force", false, "replace --out if it exists")
+	addOutputFlag(cmd.Flags(), &out, "file for the private key (mode 0600)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace --output if it exists")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
 }
@@ -252,6 +252,7 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 		},
 	}
 	f := cmd.Flags()
+	addDataFlag(f)
 	f.StringVar(&keyFile, "key", "", "the custodian's private key file (accord custodian keygen)")
 	f.StringVar(&logLoc, "log", "", "the decision log: URL of its /log/ API or its directory")
 	f.StringVar(&logKey, "log-key", "", "the decision log's verifier key, or a file holding it")

@@ -12,7 +12,7 @@ import (
 func TestCustodyCLIBadInput(t *testing.T) {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "c.key")
-	out, code := runAccord(t, "custodian", "keygen", "--out", key)
+	out, code := runAccord(t, "custodian", "keygen", "-o", key)
 	if code != exitOK || len(strings.TrimSpace(out)) != 44 {
 		t.Fatalf("keygen: %d %q", code, out)
 	}
@@ -29,7 +29,7 @@ func TestCustodyCLIBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"keygen over a key", []string{"custodian", "keygen", "--out", key}, "exists; pass --force"},
+		{"keygen over a key", []string{"custodian", "keygen", "-o", key}, "exists; pass --force"},
 		{"seal without labels", []string{"seal", "--dataset", "d", plain, "-o", sealed, "-k", "1", "--custodian", "fr=http://x," + pub}, "--server URL (its catalog) or --labels FILE"},
 		{"seal with a bad key", []string{"seal", "--dataset", "d", plain, "-o", sealed, "-k", "1", "--labels", labels, "--custodian", "fr=http://x,AAAA"}, "--custodian fr: public key"},
 		{"seal k above n", []string{"seal", "--dataset", "d", plain, "-o", sealed, "-k", "2", "--labels", labels, "--custodian", "fr=http://x," + pub}, "k=2"},

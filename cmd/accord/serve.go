@@ -332,6 +332,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}()
 	}
 	go pruneCounters(ctx, st, logger)
+	go pruneIdempotencyKeys(ctx, st, time.Hour, logger)
 	go reconcileLoop(ctx, st, lg, started, 2*max(o.checkpointInterval, time.Second), o.reconcileInterval, logger)
 	errc := make(chan error, 1)
 	go func() {
@@ -492,6 +493,29 @@ func pruneCounters(ctx context.Context, st store.Store, logger *slog.Logger) {
 			logger.Warn("prune history counters", slog.String("error", err.Error()))
 		case n > 0:
 			logger.Info("pruned history counters", slog.Int64("rows", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pruneIdempotencyKeys deletes the Idempotency-Key records older than
+// store.IdempotencyRetention at start and then every interval, until ctx
+// ends: a claim checks the age of a key anyway, so this only bounds the
+// table.
+func pruneIdempotencyKeys(ctx context.Context, st store.Store, interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := st.PruneIdempotencyKeys(ctx, time.Now().Add(-store.IdempotencyRetention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("prune idempotency keys", slog.String("error", err.Error()))
+		case n > 0:
+			logger.Info("pruned idempotency keys", slog.Int64("rows", n))
 		}
 		select {
 		case <-ctx.Done():

@@ -155,20 +155,20 @@ var (
 
 func (s *Server) routes() {
 	m := s.mux
-	m.Handle("POST /v1/decisions", s.auth(rolesDecide, s.postDecision))
+	m.Handle("POST /v1/decisions", s.auth(rolesDecide, s.idempotent(s.postDecision)))
 	m.Handle("GET /v1/decisions/{id}", s.auth(rolesReadRecords, s.getDecision))
 	m.Handle("POST /v1/check", s.auth(rolesCheck, s.postCheck))
 
 	m.Handle("GET /v1/datasets", s.auth(rolesReadCatalog, s.listDatasets))
-	m.Handle("POST /v1/datasets", s.auth(rolesWriteConfig, s.createDataset))
+	m.Handle("POST /v1/datasets", s.auth(rolesWriteConfig, s.idempotent(s.createDataset)))
 	m.Handle("GET /v1/datasets/{id}", s.auth(rolesReadCatalog, s.getDataset))
-	m.Handle("PUT /v1/datasets/{id}", s.auth(rolesWriteConfig, s.putDataset))
-	m.Handle("DELETE /v1/datasets/{id}", s.auth(rolesWriteConfig, s.deleteDataset))
+	m.Handle("PUT /v1/datasets/{id}", s.auth(rolesWriteConfig, s.idempotent(s.putDataset)))
+	m.Handle("DELETE /v1/datasets/{id}", s.auth(rolesWriteConfig, s.idempotent(s.deleteDataset)))
 
 	m.Handle("GET /v1/registry/changes", s.auth(rolesAny, s.listChanges))
 	m.Handle("GET /v1/registry/{kind}", s.auth(rolesAny, s.listRegistry))
-	m.Handle("PUT /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.putOverride))
-	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.deleteOverride))
+	m.Handle("PUT /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.idempotent(s.putOverride)))
+	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.idempotent(s.deleteOverride)))
 
 	s.lawfulRoutes()
 

@@ -209,6 +209,7 @@ type call struct {
 	body         string
 	contentType  string // default application/json when body is set
 	invalid      bool   // the request breaks the contract on purpose: do not validate it
+	header       map[string]string
 }
 
 type answer struct {
@@ -239,6 +240,9 @@ func (e *env) do(c call) answer {
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
 	}
 	route, params, rerr := e.router.FindRoute(req)
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true}

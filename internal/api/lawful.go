@@ -101,18 +101,18 @@ var (
 
 func (s *Server) lawfulRoutes() {
 	m := s.mux
-	m.Handle("POST /v1/authorizations", s.auth(rolesAuthority, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	m.Handle("POST /v1/authorizations", s.auth(rolesAuthority, s.idempotent(s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 		s.lodge(w, r, c, l, authz.TypeAuthorization)
-	})))
-	m.Handle("POST /v1/revocations", s.auth(rolesAuthority, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	}))))
+	m.Handle("POST /v1/revocations", s.auth(rolesAuthority, s.idempotent(s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 		s.lodge(w, r, c, l, authz.TypeRevocation)
-	})))
+	}))))
 	m.Handle("GET /v1/reports/transparency", s.auth(rolesReports, s.lawful(s.transparency)))
-	m.Handle("POST /v1/mla", s.auth(rolesAuthority, s.lawful(s.openCase)))
+	m.Handle("POST /v1/mla", s.auth(rolesAuthority, s.idempotent(s.lawful(s.openCase))))
 	m.Handle("GET /v1/mla", s.auth(rolesReadCases, s.lawful(s.listCases)))
 	m.Handle("GET /v1/mla/{id}", s.auth(rolesReadCases, s.lawful(s.getCase)))
-	m.Handle("POST /v1/mla/{id}/execute", s.auth(rolesExecute, s.lawful(s.executeCase)))
-	m.Handle("POST /v1/mla/{id}/{verb}", s.auth(rolesAuthority, s.lawful(s.moveCase)))
+	m.Handle("POST /v1/mla/{id}/execute", s.auth(rolesExecute, s.idempotent(s.lawful(s.executeCase))))
+	m.Handle("POST /v1/mla/{id}/{verb}", s.auth(rolesAuthority, s.idempotent(s.lawful(s.moveCase))))
 	m.Handle("GET /v1/mla/{id}/authorization", s.auth(rolesReadCases, s.lawful(s.caseAuthorization)))
 }
 

@@ -55,6 +55,12 @@ func newProblem(status int, detail string) *Problem {
 	return &Problem{Type: problemBase + t[0], Title: t[1], Status: status, Detail: detail}
 }
 
+// typedProblem returns a problem of a type more precise than its
+// status's (problemTypes).
+func typedProblem(status int, typ, title, detail string) *Problem {
+	return &Problem{Type: problemBase + typ, Title: title, Status: status, Detail: detail}
+}
+
 // fieldProblem returns a problem about one member of the body.
 func fieldProblem(status int, field, msg string) *Problem {
 	p := newProblem(status, field+": "+msg)

@@ -58,6 +58,7 @@ type Store interface {
 	Statements
 	Reconciliation
 	RegistryChanges
+	Idempotency
 	// MLACases returns the store of mutual-legal-assistance cases, with the
 	// optimistic version check mla.Cases documents.
 	MLACases() mla.Cases

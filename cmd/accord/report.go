@@ -29,7 +29,7 @@ lawful-access decisions of the period: per requesting state and channel
 the subjects and records asked for, and what came of them. Every figure
 lists the log indices it counts, so anyone holding the log can recount it.
 
-The JSON and HTML reports list too every registry and pack change of the
+The JSON and HTML reports list too every registry, pack and catalog change of the
 period (an authority's key with its fingerprint, an agreement, a bloc, a
 pack version): a state checks there that its authority's key was not
 replaced (see docs/operations.md).`,

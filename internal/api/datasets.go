@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
@@ -116,34 +117,41 @@ func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, c caller) {
 }
 
 func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	if !s.mayChangeCatalog(w) {
+		return
+	}
 	d, p := s.decodeDataset(w, r)
 	if p != nil {
 		writeProblem(w, p)
 		return
 	}
-	if err := s.cfg.Store.CreateDataset(r.Context(), d); err != nil {
-		p := s.storeProblem(err, "dataset "+d.ID)
-		if p.Status == http.StatusConflict {
-			p.Field = "id"
-		}
-		writeProblem(w, p)
+	change, ok := s.applyCatalogChange(w, r, c, d, false, store.CatalogCondition{Create: true})
+	if !ok {
 		return
 	}
-	s.answerDataset(w, r, d.ID, http.StatusCreated)
+	s.answerDataset(w, r, d.ID, http.StatusCreated, change.LogIndex)
 }
 
 func (s *Server) putDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	if !s.mayChangeCatalog(w) {
+		return
+	}
 	id := r.PathValue("id")
+	cond, p := s.ifMatch(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	d, p := s.decodeDatasetFor(w, r, id)
 	if p != nil {
 		writeProblem(w, p)
 		return
 	}
-	if err := s.cfg.Store.UpdateDataset(r.Context(), d); err != nil {
-		writeProblem(w, s.storeProblem(err, "dataset "+id))
+	change, ok := s.applyCatalogChange(w, r, c, d, false, cond)
+	if !ok {
 		return
 	}
-	s.answerDataset(w, r, id, http.StatusOK)
+	s.answerDataset(w, r, id, http.StatusOK, change.LogIndex)
 }
 
 // decodeDatasetFor decodes a PUT body, whose id may be omitted but must
@@ -178,7 +186,9 @@ type readCloser struct{ *bytes.Reader }
 // Close does nothing: the body is in memory.
 func (readCloser) Close() error { return nil }
 
-func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string, status int) {
+// answerDataset answers with the dataset as stored and the log index of
+// the change that made it so.
+func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string, status int, logIndex uint64) {
 	d, err := s.cfg.Store.Dataset(r.Context(), id)
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "dataset "+id))
@@ -187,14 +197,23 @@ func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/datasets/"+id)
 	}
+	w.Header().Set("Accord-Log-Index", strconv.FormatUint(logIndex, 10))
 	writeJSON(w, status, d)
 }
 
 func (s *Server) deleteDataset(w http.ResponseWriter, r *http.Request, c caller) {
-	id := r.PathValue("id")
-	if err := s.cfg.Store.DeleteDataset(r.Context(), id); err != nil {
-		writeProblem(w, s.storeProblem(err, "dataset "+id))
+	if !s.mayChangeCatalog(w) {
 		return
 	}
+	cond, p := s.ifMatch(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	change, ok := s.applyCatalogChange(w, r, c, store.Dataset{ID: r.PathValue("id")}, true, cond)
+	if !ok {
+		return
+	}
+	w.Header().Set("Accord-Log-Index", strconv.FormatUint(change.LogIndex, 10))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -39,6 +39,8 @@ var problemTypes = map[int][2]string{
 	http.StatusMethodNotAllowed:            {"method-not-allowed", "Method not allowed"},
 	http.StatusConflict:                    {"conflict", "The request conflicts with the state of the resource"},
 	http.StatusUnprocessableEntity:         {"beyond-scope", "The request goes beyond the scope granted"},
+	http.StatusPreconditionFailed:          {"precondition-failed", "The resource changed since the version the request names"},
+	http.StatusPreconditionRequired:        {"precondition-required", "This write needs If-Match"},
 	http.StatusRequestEntityTooLarge:       {"too-large", "The request body is too large"},
 	http.StatusUnsupportedMediaType:        {"unsupported-media-type", "The request body must be application/json"},
 	http.StatusRequestHeaderFieldsTooLarge: {"headers-too-large", "The request's header fields are too large"},

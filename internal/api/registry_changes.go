@@ -52,7 +52,7 @@ const (
 )
 
 // changeKinds are the kinds GET /v1/registry/changes filters on.
-var changeKinds = []string{"jurisdiction", "bloc", "agreement", "authority", ChangePack, ChangeRegistryFiles, ChangeAuthorityKey}
+var changeKinds = []string{"jurisdiction", "bloc", "agreement", "authority", ChangePack, ChangeRegistryFiles, ChangeAuthorityKey, store.CatalogKind}
 
 // KeyFingerprint is the fingerprint logged for an authority's public key
 // (registry form: standard base64 of the 32 raw Ed25519 bytes): the hex
@@ -96,7 +96,9 @@ func recordOf(c *store.RegistryChange) registryChangeRecord {
 }
 
 // RegistryChangeEntry builds the log entry of change c at time at: kind
-// pack-change for a pack, registry-change otherwise, with the public codes
+// pack-change for a pack, catalog-change for a dataset (store.CatalogKind;
+// jurisdiction is then its location, logged as Location), registry-change
+// otherwise, with the public codes
 // Subject (c.ID), Jurisdiction (the state concerned, "" for none), Action
 // (put or delete), Digest and KeyFingerprint, and for a pack its name and
 // version (c.Body must then be {"name":…,"version":…}). It sets c.Created
@@ -112,8 +114,11 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 		return ledger.Entry{}, fmt.Errorf("registry change %s/%s: body is not JSON", c.Kind, c.ID)
 	}
 	kind := ledger.KindRegistryChange
-	if c.Kind == ChangePack {
+	switch c.Kind {
+	case ChangePack:
 		kind = ledger.KindPackChange
+	case store.CatalogKind:
+		kind = ledger.KindCatalogChange
 	}
 	e, priv, err := ledger.NewRecord(kind, c.Created, recordOf(c))
 	if err != nil {
@@ -121,6 +126,10 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 	}
 	c.Salt = priv.Salt
 	e.Subject, e.Jurisdiction, e.Action = c.ID, jurisdiction, c.Action
+	if c.Kind == store.CatalogKind {
+		// A dataset's state is where it is stored.
+		e.Jurisdiction, e.Location = "", jurisdiction
+	}
 	e.Digest, e.KeyFingerprint = c.Digest, c.KeyFingerprint
 	if c.Kind == ChangePack {
 		var pv struct{ Name, Version string }

@@ -80,11 +80,16 @@ type changeLogMem struct {
 	mu      sync.Mutex
 	entries []ledger.Entry
 	err     error
+	// onAppend, when set, is called with each entry before it is kept.
+	onAppend func(ledger.Entry)
 }
 
 func (l *changeLogMem) Append(ctx context.Context, e ledger.Entry) (uint64, error) {
 	if _, err := e.Marshal(); err != nil {
 		return 0, err
+	}
+	if l.onAppend != nil {
+		l.onAppend(e)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -47,10 +47,14 @@ const (
 	KindPackChange = "pack-change"
 	// KindAdvisory records a security advisory and its notification.
 	KindAdvisory = "advisory"
+	// KindCatalogChange records a change to the catalog: a dataset's
+	// sovereignty labels put or deleted. Its public fields are the dataset
+	// id (Subject), its location, the action and the digest of the labels.
+	KindCatalogChange = "catalog-change"
 )
 
 // Kinds lists every entry kind, in the order documented.
-var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory}
+var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindCatalogChange}
 
 // ErrEntryTooLarge is returned by Log.Append for an entry whose canonical JSON
 // is longer than Options.MaxEntrySize. The entry is not logged and not

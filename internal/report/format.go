@@ -83,8 +83,12 @@ func changeCells(p *locale.Printer, c *Change) []string {
 	if action != "" {
 		action = p.Sprintf(action)
 	}
+	state := c.Jurisdiction
+	if state == "" {
+		state = c.Location
+	}
 	return []string{
-		p.Sprintf(c.Kind), c.Subject, c.Jurisdiction, action, c.Version,
+		p.Sprintf(c.Kind), c.Subject, state, action, c.Version,
 		c.KeyFingerprint, c.Digest, c.Time.UTC().Format(time.RFC3339), strconv.FormatUint(c.Index, 10),
 	}
 }
@@ -156,12 +160,12 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 	for i := range r.ChangeCounts {
 		counts[i] = countCells(p, &r.ChangeCounts[i])
 	}
-	note := p.Sprintf("No registry or pack change was logged in this period.")
+	note := p.Sprintf("No registry, pack or catalog change was logged in this period.")
 	if len(r.Changes) > 0 {
-		note = p.Sprintf("%d registry and pack changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
+		note = p.Sprintf("%d registry, pack and catalog changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
 	}
 	return page.Execute(w, map[string]any{
-		"ChangesTitle":  p.Sprintf("Registry and pack changes"),
+		"ChangesTitle":  p.Sprintf("Registry, pack and catalog changes"),
 		"ChangesNote":   note,
 		"CountColumns":  []string{p.Sprintf("change"), p.Sprintf("subject"), p.Sprintf("changes"), p.Sprintf("log indices")},
 		"Counts":        counts,

@@ -146,8 +146,8 @@ type Report struct {
 	AnsweredCases int `json:"answered_cases"`
 	// Voided counts decisions left out because a void entry refers to them.
 	Voided int `json:"voided"`
-	// Changes lists the registry and pack changes of the period, in log
-	// order.
+	// Changes lists the registry, pack and catalog changes of the
+	// period, in log order.
 	Changes []Change `json:"changes"`
 	// ChangeCounts counts Changes by entry kind and subject, sorted by
 	// kind then subject.
@@ -160,17 +160,19 @@ type Report struct {
 	EntriesRead int `json:"entries_read"`
 }
 
-// Change is one registry-change or pack-change entry.
+// Change is one registry-change, pack-change or catalog-change entry.
 type Change struct {
 	// Index is the entry's log index.
 	Index uint64 `json:"index"`
-	// Kind is registry-change or pack-change.
+	// Kind is registry-change, pack-change or catalog-change.
 	Kind string `json:"kind"`
 	// Subject is what changed: an authority, agreement, bloc or
-	// jurisdiction id, a pack name, "registry-files".
+	// jurisdiction id, a pack name, "registry-files", a dataset id.
 	Subject string `json:"subject"`
 	// Jurisdiction is the state concerned, when there is one.
 	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Location is, for a catalog change, where the dataset is stored.
+	Location string `json:"location,omitempty"`
 	// Action is put or delete.
 	Action string `json:"action,omitempty"`
 	// Version is a pack's version.
@@ -201,6 +203,7 @@ var readMarks = [][]byte{
 	[]byte(`"` + ledger.KindMLATransition + `"`),
 	[]byte(`"` + ledger.KindRegistryChange + `"`),
 	[]byte(`"` + ledger.KindPackChange + `"`),
+	[]byte(`"` + ledger.KindCatalogChange + `"`),
 	[]byte(`"` + model.KindStateAuthority + `"`),
 }
 
@@ -255,7 +258,7 @@ func Build(period Period, entries []Logged) *Report {
 				}
 			}
 			continue
-		case ledger.KindRegistryChange, ledger.KindPackChange:
+		case ledger.KindRegistryChange, ledger.KindPackChange, ledger.KindCatalogChange:
 			if !in {
 				continue
 			}
@@ -263,7 +266,7 @@ func Build(period Period, entries []Logged) *Report {
 				r.VoidedChanges++
 				continue
 			}
-			c := Change{Index: l.Index, Kind: e.Kind, Subject: e.Subject, Jurisdiction: e.Jurisdiction, Action: e.Action,
+			c := Change{Index: l.Index, Kind: e.Kind, Subject: e.Subject, Jurisdiction: e.Jurisdiction, Location: e.Location, Action: e.Action,
 				KeyFingerprint: e.KeyFingerprint, Digest: e.Digest, Time: e.Time}
 			if len(e.Packs) > 0 {
 				c.Version = e.Packs[0].Version

@@ -85,6 +85,8 @@ func fixture() []Logged {
 		{15, ledger.Entry{Kind: "void", Refers: u(14), Time: at(13, 0)}},
 		{16, ledger.Entry{Kind: "registry-change", Subject: "fr-bepi", Jurisdiction: "FR", Action: "delete", Time: at(14, 0)}},
 		{17, ledger.Entry{Kind: "registry-change", Subject: "nordic", Action: "put", Digest: fpB, Time: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}},
+		// A catalog change: a dataset's labels put.
+		{18, ledger.Entry{Kind: "catalog-change", Subject: "crm-eu", Location: "FR", Action: "put", Digest: fpA, Time: at(15, 0)}},
 	}
 }
 
@@ -116,7 +118,7 @@ func TestBuild(t *testing.T) {
 	if r.AnsweredCases != 2 || r.MedianAnswer != 6*24*time.Hour {
 		t.Errorf("median = %v over %d cases, want 144h over 2", r.MedianAnswer, r.AnsweredCases)
 	}
-	wantChanges := []uint64{12, 13, 16}
+	wantChanges := []uint64{12, 13, 16, 18}
 	var gotChanges []uint64
 	for _, c := range r.Changes {
 		gotChanges = append(gotChanges, c.Index)
@@ -130,7 +132,11 @@ func TestBuild(t *testing.T) {
 	if c := r.Changes[1]; c.Kind != "pack-change" || c.Subject != "gdsi" || c.Version != "2026.11.0" {
 		t.Errorf("pack change = %+v", c)
 	}
+	if c := r.Changes[3]; c.Kind != "catalog-change" || c.Subject != "crm-eu" || c.Location != "FR" || c.Digest != fpA || c.Action != "put" {
+		t.Errorf("catalog change = %+v", c)
+	}
 	wantCounts := []ChangeCount{
+		{Kind: "catalog-change", Subject: "crm-eu", Changes: 1, Indices: []uint64{18}},
 		{Kind: "pack-change", Subject: "gdsi", Changes: 1, Indices: []uint64{13}},
 		{Kind: "registry-change", Subject: "fr-bepi", Changes: 2, Indices: []uint64{12, 16}},
 	}
@@ -140,7 +146,7 @@ func TestBuild(t *testing.T) {
 	if empty := Build(p, nil); empty.Changes == nil || empty.ChangeCounts == nil {
 		t.Error("an empty report's changes must be empty lists, not null")
 	}
-	if r.EntriesRead != 18 {
+	if r.EntriesRead != 19 {
 		t.Errorf("entries read = %d", r.EntriesRead)
 	}
 }

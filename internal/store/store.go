@@ -59,6 +59,7 @@ type Store interface {
 	Reconciliation
 	RegistryChanges
 	Idempotency
+	CatalogChanges
 	// MLACases returns the store of mutual-legal-assistance cases, with the
 	// optimistic version check mla.Cases documents.
 	MLACases() mla.Cases

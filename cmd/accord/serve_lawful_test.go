@@ -100,6 +100,7 @@ func (s *demoServer) call(t *testing.T, method, path, token, body string, out an
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.tokens[token])
 	}
+	setPrecondition(req, s.base, req.Header.Get("Authorization"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -167,6 +167,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /v1/registry/changes", s.auth(rolesAny, s.listChanges))
 	m.Handle("GET /v1/registry/{kind}", s.auth(rolesAny, s.listRegistry))
+	m.Handle("GET /v1/registry/{kind}/{id}", s.auth(rolesAny, s.getOverride))
 	m.Handle("PUT /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.idempotent(s.putOverride)))
 	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.idempotent(s.deleteOverride)))
 
@@ -190,7 +191,7 @@ func (s *Server) routes() {
 		"/v1/datasets/{id}":        "GET, PUT, DELETE",
 		"/v1/registry/changes":     "GET",
 		"/v1/registry/{kind}":      "GET",
-		"/v1/registry/{kind}/{id}": "PUT, DELETE",
+		"/v1/registry/{kind}/{id}": "GET, PUT, DELETE",
 		"/v1/openapi.json":         "GET",
 		"/healthz":                 "GET",
 		"/readyz":                  "GET",

@@ -43,12 +43,11 @@ func (s *Server) mayChangeCatalog(w http.ResponseWriter) bool {
 
 // applyCatalogChange makes one catalog change binding, in order: check it
 // against the current dataset (409 if a create finds one, 404 if an update
-// or delete finds none, 412 if the If-Match version is not the current
-// one), append the catalog-change entry and wait for its index, then store
+// or delete finds none, 412 if the If-Match ETag is not the current one), append the catalog-change entry and wait for its index, then store
 // the change with the dataset write in one transaction, which checks the
 // same condition again. A store refusal after the append voids the entry.
 // It answers the request on failure; on success it returns the change.
-func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c caller, d store.Dataset, remove bool, cond store.CatalogCondition) (store.RegistryChange, bool) {
+func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c caller, d store.Dataset, remove, create bool, pre precondition) (store.RegistryChange, bool) {
 	rc := s.cfg.RegistryChanges
 	id := d.ID
 	if len(id) > maxLoggedID {
@@ -64,7 +63,15 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 		writeProblem(w, s.storeProblem(err, "dataset "+id))
 		return store.RegistryChange{}, false
 	}
-	if p := catalogConditionProblem(id, exists, cur, cond); p != nil {
+	cond := store.CatalogCondition{Create: create}
+	p := catalogConditionProblem(id, exists, create)
+	if p == nil && !create {
+		p = pre.check("dataset "+id, exists, versionETag(cur.Updated))
+		if pre.ifMatch && !pre.any {
+			cond.Updated = cur.Updated // checked again in the store's transaction
+		}
+	}
+	if p != nil {
 		writeProblem(w, p)
 		return store.RegistryChange{}, false
 	}
@@ -117,17 +124,15 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 }
 
 // catalogConditionProblem checks a catalog change against the dataset as
-// it is.
-func catalogConditionProblem(id string, exists bool, cur store.Dataset, cond store.CatalogCondition) *Problem {
+// it is: a create needs none, a replace or delete needs one.
+func catalogConditionProblem(id string, exists, create bool) *Problem {
 	switch {
-	case cond.Create && exists:
+	case create && exists:
 		p := newProblem(http.StatusConflict, "dataset "+id+" already exists")
 		p.Field = "id"
 		return p
-	case !cond.Create && !exists:
+	case !create && !exists:
 		return newProblem(http.StatusNotFound, "dataset "+id+" not found")
-	case !cond.Updated.IsZero() && !cur.Updated.Equal(cond.Updated):
-		return preconditionProblem("dataset " + id)
 	}
 	return nil
 }
@@ -138,8 +143,3 @@ func preconditionProblem(what string) *Problem {
 	return newProblem(http.StatusPreconditionFailed, "If-Match: "+what+" changed since that version was read; GET it again and reapply the change")
 }
 
-// ifMatch reads the If-Match precondition of a catalog write. For now any
-// version is accepted when it is absent.
-func (s *Server) ifMatch(r *http.Request) (store.CatalogCondition, *Problem) {
-	return store.CatalogCondition{}, nil
-}

@@ -113,6 +113,9 @@ func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, c caller) {
 		writeProblem(w, s.storeProblem(err, "dataset "+r.PathValue("id")))
 		return
 	}
+	if notModified(w, r, versionETag(d.Updated)) {
+		return
+	}
 	writeJSON(w, http.StatusOK, d)
 }
 
@@ -125,7 +128,7 @@ func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, c caller)
 		writeProblem(w, p)
 		return
 	}
-	change, ok := s.applyCatalogChange(w, r, c, d, false, store.CatalogCondition{Create: true})
+	change, ok := s.applyCatalogChange(w, r, c, d, false, true, precondition{})
 	if !ok {
 		return
 	}
@@ -137,7 +140,7 @@ func (s *Server) putDataset(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	id := r.PathValue("id")
-	cond, p := s.ifMatch(r)
+	pre, p := datasetPrecondition(r, id)
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -147,7 +150,7 @@ func (s *Server) putDataset(w http.ResponseWriter, r *http.Request, c caller) {
 		writeProblem(w, p)
 		return
 	}
-	change, ok := s.applyCatalogChange(w, r, c, d, false, cond)
+	change, ok := s.applyCatalogChange(w, r, c, d, false, false, pre)
 	if !ok {
 		return
 	}
@@ -197,6 +200,7 @@ func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/datasets/"+id)
 	}
+	w.Header().Set("ETag", versionETag(d.Updated))
 	w.Header().Set("Accord-Log-Index", strconv.FormatUint(logIndex, 10))
 	writeJSON(w, status, d)
 }
@@ -205,15 +209,29 @@ func (s *Server) deleteDataset(w http.ResponseWriter, r *http.Request, c caller)
 	if !s.mayChangeCatalog(w) {
 		return
 	}
-	cond, p := s.ifMatch(r)
+	id := r.PathValue("id")
+	pre, p := datasetPrecondition(r, id)
 	if p != nil {
 		writeProblem(w, p)
 		return
 	}
-	change, ok := s.applyCatalogChange(w, r, c, store.Dataset{ID: r.PathValue("id")}, true, cond)
+	change, ok := s.applyCatalogChange(w, r, c, store.Dataset{ID: id}, true, false, pre)
 	if !ok {
 		return
 	}
 	w.Header().Set("Accord-Log-Index", strconv.FormatUint(change.LogIndex, 10))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// datasetPrecondition reads the If-Match a replace or delete of a dataset
+// needs (428 without it; If-None-Match has no use there).
+func datasetPrecondition(r *http.Request, id string) (precondition, *Problem) {
+	pre, p := parsePrecondition(r)
+	if p != nil {
+		return pre, p
+	}
+	if pre.ifNoneMatchAny {
+		return pre, newProblem(http.StatusBadRequest, "If-None-Match: a dataset is created with POST /v1/datasets; replace or delete it with If-Match")
+	}
+	return pre, pre.required("dataset "+id, false)
 }

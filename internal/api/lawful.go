@@ -400,7 +400,12 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, c caller, l *L
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "ground", "only a refusal takes a ground"))
 		return
 	}
-	if p := s.mayReadCase(r.Context(), l, id, c); p != nil {
+	pre, p := casePrecondition(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if p := s.mayReadCase(r.Context(), l, id, c, pre); p != nil {
 		writeProblem(w, p)
 		return
 	}
@@ -435,9 +440,10 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, c caller, l *L
 	s.answerCase(w, cs, err, http.StatusOK)
 }
 
-// mayReadCase answers 404 for a missing case and 403 for an authority of
-// a state that is not party to it, before any transition is tried.
-func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller) *Problem {
+// mayReadCase answers 404 for a missing case, 403 for an authority of
+// a state that is not party to it, and 412 when If-Match names another
+// version of it, before any transition is tried.
+func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller, pre precondition) *Problem {
 	cs, err := l.Cases.Get(ctx, id)
 	if err != nil {
 		return s.caseProblem(err)
@@ -445,7 +451,18 @@ func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller
 	if !mayRead(cs, c) {
 		return newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s acts for %s", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID, c.principal.Jurisdiction))
 	}
-	return nil
+	return pre.check("case "+cs.ID, true, caseETag(cs.Version))
+}
+
+// casePrecondition reads the If-Match an MLA step may carry. It is not
+// required: the case's state machine refuses a step that no longer
+// applies; with it, any change since the client read the case is 412.
+func casePrecondition(r *http.Request) (precondition, *Problem) {
+	pre, p := parsePrecondition(r)
+	if p == nil && pre.ifNoneMatchAny {
+		p = newProblem(http.StatusBadRequest, "If-None-Match: a step of a case takes If-Match")
+	}
+	return pre, p
 }
 
 // mayRead says whether the caller may see a case: an authority of either
@@ -466,6 +483,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, l *La
 	cs, err := l.Cases.Get(r.Context(), r.PathValue("id"))
 	if err == nil && !mayRead(cs, c) {
 		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
+		return
+	}
+	if err == nil && notModified(w, r, caseETag(cs.Version)) {
 		return
 	}
 	s.answerCase(w, cs, err, http.StatusOK)
@@ -552,6 +572,11 @@ type Execution struct {
 // is logged for an execution the case refuses.
 func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	id := r.PathValue("id")
+	pre, p := casePrecondition(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	body, p := readBody(w, r)
 	if p != nil {
 		writeProblem(w, p)
@@ -588,6 +613,10 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s names another provider than %s", cs.ID, c.principal.ID)))
 		return
 	}
+	if p := pre.check("case "+cs.ID, true, caseETag(cs.Version)); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	if _, err := cs.Execute(by, when, req, mla.Exclude(req, cs.Parties(), authorized), "pending-decision"); err != nil {
 		s.writeCaseProblem(w, err)
 		return
@@ -622,6 +651,7 @@ func (s *Server) answerCase(w http.ResponseWriter, cs *mla.Case, err error, stat
 		s.writeCaseProblem(w, err)
 		return
 	}
+	w.Header().Set("ETag", caseETag(cs.Version))
 	writeJSON(w, status, cs)
 }
 

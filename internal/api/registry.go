@@ -108,6 +108,14 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", "letters, digits, '.', '_' or '-', at most 64"))
 		return
 	}
+	pre, p := parsePrecondition(r)
+	if p == nil {
+		p = pre.required("override "+kind+"/"+id, true)
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	body, p := readBody(w, r)
 	if p != nil {
 		writeProblem(w, p)
@@ -128,7 +136,7 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	compact, _ := json.Marshal(m)
-	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: id, Body: compact}, false)
+	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: id, Body: compact}, false, pre)
 	if !ok {
 		return
 	}
@@ -138,6 +146,7 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	idx := change.LogIndex
+	w.Header().Set("ETag", versionETag(o.Updated))
 	writeJSON(w, http.StatusOK, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00"),
 		LogIndex: &idx, KeyFingerprint: change.KeyFingerprint})
 }
@@ -147,10 +156,40 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, c caller
 	if !ok || !s.mayChange(w, r, c, kind) {
 		return
 	}
-	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: r.PathValue("id")}, true)
+	pre, p := parsePrecondition(r)
+	if p == nil && pre.ifNoneMatchAny {
+		p = newProblem(http.StatusBadRequest, "If-None-Match: a delete takes If-Match")
+	}
+	if p == nil {
+		p = pre.required("override "+kind+"/"+r.PathValue("id"), false)
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: r.PathValue("id")}, true, pre)
 	if !ok {
 		return
 	}
 	w.Header().Set("Accord-Log-Index", strconv.FormatUint(change.LogIndex, 10))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// getOverride answers one stored override, with its ETag (304 when
+// If-None-Match names it).
+func (s *Server) getOverride(w http.ResponseWriter, r *http.Request, c caller) {
+	kind, ok := s.registryKind(w, r)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	o, err := s.cfg.Store.Override(r.Context(), kind, id)
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, "override "+kind+"/"+id))
+		return
+	}
+	if notModified(w, r, versionETag(o.Updated)) {
+		return
+	}
+	writeJSON(w, http.StatusOK, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00")})
 }

@@ -244,22 +244,29 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// applyChange makes one registry change binding, in order: validate (the
+// applyChange makes one registry change binding, in order: check the
+// precondition (If-Match / If-None-Match: 412), validate (the
 // registry must still load with it: Config.CheckOverrides, then
 // RegistryChanges.Prepare), append the registry-change entry to the log
 // and wait for its durable index, store the change with the override in
 // one transaction, and put the new registry in effect. It answers the
 // request; on success it returns the change as stored.
-func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o store.Override, remove bool) (store.RegistryChange, bool) {
+func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o store.Override, remove bool, pre precondition) (store.RegistryChange, bool) {
 	rc := s.cfg.RegistryChanges
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
 	ctx := r.Context()
-	if remove {
-		if _, err := s.cfg.Store.Override(ctx, o.Kind, o.ID); err != nil {
-			writeProblem(w, s.storeProblem(err, "override "+o.ID))
-			return store.RegistryChange{}, false
-		}
+	cur, err := s.cfg.Store.Override(ctx, o.Kind, o.ID)
+	exists := err == nil
+	if err != nil && (remove || !errors.Is(err, store.ErrNotFound)) {
+		writeProblem(w, s.storeProblem(err, "override "+o.ID))
+		return store.RegistryChange{}, false
+	}
+	// The precondition is checked under changeMu, which makes the changes
+	// of this process one at a time.
+	if p := pre.check("override "+o.Kind+"/"+o.ID, exists, versionETag(cur.Updated)); p != nil {
+		writeProblem(w, p)
+		return store.RegistryChange{}, false
 	}
 	all, p := s.overridesWith(r, o, remove)
 	if p != nil {

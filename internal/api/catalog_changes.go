@@ -142,4 +142,3 @@ func catalogConditionProblem(id string, exists, create bool) *Problem {
 func preconditionProblem(what string) *Problem {
 	return newProblem(http.StatusPreconditionFailed, "If-Match: "+what+" changed since that version was read; GET it again and reapply the change")
 }
-

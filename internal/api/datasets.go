@@ -98,16 +98,35 @@ func (s *Server) validateDataset(d store.Dataset) *Problem {
 	return nil
 }
 
+// DatasetList is the answer of GET /v1/datasets: a page of the catalog,
+// by id.
+type DatasetList struct {
+	Datasets []store.Dataset `json:"datasets"`
+	// NextPageToken, when set, asks for the next page (page_token).
+	NextPageToken string `json:"next_page_token,omitempty"`
+}
+
 func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, c caller) {
+	pg, p := parseQuery(r, true)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	ds, err := s.cfg.Store.ListDatasets(r.Context())
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "datasets"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
+	var out DatasetList
+	out.Datasets, out.NextPageToken = paginate(ds, func(d store.Dataset) string { return d.ID }, pg)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	if _, p := parseQuery(r, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	d, err := s.cfg.Store.Dataset(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "dataset "+r.PathValue("id")))

@@ -336,6 +336,10 @@ type DecisionRecord struct {
 }
 
 func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
+	if _, p := parseQuery(r, false, "wait"); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	id := r.PathValue("id")
 	rec, err := s.cfg.Store.Decision(r.Context(), id)
 	if err == nil && c.role == store.RoleRequester && rec.Principal != c.principal.ID {

@@ -262,6 +262,10 @@ func (s *Server) logProblem(err error, what string) *Problem {
 
 // transparency serves the transparency report built from the verified log.
 func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	if _, p := parseQuery(r, false, "period", "format", "lang"); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	q := r.URL.Query()
 	period, err := report.ParsePeriod(q.Get("period"))
 	if err != nil {
@@ -480,6 +484,10 @@ func mayRead(cs *mla.Case, c caller) bool {
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	if _, p := parseQuery(r, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	cs, err := l.Cases.Get(r.Context(), r.PathValue("id"))
 	if err == nil && !mayRead(cs, c) {
 		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
@@ -520,9 +528,16 @@ type CaseList struct {
 	// Overdue lists, with ?overdue=true, the cases past a deadline among
 	// them, most late first (and Cases holds only those).
 	Overdue []mla.OverdueCase `json:"overdue,omitempty"`
+	// NextPageToken, when set, asks for the next page (page_token).
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	pg, p := parseQuery(r, true, "overdue")
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	overdue := r.URL.Query().Get("overdue")
 	if overdue != "" && overdue != "true" && overdue != "false" {
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "overdue", "use true or false"))
@@ -551,6 +566,15 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *
 		}
 	}
 	sort.Slice(out.Cases, func(i, j int) bool { return out.Cases[i].ID < out.Cases[j].ID })
+	out.Cases, out.NextPageToken = paginate(out.Cases, func(cs *mla.Case) string { return cs.ID }, pg)
+	if out.Overdue != nil {
+		// Only the overdue cases of this page.
+		shown := map[string]bool{}
+		for _, cs := range out.Cases {
+			shown[cs.ID] = true
+		}
+		out.Overdue = slices.DeleteFunc(out.Overdue, func(o mla.OverdueCase) bool { return !shown[o.Case] })
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

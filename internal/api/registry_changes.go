@@ -167,26 +167,21 @@ type ChangeDocument struct {
 	Time           string `json:"time"`
 }
 
-// ChangeList is the answer of GET /v1/registry/changes. NextFrom, when
-// set, is the from to ask with for the changes after the last one shown.
+// ChangeList is the answer of GET /v1/registry/changes: a page of the
+// changes, oldest first.
 type ChangeList struct {
-	Changes  []ChangeDocument `json:"changes"`
-	NextFrom *uint64          `json:"next_from,omitempty"`
+	Changes []ChangeDocument `json:"changes"`
+	// NextPageToken, when set, asks for the next page (page_token).
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
-// maxChanges bounds one page of GET /v1/registry/changes.
-const maxChanges = 1000
-
 func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c caller) {
-	q := r.URL.Query()
-	for name := range q {
-		switch name {
-		case "kind", "id", "from", "limit":
-		default:
-			writeProblem(w, fieldProblem(http.StatusBadRequest, name, "unknown query parameter (known: kind, id, from, limit)"))
-			return
-		}
+	pg, p := parseQuery(r, true, "kind", "id", "from")
+	if p != nil {
+		writeProblem(w, p)
+		return
 	}
+	q := r.URL.Query()
 	kind := q.Get("kind")
 	if k, ok := registryKinds[kind]; ok { // the plural of the path works too
 		kind = k
@@ -204,34 +199,22 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 		from = n
 	}
-	limit := maxChanges
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxChanges {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "limit", "1 to "+strconv.Itoa(maxChanges)))
-			return
-		}
-		limit = n
-	}
 	id := q.Get("id")
 	all, err := s.cfg.Store.ListRegistryChanges(r.Context(), from, 0)
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "registry changes"))
 		return
 	}
-	out := ChangeList{Changes: []ChangeDocument{}}
+	docs := []ChangeDocument{}
 	for _, ch := range all {
 		if kind != "" && ch.Kind != kind || id != "" && !strings.EqualFold(ch.ID, id) {
 			continue
 		}
-		if len(out.Changes) == limit {
-			next := out.Changes[limit-1].LogIndex + 1
-			out.NextFrom = &next
-			break
-		}
-		out.Changes = append(out.Changes, ChangeDocument{LogIndex: ch.LogIndex, Kind: ch.Kind, ID: ch.ID, Action: ch.Action,
+		docs = append(docs, ChangeDocument{LogIndex: ch.LogIndex, Kind: ch.Kind, ID: ch.ID, Action: ch.Action,
 			Digest: ch.Digest, KeyFingerprint: ch.KeyFingerprint, Time: ch.Created.UTC().Format(time.RFC3339)})
 	}
+	var out ChangeList
+	out.Changes, out.NextPageToken = paginate(docs, func(d ChangeDocument) string { return indexKey(d.LogIndex) }, pg)
 	writeJSON(w, http.StatusOK, out)
 }
 

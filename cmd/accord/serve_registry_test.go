@@ -116,7 +116,7 @@ func TestServeAuthorityKeyChange(t *testing.T) {
 	}
 
 	var doc api.OverrideDocument
-	if st := s.call(t, "PUT", path, "ADMIN", authorityBody(t, pub), &doc); st != 200 || doc.LogIndex == nil {
+	if st := s.call(t, "PUT", path, "ADMIN", authorityBody(t, pub), &doc); st != 201 || doc.LogIndex == nil {
 		t.Fatalf("admin PUT: %d %+v", st, doc)
 	}
 	sum := sha256.Sum256(pub)
@@ -283,7 +283,7 @@ func TestRegistryChangeLogDown(t *testing.T) {
 	}
 	pubA, privA, _ := ed25519.GenerateKey(rand.Reader)
 	pubB, privB, _ := ed25519.GenerateKey(rand.Reader)
-	if resp := put(pubA); resp.StatusCode != 200 || !counted(privA) {
+	if resp := put(pubA); resp.StatusCode != 201 || !counted(privA) {
 		t.Fatalf("key A with the log up: %d, counted %v", resp.StatusCode, counted(privA))
 	}
 

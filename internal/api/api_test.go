@@ -370,10 +370,10 @@ func TestAuthorization(t *testing.T) {
 		{method: "GET", path: "/v1/registry/agreements", allowed: all, ok: 200},
 		{method: "GET", path: "/v1/registry/authorities", allowed: all, ok: 200},
 		{method: "GET", path: "/v1/registry/changes", allowed: all, ok: 200},
-		{method: "PUT", path: "/v1/registry/blocs/nordic", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 200, header: ifNoneMatchAny, fresh: func(i int) (string, string) {
+		{method: "PUT", path: "/v1/registry/blocs/nordic", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 201, header: ifNoneMatchAny, fresh: func(i int) (string, string) {
 			return fmt.Sprintf("/v1/registry/blocs/nordic-%d", i), fmt.Sprintf(`{"id":"nordic-%d","members":["DK","SE"]}`, i)
 		}},
-		{method: "PUT", path: "/v1/registry/authorities/fr-x", allowed: []string{store.RoleAdmin}, ok: 200, header: ifNoneMatchAny, fresh: func(i int) (string, string) {
+		{method: "PUT", path: "/v1/registry/authorities/fr-x", allowed: []string{store.RoleAdmin}, ok: 201, header: ifNoneMatchAny, fresh: func(i int) (string, string) {
 			return fmt.Sprintf("/v1/registry/authorities/fr-x%d", i), fmt.Sprintf(`{"id":"fr-x%d","jurisdiction":"FR"}`, i)
 		}},
 		{method: "GET", path: "/v1/registry/authorities/x", allowed: all, ok: 200, fresh: func(i int) (string, string) {
@@ -672,7 +672,7 @@ func TestDatasetCRUD(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	e := newEnv(t)
 	op := e.tokens[store.RoleOperator]
-	if a := e.do(call{method: "PUT", path: "/v1/registry/agreements/fr-de-2027", token: op, body: `{"id":"fr-de-2027","parties":["FR","DE"]}`}); a.status != 200 {
+	if a := e.do(call{method: "PUT", path: "/v1/registry/agreements/fr-de-2027", token: op, body: `{"id":"fr-de-2027","parties":["FR","DE"]}`}); a.status != 201 || a.header.Get("Location") != "/v1/registry/agreements/fr-de-2027" {
 		t.Fatalf("put: %d %s", a.status, a.body)
 	}
 	a := e.do(call{method: "GET", path: "/v1/registry/agreements", token: e.tokens[store.RoleAuthority]})
@@ -833,7 +833,7 @@ func TestOverrideCheck(t *testing.T) {
 		}
 	})
 	op := e.tokens[store.RoleOperator]
-	if a := e.do(call{method: "PUT", path: "/v1/registry/blocs/nordic", token: op, body: `{"members":["DK","SE"]}`}); a.status != 200 {
+	if a := e.do(call{method: "PUT", path: "/v1/registry/blocs/nordic", token: op, body: `{"members":["DK","SE"]}`}); a.status != 201 {
 		t.Fatalf("good override: %d %s", a.status, a.body)
 	}
 	a := e.do(call{method: "PUT", path: "/v1/registry/blocs/bad", token: op, body: `{"members":["XX"]}`})

@@ -97,7 +97,7 @@ func TestConditionalOverride(t *testing.T) {
 	}
 	created := e.do(call{method: "PUT", path: path, token: op, body: `{"members":["DK"]}`, header: ifNoneMatchAny})
 	o1 := created.header.Get("ETag")
-	if created.status != http.StatusOK || o1 == "" {
+	if created.status != http.StatusCreated || created.header.Get("Location") != path || o1 == "" {
 		t.Fatalf("create: %d %s", created.status, created.body)
 	}
 	if a := e.do(call{method: "PUT", path: path, token: op, body: `{"members":["SE"]}`, header: ifNoneMatchAny}); a.status != http.StatusPreconditionFailed {

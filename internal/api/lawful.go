@@ -97,6 +97,8 @@ var (
 	rolesExecute   = []string{store.RoleRequester}
 	rolesReadCases = []string{store.RoleAuthority, store.RoleAuditor, store.RoleRequester}
 	rolesReports   = []string{store.RoleAuditor}
+	// rolesReadStatements: an authority reads its own state's statements.
+	rolesReadStatements = []string{store.RoleAuthority, store.RoleAuditor}
 )
 
 func (s *Server) lawfulRoutes() {
@@ -107,6 +109,12 @@ func (s *Server) lawfulRoutes() {
 	m.Handle("POST /v1/revocations", s.auth(rolesAuthority, s.idempotent(s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 		s.lodge(w, r, c, l, authz.TypeRevocation)
 	}))))
+	m.Handle("GET /v1/authorizations/{digest}", s.auth(rolesReadStatements, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+		s.getStatement(w, r, c, authz.TypeAuthorization)
+	})))
+	m.Handle("GET /v1/revocations/{digest}", s.auth(rolesReadStatements, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+		s.getStatement(w, r, c, authz.TypeRevocation)
+	})))
 	m.Handle("GET /v1/reports/transparency", s.auth(rolesReports, s.lawful(s.transparency)))
 	m.Handle("POST /v1/mla", s.auth(rolesAuthority, s.idempotent(s.lawful(s.openCase))))
 	m.Handle("GET /v1/mla", s.auth(rolesReadCases, s.lawful(s.listCases)))
@@ -118,12 +126,14 @@ func (s *Server) lawfulRoutes() {
 
 // lawfulAllow lists the methods of the lawful-access paths, for 405s.
 var lawfulAllow = map[string]string{
-	"/v1/authorizations":       "POST",
-	"/v1/revocations":          "POST",
-	"/v1/reports/transparency": "GET",
-	"/v1/mla":                  "GET, POST",
-	"/v1/mla/{id}":             "GET",
-	"/v1/mla/{id}/{verb}":      "POST",
+	"/v1/authorizations":          "POST",
+	"/v1/revocations":             "POST",
+	"/v1/authorizations/{digest}": "GET",
+	"/v1/revocations/{digest}":    "GET",
+	"/v1/reports/transparency":    "GET",
+	"/v1/mla":                     "GET, POST",
+	"/v1/mla/{id}":                "GET",
+	"/v1/mla/{id}/{verb}":         "POST",
 }
 
 // lawful passes the configuration to h, or answers 404 when the server
@@ -224,8 +234,47 @@ func (s *Server) lodge(w http.ResponseWriter, r *http.Request, c caller, l *Lawf
 		writeProblem(w, newProblem(http.StatusInternalServerError, fmt.Sprintf("the %s is in the log (index %d) but could not be stored; lodge it again", typ, idx)))
 		return
 	}
+	w.Header().Set("Location", "/v1/"+typ+"s/"+v.Digest)
 	writeJSON(w, http.StatusCreated, Lodged{ID: st.ID, Type: typ, Issuer: st.Issuer, Jurisdiction: st.IssuerJurisdiction,
 		KeyID: v.KeyID, Digest: v.Digest, LogIndex: idx, Refers: refers})
+}
+
+// getStatement answers a lodged statement of type typ by the digest of its
+// payload: to an auditor or admin, or an authority of the issuing state;
+// anyone else gets 404, as for a missing one.
+func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, c caller, typ string) {
+	if _, p := parseQuery(r, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	digest := r.PathValue("digest")
+	all, err := s.cfg.Store.ListStatements(r.Context(), typ)
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, typ))
+		return
+	}
+	for _, st := range all {
+		if st.Digest != digest {
+			continue
+		}
+		if c.role == store.RoleAuthority && (c.principal.Kind != model.KindStateAuthority || c.principal.Jurisdiction != st.Jurisdiction) {
+			break
+		}
+		writeJSON(w, http.StatusOK, StatementDocument{Lodged: Lodged{ID: st.ID, Type: st.Type, Issuer: st.Issuer, Jurisdiction: st.Jurisdiction,
+			Digest: st.Digest, LogIndex: st.LogIndex}, Envelope: json.RawMessage(st.Envelope), LodgedAt: st.Created.UTC().Format(time.RFC3339)})
+		return
+	}
+	writeProblem(w, newProblem(http.StatusNotFound, typ+" "+digest+" not found"))
+}
+
+// StatementDocument is the answer of GET /v1/authorizations/{digest} and
+// GET /v1/revocations/{digest}: the statement as lodged.
+type StatementDocument struct {
+	Lodged
+	// Envelope is the signed DSSE envelope as lodged.
+	Envelope json.RawMessage `json:"envelope"`
+	// LodgedAt is when it was lodged.
+	LodgedAt string `json:"lodged_at"`
 }
 
 // joinPurposes is the purpose code of a statement's log entry: its one
@@ -652,13 +701,19 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		return
 	}
 	s.metrics.observeDecision(&dec)
+	// A binding decision was made either way: 201 with its Location. The
+	// outcome, and whether the case moved, are in the body.
+	if dec.ID != "" {
+		w.Header().Set("Location", "/v1/decisions/"+dec.ID)
+	}
 	if dec.Outcome != model.Allow {
 		current, err := l.Cases.Get(ctx, id)
 		if err != nil {
 			s.writeCaseProblem(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, Execution{Decision: dec, Case: current})
+		w.Header().Set("ETag", caseETag(current.Version))
+		writeJSON(w, http.StatusCreated, Execution{Decision: dec, Case: current})
 		return
 	}
 	moved, err := l.Cases.Execute(ctx, id, by, req, authorized, dec.ID)
@@ -666,6 +721,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		s.writeCaseProblem(w, err)
 		return
 	}
+	w.Header().Set("ETag", caseETag(moved.Version))
 	writeJSON(w, http.StatusCreated, Execution{Executed: true, Decision: dec, Case: moved})
 }
 

@@ -169,7 +169,12 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	idx := change.LogIndex
 	w.Header().Set("ETag", versionETag(o.Updated))
-	writeJSON(w, http.StatusOK, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00"),
+	status := http.StatusOK
+	if pre.ifNoneMatchAny { // created: it did not exist (checked under the change lock)
+		status = http.StatusCreated
+		w.Header().Set("Location", "/v1/registry/"+r.PathValue("kind")+"/"+id)
+	}
+	writeJSON(w, status, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00"),
 		LogIndex: &idx, KeyFingerprint: change.KeyFingerprint})
 }
 

@@ -227,7 +227,9 @@ func Reads(raw []byte) bool {
 // Build makes the report for period from the log's entries, in any order.
 // It needs every entry for which Reads is true (it may be given more).
 func Build(period Period, entries []Logged) *Report {
-	r := &Report{Period: period.Name, From: period.From, To: period.To, EntriesRead: len(entries)}
+	// Empty lists are [] in JSON, never null.
+	r := &Report{Period: period.Name, From: period.From, To: period.To, EntriesRead: len(entries),
+		Rows: []Row{}, Totals: Row{Indices: []uint64{}}}
 	voided := map[uint64]bool{}
 	for _, l := range entries {
 		if l.Entry.Kind == ledger.KindVoid && l.Entry.Refers != nil {

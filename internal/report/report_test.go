@@ -146,6 +146,13 @@ func TestBuild(t *testing.T) {
 	if empty := Build(p, nil); empty.Changes == nil || empty.ChangeCounts == nil {
 		t.Error("an empty report's changes must be empty lists, not null")
 	}
+	var buf bytes.Buffer
+	if err := Write(&buf, Build(p, nil), "json", locale.For("en")); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte("null")) {
+		t.Errorf("an empty report holds null: %s", buf.Bytes())
+	}
 	if r.EntriesRead != 19 {
 		t.Errorf("entries read = %d", r.EntriesRead)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -29,9 +30,9 @@ func (w *bindingWorld) post(token, key, body string) (int, http.Header, model.De
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var d model.Decision
-	_ = json.Unmarshal(b, &d)
-	return resp.StatusCode, resp.Header, d, string(b)
+	var rec api.DecisionRecord
+	_ = json.Unmarshal(b, &rec)
+	return resp.StatusCode, resp.Header, rec.Decision, string(b)
 }
 
 // subjects is the rolling-12-month count of DE subjects in

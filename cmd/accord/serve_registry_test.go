@@ -126,8 +126,10 @@ func TestServeAuthorityKeyChange(t *testing.T) {
 	}
 
 	// Judged with the new key at once.
-	var after model.Decision
-	if st := s.call(t, "POST", "/v1/decisions", "BKA", body, &after); st != 201 || needsFR(after) {
+	var afterRec api.DecisionRecord
+	st := s.call(t, "POST", "/v1/decisions", "BKA", body, &afterRec)
+	after := afterRec.Decision
+	if st != 201 || needsFR(after) {
 		t.Fatalf("after the key change: %d %s %+v; want FR's authorization counted", st, after.Outcome, after.Requires)
 	}
 	if after.LogIndex == nil || *after.LogIndex <= *doc.LogIndex {

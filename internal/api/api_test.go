@@ -778,8 +778,9 @@ func TestDecideFailures(t *testing.T) {
 	}
 	e.dec.err = nil
 	a := e.do(call{method: "POST", path: "/v1/decisions", token: tok, body: okRequest})
-	var d model.Decision
-	json.Unmarshal(a.body, &d)
+	var rec api.DecisionRecord
+	json.Unmarshal(a.body, &rec)
+	d := rec.Decision
 	if a.status != 201 || !d.Binding || d.LogIndex == nil || a.header.Get("Location") != "/v1/decisions/"+d.ID {
 		t.Errorf("after failures: %d %s", a.status, a.body)
 	}

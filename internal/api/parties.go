@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/accord-dev/accord/internal/model"
@@ -38,7 +39,25 @@ func registeredParty(raw json.RawMessage, path string, registered model.Principa
 		return p
 	}
 	rv := reflect.ValueOf(registered)
-	for name, val := range m {
+	// The id first, then the other members by name: the answer must not
+	// depend on map order (a wrong id is 403 whatever else differs).
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		switch {
+		case a == b:
+			return 0
+		case a == "id":
+			return -1
+		case b == "id":
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	for _, name := range names {
+		val := m[name]
 		i, ok := principalFields[name]
 		if !ok {
 			return fieldProblem(http.StatusBadRequest, path+"."+name, "unknown member")

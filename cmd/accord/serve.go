@@ -44,6 +44,8 @@ type serveOptions struct {
 	batchMaxSize            uint
 	debugAddr               string
 	authCache               time.Duration
+	rateLimit               float64
+	rateBurst               int
 	logLevel                string
 	deadlines               string
 	reconcileInterval       time.Duration
@@ -132,6 +134,8 @@ is in a published checkpoint) and the database.`,
 	f.StringVar(&o.witnessPolicy, "witness-policy", "", "witness policy file (Sigsum policy format): checkpoints are published only once cosigned (see docs/ledger.md)")
 	f.DurationVar(&o.batchMaxAge, "batch-max-age", 0, "longest an entry waits to be written with others (default: the log's)")
 	f.UintVar(&o.batchMaxSize, "batch-max-size", 0, "most entries written together (default: the log's)")
+	f.Float64Var(&o.rateLimit, "rate-limit", api.DefaultRateLimit.PerSecond, "requests a second each principal may send, sustained (429 with Retry-After beyond it); 0 disables")
+	f.IntVar(&o.rateBurst, "rate-burst", api.DefaultRateLimit.Burst, "requests each principal may send at once, above --rate-limit")
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -286,6 +290,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	srv := api.New(api.Config{Store: st, Decider: live, Registry: live, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: live.status,
 		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful,
+		RateLimit:       &api.RateLimit{PerSecond: o.rateLimit, Burst: o.rateBurst},
 		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}})
 
 	hs := &http.Server{

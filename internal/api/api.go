@@ -104,6 +104,10 @@ type Config struct {
 	// Lawful configures the lawful-access endpoints (authorizations,
 	// revocations, MLA cases, transparency reports); nil: they answer 404.
 	Lawful *Lawful
+	// RateLimit, when set with a positive PerSecond, bounds each
+	// principal's requests (429 beyond it; see RateLimit). Nil: no limit.
+	// `accord serve` sets DefaultRateLimit unless told otherwise.
+	RateLimit *RateLimit
 	// Now replaces time.Now, for tests.
 	Now func() time.Time
 }
@@ -118,6 +122,8 @@ type Server struct {
 	// changeMu makes registry changes one at a time, from validation to
 	// taking effect.
 	changeMu sync.Mutex
+	// limits holds the per-principal rate limits; nil: none.
+	limits *limiter
 }
 
 // New returns the server for cfg.
@@ -129,6 +135,9 @@ func New(cfg Config) *Server {
 		cfg.ReceiptWait = 2 * time.Second
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics, log: cfg.Logger}
+	if rl := cfg.RateLimit; rl != nil && rl.PerSecond > 0 {
+		s.limits = &limiter{cfg: *rl}
+	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}

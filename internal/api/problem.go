@@ -43,6 +43,7 @@ var problemTypes = map[int][2]string{
 	http.StatusPreconditionRequired:        {"precondition-required", "This write needs If-Match"},
 	http.StatusRequestEntityTooLarge:       {"too-large", "The request body is too large"},
 	http.StatusUnsupportedMediaType:        {"unsupported-media-type", "The request body must be application/json"},
+	http.StatusTooManyRequests:             {"rate-limited", "Too many requests from this principal"},
 	http.StatusRequestHeaderFieldsTooLarge: {"headers-too-large", "The request's header fields are too large"},
 	http.StatusInternalServerError:         {"internal", "Internal error"},
 	http.StatusServiceUnavailable:          {"unavailable", "Temporarily unavailable; retry later"},

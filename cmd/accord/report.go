@@ -57,7 +57,7 @@ replaced (see docs/operations.md).`,
 				return badInput(err)
 			}
 			var entries []report.Logged
-			_, err = ledger.Verify(cmd.Context(), src, v, "", ledger.VerifyOptions{
+			cp, err := ledger.Verify(cmd.Context(), src, v, "", ledger.VerifyOptions{
 				OnEntry: func(i uint64, e ledger.Entry) error {
 					entries = append(entries, report.Logged{Index: i, Entry: e})
 					return nil
@@ -67,7 +67,9 @@ replaced (see docs/operations.md).`,
 			if err != nil {
 				return fmt.Errorf("the log did not verify, so no report was made from it: %w", err)
 			}
-			return report.Write(cmd.OutOrStdout(), report.Build(p, entries), format, locale.For(pick(lang, locale.FromEnv())))
+			rep := report.Build(p, entries)
+			rep.Pin(cp)
+			return report.Write(cmd.OutOrStdout(), rep, format, locale.For(pick(lang, locale.FromEnv())))
 		},
 	}
 	tr.Flags().StringVar(&period, "period", "", "period: YYYY, YYYY-H1|H2, YYYY-Q1..Q4, YYYY-MM, or all (required)")

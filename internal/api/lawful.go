@@ -41,9 +41,10 @@ type Lawful struct {
 	Cases *mla.Service
 	// Entries returns the entries the transparency report reads (at least
 	// those report.Reads selects) after verifying the whole log (see
-	// ledger.Verify with VerifyOptions.OnEntry and Want): the report is
-	// built only from a log that verifies. Required.
-	Entries func(ctx context.Context) ([]report.Logged, error)
+	// ledger.Verify with VerifyOptions.OnEntry and Want), and the
+	// checkpoint they were verified against, which the report names: the
+	// report is built only from a log that verifies. Required.
+	Entries func(ctx context.Context) ([]report.Logged, *ledger.Checkpoint, error)
 }
 
 // Appender appends one entry to the transparency log and returns its index;
@@ -335,14 +336,16 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, 
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "lang", fmt.Sprintf("%q has no catalog; use one of %v", lang, locale.Languages())))
 		return
 	}
-	entries, err := l.Entries(r.Context())
+	entries, cp, err := l.Entries(r.Context())
 	if err != nil {
 		s.log.Error("transparency report: the log did not verify", slog.String("error", err.Error()))
 		writeProblem(w, newProblem(http.StatusInternalServerError, "the log did not verify, so no report was made from it"))
 		return
 	}
 	var buf bytes.Buffer
-	if err := report.Write(&buf, report.Build(period, entries), format, printer); err != nil {
+	rep := report.Build(period, entries)
+	rep.Pin(cp)
+	if err := report.Write(&buf, rep, format, printer); err != nil {
 		writeProblem(w, newProblem(http.StatusInternalServerError, "the report could not be written"))
 		return
 	}

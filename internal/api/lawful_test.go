@@ -105,14 +105,16 @@ func newLawfulEnv(t testing.TB) *lawfulEnv {
 			Keys:        keys,
 			Log:         le.log,
 			Revocations: le.revs,
-			Entries: func(ctx context.Context) ([]report.Logged, error) {
+			Entries: func(ctx context.Context) ([]report.Logged, *ledger.Checkpoint, error) {
 				le.log.mu.Lock()
 				defer le.log.mu.Unlock()
 				var out []report.Logged
 				for i, e := range le.log.entries {
 					out = append(out, report.Logged{Index: uint64(i), Entry: e})
 				}
-				return out, nil
+				cp := &ledger.Checkpoint{Origin: "accord.example/test", Size: uint64(len(out)), Hash: make([]byte, 32),
+					Raw: []byte("accord.example/test\n" + fmt.Sprint(len(out)) + "\nAAAA\n\n— accord.example/test sig\n")}
+				return out, cp, nil
 			},
 		}
 	})

@@ -122,7 +122,9 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 </table>
 <p>{{.Median}}</p>
 <p>{{.Trace}}</p>
-<h2>{{.ChangesTitle}}</h2>
+{{if .Pinned}}<p>{{.Pinned}}</p>
+<pre>{{.Note}}</pre>
+{{end}}<h2>{{.ChangesTitle}}</h2>
 <p>{{.ChangesNote}}</p>
 {{if .Changes}}<table>
 <thead><tr>{{range .CountColumns}}<th>{{.}}</th>{{end}}</tr></thead>
@@ -164,7 +166,14 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 	if len(r.Changes) > 0 {
 		note = p.Sprintf("%d registry, pack and catalog changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
 	}
+	pinned, signed := "", ""
+	if cp := r.Checkpoint; cp != nil {
+		pinned = p.Sprintf("Computed from the log %s at its checkpoint of %d entries, root hash %s; the signed checkpoint:", cp.Origin, cp.Size, cp.RootHash)
+		signed = cp.Note
+	}
 	return page.Execute(w, map[string]any{
+		"Pinned":        pinned,
+		"Note":          signed,
 		"ChangesTitle":  p.Sprintf("Registry, pack and catalog changes"),
 		"ChangesNote":   note,
 		"CountColumns":  []string{p.Sprintf("change"), p.Sprintf("subject"), p.Sprintf("changes"), p.Sprintf("log indices")},

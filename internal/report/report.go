@@ -33,6 +33,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"sort"
@@ -158,6 +159,31 @@ type Report struct {
 	// EntriesRead counts the log entries the report read: those given to
 	// Build (from an audit, those Reads selects; the audit hashed them all).
 	EntriesRead int `json:"entries_read"`
+	// Checkpoint is the verified log state the report was computed from
+	// (see Pin): a third party checks that a published report matches one
+	// state of the log by recounting the entries that checkpoint commits
+	// to. Absent when the report was not pinned.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
+}
+
+// Checkpoint names one state of the log: the report counts the entries
+// below Size of the log Origin, whose Merkle root is RootHash, as the
+// signed Note says.
+type Checkpoint struct {
+	Origin string `json:"origin"`
+	Size   uint64 `json:"size"`
+	// RootHash is the RFC 6962 root hash, base64 as in the note.
+	RootHash string `json:"root_hash"`
+	// Note is the signed checkpoint (C2SP tlog-checkpoint) as published.
+	Note string `json:"signed_note"`
+}
+
+// Pin records in r the checkpoint its entries were verified against.
+func (r *Report) Pin(cp *ledger.Checkpoint) {
+	if cp == nil {
+		return
+	}
+	r.Checkpoint = &Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash), Note: string(cp.Raw)}
 }
 
 // Change is one registry-change, pack-change or catalog-change entry.

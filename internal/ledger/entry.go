@@ -98,6 +98,10 @@ type Entry struct {
 	// SHA-256 of what was put: the registry entry's document, or the
 	// pack's source.
 	Digest string `json:"digest,omitempty"`
+	// Excluded counts, for a decision, the data subjects of third states
+	// left out by third-state exclusion (GDSI commitment 6), by state: the
+	// subjects disclosed by an allowed decision are Subjects less these.
+	Excluded map[string]int64 `json:"excluded,omitempty"`
 	// Jurisdiction is the state an authorization, revocation or registry
 	// change concerns.
 	Jurisdiction string `json:"jurisdiction,omitempty"`
@@ -283,6 +287,14 @@ func DecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private, err
 			e.Subjects[k] = v
 		}
 	}
+	for _, x := range dec.Excluded {
+		if x.Subjects > 0 {
+			if e.Excluded == nil {
+				e.Excluded = map[string]int64{}
+			}
+			e.Excluded[x.State] += x.Subjects
+		}
+	}
 	e.Records, e.Devices = d.Records, d.Devices
 	e.Selectors, e.SelectorCount = req.Selectors.Kind, req.Selectors.Count
 	e.Basis, e.Agreement = req.Basis.Kind, req.Basis.Agreement
@@ -433,6 +445,14 @@ func (e *Entry) Validate() error {
 		}
 		if v < 0 || v > maxCount {
 			return fmt.Errorf("entry field subjects.%s: count %d is outside 0..%d", k, v, maxCount)
+		}
+	}
+	for k, v := range e.Excluded {
+		if err := checkCode("excluded key", k); err != nil {
+			return err
+		}
+		if v < 0 || v > maxCount {
+			return fmt.Errorf("entry field excluded.%s: count %d is outside 0..%d", k, v, maxCount)
 		}
 	}
 	for _, c := range [...]struct {

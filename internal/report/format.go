@@ -37,8 +37,8 @@ func Write(w io.Writer, r *Report, format string, p *locale.Printer) error {
 func columns(p *locale.Printer) []string {
 	return []string{
 		p.Sprintf("requesting state"), p.Sprintf("channel"), p.Sprintf("requests"),
-		p.Sprintf("subjects requested"), p.Sprintf("records requested"),
-		p.Sprintf("disclosed"), p.Sprintf("refused"), p.Sprintf("third-state excluded"), p.Sprintf("pending"),
+		p.Sprintf("subjects requested"), p.Sprintf("subjects disclosed"), p.Sprintf("records requested"),
+		p.Sprintf("disclosed"), p.Sprintf("refused"), p.Sprintf("pending"), p.Sprintf("third-state excluded"),
 		p.Sprintf("log indices"),
 	}
 }
@@ -53,8 +53,8 @@ func cells(p *locale.Printer, row *Row) []string {
 	}
 	return []string{
 		row.State, p.Sprintf(row.Channel), strconv.Itoa(row.Requests),
-		strconv.FormatInt(row.Subjects, 10), strconv.FormatInt(row.Records, 10),
-		strconv.Itoa(row.Disclosed), strconv.Itoa(row.Refused), strconv.Itoa(row.Excluded), strconv.Itoa(row.Pending),
+		strconv.FormatInt(row.SubjectsRequested, 10), strconv.FormatInt(row.SubjectsDisclosed, 10), strconv.FormatInt(row.RecordsRequested, 10),
+		strconv.Itoa(row.Disclosed), strconv.Itoa(row.Refused), strconv.Itoa(row.Pending), strconv.Itoa(row.ThirdStateExcluded),
 		idx,
 	}
 }

@@ -14,9 +14,14 @@
 //	channel   basis "mla" → mla; basis "agreement" → agreement; basis
 //	          "emergency" or purpose "emergency" → emergency; anything
 //	          else → direct (a direct order to a provider)
-//	result    deny → refused; else, when a third-state rule fired (third
-//	          states' data was left out, or the request waits for them)
-//	          → third-state-excluded; allow → disclosed; pending → pending
+//	outcome   allow → disclosed; deny → refused; pending → pending: each
+//	          decision counts once, and the three sum to the requests
+//	third     besides, third_state_excluded counts the decisions in which a
+//	          third-state rule fired (third states' data was left out, or
+//	          the request waits for them), whatever their outcome
+//	subjects  subjects_requested sums what was asked for;
+//	          subjects_disclosed sums, over allowed decisions, the subjects
+//	          less those third-state exclusion left out (entry "excluded")
 //
 // The median time to answer is measured on MLA cases: from the entry that
 // opens a case to the entry that accepts, narrows or refuses it.
@@ -58,11 +63,10 @@ const (
 	ChannelDirect    = "direct"
 )
 
-// Results of a lawful-access request.
+// Results (outcomes) of a lawful-access request.
 const (
 	ResultDisclosed = "disclosed"
 	ResultRefused   = "refused"
-	ResultExcluded  = "third-state-excluded"
 	ResultPending   = "pending"
 )
 
@@ -118,14 +122,24 @@ type Row struct {
 	Channel string `json:"channel"`
 	// Requests counts the decisions.
 	Requests int `json:"requests"`
-	// Subjects and Records sum what was asked for.
-	Subjects int64 `json:"subjects"`
-	Records  int64 `json:"records"`
-	// Results counts decisions by result.
+	// SubjectsRequested sums the data subjects the requests asked for.
+	SubjectsRequested int64 `json:"subjects_requested"`
+	// SubjectsDisclosed sums the data subjects of the allowed decisions,
+	// less those third-state exclusion left out (the entry's excluded).
+	SubjectsDisclosed int64 `json:"subjects_disclosed"`
+	// RecordsRequested sums the records the requests asked for.
+	RecordsRequested int64 `json:"records_requested"`
+	// Disclosed, Refused and Pending count the decisions by outcome
+	// (allow, deny, pending): each decision is in exactly one of them, so
+	// they sum to Requests.
 	Disclosed int `json:"disclosed"`
 	Refused   int `json:"refused"`
-	Excluded  int `json:"third_state_excluded"`
 	Pending   int `json:"pending"`
+	// ThirdStateExcluded counts, whatever their outcome, the decisions in
+	// which third-state exclusion fired (a rule about a third state): an
+	// allowed execution that left a third state's subjects out is counted
+	// here and in Disclosed.
+	ThirdStateExcluded int `json:"third_state_excluded"`
 	// Indices are the log indices of the decisions counted here.
 	Indices []uint64 `json:"indices"`
 }
@@ -349,31 +363,39 @@ func Build(period Period, entries []Logged) *Report {
 
 func (row *Row) add(e *ledger.Entry, index uint64) {
 	row.Requests++
+	var requested, excluded int64
 	for _, n := range e.Subjects {
-		row.Subjects += n
+		requested += n
 	}
-	row.Records += e.Records
+	for _, n := range e.Excluded {
+		excluded += n
+	}
+	row.SubjectsRequested += requested
+	row.RecordsRequested += e.Records
 	switch resultOf(e) {
 	case ResultDisclosed:
 		row.Disclosed++
+		row.SubjectsDisclosed += max(requested-excluded, 0)
 	case ResultRefused:
 		row.Refused++
-	case ResultExcluded:
-		row.Excluded++
 	default:
 		row.Pending++
+	}
+	if thirdStateExcluded(e) {
+		row.ThirdStateExcluded++
 	}
 	row.Indices = append(row.Indices, index)
 }
 
 func (row *Row) merge(o *Row) {
 	row.Requests += o.Requests
-	row.Subjects += o.Subjects
-	row.Records += o.Records
+	row.SubjectsRequested += o.SubjectsRequested
+	row.SubjectsDisclosed += o.SubjectsDisclosed
+	row.RecordsRequested += o.RecordsRequested
 	row.Disclosed += o.Disclosed
 	row.Refused += o.Refused
-	row.Excluded += o.Excluded
 	row.Pending += o.Pending
+	row.ThirdStateExcluded += o.ThirdStateExcluded
 	row.Indices = append(row.Indices, o.Indices...)
 }
 
@@ -402,18 +424,24 @@ func channelOf(e *ledger.Entry) string {
 }
 
 func resultOf(e *ledger.Entry) string {
-	if model.Outcome(e.Outcome) == model.Deny {
+	switch model.Outcome(e.Outcome) {
+	case model.Deny:
 		return ResultRefused
-	}
-	for _, id := range e.Rules {
-		if strings.Contains(id, "third-state") {
-			return ResultExcluded
-		}
-	}
-	if model.Outcome(e.Outcome) == model.Allow {
+	case model.Allow:
 		return ResultDisclosed
 	}
 	return ResultPending
+}
+
+// thirdStateExcluded reports whether a rule about a third state fired
+// (mla-third-state-excluded, gdsi-6-third-state, ...).
+func thirdStateExcluded(e *ledger.Entry) bool {
+	for _, id := range e.Rules {
+		if strings.Contains(id, "third-state") {
+			return true
+		}
+	}
+	return false
 }
 
 // countChanges sorts changes by log index and counts them by kind and

@@ -183,6 +183,7 @@ func (s *Server) routes() {
 	s.lawfulRoutes()
 
 	m.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
+	m.HandleFunc("GET /problems/{type}", serveProblemPage)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -202,6 +203,7 @@ func (s *Server) routes() {
 		"/v1/registry/{kind}":      "GET",
 		"/v1/registry/{kind}/{id}": "GET, PUT, DELETE",
 		"/v1/openapi.json":         "GET",
+		"/problems/{type}":         "GET",
 		"/healthz":                 "GET",
 		"/readyz":                  "GET",
 		"/metrics":                 "GET",

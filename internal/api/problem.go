@@ -26,9 +26,10 @@ type Problem struct {
 	Column int `json:"column,omitempty"`
 }
 
-// problemBase prefixes Problem.Type; the documentation of each type is in
-// docs/operations.md.
-const problemBase = "https://accord.dev/problems/"
+// problemBase prefixes Problem.Type: a relative URI reference that
+// resolves to the page this server serves for the type (GET
+// /problems/{type}, in English and French; see problem_pages.go).
+const problemBase = "/problems/"
 
 // problemTypes gives each status Accord answers with its type and title.
 var problemTypes = map[int][2]string{

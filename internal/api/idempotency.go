@@ -21,7 +21,7 @@ import (
 // Every request that creates or changes something honours an
 // Idempotency-Key header: the first request with a key is processed and,
 // when it succeeds (2xx), its answer (status, Content-Type, Location,
-// Content-Language, ETag and body) is kept in the store for
+// Content-Language, ETag, Accord-Log-Index and body) is kept in the store for
 // store.IdempotencyRetention, bound to the caller's principal. A retry with
 // the same key and the same request (method, path, query and body, hashed
 // with SHA-256) gets that answer again, with Idempotent-Replayed: true, and
@@ -37,7 +37,7 @@ const idempotencyHeader = "Idempotency-Key"
 
 // replayedHeaders are the response header fields kept with a key and
 // replayed.
-var replayedHeaders = []string{"Content-Type", "Location", "Content-Language", "ETag"}
+var replayedHeaders = []string{"Content-Type", "Location", "Content-Language", "ETag", "Accord-Log-Index"}
 
 // idempotent makes h honour Idempotency-Key.
 func (s *Server) idempotent(h handlerFunc) handlerFunc {

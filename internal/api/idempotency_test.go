@@ -101,7 +101,8 @@ func TestIdempotentReplay(t *testing.T) {
 	op := e.tokens[store.RoleOperator]
 	c1 := e.do(call{method: "POST", path: "/v1/datasets", token: op, body: okDataset, header: withKey("ds-1")})
 	c2 := e.do(call{method: "POST", path: "/v1/datasets", token: op, body: okDataset, header: withKey("ds-1")})
-	if c1.status != http.StatusCreated || c2.status != http.StatusCreated || string(c1.body) != string(c2.body) {
+	if c1.status != http.StatusCreated || c2.status != http.StatusCreated || string(c1.body) != string(c2.body) ||
+		c2.header.Get("Accord-Log-Index") != c1.header.Get("Accord-Log-Index") || c2.header.Get("ETag") != c1.header.Get("ETag") || c1.header.Get("ETag") == "" {
 		t.Errorf("dataset create retried: %d then %d %s", c1.status, c2.status, c2.body)
 	}
 	if c3 := e.do(call{method: "POST", path: "/v1/datasets", token: op, body: okDataset}); c3.status != http.StatusConflict {

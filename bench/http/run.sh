@@ -31,7 +31,7 @@ OPAV=$(go list -m -f '{{.Version}}' github.com/open-policy-agent/opa)
 go build -o "$TMP/load" ./http
 "$TMP/load" -write-data "$TMP"
 
-"$TMP/accord" serve --demo --data "$TMP/data" --addr "127.0.0.1:$AP" >"$TMP/accord.out" 2>"$TMP/accord.err" &
+"$TMP/accord" serve --demo --data "$TMP/data" --addr "127.0.0.1:$AP" --rate-limit 0 >"$TMP/accord.out" 2>"$TMP/accord.err" &
 APID=$!
 "$TMP/opa" run --server --addr "127.0.0.1:$OP" --log-level error rego/gdsi.rego "$TMP/accord_data.rego" >"$TMP/opa.out" 2>&1 &
 OPID=$!

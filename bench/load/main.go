@@ -4,7 +4,7 @@
 // time and at most a bounded number of requests, then it prints the status
 // counts, the outcomes, the throughput and the latency percentiles.
 //
-//	accord serve --demo --data /tmp/load --addr 127.0.0.1:8700 &
+//	accord serve --demo --data /tmp/load --addr 127.0.0.1:8700 --rate-limit 0 &
 //	. /tmp/load/demo-tokens.env
 //	go run ./load --token "$ACCORD_TOKEN_REQUESTER" --mix regime --endpoint decisions --clients 64 --duration 10s
 //

@@ -29,7 +29,7 @@ lawful-access decisions of the period: per requesting state and channel
 the subjects and records asked for, and what came of them. Every figure
 lists the log indices it counts, so anyone holding the log can recount it.
 
-The JSON and HTML reports list too every registry and pack change of the
+The JSON and HTML reports list too every registry, pack and catalog change of the
 period (an authority's key with its fingerprint, an agreement, a bloc, a
 pack version): a state checks there that its authority's key was not
 replaced (see docs/operations.md).`,
@@ -70,7 +70,7 @@ replaced (see docs/operations.md).`,
 			if bar != nil {
 				opts.Progress = bar.update
 			}
-			_, err = ledger.Verify(cmd.Context(), src, v, "", opts)
+			cp, err := ledger.Verify(cmd.Context(), src, v, "", opts)
 			bar.finish()
 			if err != nil {
 				if unreachable(err) {
@@ -78,7 +78,9 @@ replaced (see docs/operations.md).`,
 				}
 				return fmt.Errorf("the log did not verify, so no report was made from it: %w", err)
 			}
-			return report.Write(cmd.OutOrStdout(), report.Build(p, entries), format, locale.For(pick(lang, locale.FromEnv())))
+			rep := report.Build(p, entries)
+			rep.Pin(cp)
+			return report.Write(cmd.OutOrStdout(), rep, format, locale.For(pick(lang, locale.FromEnv())))
 		},
 	}
 	tr.Flags().StringVar(&period, "period", "", "period: YYYY, YYYY-H1|H2, YYYY-Q1..Q4, YYYY-MM, or all (required)")

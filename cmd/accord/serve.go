@@ -45,6 +45,8 @@ type serveOptions struct {
 	debugAddr               string
 	csafURL                 string
 	authCache               time.Duration
+	rateLimit               float64
+	rateBurst               int
 	logLevel                string
 	deadlines               string
 	reconcileInterval       time.Duration
@@ -133,6 +135,8 @@ is in a published checkpoint) and the database.`,
 	f.StringVar(&o.witnessPolicy, "witness-policy", "", "witness policy file (Sigsum policy format): checkpoints are published only once cosigned (see docs/ledger.md)")
 	f.DurationVar(&o.batchMaxAge, "batch-max-age", 0, "longest an entry waits to be written with others (default: the log's)")
 	f.UintVar(&o.batchMaxSize, "batch-max-size", 0, "most entries written together (default: the log's)")
+	f.Float64Var(&o.rateLimit, "rate-limit", api.DefaultRateLimit.PerSecond, "requests a second each principal may send, sustained (429 with Retry-After beyond it); 0 disables")
+	f.IntVar(&o.rateBurst, "rate-burst", api.DefaultRateLimit.Burst, "requests each principal may send at once, above --rate-limit")
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
 	f.StringVar(&o.csafURL, "csaf-url", "", "serve a CSAF provider under /.well-known/csaf/ with this public https base URL (docs/advisories.md)")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
@@ -295,6 +299,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	srv := api.New(api.Config{Store: st, Decider: live, Registry: live, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: live.status,
 		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful,
+		RateLimit:       &api.RateLimit{PerSecond: o.rateLimit, Burst: o.rateBurst},
 		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg,
 		Advisories: serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL)})
 
@@ -347,6 +352,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}()
 	}
 	go pruneCounters(ctx, st, logger)
+	go pruneIdempotencyKeys(ctx, st, time.Hour, logger)
 	go reconcileLoop(ctx, st, lg, started, 2*max(o.checkpointInterval, time.Second), o.reconcileInterval, logger)
 	errc := make(chan error, 1)
 	go func() {
@@ -508,6 +514,29 @@ func pruneCounters(ctx context.Context, st store.Store, logger *slog.Logger) {
 			logger.Warn("prune history counters", slog.String("error", err.Error()))
 		case n > 0:
 			logger.Info("pruned history counters", slog.Int64("rows", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pruneIdempotencyKeys deletes the Idempotency-Key records older than
+// store.IdempotencyRetention at start and then every interval, until ctx
+// ends: a claim checks the age of a key anyway, so this only bounds the
+// table.
+func pruneIdempotencyKeys(ctx context.Context, st store.Store, interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := st.PruneIdempotencyKeys(ctx, time.Now().Add(-store.IdempotencyRetention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("prune idempotency keys", slog.String("error", err.Error()))
+		case n > 0:
+			logger.Info("pruned idempotency keys", slog.Int64("rows", n))
 		}
 		select {
 		case <-ctx.Done():

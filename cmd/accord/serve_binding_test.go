@@ -98,8 +98,9 @@ func (w *bindingWorld) decide(token, body string) (int, model.Outcome) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var d model.Decision
-	_ = json.Unmarshal(b, &d)
+	var rec api.DecisionRecord
+	_ = json.Unmarshal(b, &rec)
+	d := rec.Decision
 	if resp.StatusCode != http.StatusCreated {
 		w.t.Errorf("decision: %d %s", resp.StatusCode, bytes.TrimSpace(b))
 	}

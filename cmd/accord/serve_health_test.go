@@ -134,7 +134,7 @@ func TestServeRawErrors(t *testing.T) {
 			Status int
 		}
 		return resp.StatusCode == status && resp.Header.Get("Content-Type") == "application/problem+json" &&
-			json.Unmarshal(body, &p) == nil && p.Status == status && strings.HasPrefix(p.Type, "https://accord.dev/problems/")
+			json.Unmarshal(body, &p) == nil && p.Status == status && strings.HasPrefix(p.Type, "/problems/")
 	}
 	big := func(n int) string {
 		return "GET /healthz HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nX-Pad: " + strings.Repeat("p", n) + "\r\nConnection: close\r\n\r\n"

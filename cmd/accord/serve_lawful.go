@@ -39,16 +39,16 @@ func serveLawful(st store.Store, lg *ledger.Log, reg *registry.Registry, revs *a
 			Deadlines:  deadlines,
 			Agreements: reg,
 		},
-		Entries: func(ctx context.Context) ([]report.Logged, error) {
+		Entries: func(ctx context.Context) ([]report.Logged, *ledger.Checkpoint, error) {
 			var entries []report.Logged
-			_, err := ledger.Verify(ctx, lg.Source(), lg.Verifier(), lg.Origin(), ledger.VerifyOptions{
+			cp, err := ledger.Verify(ctx, lg.Source(), lg.Verifier(), lg.Origin(), ledger.VerifyOptions{
 				OnEntry: func(i uint64, e ledger.Entry) error {
 					entries = append(entries, report.Logged{Index: i, Entry: e})
 					return nil
 				},
 				Want: report.Reads,
 			})
-			return entries, err
+			return entries, cp, err
 		},
 	}, nil
 }

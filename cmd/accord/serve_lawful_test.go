@@ -101,6 +101,7 @@ func (s *demoServer) call(t *testing.T, method, path, token, body string, out an
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.tokens[token])
 	}
+	setPrecondition(req, s.base, req.Header.Get("Authorization"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +213,7 @@ func TestServeLawfulAccess(t *testing.T) {
 	if len(rep.Rows) != 1 || rep.Rows[0].State != "FR" || rep.Rows[0].Channel != "mla" || rep.Rows[0].Requests != 1 {
 		t.Fatalf("report rows = %+v, want one FR mla request", rep.Rows)
 	}
+	recountIndependently(t, s)
 	if strings.Contains(s.stderr.String(), "personal.contact") || strings.Contains(s.stderr.String(), `"records"`) {
 		t.Errorf("request contents reached the server log:\n%s", s.stderr.String())
 	}

@@ -116,7 +116,7 @@ func TestServeAuthorityKeyChange(t *testing.T) {
 	}
 
 	var doc api.OverrideDocument
-	if st := s.call(t, "PUT", path, "ADMIN", authorityBody(t, pub), &doc); st != 200 || doc.LogIndex == nil {
+	if st := s.call(t, "PUT", path, "ADMIN", authorityBody(t, pub), &doc); st != 201 || doc.LogIndex == nil {
 		t.Fatalf("admin PUT: %d %+v", st, doc)
 	}
 	sum := sha256.Sum256(pub)
@@ -126,8 +126,10 @@ func TestServeAuthorityKeyChange(t *testing.T) {
 	}
 
 	// Judged with the new key at once.
-	var after model.Decision
-	if st := s.call(t, "POST", "/v1/decisions", "BKA", body, &after); st != 201 || needsFR(after) {
+	var afterRec api.DecisionRecord
+	st := s.call(t, "POST", "/v1/decisions", "BKA", body, &afterRec)
+	after := afterRec.Decision
+	if st != 201 || needsFR(after) {
 		t.Fatalf("after the key change: %d %s %+v; want FR's authorization counted", st, after.Outcome, after.Requires)
 	}
 	if after.LogIndex == nil || *after.LogIndex <= *doc.LogIndex {
@@ -253,6 +255,7 @@ func TestRegistryChangeLogDown(t *testing.T) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
+		setPrecondition(req, srv.URL, req.Header.Get("Authorization"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -282,7 +285,7 @@ func TestRegistryChangeLogDown(t *testing.T) {
 	}
 	pubA, privA, _ := ed25519.GenerateKey(rand.Reader)
 	pubB, privB, _ := ed25519.GenerateKey(rand.Reader)
-	if resp := put(pubA); resp.StatusCode != 200 || !counted(privA) {
+	if resp := put(pubA); resp.StatusCode != 201 || !counted(privA) {
 		t.Fatalf("key A with the log up: %d, counted %v", resp.StatusCode, counted(privA))
 	}
 

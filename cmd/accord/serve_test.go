@@ -344,9 +344,10 @@ func TestServeShutdown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var d model.Decision
-		json.NewDecoder(resp.Body).Decode(&d)
+		var rec api.DecisionRecord
+		json.NewDecoder(resp.Body).Decode(&rec)
 		resp.Body.Close()
+		d := rec.Decision
 		if resp.StatusCode != 201 || d.LogIndex == nil {
 			t.Fatalf("decision %d: %d", i, resp.StatusCode)
 		}

@@ -110,6 +110,10 @@ type Config struct {
 	// Advisories configures the advisory endpoints (deployments, SBOMs,
 	// vendor keys, advisories, notices); nil: they answer 404.
 	Advisories *Advisories
+	// RateLimit, when set with a positive PerSecond, bounds each
+	// principal's requests (429 beyond it; see RateLimit). Nil: no limit.
+	// `accord serve` sets DefaultRateLimit unless told otherwise.
+	RateLimit *RateLimit
 	// Now replaces time.Now, for tests.
 	Now func() time.Time
 }
@@ -124,6 +128,8 @@ type Server struct {
 	// changeMu makes registry changes one at a time, from validation to
 	// taking effect.
 	changeMu sync.Mutex
+	// limits holds the per-principal rate limits; nil: none.
+	limits *limiter
 }
 
 // New returns the server for cfg.
@@ -135,6 +141,9 @@ func New(cfg Config) *Server {
 		cfg.ReceiptWait = 2 * time.Second
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics, log: cfg.Logger}
+	if rl := cfg.RateLimit; rl != nil && rl.PerSecond > 0 {
+		s.limits = &limiter{cfg: *rl}
+	}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
@@ -161,26 +170,28 @@ var (
 
 func (s *Server) routes() {
 	m := s.mux
-	m.Handle("POST /v1/decisions", s.auth(rolesDecide, s.postDecision))
+	m.Handle("POST /v1/decisions", s.auth(rolesDecide, s.idempotent(s.postDecision)))
 	m.Handle("GET /v1/decisions/{id}", s.auth(rolesReadRecords, s.getDecision))
 	m.Handle("POST /v1/check", s.auth(rolesCheck, s.postCheck))
 
 	m.Handle("GET /v1/datasets", s.auth(rolesReadCatalog, s.listDatasets))
-	m.Handle("POST /v1/datasets", s.auth(rolesWriteConfig, s.createDataset))
+	m.Handle("POST /v1/datasets", s.auth(rolesWriteConfig, s.idempotent(s.createDataset)))
 	m.Handle("GET /v1/datasets/{id}", s.auth(rolesReadCatalog, s.getDataset))
 	m.Handle("POST /v1/seals", s.auth(rolesWriteConfig, s.postSeal))
-	m.Handle("PUT /v1/datasets/{id}", s.auth(rolesWriteConfig, s.putDataset))
-	m.Handle("DELETE /v1/datasets/{id}", s.auth(rolesWriteConfig, s.deleteDataset))
+	m.Handle("PUT /v1/datasets/{id}", s.auth(rolesWriteConfig, s.idempotent(s.putDataset)))
+	m.Handle("DELETE /v1/datasets/{id}", s.auth(rolesWriteConfig, s.idempotent(s.deleteDataset)))
 
 	m.Handle("GET /v1/registry/changes", s.auth(rolesAny, s.listChanges))
 	m.Handle("GET /v1/registry/{kind}", s.auth(rolesAny, s.listRegistry))
-	m.Handle("PUT /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.putOverride))
-	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.deleteOverride))
+	m.Handle("GET /v1/registry/{kind}/{id}", s.auth(rolesAny, s.getOverride))
+	m.Handle("PUT /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.idempotent(s.putOverride)))
+	m.Handle("DELETE /v1/registry/{kind}/{id}", s.auth(rolesWriteConfig, s.idempotent(s.deleteOverride)))
 
 	s.lawfulRoutes()
 	s.advisoryRoutes()
 
 	m.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
+	m.HandleFunc("GET /problems/{type}", serveProblemPage)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -198,8 +209,9 @@ func (s *Server) routes() {
 		"/v1/datasets/{id}":        "GET, PUT, DELETE",
 		"/v1/registry/changes":     "GET",
 		"/v1/registry/{kind}":      "GET",
-		"/v1/registry/{kind}/{id}": "PUT, DELETE",
+		"/v1/registry/{kind}/{id}": "GET, PUT, DELETE",
 		"/v1/openapi.json":         "GET",
+		"/problems/{type}":         "GET",
 		"/healthz":                 "GET",
 		"/readyz":                  "GET",
 		"/metrics":                 "GET",

@@ -209,6 +209,10 @@ type call struct {
 	body         string
 	contentType  string // default application/json when body is set
 	invalid      bool   // the request breaks the contract on purpose: do not validate it
+	header       map[string]string
+	// bare sends a PUT or DELETE without the precondition do adds
+	// otherwise (when header is nil).
+	bare bool
 }
 
 type answer struct {
@@ -239,6 +243,13 @@ func (e *env) do(c call) answer {
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	header := c.header
+	if header == nil && !c.bare && (c.method == "PUT" || c.method == "DELETE") {
+		header = e.precondition(c.method, c.path)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	route, params, rerr := e.router.FindRoute(req)
 	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true}
@@ -281,6 +292,30 @@ func (e *env) do(c call) answer {
 	return a
 }
 
+// Preconditions for writes that are not about them: the resource exists,
+// or is created.
+var (
+	ifMatchAny     = map[string]string{"If-Match": "*"}
+	ifNoneMatchAny = map[string]string{"If-None-Match": "*"}
+)
+
+// precondition is the If-Match or If-None-Match a write whose test is
+// about something else sends: "*", as the resource exists or not (tests of
+// preconditions set call.header or call.bare).
+func (e *env) precondition(method, path string) map[string]string {
+	parts := strings.Split(strings.Trim(strings.SplitN(path, "?", 2)[0], "/"), "/")
+	if len(parts) == 4 && parts[1] == "registry" && method == "PUT" {
+		kind := strings.TrimSuffix(strings.TrimSuffix(parts[2], "s"), "ie")
+		if parts[2] == "authorities" {
+			kind = "authority"
+		}
+		if _, err := e.st.Override(context.Background(), kind, parts[3]); errors.Is(err, store.ErrNotFound) {
+			return ifNoneMatchAny
+		}
+	}
+	return ifMatchAny
+}
+
 const okRequest = `{"action":"access","data":{"location":"FR","categories":["personal.contact"],"subjects":{"FR":12}},"purpose":"commercial","selectors":{"kind":"specific","count":1}}`
 
 const okDataset = `{"id":"crm-eu","location":"FR","origin":["FR","BE"],"categories":["personal.contact"],"subjects":{"FR":12,"BE":1},"records":13,"classification":"general"}`
@@ -311,6 +346,8 @@ func TestAuthorization(t *testing.T) {
 		ok                 int
 		// fresh makes the body unique per call, for creating endpoints.
 		fresh func(i int) (path, body string)
+		// header is sent with every call (preconditions).
+		header map[string]string
 	}{
 		{method: "POST", path: "/v1/decisions", body: okRequest, allowed: []string{store.RoleAdmin, store.RoleRequester}, ok: 201},
 		{method: "POST", path: "/v1/check", body: okRequest, allowed: []string{store.RoleAdmin, store.RoleRequester, store.RoleOperator, store.RoleAuditor}, ok: 200},
@@ -320,8 +357,8 @@ func TestAuthorization(t *testing.T) {
 		{method: "POST", path: "/v1/datasets", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 201, fresh: func(i int) (string, string) {
 			return "/v1/datasets", fmt.Sprintf(`{"id":"ds-%d","location":"DE"}`, i)
 		}},
-		{method: "PUT", path: "/v1/datasets/seed", body: `{"location":"BE"}`, allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 200},
-		{method: "DELETE", path: "/v1/datasets/x", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 204, fresh: func(i int) (string, string) {
+		{method: "PUT", path: "/v1/datasets/seed", body: `{"location":"BE"}`, allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 200, header: ifMatchAny},
+		{method: "DELETE", path: "/v1/datasets/x", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 204, header: ifMatchAny, fresh: func(i int) (string, string) {
 			id := fmt.Sprintf("del-%d", i)
 			if err := e.st.CreateDataset(context.Background(), store.Dataset{ID: id, Location: "FR"}); err != nil {
 				t.Fatal(err)
@@ -333,16 +370,27 @@ func TestAuthorization(t *testing.T) {
 		{method: "GET", path: "/v1/registry/agreements", allowed: all, ok: 200},
 		{method: "GET", path: "/v1/registry/authorities", allowed: all, ok: 200},
 		{method: "GET", path: "/v1/registry/changes", allowed: all, ok: 200},
-		{method: "PUT", path: "/v1/registry/blocs/nordic", body: `{"id":"nordic","members":["DK","SE"]}`, allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 200},
-		{method: "PUT", path: "/v1/registry/authorities/fr-x", body: `{"id":"fr-x","jurisdiction":"FR"}`, allowed: []string{store.RoleAdmin}, ok: 200},
-		{method: "DELETE", path: "/v1/registry/authorities/x", allowed: []string{store.RoleAdmin}, ok: 204, fresh: func(i int) (string, string) {
+		{method: "PUT", path: "/v1/registry/blocs/nordic", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 201, header: ifNoneMatchAny, fresh: func(i int) (string, string) {
+			return fmt.Sprintf("/v1/registry/blocs/nordic-%d", i), fmt.Sprintf(`{"id":"nordic-%d","members":["DK","SE"]}`, i)
+		}},
+		{method: "PUT", path: "/v1/registry/authorities/fr-x", allowed: []string{store.RoleAdmin}, ok: 201, header: ifNoneMatchAny, fresh: func(i int) (string, string) {
+			return fmt.Sprintf("/v1/registry/authorities/fr-x%d", i), fmt.Sprintf(`{"id":"fr-x%d","jurisdiction":"FR"}`, i)
+		}},
+		{method: "GET", path: "/v1/registry/authorities/x", allowed: all, ok: 200, fresh: func(i int) (string, string) {
+			id := fmt.Sprintf("g-%d", i)
+			if err := e.st.PutOverride(context.Background(), store.Override{Kind: "authority", ID: id, Body: []byte(`{}`)}); err != nil {
+				t.Fatal(err)
+			}
+			return "/v1/registry/authorities/" + id, ""
+		}},
+		{method: "DELETE", path: "/v1/registry/authorities/x", allowed: []string{store.RoleAdmin}, ok: 204, header: ifMatchAny, fresh: func(i int) (string, string) {
 			id := fmt.Sprintf("a-%d", i)
 			if err := e.st.PutOverride(context.Background(), store.Override{Kind: "authority", ID: id, Body: []byte(`{}`)}); err != nil {
 				t.Fatal(err)
 			}
 			return "/v1/registry/authorities/" + id, ""
 		}},
-		{method: "DELETE", path: "/v1/registry/blocs/x", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 204, fresh: func(i int) (string, string) {
+		{method: "DELETE", path: "/v1/registry/blocs/x", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 204, header: ifMatchAny, fresh: func(i int) (string, string) {
 			id := fmt.Sprintf("b-%d", i)
 			if err := e.st.PutOverride(context.Background(), store.Override{Kind: "bloc", ID: id, Body: []byte(`{}`)}); err != nil {
 				t.Fatal(err)
@@ -373,7 +421,7 @@ func TestAuthorization(t *testing.T) {
 					allowed = allowed || r == role
 				}
 				next()
-				a := e.do(call{method: c.method, path: path, body: body, token: e.tokens[role]})
+				a := e.do(call{method: c.method, path: path, body: body, token: e.tokens[role], header: c.header})
 				switch {
 				case allowed && a.status != c.ok:
 					t.Errorf("role %s: %d, want %d: %s", role, a.status, c.ok, a.body)
@@ -624,7 +672,7 @@ func TestDatasetCRUD(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	e := newEnv(t)
 	op := e.tokens[store.RoleOperator]
-	if a := e.do(call{method: "PUT", path: "/v1/registry/agreements/fr-de-2027", token: op, body: `{"id":"fr-de-2027","parties":["FR","DE"]}`}); a.status != 200 {
+	if a := e.do(call{method: "PUT", path: "/v1/registry/agreements/fr-de-2027", token: op, body: `{"id":"fr-de-2027","parties":["FR","DE"]}`}); a.status != 201 || a.header.Get("Location") != "/v1/registry/agreements/fr-de-2027" {
 		t.Fatalf("put: %d %s", a.status, a.body)
 	}
 	a := e.do(call{method: "GET", path: "/v1/registry/agreements", token: e.tokens[store.RoleAuthority]})
@@ -730,8 +778,9 @@ func TestDecideFailures(t *testing.T) {
 	}
 	e.dec.err = nil
 	a := e.do(call{method: "POST", path: "/v1/decisions", token: tok, body: okRequest})
-	var d model.Decision
-	json.Unmarshal(a.body, &d)
+	var rec api.DecisionRecord
+	json.Unmarshal(a.body, &rec)
+	d := rec.Decision
 	if a.status != 201 || !d.Binding || d.LogIndex == nil || a.header.Get("Location") != "/v1/decisions/"+d.ID {
 		t.Errorf("after failures: %d %s", a.status, a.body)
 	}
@@ -785,7 +834,7 @@ func TestOverrideCheck(t *testing.T) {
 		}
 	})
 	op := e.tokens[store.RoleOperator]
-	if a := e.do(call{method: "PUT", path: "/v1/registry/blocs/nordic", token: op, body: `{"members":["DK","SE"]}`}); a.status != 200 {
+	if a := e.do(call{method: "PUT", path: "/v1/registry/blocs/nordic", token: op, body: `{"members":["DK","SE"]}`}); a.status != 201 {
 		t.Fatalf("good override: %d %s", a.status, a.body)
 	}
 	a := e.do(call{method: "PUT", path: "/v1/registry/blocs/bad", token: op, body: `{"members":["XX"]}`})

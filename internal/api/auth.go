@@ -38,6 +38,9 @@ func (s *Server) auth(roles []string, h handlerFunc) http.Handler {
 		if sw, ok := w.(*statusWriter); ok {
 			sw.principal = c.principal.ID
 		}
+		if s.rateLimited(w, c) {
+			return
+		}
 		if c.role != store.RoleAdmin && !slices.Contains(roles, c.role) {
 			writeProblem(w, newProblem(http.StatusForbidden, "role "+c.role+" may not "+r.Method+" "+r.URL.Path+"; allowed: admin, "+strings.Join(roles, ", ")))
 			return

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
@@ -97,53 +98,82 @@ func (s *Server) validateDataset(d store.Dataset) *Problem {
 	return nil
 }
 
+// DatasetList is the answer of GET /v1/datasets: a page of the catalog,
+// by id.
+type DatasetList struct {
+	Datasets []store.Dataset `json:"datasets"`
+	// NextPageToken, when set, asks for the next page (page_token).
+	NextPageToken string `json:"next_page_token,omitempty"`
+}
+
 func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, c caller) {
+	pg, p := parseQuery(r, true)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	ds, err := s.cfg.Store.ListDatasets(r.Context())
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "datasets"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
+	var out DatasetList
+	out.Datasets, out.NextPageToken = paginate(ds, func(d store.Dataset) string { return d.ID }, pg)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	if _, p := parseQuery(r, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	d, err := s.cfg.Store.Dataset(r.Context(), r.PathValue("id"))
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "dataset "+r.PathValue("id")))
+		return
+	}
+	if notModified(w, r, versionETag(d.Updated)) {
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	if !s.mayChangeCatalog(w) {
+		return
+	}
 	d, p := s.decodeDataset(w, r)
 	if p != nil {
 		writeProblem(w, p)
 		return
 	}
-	if err := s.cfg.Store.CreateDataset(r.Context(), d); err != nil {
-		p := s.storeProblem(err, "dataset "+d.ID)
-		if p.Status == http.StatusConflict {
-			p.Field = "id"
-		}
-		writeProblem(w, p)
+	change, ok := s.applyCatalogChange(w, r, c, d, false, true, precondition{})
+	if !ok {
 		return
 	}
-	s.answerDataset(w, r, d.ID, http.StatusCreated)
+	s.answerDataset(w, r, d.ID, http.StatusCreated, change.LogIndex)
 }
 
 func (s *Server) putDataset(w http.ResponseWriter, r *http.Request, c caller) {
+	if !s.mayChangeCatalog(w) {
+		return
+	}
 	id := r.PathValue("id")
+	pre, p := datasetPrecondition(r, id)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	d, p := s.decodeDatasetFor(w, r, id)
 	if p != nil {
 		writeProblem(w, p)
 		return
 	}
-	if err := s.cfg.Store.UpdateDataset(r.Context(), d); err != nil {
-		writeProblem(w, s.storeProblem(err, "dataset "+id))
+	change, ok := s.applyCatalogChange(w, r, c, d, false, false, pre)
+	if !ok {
 		return
 	}
-	s.answerDataset(w, r, id, http.StatusOK)
+	s.answerDataset(w, r, id, http.StatusOK, change.LogIndex)
 }
 
 // decodeDatasetFor decodes a PUT body, whose id may be omitted but must
@@ -178,7 +208,9 @@ type readCloser struct{ *bytes.Reader }
 // Close does nothing: the body is in memory.
 func (readCloser) Close() error { return nil }
 
-func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string, status int) {
+// answerDataset answers with the dataset as stored and the log index of
+// the change that made it so.
+func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string, status int, logIndex uint64) {
 	d, err := s.cfg.Store.Dataset(r.Context(), id)
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "dataset "+id))
@@ -187,14 +219,38 @@ func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/datasets/"+id)
 	}
+	w.Header().Set("ETag", versionETag(d.Updated))
+	w.Header().Set("Accord-Log-Index", strconv.FormatUint(logIndex, 10))
 	writeJSON(w, status, d)
 }
 
 func (s *Server) deleteDataset(w http.ResponseWriter, r *http.Request, c caller) {
-	id := r.PathValue("id")
-	if err := s.cfg.Store.DeleteDataset(r.Context(), id); err != nil {
-		writeProblem(w, s.storeProblem(err, "dataset "+id))
+	if !s.mayChangeCatalog(w) {
 		return
 	}
+	id := r.PathValue("id")
+	pre, p := datasetPrecondition(r, id)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	change, ok := s.applyCatalogChange(w, r, c, store.Dataset{ID: id}, true, false, pre)
+	if !ok {
+		return
+	}
+	w.Header().Set("Accord-Log-Index", strconv.FormatUint(change.LogIndex, 10))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// datasetPrecondition reads the If-Match a replace or delete of a dataset
+// needs (428 without it; If-None-Match has no use there).
+func datasetPrecondition(r *http.Request, id string) (precondition, *Problem) {
+	pre, p := parsePrecondition(r)
+	if p != nil {
+		return pre, p
+	}
+	if pre.ifNoneMatchAny {
+		return pre, newProblem(http.StatusBadRequest, "If-None-Match: a dataset is created with POST /v1/datasets; replace or delete it with If-Match")
+	}
+	return pre, pre.required("dataset "+id, false)
 }

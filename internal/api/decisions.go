@@ -290,7 +290,9 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, c caller) 
 	if dec.ID != "" {
 		w.Header().Set("Location", "/v1/decisions/"+dec.ID)
 	}
-	writeJSON(w, http.StatusCreated, dec)
+	// The representation GET /v1/decisions/{id} answers, before the
+	// receipt exists: the decision and the request as decided.
+	writeJSON(w, http.StatusCreated, DecisionRecord{Decision: dec, Request: req})
 }
 
 func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, c caller) {
@@ -325,13 +327,14 @@ func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, c caller) {
 	writeJSON(w, http.StatusOK, dec)
 }
 
-// DecisionRecord is the answer of GET /v1/decisions/{id}: the decision as
+// DecisionRecord is the one representation of a binding decision, the
+// answer of POST /v1/decisions and GET /v1/decisions/{id}: the decision as
 // made, the request as decided (requester from the credential, labels from
-// the catalog), and the log receipt once the entry is in a published
-// checkpoint. Private is the private record and salt the entry's
-// record_hash covers: with it a custodian (internal/custody) checks, against
-// the logged entry, which dataset, requester and recipient key the decision
-// is about.
+// the catalog, time from the server's clock), and, from GET, the log
+// receipt once the entry is in a published checkpoint. Private is the
+// private record and salt the entry's record_hash covers: with it a
+// custodian (internal/custody) checks, against the logged entry, which
+// dataset, requester and recipient key the decision is about.
 type DecisionRecord struct {
 	Decision model.Decision  `json:"decision"`
 	Request  *model.Request  `json:"request,omitempty"`
@@ -340,6 +343,10 @@ type DecisionRecord struct {
 }
 
 func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
+	if _, p := parseQuery(r, false, "wait"); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	id := r.PathValue("id")
 	rec, err := s.cfg.Store.Decision(r.Context(), id)
 	if err == nil && c.role == store.RoleRequester && rec.Principal != c.principal.ID {

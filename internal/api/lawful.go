@@ -41,9 +41,10 @@ type Lawful struct {
 	Cases *mla.Service
 	// Entries returns the entries the transparency report reads (at least
 	// those report.Reads selects) after verifying the whole log (see
-	// ledger.Verify with VerifyOptions.OnEntry and Want): the report is
-	// built only from a log that verifies. Required.
-	Entries func(ctx context.Context) ([]report.Logged, error)
+	// ledger.Verify with VerifyOptions.OnEntry and Want), and the
+	// checkpoint they were verified against, which the report names: the
+	// report is built only from a log that verifies. Required.
+	Entries func(ctx context.Context) ([]report.Logged, *ledger.Checkpoint, error)
 }
 
 // Appender appends one entry to the transparency log and returns its index;
@@ -97,33 +98,43 @@ var (
 	rolesExecute   = []string{store.RoleRequester}
 	rolesReadCases = []string{store.RoleAuthority, store.RoleAuditor, store.RoleRequester}
 	rolesReports   = []string{store.RoleAuditor}
+	// rolesReadStatements: an authority reads its own state's statements.
+	rolesReadStatements = []string{store.RoleAuthority, store.RoleAuditor}
 )
 
 func (s *Server) lawfulRoutes() {
 	m := s.mux
-	m.Handle("POST /v1/authorizations", s.auth(rolesAuthority, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	m.Handle("POST /v1/authorizations", s.auth(rolesAuthority, s.idempotent(s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 		s.lodge(w, r, c, l, authz.TypeAuthorization)
-	})))
-	m.Handle("POST /v1/revocations", s.auth(rolesAuthority, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	}))))
+	m.Handle("POST /v1/revocations", s.auth(rolesAuthority, s.idempotent(s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 		s.lodge(w, r, c, l, authz.TypeRevocation)
+	}))))
+	m.Handle("GET /v1/authorizations/{digest}", s.auth(rolesReadStatements, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+		s.getStatement(w, r, c, authz.TypeAuthorization)
+	})))
+	m.Handle("GET /v1/revocations/{digest}", s.auth(rolesReadStatements, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+		s.getStatement(w, r, c, authz.TypeRevocation)
 	})))
 	m.Handle("GET /v1/reports/transparency", s.auth(rolesReports, s.lawful(s.transparency)))
-	m.Handle("POST /v1/mla", s.auth(rolesAuthority, s.lawful(s.openCase)))
+	m.Handle("POST /v1/mla", s.auth(rolesAuthority, s.idempotent(s.lawful(s.openCase))))
 	m.Handle("GET /v1/mla", s.auth(rolesReadCases, s.lawful(s.listCases)))
 	m.Handle("GET /v1/mla/{id}", s.auth(rolesReadCases, s.lawful(s.getCase)))
-	m.Handle("POST /v1/mla/{id}/execute", s.auth(rolesExecute, s.lawful(s.executeCase)))
-	m.Handle("POST /v1/mla/{id}/{verb}", s.auth(rolesAuthority, s.lawful(s.moveCase)))
+	m.Handle("POST /v1/mla/{id}/execute", s.auth(rolesExecute, s.idempotent(s.lawful(s.executeCase))))
+	m.Handle("POST /v1/mla/{id}/{verb}", s.auth(rolesAuthority, s.idempotent(s.lawful(s.moveCase))))
 	m.Handle("GET /v1/mla/{id}/authorization", s.auth(rolesReadCases, s.lawful(s.caseAuthorization)))
 }
 
 // lawfulAllow lists the methods of the lawful-access paths, for 405s.
 var lawfulAllow = map[string]string{
-	"/v1/authorizations":       "POST",
-	"/v1/revocations":          "POST",
-	"/v1/reports/transparency": "GET",
-	"/v1/mla":                  "GET, POST",
-	"/v1/mla/{id}":             "GET",
-	"/v1/mla/{id}/{verb}":      "POST",
+	"/v1/authorizations":          "POST",
+	"/v1/revocations":             "POST",
+	"/v1/authorizations/{digest}": "GET",
+	"/v1/revocations/{digest}":    "GET",
+	"/v1/reports/transparency":    "GET",
+	"/v1/mla":                     "GET, POST",
+	"/v1/mla/{id}":                "GET",
+	"/v1/mla/{id}/{verb}":         "POST",
 }
 
 // lawful passes the configuration to h, or answers 404 when the server
@@ -224,8 +235,47 @@ func (s *Server) lodge(w http.ResponseWriter, r *http.Request, c caller, l *Lawf
 		writeProblem(w, newProblem(http.StatusInternalServerError, fmt.Sprintf("the %s is in the log (index %d) but could not be stored; lodge it again", typ, idx)))
 		return
 	}
+	w.Header().Set("Location", "/v1/"+typ+"s/"+v.Digest)
 	writeJSON(w, http.StatusCreated, Lodged{ID: st.ID, Type: typ, Issuer: st.Issuer, Jurisdiction: st.IssuerJurisdiction,
 		KeyID: v.KeyID, Digest: v.Digest, LogIndex: idx, Refers: refers})
+}
+
+// getStatement answers a lodged statement of type typ by the digest of its
+// payload: to an auditor or admin, or an authority of the issuing state;
+// anyone else gets 404, as for a missing one.
+func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, c caller, typ string) {
+	if _, p := parseQuery(r, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	digest := r.PathValue("digest")
+	all, err := s.cfg.Store.ListStatements(r.Context(), typ)
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, typ))
+		return
+	}
+	for _, st := range all {
+		if st.Digest != digest {
+			continue
+		}
+		if c.role == store.RoleAuthority && (c.principal.Kind != model.KindStateAuthority || c.principal.Jurisdiction != st.Jurisdiction) {
+			break
+		}
+		writeJSON(w, http.StatusOK, StatementDocument{Lodged: Lodged{ID: st.ID, Type: st.Type, Issuer: st.Issuer, Jurisdiction: st.Jurisdiction,
+			Digest: st.Digest, LogIndex: st.LogIndex}, Envelope: json.RawMessage(st.Envelope), LodgedAt: st.Created.UTC().Format(time.RFC3339)})
+		return
+	}
+	writeProblem(w, newProblem(http.StatusNotFound, typ+" "+digest+" not found"))
+}
+
+// StatementDocument is the answer of GET /v1/authorizations/{digest} and
+// GET /v1/revocations/{digest}: the statement as lodged.
+type StatementDocument struct {
+	Lodged
+	// Envelope is the signed DSSE envelope as lodged.
+	Envelope json.RawMessage `json:"envelope"`
+	// LodgedAt is when it was lodged.
+	LodgedAt string `json:"lodged_at"`
 }
 
 // joinPurposes is the purpose code of a statement's log entry: its one
@@ -262,6 +312,10 @@ func (s *Server) logProblem(err error, what string) *Problem {
 
 // transparency serves the transparency report built from the verified log.
 func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	if _, p := parseQuery(r, false, "period", "format", "lang"); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	q := r.URL.Query()
 	period, err := report.ParsePeriod(q.Get("period"))
 	if err != nil {
@@ -282,14 +336,16 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, 
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "lang", fmt.Sprintf("%q has no catalog; use one of %v", lang, locale.Languages())))
 		return
 	}
-	entries, err := l.Entries(r.Context())
+	entries, cp, err := l.Entries(r.Context())
 	if err != nil {
 		s.log.Error("transparency report: the log did not verify", slog.String("error", err.Error()))
 		writeProblem(w, newProblem(http.StatusInternalServerError, "the log did not verify, so no report was made from it"))
 		return
 	}
 	var buf bytes.Buffer
-	if err := report.Write(&buf, report.Build(period, entries), format, printer); err != nil {
+	rep := report.Build(period, entries)
+	rep.Pin(cp)
+	if err := report.Write(&buf, rep, format, printer); err != nil {
 		writeProblem(w, newProblem(http.StatusInternalServerError, "the report could not be written"))
 		return
 	}
@@ -400,7 +456,12 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, c caller, l *L
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "ground", "only a refusal takes a ground"))
 		return
 	}
-	if p := s.mayReadCase(r.Context(), l, id, c); p != nil {
+	pre, p := casePrecondition(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if p := s.mayReadCase(r.Context(), l, id, c, pre); p != nil {
 		writeProblem(w, p)
 		return
 	}
@@ -435,9 +496,10 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, c caller, l *L
 	s.answerCase(w, cs, err, http.StatusOK)
 }
 
-// mayReadCase answers 404 for a missing case and 403 for an authority of
-// a state that is not party to it, before any transition is tried.
-func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller) *Problem {
+// mayReadCase answers 404 for a missing case, 403 for an authority of
+// a state that is not party to it, and 412 when If-Match names another
+// version of it, before any transition is tried.
+func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller, pre precondition) *Problem {
 	cs, err := l.Cases.Get(ctx, id)
 	if err != nil {
 		return s.caseProblem(err)
@@ -445,7 +507,18 @@ func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller
 	if !mayRead(cs, c) {
 		return newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s acts for %s", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID, c.principal.Jurisdiction))
 	}
-	return nil
+	return pre.check("case "+cs.ID, true, caseETag(cs.Version))
+}
+
+// casePrecondition reads the If-Match an MLA step may carry. It is not
+// required: the case's state machine refuses a step that no longer
+// applies; with it, any change since the client read the case is 412.
+func casePrecondition(r *http.Request) (precondition, *Problem) {
+	pre, p := parsePrecondition(r)
+	if p == nil && pre.ifNoneMatchAny {
+		p = newProblem(http.StatusBadRequest, "If-None-Match: a step of a case takes If-Match")
+	}
+	return pre, p
 }
 
 // mayRead says whether the caller may see a case: an authority of either
@@ -463,9 +536,16 @@ func mayRead(cs *mla.Case, c caller) bool {
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	if _, p := parseQuery(r, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	cs, err := l.Cases.Get(r.Context(), r.PathValue("id"))
 	if err == nil && !mayRead(cs, c) {
 		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
+		return
+	}
+	if err == nil && notModified(w, r, caseETag(cs.Version)) {
 		return
 	}
 	s.answerCase(w, cs, err, http.StatusOK)
@@ -500,9 +580,16 @@ type CaseList struct {
 	// Overdue lists, with ?overdue=true, the cases past a deadline among
 	// them, most late first (and Cases holds only those).
 	Overdue []mla.OverdueCase `json:"overdue,omitempty"`
+	// NextPageToken, when set, asks for the next page (page_token).
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
+	pg, p := parseQuery(r, true, "overdue")
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	overdue := r.URL.Query().Get("overdue")
 	if overdue != "" && overdue != "true" && overdue != "false" {
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "overdue", "use true or false"))
@@ -531,6 +618,15 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *
 		}
 	}
 	sort.Slice(out.Cases, func(i, j int) bool { return out.Cases[i].ID < out.Cases[j].ID })
+	out.Cases, out.NextPageToken = paginate(out.Cases, func(cs *mla.Case) string { return cs.ID }, pg)
+	if out.Overdue != nil {
+		// Only the overdue cases of this page.
+		shown := map[string]bool{}
+		for _, cs := range out.Cases {
+			shown[cs.ID] = true
+		}
+		out.Overdue = slices.DeleteFunc(out.Overdue, func(o mla.OverdueCase) bool { return !shown[o.Case] })
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -552,6 +648,11 @@ type Execution struct {
 // is logged for an execution the case refuses.
 func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	id := r.PathValue("id")
+	pre, p := casePrecondition(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	body, p := readBody(w, r)
 	if p != nil {
 		writeProblem(w, p)
@@ -588,6 +689,10 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s names another provider than %s", cs.ID, c.principal.ID)))
 		return
 	}
+	if p := pre.check("case "+cs.ID, true, caseETag(cs.Version)); p != nil {
+		writeProblem(w, p)
+		return
+	}
 	if _, err := cs.Execute(by, when, req, mla.Exclude(req, cs.Parties(), authorized), "pending-decision"); err != nil {
 		s.writeCaseProblem(w, err)
 		return
@@ -599,13 +704,19 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		return
 	}
 	s.metrics.observeDecision(&dec)
+	// A binding decision was made either way: 201 with its Location. The
+	// outcome, and whether the case moved, are in the body.
+	if dec.ID != "" {
+		w.Header().Set("Location", "/v1/decisions/"+dec.ID)
+	}
 	if dec.Outcome != model.Allow {
 		current, err := l.Cases.Get(ctx, id)
 		if err != nil {
 			s.writeCaseProblem(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, Execution{Decision: dec, Case: current})
+		w.Header().Set("ETag", caseETag(current.Version))
+		writeJSON(w, http.StatusCreated, Execution{Decision: dec, Case: current})
 		return
 	}
 	moved, err := l.Cases.Execute(ctx, id, by, req, authorized, dec.ID)
@@ -613,6 +724,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 		s.writeCaseProblem(w, err)
 		return
 	}
+	w.Header().Set("ETag", caseETag(moved.Version))
 	writeJSON(w, http.StatusCreated, Execution{Executed: true, Decision: dec, Case: moved})
 }
 
@@ -622,6 +734,7 @@ func (s *Server) answerCase(w http.ResponseWriter, cs *mla.Case, err error, stat
 		s.writeCaseProblem(w, err)
 		return
 	}
+	w.Header().Set("ETag", caseETag(cs.Version))
 	writeJSON(w, status, cs)
 }
 

@@ -105,14 +105,16 @@ func newLawfulEnv(t testing.TB) *lawfulEnv {
 			Keys:        keys,
 			Log:         le.log,
 			Revocations: le.revs,
-			Entries: func(ctx context.Context) ([]report.Logged, error) {
+			Entries: func(ctx context.Context) ([]report.Logged, *ledger.Checkpoint, error) {
 				le.log.mu.Lock()
 				defer le.log.mu.Unlock()
 				var out []report.Logged
 				for i, e := range le.log.entries {
 					out = append(out, report.Logged{Index: uint64(i), Entry: e})
 				}
-				return out, nil
+				cp := &ledger.Checkpoint{Origin: "accord.example/test", Size: uint64(len(out)), Hash: make([]byte, 32),
+					Raw: []byte("accord.example/test\n" + fmt.Sprint(len(out)) + "\nAAAA\n\n— accord.example/test sig\n")}
+				return out, cp, nil
 			},
 		}
 	})
@@ -357,8 +359,10 @@ func TestMLAExecuteNotAllowed(t *testing.T) {
 	le.dec.outcome = model.Pending
 	le.dec.mu.Unlock()
 	a := le.do(call{method: "POST", path: "/v1/mla/MLA-1/execute", token: le.tokens["mailco-cn"], body: executeBody})
-	if a.status != 200 {
-		t.Fatalf("status %d, want 200: %s", a.status, a.body)
+	// A decision was made (and logged) either way: 201 with its Location;
+	// the outcome is in the body.
+	if a.status != 201 || !strings.HasPrefix(a.header.Get("Location"), "/v1/decisions/") {
+		t.Fatalf("status %d, Location %q; want 201 and the decision's: %s", a.status, a.header.Get("Location"), a.body)
 	}
 	var got api.Execution
 	if err := json.Unmarshal(a.body, &got); err != nil {

@@ -26,9 +26,10 @@ type Problem struct {
 	Column int `json:"column,omitempty"`
 }
 
-// problemBase prefixes Problem.Type; the documentation of each type is in
-// docs/operations.md.
-const problemBase = "https://accord.dev/problems/"
+// problemBase prefixes Problem.Type: a relative URI reference that
+// resolves to the page this server serves for the type (GET
+// /problems/{type}, in English and French; see problem_pages.go).
+const problemBase = "/problems/"
 
 // problemTypes gives each status Accord answers with its type and title.
 var problemTypes = map[int][2]string{
@@ -39,8 +40,11 @@ var problemTypes = map[int][2]string{
 	http.StatusMethodNotAllowed:            {"method-not-allowed", "Method not allowed"},
 	http.StatusConflict:                    {"conflict", "The request conflicts with the state of the resource"},
 	http.StatusUnprocessableEntity:         {"beyond-scope", "The request goes beyond the scope granted"},
+	http.StatusPreconditionFailed:          {"precondition-failed", "The resource changed since the version the request names"},
+	http.StatusPreconditionRequired:        {"precondition-required", "This write needs If-Match"},
 	http.StatusRequestEntityTooLarge:       {"too-large", "The request body is too large"},
 	http.StatusUnsupportedMediaType:        {"unsupported-media-type", "The request body must be application/json"},
+	http.StatusTooManyRequests:             {"rate-limited", "Too many requests from this principal"},
 	http.StatusRequestHeaderFieldsTooLarge: {"headers-too-large", "The request's header fields are too large"},
 	http.StatusInternalServerError:         {"internal", "Internal error"},
 	http.StatusServiceUnavailable:          {"unavailable", "Temporarily unavailable; retry later"},
@@ -53,6 +57,12 @@ func newProblem(status int, detail string) *Problem {
 		t = [2]string{"error", http.StatusText(status)}
 	}
 	return &Problem{Type: problemBase + t[0], Title: t[1], Status: status, Detail: detail}
+}
+
+// typedProblem returns a problem of a type more precise than its
+// status's (problemTypes).
+func typedProblem(status int, typ, title, detail string) *Problem {
+	return &Problem{Type: problemBase + typ, Title: title, Status: status, Detail: detail}
 }
 
 // fieldProblem returns a problem about one member of the body.

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/accord-dev/accord/internal/registry"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -23,8 +25,20 @@ var registryKinds = map[string]string{
 // server runs with, and the operators' overrides among them (each logged
 // before it took effect; see GET /v1/registry/changes).
 type RegistryList struct {
-	Items     any                `json:"items"`
+	// Items is one page of the entries in force, by id (code for
+	// jurisdictions).
+	Items any `json:"items"`
+	// Overrides are every stored override of the kind, on every page.
 	Overrides []OverrideDocument `json:"overrides"`
+	// NextPageToken, when set, asks for the next page of Items.
+	NextPageToken string `json:"next_page_token,omitempty"`
+}
+
+// sortedPage sorts a copy of items by key and returns page p of it.
+func sortedPage[T any](items []T, key func(T) string, p page) ([]T, string) {
+	sorted := slices.Clone(items)
+	slices.SortStableFunc(sorted, func(a, b T) int { return strings.Compare(key(a), key(b)) })
+	return paginate(sorted, key, p)
 }
 
 // OverrideDocument is one operator override as the API shows it.
@@ -54,24 +68,32 @@ func (s *Server) listRegistry(w http.ResponseWriter, r *http.Request, c caller) 
 	if !ok {
 		return
 	}
-	var items any
+	pg, p := parseQuery(r, true)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	var (
+		items any
+		next  string
+	)
 	reg := s.cfg.Registry
 	switch kind {
 	case "jurisdiction":
-		items = reg.Jurisdictions()
+		items, next = sortedPage(reg.Jurisdictions(), func(j registry.Jurisdiction) string { return j.Code }, pg)
 	case "bloc":
-		items = reg.Blocs()
+		items, next = sortedPage(reg.Blocs(), func(b registry.Bloc) string { return b.ID }, pg)
 	case "agreement":
-		items = reg.Agreements()
+		items, next = sortedPage(reg.Agreements(), func(a registry.Agreement) string { return a.ID }, pg)
 	case "authority":
-		items = reg.Authorities()
+		items, next = sortedPage(reg.Authorities(), func(a registry.Authority) string { return a.ID }, pg)
 	}
 	os, err := s.cfg.Store.ListOverrides(r.Context(), kind)
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "registry overrides"))
 		return
 	}
-	out := RegistryList{Items: items, Overrides: []OverrideDocument{}}
+	out := RegistryList{Items: items, Overrides: []OverrideDocument{}, NextPageToken: next}
 	for _, o := range os {
 		out.Overrides = append(out.Overrides, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00")})
 	}
@@ -108,6 +130,14 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", "letters, digits, '.', '_' or '-', at most 64"))
 		return
 	}
+	pre, p := parsePrecondition(r)
+	if p == nil {
+		p = pre.required("override "+kind+"/"+id, true)
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	body, p := readBody(w, r)
 	if p != nil {
 		writeProblem(w, p)
@@ -128,7 +158,7 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	compact, _ := json.Marshal(m)
-	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: id, Body: compact}, false)
+	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: id, Body: compact}, false, pre)
 	if !ok {
 		return
 	}
@@ -138,7 +168,13 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	idx := change.LogIndex
-	writeJSON(w, http.StatusOK, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00"),
+	w.Header().Set("ETag", versionETag(o.Updated))
+	status := http.StatusOK
+	if pre.ifNoneMatchAny { // created: it did not exist (checked under the change lock)
+		status = http.StatusCreated
+		w.Header().Set("Location", "/v1/registry/"+r.PathValue("kind")+"/"+id)
+	}
+	writeJSON(w, status, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00"),
 		LogIndex: &idx, KeyFingerprint: change.KeyFingerprint})
 }
 
@@ -147,10 +183,44 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, c caller
 	if !ok || !s.mayChange(w, r, c, kind) {
 		return
 	}
-	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: r.PathValue("id")}, true)
+	pre, p := parsePrecondition(r)
+	if p == nil && pre.ifNoneMatchAny {
+		p = newProblem(http.StatusBadRequest, "If-None-Match: a delete takes If-Match")
+	}
+	if p == nil {
+		p = pre.required("override "+kind+"/"+r.PathValue("id"), false)
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: r.PathValue("id")}, true, pre)
 	if !ok {
 		return
 	}
 	w.Header().Set("Accord-Log-Index", strconv.FormatUint(change.LogIndex, 10))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// getOverride answers one stored override, with its ETag (304 when
+// If-None-Match names it).
+func (s *Server) getOverride(w http.ResponseWriter, r *http.Request, c caller) {
+	kind, ok := s.registryKind(w, r)
+	if !ok {
+		return
+	}
+	if _, p := parseQuery(r, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	id := r.PathValue("id")
+	o, err := s.cfg.Store.Override(r.Context(), kind, id)
+	if err != nil {
+		writeProblem(w, s.storeProblem(err, "override "+kind+"/"+id))
+		return
+	}
+	if notModified(w, r, versionETag(o.Updated)) {
+		return
+	}
+	writeJSON(w, http.StatusOK, OverrideDocument{Kind: o.Kind, ID: o.ID, Body: o.Body, Updated: o.Updated.Format("2006-01-02T15:04:05Z07:00")})
 }

@@ -52,7 +52,7 @@ const (
 )
 
 // changeKinds are the kinds GET /v1/registry/changes filters on.
-var changeKinds = []string{"jurisdiction", "bloc", "agreement", "authority", ChangePack, ChangeRegistryFiles, ChangeAuthorityKey}
+var changeKinds = []string{"jurisdiction", "bloc", "agreement", "authority", ChangePack, ChangeRegistryFiles, ChangeAuthorityKey, store.CatalogKind}
 
 // KeyFingerprint is the fingerprint logged for an authority's public key
 // (registry form: standard base64 of the 32 raw Ed25519 bytes): the hex
@@ -96,7 +96,9 @@ func recordOf(c *store.RegistryChange) registryChangeRecord {
 }
 
 // RegistryChangeEntry builds the log entry of change c at time at: kind
-// pack-change for a pack, registry-change otherwise, with the public codes
+// pack-change for a pack, catalog-change for a dataset (store.CatalogKind;
+// jurisdiction is then its location, logged as Location), registry-change
+// otherwise, with the public codes
 // Subject (c.ID), Jurisdiction (the state concerned, "" for none), Action
 // (put or delete), Digest and KeyFingerprint, and for a pack its name and
 // version (c.Body must then be {"name":…,"version":…}). It sets c.Created
@@ -112,8 +114,11 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 		return ledger.Entry{}, fmt.Errorf("registry change %s/%s: body is not JSON", c.Kind, c.ID)
 	}
 	kind := ledger.KindRegistryChange
-	if c.Kind == ChangePack {
+	switch c.Kind {
+	case ChangePack:
 		kind = ledger.KindPackChange
+	case store.CatalogKind:
+		kind = ledger.KindCatalogChange
 	}
 	e, priv, err := ledger.NewRecord(kind, c.Created, recordOf(c))
 	if err != nil {
@@ -121,6 +126,10 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 	}
 	c.Salt = priv.Salt
 	e.Subject, e.Jurisdiction, e.Action = c.ID, jurisdiction, c.Action
+	if c.Kind == store.CatalogKind {
+		// A dataset's state is where it is stored.
+		e.Jurisdiction, e.Location = "", jurisdiction
+	}
 	e.Digest, e.KeyFingerprint = c.Digest, c.KeyFingerprint
 	if c.Kind == ChangePack {
 		var pv struct{ Name, Version string }
@@ -158,26 +167,21 @@ type ChangeDocument struct {
 	Time           string `json:"time"`
 }
 
-// ChangeList is the answer of GET /v1/registry/changes. NextFrom, when
-// set, is the from to ask with for the changes after the last one shown.
+// ChangeList is the answer of GET /v1/registry/changes: a page of the
+// changes, oldest first.
 type ChangeList struct {
-	Changes  []ChangeDocument `json:"changes"`
-	NextFrom *uint64          `json:"next_from,omitempty"`
+	Changes []ChangeDocument `json:"changes"`
+	// NextPageToken, when set, asks for the next page (page_token).
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
-// maxChanges bounds one page of GET /v1/registry/changes.
-const maxChanges = 1000
-
 func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c caller) {
-	q := r.URL.Query()
-	for name := range q {
-		switch name {
-		case "kind", "id", "from", "limit":
-		default:
-			writeProblem(w, fieldProblem(http.StatusBadRequest, name, "unknown query parameter (known: kind, id, from, limit)"))
-			return
-		}
+	pg, p := parseQuery(r, true, "kind", "id", "from")
+	if p != nil {
+		writeProblem(w, p)
+		return
 	}
+	q := r.URL.Query()
 	kind := q.Get("kind")
 	if k, ok := registryKinds[kind]; ok { // the plural of the path works too
 		kind = k
@@ -195,34 +199,22 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 		from = n
 	}
-	limit := maxChanges
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxChanges {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "limit", "1 to "+strconv.Itoa(maxChanges)))
-			return
-		}
-		limit = n
-	}
 	id := q.Get("id")
 	all, err := s.cfg.Store.ListRegistryChanges(r.Context(), from, 0)
 	if err != nil {
 		writeProblem(w, s.storeProblem(err, "registry changes"))
 		return
 	}
-	out := ChangeList{Changes: []ChangeDocument{}}
+	docs := []ChangeDocument{}
 	for _, ch := range all {
 		if kind != "" && ch.Kind != kind || id != "" && !strings.EqualFold(ch.ID, id) {
 			continue
 		}
-		if len(out.Changes) == limit {
-			next := out.Changes[limit-1].LogIndex + 1
-			out.NextFrom = &next
-			break
-		}
-		out.Changes = append(out.Changes, ChangeDocument{LogIndex: ch.LogIndex, Kind: ch.Kind, ID: ch.ID, Action: ch.Action,
+		docs = append(docs, ChangeDocument{LogIndex: ch.LogIndex, Kind: ch.Kind, ID: ch.ID, Action: ch.Action,
 			Digest: ch.Digest, KeyFingerprint: ch.KeyFingerprint, Time: ch.Created.UTC().Format(time.RFC3339)})
 	}
+	var out ChangeList
+	out.Changes, out.NextPageToken = paginate(docs, func(d ChangeDocument) string { return indexKey(d.LogIndex) }, pg)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -235,22 +227,29 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// applyChange makes one registry change binding, in order: validate (the
+// applyChange makes one registry change binding, in order: check the
+// precondition (If-Match / If-None-Match: 412), validate (the
 // registry must still load with it: Config.CheckOverrides, then
 // RegistryChanges.Prepare), append the registry-change entry to the log
 // and wait for its durable index, store the change with the override in
 // one transaction, and put the new registry in effect. It answers the
 // request; on success it returns the change as stored.
-func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o store.Override, remove bool) (store.RegistryChange, bool) {
+func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o store.Override, remove bool, pre precondition) (store.RegistryChange, bool) {
 	rc := s.cfg.RegistryChanges
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
 	ctx := r.Context()
-	if remove {
-		if _, err := s.cfg.Store.Override(ctx, o.Kind, o.ID); err != nil {
-			writeProblem(w, s.storeProblem(err, "override "+o.ID))
-			return store.RegistryChange{}, false
-		}
+	cur, err := s.cfg.Store.Override(ctx, o.Kind, o.ID)
+	exists := err == nil
+	if err != nil && (remove || !errors.Is(err, store.ErrNotFound)) {
+		writeProblem(w, s.storeProblem(err, "override "+o.ID))
+		return store.RegistryChange{}, false
+	}
+	// The precondition is checked under changeMu, which makes the changes
+	// of this process one at a time.
+	if p := pre.check("override "+o.Kind+"/"+o.ID, exists, versionETag(cur.Updated)); p != nil {
+		writeProblem(w, p)
+		return store.RegistryChange{}, false
 	}
 	all, p := s.overridesWith(r, o, remove)
 	if p != nil {

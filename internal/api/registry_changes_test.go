@@ -80,11 +80,16 @@ type changeLogMem struct {
 	mu      sync.Mutex
 	entries []ledger.Entry
 	err     error
+	// onAppend, when set, is called with each entry before it is kept.
+	onAppend func(ledger.Entry)
 }
 
 func (l *changeLogMem) Append(ctx context.Context, e ledger.Entry) (uint64, error) {
 	if _, err := e.Marshal(); err != nil {
 		return 0, err
+	}
+	if l.onAppend != nil {
+		l.onAppend(e)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -222,7 +227,7 @@ func TestRegistryChangeLoggedBeforeEffect(t *testing.T) {
 	}
 	got := e.do(call{method: "PUT", path: "/v1/registry/authorities/" + a.ID, token: e.tokens[store.RoleAdmin],
 		body: fmt.Sprintf(`{"public_key":%q}`, authz.EncodePublicKey(pub))})
-	if got.status != 200 {
+	if got.status != 201 {
 		t.Fatalf("admin PUT: %d %s", got.status, got.body)
 	}
 	var doc api.OverrideDocument
@@ -338,7 +343,7 @@ func TestListRegistryChanges(t *testing.T) {
 		{method: "PUT", path: "/v1/registry/authorities/" + a.ID, token: admin, body: fmt.Sprintf(`{"public_key":%q}`, authz.EncodePublicKey(pub))},
 		{method: "PUT", path: "/v1/registry/blocs/nordic", token: op, body: `{"members":["DK","SE","NO"]}`},
 	} {
-		if got := e.do(c); got.status != 200 {
+		if got := e.do(c); got.status != 200 && got.status != 201 {
 			t.Fatalf("%s %s: %d %s", c.method, c.path, got.status, got.body)
 		}
 	}
@@ -365,14 +370,18 @@ func TestListRegistryChanges(t *testing.T) {
 	if _, l := list(op, "?kind=blocs&from=1"); len(l.Changes) != 1 || l.Changes[0].LogIndex != 2 {
 		t.Errorf("blocs from 1: %+v", l.Changes)
 	}
-	if _, l := list(op, "?limit=2"); len(l.Changes) != 2 || l.NextFrom == nil || *l.NextFrom != 2 {
-		t.Errorf("limit 2: %+v next %v", l.Changes, l.NextFrom)
+	_, first := list(op, "?page_size=2")
+	if len(first.Changes) != 2 || first.NextPageToken == "" {
+		t.Fatalf("page_size 2: %+v next %q", first.Changes, first.NextPageToken)
+	}
+	if _, l := list(op, "?page_size=2&page_token="+first.NextPageToken); len(l.Changes) != 1 || l.Changes[0].LogIndex != 2 || l.NextPageToken != "" {
+		t.Errorf("second page: %+v next %q", l.Changes, l.NextPageToken)
 	}
 	raw := e.do(call{method: "GET", path: "/v1/registry/changes", token: op}).body
 	if strings.Contains(string(raw), "root") || strings.Contains(string(raw), "ops") || strings.Contains(string(raw), "DK") {
 		t.Errorf("the list shows who made a change or what was put: %s", raw)
 	}
-	for _, q := range []string{"?kind=planet", "?from=-1", "?limit=0", "?who=me"} {
+	for _, q := range []string{"?kind=planet", "?from=-1", "?page_size=0", "?limit=2", "?who=me", "?page_token=xyz"} {
 		got := e.do(call{method: "GET", path: "/v1/registry/changes" + q, token: op, invalid: true})
 		if got.status != 400 || got.problem.Field == "" {
 			t.Errorf("%s: %d field %q, want 400 naming the parameter", q, got.status, got.problem.Field)

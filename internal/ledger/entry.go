@@ -62,10 +62,14 @@ const (
 	// advisory: delivered or failed, and the seconds since publication and
 	// since the vendor's stated discovery.
 	KindNotice = "notice"
+	// KindCatalogChange records a change to the catalog: a dataset's
+	// sovereignty labels put or deleted. Its public fields are the dataset
+	// id (Subject), its location, the action and the digest of the labels.
+	KindCatalogChange = "catalog-change"
 )
 
 // Kinds lists every entry kind, in the order documented.
-var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindNotice, KindSeal, KindApproval}
+var Kinds = []string{KindDecision, KindAuthorization, KindRevocation, KindMLATransition, KindRelease, KindVoid, KindRegistryChange, KindPackChange, KindAdvisory, KindNotice, KindSeal, KindApproval, KindCatalogChange}
 
 // ErrEntryTooLarge is returned by Log.Append for an entry whose canonical JSON
 // is longer than Options.MaxEntrySize. The entry is not logged and not
@@ -112,6 +116,10 @@ type Entry struct {
 	// SHA-256 of what was put: the registry entry's document, or the
 	// pack's source.
 	Digest string `json:"digest,omitempty"`
+	// Excluded counts, for a decision, the data subjects of third states
+	// left out by third-state exclusion (GDSI commitment 6), by state: the
+	// subjects disclosed by an allowed decision are Subjects less these.
+	Excluded map[string]int64 `json:"excluded,omitempty"`
 	// Jurisdiction is the state an authorization, revocation or registry
 	// change concerns.
 	Jurisdiction string `json:"jurisdiction,omitempty"`
@@ -342,6 +350,14 @@ func buildDecisionEntry(req *model.Request, dec *model.Decision) (Entry, Private
 		e.Subjects = make(map[string]int64, len(d.Subjects))
 		for k, v := range d.Subjects {
 			e.Subjects[k] = v
+		}
+	}
+	for _, x := range dec.Excluded {
+		if x.Subjects > 0 {
+			if e.Excluded == nil {
+				e.Excluded = map[string]int64{}
+			}
+			e.Excluded[x.State] += x.Subjects
 		}
 	}
 	e.Records, e.Devices = d.Records, d.Devices
@@ -581,6 +597,14 @@ func (e *Entry) Validate() error {
 			return fmt.Errorf("entry field subjects.%s: count %d is outside 0..%d", k, v, maxCount)
 		}
 	}
+	for k, v := range e.Excluded {
+		if err := checkCode("excluded key", k); err != nil {
+			return err
+		}
+		if v < 0 || v > maxCount {
+			return fmt.Errorf("entry field excluded.%s: count %d is outside 0..%d", k, v, maxCount)
+		}
+	}
 	for _, c := range [...]struct {
 		field string
 		n     int64
@@ -658,6 +682,9 @@ func (e *Entry) sizeHint() int {
 	for k := range e.Subjects {
 		n += len(k) + 20
 	}
+	for k := range e.Excluded {
+		n += len(k) + 20
+	}
 	return n
 }
 
@@ -679,6 +706,7 @@ func (e *Entry) appendJSON(b []byte) []byte {
 	w.str("destination", e.Destination)
 	w.int("devices", e.Devices)
 	w.str("digest", e.Digest)
+	w.counts("excluded", e.Excluded)
 	w.str("jurisdiction", e.Jurisdiction)
 	w.str("key_fingerprint", e.KeyFingerprint)
 	w.name("kind")
@@ -727,25 +755,7 @@ func (e *Entry) appendJSON(b []byte) []byte {
 		w.b = strconv.AppendInt(w.b, *e.SincePublished, 10)
 	}
 	w.str("subject", e.Subject)
-	if len(e.Subjects) > 0 {
-		w.name("subjects")
-		var small [32]string
-		keys := small[:0]
-		for k := range e.Subjects {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		w.b = append(w.b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = appendJSONString(w.b, k)
-			w.b = append(w.b, ':')
-			w.b = strconv.AppendInt(w.b, e.Subjects[k], 10)
-		}
-		w.b = append(w.b, '}')
-	}
+	w.counts("subjects", e.Subjects)
 	w.int("threshold", int64(e.Threshold))
 	w.name("time")
 	w.b = appendJSONTime(w.b, e.Time)
@@ -778,6 +788,31 @@ func (w *jsonObject) str(n, v string) {
 		w.name(n)
 		w.b = appendJSONString(w.b, v)
 	}
+}
+
+// counts writes a member holding counts by state, keys sorted, unless it
+// is empty (omitempty).
+func (w *jsonObject) counts(n string, m map[string]int64) {
+	if len(m) == 0 {
+		return
+	}
+	w.name(n)
+	var small [32]string
+	keys := small[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	w.b = append(w.b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = appendJSONString(w.b, k)
+		w.b = append(w.b, ':')
+		w.b = strconv.AppendInt(w.b, m[k], 10)
+	}
+	w.b = append(w.b, '}')
 }
 
 // int writes an integer member, unless it is zero (omitempty).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -179,6 +180,7 @@ func canonical(t testing.TB, data []byte) {
 
 func TestEntryCanonical(t *testing.T) {
 	refers := uint64(1 << 40)
+	since, zero := int64(86400), int64(0)
 	full := Entry{
 		Version: EntryVersion, Kind: KindRelease, Time: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC),
 		Action: "transfer", Agreement: "de-fr-mlat", Authorizations: 2, Basis: "agreement",
@@ -190,6 +192,15 @@ func TestEntryCanonical(t *testing.T) {
 		Requester: &Party{Kind: "company", Role: "processor", State: "DE"}, Requires: []string{"authorization_from:FR"},
 		Rules: []string{"gdsi-2-cii", "us-dsp-202.401"}, SelectorCount: 3, Selectors: "specific", Subject: "pack/gdsi",
 		Subjects: map[string]int64{"ZA": 1, "AT": 2, "FR": 0, "BE": 9}, Threshold: 2, Transaction: "vendor",
+		Excluded: map[string]int64{"IT": 1, "DE": 2}, Severity: "high", SinceDiscovered: &since, SincePublished: &zero,
+	}
+	// Every member is set, so that the hand-written encoder is checked on
+	// each: a field added to Entry and forgotten there fails here.
+	fv := reflect.ValueOf(full)
+	for i := range fv.NumField() {
+		if fv.Field(i).IsZero() {
+			t.Fatalf("the full entry leaves %s unset: set it, and write it in appendJSON", fv.Type().Field(i).Name)
+		}
 	}
 	tests := []Entry{full, mustDecisionEntry(t, 7), VoidEntry(3, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)),
 		{Version: EntryVersion, Kind: KindAdvisory, Time: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), RecordHash: strings.Repeat("0", 64)}}

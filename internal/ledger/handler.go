@@ -95,7 +95,7 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, detail string) {
 		Title  string `json:"title"`
 		Status int    `json:"status"`
 		Detail string `json:"detail"`
-	}{"https://accord.dev/problems/" + t[0], t[1], status, detail})
+	}{"/problems/" + t[0], t[1], status, detail}) // served by the API (GET /problems/{type})
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

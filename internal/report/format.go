@@ -37,8 +37,8 @@ func Write(w io.Writer, r *Report, format string, p *locale.Printer) error {
 func columns(p *locale.Printer) []string {
 	return []string{
 		p.Sprintf("requesting state"), p.Sprintf("channel"), p.Sprintf("requests"),
-		p.Sprintf("subjects requested"), p.Sprintf("records requested"),
-		p.Sprintf("disclosed"), p.Sprintf("refused"), p.Sprintf("third-state excluded"), p.Sprintf("pending"),
+		p.Sprintf("subjects requested"), p.Sprintf("subjects disclosed"), p.Sprintf("records requested"),
+		p.Sprintf("disclosed"), p.Sprintf("refused"), p.Sprintf("pending"), p.Sprintf("third-state excluded"),
 		p.Sprintf("log indices"),
 	}
 }
@@ -53,8 +53,8 @@ func cells(p *locale.Printer, row *Row) []string {
 	}
 	return []string{
 		row.State, p.Sprintf(row.Channel), strconv.Itoa(row.Requests),
-		strconv.FormatInt(row.Subjects, 10), strconv.FormatInt(row.Records, 10),
-		strconv.Itoa(row.Disclosed), strconv.Itoa(row.Refused), strconv.Itoa(row.Excluded), strconv.Itoa(row.Pending),
+		strconv.FormatInt(row.SubjectsRequested, 10), strconv.FormatInt(row.SubjectsDisclosed, 10), strconv.FormatInt(row.RecordsRequested, 10),
+		strconv.Itoa(row.Disclosed), strconv.Itoa(row.Refused), strconv.Itoa(row.Pending), strconv.Itoa(row.ThirdStateExcluded),
 		idx,
 	}
 }
@@ -83,8 +83,12 @@ func changeCells(p *locale.Printer, c *Change) []string {
 	if action != "" {
 		action = p.Sprintf(action)
 	}
+	state := c.Jurisdiction
+	if state == "" {
+		state = c.Location
+	}
 	return []string{
-		p.Sprintf(c.Kind), c.Subject, c.Jurisdiction, action, c.Version,
+		p.Sprintf(c.Kind), c.Subject, state, action, c.Version,
 		c.KeyFingerprint, c.Digest, c.Time.UTC().Format(time.RFC3339), strconv.FormatUint(c.Index, 10),
 	}
 }
@@ -118,7 +122,9 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 </table>
 <p>{{.Median}}</p>
 <p>{{.Trace}}</p>
-<h2>{{.ChangesTitle}}</h2>
+{{if .Pinned}}<p>{{.Pinned}}</p>
+<pre>{{.Note}}</pre>
+{{end}}<h2>{{.ChangesTitle}}</h2>
 <p>{{.ChangesNote}}</p>
 {{if .Changes}}<table>
 <thead><tr>{{range .CountColumns}}<th>{{.}}</th>{{end}}</tr></thead>
@@ -164,9 +170,14 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 	for i := range r.ChangeCounts {
 		counts[i] = countCells(p, &r.ChangeCounts[i])
 	}
-	note := p.Sprintf("No registry or pack change was logged in this period.")
+	note := p.Sprintf("No registry, pack or catalog change was logged in this period.")
 	if len(r.Changes) > 0 {
-		note = p.Sprintf("%d registry and pack changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
+		note = p.Sprintf("%d registry, pack and catalog changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
+	}
+	pinned, signed := "", ""
+	if cp := r.Checkpoint; cp != nil {
+		pinned = p.Sprintf("Computed from the log %s at its checkpoint of %d entries, root hash %s; the signed checkpoint:", cp.Origin, cp.Size, cp.RootHash)
+		signed = cp.Note
 	}
 	vendors := make([][]string, len(r.Vendors))
 	for i, v := range r.Vendors {
@@ -184,7 +195,9 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 		"VendorColumns": []string{p.Sprintf("vendor"), p.Sprintf("advisories"), p.Sprintf("serious"), p.Sprintf("flagged: forced upgrade or no remedy"),
 			p.Sprintf("notices delivered"), p.Sprintf("notices undelivered"), p.Sprintf("median time to notice"), p.Sprintf("p95 time to notice"), p.Sprintf("over the time limit")},
 		"Limits":        limits,
-		"ChangesTitle":  p.Sprintf("Registry and pack changes"),
+		"Pinned":        pinned,
+		"Note":          signed,
+		"ChangesTitle":  p.Sprintf("Registry, pack and catalog changes"),
 		"ChangesNote":   note,
 		"CountColumns":  []string{p.Sprintf("change"), p.Sprintf("subject"), p.Sprintf("changes"), p.Sprintf("log indices")},
 		"Counts":        counts,

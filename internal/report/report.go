@@ -14,9 +14,14 @@
 //	channel   basis "mla" → mla; basis "agreement" → agreement; basis
 //	          "emergency" or purpose "emergency" → emergency; anything
 //	          else → direct (a direct order to a provider)
-//	result    deny → refused; else, when a third-state rule fired (third
-//	          states' data was left out, or the request waits for them)
-//	          → third-state-excluded; allow → disclosed; pending → pending
+//	outcome   allow → disclosed; deny → refused; pending → pending: each
+//	          decision counts once, and the three sum to the requests
+//	third     besides, third_state_excluded counts the decisions in which a
+//	          third-state rule fired (third states' data was left out, or
+//	          the request waits for them), whatever their outcome
+//	subjects  subjects_requested sums what was asked for;
+//	          subjects_disclosed sums, over allowed decisions, the subjects
+//	          less those third-state exclusion left out (entry "excluded")
 //
 // The median time to answer is measured on MLA cases: from the entry that
 // opens a case to the entry that accepts, narrows or refuses it.
@@ -33,6 +38,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"sort"
@@ -57,11 +63,10 @@ const (
 	ChannelDirect    = "direct"
 )
 
-// Results of a lawful-access request.
+// Results (outcomes) of a lawful-access request.
 const (
 	ResultDisclosed = "disclosed"
 	ResultRefused   = "refused"
-	ResultExcluded  = "third-state-excluded"
 	ResultPending   = "pending"
 )
 
@@ -117,14 +122,24 @@ type Row struct {
 	Channel string `json:"channel"`
 	// Requests counts the decisions.
 	Requests int `json:"requests"`
-	// Subjects and Records sum what was asked for.
-	Subjects int64 `json:"subjects"`
-	Records  int64 `json:"records"`
-	// Results counts decisions by result.
+	// SubjectsRequested sums the data subjects the requests asked for.
+	SubjectsRequested int64 `json:"subjects_requested"`
+	// SubjectsDisclosed sums the data subjects of the allowed decisions,
+	// less those third-state exclusion left out (the entry's excluded).
+	SubjectsDisclosed int64 `json:"subjects_disclosed"`
+	// RecordsRequested sums the records the requests asked for.
+	RecordsRequested int64 `json:"records_requested"`
+	// Disclosed, Refused and Pending count the decisions by outcome
+	// (allow, deny, pending): each decision is in exactly one of them, so
+	// they sum to Requests.
 	Disclosed int `json:"disclosed"`
 	Refused   int `json:"refused"`
-	Excluded  int `json:"third_state_excluded"`
 	Pending   int `json:"pending"`
+	// ThirdStateExcluded counts, whatever their outcome, the decisions in
+	// which third-state exclusion fired (a rule about a third state): an
+	// allowed execution that left a third state's subjects out is counted
+	// here and in Disclosed.
+	ThirdStateExcluded int `json:"third_state_excluded"`
 	// Indices are the log indices of the decisions counted here.
 	Indices []uint64 `json:"indices"`
 }
@@ -146,8 +161,8 @@ type Report struct {
 	AnsweredCases int `json:"answered_cases"`
 	// Voided counts decisions left out because a void entry refers to them.
 	Voided int `json:"voided"`
-	// Changes lists the registry and pack changes of the period, in log
-	// order.
+	// Changes lists the registry, pack and catalog changes of the
+	// period, in log order.
 	Changes []Change `json:"changes"`
 	// ChangeCounts counts Changes by entry kind and subject, sorted by
 	// kind then subject.
@@ -162,19 +177,46 @@ type Report struct {
 	// EntriesRead counts the log entries the report read: those given to
 	// Build (from an audit, those Reads selects; the audit hashed them all).
 	EntriesRead int `json:"entries_read"`
+	// Checkpoint is the verified log state the report was computed from
+	// (see Pin): a third party checks that a published report matches one
+	// state of the log by recounting the entries that checkpoint commits
+	// to. Absent when the report was not pinned.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
-// Change is one registry-change or pack-change entry.
+// Checkpoint names one state of the log: the report counts the entries
+// below Size of the log Origin, whose Merkle root is RootHash, as the
+// signed Note says.
+type Checkpoint struct {
+	Origin string `json:"origin"`
+	Size   uint64 `json:"size"`
+	// RootHash is the RFC 6962 root hash, base64 as in the note.
+	RootHash string `json:"root_hash"`
+	// Note is the signed checkpoint (C2SP tlog-checkpoint) as published.
+	Note string `json:"signed_note"`
+}
+
+// Pin records in r the checkpoint its entries were verified against.
+func (r *Report) Pin(cp *ledger.Checkpoint) {
+	if cp == nil {
+		return
+	}
+	r.Checkpoint = &Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash), Note: string(cp.Raw)}
+}
+
+// Change is one registry-change, pack-change or catalog-change entry.
 type Change struct {
 	// Index is the entry's log index.
 	Index uint64 `json:"index"`
-	// Kind is registry-change or pack-change.
+	// Kind is registry-change, pack-change or catalog-change.
 	Kind string `json:"kind"`
 	// Subject is what changed: an authority, agreement, bloc or
-	// jurisdiction id, a pack name, "registry-files".
+	// jurisdiction id, a pack name, "registry-files", a dataset id.
 	Subject string `json:"subject"`
 	// Jurisdiction is the state concerned, when there is one.
 	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Location is, for a catalog change, where the dataset is stored.
+	Location string `json:"location,omitempty"`
 	// Action is put or delete.
 	Action string `json:"action,omitempty"`
 	// Version is a pack's version.
@@ -207,6 +249,7 @@ var readMarks = [][]byte{
 	[]byte(`"` + ledger.KindPackChange + `"`),
 	[]byte(`"` + ledger.KindAdvisory + `"`),
 	[]byte(`"` + ledger.KindNotice + `"`),
+	[]byte(`"` + ledger.KindCatalogChange + `"`),
 	[]byte(`"` + model.KindStateAuthority + `"`),
 }
 
@@ -230,7 +273,9 @@ func Reads(raw []byte) bool {
 // Build makes the report for period from the log's entries, in any order.
 // It needs every entry for which Reads is true (it may be given more).
 func Build(period Period, entries []Logged) *Report {
-	r := &Report{Period: period.Name, From: period.From, To: period.To, EntriesRead: len(entries)}
+	// Empty lists are [] in JSON, never null.
+	r := &Report{Period: period.Name, From: period.From, To: period.To, EntriesRead: len(entries),
+		Rows: []Row{}, Totals: Row{Indices: []uint64{}}}
 	voided := map[uint64]bool{}
 	for _, l := range entries {
 		if l.Entry.Kind == ledger.KindVoid && l.Entry.Refers != nil {
@@ -261,7 +306,7 @@ func Build(period Period, entries []Logged) *Report {
 				}
 			}
 			continue
-		case ledger.KindRegistryChange, ledger.KindPackChange:
+		case ledger.KindRegistryChange, ledger.KindPackChange, ledger.KindCatalogChange:
 			if !in {
 				continue
 			}
@@ -269,7 +314,7 @@ func Build(period Period, entries []Logged) *Report {
 				r.VoidedChanges++
 				continue
 			}
-			c := Change{Index: l.Index, Kind: e.Kind, Subject: e.Subject, Jurisdiction: e.Jurisdiction, Action: e.Action,
+			c := Change{Index: l.Index, Kind: e.Kind, Subject: e.Subject, Jurisdiction: e.Jurisdiction, Location: e.Location, Action: e.Action,
 				KeyFingerprint: e.KeyFingerprint, Digest: e.Digest, Time: e.Time}
 			if len(e.Packs) > 0 {
 				c.Version = e.Packs[0].Version
@@ -327,31 +372,39 @@ func Build(period Period, entries []Logged) *Report {
 
 func (row *Row) add(e *ledger.Entry, index uint64) {
 	row.Requests++
+	var requested, excluded int64
 	for _, n := range e.Subjects {
-		row.Subjects += n
+		requested += n
 	}
-	row.Records += e.Records
+	for _, n := range e.Excluded {
+		excluded += n
+	}
+	row.SubjectsRequested += requested
+	row.RecordsRequested += e.Records
 	switch resultOf(e) {
 	case ResultDisclosed:
 		row.Disclosed++
+		row.SubjectsDisclosed += max(requested-excluded, 0)
 	case ResultRefused:
 		row.Refused++
-	case ResultExcluded:
-		row.Excluded++
 	default:
 		row.Pending++
+	}
+	if thirdStateExcluded(e) {
+		row.ThirdStateExcluded++
 	}
 	row.Indices = append(row.Indices, index)
 }
 
 func (row *Row) merge(o *Row) {
 	row.Requests += o.Requests
-	row.Subjects += o.Subjects
-	row.Records += o.Records
+	row.SubjectsRequested += o.SubjectsRequested
+	row.SubjectsDisclosed += o.SubjectsDisclosed
+	row.RecordsRequested += o.RecordsRequested
 	row.Disclosed += o.Disclosed
 	row.Refused += o.Refused
-	row.Excluded += o.Excluded
 	row.Pending += o.Pending
+	row.ThirdStateExcluded += o.ThirdStateExcluded
 	row.Indices = append(row.Indices, o.Indices...)
 }
 
@@ -380,18 +433,24 @@ func channelOf(e *ledger.Entry) string {
 }
 
 func resultOf(e *ledger.Entry) string {
-	if model.Outcome(e.Outcome) == model.Deny {
+	switch model.Outcome(e.Outcome) {
+	case model.Deny:
 		return ResultRefused
-	}
-	for _, id := range e.Rules {
-		if strings.Contains(id, "third-state") {
-			return ResultExcluded
-		}
-	}
-	if model.Outcome(e.Outcome) == model.Allow {
+	case model.Allow:
 		return ResultDisclosed
 	}
 	return ResultPending
+}
+
+// thirdStateExcluded reports whether a rule about a third state fired
+// (mla-third-state-excluded, gdsi-6-third-state, ...).
+func thirdStateExcluded(e *ledger.Entry) bool {
+	for _, id := range e.Rules {
+		if strings.Contains(id, "third-state") {
+			return true
+		}
+	}
+	return false
 }
 
 // countChanges sorts changes by log index and counts them by kind and

@@ -85,6 +85,12 @@ func fixture() []Logged {
 		{15, ledger.Entry{Kind: "void", Refers: u(14), Time: at(13, 0)}},
 		{16, ledger.Entry{Kind: "registry-change", Subject: "fr-bepi", Jurisdiction: "FR", Action: "delete", Time: at(14, 0)}},
 		{17, ledger.Entry{Kind: "registry-change", Subject: "nordic", Action: "put", Digest: fpB, Time: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}},
+		// A catalog change: a dataset's labels put.
+		{18, ledger.Entry{Kind: "catalog-change", Subject: "crm-eu", Location: "FR", Action: "put", Digest: fpA, Time: at(15, 0)}},
+		// An MLA execution allowed with a third state's subjects left
+		// out: disclosed (5 of 7 subjects) and third-state excluded.
+		{19, ledger.Entry{Kind: "decision", Requester: fr, Basis: "mla", Outcome: "allow", Rules: []string{"mla-third-state-excluded"},
+			Subjects: map[string]int64{"CN": 5, "DE": 2}, Excluded: map[string]int64{"DE": 2}, Records: 7, Time: at(16, 0)}},
 	}
 }
 
@@ -98,16 +104,24 @@ func TestBuild(t *testing.T) {
 	p, _ := ParsePeriod("2026-H2")
 	r := Build(p, fixture())
 	want := []Row{
-		{State: "DE", Channel: "emergency", Requests: 1, Subjects: 1, Records: 1, Disclosed: 1, Indices: []uint64{5}},
-		{State: "FR", Channel: "agreement", Requests: 1, Subjects: 2, Excluded: 1, Indices: []uint64{4}},
-		{State: "FR", Channel: "direct", Requests: 1, Subjects: 500, Records: 500, Refused: 1, Indices: []uint64{3}},
-		{State: "FR", Channel: "mla", Requests: 1, Subjects: 3, Records: 10, Disclosed: 1, Indices: []uint64{1}},
+		{State: "DE", Channel: "emergency", Requests: 1, SubjectsRequested: 1, SubjectsDisclosed: 1, RecordsRequested: 1, Disclosed: 1, Indices: []uint64{5}},
+		{State: "FR", Channel: "agreement", Requests: 1, SubjectsRequested: 2, Pending: 1, ThirdStateExcluded: 1, Indices: []uint64{4}},
+		{State: "FR", Channel: "direct", Requests: 1, SubjectsRequested: 500, RecordsRequested: 500, Refused: 1, Indices: []uint64{3}},
+		{State: "FR", Channel: "mla", Requests: 2, SubjectsRequested: 10, SubjectsDisclosed: 8, RecordsRequested: 17, Disclosed: 2, ThirdStateExcluded: 1, Indices: []uint64{1, 19}},
 	}
 	if !reflect.DeepEqual(r.Rows, want) {
 		t.Errorf("rows:\n got %+v\nwant %+v", r.Rows, want)
 	}
-	if r.Totals.Requests != 4 || r.Totals.Subjects != 506 || !reflect.DeepEqual(r.Totals.Indices, []uint64{1, 3, 4, 5}) {
+	tot := r.Totals
+	if tot.Requests != 5 || tot.SubjectsRequested != 513 || tot.SubjectsDisclosed != 9 || tot.Disclosed != 3 || tot.ThirdStateExcluded != 2 ||
+		!reflect.DeepEqual(tot.Indices, []uint64{1, 3, 4, 5, 19}) {
 		t.Errorf("totals = %+v", r.Totals)
+	}
+	// Each decision counts once by outcome.
+	for _, row := range append(r.Rows, r.Totals) {
+		if row.Disclosed+row.Refused+row.Pending != row.Requests {
+			t.Errorf("row %s/%s: %d+%d+%d outcomes for %d requests", row.State, row.Channel, row.Disclosed, row.Refused, row.Pending, row.Requests)
+		}
 	}
 	if r.Voided != 1 {
 		t.Errorf("voided = %d, want 1 (index 7)", r.Voided)
@@ -116,7 +130,7 @@ func TestBuild(t *testing.T) {
 	if r.AnsweredCases != 2 || r.MedianAnswer != 6*24*time.Hour {
 		t.Errorf("median = %v over %d cases, want 144h over 2", r.MedianAnswer, r.AnsweredCases)
 	}
-	wantChanges := []uint64{12, 13, 16}
+	wantChanges := []uint64{12, 13, 16, 18}
 	var gotChanges []uint64
 	for _, c := range r.Changes {
 		gotChanges = append(gotChanges, c.Index)
@@ -130,7 +144,11 @@ func TestBuild(t *testing.T) {
 	if c := r.Changes[1]; c.Kind != "pack-change" || c.Subject != "gdsi" || c.Version != "2026.11.0" {
 		t.Errorf("pack change = %+v", c)
 	}
+	if c := r.Changes[3]; c.Kind != "catalog-change" || c.Subject != "crm-eu" || c.Location != "FR" || c.Digest != fpA || c.Action != "put" {
+		t.Errorf("catalog change = %+v", c)
+	}
 	wantCounts := []ChangeCount{
+		{Kind: "catalog-change", Subject: "crm-eu", Changes: 1, Indices: []uint64{18}},
 		{Kind: "pack-change", Subject: "gdsi", Changes: 1, Indices: []uint64{13}},
 		{Kind: "registry-change", Subject: "fr-bepi", Changes: 2, Indices: []uint64{12, 16}},
 	}
@@ -140,7 +158,14 @@ func TestBuild(t *testing.T) {
 	if empty := Build(p, nil); empty.Changes == nil || empty.ChangeCounts == nil {
 		t.Error("an empty report's changes must be empty lists, not null")
 	}
-	if r.EntriesRead != 18 {
+	var buf bytes.Buffer
+	if err := Write(&buf, Build(p, nil), "json", locale.For("en")); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte("null")) {
+		t.Errorf("an empty report holds null: %s", buf.Bytes())
+	}
+	if r.EntriesRead != 20 {
 		t.Errorf("entries read = %d", r.EntriesRead)
 	}
 }

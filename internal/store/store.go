@@ -58,6 +58,8 @@ type Store interface {
 	Statements
 	Reconciliation
 	RegistryChanges
+	Idempotency
+	CatalogChanges
 	// MLACases returns the store of mutual-legal-assistance cases, with the
 	// optimistic version check mla.Cases documents.
 	MLACases() mla.Cases

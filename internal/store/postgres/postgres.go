@@ -224,7 +224,7 @@ func wrap(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	}
-	for _, sentinel := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInvalid, store.ErrVoided, store.ErrUnavailable} {
+	for _, sentinel := range []error{store.ErrNotFound, store.ErrConflict, store.ErrInvalid, store.ErrVoided, store.ErrUnavailable, store.ErrPrecondition} {
 		if errors.Is(err, sentinel) {
 			return err // mapped already, by this package or a caller
 		}

@@ -56,6 +56,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReconciledThrough", testReconciledThrough},
 		{"RecordVoidRace", testRecordVoidRace},
 		{"RegistryChanges", testRegistryChanges},
+		{"Idempotency", testIdempotency},
+		{"IdempotencyConcurrent", testIdempotencyConcurrent},
+		{"CatalogChanges", testCatalogChanges},
 		{"Ping", func(t *testing.T, s store.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)

@@ -1,0 +1,144 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// Catalog changes are binding as registry changes are: a dataset's labels
+// decide outcomes, so creating, replacing or deleting a dataset is
+// validated, appended to the log as a catalog-change entry (the dataset id,
+// its location, the action and the digest of the document; never the
+// labels themselves), stored with the dataset write in one transaction
+// (store.CatalogChanges), and only then in effect. They share the registry
+// changes' log (Config.RegistryChanges) and lock; without it the catalog
+// cannot be changed (404).
+
+// maxLoggedID bounds a dataset id that a catalog-change entry can carry.
+const maxLoggedID = 64
+
+// catalogDocument is the private record of a catalog change: the dataset
+// as put.
+func catalogDocument(d store.Dataset) ([]byte, error) {
+	return json.Marshal(datasetBody{ID: d.ID, Location: d.Location, Origin: d.Origin, Categories: d.Categories, Subjects: d.Subjects,
+		Records: d.Records, Devices: d.Devices, Classification: d.Classification, CII: d.CII})
+}
+
+// mayChangeCatalog answers 404 when catalog changes cannot be logged.
+func (s *Server) mayChangeCatalog(w http.ResponseWriter) bool {
+	if rc := s.cfg.RegistryChanges; rc == nil || rc.Log == nil {
+		writeProblem(w, newProblem(http.StatusNotFound, "catalog changes are not enabled on this server (they must be logged, and no log is configured for them)"))
+		return false
+	}
+	return true
+}
+
+// applyCatalogChange makes one catalog change binding, in order: check it
+// against the current dataset (409 if a create finds one, 404 if an update
+// or delete finds none, 412 if the If-Match ETag is not the current one), append the catalog-change entry and wait for its index, then store
+// the change with the dataset write in one transaction, which checks the
+// same condition again. A store refusal after the append voids the entry.
+// It answers the request on failure; on success it returns the change.
+func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c caller, d store.Dataset, remove, create bool, pre precondition) (store.RegistryChange, bool) {
+	rc := s.cfg.RegistryChanges
+	id := d.ID
+	if len(id) > maxLoggedID {
+		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", fmt.Sprintf("a catalogued dataset's id is logged with every change to it: at most %d characters", maxLoggedID)))
+		return store.RegistryChange{}, false
+	}
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	ctx := r.Context()
+	cur, err := s.cfg.Store.Dataset(ctx, id)
+	exists := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		writeProblem(w, s.storeProblem(err, "dataset "+id))
+		return store.RegistryChange{}, false
+	}
+	cond := store.CatalogCondition{Create: create}
+	p := catalogConditionProblem(id, exists, create)
+	if p == nil && !create {
+		p = pre.check("dataset "+id, exists, versionETag(cur.Updated))
+		if pre.ifMatch && !pre.any {
+			cond.Updated = cur.Updated // checked again in the store's transaction
+		}
+	}
+	if p != nil {
+		writeProblem(w, p)
+		return store.RegistryChange{}, false
+	}
+	change := store.RegistryChange{Kind: store.CatalogKind, ID: id, Action: "put", Principal: c.principal.ID}
+	location := d.Location
+	if remove {
+		change.Action, location = "delete", cur.Location
+	} else {
+		doc, err := catalogDocument(d)
+		if err != nil {
+			writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+			return store.RegistryChange{}, false
+		}
+		change.Body, change.Digest = doc, Digest(doc)
+	}
+	e, err := RegistryChangeEntry(&change, location, s.cfg.Now())
+	if err != nil {
+		writeProblem(w, newProblem(http.StatusBadRequest, "the change cannot be logged: "+err.Error()))
+		return store.RegistryChange{}, false
+	}
+	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer acancel()
+	idx, err := rc.Log.Append(actx, e)
+	if err != nil {
+		s.log.Error("log append", slog.String("kind", e.Kind), slog.String("error", err.Error()))
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log could not record the change, so it was not made; retry later"))
+		return store.RegistryChange{}, false
+	}
+	change.LogIndex = idx
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.ApplyCatalogChange(sctx, change, d, cond); err != nil {
+		voidIdx, verr := rc.Log.Append(sctx, ledger.VoidEntry(idx, s.cfg.Now()))
+		attrs := []any{slog.Uint64("log_index", idx), slog.String("error", err.Error())}
+		if verr != nil {
+			attrs = append(attrs, slog.String("void_error", verr.Error()))
+		} else {
+			attrs = append(attrs, slog.Uint64("void_index", voidIdx))
+		}
+		s.log.Warn("catalog change logged but not stored; voided", attrs...)
+		p := s.storeProblem(err, "dataset "+id)
+		if errors.Is(err, store.ErrPrecondition) {
+			p = preconditionProblem("dataset " + id)
+		}
+		p.Detail += fmt.Sprintf("; the change was not made (its log entry %d is voided)", idx)
+		writeProblem(w, p)
+		return store.RegistryChange{}, false
+	}
+	return change, true
+}
+
+// catalogConditionProblem checks a catalog change against the dataset as
+// it is: a create needs none, a replace or delete needs one.
+func catalogConditionProblem(id string, exists, create bool) *Problem {
+	switch {
+	case create && exists:
+		p := newProblem(http.StatusConflict, "dataset "+id+" already exists")
+		p.Field = "id"
+		return p
+	case !create && !exists:
+		return newProblem(http.StatusNotFound, "dataset "+id+" not found")
+	}
+	return nil
+}
+
+// preconditionProblem is the 412 for a write conditioned on a version that
+// is no longer current.
+func preconditionProblem(what string) *Problem {
+	return newProblem(http.StatusPreconditionFailed, "If-Match: "+what+" changed since that version was read; GET it again and reapply the change")
+}

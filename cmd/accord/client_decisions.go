@@ -65,10 +65,14 @@ submission whose answer was lost without deciding twice.`,
 			if err != nil {
 				return err
 			}
-			var d model.Decision
-			if err := json.Unmarshal(data, &d); err != nil {
+			// The answer is {decision, request}, as GET returns it.
+			var answer struct {
+				Decision model.Decision `json:"decision"`
+			}
+			if err := json.Unmarshal(data, &answer); err != nil {
 				return fmt.Errorf("the server's decision does not decode: %w", err)
 			}
+			d := answer.Decision
 			if err := printAnswer(cmd, o.format, out, data, func() { renderDecision(cmd.OutOrStdout(), locale.For(locale.FromEnv()), d.ID, &d) }); err != nil {
 				return err
 			}

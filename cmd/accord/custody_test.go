@@ -211,12 +211,14 @@ func (w *custodyWorld) decideFor(token string, key hpke.PrivateKey, body string)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var d struct{ ID, Outcome string }
+	var d struct {
+		Decision struct{ ID, Outcome string } `json:"decision"`
+	}
 	json.Unmarshal(raw, &d)
 	if resp.StatusCode != http.StatusCreated {
 		w.t.Fatalf("decision: %d %s", resp.StatusCode, raw)
 	}
-	return d.ID, d.Outcome
+	return d.Decision.ID, d.Decision.Outcome
 }
 
 // open fetches decision id with token and opens sealed with key; it

@@ -131,16 +131,19 @@ func TestWitnessInterop(t *testing.T) {
 	}
 
 	s := startDemo(t, dir, "--witness-policy", policyFile)
-	var d struct {
-		ID string `json:"id"`
+	var posted struct {
+		Decision struct {
+			ID string `json:"id"`
+		} `json:"decision"`
 	}
 	if st := s.call(t, "POST", "/v1/decisions", "REQUESTER",
-		`{"action":"transfer","data":{"dataset":"crm-eu"},"destination":"US","purpose":"commercial","basis":{"kind":"contract","measures":["scc"]}}`, &d); st != http.StatusCreated {
+		`{"action":"transfer","data":{"dataset":"crm-eu"},"destination":"US","purpose":"commercial","basis":{"kind":"contract","measures":["scc"]}}`, &posted); st != http.StatusCreated {
 		t.Fatalf("decision: %d\n%s", st, s.stderr.String())
 	}
 	var rec struct {
 		Receipt *ledger.Receipt `json:"receipt"`
 	}
+	d := posted.Decision
 	if st := s.call(t, "GET", "/v1/decisions/"+d.ID+"?wait=20s", "AUDITOR", "", &rec); st != http.StatusOK || rec.Receipt == nil {
 		t.Fatalf("no receipt: the log published no checkpoint covering the decision (status %d)\nserver:\n%s\nwitness:\n%s", st, s.stderr.String(), wlog.String())
 	}

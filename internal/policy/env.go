@@ -36,6 +36,11 @@ type Registry interface {
 	AgreementCovers(id, a, b, purpose string, at time.Time) bool
 	// AgreementParties lists the parties of agreement id.
 	AgreementParties(id string) []string
+	// AgreementAuthorizes reports whether agreement id, in force at `at`,
+	// is an international agreement between states that authorizes the
+	// flow: a and b are parties, it lists purpose, the categories fall
+	// within its scope and measures attest its conditions.
+	AgreementAuthorizes(id, a, b, purpose string, categories, measures []string, at time.Time) bool
 }
 
 // Input is what one evaluation sees.
@@ -134,6 +139,7 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 		cel.Variable(inputVar, inputType),
 		cel.Macros(
 			hiddenArgMacro("agreementCovers", 4),
+			hiddenArgMacro("agreementAuthorizes", 6),
 			hiddenArgMacro("cumulative", 3),
 			hiddenArgMacro("cumulativeDevices", 2),
 		),
@@ -143,6 +149,9 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 		cel.Function("agreementCovers", noGuards,
 			cel.Overload("agreementCovers_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, cel.StringType, inputType}, cel.BoolType,
 				cel.FunctionBinding(fn.agreementCovers))),
+		cel.Function("agreementAuthorizes", noGuards,
+			cel.Overload("agreementAuthorizes_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, cel.StringType, strList, strList, inputType}, cel.BoolType,
+				cel.FunctionBinding(fn.agreementAuthorizes))),
 		cel.Function("agreementParties", noGuards,
 			cel.Overload("agreementParties_string", []*cel.Type{cel.StringType}, strList,
 				cel.UnaryBinding(fn.agreementParties))),
@@ -236,6 +245,32 @@ func (f *functions) agreementCovers(args ...ref.Val) ref.Val {
 		return types.NoSuchOverloadErr()
 	}
 	return types.Bool(f.reg.AgreementCovers(s[0], s[1], s[2], s[3], in.at))
+}
+
+// agreementAuthorizes is agreementAuthorizes(id, a, b, purpose,
+// categories, measures): Registry.AgreementAuthorizes at the request's time.
+func (f *functions) agreementAuthorizes(args ...ref.Val) ref.Val {
+	if f.reg == nil {
+		return errNoRegistry
+	}
+	if len(args) != 7 {
+		return types.NoSuchOverloadErr()
+	}
+	var s [4]string
+	for i := range 4 {
+		v, ok := args[i].(types.String)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		s[i] = string(v)
+	}
+	cats, ok1 := stringsOf(args[4])
+	meas, ok2 := stringsOf(args[5])
+	in, ok3 := args[6].(*evalInput)
+	if !ok1 || !ok2 || !ok3 {
+		return types.NoSuchOverloadErr()
+	}
+	return types.Bool(f.reg.AgreementAuthorizes(s[0], s[1], s[2], s[3], cats, meas, in.at))
 }
 
 func (f *functions) agreementParties(id ref.Val) ref.Val {

@@ -147,6 +147,11 @@ func (r *renamedRegistry) AgreementCovers(id, a, b, purpose string, at time.Time
 	return r.base.AgreementCovers(id, renamedState(r.inv, a), renamedState(r.inv, b), purpose, at)
 }
 
+// AgreementAuthorizes implements policy.Registry.
+func (r *renamedRegistry) AgreementAuthorizes(id, a, b, purpose string, categories, measures []string, at time.Time) bool {
+	return r.base.AgreementAuthorizes(id, renamedState(r.inv, a), renamedState(r.inv, b), purpose, categories, measures, at)
+}
+
 // AgreementParties implements policy.Registry.
 func (r *renamedRegistry) AgreementParties(id string) []string {
 	parties := r.base.AgreementParties(id)

@@ -182,6 +182,8 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 				cel.UnaryBinding(hasPersonalVal))),
 		cel.Function("cumulative", noGuards,
 			cel.Overload("cumulative_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulative)),
+			cel.Overload("cumulative_list_at", []*cel.Type{cel.StringType, cel.StringType, strList, inputType}, cel.IntType,
 				cel.FunctionBinding(cumulative))),
 		cel.Function("cumulativeDevices", noGuards,
 			cel.Overload("cumulativeDevices_at", []*cel.Type{cel.StringType, cel.StringType, inputType}, cel.IntType,
@@ -544,33 +546,81 @@ func window(h *model.History, name string) (map[string]map[string]model.Count, e
 	return nil, fmt.Errorf("unknown window %q: want \"12m\" or \"ytd\"", name)
 }
 
+// AllStates, as cumulative's subject state, counts data subjects of every
+// jurisdiction (China's Provisions count individuals whatever their
+// nationality).
+const AllStates = "*"
+
 // cumulative is cumulative(window, subjectState, categoryPrefix): the
 // history count of subjects of subjectState in categories under prefix,
 // plus this request's subjects of that state when the request has a
-// category under prefix.
+// category under prefix. subjectState "*" (AllStates) counts every
+// jurisdiction.
+//
+// The prefix may be a list of prefixes: each history counter under any of
+// them is added once, and this request's subjects are added once when it
+// has a category under any of them. History counters of different
+// categories may hold the same people or different ones; the history
+// cannot say, so they are added (the stricter reading). This request's
+// subjects are the same people whichever of its categories they are in, so
+// they are added once.
 func cumulative(args ...ref.Val) ref.Val {
 	if len(args) != 4 {
 		return types.NoSuchOverloadErr()
 	}
 	w, ok1 := args[0].(types.String)
 	state, ok2 := args[1].(types.String)
-	prefix, ok3 := args[2].(types.String)
 	in, ok4 := args[3].(*evalInput)
-	if !ok1 || !ok2 || !ok3 || !ok4 {
+	if !ok1 || !ok2 || !ok4 {
 		return types.NoSuchOverloadErr()
+	}
+	var prefixes []string
+	switch p := args[2].(type) {
+	case types.String:
+		prefixes = []string{string(p)}
+	default:
+		list, ok := stringsOf(p)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		prefixes = list
 	}
 	counts, err := window(in.history, string(w))
 	if err != nil {
 		return types.NewErr("cumulative: %v", err)
 	}
+	under := func(cat string) bool {
+		for _, p := range prefixes {
+			if categoryUnder(cat, p) {
+				return true
+			}
+		}
+		return false
+	}
 	var n int64
-	for cat, c := range counts[string(state)] {
-		if categoryUnder(cat, string(prefix)) {
-			n += c.Subjects
+	if state == AllStates {
+		for _, cats := range counts {
+			for cat, c := range cats {
+				if under(cat) {
+					n += c.Subjects
+				}
+			}
+		}
+	} else {
+		for cat, c := range counts[string(state)] {
+			if under(cat) {
+				n += c.Subjects
+			}
 		}
 	}
-	if hasCategory(in.req.Data.Categories, []string{string(prefix)}) {
-		n += in.req.Data.Subjects[string(state)]
+	if hasCategory(in.req.Data.Categories, prefixes) {
+		if state == AllStates {
+			for _, k := range in.req.Data.Subjects {
+				n += k
+			}
+		} else {
+			n += in.req.Data.Subjects[string(state)]
+		}
 	}
 	return types.Int(n)
 }

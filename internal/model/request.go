@@ -48,10 +48,14 @@ const (
 	PurposeMaintenance      Purpose = "maintenance"
 	PurposeEmployment       Purpose = "employment"
 	PurposeEmergency        Purpose = "emergency"
+	// PurposeLitigation is civil or administrative proceedings: a court
+	// order in a civil case, discovery, an administrative authority's
+	// decision. GDPR art. 48 covers it as it covers criminal matters.
+	PurposeLitigation Purpose = "litigation"
 )
 
 // Purposes lists every valid Purpose.
-var Purposes = []Purpose{PurposeCommercial, PurposeResearch, PurposeLawEnforcement, PurposeNationalSecurity, PurposeRepatriation, PurposeMaintenance, PurposeEmployment, PurposeEmergency}
+var Purposes = []Purpose{PurposeCommercial, PurposeResearch, PurposeLawEnforcement, PurposeNationalSecurity, PurposeRepatriation, PurposeMaintenance, PurposeEmployment, PurposeEmergency, PurposeLitigation}
 
 // Request is what someone wants to do with data: who asks, on which data,
 // where it would go, why, and on what legal basis.

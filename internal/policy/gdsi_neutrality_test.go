@@ -479,6 +479,12 @@ func genInput(rng *rand.Rand, agreements []string) neutralityInput {
 	if rng.IntN(8) > 0 {
 		r.Purpose = genPick(rng, model.Purposes)
 	}
+	// A vendor on maintenance (commitments 7 and 8) is rare in a uniform
+	// draw over roles and purposes; make it common enough to be tried.
+	if rng.IntN(32) == 0 {
+		r.Requester.Role = "vendor"
+		r.Purpose = model.PurposeMaintenance
+	}
 	r.Selectors = model.Selectors{Kind: genPick(rng, genSelectorKinds), Count: genPick(rng, genCounts)}
 	if rng.IntN(6) > 0 {
 		r.Basis.Kind = genPick(rng, model.BasisKinds)

@@ -200,6 +200,8 @@ func TestAgreementAuthorizes(t *testing.T) {
 		{"a commitment authorizes nothing", "gdsi-2020", "CN", "US", "law-enforcement", health, nil, now, false},
 		{"unknown agreement", "no-such-agreement", "US", "CN", "law-enforcement", health, nil, now, false},
 		{"same state twice", "cn-us-mlaa-2000", "US", "US", "law-enforcement", health, nil, now, false},
+		{"Hague Evidence Convention, civil proceedings", "hague-evidence-1970", "US", "FR", "litigation", health, nil, now, true},
+		{"Hague Evidence Convention is not for criminal matters", "hague-evidence-1970", "US", "FR", "law-enforcement", health, nil, now, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -241,6 +241,11 @@ var invalidRequests = []invalidCase{
 	{"disclose without destination", `{"action":"disclose","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `destination: required for action "disclose": say which state the data goes to (for data read in place from abroad, the reader's state)`, ""},
 	{"unknown action", `{"action":"fly","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "fly" (one of access, transfer, disclose, collect, modify, delete, localize)`, ""},
 	{"unknown purpose", top(`"purpose": "curiosity"`), `purpose: unknown value "curiosity" (one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency, litigation)`, ""},
+	// A transaction kind no regime knows would fire nothing and be allowed:
+	// it is bad input (us-dsp failed open on a typo).
+	{"unknown transaction", top(`"transaction": "data-brokering"`), `transaction: unknown value "data-brokering" (one of data-brokerage, vendor, employment, investment, cross-border-shopping, cross-border-delivery, cross-border-remittance, cross-border-payment, cross-border-account-opening, travel-booking, visa-application, examination-services)`, ""},
+	{"transaction case", top(`"transaction": "Vendor"`), `transaction: unknown value "Vendor" (one of data-brokerage, vendor, employment, investment, cross-border-shopping, cross-border-delivery, cross-border-remittance, cross-border-payment, cross-border-account-opening, travel-booking, visa-application, examination-services)`, ""},
+	{"transaction not a string", top(`"transaction": 3`), `transaction: expected string, got number`, ""},
 	{"unknown selectors kind", top(`"selectors": {"kind": "all"}`), `selectors.kind: unknown value "all" (one of specific, bulk)`, ""},
 	{"unknown basis kind", top(`"basis": {"kind": "warrant"}`), `basis.kind: unknown value "warrant" (one of mla, agreement, consent, contract, authorization, emergency, legal-obligation, none)`, ""},
 	{"unknown classification", data(`"classification": "secret"`), `data.classification: unknown value "secret" (one of general, important, core)`, ""},

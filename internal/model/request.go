@@ -75,8 +75,10 @@ type Request struct {
 	// Purpose is why the data is wanted.
 	Purpose Purpose `json:"purpose,omitempty"`
 	// Transaction is the kind of commercial transaction the access is part
-	// of, where a regime cares (US DSP: data-brokerage, vendor, employment,
-	// investment). Empty when none.
+	// of, where a regime cares: one of Transactions (US DSP: data-brokerage,
+	// vendor, employment, investment; China's Provisions art. 5(1): the
+	// contracts with the individual). Empty when none. A value outside
+	// Transactions is bad input, never an unknown kind that fires nothing.
 	Transaction string `json:"transaction,omitempty"`
 	// Selectors say how narrowly the data is picked.
 	Selectors Selectors `json:"selectors"`
@@ -89,6 +91,33 @@ type Request struct {
 	// cumulative counters so that `accord check` can exercise threshold
 	// rules offline. The server rejects a body that carries it.
 	History *History `json:"history,omitempty"`
+}
+
+// The transaction kinds a request may name.
+const (
+	// Covered data transactions of 28 CFR § 202.210.
+	TransactionDataBrokerage = "data-brokerage" // § 202.214
+	TransactionVendor        = "vendor"         // § 202.258
+	TransactionEmployment    = "employment"     // § 202.217
+	TransactionInvestment    = "investment"     // § 202.228
+	// Contracts to which the individual is a party (China, Provisions art.
+	// 5(1)).
+	TransactionCrossBorderShopping       = "cross-border-shopping"
+	TransactionCrossBorderDelivery       = "cross-border-delivery"
+	TransactionCrossBorderRemittance     = "cross-border-remittance"
+	TransactionCrossBorderPayment        = "cross-border-payment"
+	TransactionCrossBorderAccountOpening = "cross-border-account-opening"
+	TransactionTravelBooking             = "travel-booking"
+	TransactionVisaApplication           = "visa-application"
+	TransactionExaminationServices       = "examination-services"
+)
+
+// Transactions lists every valid Request.Transaction.
+var Transactions = []string{
+	TransactionDataBrokerage, TransactionVendor, TransactionEmployment, TransactionInvestment,
+	TransactionCrossBorderShopping, TransactionCrossBorderDelivery, TransactionCrossBorderRemittance,
+	TransactionCrossBorderPayment, TransactionCrossBorderAccountOpening, TransactionTravelBooking,
+	TransactionVisaApplication, TransactionExaminationServices,
 }
 
 // Principal is a party: a state authority, a company, an individual.

@@ -246,6 +246,7 @@ var invalidRequests = []invalidCase{
 	{"unknown transaction", top(`"transaction": "data-brokering"`), `transaction: unknown value "data-brokering" (one of data-brokerage, vendor, employment, investment, cross-border-shopping, cross-border-delivery, cross-border-remittance, cross-border-payment, cross-border-account-opening, travel-booking, visa-application, examination-services)`, ""},
 	{"transaction case", top(`"transaction": "Vendor"`), `transaction: unknown value "Vendor" (one of data-brokerage, vendor, employment, investment, cross-border-shopping, cross-border-delivery, cross-border-remittance, cross-border-payment, cross-border-account-opening, travel-booking, visa-application, examination-services)`, ""},
 	{"transaction not a string", top(`"transaction": 3`), `transaction: expected string, got number`, ""},
+	{"unknown frequency", top(`"frequency": "often"`), `frequency: unknown value "often" (one of occasional, systematic)`, ""},
 	{"unknown selectors kind", top(`"selectors": {"kind": "all"}`), `selectors.kind: unknown value "all" (one of specific, bulk)`, ""},
 	{"unknown basis kind", top(`"basis": {"kind": "warrant"}`), `basis.kind: unknown value "warrant" (one of mla, agreement, consent, contract, authorization, emergency, legal-obligation, none)`, ""},
 	{"unknown classification", data(`"classification": "secret"`), `data.classification: unknown value "secret" (one of general, important, core)`, ""},

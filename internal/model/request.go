@@ -80,6 +80,10 @@ type Request struct {
 	// contracts with the individual). Empty when none. A value outside
 	// Transactions is bad input, never an unknown kind that fires nothing.
 	Transaction string `json:"transaction,omitempty"`
+	// Frequency says whether the transfer is occasional or part of a
+	// systematic flow (one of Frequencies). GDPR art. 49(1) derogations are
+	// for occasional transfers. Empty when not said.
+	Frequency string `json:"frequency,omitempty"`
 	// Selectors say how narrowly the data is picked.
 	Selectors Selectors `json:"selectors"`
 	// Basis is the legal basis claimed.
@@ -119,6 +123,19 @@ var Transactions = []string{
 	TransactionCrossBorderPayment, TransactionCrossBorderAccountOpening, TransactionTravelBooking,
 	TransactionVisaApplication, TransactionExaminationServices,
 }
+
+// The transfer frequencies a request may name.
+const (
+	// FrequencyOccasional is a one-off or occasional transfer, outside the
+	// regular course of business (EDPB Guidelines 2/2018).
+	FrequencyOccasional = "occasional"
+	// FrequencySystematic is a transfer that is part of a regular,
+	// repeated or stable flow.
+	FrequencySystematic = "systematic"
+)
+
+// Frequencies lists every valid Request.Frequency.
+var Frequencies = []string{FrequencyOccasional, FrequencySystematic}
 
 // Principal is a party: a state authority, a company, an individual.
 type Principal struct {

@@ -69,6 +69,7 @@ var fieldRules = map[reflect.Type]map[string]fieldRule{
 		"destination": {val: jurisdiction},
 		"purpose":     {val: enumOf(Purposes)},
 		"transaction": {val: enumOf(Transactions)},
+		"frequency":   {val: enumOf(Frequencies)},
 	},
 	reflect.TypeFor[Principal](): {
 		"kind":         {required: true, val: enumOf(PrincipalKinds)},

@@ -846,6 +846,7 @@ var stringFields = map[string]func(any) (string, bool){
 	"model.Request.purpose":        fieldOf(func(r *model.Request) string { return string(r.Purpose) }),
 	"model.Request.destination":    fieldOf(func(r *model.Request) string { return r.Destination }),
 	"model.Request.transaction":    fieldOf(func(r *model.Request) string { return r.Transaction }),
+	"model.Request.frequency":      fieldOf(func(r *model.Request) string { return r.Frequency }),
 	"model.Principal.id":           fieldOf(func(p *model.Principal) string { return p.ID }),
 	"model.Principal.kind":         fieldOf(func(p *model.Principal) string { return p.Kind }),
 	"model.Principal.role":         fieldOf(func(p *model.Principal) string { return p.Role }),

@@ -16,8 +16,8 @@ import (
 )
 
 // The Initiative asks states to keep an environment that is « ouvert, juste
-// et non discriminatoire » (shared/seeds/002_6347a8f0fca8e0c5.txt, annex,
-// preamble) and to treat data security « de manière [...] objective »
+// et non discriminatoire » (the letter of 18 September 2020 to the UN Secretary-General,
+// annex, preamble) and to treat data security « de manière [...] objective »
 // (paragraph 1). Under the gdsi pack, then, a decision must not depend on
 // which states are involved, only on how they relate: renaming every state
 // by a permutation must not change the outcome or the rules that fired.

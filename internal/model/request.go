@@ -62,12 +62,27 @@ var Purposes = []Purpose{PurposeCommercial, PurposeResearch, PurposeLawEnforceme
 type Request struct {
 	// Action is required.
 	Action Action `json:"action"`
-	// Requester is who asks. It is required in a request file; the server
-	// replaces it with the principal bound to the caller's credential.
+	// Requester is who asks: the exporter, the importer, a state authority,
+	// or someone acting on behalf of one. It is required in a request file;
+	// the server replaces it with the principal bound to the caller's
+	// credential.
 	Requester Principal `json:"requester"`
 	// OnBehalfOf names the principal a company acts for, when a company acts
 	// for a state. Nil when the requester acts for itself.
 	OnBehalfOf *Principal `json:"on_behalf_of"`
+	// Exporter is the party that holds the data and sends it or gives
+	// access to it: the U.S. person under the US DSP, the personal
+	// information processor under China's PIPL, the controller or processor
+	// under the GDPR. Nil when the request does not say; packs then read
+	// the request as before parties existed (see docs/concepts.md). On the
+	// server it is a registered principal, by default the holder of the
+	// dataset the request names.
+	Exporter *Principal `json:"exporter"`
+	// Importer is the party that receives or reads the data: the foreign
+	// person or covered person under the US DSP, the overseas recipient
+	// under the PIPL, the data importer under the GDPR. Nil when not said.
+	// On the server it is a registered principal.
+	Importer *Principal `json:"importer"`
 	// Data describes the data concerned. data.location is required.
 	Data Data `json:"data"`
 	// Destination is the jurisdiction the data would go to or be read from.

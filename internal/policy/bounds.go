@@ -10,6 +10,7 @@ import "github.com/accord-dev/accord/internal/model"
 func withinBounds(r *model.Request, h *model.History, authorized []string) bool {
 	ok := str(string(r.Action)) && str(string(r.Purpose)) && str(r.Destination) && str(r.Transaction) && str(r.Frequency) &&
 		principalOK(&r.Requester) && (r.OnBehalfOf == nil || principalOK(r.OnBehalfOf)) &&
+		(r.Exporter == nil || principalOK(r.Exporter)) && (r.Importer == nil || principalOK(r.Importer)) &&
 		str(r.Selectors.Kind) && strs(authorized) && historyOK(h) && historyOK(r.History)
 	if !ok {
 		return false

@@ -657,7 +657,7 @@ func cumulativeDevices(args ...ref.Val) ref.Val {
 }
 
 // nullablePointers makes the optional parts of a request (on_behalf_of,
-// data.cii, history) null when absent, as the JSON says, rather than an
+// exporter, importer, data.cii, history) null when absent, as the JSON says, rather than an
 // empty object: `request.on_behalf_of == null` and `has(...)` then mean
 // what a pack author expects.
 func nullablePointers(env *cel.Env) (*cel.Env, error) {
@@ -750,6 +750,18 @@ func (p *nullableProvider) findField(structType, field string) (*types.FieldType
 				return nil, false, false
 			}
 			return r.OnBehalfOf, r.OnBehalfOf == nil, true
+		}
+	case structType == "model.Request" && (field == "exporter" || field == "importer"):
+		get = func(t any) (any, bool, bool) {
+			r := requestOf(t)
+			if r == nil {
+				return nil, false, false
+			}
+			p := r.Exporter
+			if field == "importer" {
+				p = r.Importer
+			}
+			return p, p == nil, true
 		}
 	case structType == "model.Request" && field == "history":
 		get = func(t any) (any, bool, bool) {

@@ -530,12 +530,15 @@ func TestGDPRFrameworkMessage(t *testing.T) {
 		at           time.Time
 		message      string
 		wantMeasures []string
+		roles        [2]string // exporter's and importer's, when given
 	}{
-		{"US under the DPF", "US", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "The adequacy decision for US (the EU–U.S. Data Privacy Framework, Decision (EU) 2023/1795) covers only recipients certified under it: attest dpf-certified", []string{"dpf-certified", "scc"}},
-		{"US on the DPF's first day", "US", time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC), "covers only recipients certified under it: attest dpf-certified", []string{"dpf-certified", "scc"}},
-		{"US the day before the DPF", "US", time.Date(2023, 7, 9, 23, 59, 59, 0, time.UTC), "No adequacy decision covers US:", []string{"scc"}},
-		{"US under the Privacy Shield", "US", time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC), "(the EU–U.S. Privacy Shield, Decision (EU) 2016/1250) covers only recipients certified under it: attest privacy-shield-certified", []string{"privacy-shield-certified", "scc"}},
-		{"Singapore has no decision", "SG", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "No adequacy decision covers SG:", []string{"scc"}},
+		{"US under the DPF", "US", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "The adequacy decision for US (the EU–U.S. Data Privacy Framework, Decision (EU) 2023/1795) covers only recipients certified under it: attest dpf-certified", []string{"dpf-certified", "scc"}, [2]string{}},
+		{"US on the DPF's first day", "US", time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC), "covers only recipients certified under it: attest dpf-certified", []string{"dpf-certified", "scc"}, [2]string{}},
+		{"US the day before the DPF", "US", time.Date(2023, 7, 9, 23, 59, 59, 0, time.UTC), "No adequacy decision covers US:", []string{"scc"}, [2]string{}},
+		{"US under the Privacy Shield", "US", time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC), "(the EU–U.S. Privacy Shield, Decision (EU) 2016/1250) covers only recipients certified under it: attest privacy-shield-certified", []string{"privacy-shield-certified", "scc"}, [2]string{}},
+		{"Singapore has no decision", "SG", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "No adequacy decision covers SG:", []string{"scc"}, [2]string{}},
+		{"controller to processor: module 2 offered", "SG", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "No adequacy decision covers SG:", []string{"scc:module-2"}, [2]string{"controller", "processor"}},
+		{"US processor to controller: DPF and module 4 offered", "US", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "attest dpf-certified", []string{"dpf-certified", "scc:module-4"}, [2]string{"processor", "controller"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -547,6 +550,10 @@ func TestGDPRFrameworkMessage(t *testing.T) {
 				Purpose:     model.PurposeCommercial,
 				Basis:       model.Basis{Kind: "contract"},
 				Time:        tc.at,
+			}
+			if tc.roles[0] != "" {
+				req.Exporter = &model.Principal{ID: "acme", Kind: model.KindCompany, Role: tc.roles[0], Jurisdiction: "FR"}
+				req.Importer = &model.Principal{ID: "svc", Kind: model.KindCompany, Role: tc.roles[1], Jurisdiction: tc.to}
 			}
 			dec := eng.Evaluate(&policy.Input{Request: req}, policy.Options{Packs: []string{"eu-gdpr"}})
 			var msg string

@@ -24,10 +24,10 @@ func TestDecisionParties(t *testing.T) {
 	}
 	req := e.tokens[store.RoleRequester]
 	cases := []struct {
-		name             string
-		body             string
-		status           int
-		field            string
+		name               string
+		body               string
+		status             int
+		field              string
 		exporter, importer string // ids the decider must see ("" for none)
 	}{
 		{"no parties: read as before", okRequest, 201, "", "", ""},

@@ -147,6 +147,15 @@ func TestRegimeExamples(t *testing.T) {
 		{"eu-gdpr-art48-mlat.json", map[string]*packWant{
 			"eu-gdpr": {model.Allow, []string{"eu-gdpr-48-foreign-order"}},
 		}},
+		{"us-dsp-parties-own-sale.json", map[string]*packWant{
+			"us-dsp": {model.Deny, []string{"us-dsp-202-301-brokerage-country-of-concern"}},
+		}},
+		{"cn-cbdf-foreign-recipient-ciio.json", map[string]*packWant{
+			"cn-cbdf": {model.Pending, []string{"cn-cbdf-ciio-security-assessment"}},
+		}},
+		{"eu-gdpr-scc-module.json", map[string]*packWant{
+			"eu-gdpr": {model.Pending, []string{"eu-gdpr-44-transfer-tool"}},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -196,11 +197,13 @@ Exit code 1 when a case fails, 2 when a pack or test file is malformed.`,
 				return err
 			}
 			var all []policy.CaseResult
+			var cov []ruleCoverage
 			for _, src := range srcs {
 				eng, err := src.compile(pf.registry)
 				if err != nil {
 					return err
 				}
+				var srcRes []policy.CaseResult
 				if len(src.tests) == 0 {
 					return badInput(fmt.Errorf("%s: no test files (*_test.yaml)", src.label))
 				}
@@ -212,10 +215,12 @@ Exit code 1 when a case fails, 2 when a pack or test file is malformed.`,
 					for i := range res {
 						res[i].File = src.display(res[i].File)
 					}
-					all = append(all, res...)
+					srcRes = append(srcRes, res...)
 				}
+				all = append(all, srcRes...)
+				cov = append(cov, coverage(eng, srcRes)...)
 			}
-			failed := printResults(cmd.OutOrStdout(), all, pf.format, verbose)
+			failed := printResults(cmd.OutOrStdout(), all, cov, pf.format, verbose)
 			if failed > 0 {
 				return withCode(exitError)
 			}
@@ -227,8 +232,110 @@ Exit code 1 when a case fails, 2 when a pack or test file is malformed.`,
 	return cmd
 }
 
-// printResults prints the results and returns how many failed.
-func printResults(w io.Writer, res []policy.CaseResult, format string, verbose bool) int {
+// ruleCoverage is how a pack's test cases exercise one rule: the
+// provision it implements (its citation), the cases in which it fired, and
+// the cases in which it stayed silent although they are about the same
+// provision (their names start with the rule's first cited section) — the
+// near misses at the boundary.
+type ruleCoverage struct {
+	Pack      string `json:"pack"`
+	Rule      string `json:"rule"`
+	Provision string `json:"provision"`
+	Fired     int    `json:"fired"`
+	Silent    int    `json:"silent"`
+}
+
+// coverage counts, for every rule of every pack the results tested, the
+// cases that made it fire and the cases about its provision in which it did
+// not. A rule that never fires is untested; one that is never silent in a
+// case about its provision has no near miss.
+func coverage(eng *policy.Engine, res []policy.CaseResult) []ruleCoverage {
+	var packs []string
+	for _, r := range res {
+		if !slices.Contains(packs, r.Pack) {
+			packs = append(packs, r.Pack)
+		}
+	}
+	var out []ruleCoverage
+	for _, name := range packs {
+		pk, ok := eng.Pack(name)
+		if !ok {
+			continue
+		}
+		for _, rule := range pk.Rules {
+			c := ruleCoverage{Pack: name, Rule: rule.ID, Provision: rule.Citation}
+			key := provisionKey(rule.Citation)
+			for _, r := range res {
+				if r.Pack != name {
+					continue
+				}
+				switch {
+				case slices.Contains(r.GotRules, rule.ID):
+					c.Fired++
+				case key != "" && mentions(caseProvision(r.Name), key):
+					c.Silent++
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// provisionKey is the first section a citation names, without the name of
+// the instrument: "28 CFR § 202.302(a)(2), (b)" gives "202.302", "GDPR art.
+// 49(1), 49(6)" gives "49", "Provisions art. 7(2); PIPL ..." gives "7".
+func provisionKey(citation string) string {
+	first, _, _ := strings.Cut(citation, ";")
+	for _, marker := range []string{"§§ ", "§ ", "arts. ", "art. ", "commitment ", "paragraph "} {
+		if i := strings.Index(first, marker); i >= 0 {
+			rest := first[i+len(marker):]
+			end := strings.IndexFunc(rest, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') })
+			if end < 0 {
+				end = len(rest)
+			}
+			return strings.TrimSuffix(rest[:end], ".")
+		}
+	}
+	return ""
+}
+
+// mentions reports whether s names section key as a whole number: "art.
+// 7(2)" and "§ 7" mention 7, "art. 47" and "202.7" do not.
+func mentions(s, key string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], key)
+		if j < 0 {
+			return false
+		}
+		at, end := i+j, i+j+len(key)
+		before := at == 0 || strings.ContainsRune(" §(", rune(s[at-1]))
+		after := end == len(s) || !(s[end] >= '0' && s[end] <= '9' || s[end] == '.' && end+1 < len(s) && s[end+1] >= '0' && s[end+1] <= '9')
+		if before && after {
+			return true
+		}
+		i = end
+	}
+}
+
+// shortProvision is a citation cut to what a table shows: the part before
+// a quotation (" — ", ": «").
+func shortProvision(citation string) string {
+	p, _, _ := strings.Cut(citation, " — ")
+	p, _, _ = strings.Cut(p, ": «")
+	return p
+}
+
+// caseProvision is the part of a case name before " — ", where the cases
+// of the bundled packs name the provision they test.
+func caseProvision(name string) string {
+	p, _, _ := strings.Cut(name, " — ")
+	return p
+}
+
+// printResults prints the results and the coverage by provision, and
+// returns how many cases failed.
+func printResults(w io.Writer, res []policy.CaseResult, cov []ruleCoverage, format string, verbose bool) int {
 	passed, failed := 0, 0
 	for _, r := range res {
 		if r.Passed {
@@ -241,10 +348,11 @@ func printResults(w io.Writer, res []policy.CaseResult, format string, verbose b
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
-			Passed int                 `json:"passed"`
-			Failed int                 `json:"failed"`
-			Cases  []policy.CaseResult `json:"cases"`
-		}{passed, failed, res})
+			Passed   int                 `json:"passed"`
+			Failed   int                 `json:"failed"`
+			Cases    []policy.CaseResult `json:"cases"`
+			Coverage []ruleCoverage      `json:"coverage"`
+		}{passed, failed, res, cov})
 		return failed
 	}
 	for _, r := range res {
@@ -254,6 +362,19 @@ func printResults(w io.Writer, res []policy.CaseResult, format string, verbose b
 		case verbose:
 			fmt.Fprintf(w, "ok   %s:%d: %s\n", r.File, r.Line, r.Name)
 		}
+	}
+	if len(cov) > 0 {
+		fmt.Fprintln(w, "coverage by provision (fired: cases in which the rule fired; silent: cases about its provision in which it did not):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  pack\trule\tfired\tsilent\tprovision")
+		for _, c := range cov {
+			note := ""
+			if c.Fired == 0 {
+				note = "  (never fires)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s%s\n", c.Pack, c.Rule, c.Fired, c.Silent, shortProvision(c.Provision), note)
+		}
+		tw.Flush()
 	}
 	fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
 	return failed

@@ -571,6 +571,7 @@ func TestBadInput(t *testing.T) {
 		{"missing location", "POST", "/v1/check", tok, `{"action":"access","data":{}}`, "", 400, "data.location", 0},
 		{"syntax error has line and column", "POST", "/v1/decisions", tok, "{\n\"action\": \"access\",\n}", "", 400, "", 3},
 		{"duplicate key", "POST", "/v1/decisions", tok, `{"action":"access","action":"delete","data":{"location":"FR"}}`, "", 400, "action", 0},
+		{"unknown transaction kind", "POST", "/v1/decisions", tok, `{"action":"access","data":{"location":"US"},"transaction":"data-brokering"}`, "", 400, "transaction", 0},
 		{"history is the server's", "POST", "/v1/decisions", tok, `{"action":"access","data":{"location":"FR"},"history":{}}`, "", 400, "history", 0},
 		{"not an object", "POST", "/v1/decisions", tok, `[1]`, "", 400, "", 0},
 		{"too large", "POST", "/v1/decisions", tok, big, "", 413, "", 0},

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -27,6 +28,7 @@ type datasetBody struct {
 	Devices        int64            `json:"devices,omitempty"`
 	Classification string           `json:"classification,omitempty"`
 	CII            *model.CII       `json:"cii,omitempty"`
+	Holder         string           `json:"holder,omitempty"`
 }
 
 // decodeDataset reads and checks a dataset body.
@@ -45,9 +47,16 @@ func (s *Server) decodeDataset(w http.ResponseWriter, r *http.Request) (store.Da
 		return store.Dataset{}, newProblem(http.StatusBadRequest, "unexpected data after the JSON object")
 	}
 	d := store.Dataset{ID: b.ID, Location: b.Location, Origin: b.Origin, Categories: b.Categories, Subjects: b.Subjects,
-		Records: b.Records, Devices: b.Devices, Classification: b.Classification, CII: b.CII}
+		Records: b.Records, Devices: b.Devices, Classification: b.Classification, CII: b.CII, Holder: b.Holder}
 	if p := s.validateDataset(d); p != nil {
 		return d, p
+	}
+	if d.Holder != "" {
+		if _, err := s.cfg.Store.Principal(r.Context(), d.Holder); errors.Is(err, store.ErrNotFound) {
+			return d, fieldProblem(http.StatusBadRequest, "holder", fmt.Sprintf("%q is not a registered principal; register it before naming it as a holder", d.Holder))
+		} else if err != nil {
+			return d, s.storeProblem(err, "principal")
+		}
 	}
 	return d, nil
 }

@@ -137,12 +137,16 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, bind
 		}
 		m["on_behalf_of"] = obo
 	}
+	holder := ""
 	if raw, ok := m["data"]; ok {
-		merged, p := s.mergeCatalog(ctx, raw)
+		merged, h, p := s.mergeCatalog(ctx, raw)
 		if p != nil {
 			return nil, p
 		}
-		m["data"] = merged
+		m["data"], holder = merged, h
+	}
+	if p := s.resolveParties(ctx, m, holder, c); p != nil {
+		return nil, p
 	}
 	rebuilt, err := json.Marshal(m)
 	if err != nil {
@@ -160,27 +164,30 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, bind
 // mergeCatalog fills data's labels from the catalog when data names a
 // dataset. A label given in the body that differs from the catalog's is a
 // 409 naming it; labels the catalog does not state are left as given.
-func (s *Server) mergeCatalog(ctx context.Context, raw json.RawMessage) (json.RawMessage, *Problem) {
+//
+// It also returns the dataset's holder ("" when none is catalogued).
+func (s *Server) mergeCatalog(ctx context.Context, raw json.RawMessage) (json.RawMessage, string, *Problem) {
 	data, p := object(raw, "data")
 	if p != nil {
-		return nil, p
+		return nil, "", p
 	}
 	dsRaw, ok := data["dataset"]
 	if !ok {
-		return raw, nil
+		return raw, "", nil
 	}
 	var id string
 	if err := json.Unmarshal(dsRaw, &id); err != nil || id == "" {
-		return nil, fieldProblem(http.StatusBadRequest, "data.dataset", "must be a non-empty string")
+		return nil, "", fieldProblem(http.StatusBadRequest, "data.dataset", "must be a non-empty string")
 	}
 	ds, err := s.cfg.Store.Dataset(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fieldProblem(http.StatusBadRequest, "data.dataset", fmt.Sprintf("unknown dataset %q", id))
+		return nil, "", fieldProblem(http.StatusBadRequest, "data.dataset", fmt.Sprintf("unknown dataset %q", id))
 	}
 	if err != nil {
-		return nil, s.storeProblem(err, "dataset")
+		return nil, "", s.storeProblem(err, "dataset")
 	}
-	ds.ID, ds.Created, ds.Updated = "", time.Time{}, time.Time{}
+	holder := ds.Holder
+	ds.ID, ds.Created, ds.Updated, ds.Holder = "", time.Time{}, time.Time{}, ""
 	catRaw, _ := json.Marshal(ds)
 	var catalog map[string]json.RawMessage
 	_ = json.Unmarshal(catRaw, &catalog)
@@ -191,16 +198,16 @@ func (s *Server) mergeCatalog(ctx context.Context, raw json.RawMessage) (json.Ra
 		}
 		if got, given := data[name]; given && string(got) != "null" {
 			if !sameLabel(got, want) {
-				return nil, fieldProblem(http.StatusConflict, "data."+name, fmt.Sprintf("contradicts the catalog label of dataset %q (%s); omit it to use the catalog's", id, want))
+				return nil, "", fieldProblem(http.StatusConflict, "data."+name, fmt.Sprintf("contradicts the catalog label of dataset %q (%s); omit it to use the catalog's", id, want))
 			}
 		}
 		data[name] = want
 	}
 	out, err := json.Marshal(data)
 	if err != nil {
-		return nil, newProblem(http.StatusInternalServerError, "internal error")
+		return nil, "", newProblem(http.StatusInternalServerError, "internal error")
 	}
-	return out, nil
+	return out, holder, nil
 }
 
 // sameLabel compares two JSON values, lists of strings as sets.

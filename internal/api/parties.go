@@ -122,3 +122,82 @@ func (s *Server) onBehalfOf(ctx context.Context, raw json.RawMessage, c caller) 
 	}
 	return out, nil
 }
+
+// resolveParties replaces a body's exporter and importer with the registered
+// principals they name by id (party). When the request names a dataset that
+// has a holder, the exporter is that holder: a body that leaves exporter out
+// gets it, and one that names another principal is 409. Otherwise the
+// caller may name as exporter only itself or a principal it may act for
+// (403): who exports decides whether a regime reaches the transfer at all
+// (the US DSP regulates U.S. persons), so it is not a claim a requester
+// makes about someone else.
+func (s *Server) resolveParties(ctx context.Context, m map[string]json.RawMessage, holder string, c caller) *Problem {
+	if holder != "" {
+		raw, given := m["exporter"]
+		if !given || string(raw) == "null" {
+			raw, _ = json.Marshal(map[string]string{"id": holder})
+		} else if id := memberID(raw); id != holder {
+			if id == "" {
+				return fieldProblem(http.StatusBadRequest, "exporter.id", fmt.Sprintf("required: the exporter of the dataset named is its holder %s", holder))
+			}
+			return fieldProblem(http.StatusConflict, "exporter.id", fmt.Sprintf("is not %s, the holder of the dataset named; omit exporter to use the holder", holder))
+		}
+		m["exporter"] = raw
+	} else if raw, ok := m["exporter"]; ok && string(raw) != "null" {
+		if id := memberID(raw); id != "" && id != c.principal.ID && !c.principal.MayActForID(id) {
+			return fieldProblem(http.StatusForbidden, "exporter.id", fmt.Sprintf("principal %s may not name %q as exporter: name itself, a principal it may act for, or a dataset with a holder", c.principal.ID, id))
+		}
+	}
+	for _, path := range []string{"exporter", "importer"} {
+		raw, ok := m[path]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		out, p := s.party(ctx, raw, path)
+		if p != nil {
+			return p
+		}
+		m[path] = out
+	}
+	return nil
+}
+
+// memberID is the string id member of a JSON object, or "".
+func memberID(raw json.RawMessage) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	return v.ID
+}
+
+// party resolves a body's exporter or importer (path) to the registered
+// principal it names by id: every attribute comes from the registry (409
+// for one the body gives that differs, as registeredParty says). A party
+// without an id, or one the registry does not know, is 400: with no
+// registered attributes there is nothing to judge it by.
+func (s *Server) party(ctx context.Context, raw json.RawMessage, path string) (json.RawMessage, *Problem) {
+	if _, p := object(raw, path); p != nil {
+		return nil, p
+	}
+	id := memberID(raw)
+	if id == "" {
+		return nil, fieldProblem(http.StatusBadRequest, path+".id", "required: name the registered principal")
+	}
+	known, err := s.cfg.Store.Principal(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fieldProblem(http.StatusBadRequest, path+".id", fmt.Sprintf("%q is not a registered principal; an operator must register it before a request names it", id))
+	}
+	if err != nil {
+		return nil, s.storeProblem(err, "principal")
+	}
+	reg := known.Model()
+	if p := registeredParty(raw, path, reg, http.StatusConflict); p != nil {
+		return nil, p
+	}
+	out, err := json.Marshal(reg)
+	if err != nil {
+		return nil, newProblem(http.StatusInternalServerError, "internal error")
+	}
+	return out, nil
+}

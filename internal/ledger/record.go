@@ -113,17 +113,23 @@ func appendRequest(b []byte, r *model.Request) ([]byte, bool) {
 	if w.b, ok = appendPrincipal(w.b, &r.Requester); !ok {
 		return nil, false
 	}
-	w.name("on_behalf_of")
-	if r.OnBehalfOf == nil {
-		w.b = append(w.b, "null"...)
-	} else if w.b, ok = appendPrincipal(w.b, r.OnBehalfOf); !ok {
-		return nil, false
+	for _, p := range [...]struct {
+		name string
+		p    *model.Principal
+	}{{"on_behalf_of", r.OnBehalfOf}, {"exporter", r.Exporter}, {"importer", r.Importer}} {
+		w.name(p.name)
+		if p.p == nil {
+			w.b = append(w.b, "null"...)
+		} else if w.b, ok = appendPrincipal(w.b, p.p); !ok {
+			return nil, false
+		}
 	}
 	w.name("data")
 	w.b = appendData(w.b, &r.Data)
 	w.str("destination", r.Destination)
 	w.str("purpose", string(r.Purpose))
 	w.str("transaction", r.Transaction)
+	w.str("frequency", r.Frequency)
 	w.name("selectors")
 	s := jsonObject{b: append(w.b, '{')}
 	s.str("kind", r.Selectors.Kind)

@@ -244,7 +244,17 @@ var invalidRequests = []invalidCase{
 	{"notify marking CII data", `{"action":"notify","requester":{"kind":"company","role":"vendor","jurisdiction":"JP"},"data":{"location":"JP","cii":{"state":"FR"}}}`, `data.cii: a notice (action "notify") carries no one's data; to send data about people or critical infrastructure, use disclose`, ""},
 	{"disclose without destination", `{"action":"disclose","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `destination: required for action "disclose": say which state the data goes to (for data read in place from abroad, the reader's state)`, ""},
 	{"unknown action", `{"action":"fly","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: unknown value "fly" (one of access, transfer, disclose, collect, modify, delete, localize, notify)`, ""},
-	{"unknown purpose", top(`"purpose": "curiosity"`), `purpose: unknown value "curiosity" (one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency)`, ""},
+	{"unknown purpose", top(`"purpose": "curiosity"`), `purpose: unknown value "curiosity" (one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency, litigation)`, ""},
+	// A transaction kind no regime knows would fire nothing and be allowed:
+	// it is bad input (us-dsp failed open on a typo).
+	{"unknown transaction", top(`"transaction": "data-brokering"`), `transaction: unknown value "data-brokering" (one of data-brokerage, vendor, employment, investment, cross-border-shopping, cross-border-delivery, cross-border-remittance, cross-border-payment, cross-border-account-opening, travel-booking, visa-application, examination-services)`, ""},
+	{"transaction case", top(`"transaction": "Vendor"`), `transaction: unknown value "Vendor" (one of data-brokerage, vendor, employment, investment, cross-border-shopping, cross-border-delivery, cross-border-remittance, cross-border-payment, cross-border-account-opening, travel-booking, visa-application, examination-services)`, ""},
+	{"transaction not a string", top(`"transaction": 3`), `transaction: expected string, got number`, ""},
+	{"unknown frequency", top(`"frequency": "often"`), `frequency: unknown value "often" (one of occasional, systematic)`, ""},
+	{"unknown exporter kind", top(`"exporter": {"kind": "firm", "jurisdiction": "US"}`), `exporter.kind: unknown value "firm" (one of state-authority, company, individual, organization)`, ""},
+	{"importer without jurisdiction", top(`"importer": {"kind": "company"}`), `importer.jurisdiction: missing required field`, ""},
+	{"importer unknown member", top(`"importer": {"kind": "company", "jurisdiction": "CN", "nationality": "CN"}`), `importer.nationality: unknown field`, ""},
+	{"importer owners over 100", top(`"importer": {"kind": "company", "jurisdiction": "SG", "owners": {"CN": 150}}`), `importer.owners.CN: must be between 0 and 100, got 150`, ""},
 	{"unknown selectors kind", top(`"selectors": {"kind": "all"}`), `selectors.kind: unknown value "all" (one of specific, bulk)`, ""},
 	{"unknown basis kind", top(`"basis": {"kind": "warrant"}`), `basis.kind: unknown value "warrant" (one of mla, agreement, consent, contract, authorization, emergency, legal-obligation, none)`, ""},
 	{"unknown classification", data(`"classification": "secret"`), `data.classification: unknown value "secret" (one of general, important, core)`, ""},

@@ -54,22 +54,41 @@ const (
 	PurposeMaintenance      Purpose = "maintenance"
 	PurposeEmployment       Purpose = "employment"
 	PurposeEmergency        Purpose = "emergency"
+	// PurposeLitigation is civil or administrative proceedings: a court
+	// order in a civil case, discovery, an administrative authority's
+	// decision. GDPR art. 48 covers it as it covers criminal matters.
+	PurposeLitigation Purpose = "litigation"
 )
 
 // Purposes lists every valid Purpose.
-var Purposes = []Purpose{PurposeCommercial, PurposeResearch, PurposeLawEnforcement, PurposeNationalSecurity, PurposeRepatriation, PurposeMaintenance, PurposeEmployment, PurposeEmergency}
+var Purposes = []Purpose{PurposeCommercial, PurposeResearch, PurposeLawEnforcement, PurposeNationalSecurity, PurposeRepatriation, PurposeMaintenance, PurposeEmployment, PurposeEmergency, PurposeLitigation}
 
 // Request is what someone wants to do with data: who asks, on which data,
 // where it would go, why, and on what legal basis.
 type Request struct {
 	// Action is required.
 	Action Action `json:"action"`
-	// Requester is who asks. It is required in a request file; the server
-	// replaces it with the principal bound to the caller's credential.
+	// Requester is who asks: the exporter, the importer, a state authority,
+	// or someone acting on behalf of one. It is required in a request file;
+	// the server replaces it with the principal bound to the caller's
+	// credential.
 	Requester Principal `json:"requester"`
 	// OnBehalfOf names the principal a company acts for, when a company acts
 	// for a state. Nil when the requester acts for itself.
 	OnBehalfOf *Principal `json:"on_behalf_of"`
+	// Exporter is the party that holds the data and sends it or gives
+	// access to it: the U.S. person under the US DSP, the personal
+	// information processor under China's PIPL, the controller or processor
+	// under the GDPR. Nil when the request does not say; packs then read
+	// the request as before parties existed (see docs/concepts.md). On the
+	// server it is a registered principal, by default the holder of the
+	// dataset the request names.
+	Exporter *Principal `json:"exporter"`
+	// Importer is the party that receives or reads the data: the foreign
+	// person or covered person under the US DSP, the overseas recipient
+	// under the PIPL, the data importer under the GDPR. Nil when not said.
+	// On the server it is a registered principal.
+	Importer *Principal `json:"importer"`
 	// Data describes the data concerned. data.location is required.
 	Data Data `json:"data"`
 	// Destination is the jurisdiction the data would go to or be read from.
@@ -77,9 +96,15 @@ type Request struct {
 	// Purpose is why the data is wanted.
 	Purpose Purpose `json:"purpose,omitempty"`
 	// Transaction is the kind of commercial transaction the access is part
-	// of, where a regime cares (US DSP: data-brokerage, vendor, employment,
-	// investment). Empty when none.
+	// of, where a regime cares: one of Transactions (US DSP: data-brokerage,
+	// vendor, employment, investment; China's Provisions art. 5(1): the
+	// contracts with the individual). Empty when none. A value outside
+	// Transactions is bad input, never an unknown kind that fires nothing.
 	Transaction string `json:"transaction,omitempty"`
+	// Frequency says whether the transfer is occasional or part of a
+	// systematic flow (one of Frequencies). GDPR art. 49(1) derogations are
+	// for occasional transfers. Empty when not said.
+	Frequency string `json:"frequency,omitempty"`
 	// Selectors say how narrowly the data is picked.
 	Selectors Selectors `json:"selectors"`
 	// Basis is the legal basis claimed.
@@ -98,6 +123,46 @@ type Request struct {
 	// rules offline. The server rejects a body that carries it.
 	History *History `json:"history,omitempty"`
 }
+
+// The transaction kinds a request may name.
+const (
+	// Covered data transactions of 28 CFR § 202.210.
+	TransactionDataBrokerage = "data-brokerage" // § 202.214
+	TransactionVendor        = "vendor"         // § 202.258
+	TransactionEmployment    = "employment"     // § 202.217
+	TransactionInvestment    = "investment"     // § 202.228
+	// Contracts to which the individual is a party (China, Provisions art.
+	// 5(1)).
+	TransactionCrossBorderShopping       = "cross-border-shopping"
+	TransactionCrossBorderDelivery       = "cross-border-delivery"
+	TransactionCrossBorderRemittance     = "cross-border-remittance"
+	TransactionCrossBorderPayment        = "cross-border-payment"
+	TransactionCrossBorderAccountOpening = "cross-border-account-opening"
+	TransactionTravelBooking             = "travel-booking"
+	TransactionVisaApplication           = "visa-application"
+	TransactionExaminationServices       = "examination-services"
+)
+
+// Transactions lists every valid Request.Transaction.
+var Transactions = []string{
+	TransactionDataBrokerage, TransactionVendor, TransactionEmployment, TransactionInvestment,
+	TransactionCrossBorderShopping, TransactionCrossBorderDelivery, TransactionCrossBorderRemittance,
+	TransactionCrossBorderPayment, TransactionCrossBorderAccountOpening, TransactionTravelBooking,
+	TransactionVisaApplication, TransactionExaminationServices,
+}
+
+// The transfer frequencies a request may name.
+const (
+	// FrequencyOccasional is a one-off or occasional transfer, outside the
+	// regular course of business (EDPB Guidelines 2/2018).
+	FrequencyOccasional = "occasional"
+	// FrequencySystematic is a transfer that is part of a regular,
+	// repeated or stable flow.
+	FrequencySystematic = "systematic"
+)
+
+// Frequencies lists every valid Request.Frequency.
+var Frequencies = []string{FrequencyOccasional, FrequencySystematic}
 
 // Principal is a party: a state authority, a company, an individual.
 type Principal struct {

@@ -68,6 +68,8 @@ var fieldRules = map[reflect.Type]map[string]fieldRule{
 		"data":        {required: true},
 		"destination": {val: jurisdiction},
 		"purpose":     {val: enumOf(Purposes)},
+		"transaction": {val: enumOf(Transactions)},
+		"frequency":   {val: enumOf(Frequencies)},
 	},
 	reflect.TypeFor[Principal](): {
 		"kind":         {required: true, val: enumOf(PrincipalKinds)},

@@ -8,8 +8,9 @@ import "github.com/accord-dev/accord/internal/model"
 // (maxPayload in signed authorizations). Within them, every expression's
 // cost is bounded by CostLimit without counting at run time.
 func withinBounds(r *model.Request, h *model.History, authorized []string) bool {
-	ok := str(string(r.Action)) && str(string(r.Purpose)) && str(r.Destination) && str(r.Transaction) &&
+	ok := str(string(r.Action)) && str(string(r.Purpose)) && str(r.Destination) && str(r.Transaction) && str(r.Frequency) &&
 		principalOK(&r.Requester) && (r.OnBehalfOf == nil || principalOK(r.OnBehalfOf)) &&
+		(r.Exporter == nil || principalOK(r.Exporter)) && (r.Importer == nil || principalOK(r.Importer)) &&
 		str(r.Selectors.Kind) && strs(authorized) && historyOK(h) && historyOK(r.History)
 	if !ok {
 		return false

@@ -49,7 +49,7 @@ func fastCalls(fn *functions) cel.ProgramOption {
 				}
 			}
 			return c, nil
-		case "cumulative_at", "cumulativeDevices_at", "agreementCovers_at":
+		case "cumulative_at", "cumulative_list_at", "cumulativeDevices_at", "agreementCovers_at":
 			if len(args) > maxFixedArgs {
 				return i, nil
 			}
@@ -154,7 +154,7 @@ func (c *fixedCall) Exec(f *interpreter.ExecutionFrame) ref.Val {
 	}
 	args := a[:len(c.args)]
 	switch c.overload {
-	case "cumulative_at":
+	case "cumulative_at", "cumulative_list_at":
 		return cumulative(args...)
 	case "cumulativeDevices_at":
 		return cumulativeDevices(args...)

@@ -347,6 +347,10 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 4}}
 	case "cumulative_at", "cumulativeDevices_at":
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 4}}
+	case "cumulative_list_at":
+		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 16}}
+	case "agreementAuthorizes_at":
+		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 2}}
 	}
 	return nil
 }

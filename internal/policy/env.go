@@ -36,6 +36,11 @@ type Registry interface {
 	AgreementCovers(id, a, b, purpose string, at time.Time) bool
 	// AgreementParties lists the parties of agreement id.
 	AgreementParties(id string) []string
+	// AgreementAuthorizes reports whether agreement id, in force at `at`,
+	// is an international agreement between states that authorizes the
+	// flow: a and b are parties, it lists purpose, the categories fall
+	// within its scope and measures attest its conditions.
+	AgreementAuthorizes(id, a, b, purpose string, categories, measures []string, at time.Time) bool
 }
 
 // Input is what one evaluation sees.
@@ -134,6 +139,7 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 		cel.Variable(inputVar, inputType),
 		cel.Macros(
 			hiddenArgMacro("agreementCovers", 4),
+			hiddenArgMacro("agreementAuthorizes", 6),
 			hiddenArgMacro("cumulative", 3),
 			hiddenArgMacro("cumulativeDevices", 2),
 			hiddenArgMacro("cumulativePeople", 2),
@@ -144,6 +150,9 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 		cel.Function("agreementCovers", noGuards,
 			cel.Overload("agreementCovers_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, cel.StringType, inputType}, cel.BoolType,
 				cel.FunctionBinding(fn.agreementCovers))),
+		cel.Function("agreementAuthorizes", noGuards,
+			cel.Overload("agreementAuthorizes_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, cel.StringType, strList, strList, inputType}, cel.BoolType,
+				cel.FunctionBinding(fn.agreementAuthorizes))),
 		cel.Function("agreementParties", noGuards,
 			cel.Overload("agreementParties_string", []*cel.Type{cel.StringType}, strList,
 				cel.UnaryBinding(fn.agreementParties))),
@@ -196,6 +205,8 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 				cel.UnaryBinding(hasPersonalVal))),
 		cel.Function("cumulative", noGuards,
 			cel.Overload("cumulative_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulative)),
+			cel.Overload("cumulative_list_at", []*cel.Type{cel.StringType, cel.StringType, strList, inputType}, cel.IntType,
 				cel.FunctionBinding(cumulative))),
 		cel.Function("cumulativeDevices", noGuards,
 			cel.Overload("cumulativeDevices_at", []*cel.Type{cel.StringType, cel.StringType, inputType}, cel.IntType,
@@ -259,6 +270,32 @@ func (f *functions) agreementCovers(args ...ref.Val) ref.Val {
 		return types.NoSuchOverloadErr()
 	}
 	return types.Bool(f.reg.AgreementCovers(s[0], s[1], s[2], s[3], in.at))
+}
+
+// agreementAuthorizes is agreementAuthorizes(id, a, b, purpose,
+// categories, measures): Registry.AgreementAuthorizes at the request's time.
+func (f *functions) agreementAuthorizes(args ...ref.Val) ref.Val {
+	if f.reg == nil {
+		return errNoRegistry
+	}
+	if len(args) != 7 {
+		return types.NoSuchOverloadErr()
+	}
+	var s [4]string
+	for i := range 4 {
+		v, ok := args[i].(types.String)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		s[i] = string(v)
+	}
+	cats, ok1 := stringsOf(args[4])
+	meas, ok2 := stringsOf(args[5])
+	in, ok3 := args[6].(*evalInput)
+	if !ok1 || !ok2 || !ok3 {
+		return types.NoSuchOverloadErr()
+	}
+	return types.Bool(f.reg.AgreementAuthorizes(s[0], s[1], s[2], s[3], cats, meas, in.at))
 }
 
 func (f *functions) agreementParties(id ref.Val) ref.Val {
@@ -542,33 +579,81 @@ func window(h *model.History, name string) (map[string]map[string]model.Count, e
 	return nil, fmt.Errorf("unknown window %q: want \"12m\" or \"ytd\"", name)
 }
 
+// AllStates, as cumulative's subject state, counts data subjects of every
+// jurisdiction (China's Provisions count individuals whatever their
+// nationality).
+const AllStates = "*"
+
 // cumulative is cumulative(window, subjectState, categoryPrefix): the
 // history count of subjects of subjectState in categories under prefix,
 // plus this request's subjects of that state when the request has a
-// category under prefix.
+// category under prefix. subjectState "*" (AllStates) counts every
+// jurisdiction.
+//
+// The prefix may be a list of prefixes: each history counter under any of
+// them is added once, and this request's subjects are added once when it
+// has a category under any of them. History counters of different
+// categories may hold the same people or different ones; the history
+// cannot say, so they are added (the stricter reading). This request's
+// subjects are the same people whichever of its categories they are in, so
+// they are added once.
 func cumulative(args ...ref.Val) ref.Val {
 	if len(args) != 4 {
 		return types.NoSuchOverloadErr()
 	}
 	w, ok1 := args[0].(types.String)
 	state, ok2 := args[1].(types.String)
-	prefix, ok3 := args[2].(types.String)
 	in, ok4 := args[3].(*evalInput)
-	if !ok1 || !ok2 || !ok3 || !ok4 {
+	if !ok1 || !ok2 || !ok4 {
 		return types.NoSuchOverloadErr()
+	}
+	var prefixes []string
+	switch p := args[2].(type) {
+	case types.String:
+		prefixes = []string{string(p)}
+	default:
+		list, ok := stringsOf(p)
+		if !ok {
+			return types.NoSuchOverloadErr()
+		}
+		prefixes = list
 	}
 	counts, err := window(in.history, string(w))
 	if err != nil {
 		return types.NewErr("cumulative: %v", err)
 	}
+	under := func(cat string) bool {
+		for _, p := range prefixes {
+			if categoryUnder(cat, p) {
+				return true
+			}
+		}
+		return false
+	}
 	var n int64
-	for cat, c := range counts[string(state)] {
-		if categoryUnder(cat, string(prefix)) {
-			n += c.Subjects
+	if state == AllStates {
+		for _, cats := range counts {
+			for cat, c := range cats {
+				if under(cat) {
+					n += c.Subjects
+				}
+			}
+		}
+	} else {
+		for cat, c := range counts[string(state)] {
+			if under(cat) {
+				n += c.Subjects
+			}
 		}
 	}
-	if hasCategoryUnder(in.req.Data.Categories, string(prefix)) {
-		n += in.req.Data.Subjects[string(state)]
+	if hasCategory(in.req.Data.Categories, prefixes) {
+		if state == AllStates {
+			for _, k := range in.req.Data.Subjects {
+				n += k
+			}
+		} else {
+			n += in.req.Data.Subjects[string(state)]
+		}
 	}
 	return types.Int(n)
 }
@@ -605,7 +690,7 @@ func cumulativeDevices(args ...ref.Val) ref.Val {
 }
 
 // nullablePointers makes the optional parts of a request (on_behalf_of,
-// data.cii, history) null when absent, as the JSON says, rather than an
+// exporter, importer, data.cii, history) null when absent, as the JSON says, rather than an
 // empty object: `request.on_behalf_of == null` and `has(...)` then mean
 // what a pack author expects.
 func nullablePointers(env *cel.Env) (*cel.Env, error) {
@@ -698,6 +783,18 @@ func (p *nullableProvider) findField(structType, field string) (*types.FieldType
 				return nil, false, false
 			}
 			return r.OnBehalfOf, r.OnBehalfOf == nil, true
+		}
+	case structType == "model.Request" && (field == "exporter" || field == "importer"):
+		get = func(t any) (any, bool, bool) {
+			r := requestOf(t)
+			if r == nil {
+				return nil, false, false
+			}
+			p := r.Exporter
+			if field == "importer" {
+				p = r.Importer
+			}
+			return p, p == nil, true
 		}
 	case structType == "model.Request" && field == "history":
 		get = func(t any) (any, bool, bool) {
@@ -794,6 +891,7 @@ var stringFields = map[string]func(any) (string, bool){
 	"model.Request.purpose":        fieldOf(func(r *model.Request) string { return string(r.Purpose) }),
 	"model.Request.destination":    fieldOf(func(r *model.Request) string { return r.Destination }),
 	"model.Request.transaction":    fieldOf(func(r *model.Request) string { return r.Transaction }),
+	"model.Request.frequency":      fieldOf(func(r *model.Request) string { return r.Frequency }),
 	"model.Principal.id":           fieldOf(func(p *model.Principal) string { return p.ID }),
 	"model.Principal.kind":         fieldOf(func(p *model.Principal) string { return p.Kind }),
 	"model.Principal.role":         fieldOf(func(p *model.Principal) string { return p.Role }),

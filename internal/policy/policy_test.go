@@ -535,6 +535,20 @@ func TestFunctions(t *testing.T) {
 		{`cumulative("ytd", "FR", "personal")`, int64(40 + 10)},
 		{`cumulative("12m", "FR", "personal.financial")`, int64(0)},
 		{`cumulativeDevices("12m", "personal.health")`, int64(2 + 4 + 7)},
+		// every subject state ("*"): history of FR and BE, this request's 13
+		{`cumulative("12m", "*", "personal.health")`, int64(100 + 5 + 1 + 10 + 3)},
+		{`cumulative("ytd", "*", "personal")`, int64(40 + 10 + 3)},
+		{`cumulative("12m", "*", "personal.financial")`, int64(0)},
+		// a list of prefixes: each history counter once (personal.healthy is
+		// under neither), this request's subjects once though it has
+		// categories under both
+		{`cumulative("12m", "FR", ["personal.health", "technical"])`, int64(100 + 5 + 10)},
+		{`cumulative("12m", "*", ["personal.health", "personal.healthy"])`, int64(100 + 5 + 1000 + 1 + 10 + 3)},
+		{`cumulative("12m", "*", ["personal.health", "technical"])`, int64(100 + 5 + 1 + 10 + 3)},
+		{`cumulative("12m", "*", ["personal.financial"])`, int64(0)},
+		{`cumulative("12m", "*", [])`, int64(0)},
+		{`agreementAuthorizes("de-fr-mlat", "FR", "DE", "law-enforcement", request.data.categories, [])`, true},
+		{`agreementAuthorizes("de-fr-mlat", "FR", "DE", "commercial", request.data.categories, [])`, false},
 		{`cumulative("1y", "FR", "personal")`, errString("unknown window")},
 	}
 	for _, tt := range tests {

@@ -147,6 +147,15 @@ func TestRegimeExamples(t *testing.T) {
 		{"eu-gdpr-art48-mlat.json", map[string]*packWant{
 			"eu-gdpr": {model.Allow, []string{"eu-gdpr-48-foreign-order"}},
 		}},
+		{"us-dsp-parties-own-sale.json", map[string]*packWant{
+			"us-dsp": {model.Deny, []string{"us-dsp-202-301-brokerage-country-of-concern"}},
+		}},
+		{"cn-cbdf-foreign-recipient-ciio.json", map[string]*packWant{
+			"cn-cbdf": {model.Pending, []string{"cn-cbdf-ciio-security-assessment"}},
+		}},
+		{"eu-gdpr-scc-module.json", map[string]*packWant{
+			"eu-gdpr": {model.Pending, []string{"eu-gdpr-44-transfer-tool"}},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -497,6 +506,82 @@ func BenchmarkCheckAutoLatency(b *testing.B) {
 			if len(lat) > 0 {
 				b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
 				b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+			}
+		})
+	}
+}
+
+// TestGDPRFrameworkMessage checks what eu-gdpr-44-transfer-tool says and
+// offers for a third country with a framework decision: since Decision (EU)
+// 2023/1795 the United States has one, for certified recipients only, so
+// the message must not say that no adequacy decision covers it, and
+// dpf-certified is offered beside scc. Between Schrems II and the DPF, and
+// for a country with no decision at all, it says that none covers it.
+func TestGDPRFrameworkMessage(t *testing.T) {
+	reg, err := registry.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	packsFS, err := fs.Sub(policy.Embedded(), "packs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs, err := policy.Load(packsFS, "eu-gdpr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policy.Compile(packs, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, to     string
+		at           time.Time
+		message      string
+		wantMeasures []string
+		roles        [2]string // exporter's and importer's, when given
+	}{
+		{"US under the DPF", "US", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "The adequacy decision for US (the EU–U.S. Data Privacy Framework, Decision (EU) 2023/1795) covers only recipients certified under it: attest dpf-certified", []string{"dpf-certified", "scc"}, [2]string{}},
+		{"US on the DPF's first day", "US", time.Date(2023, 7, 10, 0, 0, 0, 0, time.UTC), "covers only recipients certified under it: attest dpf-certified", []string{"dpf-certified", "scc"}, [2]string{}},
+		{"US the day before the DPF", "US", time.Date(2023, 7, 9, 23, 59, 59, 0, time.UTC), "No adequacy decision covers US:", []string{"scc"}, [2]string{}},
+		{"US under the Privacy Shield", "US", time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC), "(the EU–U.S. Privacy Shield, Decision (EU) 2016/1250) covers only recipients certified under it: attest privacy-shield-certified", []string{"privacy-shield-certified", "scc"}, [2]string{}},
+		{"Singapore has no decision", "SG", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "No adequacy decision covers SG:", []string{"scc"}, [2]string{}},
+		{"controller to processor: module 2 offered", "SG", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "No adequacy decision covers SG:", []string{"scc:module-2"}, [2]string{"controller", "processor"}},
+		{"US processor to controller: DPF and module 4 offered", "US", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), "attest dpf-certified", []string{"dpf-certified", "scc:module-4"}, [2]string{"processor", "controller"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := &model.Request{
+				Action:      model.ActionTransfer,
+				Requester:   model.Principal{ID: "acme", Kind: model.KindCompany, Jurisdiction: "FR"},
+				Data:        model.Data{Location: "FR", Categories: []string{"personal.contact"}, Subjects: map[string]int64{"FR": 100}},
+				Destination: tc.to,
+				Purpose:     model.PurposeCommercial,
+				Basis:       model.Basis{Kind: "contract"},
+				Time:        tc.at,
+			}
+			if tc.roles[0] != "" {
+				req.Exporter = &model.Principal{ID: "acme", Kind: model.KindCompany, Role: tc.roles[0], Jurisdiction: "FR"}
+				req.Importer = &model.Principal{ID: "svc", Kind: model.KindCompany, Role: tc.roles[1], Jurisdiction: tc.to}
+			}
+			dec := eng.Evaluate(&policy.Input{Request: req}, policy.Options{Packs: []string{"eu-gdpr"}})
+			var msg string
+			for _, r := range dec.Reasons {
+				if r.Rule == "eu-gdpr-44-transfer-tool" {
+					msg = r.Message
+				}
+			}
+			if !strings.Contains(msg, tc.message) {
+				t.Errorf("message %q; want it to contain %q", msg, tc.message)
+			}
+			var measures []string
+			for _, r := range dec.Requires {
+				if r.Rule == "eu-gdpr-44-transfer-tool" && r.Measure != "" {
+					measures = append(measures, r.Measure)
+				}
+			}
+			if !slices.Equal(measures, tc.wantMeasures) {
+				t.Errorf("measures offered %v; want %v", measures, tc.wantMeasures)
 			}
 		})
 	}

@@ -40,3 +40,7 @@ func (fakeRegistry) AgreementCovers(id, a, b, purpose string, at time.Time) bool
 }
 
 func (fakeRegistry) AgreementParties(id string) []string { return fakeAgreements[id].parties }
+
+func (r fakeRegistry) AgreementAuthorizes(id, a, b, purpose string, categories, measures []string, at time.Time) bool {
+	return a != b && r.AgreementCovers(id, a, b, purpose, at)
+}

@@ -275,7 +275,7 @@ agreements:
 			want: []string{
 				`{dir}/a.yaml:8: parties: "fr" is not an ISO 3166-1 alpha-2 code (two upper-case letters)`,
 				`{dir}/a.yaml:8: parties: FR listed twice`,
-				`{dir}/a.yaml:9: purposes: "spying" is not a purpose (want one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency)`,
+				`{dir}/a.yaml:9: purposes: "spying" is not a purpose (want one of commercial, research, law-enforcement, national-security, repatriation, maintenance, employment, emergency, litigation)`,
 				`{dir}/a.yaml:10: categories: "personal.nope" is not a known category`,
 				`{dir}/a.yaml:11: valid_from: "2020-13-01" is not a date YYYY-MM-DD`,
 			},

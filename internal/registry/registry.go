@@ -74,6 +74,15 @@ const (
 // AgreementKinds lists every valid Agreement.Kind.
 var AgreementKinds = []string{KindMLAT, KindConvention, KindExecutiveAgreement, KindAdequacy, KindTransferFramework, KindCommitment}
 
+// InternationalAgreementKinds lists the kinds of agreement that states
+// conclude with each other and that bind every party: a treaty, a
+// convention, an executive agreement. An adequacy decision is a unilateral
+// act of the European Union (the third country is its subject, not a
+// party), a transfer framework such as the Global CBPR Declaration is a
+// non-binding declaration, and a commitment grants no access: none of them
+// requires or authorizes a transfer on behalf of the states it names.
+var InternationalAgreementKinds = []string{KindMLAT, KindConvention, KindExecutiveAgreement}
+
 // Agreement is an instrument between states that a request may rely on as
 // its basis: a mutual legal assistance treaty, a convention, an executive
 // agreement, an adequacy decision, a transfer framework, or a political
@@ -233,6 +242,48 @@ func (r *Registry) AgreementCovers(id, a, b, purpose string, at time.Time) bool 
 	}
 	_, ok = ag.purposes[purpose]
 	return ok
+}
+
+// AgreementAuthorizes reports whether agreement id, in force at at,
+// requires or authorizes this flow of data between a and b: it is an
+// international agreement (InternationalAgreementKinds), a and b are two
+// different parties to it, it lists purpose, every category in categories
+// falls under one of its Categories (when it lists any; an empty list of
+// categories is never covered by an agreement limited to some), and
+// measures attest every one of its Conditions. It is the scope check of
+// 28 CFR § 202.507(a) ("required or authorized by ... an international
+// agreement to which the United States is a party") and of GDPR art. 48.
+// An unknown agreement authorizes nothing.
+func (r *Registry) AgreementAuthorizes(id, a, b, purpose string, categories, measures []string, at time.Time) bool {
+	if !r.AgreementCovers(id, a, b, purpose, at) {
+		return false
+	}
+	ag := r.agreements[id]
+	if !slices.Contains(InternationalAgreementKinds, ag.Kind) {
+		return false
+	}
+	if len(ag.Categories) > 0 {
+		if len(categories) == 0 {
+			return false
+		}
+		for _, c := range categories {
+			if !slices.ContainsFunc(ag.Categories, func(p string) bool { return categoryUnder(c, p) }) {
+				return false
+			}
+		}
+	}
+	for _, c := range ag.Conditions {
+		if !slices.Contains(measures, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// categoryUnder reports whether category c is prefix or under it
+// ("personal.health" is under "personal").
+func categoryUnder(c, prefix string) bool {
+	return c == prefix || (len(c) > len(prefix) && c[len(prefix)] == '.' && c[:len(prefix)] == prefix)
 }
 
 // AgreementParties returns the sorted parties to agreement id, or nil if

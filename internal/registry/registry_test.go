@@ -14,6 +14,7 @@ type policyRegistry interface {
 	InBloc(state, bloc string) bool
 	AgreementCovers(id, a, b, purpose string, at time.Time) bool
 	AgreementParties(id string) []string
+	AgreementAuthorizes(id, a, b, purpose string, categories, measures []string, at time.Time) bool
 }
 
 // jurisdictions is a copy of model.Jurisdictions.
@@ -157,6 +158,10 @@ func TestAgreementCovers(t *testing.T) {
 		{"adequacy: Norway through the EEA", "eu-adequacy-jp", "NO", "JP", "research", now, true},
 		{"adequacy: not for law enforcement", "eu-adequacy-jp", "DE", "JP", "law-enforcement", now, false},
 		{"DPF: EEA member and US", "eu-us-dpf-2023", "FR", "US", "commercial", now, true},
+		{"adequacy: Brazil from 26 January 2026", "eu-adequacy-br", "FR", "BR", "commercial", date("2026-01-26"), true},
+		{"adequacy: Brazil not before", "eu-adequacy-br", "FR", "BR", "commercial", date("2026-01-25"), false},
+		{"adequacy: UK renewal's last day", "eu-adequacy-gb", "FR", "GB", "commercial", date("2031-12-26"), true},
+		{"adequacy: UK renewal ends 27 December 2031", "eu-adequacy-gb", "FR", "GB", "commercial", date("2031-12-27"), false},
 		{"DPF: before adoption", "eu-us-dpf-2023", "FR", "US", "commercial", date("2023-07-09"), false},
 		{"commitment covers no purpose", "gdsi-2020", "CN", "CN", "law-enforcement", now, false},
 		{"commitment covers no purpose between parties", "cn-c5-data-security-2022", "CN", "KZ", "commercial", now, false},
@@ -167,6 +172,84 @@ func TestAgreementCovers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := r.AgreementCovers(tt.id, tt.a, tt.b, tt.pur, tt.at); got != tt.want {
 				t.Errorf("AgreementCovers(%q, %q, %q, %q, %s) = %v, want %v", tt.id, tt.a, tt.b, tt.pur, tt.at.Format(time.DateOnly), got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAgreementAuthorizes checks the scope of an agreement as 28 CFR
+// § 202.507(a) reads it: only an international agreement between the two
+// states, in force, for the purpose, the data's categories and with its
+// conditions attested, authorizes a flow.
+func TestAgreementAuthorizes(t *testing.T) {
+	r := mustLoad(t)
+	now := date("2026-11-22")
+	health := []string{"personal.health"}
+	tests := []struct {
+		name          string
+		id, a, b, pur string
+		cats, meas    []string
+		at            time.Time
+		want          bool
+	}{
+		{"US-China MLAA, law enforcement", "cn-us-mlaa-2000", "US", "CN", "law-enforcement", health, nil, now, true},
+		{"US-China MLAA does not authorize commerce", "cn-us-mlaa-2000", "US", "CN", "commercial", health, nil, now, false},
+		{"US-China MLAA before entry into force", "cn-us-mlaa-2000", "US", "CN", "law-enforcement", health, nil, date("2001-03-07"), false},
+		{"US-China MLAA on its first day", "cn-us-mlaa-2000", "US", "CN", "law-enforcement", health, nil, date("2001-03-08"), true},
+		{"Budapest Convention: China is not a party", "budapest-convention", "US", "CN", "law-enforcement", health, nil, now, false},
+		{"Budapest Convention between parties, law enforcement", "budapest-convention", "US", "FR", "law-enforcement", health, nil, now, true},
+		{"Budapest Convention does not authorize commerce", "budapest-convention", "US", "FR", "commercial", health, nil, now, false},
+		{"DPF is an adequacy decision, not an agreement the US is party to", "eu-us-dpf-2023", "US", "FR", "commercial", []string{"personal"}, []string{"dpf-certified"}, now, false},
+		{"Global CBPR is a declaration", "global-cbpr-2022", "US", "JP", "commercial", []string{"personal"}, []string{"certification"}, now, false},
+		{"a commitment authorizes nothing", "gdsi-2020", "CN", "US", "law-enforcement", health, nil, now, false},
+		{"unknown agreement", "no-such-agreement", "US", "CN", "law-enforcement", health, nil, now, false},
+		{"same state twice", "cn-us-mlaa-2000", "US", "US", "law-enforcement", health, nil, now, false},
+		{"Hague Evidence Convention, civil proceedings", "hague-evidence-1970", "US", "FR", "litigation", health, nil, now, true},
+		{"Hague Evidence Convention is not for criminal matters", "hague-evidence-1970", "US", "FR", "law-enforcement", health, nil, now, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := r.AgreementAuthorizes(tt.id, tt.a, tt.b, tt.pur, tt.cats, tt.meas, tt.at); got != tt.want {
+				t.Errorf("AgreementAuthorizes(%q, %q, %q, %q, %v, %v, %s) = %v, want %v", tt.id, tt.a, tt.b, tt.pur, tt.cats, tt.meas, tt.at.Format(time.DateOnly), got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAgreementAuthorizesScope checks the categories and conditions of an
+// agreement's scope with an override that limits both.
+func TestAgreementAuthorizesScope(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"a.yaml": `version: "t"
+agreements:
+  - id: us-xx-health
+    title: t
+    kind: executive-agreement
+    parties: [US, JP]
+    purposes: [research]
+    categories: [personal.health]
+    conditions: [ethics-approval]
+    valid_from: 2020-01-01
+    citation: t
+    source: https://example.org
+`})
+	r := mustLoad(t, dir)
+	now := date("2026-11-22")
+	tests := []struct {
+		name       string
+		cats, meas []string
+		want       bool
+	}{
+		{"category under the scope, condition attested", []string{"personal.health"}, []string{"ethics-approval"}, true},
+		{"condition not attested", []string{"personal.health"}, nil, false},
+		{"a category outside the scope", []string{"personal.health", "personal.financial"}, []string{"ethics-approval"}, false},
+		{"a parent category is wider than the scope", []string{"personal"}, []string{"ethics-approval"}, false},
+		{"no category said", nil, []string{"ethics-approval"}, false},
+		{"a prefix that is not a parent", []string{"personal.healthcare"}, []string{"ethics-approval"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := r.AgreementAuthorizes("us-xx-health", "US", "JP", "research", tt.cats, tt.meas, now); got != tt.want {
+				t.Errorf("AgreementAuthorizes(%v, %v) = %v, want %v", tt.cats, tt.meas, got, tt.want)
 			}
 		})
 	}

@@ -290,6 +290,9 @@ type Dataset struct {
 	Classification string `json:"classification,omitempty"`
 	// CII marks critical-infrastructure data, or is nil.
 	CII *model.CII `json:"cii,omitempty"`
+	// Holder is the registered principal that holds the data, or empty. A
+	// request naming the dataset has it as its exporter.
+	Holder string `json:"holder,omitempty"`
 	// Created and Updated are set by the store.
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`

@@ -91,7 +91,7 @@ func testDatasets(t *testing.T, s store.Store) {
 	crm := store.Dataset{
 		ID: "crm-eu", Location: "FR", Origin: []string{"FR", "BE"},
 		Categories: []string{"personal.contact"}, Subjects: map[string]int64{"FR": 12, "BE": 1},
-		Records: 13, Classification: model.ClassGeneral,
+		Records: 13, Classification: model.ClassGeneral, Holder: "acme",
 	}
 	grid := store.Dataset{ID: "grid", Location: "DE", Categories: []string{"cii.energy"}, CII: &model.CII{State: "DE", Sector: "energy"}, Devices: 40}
 	must(t, "create crm", s.CreateDataset(ctx, crm))
@@ -121,7 +121,7 @@ func testDatasets(t *testing.T, s store.Store) {
 	must(t, "update crm", s.UpdateDataset(ctx, crm))
 	got, err = s.Dataset(ctx, "crm-eu")
 	must(t, "get updated", err)
-	if got.Location != "BE" || got.Records != 14 {
+	if got.Location != "BE" || got.Records != 14 || got.Holder != "acme" {
 		t.Errorf("after update: %+v", got)
 	}
 	mustIs(t, "update missing", s.UpdateDataset(ctx, store.Dataset{ID: "nope", Location: "FR"}), store.ErrNotFound)

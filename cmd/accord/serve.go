@@ -45,8 +45,13 @@ type serveOptions struct {
 	debugAddr               string
 	authCache               time.Duration
 	logLevel                string
-	deadlines               string
-	reconcileInterval       time.Duration
+	// logURL, when set, is a mysql:// URL: the log is kept by Tessera's
+	// MySQL driver there, shared by every replica (docs/scale.md).
+	logURL string
+	// logKey is the checkpoint signing key file (default DIR/keys/log.key).
+	logKey            string
+	deadlines         string
+	reconcileInterval time.Duration
 	// fault names a fault to inject, for crash tests only (hidden flag).
 	fault string
 }
@@ -135,6 +140,8 @@ is in a published checkpoint) and the database.`,
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.logURL, "log", "", "keep the log in MySQL/MariaDB, shared by replicas: mysql://USER[:PASS]@tcp(HOST:PORT)/DB (default: DIR/log; see docs/scale.md)")
+	f.StringVar(&o.logKey, "log-key", "", "checkpoint signing key file, the same for every replica (default DIR/keys/log.key)")
 	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
 	f.StringVar(&o.fault, "fault", "", "inject a fault, for crash tests: stall-before-record")
 	_ = f.MarkHidden("fault")
@@ -187,10 +194,16 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
-	if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
-		return err
-	}
 	logDir := filepath.Join(dataDir, "log")
+	if o.logURL != "" && logSize > 0 {
+		return badInput(fmt.Errorf("--log %s: %s already holds a log of %s; serving another would split the history: move it to the database first (accord log migrate, docs/scale.md) or use another --data (nothing was changed)",
+			ledger.RedactMySQLURL(o.logURL), logDir, entries(logSize)))
+	}
+	if o.logURL == "" {
+		if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
+			return err
+		}
+	}
 	if o.demo && o.origin == "" {
 		if _, err := os.Stat(logDir); os.IsNotExist(err) {
 			o.origin = demoLogOrigin // as accord demo names its log
@@ -202,19 +215,43 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			return badInput(fmt.Errorf("--witness-policy: %w", err))
 		}
 	}
-	lg, err := ledger.Open(ctx, logDir, ledger.Options{
+	if o.logURL != "" && !ledger.IsMySQLURL(o.logURL) {
+		return badInput(fmt.Errorf("--log: %q is not a %s URL", redactURL(o.logURL), ledger.MySQLScheme))
+	}
+	logWhere := logDir
+	if o.logURL != "" {
+		logWhere = ledger.RedactMySQLURL(o.logURL)
+	}
+	lopts := ledger.Options{
 		Origin: o.origin, CheckpointInterval: o.checkpointInterval, BatchMaxAge: o.batchMaxAge, BatchMaxSize: o.batchMaxSize,
-		WitnessPolicy: witnesses,
+		WitnessPolicy: witnesses, KeyFile: o.logKey,
 		OnHealth: func(err error) {
 			if err != nil {
-				logger.Error("the log cannot be written: decisions and logged changes answer 503 until it can", slog.String("log", logDir), slog.String("error", err.Error()))
+				logger.Error("the log cannot be written: decisions and logged changes answer 503 until it can", slog.String("log", logWhere), slog.String("error", err.Error()))
 				return
 			}
-			logger.Info("the log can be written again", slog.String("log", logDir))
+			logger.Info("the log can be written again", slog.String("log", logWhere))
 		},
-	})
-	if err != nil {
-		return fmt.Errorf("open log: %w", err)
+	}
+	var lg *ledger.Log
+	if o.logURL != "" {
+		if lopts.KeyFile == "" {
+			lopts.KeyFile = ledger.DefaultKeyFile(logDir)
+		}
+		lg, err = ledger.OpenMySQL(ctx, o.logURL, lopts)
+		if err == nil {
+			// The database must not record more of the log than the
+			// shared log holds (checkWorld above saw no log on disk).
+			var size uint64
+			if size, err = lg.IntegratedSize(ctx); err == nil {
+				if err = checkWorld(ctx, dataDir, st, kind, size); err != nil {
+					lg.Close()
+					return err
+				}
+			}
+		}
+	} else {
+		lg, err = ledger.Open(ctx, logDir, lopts)
 	}
 	logClosed := false
 	defer func() {
@@ -223,8 +260,14 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}()
 	started := time.Now()
-	if err := reconcileAtStart(ctx, st, lg, logger); err != nil {
-		return err
+	// With a shared log, other replicas may have decisions in flight:
+	// no pass at start; the lease holder's periodic passes leave young
+	// decisions alone (reconcileGrace) whoever made them.
+	shared := o.logURL != ""
+	if !shared {
+		if err := reconcileAtStart(ctx, st, lg, logger); err != nil {
+			return err
+		}
 	}
 	metrics := api.NewMetrics()
 	if raw, err := lg.Source().ReadCheckpoint(ctx); err == nil {
@@ -317,7 +360,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	logger.Info("accord serving",
 		slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("database", kind),
-		slog.String("log", lg.Dir()),
+		slog.String("log", lg.Location()),
 		slog.String("origin", lg.Origin()),
 		slog.String("log_key", lg.VerifierKey()))
 
@@ -331,8 +374,12 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			logger.Warn("debug server stopped", slog.String("error", err.Error()))
 		}()
 	}
-	go pruneCounters(ctx, st, logger)
-	go reconcileLoop(ctx, st, lg, started, 2*max(o.checkpointInterval, time.Second), o.reconcileInterval, logger)
+	go pruneCounters(ctx, st, startLease(ctx, st, leasePrune, logger), logger)
+	reconcileGate, since := leaseGate(alwaysHeld), started
+	if shared {
+		reconcileGate, since = startLease(ctx, st, leaseReconcile+lg.Origin(), logger), time.Time{}
+	}
+	go reconcileLoop(ctx, st, lg, reconcileGate, since, 2*max(o.checkpointInterval, time.Second), o.reconcileInterval, logger)
 	errc := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
@@ -482,11 +529,15 @@ func seedDemo(ctx context.Context, st store.Store, out io.Writer, envFile string
 // pruneCounters deletes history counters older than store.Retention at
 // start and then daily, until ctx ends: no window reads them any more, and
 // data not needed is data not kept.
-func pruneCounters(ctx context.Context, st store.Store, logger *slog.Logger) {
+func pruneCounters(ctx context.Context, st store.Store, gate leaseGate, logger *slog.Logger) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		n, err := st.PruneHistory(ctx, store.PruneBefore(time.Now()))
+		var n int64
+		var err error
+		if gate(ctx) {
+			n, err = st.PruneHistory(ctx, store.PruneBefore(time.Now()))
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			logger.Warn("prune history counters", slog.String("error", err.Error()))

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/ledger/mysqltest"
+	"github.com/accord-dev/accord/internal/model"
+	"github.com/accord-dev/accord/internal/store"
+	"github.com/accord-dev/accord/internal/store/postgres"
+	"github.com/accord-dev/accord/internal/store/storetest"
+)
+
+// replica is one `accord serve` child process of a replicated deployment.
+type replica struct {
+	*child
+	name string
+}
+
+// startReplica starts `accord serve` as a child with its own --data under
+// dir, on the shared PostgreSQL (db) and MySQL log (logURL), with the
+// shared signing key.
+func startReplica(t *testing.T, name, dir, db, logURL, key string) *replica {
+	t.Helper()
+	args := []string{"serve", "--data", filepath.Join(dir, name), "--addr", "127.0.0.1:0",
+		"--db", db, "--log", logURL, "--log-key", key, "--origin", "accord.test/replicas",
+		"--checkpoint-interval", "1s", "--reconcile-interval", "1s"}
+	raw, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAccordHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperArgsEnv+"="+string(raw))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	urls := make(chan string, 1)
+	var tail []string
+	var mu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			mu.Lock()
+			tail = append(tail, sc.Text())
+			if len(tail) > 20 {
+				tail = tail[1:]
+			}
+			mu.Unlock()
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "accord serving" {
+				urls <- line.URL
+			}
+		}
+		cmd.Wait()
+		close(c.done)
+	}()
+	t.Cleanup(func() { c.kill() })
+	select {
+	case c.url = <-urls:
+	case <-c.done:
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("replica %s exited before serving:\n%s", name, strings.Join(tail, "\n"))
+	case <-time.After(60 * time.Second):
+		t.Fatalf("replica %s did not start within 60s", name)
+	}
+	return &replica{child: c, name: name}
+}
+
+// decideAt posts a binding decision to base and returns the status and the
+// decision.
+func decideAt(base, token, body string) (int, model.Decision, error) {
+	req, _ := http.NewRequest("POST", base+"/v1/decisions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, model.Decision{}, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var d model.Decision
+	_ = json.Unmarshal(b, &d)
+	return resp.StatusCode, d, nil
+}
+
+// TestThreeReplicas runs three `accord serve` processes on loopback that
+// share one PostgreSQL schema (the store) and one MariaDB database (the log
+// on Tessera's MySQL driver), behind a round-robin client:
+//   - the parallel-threshold requests, spread over the three, allow exactly
+//     what a serial order allows;
+//   - a token revoked in the database stops working on every replica
+//     within the auth cache's bound (--auth-cache, 1 s);
+//   - the replica holding the periodic jobs' lease is SIGKILLed under load:
+//     every decision acknowledged (201) by any replica is on the log at its
+//     index and recorded in the store, `accord log verify` passes over
+//     HTTP, and the lease moves to a live replica.
+func TestThreeReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three accord serve child processes")
+	}
+	db := storetest.PostgresDSN(t)
+	logURL := mysqltest.URL(t)
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := seedDemo(ctx, st, io.Discard, ""); err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	tokenIDs := map[string]string{}
+	for _, p := range []string{"hanwei", "fbi", "tenant-ops"} {
+		principal := p
+		if p == "tenant-ops" {
+			principal = "hanwei"
+		}
+		secret, tok, err := store.NewToken(principal, store.RoleRequester, time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		tokens[p], tokenIDs[p] = secret, tok.ID
+	}
+
+	dir := t.TempDir()
+	key := filepath.Join(dir, "shared-keys", ledger.KeyFileName)
+	// The first creates the shared key (and records it in the database);
+	// the others start with the same file.
+	reps := []*replica{startReplica(t, "r1", dir, db, logURL, key)}
+	reps = append(reps, startReplica(t, "r2", dir, db, logURL, key), startReplica(t, "r3", dir, db, logURL, key))
+
+	t.Run("parallel threshold across replicas", func(t *testing.T) {
+		for _, tc := range thresholdCases {
+			if tc.principal == "hanwei" && tc.name != thresholdCases[0].name {
+				continue // one regime per principal: the world is shared
+			}
+			var (
+				wg     sync.WaitGroup
+				mu     sync.Mutex
+				counts = map[model.Outcome]int{}
+			)
+			for i := range 64 {
+				wg.Go(func() {
+					status, d, err := decideAt(reps[i%3].url, tokens[tc.principal], tc.body)
+					if err != nil || status != http.StatusCreated {
+						t.Errorf("%s: decision at %s: %d %v", tc.name, reps[i%3].name, status, err)
+						return
+					}
+					mu.Lock()
+					counts[d.Outcome]++
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			if counts[model.Allow] != 11 || counts[tc.past] != 53 {
+				t.Errorf("%s: outcomes %v; want 11 allow and 53 %s, as every serial order gives", tc.name, counts, tc.past)
+			}
+		}
+	})
+
+	simple := `{"action":"access","data":{"dataset":"crm-eu"},"purpose":"commercial","selectors":{"kind":"specific","count":1}}`
+	t.Run("revocation reaches every replica", func(t *testing.T) {
+		tok := tokens["tenant-ops"]
+		for _, r := range reps {
+			if status, _, err := decideAt(r.url, tok, simple); err != nil || status != http.StatusCreated {
+				t.Fatalf("%s before revocation: %d %v", r.name, status, err)
+			}
+		}
+		revoked := time.Now()
+		if err := st.RevokeToken(ctx, tokenIDs["tenant-ops"], revoked); err != nil {
+			t.Fatal(err)
+		}
+		const bound = time.Second // --auth-cache default
+		for _, r := range reps {
+			for {
+				status, _, err := decideAt(r.url, tok, simple)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if status == http.StatusUnauthorized {
+					break
+				}
+				if time.Since(revoked) > bound+500*time.Millisecond {
+					t.Fatalf("%s still accepts the token %v after its revocation (bound %v)", r.name, time.Since(revoked), bound)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	})
+
+	// Which replica holds the reconciliation lease?
+	leaseName := leaseReconcile + "accord.test/replicas"
+	holderOf := func() *replica {
+		app, _, err := st.LeaseHolder(ctx, leaseName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range reps {
+			if strings.HasSuffix(app, fmt.Sprintf("pid=%d", r.cmd.Process.Pid)) {
+				return r
+			}
+		}
+		return nil
+	}
+	var holder *replica
+	waitFor(t, func() bool { holder = holderOf(); return holder != nil })
+
+	type acked struct {
+		id    string
+		index uint64
+	}
+	var (
+		mu      sync.Mutex
+		acks    []acked
+		sent    atomic.Int64
+		stop    = make(chan struct{})
+		loadWG  sync.WaitGroup
+		killed  atomic.Bool
+		refused atomic.Int64
+	)
+	for w := range 6 {
+		loadWG.Go(func() {
+			for i := w; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r := reps[i%3]
+				sent.Add(1)
+				status, d, err := decideAt(r.url, tokens["fbi"], simple)
+				if err != nil || status != http.StatusCreated {
+					if r != holder || !killed.Load() {
+						refused.Add(1)
+					}
+					continue
+				}
+				if d.LogIndex == nil {
+					t.Errorf("acknowledged decision %s without a log index", d.ID)
+					continue
+				}
+				mu.Lock()
+				acks = append(acks, acked{d.ID, *d.LogIndex})
+				mu.Unlock()
+			}
+		})
+	}
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(acks) >= 50 })
+	killed.Store(true)
+	holder.cmd.Process.Signal(syscall.SIGKILL)
+	<-holder.done
+	time.Sleep(time.Second)
+	close(stop)
+	loadWG.Wait()
+	if n := refused.Load(); n > 0 {
+		t.Errorf("%d requests to live replicas failed", n)
+	}
+	t.Logf("%d decisions acknowledged of %d sent; killed %s", len(acks), sent.Load(), holder.name)
+
+	var alive []*replica
+	for _, r := range reps {
+		if r != holder {
+			alive = append(alive, r)
+		}
+	}
+	t.Run("lease moves", func(t *testing.T) {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			h := holderOf()
+			if h != nil && h != holder {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the lease did not move from %s", holder.name)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("acknowledged decisions are on the log and in the store", func(t *testing.T) {
+		vkey, err := os.ReadFile(filepath.Join(filepath.Dir(key), ledger.VerifierFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifier, err := ledger.NewVerifier(string(vkey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := ledger.OpenSource(alive[0].url+"/log/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var max uint64
+		for _, a := range acks {
+			max = maxU(max, a.index)
+		}
+		var size uint64
+		waitFor(t, func() bool {
+			cp, err := ledger.Verify(ctx, src, verifier, "", ledger.VerifyOptions{})
+			if err == nil {
+				size = cp.Size
+			}
+			return err == nil && size > max
+		})
+		onLog := map[uint64]bool{}
+		if err := ledger.ReadEntries(ctx, src, 0, size, func(i uint64, leaf []byte) error {
+			e, err := ledger.ParseEntry(leaf)
+			if err != nil {
+				return err
+			}
+			if e.Kind == ledger.KindDecision {
+				onLog[i] = true
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		recorded, err := st.RecordedIndexes(ctx, 0, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inStore := map[uint64]bool{}
+		for _, i := range recorded {
+			inStore[i] = true
+		}
+		seen := map[uint64]string{}
+		for _, a := range acks {
+			if other, dup := seen[a.index]; dup {
+				t.Errorf("index %d acknowledged for %s and %s", a.index, other, a.id)
+			}
+			seen[a.index] = a.id
+			if !onLog[a.index] {
+				t.Errorf("acknowledged decision %s: no decision entry at log index %d", a.id, a.index)
+			}
+			if !inStore[a.index] {
+				t.Errorf("acknowledged decision %s (index %d) is not recorded in the store", a.id, a.index)
+			}
+			if rec, err := st.Decision(ctx, a.id); err != nil || rec.LogIndex != a.index {
+				t.Errorf("acknowledged decision %s at %d: stored at %d, %v", a.id, a.index, rec.LogIndex, err)
+			}
+		}
+		out, code := runAccord(t, "log", "verify", alive[1].url+"/log/", "--key", strings.TrimSpace(string(vkey)))
+		if code != 0 {
+			t.Fatalf("accord log verify %s: exit %d: %s", alive[1].url, code, out)
+		}
+	})
+	for _, r := range alive {
+		r.stop(t)
+	}
+}
+
+func maxU(a, b uint64) uint64 {
+	if a > b {
+		return a
+	}
+	return b
+}

@@ -46,7 +46,7 @@ public verifier key in DIR/keys/log.pub.`,
   accord log verify ./accord-data/log --key "$(accord log key)"`,
 	}
 	cmd.AddCommand(newLogKeyCmd(), newLogCheckpointCmd(), newLogReceiptCmd(), newLogVerifyReceiptCmd(),
-		newLogVerifyCmd(), newLogConsistencyCmd(), newLogServeCmd(), newLogWitnessPolicyCmd())
+		newLogVerifyCmd(), newLogConsistencyCmd(), newLogServeCmd(), newLogWitnessPolicyCmd(), newLogMigrateCmd())
 	return cmd
 }
 

@@ -377,3 +377,62 @@ func maxU(a, b uint64) uint64 {
 	}
 	return b
 }
+
+// TestLogMigrateThenServe: a server's POSIX log is moved into MariaDB with
+// `accord log migrate`; serve --log on the same --data continues the log
+// (new decisions after the old ones), and `accord log verify` passes over
+// HTTP. Migrating again is refused (no log left under --data), and serve
+// without --log refuses the world whose log moved away.
+func TestLogMigrateThenServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts accord serve as a child process")
+	}
+	logURL := mysqltest.URL(t)
+	dir := t.TempDir()
+	c := startServeChild(t, dir, "")
+	tok := demoToken(t, dir)
+	simple := `{"action":"access","data":{"dataset":"crm-eu"},"purpose":"commercial","selectors":{"kind":"specific","count":1}}`
+	status, before, err := decideAt(c.url, tok, simple)
+	if err != nil || status != http.StatusCreated || before.LogIndex == nil {
+		t.Fatalf("decision before migration: %d %v", status, err)
+	}
+	c.stop(t)
+
+	out, code := runAccord(t, "log", "migrate", "--data", dir, "--to", logURL)
+	if code != 0 || !strings.Contains(out, "migrated") {
+		t.Fatalf("accord log migrate: exit %d: %s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "log.migrated", "checkpoint")); err != nil {
+		t.Fatalf("the old log was not kept as log.migrated: %v", err)
+	}
+	if out, code := runAccord(t, "log", "migrate", "--data", dir, "--to", logURL); code == 0 {
+		t.Fatalf("a second migration succeeded: %s", out)
+	}
+	if out, code := serveOnce(t, dir); code == 0 || !strings.Contains(out, "no log") {
+		t.Fatalf("serve without --log after migration: exit %d: %s", code, out)
+	}
+
+	if out, code := serveOnce(t, dir, "--log", logURL); code != 0 {
+		t.Fatalf("serve --log after migration: exit %d: %s", code, out)
+	}
+	c = startServeChild(t, dir, "", "--log", logURL, "--checkpoint-interval", "1s")
+	status, after, err := decideAt(c.url, tok, simple)
+	if err != nil || status != http.StatusCreated || after.LogIndex == nil {
+		t.Fatalf("decision after migration: %d %v", status, err)
+	}
+	if *after.LogIndex <= *before.LogIndex {
+		t.Fatalf("decision after migration at index %d, before it at %d", *after.LogIndex, *before.LogIndex)
+	}
+	vkey, err := os.ReadFile(filepath.Join(dir, "keys", ledger.VerifierFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		_, code := runAccord(t, "log", "receipt", "--index", fmt.Sprint(*after.LogIndex), "--log", c.url+"/log/", "--key", strings.TrimSpace(string(vkey)))
+		return code == 0
+	})
+	if out, code := runAccord(t, "log", "verify", c.url+"/log/", "--key", strings.TrimSpace(string(vkey))); code != 0 {
+		t.Fatalf("accord log verify: exit %d: %s", code, out)
+	}
+	c.stop(t)
+}

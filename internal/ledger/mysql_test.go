@@ -252,3 +252,101 @@ func TestRedactMySQLURL(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateToMySQL moves a POSIX log into the database: the migrated log
+// has the same checkpoint and entries, OpenMySQL with the POSIX log's key
+// appends after them, and the whole log verifies; a second migration into
+// the grown log, and the migration of another log, are refused.
+func TestMigrateToMySQL(t *testing.T) {
+	u := mysqltest.URL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "log")
+	p, err := Open(ctx, dir, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	for i := range n {
+		if _, err := p.Append(ctx, mustDecisionEntry(t, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.Receipt(ctx, n-1); err != nil {
+		t.Fatal(err)
+	}
+	vkey := p.VerifierKey()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := OpenSource(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := MigrateToMySQL(ctx, src, vkey, u, 4)
+	if err != nil {
+		t.Fatalf("MigrateToMySQL: %v", err)
+	}
+	if cp.Size != n {
+		t.Fatalf("migrated %d entries, want %d", cp.Size, n)
+	}
+	// Again, unchanged: a no-op.
+	if _, err := MigrateToMySQL(ctx, src, vkey, u, 4); err != nil {
+		t.Fatalf("MigrateToMySQL again: %v", err)
+	}
+
+	l := openMySQLTest(t, u, mysqlOptions(DefaultKeyFile(dir)))
+	if size, err := l.PublishedSize(ctx); err != nil || size != n {
+		t.Fatalf("published size after migration %d, %v; want %d", size, err, n)
+	}
+	var last uint64
+	for i := range 20 {
+		if last, err = l.Append(ctx, mustDecisionEntry(t, n+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if last != n+19 {
+		t.Fatalf("first appends after migration end at %d, want %d", last, n+19)
+	}
+	for _, j := range []uint64{0, 255, 299, last} {
+		r, err := l.Receipt(ctx, j)
+		if err != nil {
+			t.Fatalf("Receipt(%d): %v", j, err)
+		}
+		if err := VerifyReceipt(r, l.Verifier(), ""); err != nil {
+			t.Fatalf("VerifyReceipt(%d): %v", j, err)
+		}
+	}
+	srv := httptest.NewServer(http.StripPrefix("/log", l.Handler()))
+	defer srv.Close()
+	hs, err := OpenSource(srv.URL+"/log/", srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Consistent with the POSIX log's last checkpoint, every entry checked.
+	got, err := Verify(ctx, hs, l.Verifier(), "", VerifyOptions{CheckEntries: true, Since: cp.Raw})
+	if err != nil {
+		t.Fatalf("Verify after migration: %v", err)
+	}
+	if got.Size < n+20 {
+		t.Fatalf("verified %d entries, want ≥ %d", got.Size, n+20)
+	}
+
+	if _, err := MigrateToMySQL(ctx, src, vkey, u, 4); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("migration into a grown log: got %v", err)
+	}
+	other, _ := openTest(t, testOptions())
+	if _, err := other.Append(ctx, mustDecisionEntry(t, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Receipt(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	osrc, err := OpenSource(other.Dir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MigrateToMySQL(ctx, osrc, other.VerifierKey(), u, 4); err == nil {
+		t.Fatal("another log was migrated into the database")
+	}
+}

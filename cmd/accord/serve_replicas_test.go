@@ -436,3 +436,122 @@ func TestLogMigrateThenServe(t *testing.T) {
 	}
 	c.stop(t)
 }
+
+// BenchmarkReplicaDecisions measures logged binding decisions/s over HTTP
+// from 32 concurrent clients, round-robin over 1, 2 and 3 `accord serve`
+// replicas sharing one PostgreSQL schema and one MariaDB log, against one
+// server with its POSIX log (same PostgreSQL) in the same run. On a
+// machine of 2 shared cores it measures overhead, not scaling.
+func BenchmarkReplicaDecisions(b *testing.B) {
+	setup := func(b *testing.B, n int, mysql bool) ([]string, string) {
+		db := storetest.PostgresDSN(b)
+		st, err := postgres.Open(context.Background(), db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		if err := seedDemo(context.Background(), st, io.Discard, ""); err != nil {
+			b.Fatal(err)
+		}
+		secret, tok, err := store.NewToken("fbi", store.RoleRequester, time.Now(), time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.CreateToken(context.Background(), tok); err != nil {
+			b.Fatal(err)
+		}
+		dir := b.TempDir()
+		var urls []string
+		if !mysql {
+			urls = append(urls, startBenchChild(b, []string{"serve", "--data", filepath.Join(dir, "posix"), "--addr", "127.0.0.1:0", "--db", db}))
+			return urls, secret
+		}
+		logURL := mysqltest.URL(b)
+		key := filepath.Join(dir, "keys", ledger.KeyFileName)
+		for i := range n {
+			urls = append(urls, startBenchChild(b, []string{"serve", "--data", filepath.Join(dir, fmt.Sprint(i)), "--addr", "127.0.0.1:0",
+				"--db", db, "--log", logURL, "--log-key", key}))
+		}
+		return urls, secret
+	}
+	body := `{"action":"access","data":{"dataset":"crm-eu"},"purpose":"commercial","selectors":{"kind":"specific","count":1}}`
+	run := func(b *testing.B, urls []string, tok string) {
+		var next atomic.Int64
+		var failed atomic.Int64
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		for range 32 {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= b.N {
+						return
+					}
+					status, _, err := decideAt(urls[i%len(urls)], tok, body)
+					if err != nil || status != http.StatusCreated {
+						failed.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		b.StopTimer()
+		if n := failed.Load(); n > 0 {
+			b.Fatalf("%d decisions failed", n)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+	}
+	b.Run("posix-1", func(b *testing.B) {
+		urls, tok := setup(b, 1, false)
+		run(b, urls, tok)
+	})
+	for _, n := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("mysql-%d", n), func(b *testing.B) {
+			urls, tok := setup(b, n, true)
+			run(b, urls, tok)
+		})
+	}
+}
+
+// startBenchChild starts an accord serve child for a benchmark and returns
+// its URL; it is killed when b ends.
+func startBenchChild(b *testing.B, args []string) string {
+	b.Helper()
+	raw, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAccordHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperArgsEnv+"="+string(raw))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	urls := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, URL string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "accord serving" {
+				urls <- line.URL
+			}
+		}
+		cmd.Wait()
+		close(done)
+	}()
+	b.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+	})
+	select {
+	case u := <-urls:
+		return u
+	case <-done:
+		b.Fatal("accord serve exited before serving")
+	case <-time.After(60 * time.Second):
+		b.Fatal("accord serve did not start within 60s")
+	}
+	return ""
+}

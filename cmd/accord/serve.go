@@ -242,16 +242,20 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		if err == nil {
 			// The database must not record more of the log than the
 			// shared log holds (checkWorld above saw no log on disk).
-			var size uint64
-			if size, err = lg.IntegratedSize(ctx); err == nil {
-				if err = checkWorld(ctx, dataDir, st, kind, size); err != nil {
-					lg.Close()
-					return err
-				}
+			size, serr := lg.IntegratedSize(ctx)
+			if serr == nil {
+				serr = checkWorld(ctx, dataDir, st, kind, size)
+			}
+			if serr != nil {
+				lg.Close()
+				return serr
 			}
 		}
 	} else {
 		lg, err = ledger.Open(ctx, logDir, lopts)
+	}
+	if err != nil {
+		return fmt.Errorf("open log: %w", err)
 	}
 	logClosed := false
 	defer func() {

@@ -555,3 +555,47 @@ func startBenchChild(b *testing.B, args []string) string {
 	}
 	return ""
 }
+
+// TestServeLogFlagRefusals: serve refuses a --log that is not mysql://, a
+// --data that still holds a POSIX log, a second replica whose signing key
+// differs from the one the shared log was started with, and a checkpoint
+// interval the MySQL driver does not allow; the password of --log never
+// appears in what serve prints.
+func TestServeLogFlagRefusals(t *testing.T) {
+	logURL := mysqltest.URL(t)
+	db := storetest.PostgresDSN(t)
+	dir := t.TempDir()
+
+	if out, code := serveOnce(t, filepath.Join(dir, "a"), "--log", "postgres://u:secretpw@h/db"); code == 0 || !strings.Contains(out, "not a mysql:// URL") || strings.Contains(out, "secretpw") {
+		t.Errorf("--log postgres://…: exit %d: %s", code, out)
+	}
+	withPW := strings.Replace(logURL, "mysql://root@", "mysql://root:wrongpw@", 1)
+	if out, code := serveOnce(t, filepath.Join(dir, "pw"), "--log", withPW); code == 0 || strings.Contains(out, "wrongpw") {
+		t.Errorf("--log with a wrong password: exit %d, or the password printed: %s", code, out)
+	}
+
+	posix := filepath.Join(dir, "posix")
+	if out, code := serveOnce(t, posix); code != 0 {
+		t.Fatalf("first start: exit %d: %s", code, out)
+	}
+	if out, code := serveOnce(t, posix, "--log", logURL); code == 0 || !strings.Contains(out, "already holds a log") {
+		t.Errorf("--log on a --data with a POSIX log: exit %d: %s", code, out)
+	}
+
+	if out, code := serveOnce(t, filepath.Join(dir, "r1"), "--db", db, "--log", logURL); code != 0 {
+		t.Fatalf("first replica: exit %d: %s", code, out)
+	}
+	// The second replica has its own DIR/keys/log.key: a different key.
+	out, code := serveOnce(t, filepath.Join(dir, "r2"), "--db", db, "--log", logURL)
+	if code == 0 || !strings.Contains(out, "give every replica the same key file") {
+		t.Errorf("replica with another key: exit %d: %s", code, out)
+	}
+	if out, code := serveOnce(t, filepath.Join(dir, "r3"), "--db", db, "--log", logURL,
+		"--log-key", filepath.Join(dir, "r1", "keys", ledger.KeyFileName)); code != 0 {
+		t.Errorf("replica with the first one's key: exit %d: %s", code, out)
+	}
+	if out, code := serveOnce(t, filepath.Join(dir, "r4"), "--db", db, "--log", logURL, "--checkpoint-interval", "500ms",
+		"--log-key", filepath.Join(dir, "r1", "keys", ledger.KeyFileName)); code == 0 || !strings.Contains(out, "minimum") {
+		t.Errorf("--checkpoint-interval 500ms: exit %d: %s", code, out)
+	}
+}

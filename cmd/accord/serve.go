@@ -379,6 +379,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}()
 	}
 	go pruneCounters(ctx, st, startLease(ctx, st, leasePrune, logger), logger)
+	if kind == "postgres" {
+		// Other servers may share the database: their registry changes
+		// take effect here within registrySyncInterval.
+		go syncRegistry(ctx, live, st, registrySyncInterval, logger)
+	}
 	reconcileGate, since := leaseGate(alwaysHeld), started
 	if shared {
 		reconcileGate, since = startLease(ctx, st, leaseReconcile+lg.Origin(), logger), time.Time{}

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -206,6 +208,54 @@ func TestThreeReplicas(t *testing.T) {
 					t.Fatalf("%s still accepts the token %v after its revocation (bound %v)", r.name, time.Since(revoked), bound)
 				}
 				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	})
+
+	t.Run("registry change reaches every replica", func(t *testing.T) {
+		secret, tok, err := store.NewToken("demo-admin", store.RoleAdmin, time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		req, _ := http.NewRequest("PUT", reps[0].url+"/v1/registry/authorities/fr-bepi", strings.NewReader(authorityBody(t, pub)))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT authority on %s: %d", reps[0].name, resp.StatusCode)
+		}
+		changed := time.Now()
+		// Judged with the new key on every replica: a decision relying on
+		// an authorization signed with it counts France's authorization.
+		bkaSecret, bkaTok, err := store.NewToken("bka", store.RoleRequester, time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateToken(ctx, bkaTok); err != nil {
+			t.Fatal(err)
+		}
+		body := relyingRequest(t, signWith(t, grantStatement(), priv))
+		for _, r := range reps {
+			for {
+				status, d, err := decideAt(r.url, bkaSecret, body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if status == http.StatusCreated && !needsFR(d) {
+					break
+				}
+				if time.Since(changed) > 2*registrySyncInterval+5*time.Second {
+					t.Fatalf("%s still judges without the new key %v after the change on %s: %d %s", r.name, time.Since(changed), reps[0].name, status, d.Outcome)
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
 		}
 	})

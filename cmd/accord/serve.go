@@ -90,8 +90,9 @@ func newServeCmd() *cobra.Command {
 transparency-log read API (/log/), /healthz, /readyz and /metrics.
 
 State lives in SQLite under --data (DIR/accord.db) unless --db names a
-PostgreSQL database; the transparency log lives in DIR/log either way, with
-its checkpoint signing key. Logs are JSON lines on stderr and never contain
+PostgreSQL database; the transparency log lives in DIR/log, with its
+checkpoint signing key in DIR/keys, unless --log names a MySQL/MariaDB
+database, which several replicas share (docs/scale.md). Logs are JSON lines on stderr and never contain
 request bodies or personal data.
 
 Tokens come from ` + "`accord token create`" + `; --demo seeds a sample world and
@@ -110,6 +111,10 @@ is in a published checkpoint) and the database.`,
 
   # State in PostgreSQL (the log stays under --data)
   accord serve --data /var/lib/accord --db postgres://accord@db.internal:5432/accord
+
+  # One of several replicas: state in PostgreSQL, the log in MySQL/MariaDB
+  accord serve --data /var/lib/accord --db postgres://accord@db.internal:5432/accord \
+    --log 'mysql://accord@tcp(mysql.internal:3306)/accord_log' --log-key /etc/accord/log.key
 
   # HTTPS, and client certificates from a CA as credentials
   accord serve --tls-cert server.pem --tls-key server.key --client-ca clients-ca.pem

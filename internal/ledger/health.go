@@ -66,7 +66,8 @@ func (h *health) ok() {
 // else the error of the last append that failed for a storage reason
 // (wrapping ErrUnavailable). While failing, it probes the storage at most
 // once a second (a small file written, synced and removed in the log's
-// directory) and clears the failure when the probe succeeds, so that a
+// directory; for a log in MySQL, a read of its tree state in a
+// transaction rolled back) and clears the failure when the probe succeeds, so that a
 // readiness check recovers without traffic. It is cheap enough for
 // /readyz.
 func (l *Log) Err() error {
@@ -130,7 +131,7 @@ func (l *Log) probe() error {
 }
 
 // probeDB checks that a MySQL log's database answers and that its tree
-// state can be read (a locking read in a transaction that is rolled back:
+// state can be read (in a transaction that is rolled back:
 // nothing is written).
 func (l *Log) probeDB() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

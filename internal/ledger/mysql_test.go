@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -348,5 +349,54 @@ func TestMigrateToMySQL(t *testing.T) {
 	}
 	if _, err := MigrateToMySQL(ctx, osrc, other.VerifierKey(), u, 4); err == nil {
 		t.Fatal("another log was migrated into the database")
+	}
+}
+
+// TestMySQLHealth: an append that fails for a storage reason makes Err
+// report ErrUnavailable (and OnHealth fire once); once the database answers
+// the probe (a locking read of the tree state, nothing written), Err
+// clears without traffic and OnHealth reports the recovery.
+func TestMySQLHealth(t *testing.T) {
+	u := mysqltest.URL(t)
+	var failing atomic.Bool
+	var mu sync.Mutex
+	var events []error
+	opts := mysqlOptions(filepath.Join(t.TempDir(), KeyFileName))
+	opts.fault = func(op string) error {
+		if failing.Load() {
+			return errors.New("injected: connection refused")
+		}
+		return nil
+	}
+	opts.OnHealth = func(err error) {
+		mu.Lock()
+		events = append(events, err)
+		mu.Unlock()
+	}
+	l := openMySQLTest(t, u, opts)
+	ctx := context.Background()
+	if _, err := l.Append(ctx, mustDecisionEntry(t, 0)); err != nil {
+		t.Fatal(err)
+	}
+	failing.Store(true)
+	if _, err := l.Append(ctx, mustDecisionEntry(t, 1)); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("append while failing: %v, want ErrUnavailable", err)
+	}
+	if err := l.Err(); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Err while failing: %v", err)
+	}
+	time.Sleep(probeEvery + 50*time.Millisecond)
+	if err := l.Err(); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "probe mysql://root@") {
+		t.Fatalf("Err after a failed probe: %v, want the probe's error naming the database", err)
+	}
+	failing.Store(false)
+	time.Sleep(probeEvery + 50*time.Millisecond)
+	if err := l.Err(); err != nil {
+		t.Fatalf("Err after the database answers again: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 2 || events[0] == nil || events[1] != nil {
+		t.Fatalf("OnHealth events %v, want [failure, nil]", events)
 	}
 }

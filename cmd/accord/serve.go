@@ -295,7 +295,8 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}
 	revs := &api.Revocations{}
-	if err := loadRevocations(ctx, st, revs, logger); err != nil {
+	seenRevocations := map[string]bool{}
+	if _, err := loadNewRevocations(ctx, st, revs, seenRevocations, logger); err != nil {
 		return err
 	}
 	var demoKey string
@@ -386,8 +387,10 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	go pruneCounters(ctx, st, startLease(ctx, st, leasePrune, logger), logger)
 	if kind == "postgres" {
 		// Other servers may share the database: their registry changes
-		// take effect here within registrySyncInterval.
+		// and lodged revocations take effect here within
+		// registrySyncInterval.
 		go syncRegistry(ctx, live, st, registrySyncInterval, logger)
+		go syncRevocations(ctx, st, revs, seenRevocations, registrySyncInterval, logger)
 	}
 	reconcileGate, since := leaseGate(alwaysHeld), started
 	if shared {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -78,6 +79,26 @@ func syncRegistry(ctx context.Context, l *liveRegistry, st store.Store, interval
 		s.overrides = fp
 		if l.cur.CompareAndSwap(old, s) {
 			logger.Info("registry changes stored by another replica are in effect", slog.Int("overrides", len(list)))
+		}
+	}
+}
+
+// syncRevocations puts in effect, every interval, the revocations other
+// replicas lodged (stored after they were logged). seen holds the digests
+// already in effect; it is this goroutine's alone once started. A
+// revocation lodged through this replica is in effect at once and added
+// again here, which changes nothing.
+func syncRevocations(ctx context.Context, st store.Store, revs *api.Revocations, seen map[string]bool, interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := loadNewRevocations(ctx, st, revs, seen, logger); err != nil && ctx.Err() == nil {
+			logger.Warn("read lodged revocations", slog.String("error", err.Error()))
 		}
 	}
 }

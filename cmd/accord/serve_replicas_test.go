@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/ledger/mysqltest"
 	"github.com/accord-dev/accord/internal/model"
@@ -212,6 +213,7 @@ func TestThreeReplicas(t *testing.T) {
 		}
 	})
 
+	var frPriv ed25519.PrivateKey // fr-bepi's key once the registry change is in
 	t.Run("registry change reaches every replica", func(t *testing.T) {
 		secret, tok, err := store.NewToken("demo-admin", store.RoleAdmin, time.Now(), time.Hour)
 		if err != nil {
@@ -221,6 +223,7 @@ func TestThreeReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		frPriv = priv
 		req, _ := http.NewRequest("PUT", reps[0].url+"/v1/registry/authorities/fr-bepi", strings.NewReader(authorityBody(t, pub)))
 		req.Header.Set("Authorization", "Bearer "+secret)
 		req.Header.Set("Content-Type", "application/json")
@@ -254,6 +257,58 @@ func TestThreeReplicas(t *testing.T) {
 				}
 				if time.Since(changed) > 2*registrySyncInterval+5*time.Second {
 					t.Fatalf("%s still judges without the new key %v after the change on %s: %d %s", r.name, time.Since(changed), reps[0].name, status, d.Outcome)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	})
+
+	t.Run("revocation of an authorization reaches every replica", func(t *testing.T) {
+		if frPriv == nil {
+			t.Skip("needs fr-bepi's key from the registry change")
+		}
+		secret, tok, err := store.NewToken("fr-bepi", store.RoleAuthority, time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		rev := &authz.Statement{ID: "FR-BEPI-TEST-1-R", Type: authz.TypeRevocation, Issuer: "fr-bepi", IssuerJurisdiction: "FR",
+			Revokes: grantStatement().ID, ValidFrom: time.Now().UTC().Add(-time.Second).Truncate(time.Second)}
+		env, _ := json.Marshal(signWith(t, rev, frPriv))
+		req, _ := http.NewRequest("POST", reps[0].url+"/v1/revocations", strings.NewReader(string(env)))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("lodge the revocation on %s: %d %s", reps[0].name, resp.StatusCode, b)
+		}
+		lodged := time.Now()
+		bkaSecret, bkaTok, err := store.NewToken("bka", store.RoleRequester, time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateToken(ctx, bkaTok); err != nil {
+			t.Fatal(err)
+		}
+		body := relyingRequest(t, signWith(t, grantStatement(), frPriv))
+		for _, r := range reps {
+			for {
+				status, d, err := decideAt(r.url, bkaSecret, body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if status == http.StatusCreated && needsFR(d) {
+					break // the revoked authorization no longer counts
+				}
+				if time.Since(lodged) > 2*registrySyncInterval+5*time.Second {
+					t.Fatalf("%s still counts the revoked authorization %v after the revocation on %s: %d %s", r.name, time.Since(lodged), reps[0].name, status, d.Outcome)
 				}
 				time.Sleep(100 * time.Millisecond)
 			}

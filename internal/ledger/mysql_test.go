@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -399,4 +400,34 @@ func TestMySQLHealth(t *testing.T) {
 	if len(events) != 2 || events[0] == nil || events[1] != nil {
 		t.Fatalf("OnHealth events %v, want [failure, nil]", events)
 	}
+}
+
+// FuzzCutBundle: cutting an entry bundle read from the database never
+// panics, and what it returns is a prefix of the bundle holding exactly
+// the entries asked for.
+func FuzzCutBundle(f *testing.F) {
+	f.Add([]byte{0, 1, 'a', 0, 2, 'b', 'c'}, uint8(1))
+	f.Add([]byte{0, 1, 'a', 0, 2, 'b', 'c'}, uint8(2))
+	f.Add([]byte{0, 5, 'a'}, uint8(1))
+	f.Add([]byte{}, uint8(0))
+	f.Fuzz(func(t *testing.T, b []byte, p uint8) {
+		got, err := cutBundle(b, p)
+		if err != nil {
+			return
+		}
+		if !bytes.HasPrefix(b, got) {
+			t.Fatalf("cutBundle returned %x, not a prefix of %x", got, b)
+		}
+		var eb api.EntryBundle
+		if err := eb.UnmarshalText(got); err != nil {
+			t.Fatalf("cut bundle does not parse: %v", err)
+		}
+		want := int(p)
+		if want == 0 {
+			want = 256
+		}
+		if len(eb.Entries) != want {
+			t.Fatalf("cut bundle holds %d entries, want %d", len(eb.Entries), want)
+		}
+	})
 }

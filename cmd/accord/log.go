@@ -46,7 +46,7 @@ public verifier key in DIR/keys/log.pub.`,
   accord log verify --log ./accord-data/log --key "$(accord log key)"`,
 	}
 	cmd.AddCommand(newLogKeyCmd(), newLogCheckpointCmd(), newLogReceiptCmd(), newLogVerifyReceiptCmd(),
-		newLogVerifyCmd(), newLogConsistencyCmd(), newLogServeCmd())
+		newLogVerifyCmd(), newLogConsistencyCmd(), newLogServeCmd(), newLogMigrateCmd())
 	// Every log command but witness-policy reads the data directory (for
 	// the log or its key); witness-policy reads only its file.
 	for _, c := range cmd.Commands() {

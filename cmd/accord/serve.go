@@ -48,8 +48,13 @@ type serveOptions struct {
 	rateLimit               float64
 	rateBurst               int
 	logLevel                string
-	deadlines               string
-	reconcileInterval       time.Duration
+	// logURL, when set, is a mysql:// URL: the log is kept by Tessera's
+	// MySQL driver there, shared by every replica (docs/scale.md).
+	logURL string
+	// logKey is the checkpoint signing key file (default DIR/keys/log.key).
+	logKey            string
+	deadlines         string
+	reconcileInterval time.Duration
 	// fault names a fault to inject, for crash tests only (hidden flag).
 	fault string
 }
@@ -88,8 +93,9 @@ func newServeCmd() *cobra.Command {
 transparency-log read API (/log/), /healthz, /readyz and /metrics.
 
 State lives in SQLite under --data (DIR/accord.db) unless --db names a
-PostgreSQL database; the transparency log lives in DIR/log either way, with
-its checkpoint signing key. Logs are JSON lines on stderr and never contain
+PostgreSQL database; the transparency log lives in DIR/log, with its
+checkpoint signing key in DIR/keys, unless --log names a MySQL/MariaDB
+database, which several replicas share (docs/scale.md). Logs are JSON lines on stderr and never contain
 request bodies or personal data.
 
 Tokens come from ` + "`accord token create`" + `; --demo seeds a sample world and
@@ -108,6 +114,10 @@ is in a published checkpoint) and the database.`,
 
   # State in PostgreSQL (the log stays under --data)
   accord serve --data /var/lib/accord --db postgres://accord@db.internal:5432/accord
+
+  # One of several replicas: state in PostgreSQL, the log in MySQL/MariaDB
+  accord serve --data /var/lib/accord --db postgres://accord@db.internal:5432/accord \
+    --log 'mysql://accord@tcp(mysql.internal:3306)/accord_log' --log-key /etc/accord/log.key
 
   # HTTPS, and client certificates from a CA as credentials
   accord serve --tls-cert server.pem --tls-key server.key --client-ca clients-ca.pem
@@ -141,6 +151,8 @@ is in a published checkpoint) and the database.`,
 	f.StringVar(&o.csafURL, "csaf-url", "", "serve a CSAF provider under /.well-known/csaf/ with this public https base URL (docs/advisories.md)")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&o.logURL, "log", "", "keep the log in MySQL/MariaDB, shared by replicas: mysql://USER[:PASS]@tcp(HOST:PORT)/DB (default: DIR/log; see docs/scale.md)")
+	f.StringVar(&o.logKey, "log-key", "", "checkpoint signing key file, the same for every replica (default DIR/keys/log.key)")
 	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
 	f.StringVar(&o.fault, "fault", "", "inject a fault, for crash tests: stall-before-record")
 	_ = f.MarkHidden("fault")
@@ -206,8 +218,14 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer st.Close()
-	if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
-		return err
+	if o.logURL != "" && logSize > 0 {
+		return badInput(fmt.Errorf("--log %s: %s already holds a log of %s; serving another would split the history: move it to the database first (accord log migrate, docs/scale.md) or use another --data (nothing was changed)",
+			ledger.RedactMySQLURL(o.logURL), logDir, entries(logSize)))
+	}
+	if o.logURL == "" {
+		if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
+			return err
+		}
 	}
 	var witnesses []byte
 	if o.witnessPolicy != "" {
@@ -215,17 +233,45 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			return badInput(fmt.Errorf("--witness-policy: %w", err))
 		}
 	}
-	lg, err := ledger.Open(ctx, logDir, ledger.Options{
+	if o.logURL != "" && !ledger.IsMySQLURL(o.logURL) {
+		return badInput(fmt.Errorf("--log: %q is not a %s URL", redactURL(o.logURL), ledger.MySQLScheme))
+	}
+	logWhere := logDir
+	if o.logURL != "" {
+		logWhere = ledger.RedactMySQLURL(o.logURL)
+	}
+	lopts := ledger.Options{
 		Origin: o.origin, CheckpointInterval: o.checkpointInterval, BatchMaxAge: o.batchMaxAge, BatchMaxSize: o.batchMaxSize,
-		WitnessPolicy: witnesses,
+		WitnessPolicy: witnesses, KeyFile: o.logKey,
 		OnHealth: func(err error) {
 			if err != nil {
-				logger.Error("the log cannot be written: decisions and logged changes answer 503 until it can", slog.String("log", logDir), slog.String("error", err.Error()))
+				logger.Error("the log cannot be written: decisions and logged changes answer 503 until it can", slog.String("log", logWhere), slog.String("error", err.Error()))
 				return
 			}
-			logger.Info("the log can be written again", slog.String("log", logDir))
+			logger.Info("the log can be written again", slog.String("log", logWhere))
 		},
-	})
+	}
+	var lg *ledger.Log
+	if o.logURL != "" {
+		if lopts.KeyFile == "" {
+			lopts.KeyFile = ledger.DefaultKeyFile(logDir)
+		}
+		lg, err = ledger.OpenMySQL(ctx, o.logURL, lopts)
+		if err == nil {
+			// The database must not record more of the log than the
+			// shared log holds (checkWorld above saw no log on disk).
+			size, serr := lg.IntegratedSize(ctx)
+			if serr == nil {
+				serr = checkWorld(ctx, dataDir, st, kind, size)
+			}
+			if serr != nil {
+				lg.Close()
+				return serr
+			}
+		}
+	} else {
+		lg, err = ledger.Open(ctx, logDir, lopts)
+	}
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
 	}
@@ -236,8 +282,14 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}()
 	started := time.Now()
-	if err := reconcileAtStart(ctx, st, lg, logger); err != nil {
-		return err
+	// With a shared log, other replicas may have decisions in flight:
+	// no pass at start; the lease holder's periodic passes leave young
+	// decisions alone (reconcileGrace) whoever made them.
+	shared := o.logURL != ""
+	if !shared {
+		if err := reconcileAtStart(ctx, st, lg, logger); err != nil {
+			return err
+		}
 	}
 	metrics := api.NewMetrics()
 	if raw, err := lg.Source().ReadCheckpoint(ctx); err == nil {
@@ -256,7 +308,8 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 	}
 	revs := &api.Revocations{}
-	if err := loadRevocations(ctx, st, revs, logger); err != nil {
+	seenRevocations := map[string]bool{}
+	if _, err := loadNewRevocations(ctx, st, revs, seenRevocations, logger); err != nil {
 		return err
 	}
 	var demoKey string
@@ -337,7 +390,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	logger.Info("accord serving",
 		slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("database", kind),
-		slog.String("log", lg.Dir()),
+		slog.String("log", lg.Location()),
 		slog.String("origin", lg.Origin()),
 		slog.String("log_key", lg.VerifierKey()))
 
@@ -351,9 +404,20 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 			logger.Warn("debug server stopped", slog.String("error", err.Error()))
 		}()
 	}
-	go pruneCounters(ctx, st, logger)
+	go pruneCounters(ctx, st, startLease(ctx, st, leasePrune, logger), logger)
 	go pruneIdempotencyKeys(ctx, st, time.Hour, logger)
-	go reconcileLoop(ctx, st, lg, started, 2*max(o.checkpointInterval, time.Second), o.reconcileInterval, logger)
+	if kind == "postgres" {
+		// Other servers may share the database: their registry changes
+		// and lodged revocations take effect here within
+		// registrySyncInterval.
+		go syncRegistry(ctx, live, st, registrySyncInterval, logger)
+		go syncRevocations(ctx, st, revs, seenRevocations, registrySyncInterval, logger)
+	}
+	reconcileGate, since := leaseGate(alwaysHeld), started
+	if shared {
+		reconcileGate, since = startLease(ctx, st, leaseReconcile+lg.Origin(), logger), time.Time{}
+	}
+	go reconcileLoop(ctx, st, lg, reconcileGate, since, 2*max(o.checkpointInterval, time.Second), o.reconcileInterval, logger)
 	errc := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
@@ -504,11 +568,15 @@ func seedDemo(ctx context.Context, st store.Store, out io.Writer, envFile string
 // pruneCounters deletes history counters older than store.Retention at
 // start and then daily, until ctx ends: no window reads them any more, and
 // data not needed is data not kept.
-func pruneCounters(ctx context.Context, st store.Store, logger *slog.Logger) {
+func pruneCounters(ctx context.Context, st store.Store, gate leaseGate, logger *slog.Logger) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		n, err := st.PruneHistory(ctx, store.PruneBefore(time.Now()))
+		var n int64
+		var err error
+		if gate(ctx) {
+			n, err = st.PruneHistory(ctx, store.PruneBefore(time.Now()))
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			logger.Warn("prune history counters", slog.String("error", err.Error()))

@@ -53,16 +53,23 @@ func serveLawful(st store.Store, lg *ledger.Log, reg *registry.Registry, revs *a
 	}, nil
 }
 
-// loadRevocations puts the revocations stored in the database in effect.
-// Each was verified against its issuer's key when it was lodged; here it
-// is only decoded, so that a key rotated since does not bring a withdrawn
-// authorization back.
-func loadRevocations(ctx context.Context, st store.Store, revs *api.Revocations, logger *slog.Logger) error {
+// loadNewRevocations puts in effect the revocations stored in the database
+// whose digest is not in seen, adds their digests to seen, and returns how
+// many it added. Each was verified against its issuer's key when it was
+// lodged; here it is only decoded, so that a key rotated since does not
+// bring a withdrawn authorization back.
+func loadNewRevocations(ctx context.Context, st store.Store, revs *api.Revocations, seen map[string]bool, logger *slog.Logger) (int, error) {
 	lodged, err := st.ListStatements(ctx, authz.TypeRevocation)
 	if err != nil {
-		return fmt.Errorf("load revocations: %w", err)
+		return 0, fmt.Errorf("load revocations: %w", err)
 	}
+	added := 0
 	for _, l := range lodged {
+		if seen[l.Digest] {
+			continue
+		}
+		seen[l.Digest] = true
+		added++
 		env, err := authz.ParseEnvelope(l.Envelope)
 		if err == nil {
 			var payload []byte
@@ -80,8 +87,8 @@ func loadRevocations(ctx context.Context, st store.Store, revs *api.Revocations,
 			logger.Error("stored revocation does not load", slog.String("id", l.ID), slog.Uint64("log_index", l.LogIndex))
 		}
 	}
-	if len(lodged) > 0 {
-		logger.Info("revocations in effect", slog.Int("count", len(lodged)))
+	if added > 0 {
+		logger.Info("revocations in effect", slog.Int("count", len(seen)), slog.Int("new", added))
 	}
-	return nil
+	return added, nil
 }

@@ -32,8 +32,11 @@ func reconcileAtStart(ctx context.Context, st store.Store, lg *ledger.Log, logge
 // reconcileLoop runs a pass soon after start (first), then every interval
 // until ctx ends, leaving decisions younger than reconcileGrace and made
 // since started to their own commit. The first pass catches what a crash
-// left sequenced but not yet integrated when the start's pass ran.
-func reconcileLoop(ctx context.Context, st store.Store, lg *ledger.Log, started time.Time, first, interval time.Duration, logger *slog.Logger) {
+// left sequenced but not yet integrated when the start's pass ran. A pass
+// runs only while gate says this process holds the job's lease; with a
+// log shared by replicas started is zero, so that grace alone protects
+// the decisions other replicas have in flight.
+func reconcileLoop(ctx context.Context, st store.Store, lg *ledger.Log, gate leaseGate, started time.Time, first, interval time.Duration, logger *slog.Logger) {
 	if interval <= 0 {
 		return
 	}
@@ -46,6 +49,9 @@ func reconcileLoop(ctx context.Context, st store.Store, lg *ledger.Log, started 
 		case <-time.After(wait):
 		}
 		wait = interval
+		if !gate(ctx) {
+			continue
+		}
 		rep, err := r.Reconcile(ctx)
 		if err != nil {
 			if ctx.Err() == nil {

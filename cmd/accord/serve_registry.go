@@ -28,6 +28,9 @@ type serving struct {
 	reg    *registry.Registry
 	dec    api.Decider
 	status func(error) int
+	// overrides fingerprints the stored overrides this generation was
+	// built from (overridesFingerprint); empty for the one built at start.
+	overrides string
 }
 
 // liveRegistry holds what serve decides with and swaps it whole when a
@@ -86,6 +89,7 @@ func (l *liveRegistry) Prepare(ctx context.Context, all []store.Override) (api.R
 	if err != nil {
 		return nil, nil, err
 	}
+	s.overrides = overridesFingerprint(all)
 	return s.reg, func() { l.cur.Store(s) }, nil
 }
 

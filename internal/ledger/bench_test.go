@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"github.com/accord-dev/accord/internal/ledger/mysqltest"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -223,7 +224,59 @@ func BenchmarkDecisionEntryDecide(b *testing.B) {
 // verified receipt, with a 1 s checkpoint interval and 64 concurrent
 // callers. It reports the 50th and 99th percentiles in milliseconds.
 func BenchmarkTimeToReceipt(b *testing.B) {
-	l, _ := openTest(b, Options{Origin: "bench.receipt", CheckpointInterval: time.Second})
+	b.Run("posix", func(b *testing.B) {
+		l, _ := openTest(b, Options{Origin: "bench.receipt", CheckpointInterval: time.Second})
+		benchTimeToReceipt(b, l)
+	})
+	b.Run("mysql", func(b *testing.B) {
+		u := mysqltest.URL(b)
+		l, err := OpenMySQL(context.Background(), u, Options{Origin: "bench.receipt", CheckpointInterval: time.Second, KeyFile: filepath.Join(b.TempDir(), KeyFileName)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		benchTimeToReceipt(b, l)
+	})
+}
+
+// BenchmarkAppendReplicas measures appends/s from 64 concurrent callers
+// spread over 1, 2 and 3 Logs sharing one MySQL database (as replicas do),
+// against one POSIX log in the same run.
+func BenchmarkAppendReplicas(b *testing.B) {
+	run := func(b *testing.B, logs []*Log) {
+		ctx := context.Background()
+		e := mustDecisionEntry(b, 1)
+		b.ResetTimer()
+		runWorkers(b, 64, b.N, func(i int) error {
+			_, err := logs[i%len(logs)].Append(ctx, e)
+			return err
+		})
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
+	}
+	b.Run("posix", func(b *testing.B) {
+		l, _ := openTest(b, Options{Origin: "bench.replicas"})
+		run(b, []*Log{l})
+	})
+	for _, n := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("mysql-replicas=%d", n), func(b *testing.B) {
+			u := mysqltest.URL(b)
+			key := filepath.Join(b.TempDir(), KeyFileName)
+			var logs []*Log
+			for range n {
+				l, err := OpenMySQL(context.Background(), u, Options{Origin: "bench.replicas", KeyFile: key})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer l.Close()
+				logs = append(logs, l)
+			}
+			run(b, logs)
+		})
+	}
+}
+
+func benchTimeToReceipt(b *testing.B, l *Log) {
 	ctx := context.Background()
 	req, dec := sampleRequest(1), sampleDecision()
 	const workers = 64

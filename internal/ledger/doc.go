@@ -3,7 +3,10 @@
 // that anyone can verify.
 //
 // The log is a Tessera log (github.com/transparency-dev/tessera) on its POSIX
-// driver. Its layout on disk and over HTTP follows C2SP tlog-tiles, and its
+// driver (Open: one writer, a directory), or on its MySQL driver (OpenMySQL:
+// any number of replicas appending to one MySQL or MariaDB database, which
+// gives every entry exactly one index; MigrateToMySQL moves a POSIX log
+// there). Both have the same API, and the same read API over HTTP. Its layout on disk and over HTTP follows C2SP tlog-tiles, and its
 // checkpoints follow C2SP tlog-checkpoint and signed-note, so standard
 // verifiers and witnesses work against an Accord log without knowing Accord.
 //

@@ -27,6 +27,16 @@ func (l *Log) PublishedSize(ctx context.Context) (uint64, error) {
 	return cp.Size, nil
 }
 
+// IntegratedSize returns the number of entries the log holds, published
+// in a checkpoint or not yet (after a crash, or between checkpoints).
+func (l *Log) IntegratedSize(ctx context.Context) (uint64, error) {
+	n, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("log size: %w", err)
+	}
+	return n, nil
+}
+
 // Entries calls fn with each entry of the published log in [from, to),
 // in index order, parsed. It stops at the first error, fn's included. to
 // must not exceed PublishedSize.

@@ -1,13 +1,19 @@
 package ledger
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/transparency-dev/tessera/api/layout"
 )
@@ -21,8 +27,15 @@ const (
 	cachePartial    = "public, max-age=60"
 )
 
-// Handler returns the log's read API (see NewHandler).
-func (l *Log) Handler() http.Handler { return NewHandler(l.dir) }
+// Handler returns the log's read API (see NewHandler): from its directory,
+// or for a log in a database (OpenMySQL) from the database, with the same
+// paths, statuses and cache headers.
+func (l *Log) Handler() http.Handler {
+	if l.db != nil {
+		return &sourceHandler{src: l.reader}
+	}
+	return NewHandler(l.dir)
+}
 
 // NewHandler serves the public files of the log in dir over HTTP, read-only,
 // at the paths of C2SP tlog-tiles: /checkpoint, /tile/<L>/<N>[.p/<W>] and
@@ -71,6 +84,101 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 	}
 	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// sourceHandler serves the read API from a Source (a log kept in a
+// database), as handler does from files.
+type sourceHandler struct{ src Source }
+
+// ServeHTTP serves one resource of the log, or 404/405/500.
+func (h *sourceHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		refuse(w, r, http.StatusMethodNotAllowed, "the log is read-only; allowed: GET, HEAD")
+		return
+	}
+	rel, cache, ok := resourcePath(r.URL.Path)
+	if !ok {
+		refuse(w, r, http.StatusNotFound, "no such log resource; the log serves /checkpoint, /tile/<L>/<N> and /tile/entries/<N> (C2SP tlog-tiles)")
+		return
+	}
+	data, err := readResource(r.Context(), h.src, rel)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			refuse(w, r, http.StatusNotFound, "the log holds no "+rel+" (yet)")
+			return
+		}
+		refuse(w, r, http.StatusInternalServerError, "cannot read the log")
+		return
+	}
+	w.Header().Set("Cache-Control", cache)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if rel == layout.CheckpointPath {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	} else {
+		w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+}
+
+// readResource reads the resource at a canonical tlog-tiles path (as
+// resourcePath returns it) from src. A partial tile or bundle is cut to
+// the width its path names: Tessera's MySQL driver returns the widest one
+// it holds, and a client may rely on the exact width.
+func readResource(ctx context.Context, src Source, rel string) ([]byte, error) {
+	if rel == layout.CheckpointPath {
+		return src.ReadCheckpoint(ctx)
+	}
+	rest := strings.TrimPrefix(rel, "tile/")
+	if idx, ok := strings.CutPrefix(rest, "entries/"); ok {
+		n, p, err := layout.ParseTileIndexPartial(idx)
+		if err != nil {
+			return nil, fs.ErrNotExist
+		}
+		b, err := src.ReadEntryBundle(ctx, n, p)
+		if err != nil {
+			return nil, err
+		}
+		return cutBundle(b, p)
+	}
+	level, idx, _ := strings.Cut(rest, "/")
+	l, n, p, err := layout.ParseTileLevelIndexPartial(level, idx)
+	if err != nil {
+		return nil, fs.ErrNotExist
+	}
+	t, err := src.ReadTile(ctx, l, n, p)
+	if err != nil {
+		return nil, err
+	}
+	want := int(p) * sha256.Size
+	if p == 0 {
+		want = layout.TileWidth * sha256.Size
+	}
+	if len(t) < want {
+		return nil, fs.ErrNotExist
+	}
+	return t[:want], nil
+}
+
+// cutBundle returns the first p entries of an entry bundle (all of a full
+// one when p is 0), or fs.ErrNotExist when it holds fewer.
+func cutBundle(b []byte, p uint8) ([]byte, error) {
+	want := int(p)
+	if want == 0 {
+		want = layout.EntryBundleWidth
+	}
+	off := 0
+	for range want {
+		if len(b)-off < 2 {
+			return nil, fs.ErrNotExist
+		}
+		n := int(binary.BigEndian.Uint16(b[off:]))
+		if len(b)-off-2 < n {
+			return nil, fmt.Errorf("entry bundle: entry at byte %d runs past the end", off)
+		}
+		off += 2 + n
+	}
+	return b[:off], nil
 }
 
 // problemTypes are the RFC 9457 types of the read API's errors, the same

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -65,7 +66,8 @@ func (h *health) ok() {
 // else the error of the last append that failed for a storage reason
 // (wrapping ErrUnavailable). While failing, it probes the storage at most
 // once a second (a small file written, synced and removed in the log's
-// directory) and clears the failure when the probe succeeds, so that a
+// directory; for a log in MySQL, a read of its tree state in a
+// transaction rolled back) and clears the failure when the probe succeeds, so that a
 // readiness check recovers without traffic. It is cheap enough for
 // /readyz.
 func (l *Log) Err() error {
@@ -81,7 +83,7 @@ func (l *Log) Err() error {
 		return err
 	}
 	if perr := l.probe(); perr != nil {
-		h.failed(fmt.Errorf("%w: probe %s: %w", ErrUnavailable, l.dir, perr))
+		h.failed(fmt.Errorf("%w: probe %s: %w", ErrUnavailable, l.name, perr))
 		return h.current()
 	}
 	h.ok()
@@ -103,6 +105,9 @@ func (l *Log) probe() error {
 			return err
 		}
 	}
+	if l.db != nil {
+		return l.probeDB()
+	}
 	for _, d := range []string{l.dir, filepath.Join(l.dir, ".state"), filepath.Join(l.dir, "tile")} {
 		if d == filepath.Join(l.dir, "tile") {
 			if _, err := os.Lstat(d); errors.Is(err, fs.ErrNotExist) {
@@ -123,6 +128,21 @@ func (l *Log) probe() error {
 		}
 	}
 	return nil
+}
+
+// probeDB checks that a MySQL log's database answers and that its tree
+// state can be read (in a transaction that is rolled back:
+// nothing is written).
+func (l *Log) probeDB() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var size uint64
+	return tx.QueryRowContext(ctx, "SELECT `size` FROM `TreeState` WHERE `id` = 0").Scan(&size)
 }
 
 // storageFailure classifies an error of Tessera's add: true when it is

@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -119,6 +120,8 @@ func (o Options) withDefaults() (Options, error) {
 // for concurrent use.
 type Log struct {
 	dir      string
+	name     string  // where the log is, for messages: dir or a redacted URL
+	db       *sql.DB // the database of a MySQL log (OpenMySQL), else nil
 	origin   string
 	verifier note.Verifier
 	vkey     string
@@ -257,6 +260,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	return &Log{
 		health:   health{notify: o.OnHealth, fault: o.fault},
 		dir:      dir,
+		name:     dir,
 		origin:   origin,
 		verifier: verifier,
 		vkey:     vkey,
@@ -284,8 +288,13 @@ func logExists(dir string) (bool, error) {
 	return false, nil
 }
 
-// Dir returns the directory the log's public files are in.
+// Dir returns the directory the log's public files are in; empty for a
+// log in a database (OpenMySQL).
 func (l *Log) Dir() string { return l.dir }
+
+// Location names where the log is kept: its directory, or its database URL
+// without the password. It is safe to print.
+func (l *Log) Location() string { return l.name }
 
 // Origin returns the log's origin, the first line of its checkpoints.
 func (l *Log) Origin() string { return l.origin }
@@ -418,8 +427,11 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	err := l.shutdown(context.Background())
 	l.cancel()
+	if l.db != nil {
+		err = errors.Join(err, l.db.Close())
+	}
 	if err != nil {
-		return fmt.Errorf("close log %s: %w", l.dir, err)
+		return fmt.Errorf("close log %s: %w", l.name, err)
 	}
 	return nil
 }

@@ -99,9 +99,11 @@ func decideAt(base, token, body string) (int, model.Decision, error) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var d model.Decision
-	_ = json.Unmarshal(b, &d)
-	return resp.StatusCode, d, nil
+	var answer struct {
+		Decision model.Decision `json:"decision"`
+	}
+	_ = json.Unmarshal(b, &answer)
+	return resp.StatusCode, answer.Decision, nil
 }
 
 // TestThreeReplicas runs three `accord serve` processes on loopback that
@@ -229,12 +231,13 @@ func TestThreeReplicas(t *testing.T) {
 		req, _ := http.NewRequest("PUT", reps[0].url+"/v1/registry/authorities/fr-bepi", strings.NewReader(authorityBody(t, pub)))
 		req.Header.Set("Authorization", "Bearer "+secret)
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("If-None-Match", "*") // a new override
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("PUT authority on %s: %d", reps[0].name, resp.StatusCode)
 		}
 		changed := time.Now()
@@ -519,7 +522,7 @@ func TestLogMigrateThenServe(t *testing.T) {
 		t.Fatalf("serve without --log after migration: exit %d: %s", code, out)
 	}
 
-	if out, code := serveOnce(t, dir, "--log", logURL); code != 0 {
+	if out, code := serveOnce(t, dir, "--log", logURL, "--origin", demoLogOrigin); code != 0 {
 		t.Fatalf("serve --log after migration: exit %d: %s", code, out)
 	}
 	c = startServeChild(t, dir, "", "--log", logURL, "--checkpoint-interval", "1s")

@@ -48,7 +48,7 @@ func TestAgainstDemoServer(t *testing.T) {
 	}
 	addr := freeAddr(t)
 	data := filepath.Join(dir, "data")
-	srv := exec.Command(bin, "serve", "--demo", "--data", data, "--addr", addr)
+	srv := exec.Command(bin, "serve", "--demo", "--data", data, "--addr", addr, "--rate-limit", "0")
 	var stderr bytes.Buffer
 	srv.Stdout, srv.Stderr = &bytes.Buffer{}, &stderr
 	if err := srv.Start(); err != nil {

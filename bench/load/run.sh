@@ -52,9 +52,9 @@ start() {
 		PGUSED=1
 		psql -q -v ON_ERROR_STOP=1 "$PGURL" -c "SET client_min_messages TO warning" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" -c "CREATE SCHEMA $SCHEMA" >/dev/null
 		case $PGURL in *\?*) db="$PGURL&search_path=$SCHEMA" ;; *) db="$PGURL?search_path=$SCHEMA" ;; esac
-		"$TMP/accord" serve --demo --data "$data" --db "$db" --addr "127.0.0.1:$PORT" >"$TMP/serve.out" 2>"$TMP/serve.err" &
+		"$TMP/accord" serve --demo --data "$data" --db "$db" --addr "127.0.0.1:$PORT" --rate-limit 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
 	else
-		"$TMP/accord" serve --demo --data "$data" --addr "127.0.0.1:$PORT" >"$TMP/serve.out" 2>"$TMP/serve.err" &
+		"$TMP/accord" serve --demo --data "$data" --addr "127.0.0.1:$PORT" --rate-limit 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
 	fi
 	SPID=$!
 	i=0

@@ -41,7 +41,7 @@ func startReplica(t *testing.T, name, dir, db, logURL, key string) *replica {
 	t.Helper()
 	args := []string{"serve", "--data", filepath.Join(dir, name), "--addr", "127.0.0.1:0",
 		"--db", db, "--log", logURL, "--log-key", key, "--origin", "accord.test/replicas",
-		"--checkpoint-interval", "1s", "--reconcile-interval", "1s"}
+		"--checkpoint-interval", "1s", "--reconcile-interval", "1s", "--rate-limit", "0"}
 	raw, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestAccordHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperArgsEnv+"="+string(raw))

@@ -29,16 +29,19 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"net"
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,8 +67,10 @@ func defaultMaxConns() int32 { return int32(max(4, 4*runtime.GOMAXPROCS(0))) }
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
 	pool *pgxpool.Pool
-	// group batches concurrent reservations (Reserve).
-	group *store.ReserveGroup
+	// group batches concurrent reservations (Reserve), records batches
+	// concurrent RecordDecision calls: one transaction each.
+	group   *store.ReserveGroup
+	records *store.Batcher[struct{}, recordItem]
 }
 
 var _ store.Store = (*Store)(nil)
@@ -83,6 +88,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	s := &Store{pool: pool}
 	s.group = store.NewReserveGroup(s)
+	s.records = store.NewBatcher(s.recordBatch)
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
@@ -597,7 +603,12 @@ func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
 	return list(ctx, s, "list voids", scanVoid, `SELECT log_index, void_index, decision_id, created FROM voids ORDER BY log_index`)
 }
 
-// RecordDecision writes rec and adds counts, in one transaction.
+// RecordDecision writes rec and adds counts, in one transaction shared
+// with the records that arrive meanwhile (group commit: one round trip and
+// one commit for many records). Each record is inserted only if its log
+// index is not voided, under the index's advisory lock that VoidUnrecorded
+// takes too, so whichever of the two commits first wins the index; one
+// that fails (voided, a duplicate) fails alone, with nothing of it written.
 func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) error {
 	if err := rec.Validate(); err != nil {
 		return err
@@ -607,44 +618,92 @@ func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, co
 			return fmt.Errorf("decision %s: %w", rec.ID, err)
 		}
 	}
+	if rec.LogIndex > math.MaxInt64 {
+		return fmt.Errorf("%w: decision %s: log index %d is out of range", store.ErrInvalid, rec.ID, rec.LogIndex)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, err)
+	}
+	return s.records.Do(struct{}{}, recordItem{rec, counts})
+}
+
+// recordItem is one RecordDecision call waiting for its batch.
+type recordItem struct {
+	rec    store.DecisionRecord
+	counts []store.CounterDelta
+}
+
+// recordBatch writes a batch of records in one transaction: the index
+// locks in ascending order (no deadlock with another batch or a void),
+// then every insert, in one round trip; then the counts of those written.
+func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem) []error {
+	errs := make([]error, len(items))
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(items[a].rec.LogIndex, items[b].rec.LogIndex) })
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// The lock on the log index, then the decision, inserted only if
-		// the index is not voided, in this transaction: VoidUnrecorded
-		// takes the same lock, so whichever of the two commits first wins
-		// the index.
-		priv, salt := rec.Private, rec.Salt
-		if priv == nil {
-			priv = []byte{}
-		}
-		if salt == nil {
-			salt = []byte{}
-		}
 		b := &pgx.Batch{}
-		b.Queue(lockIndexSQL, logLockSpace, indexKey(rec.LogIndex))
-		b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
-			SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = $2)`,
-			rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), priv, salt, rec.Created)
-		queueCounts(b, counts, shardOf(rec.ID))
+		for _, i := range order {
+			b.Queue(lockIndexSQL, logLockSpace, indexKey(items[i].rec.LogIndex))
+		}
+		for _, i := range order {
+			rec := items[i].rec
+			b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
+				SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = $2)
+				ON CONFLICT DO NOTHING`,
+				rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNil(rec.Private), nonNil(rec.Salt), rec.Created)
+		}
 		br := tx.SendBatch(ctx, b)
-		if _, err := br.Exec(); err != nil { // the lock
-			br.Close()
+		for range order {
+			if _, err := br.Exec(); err != nil { // the locks
+				br.Close()
+				return err
+			}
+		}
+		written := make([]bool, len(items))
+		for _, i := range order {
+			tag, err := br.Exec()
+			if err != nil {
+				br.Close()
+				return err
+			}
+			written[i] = tag.RowsAffected() == 1
+		}
+		if err := br.Close(); err != nil {
 			return err
 		}
-		tag, err := br.Exec()
-		if err != nil {
-			br.Close()
-			return err
+		counts := &pgx.Batch{}
+		for i, it := range items {
+			if !written[i] {
+				errs[i] = s.whyNotRecorded(ctx, tx, it.rec)
+				continue
+			}
+			queueCounts(counts, it.counts, shardOf(it.rec.ID))
 		}
-		if tag.RowsAffected() == 0 {
-			br.Close()
-			return fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
+		if counts.Len() == 0 {
+			return nil
 		}
-		return br.Close()
+		return tx.SendBatch(ctx, counts).Close()
 	})
 	if err != nil {
+		return store.FailAll(errs, fmt.Errorf("record decisions: %w", wrap(err)))
+	}
+	return errs
+}
+
+// whyNotRecorded says why rec was not inserted: its index is voided, or
+// its id or index is recorded already.
+func (s *Store) whyNotRecorded(ctx context.Context, tx pgx.Tx, rec store.DecisionRecord) error {
+	var voided bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS(SELECT 1 FROM voids WHERE log_index = $1)`, int64(rec.LogIndex)).Scan(&voided); err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
-	return nil
+	if voided {
+		return fmt.Errorf("record decision %s: log index %d: %w", rec.ID, rec.LogIndex, store.ErrVoided)
+	}
+	return fmt.Errorf("record decision %s: %w: decision id or log index %d", rec.ID, store.ErrConflict, rec.LogIndex)
 }
 
 // queueCounts queues the upserts of counts, in store.SortCounts order, on

@@ -12,7 +12,6 @@ import (
 	"fmt"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
-	"github.com/secure-systems-lab/go-securesystemslib/signerverifier"
 
 	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/model"
@@ -26,30 +25,12 @@ const PayloadType = "application/vnd.accord.advisory+json"
 // vendor's registered key.
 var ErrSignature = errors.New("no signature verifies with the vendor's registered key")
 
-func signerVerifier(pub ed25519.PublicKey, priv ed25519.PrivateKey) (*signerverifier.ED25519SignerVerifier, error) {
-	id, err := authz.KeyID(pub)
-	if err != nil {
-		return nil, err
-	}
-	key := &signerverifier.SSLibKey{
-		KeyIDHashAlgorithms: signerverifier.KeyIDHashAlgorithms,
-		KeyType:             signerverifier.ED25519KeyType,
-		Scheme:              signerverifier.ED25519KeyType,
-		KeyID:               id,
-		KeyVal:              signerverifier.KeyVal{Public: hex.EncodeToString(pub)},
-	}
-	if priv != nil {
-		key.KeyVal.Private = hex.EncodeToString(priv)
-	}
-	return signerverifier.NewED25519SignerVerifierFromSSLibKey(key)
-}
-
 // Sign wraps an advisory document in a DSSE envelope signed with priv.
 func Sign(ctx context.Context, doc []byte, priv ed25519.PrivateKey) (model.Envelope, error) {
 	if len(priv) != ed25519.PrivateKeySize {
 		return model.Envelope{}, fmt.Errorf("sign advisory: private key has %d bytes, want %d", len(priv), ed25519.PrivateKeySize)
 	}
-	sv, err := signerVerifier(priv.Public().(ed25519.PublicKey), priv)
+	sv, err := authz.SignerVerifier(priv.Public().(ed25519.PublicKey), priv)
 	if err != nil {
 		return model.Envelope{}, fmt.Errorf("sign advisory: %w", err)
 	}
@@ -97,7 +78,7 @@ func ParseEnvelope(data []byte) (*model.Envelope, []byte, error) {
 
 // Verify checks that some signature of env verifies with pub.
 func Verify(ctx context.Context, env *model.Envelope, pub ed25519.PublicKey) error {
-	sv, err := signerVerifier(pub, nil)
+	sv, err := authz.SignerVerifier(pub, nil)
 	if err != nil {
 		return fmt.Errorf("verify advisory: %w", err)
 	}

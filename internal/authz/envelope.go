@@ -46,7 +46,7 @@ func Sign(ctx context.Context, st *Statement, priv ed25519.PrivateKey) (model.En
 	if err != nil {
 		return model.Envelope{}, fmt.Errorf("sign statement %s: %w", st.ID, err)
 	}
-	sv, err := signerVerifier(priv.Public().(ed25519.PublicKey), priv)
+	sv, err := SignerVerifier(priv.Public().(ed25519.PublicKey), priv)
 	if err != nil {
 		return model.Envelope{}, fmt.Errorf("sign statement %s: %w", st.ID, err)
 	}
@@ -61,9 +61,11 @@ func Sign(ctx context.Context, st *Statement, priv ed25519.PrivateKey) (model.En
 	return fromDSSE(env), nil
 }
 
-// signerVerifier builds securesystemslib's Ed25519 signer-verifier; priv
-// may be nil for verification only.
-func signerVerifier(pub ed25519.PublicKey, priv ed25519.PrivateKey) (*signerverifier.ED25519SignerVerifier, error) {
+// SignerVerifier builds securesystemslib's Ed25519 signer-verifier for a
+// DSSE envelope, keyed by KeyID(pub); priv may be nil for verification
+// only. Every DSSE signature Accord makes or checks (authorizations,
+// advisories) goes through it.
+func SignerVerifier(pub ed25519.PublicKey, priv ed25519.PrivateKey) (*signerverifier.ED25519SignerVerifier, error) {
 	id, err := KeyID(pub)
 	if err != nil {
 		return nil, err
@@ -152,7 +154,7 @@ func Open(ctx context.Context, env model.Envelope, keys Keys) (*Verified, error)
 	if !ok {
 		return nil, fmt.Errorf("statement %s: issuer %q: %w", st.ID, st.Issuer, ErrUnknownIssuer)
 	}
-	sv, err := signerVerifier(auth.PublicKey, nil)
+	sv, err := SignerVerifier(auth.PublicKey, nil)
 	if err != nil {
 		return nil, fmt.Errorf("statement %s: issuer %q: %w", st.ID, st.Issuer, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -95,26 +94,8 @@ put it in the authority's public_key through a registry override file.`,
 			if err != nil {
 				return err
 			}
-			flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-			if force {
-				flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-			}
-			f, err := os.OpenFile(out, flags, 0o600)
-			if errors.Is(err, fs.ErrExist) {
-				return badInput(fmt.Errorf("-o/--output: %s exists; pass --force to replace it", out))
-			}
-			if err != nil {
-				return fmt.Errorf("write private key: %w", err)
-			}
-			if _, err := f.Write(pemData); err != nil {
-				f.Close()
-				return fmt.Errorf("write private key %s: %w", out, err)
-			}
-			if err := f.Close(); err != nil {
-				return fmt.Errorf("write private key %s: %w", out, err)
-			}
-			if err := os.Chmod(out, 0o600); err != nil {
-				return fmt.Errorf("write private key %s: %w", out, err)
+			if err := writeKeyFile(out, string(pemData), force); err != nil {
+				return err
 			}
 			keyID, err := authz.KeyID(pub)
 			if err != nil {

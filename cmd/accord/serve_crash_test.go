@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -37,22 +38,40 @@ func startServeChild(t *testing.T, dir, db string, extra ...string) *child {
 	if db != "" {
 		args = append(args, "--db", db)
 	}
-	raw, _ := json.Marshal(append(args, extra...))
+	return startChild(t, "accord serve", append(args, extra...))
+}
+
+// startChild runs accord with args (a serve command) as a child process —
+// the test binary run again (TestAccordHelperProcess) — waits until it
+// logs that it serves, and kills it when tb ends. If it exits first, the
+// failure shows the last lines it wrote.
+func startChild(tb testing.TB, name string, args []string) *child {
+	tb.Helper()
+	raw, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestAccordHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperArgsEnv+"="+string(raw))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	c := &child{cmd: cmd, done: make(chan struct{})}
 	urls := make(chan string, 1)
+	var (
+		mu   sync.Mutex
+		tail []string
+	)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			mu.Lock()
+			if tail = append(tail, sc.Text()); len(tail) > 20 {
+				tail = tail[1:]
+			}
+			mu.Unlock()
 			var line struct{ Msg, URL string }
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "accord serving" {
 				urls <- line.URL
@@ -61,13 +80,15 @@ func startServeChild(t *testing.T, dir, db string, extra ...string) *child {
 		cmd.Wait()
 		close(c.done)
 	}()
-	t.Cleanup(func() { c.kill() })
+	tb.Cleanup(func() { c.kill() })
 	select {
 	case c.url = <-urls:
 	case <-c.done:
-		t.Fatal("accord serve exited before serving")
+		mu.Lock()
+		defer mu.Unlock()
+		tb.Fatalf("%s exited before serving:\n%s", name, strings.Join(tail, "\n"))
 	case <-time.After(60 * time.Second):
-		t.Fatal("accord serve did not start within 60s")
+		tb.Fatalf("%s did not start within 60s", name)
 	}
 	return c
 }

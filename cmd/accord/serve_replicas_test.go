@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -42,48 +40,7 @@ func startReplica(t *testing.T, name, dir, db, logURL, key string) *replica {
 	args := []string{"serve", "--data", filepath.Join(dir, name), "--addr", "127.0.0.1:0",
 		"--db", db, "--log", logURL, "--log-key", key, "--origin", "accord.test/replicas",
 		"--checkpoint-interval", "1s", "--reconcile-interval", "1s", "--rate-limit", "0"}
-	raw, _ := json.Marshal(args)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAccordHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperArgsEnv+"="+string(raw))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, done: make(chan struct{})}
-	urls := make(chan string, 1)
-	var tail []string
-	var mu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			mu.Lock()
-			tail = append(tail, sc.Text())
-			if len(tail) > 20 {
-				tail = tail[1:]
-			}
-			mu.Unlock()
-			var line struct{ Msg, URL string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "accord serving" {
-				urls <- line.URL
-			}
-		}
-		cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() { c.kill() })
-	select {
-	case c.url = <-urls:
-	case <-c.done:
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("replica %s exited before serving:\n%s", name, strings.Join(tail, "\n"))
-	case <-time.After(60 * time.Second):
-		t.Fatalf("replica %s did not start within 60s", name)
-	}
+	c := startChild(t, "replica "+name, args)
 	return &replica{child: c, name: name}
 }
 
@@ -627,43 +584,7 @@ func BenchmarkReplicaDecisions(b *testing.B) {
 // its URL; it is killed when b ends.
 func startBenchChild(b *testing.B, args []string) string {
 	b.Helper()
-	raw, _ := json.Marshal(args)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAccordHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperArgsEnv+"="+string(raw))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	urls := make(chan string, 1)
-	done := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct{ Msg, URL string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "accord serving" {
-				urls <- line.URL
-			}
-		}
-		cmd.Wait()
-		close(done)
-	}()
-	b.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	})
-	select {
-	case u := <-urls:
-		return u
-	case <-done:
-		b.Fatal("accord serve exited before serving")
-	case <-time.After(60 * time.Second):
-		b.Fatal("accord serve did not start within 60s")
-	}
-	return ""
+	return startChild(b, "accord serve", args).url
 }
 
 // TestServeLogFlagRefusals: serve refuses a --log that is not mysql://, a

@@ -78,11 +78,11 @@ func (s *Schema) Decode(data []byte, v any, lookup Lookup) error {
 // decoder walks the tokens of one well-formed document into a value,
 // keeping the path of the member being decoded for error messages.
 type decoder struct {
-	data []byte
-	pos  int // offset of the next byte to read
+	data   []byte
+	pos    int // offset of the next byte to read
 	schema *Schema
 	lookup Lookup
-	path []pathSeg
+	path   []pathSeg
 }
 
 // pathSeg is one step of a JSON path: a member name, or an array index when
@@ -379,7 +379,6 @@ func (d *decoder) malformed(start int) *Error {
 	return d.errAt(start, "malformed JSON")
 }
 
-
 // object decodes the members of a JSON object into the struct v; the '{'
 // has been read.
 func (d *decoder) object(v reflect.Value, si *Struct) *Error {
@@ -434,7 +433,7 @@ func (d *decoder) object(v reflect.Value, si *Struct) *Error {
 	for _, i := range si.required {
 		if seen&(1<<i) == 0 {
 			d.push(si.Fields[i].Name)
-			return d.errf(d.pos - 1, "missing required field")
+			return d.errf(d.pos-1, "missing required field")
 		}
 	}
 	return nil

@@ -64,7 +64,7 @@ func decodeStrict(data []byte, v any) error {
 	if len(data) > maxDocument {
 		return newParseError(data, "", 0, fmt.Sprintf("document is %d bytes, more than the limit of %d", len(data), maxDocument))
 	}
-	err := documents.Decode(data, v, nil)
+	err := documents.Decode(data, v, jsonstrict.Lookup{})
 	if err == nil {
 		return nil
 	}

@@ -46,7 +46,8 @@ func (e *Error) Error() string {
 }
 
 // Decode fills v, a non-nil pointer to a struct type of the schema, from
-// data. lookup judges the values of CheckLookup members (nil: any). On
+// data. lookup judges the values of CheckLookup members (the zero Lookup
+// accepts any). On
 // error v may be partly filled; the error is an *Error.
 func (s *Schema) Decode(data []byte, v any, lookup Lookup) error {
 	rv := reflect.ValueOf(v)
@@ -669,8 +670,8 @@ func expectedKind(t reflect.Type) string {
 func (d *decoder) checkString(c Check, s string) string {
 	switch c.Kind {
 	case CheckLookup:
-		if d.lookup != nil {
-			return d.lookup(s)
+		if d.lookup.Func != nil {
+			return d.lookup.Func(d.lookup.Arg, s)
 		}
 	case CheckFunc:
 		if c.Func != nil {

@@ -42,7 +42,9 @@ var testSchema = MustSchema(Rules{
 	reflect.TypeFor[inner](): {"kind": {Required: true, Val: Enum([]string{"a", "b"})}},
 }, reflect.TypeFor[doc]())
 
-func lookupUpper(s string) string {
+var lookupUpper = Lookup{Func: func(_ any, s string) string { return upper(s) }}
+
+func upper(s string) string {
 	if strings.ToUpper(s) == s {
 		return ""
 	}
@@ -106,7 +108,7 @@ func TestDecode(t *testing.T) {
 
 func TestDecodeKnownAndOffset(t *testing.T) {
 	in := "{\"id\":\"x\",\n  \"inner\": {\"kynd\": \"a\"}}"
-	err := testSchema.Decode([]byte(in), new(doc), nil)
+	err := testSchema.Decode([]byte(in), new(doc), Lookup{})
 	var je *Error
 	if !errors.As(err, &je) {
 		t.Fatal(err)
@@ -120,10 +122,10 @@ func TestDecodeKnownAndOffset(t *testing.T) {
 }
 
 func TestDecodeMisuse(t *testing.T) {
-	if err := testSchema.Decode([]byte(`{}`), doc{}, nil); err == nil {
+	if err := testSchema.Decode([]byte(`{}`), doc{}, Lookup{}); err == nil {
 		t.Error("a non-pointer was accepted")
 	}
-	if err := testSchema.Decode([]byte(`{}`), new(inner), nil); err == nil {
+	if err := testSchema.Decode([]byte(`{}`), new(inner), Lookup{}); err == nil {
 		t.Error("a type that is not a root was accepted")
 	}
 	if _, err := NewSchema(Rules{reflect.TypeFor[inner](): {"nope": {}}}, reflect.TypeFor[doc]()); err == nil {

@@ -70,10 +70,15 @@ func Enum[S ~string](values []S) Check {
 	return c
 }
 
-// Lookup judges the values of CheckLookup members for one Decode call: ""
-// when s is good, else what is wrong. It is how a caller brings in what
-// only it knows (the registry's jurisdictions).
-type Lookup func(s string) string
+// Lookup judges the values of CheckLookup members for one Decode call:
+// Func(Arg, s) returns "" when s is good, else what is wrong. It is how a
+// caller brings in what only it knows (the registry's jurisdictions).
+// Func is a plain function and Arg what it needs, so that passing a Lookup
+// allocates nothing. The zero Lookup accepts any value.
+type Lookup struct {
+	Func func(arg any, s string) string
+	Arg  any
+}
 
 // Rule is what a struct member demands beyond its Go type. Val applies to
 // the member's scalar values (the member itself, each element of a slice,

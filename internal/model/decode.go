@@ -141,16 +141,9 @@ func DecodeDecision(data []byte) (*Decision, error) {
 // the shared strict walker (jsonstrict) and the tables of validate.go; j
 // judges jurisdiction codes.
 func decodeStrict(data []byte, j Jurisdictions, v any) error {
-	var lookup jsonstrict.Lookup
+	lookup := jsonstrict.Lookup{Func: checkWellFormedJurisdiction}
 	if j != nil {
-		lookup = func(s string) string {
-			if j.KnownJurisdiction(s) {
-				return ""
-			}
-			return unknownJurisdiction(s)
-		}
-	} else {
-		lookup = checkWellFormedJurisdiction
+		lookup = jsonstrict.Lookup{Func: checkKnownJurisdiction, Arg: j}
 	}
 	err := decodeSchema.Decode(data, v, lookup)
 	if err == nil {
@@ -189,9 +182,17 @@ func unknownJurisdiction(s string) string {
 	return "unknown jurisdiction " + quoteShort(s)
 }
 
+// checkKnownJurisdiction accepts the codes j (a Jurisdictions) knows.
+func checkKnownJurisdiction(j any, s string) string {
+	if j.(Jurisdictions).KnownJurisdiction(s) {
+		return ""
+	}
+	return unknownJurisdiction(s)
+}
+
 // checkWellFormedJurisdiction accepts any two upper-case ASCII letters:
 // the jurisdiction check without a registry.
-func checkWellFormedJurisdiction(s string) string {
+func checkWellFormedJurisdiction(_ any, s string) string {
 	if len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' {
 		return ""
 	}

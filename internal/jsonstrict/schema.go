@@ -54,6 +54,7 @@ const (
 
 // Check is one constraint on strings, numbers or map keys.
 type Check struct {
+	// Kind is the constraint; CheckNone for none.
 	Kind CheckKind
 	// Enum lists the values of a CheckEnum.
 	Enum []string
@@ -84,9 +85,12 @@ type Lookup struct {
 // the member's scalar values (the member itself, each element of a slice,
 // each value of a map); Keys[i] applies to the keys of the i-th map level.
 type Rule struct {
+	// Required: a document without the member is refused.
 	Required bool
-	Val      Check
-	Keys     []Check
+	// Val checks the member's scalar values.
+	Val Check
+	// Keys checks the keys of each map level, outermost first.
+	Keys []Check
 }
 
 // Rules are a schema's rules, by struct type and JSON member name.
@@ -94,8 +98,9 @@ type Rules map[reflect.Type]map[string]Rule
 
 // Field is one JSON member of a struct in a Schema.
 type Field struct {
-	// Name is the JSON member name; Index the Go field index.
-	Name  string
+	// Name is the JSON member name.
+	Name string
+	// Index is the Go struct field index.
 	Index int
 	// NullOK is true where encoding/json may write null: pointers, and
 	// slices and maps without omitempty. Null then leaves the zero value.
@@ -103,11 +108,13 @@ type Field struct {
 	// EmptyNil is true for slices and maps with omitempty: an empty one
 	// decodes to nil, as encoding/json would not write it.
 	EmptyNil bool
+	// Rule is what the schema's rules demand of the member.
 	Rule
 }
 
 // Struct is the decoding table of one struct type.
 type Struct struct {
+	// Fields are the struct's JSON members, in declaration order.
 	Fields   []Field
 	byName   map[string]int
 	required []int // indexes into Fields, in declaration order

@@ -36,7 +36,7 @@ import (
 // keep (the private record an auditor checks with ledger.VerifyPrivate).
 type mlaLedger struct {
 	log  *ledger.Log
-	keep func(index uint64, e ledger.Entry, p ledger.Private) error
+	keep func(ctx context.Context, index uint64, e ledger.Entry, p ledger.Private) error
 }
 
 // Append implements mla.Appender.
@@ -62,7 +62,9 @@ func (l *mlaLedger) Append(ctx context.Context, kind string, summary map[string]
 		return 0, err
 	}
 	if l.keep != nil {
-		if err := l.keep(idx, e, p); err != nil {
+		// The entry is on the log: keep its record even if the caller
+		// has gone away meanwhile.
+		if err := l.keep(context.WithoutCancel(ctx), idx, e, p); err != nil {
 			return idx, fmt.Errorf("keep private record of log entry %d: %w", idx, err)
 		}
 	}
@@ -96,7 +98,7 @@ type recordKeeper struct {
 	path string
 }
 
-func (k *recordKeeper) keep(index uint64, e ledger.Entry, p ledger.Private) error {
+func (k *recordKeeper) keep(_ context.Context, index uint64, e ledger.Entry, p ledger.Private) error {
 	line, err := json.Marshal(map[string]any{"index": index, "entry": e, "private": p})
 	if err != nil {
 		return err

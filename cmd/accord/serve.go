@@ -339,7 +339,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if err := logStartChanges(ctx, st, changes, o.packs, base, live.current().reg, logger); err != nil {
 		return fmt.Errorf("log pack and registry changes: %w", err)
 	}
-	lawful, err := serveLawful(st, lg, live.current().reg, revs, deadlines)
+	lawful, err := serveLawful(ctx, st, lg, live.current().reg, revs, deadlines, logger)
 	if err != nil {
 		return err
 	}

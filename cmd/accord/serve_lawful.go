@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/accord-dev/accord/internal/api"
@@ -21,21 +20,21 @@ import (
 // against the registry's keys and appended to the log, the revocations
 // lodged so far (shared with the decider's authorizer), MLA cases in the
 // database whose transitions the log records through mlaLedger (as `accord
-// mla` does; the private records go to DIR/mla/records.jsonl), and the
-// transparency report from the verified log.
-func serveLawful(st store.Store, lg *ledger.Log, reg *registry.Registry, revs *api.Revocations, deadlines mla.Deadlines) (*api.Lawful, error) {
-	dir := filepath.Join(dataDir, "mla")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("mla records: %w", err)
+// mla` does; the private records go to the database, store.MLARecords, and
+// a DIR/mla/records.jsonl left by an older server or by `accord mla` is
+// imported first: importMLARecords), and the transparency report from the
+// verified log.
+func serveLawful(ctx context.Context, st store.Store, lg *ledger.Log, reg *registry.Registry, revs *api.Revocations, deadlines mla.Deadlines, logger *slog.Logger) (*api.Lawful, error) {
+	if err := importMLARecords(ctx, st, lg, filepath.Join(dataDir, "mla", "records.jsonl"), logger); err != nil {
+		return nil, err
 	}
-	keeper := &recordKeeper{path: filepath.Join(dir, "records.jsonl")}
 	return &api.Lawful{
 		Keys:        registryKeys{reg},
 		Log:         lg,
 		Revocations: revs,
 		Cases: &mla.Service{
 			Cases:      st.MLACases(),
-			Log:        &mlaLedger{log: lg, keep: keeper.keep},
+			Log:        &mlaLedger{log: lg, keep: keepMLARecord(st)},
 			Deadlines:  deadlines,
 			Agreements: reg,
 		},

@@ -220,6 +220,21 @@ func TestServeLawfulAccess(t *testing.T) {
 
 	// After a restart the revocation still counts.
 	s.stop()
+	// The private records of the case's four logged steps are in the
+	// database (not in DIR/mla/records.jsonl), each checked against its
+	// entry.
+	recs := storedMLARecords(t, dir)
+	if len(recs) != 4 {
+		t.Fatalf("%d MLA records stored, want 4 (opened, received, narrowed, executed)", len(recs))
+	}
+	for _, r := range recs {
+		if r.Case != "MLA-2026-0042" {
+			t.Errorf("record at %d is of case %q", r.LogIndex, r.Case)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mla", "records.jsonl")); !os.IsNotExist(err) {
+		t.Errorf("the server wrote DIR/mla/records.jsonl (%v)", err)
+	}
 	s = startDemo(t, dir)
 	revoked("check after a restart")
 }

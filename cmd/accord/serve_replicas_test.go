@@ -70,6 +70,10 @@ func decideAt(base, token, body string) (int, model.Decision, error) {
 //     what a serial order allows;
 //   - a token revoked in the database stops working on every replica
 //     within the auth cache's bound (--auth-cache, 1 s);
+//   - two replicas moving the same MLA case at once: one moves it, the
+//     other answers 409; an ETag read on one replica is stale (412) once
+//     another moved the case; every step's private record is in the
+//     shared database;
 //   - the replica holding the periodic jobs' lease is SIGKILLed under load:
 //     every decision acknowledged (201) by any replica is on the log at its
 //     index and recorded in the store, `accord log verify` passes over
@@ -273,6 +277,92 @@ func TestThreeReplicas(t *testing.T) {
 					t.Fatalf("%s still counts the revoked authorization %v after the revocation on %s: %d %s", r.name, time.Since(lodged), reps[0].name, status, d.Outcome)
 				}
 				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	})
+
+	t.Run("an MLA case moved on two replicas at once", func(t *testing.T) {
+		tok := map[string]string{}
+		for _, id := range []string{"fr-bepi", "cn-moj"} {
+			secret, tk, err := store.NewToken(id, store.RoleAuthority, time.Now(), time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateToken(ctx, tk); err != nil {
+				t.Fatal(err)
+			}
+			tok[id] = secret
+		}
+		call := func(r *replica, method, path, token, body, ifMatch string) (int, string) {
+			var rd io.Reader
+			if body != "" {
+				rd = strings.NewReader(body)
+			}
+			req, _ := http.NewRequest(method, r.url+path, rd)
+			req.Header.Set("Authorization", "Bearer "+token)
+			if body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			if ifMatch != "" {
+				req.Header.Set("If-Match", ifMatch)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, resp.Header.Get("ETag")
+		}
+		const id = "MLA-REPLICAS-1"
+		if status, _ := call(reps[0], "POST", "/v1/mla", tok["fr-bepi"], `{"id":"`+id+`","requested_state":"CN","agreement":"cn-fr-mla-2005","provider":"mailco-cn",
+			"scope":{"purposes":["law-enforcement"],"categories":["personal.contact"],"selectors":{"kind":"specific","count":3},"max_subjects":3,"subject_states":["CN","FR"]}}`, ""); status != http.StatusCreated {
+			t.Fatalf("open on %s: %d", reps[0].name, status)
+		}
+		// Both other replicas receive it at the same instant: one moves it.
+		var (
+			wg       sync.WaitGroup
+			statuses [2]int
+		)
+		start := make(chan struct{})
+		for k, r := range reps[1:] {
+			wg.Go(func() {
+				<-start
+				statuses[k], _ = call(r, "POST", "/v1/mla/"+id+"/receive", tok["cn-moj"], "", "")
+			})
+		}
+		close(start)
+		wg.Wait()
+		if !(statuses[0] == http.StatusOK && statuses[1] == http.StatusConflict || statuses[0] == http.StatusConflict && statuses[1] == http.StatusOK) {
+			t.Fatalf("receive on %s and %s at once: %v, want one 200 and one 409", reps[1].name, reps[2].name, statuses)
+		}
+		// An ETag read on one replica is stale once another moved the case.
+		status, etag := call(reps[1], "GET", "/v1/mla/"+id, tok["cn-moj"], "", "")
+		if status != http.StatusOK || etag == "" {
+			t.Fatalf("GET on %s: %d, ETag %q", reps[1].name, status, etag)
+		}
+		if status, _ := call(reps[2], "POST", "/v1/mla/"+id+"/accept", tok["cn-moj"], "", etag); status != http.StatusOK {
+			t.Fatalf("accept on %s with a fresh If-Match: %d", reps[2].name, status)
+		}
+		if status, _ := call(reps[1], "POST", "/v1/mla/"+id+"/refuse", tok["cn-moj"], `{"ground":"other"}`, etag); status != http.StatusPreconditionFailed {
+			t.Fatalf("refuse on %s with the stale If-Match: %d, want 412", reps[1].name, status)
+		}
+		// Every step's private record is in the shared database, whichever
+		// replica logged it.
+		recs, err := st.ListMLARecords(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 3 {
+			t.Fatalf("%d MLA records for %s, want 3 (opened, received, accepted)", len(recs), id)
+		}
+		for _, r := range recs {
+			e, err := ledger.ParseEntry(r.Entry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ledger.VerifyPrivate(e, ledger.Private{Record: r.Record, Salt: r.Salt}); err != nil {
+				t.Errorf("record at %d: %v", r.LogIndex, err)
 			}
 		}
 	})

@@ -2,17 +2,14 @@ package authz
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
+	"unicode/utf8"
 
+	"github.com/accord-dev/accord/internal/jsonstrict"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -51,274 +48,36 @@ func (e *ParseError) Error() string {
 // input cannot make Accord hold arbitrary amounts of memory.
 const maxDocument = 1 << 20
 
-// maxDepth bounds nesting; Accord's documents are at most four levels deep.
-const maxDepth = 16
+// documents is the decoding schema of the documents authz reads: statements
+// and DSSE envelopes. It has no rules beyond the types: Statement.Validate
+// and checkEnvelope judge the values, naming the member as the walker
+// does.
+var documents = jsonstrict.MustSchema(nil, reflect.TypeFor[Statement](), reflect.TypeFor[model.Envelope]())
 
-var timeType = reflect.TypeFor[time.Time]()
-
-// decodeStrict decodes data into v (a pointer to a struct) the strict way:
-// one JSON value, no unknown or duplicate field names (names match the
-// json tags exactly, not case-insensitively), every scalar of the declared
-// type, times in RFC 3339. Errors are *ParseError naming the JSON path.
+// decodeStrict decodes data into v (a pointer to Statement or
+// model.Envelope) the strict way, with the walker every Accord document
+// goes through (jsonstrict): one JSON object, no unknown or duplicate
+// member names (names match the json tags exactly, not
+// case-insensitively), every scalar of the declared type, times in RFC
+// 3339. Errors are *ParseError naming the JSON path and the position.
 func decodeStrict(data []byte, v any) error {
 	if len(data) > maxDocument {
 		return newParseError(data, "", 0, fmt.Sprintf("document is %d bytes, more than the limit of %d", len(data), maxDocument))
 	}
-	t := reflect.TypeOf(v)
-	if t == nil || t.Kind() != reflect.Pointer {
-		return fmt.Errorf("decodeStrict: want a pointer, got %T", v)
+	err := documents.Decode(data, v, jsonstrict.Lookup{})
+	if err == nil {
+		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	w := walker{dec: dec, data: data}
-	if err := w.value(t.Elem(), "", 0); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return newParseError(data, "", dec.InputOffset(), "unexpected data after the JSON value")
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		// The walk above accepts only what Unmarshal accepts; reaching
-		// this is a defect in the walker, still reported as bad input.
+	var je *jsonstrict.Error
+	if !errors.As(err, &je) {
 		return newParseError(data, "", 0, err.Error())
 	}
-	return nil
-}
-
-// walker checks a JSON document token by token against a Go type.
-type walker struct {
-	dec  *json.Decoder
-	data []byte
-}
-
-func (w *walker) fail(path, msg string) error {
-	return newParseError(w.data, path, w.dec.InputOffset(), msg)
-}
-
-func (w *walker) token(path string) (json.Token, error) {
-	tok, err := w.dec.Token()
-	if err == io.EOF {
-		return nil, w.fail(path, "unexpected end of input")
+	msg := je.Msg
+	if je.Known != nil {
+		known := slices.Sorted(slices.Values(je.Known))
+		msg += " (known: " + strings.Join(known, ", ") + ")"
 	}
-	if err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, newParseError(w.data, path, se.Offset, strings.TrimPrefix(se.Error(), "json: "))
-		}
-		return nil, w.fail(path, strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return tok, nil
-}
-
-// value reads one JSON value and checks it against t.
-func (w *walker) value(t reflect.Type, path string, depth int) error {
-	if depth > maxDepth {
-		return w.fail(path, "nested too deeply")
-	}
-	tok, err := w.token(path)
-	if err != nil {
-		return err
-	}
-	nullable := false
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-		nullable = true
-	}
-	if tok == nil {
-		switch t.Kind() {
-		case reflect.Slice, reflect.Map, reflect.Interface:
-			return nil
-		}
-		if nullable {
-			return nil
-		}
-		return w.fail(path, "expected "+describe(t)+", got null")
-	}
-	switch tok := tok.(type) {
-	case json.Delim:
-		switch tok {
-		case '{':
-			switch {
-			case t.Kind() == reflect.Struct && t != timeType:
-				return w.object(t, path, depth)
-			case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
-				return w.mapObject(t, path, depth)
-			}
-		case '[':
-			if t.Kind() == reflect.Slice {
-				return w.array(t.Elem(), path, depth)
-			}
-		}
-		return w.fail(path, "expected "+describe(t)+", got "+delimName(tok))
-	case string:
-		switch {
-		case t == timeType:
-			if _, err := time.Parse(time.RFC3339, tok); err != nil {
-				return w.fail(path, fmt.Sprintf("expected an RFC 3339 time such as 2026-11-22T10:00:00Z, got %q", tok))
-			}
-			return nil
-		case t.Kind() == reflect.String:
-			return nil
-		}
-		return w.fail(path, "expected "+describe(t)+", got a string")
-	case json.Number:
-		switch t.Kind() {
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			if _, err := strconv.ParseInt(tok.String(), 10, t.Bits()); err != nil {
-				return w.fail(path, fmt.Sprintf("expected an integer, got %s", tok))
-			}
-			return nil
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			if _, err := strconv.ParseUint(tok.String(), 10, t.Bits()); err != nil {
-				return w.fail(path, fmt.Sprintf("expected a non-negative integer, got %s", tok))
-			}
-			return nil
-		case reflect.Float32, reflect.Float64:
-			if _, err := strconv.ParseFloat(tok.String(), t.Bits()); err != nil {
-				return w.fail(path, fmt.Sprintf("expected a number, got %s", tok))
-			}
-			return nil
-		}
-		return w.fail(path, "expected "+describe(t)+", got a number")
-	case bool:
-		if t.Kind() == reflect.Bool {
-			return nil
-		}
-		return w.fail(path, "expected "+describe(t)+", got a boolean")
-	}
-	return w.fail(path, fmt.Sprintf("unexpected token %v", tok))
-}
-
-func (w *walker) object(t reflect.Type, path string, depth int) error {
-	fields := jsonFields(t)
-	seen := make(map[string]bool, len(fields))
-	for w.dec.More() {
-		tok, err := w.token(path)
-		if err != nil {
-			return err
-		}
-		key, _ := tok.(string)
-		sub := joinPath(path, key)
-		if seen[key] {
-			return w.fail(sub, "duplicate field")
-		}
-		seen[key] = true
-		ft, ok := fields[key]
-		if !ok {
-			known := sortedKeys(fields)
-			if near := model.Closest(key, known); near != "" {
-				return w.fail(sub, fmt.Sprintf("unknown field; did you mean %q? (known: %s)", near, strings.Join(known, ", ")))
-			}
-			return w.fail(sub, fmt.Sprintf("unknown field (known: %s)", strings.Join(known, ", ")))
-		}
-		if err := w.value(ft, sub, depth+1); err != nil {
-			return err
-		}
-	}
-	_, err := w.token(path)
-	return err
-}
-
-func (w *walker) mapObject(t reflect.Type, path string, depth int) error {
-	seen := map[string]bool{}
-	for w.dec.More() {
-		tok, err := w.token(path)
-		if err != nil {
-			return err
-		}
-		key, _ := tok.(string)
-		sub := joinPath(path, key)
-		if seen[key] {
-			return w.fail(sub, "duplicate field")
-		}
-		seen[key] = true
-		if err := w.value(t.Elem(), sub, depth+1); err != nil {
-			return err
-		}
-	}
-	_, err := w.token(path)
-	return err
-}
-
-func (w *walker) array(elem reflect.Type, path string, depth int) error {
-	for i := 0; w.dec.More(); i++ {
-		if err := w.value(elem, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
-			return err
-		}
-	}
-	_, err := w.token(path)
-	return err
-}
-
-// fieldCache holds jsonFields' answers, per struct type.
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
-
-// jsonFields maps the JSON names of t's exported fields to their types.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string]reflect.Type)
-	}
-	m := make(map[string]reflect.Type, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name := f.Name
-		if tag, ok := f.Tag.Lookup("json"); ok {
-			n, _, _ := strings.Cut(tag, ",")
-			if n == "-" {
-				continue
-			}
-			if n != "" {
-				name = n
-			}
-		}
-		m[name] = f.Type
-	}
-	fieldCache.Store(t, m)
-	return m
-}
-
-func sortedKeys(m map[string]reflect.Type) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func describe(t reflect.Type) string {
-	switch {
-	case t == timeType:
-		return "an RFC 3339 time string"
-	case t.Kind() == reflect.Struct, t.Kind() == reflect.Map:
-		return "an object"
-	case t.Kind() == reflect.Slice:
-		return "an array"
-	case t.Kind() == reflect.String:
-		return "a string"
-	case t.Kind() == reflect.Bool:
-		return "a boolean"
-	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64:
-		return "a number"
-	}
-	return t.String()
-}
-
-func delimName(d json.Delim) string {
-	if d == '{' {
-		return "an object"
-	}
-	return "an array"
+	return newParseError(data, je.Path, int64(je.Offset), msg)
 }
 
 // newParseError locates offset in data as a line and column.
@@ -331,6 +90,6 @@ func newParseError(data []byte, path string, offset int64, msg string) *ParseErr
 	}
 	before := data[:offset]
 	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	col := 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
 	return &ParseError{Path: path, Offset: offset, Line: line, Column: col, Msg: msg}
 }

@@ -9,8 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/accord-dev/accord/internal/jsonstrict"
 )
 
 // The published schemas, relative to this package.
@@ -220,12 +223,12 @@ func (w *schemaWalker) structure(node map[string]any, typ reflect.Type, path str
 		w.errorf(path, "want additionalProperties false")
 	}
 	props, _ := node["properties"].(map[string]any)
-	si := structInfos[typ]
+	si := decodeSchema.Struct(typ)
 	var goNames, required []string
-	for _, f := range si.fields {
-		goNames = append(goNames, f.name)
-		if f.required {
-			required = append(required, f.name)
+	for _, f := range si.Fields {
+		goNames = append(goNames, f.Name)
+		if f.Required {
+			required = append(required, f.Name)
 		}
 	}
 	var schemaNames []string
@@ -243,20 +246,20 @@ func (w *schemaWalker) structure(node map[string]any, typ reflect.Type, path str
 	if !slices.Equal(required, schemaRequired) {
 		w.errorf(path, "required members of %s: decoder has %v, schema has %v", typ.Name(), required, schemaRequired)
 	}
-	for _, f := range si.fields {
-		prop, ok := props[f.name].(map[string]any)
+	for _, f := range si.Fields {
+		prop, ok := props[f.Name].(map[string]any)
 		if !ok {
 			continue
 		}
-		p := f.name
+		p := f.Name
 		if path != "" {
-			p = path + "." + f.name
+			p = path + "." + f.Name
 		}
 		inner, null := w.nonNull(prop)
-		if null != f.nullOK {
-			w.errorf(p, "schema allows null: %v; decoder allows null: %v", null, f.nullOK)
+		if null != f.NullOK {
+			w.errorf(p, "schema allows null: %v; decoder allows null: %v", null, f.NullOK)
 		}
-		ft := typ.Field(f.index).Type
+		ft := typ.Field(f.Index).Type
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
@@ -265,10 +268,10 @@ func (w *schemaWalker) structure(node map[string]any, typ reflect.Type, path str
 }
 
 // value compares a member's schema with its Go type and decoder checks.
-func (w *schemaWalker) value(node map[string]any, typ reflect.Type, f *fieldInfo, depth int, path string) {
+func (w *schemaWalker) value(node map[string]any, typ reflect.Type, f *jsonstrict.Field, depth int, path string) {
 	w.t.Helper()
 	node = w.resolve(node)
-	if typ == timeType {
+	if typ == reflect.TypeFor[time.Time]() {
 		if !hasType(node, "string") || node["format"] != "date-time" {
 			w.errorf(path, "want a date-time string")
 		}
@@ -291,12 +294,12 @@ func (w *schemaWalker) value(node map[string]any, typ reflect.Type, f *fieldInfo
 		if !hasType(node, "object") {
 			w.errorf(path, "want type object")
 		}
-		if depth < len(f.keys) {
+		if depth < len(f.Keys) {
 			names, _ := node["propertyNames"].(map[string]any)
 			if names == nil {
 				w.errorf(path, "map keys are checked by the decoder but have no propertyNames")
 			} else {
-				w.scalarCheck(w.resolve(names), f.keys[depth], path+" keys")
+				w.scalarCheck(w.resolve(names), f.Keys[depth], path+" keys")
 			}
 		}
 		elem, _ := node["additionalProperties"].(map[string]any)
@@ -306,21 +309,21 @@ func (w *schemaWalker) value(node map[string]any, typ reflect.Type, f *fieldInfo
 		}
 		w.value(elem, typ.Elem(), f, depth+1, path+".*")
 	case reflect.String:
-		if f.val.kind == checkEnum {
-			if got := strs(node["enum"]); !slices.Equal(got, f.val.enum) {
-				w.errorf(path, "enum: decoder has %v, schema has %v", f.val.enum, got)
+		if f.Val.Kind == jsonstrict.CheckEnum {
+			if got := strs(node["enum"]); !slices.Equal(got, f.Val.Enum) {
+				w.errorf(path, "enum: decoder has %v, schema has %v", f.Val.Enum, got)
 			}
 			return
 		}
 		if !hasType(node, "string") {
 			w.errorf(path, "want type string")
 		}
-		w.scalarCheck(node, f.val, path)
+		w.scalarCheck(node, f.Val, path)
 	case reflect.Int64, reflect.Uint64:
 		if !hasType(node, "integer") {
 			w.errorf(path, "want type integer")
 		}
-		wantMin := f.val.kind == checkNonNegative || typ.Kind() == reflect.Uint64
+		wantMin := f.Val.Kind == jsonstrict.CheckNonNegative || typ.Kind() == reflect.Uint64
 		if min, ok := node["minimum"].(json.Number); wantMin && (!ok || min.String() != "0") {
 			w.errorf(path, "want minimum 0")
 		}
@@ -335,7 +338,7 @@ func (w *schemaWalker) value(node map[string]any, typ reflect.Type, f *fieldInfo
 		if !hasType(node, "number") {
 			w.errorf(path, "want type number")
 		}
-		if f.val.kind == checkPercent {
+		if f.Val.Kind == jsonstrict.CheckPercent {
 			min, _ := node["minimum"].(json.Number)
 			max, _ := node["maximum"].(json.Number)
 			if min.String() != "0" || max.String() != "100" {
@@ -352,14 +355,14 @@ func (w *schemaWalker) value(node map[string]any, typ reflect.Type, f *fieldInfo
 }
 
 // scalarCheck compares a string check of the decoder with its schema.
-func (w *schemaWalker) scalarCheck(node map[string]any, c check, path string) {
+func (w *schemaWalker) scalarCheck(node map[string]any, c jsonstrict.Check, path string) {
 	w.t.Helper()
-	switch c.kind {
-	case checkJurisdiction:
+	switch c.Kind {
+	case jsonstrict.CheckLookup:
 		if node["pattern"] != "^[A-Z]{2}$" {
 			w.errorf(path, "jurisdiction without pattern ^[A-Z]{2}$")
 		}
-	case checkCategory:
+	case jsonstrict.CheckFunc:
 		alts, _ := node["anyOf"].([]any)
 		var enum []string
 		var pattern string
@@ -382,9 +385,9 @@ func (w *schemaWalker) scalarCheck(node map[string]any, c check, path string) {
 		if want := "^(" + strings.Join(prefixes, "|") + `)(\.[a-z0-9-]+)+$`; pattern != want {
 			w.errorf(path, "open category pattern: want %s, schema has %s", want, pattern)
 		}
-	case checkEnum:
-		if got := strs(node["enum"]); !slices.Equal(got, c.enum) {
-			w.errorf(path, "enum: decoder has %v, schema has %v", c.enum, got)
+	case jsonstrict.CheckEnum:
+		if got := strs(node["enum"]); !slices.Equal(got, c.Enum) {
+			w.errorf(path, "enum: decoder has %v, schema has %v", c.Enum, got)
 		}
 	}
 }

@@ -60,6 +60,7 @@ type Store interface {
 	RegistryChanges
 	Idempotency
 	CatalogChanges
+	MLARecords
 	// MLACases returns the store of mutual-legal-assistance cases, with the
 	// optimistic version check mla.Cases documents.
 	MLACases() mla.Cases

@@ -6,7 +6,11 @@
 //	defer s.Close()
 //
 // Connection-string parameters are pgx's; a search_path parameter puts
-// Accord's tables in a schema of their own. Two defaults differ from pgx's:
+// Accord's tables in a schema of their own. When no schema of the search
+// path exists, Open creates the first one (CREATE SCHEMA IF NOT EXISTS);
+// a user that may not create it gets an error naming the statement a
+// database owner runs instead (see ensureSchema). Two defaults differ
+// from pgx's:
 //
 //   - A server on this machine (host localhost, a loopback address such as
 //     127.0.0.1 or ::1, or a unix socket directory) is reached without TLS
@@ -181,6 +185,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("lock for migration: %w", wrap(err))
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	if err := ensureSchema(ctx, conn.Conn()); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", wrap(err))
 	}

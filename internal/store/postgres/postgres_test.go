@@ -194,3 +194,10 @@ func TestUpgradeFromVersion3(t *testing.T) {
 		t.Fatalf("UnloggedVoids = %+v, %v; want the new void", u, err)
 	}
 }
+
+// TestMLAAcrossReplicas: two stores on one schema (two servers' pools)
+// move the same cases at once; each move is won by exactly one.
+func TestMLAAcrossReplicas(t *testing.T) {
+	dsn := schemaDSN(t)
+	storetest.MLAAcrossStores(t, open(t, dsn), open(t, dsn))
+}

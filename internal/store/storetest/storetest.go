@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrency", testConcurrency},
 		{"MLACases", testMLACases},
 		{"MLACasesConcurrent", testMLACasesConcurrent},
+		{"MLARecords", testMLARecords},
+		{"MLAAcrossConnections", func(t *testing.T, s store.Store) { MLAAcrossStores(t, s, s) }},
 		{"Statements", testStatements},
 		{"Reserve", testReserve},
 		{"ReservePanic", testReservePanic},

@@ -1,4 +1,4 @@
-package model
+package jsonstrict
 
 // Closest returns the name among known nearest to name by edit distance
 // (insertions, deletions, substitutions and swaps of adjacent letters),

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/store"
+)
+
+// keepMLARecord returns the keep function of a server's mlaLedger: the
+// private record behind each mla-transition entry goes to the database
+// (store.MLARecords), where every replica's records are together.
+func keepMLARecord(st store.MLARecords) func(context.Context, uint64, ledger.Entry, ledger.Private) error {
+	return func(ctx context.Context, index uint64, e ledger.Entry, p ledger.Private) error {
+		r, err := mlaRecordOf(index, e, p)
+		if err != nil {
+			return err
+		}
+		return st.RecordMLA(ctx, r)
+	}
+}
+
+// mlaRecordOf builds the stored form of an mla-transition entry's record.
+func mlaRecordOf(index uint64, e ledger.Entry, p ledger.Private) (store.MLARecord, error) {
+	if e.Kind != ledger.KindMLATransition {
+		return store.MLARecord{}, fmt.Errorf("entry kind %q is not %s", e.Kind, ledger.KindMLATransition)
+	}
+	// The subject is "<case id>:<state>"; a case id may hold ':', a state
+	// never does.
+	i := strings.LastIndexByte(e.Subject, ':')
+	if i <= 0 {
+		return store.MLARecord{}, fmt.Errorf("entry subject %q is not <case>:<state>", e.Subject)
+	}
+	raw, err := e.Marshal()
+	if err != nil {
+		return store.MLARecord{}, err
+	}
+	return store.MLARecord{LogIndex: index, Case: e.Subject[:i], Entry: raw, Record: bytes.Clone(p.Record),
+		Salt: bytes.Clone(p.Salt), Created: e.Time.UTC()}, nil
+}
+
+// parseMLARecordLines reads a records.jsonl file (what recordKeeper
+// writes: one {"index", "entry", "private"} object per line) strictly:
+// no unknown or missing member, an mla-transition entry in Accord's
+// encoding, a private record that hashes to the entry's record_hash, no
+// index twice with different records. Errors name name:line. Blank lines
+// are skipped; a line repeated is kept once.
+func parseMLARecordLines(name string, data []byte) ([]store.MLARecord, error) {
+	var (
+		out  []store.MLARecord
+		seen = map[uint64]int{} // index -> position in out
+	)
+	for n, line := range bytes.Split(data, []byte("\n")) {
+		at := fmt.Sprintf("%s:%d", name, n+1)
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var l struct {
+			Index   *uint64         `json:"index"`
+			Entry   json.RawMessage `json:"entry"`
+			Private *ledger.Private `json:"private"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		if err := dec.Decode(&l); err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("%s: byte %d: data after the record", at, dec.InputOffset())
+		}
+		switch {
+		case l.Index == nil:
+			return nil, fmt.Errorf("%s: index is missing", at)
+		case l.Entry == nil:
+			return nil, fmt.Errorf("%s: entry is missing", at)
+		case l.Private == nil || len(l.Private.Record) == 0 || len(l.Private.Salt) == 0:
+			return nil, fmt.Errorf("%s: private: record and salt are required", at)
+		}
+		e, err := ledger.ParseEntry(l.Entry)
+		if err != nil {
+			return nil, fmt.Errorf("%s: entry: %w", at, err)
+		}
+		if err := ledger.VerifyPrivate(e, *l.Private); err != nil {
+			return nil, fmt.Errorf("%s: private: %w", at, err)
+		}
+		r, err := mlaRecordOf(*l.Index, e, *l.Private)
+		if err != nil {
+			return nil, fmt.Errorf("%s: entry: %w", at, err)
+		}
+		if err := r.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
+		}
+		if j, ok := seen[r.LogIndex]; ok {
+			if !out[j].SameAs(r) {
+				return nil, fmt.Errorf("%s: log index %d holds another record on an earlier line", at, r.LogIndex)
+			}
+			continue
+		}
+		seen[r.LogIndex] = len(out)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// publishedEntries is the part of the log the import checks records
+// against; *ledger.Log implements it.
+type publishedEntries interface {
+	PublishedSize(ctx context.Context) (uint64, error)
+	Entries(ctx context.Context, from, to uint64, fn func(index uint64, e ledger.Entry) error) error
+}
+
+// importMLARecords moves the private records of path (DIR/mla/records.jsonl,
+// written by servers before the records moved into the database, and by
+// `accord mla`) into st, then renames the file to records.jsonl.imported
+// (or .imported-<unix time> if that exists). Every record is checked first
+// (parseMLARecordLines), and each one whose index the log has published
+// against the log's own entry there: a file from another log stops the
+// start with an error naming the line, and nothing is imported. The import
+// is one transaction and idempotent: after a crash before the rename, the
+// next start imports nothing twice.
+func importMLARecords(ctx context.Context, st store.MLARecords, lg publishedEntries, path string, logger *slog.Logger) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("import mla records: %w", err)
+	}
+	logger.Info("importing MLA records into the database", slog.String("file", path), slog.Int("bytes", len(data)))
+	recs, err := parseMLARecordLines(path, data)
+	if err != nil {
+		return fmt.Errorf("import mla records: %w (nothing was imported; fix or move the file aside)", err)
+	}
+	size, err := lg.PublishedSize(ctx)
+	if err != nil {
+		return fmt.Errorf("import mla records: read the log's size: %w", err)
+	}
+	unpublished := 0
+	for _, r := range recs {
+		if r.LogIndex >= size {
+			unpublished++
+			continue
+		}
+		err := lg.Entries(ctx, r.LogIndex, r.LogIndex+1, func(_ uint64, e ledger.Entry) error {
+			raw, err := e.Marshal()
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(raw, r.Entry) {
+				return errors.New("the log holds another entry there")
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("import mla records: %s: record of log index %d (case %s): %w (nothing was imported; is the file from another log? move it aside)", path, r.LogIndex, r.Case, err)
+		}
+	}
+	added, err := st.ImportMLARecords(ctx, recs)
+	if err != nil {
+		return fmt.Errorf("import mla records from %s: %w (nothing was imported)", path, err)
+	}
+	done := path + ".imported"
+	if _, err := os.Stat(done); err == nil {
+		done = fmt.Sprintf("%s.imported-%d", path, time.Now().Unix())
+	}
+	if err := os.Rename(path, done); err != nil {
+		return fmt.Errorf("import mla records: imported, but renaming %s: %w", path, err)
+	}
+	logger.Info("imported MLA records into the database", slog.String("file", done), slog.Int("records", len(recs)),
+		slog.Int("new", added), slog.Int("already_there", len(recs)-added), slog.Int("beyond_published_checkpoint", unpublished))
+	return nil
+}

@@ -266,4 +266,3 @@ func joinStrings[T ~string](l []T) string {
 	}
 	return strings.Join(out, ", ")
 }
-

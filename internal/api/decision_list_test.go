@@ -168,7 +168,9 @@ func TestListDecisionsFilters(t *testing.T) {
 	e := newEnv(t)
 	e.seedListing()
 	tok := e.tokens[store.RoleAuditor]
-	at := func(m int) string { return url.QueryEscape(listingT0.Add(time.Duration(m) * time.Minute).Format(time.RFC3339)) }
+	at := func(m int) string {
+		return url.QueryEscape(listingT0.Add(time.Duration(m) * time.Minute).Format(time.RFC3339))
+	}
 	cases := []struct {
 		query string
 		want  []string

@@ -196,4 +196,3 @@ func testListDecisions(t *testing.T, s store.Store) {
 		}
 	}
 }
-

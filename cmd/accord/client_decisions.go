@@ -235,9 +235,10 @@ page).`,
 				default:
 					var l struct {
 						Decisions []struct {
-							ID, Outcome, Action, Purpose, RequestingState, Location string
-							Time                                                    time.Time
-							PendingOn                                               struct{ States, Measures []string } `json:"pending_on"`
+							ID, Outcome, Action, Purpose, Location string
+							RequestingState                        string `json:"requesting_state"`
+							Time                                   time.Time
+							PendingOn                              struct{ States, Measures []string } `json:"pending_on"`
 						} `json:"decisions"`
 						NextPageToken string `json:"next_page_token"`
 					}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -234,13 +235,10 @@ func (c DecisionCursor) String() string {
 
 // ParseDecisionCursor decodes what DecisionCursor.String wrote.
 func ParseDecisionCursor(s string) (DecisionCursor, error) {
-	var ns int64
-	var idx uint64
 	a, b, ok := strings.Cut(s, ".")
-	if !ok {
-		return DecisionCursor{}, fmt.Errorf("%w: cursor %q", ErrInvalid, s)
-	}
-	if _, err := fmt.Sscanf(a+" "+b, "%d %d", &ns, &idx); err != nil || idx > 1<<63-1 {
+	ns, err1 := strconv.ParseInt(a, 10, 64)
+	idx, err2 := strconv.ParseUint(b, 10, 63)
+	if !ok || err1 != nil || err2 != nil {
 		return DecisionCursor{}, fmt.Errorf("%w: cursor %q", ErrInvalid, s)
 	}
 	return DecisionCursor{Time: time.Unix(0, ns).UTC(), LogIndex: idx}, nil

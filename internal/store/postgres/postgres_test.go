@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -193,4 +194,37 @@ func TestUpgradeFromVersion3(t *testing.T) {
 	if u, err := s.UnloggedVoids(ctx); err != nil || len(u) != 1 || u[0].LogIndex != 20 {
 		t.Fatalf("UnloggedVoids = %+v, %v; want the new void", u, err)
 	}
+}
+
+// BenchmarkListDecisions reads a filtered page among 10k and 1M decisions
+// (storetest.BenchListDecisions), filled with generate_series, then
+// analyzed as autovacuum would.
+func BenchmarkListDecisions(b *testing.B) {
+	dsn := schemaDSN(b)
+	s := open(b, dsn)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows := `generate_series($1::int, $2::int - 1) AS n(i)`
+	created := fmt.Sprintf("to_timestamp(%d + i)", storetest.ListingBase().Unix())
+	storetest.BenchListDecisions(b, s, func(ctx context.Context, from, to int) error {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		for _, q := range storetest.ListingFillSQL(rows, created) {
+			if _, err := tx.Exec(ctx, q, from, to); err != nil {
+				return fmt.Errorf("%w\n%s", err, q)
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `ANALYZE decisions; ANALYZE decision_facets`)
+		return err
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -211,4 +212,39 @@ func TestReserveAcrossProcesses(t *testing.T) {
 		stores = append(stores, s)
 	}
 	storetest.ReserveParallel(t, stores, []string{"US", "CN"}, 64)
+}
+
+// BenchmarkListDecisions reads a filtered page among 10k and 1M decisions
+// (storetest.BenchListDecisions), filled with recursive CTEs.
+func BenchmarkListDecisions(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "accord.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	rows := `(WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2) SELECT i FROM n)`
+	created := fmt.Sprintf("(%d + i * 1000000000)", storetest.ListingBase().UnixNano())
+	storetest.BenchListDecisions(b, s, func(ctx context.Context, from, to int) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for _, q := range storetest.ListingFillSQL(rows, created) {
+			if _, err := tx.ExecContext(ctx, q, from, to); err != nil {
+				return fmt.Errorf("%w\n%s", err, q)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		_, err = db.ExecContext(ctx, `ANALYZE`)
+		return err
+	})
 }

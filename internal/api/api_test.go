@@ -462,7 +462,7 @@ func TestPublicEndpoints(t *testing.T) {
 	}
 	for _, c := range []struct{ method, path, allow string }{
 		{"PATCH", "/v1/datasets/x", "GET, PUT, DELETE"},
-		{"GET", "/v1/decisions", "POST"},
+		{"DELETE", "/v1/decisions", "GET, POST"},
 		{"DELETE", "/v1/check", "POST"},
 	} {
 		a := e.do(call{method: c.method, path: c.path, token: e.tokens[store.RoleAdmin], invalid: true})

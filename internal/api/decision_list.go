@@ -70,8 +70,8 @@ func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request, c caller)
 	case store.RoleRequester:
 		q.Principal = c.principal.ID
 	case store.RoleAuthority:
-		if c.principal.Jurisdiction == "" { // nothing to scope by: default deny
-			writeProblem(w, newProblem(http.StatusForbidden, "this authority's principal has no jurisdiction, so it may see no decision"))
+		if c.principal.Kind != model.KindStateAuthority || c.principal.Jurisdiction == "" { // nothing to scope by: default deny
+			writeProblem(w, newProblem(http.StatusForbidden, "the authority role lists decisions for a state authority's principal with a jurisdiction; this principal is not one"))
 			return
 		}
 		q.State = c.principal.Jurisdiction

@@ -145,6 +145,12 @@ func TestListDecisionsVisibility(t *testing.T) {
 	if got, _ := e.listIDs(e.tokens[store.RoleAuthority], "?page_token="+crafted); !slices.Equal(got, fr) {
 		t.Errorf("authority with a crafted page token: %v", got)
 	}
+	// The authority role held by a company's principal: nothing to scope
+	// by, so nothing (403), not everything.
+	companyAuthority := e.token("globex", store.RoleAuthority, time.Now(), 0)
+	if _, a := e.listIDs(companyAuthority, ""); a.status != 403 {
+		t.Errorf("authority role of a company: %d, want 403", a.status)
+	}
 	// The operator role lists nothing: 403.
 	if _, a := e.listIDs(e.tokens[store.RoleOperator], ""); a.status != 403 {
 		t.Errorf("operator: %d, want 403", a.status)

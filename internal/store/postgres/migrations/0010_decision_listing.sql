@@ -4,6 +4,8 @@
 -- a record stored before this version, until the store fills it in from
 -- the private record when it opens.
 ALTER TABLE decisions ADD COLUMN summary TEXT;
+-- The records still to summarise, found without reading every decision.
+CREATE INDEX decisions_unsummarized ON decisions(log_index) WHERE summary IS NULL;
 CREATE INDEX decisions_created ON decisions(created, log_index);
 
 -- One row per filterable value of a decision (store.DecisionFacet): a

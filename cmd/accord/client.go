@@ -108,6 +108,9 @@ type apiClient struct {
 	token          string
 	idempotencyKey string
 	http           *http.Client
+	// lastHeader is the header of the last answer (for a CSV page's
+	// Next-Page-Token).
+	lastHeader http.Header
 }
 
 // apiError is an error answer of the server: its status and RFC 9457
@@ -165,6 +168,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, body []byte, 
 		return nil, 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	c.lastHeader = resp.Header
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return nil, resp.StatusCode, fmt.Errorf("%s %s: read the answer: %w", method, path, err)

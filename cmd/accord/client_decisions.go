@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -146,51 +150,133 @@ lets the server wait for one, up to 30s).`,
 	return cmd
 }
 
+// decisionListFilters are the filters of GET /v1/decisions, each a flag
+// of accord decisions list under the same name (with - for _).
+var decisionListFilters = []string{"outcome", "pack", "rule", "requesting_state", "location", "subject_state",
+	"action", "purpose", "since", "until", "pending_on"}
+
 func newDecisionsListCmd() *cobra.Command {
 	var o clientOptions
+	var pageSize int
+	var all bool
+	filters := make([]string, len(decisionListFilters))
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List decisions, where the server offers a list (GET /v1/decisions)",
-		Long: `list asks the server for its decisions. The API as of this release has no
-list of decisions (only GET /v1/decisions/{id}); against such a server list
-says so and exits 2. The log is the complete, public list: accord log
-verify and accord report transparency read it.`,
+		Short: "List decision summaries, newest first, filtered (GET /v1/decisions)",
+		Long: `list asks the server for summaries of the decisions the token may see (a
+requester its own, an authority those involving its state, an auditor all):
+codes and counts, never free text or personal data. Each filter narrows;
+--since is inclusive and --until exclusive (RFC 3339). --pending-on takes a
+state code (FR) or a measure name (scc).
+
+--format csv writes RFC 4180 CSV with a header row. One page is printed
+(--page-size, up to 1000); --all follows the pages to the end, which is how
+to export the whole filtered set (with --format json, one JSON document a
+page).`,
+		Example: `  accord decisions list --outcome pending --pending-on FR
+  accord decisions list --since 2026-11-01T00:00:00Z --format csv --all > decisions.csv
+  accord decisions list --location DE --purpose law-enforcement --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			format := o.format
+			if format == "csv" {
+				o.format = ""
+			}
 			c, err := o.client()
 			if err != nil {
 				return err
 			}
-			data, status, err := c.call(cmd.Context(), http.MethodGet, "/v1/decisions", nil, false)
-			if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
-				return badInput(fmt.Errorf("the server at %s has no list of decisions (GET /v1/decisions answered %d): fetch one with accord decisions get ID, or count them with accord report transparency", c.base, status))
-			}
-			if err != nil {
-				return err
-			}
-			return printAnswer(cmd, o.format, "", data, func() {
-				var page struct {
-					Decisions []model.Decision `json:"decisions"`
+			q := url.Values{}
+			for i, name := range decisionListFilters {
+				if filters[i] != "" {
+					q.Set(name, filters[i])
 				}
-				if json.Unmarshal(data, &page) != nil {
-					_ = writeIndented(cmd.OutOrStdout(), data)
-					return
+			}
+			if pageSize > 0 {
+				q.Set("page_size", strconv.Itoa(pageSize))
+			}
+			if format == "csv" {
+				q.Set("format", "csv")
+			}
+			w := cmd.OutOrStdout()
+			var tw *tabwriter.Writer
+			if format != "json" && format != "csv" {
+				tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTIME\tOUTCOME\tACTION\tPURPOSE\tREQUESTING\tLOCATION\tPENDING ON")
+			}
+			for page := 0; ; page++ {
+				data, status, err := c.call(cmd.Context(), http.MethodGet, "/v1/decisions?"+q.Encode(), nil, false)
+				if status == http.StatusMethodNotAllowed {
+					return badInput(fmt.Errorf("the server at %s has no list of decisions (GET /v1/decisions answered %d): fetch one with accord decisions get ID", c.base, status))
 				}
-				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tOUTCOME\tLOG INDEX")
-				for _, d := range page.Decisions {
-					idx := "-"
-					if d.LogIndex != nil {
-						idx = fmt.Sprint(*d.LogIndex)
+				if err != nil {
+					return err
+				}
+				next := ""
+				switch format {
+				case "csv":
+					// The header row once, then each page's rows; the
+					// next page's token is in the answer's header.
+					body := string(data)
+					if page > 0 {
+						if _, rest, ok := strings.Cut(body, "\r\n"); ok {
+							body = rest
+						}
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", d.ID, d.Outcome, idx)
+					if _, err := io.WriteString(w, body); err != nil {
+						return err
+					}
+					next = c.lastHeader.Get("Next-Page-Token")
+				case "json":
+					if !all {
+						return writeIndented(w, data)
+					}
+					fallthrough
+				default:
+					var l struct {
+						Decisions []struct {
+							ID, Outcome, Action, Purpose, Location string
+							RequestingState                        string `json:"requesting_state"`
+							Time                                   time.Time
+							PendingOn                              struct{ States, Measures []string } `json:"pending_on"`
+						} `json:"decisions"`
+						NextPageToken string `json:"next_page_token"`
+					}
+					if err := json.Unmarshal(data, &l); err != nil {
+						return fmt.Errorf("the server's list does not decode: %w", err)
+					}
+					next = l.NextPageToken
+					if format == "json" {
+						if err := writeIndented(w, data); err != nil {
+							return err
+						}
+						break
+					}
+					for _, d := range l.Decisions {
+						pending := strings.Join(append(d.PendingOn.States, d.PendingOn.Measures...), ",")
+						if pending == "" {
+							pending = "-"
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Time.UTC().Format(time.RFC3339), d.Outcome, d.Action, d.Purpose, d.RequestingState, d.Location, pending)
+					}
 				}
-				_ = tw.Flush()
-			})
+				if !all || next == "" {
+					if tw != nil {
+						return tw.Flush()
+					}
+					return nil
+				}
+				q.Set("page_token", next)
+			}
 		},
 	}
 	o.addFlags(cmd.Flags(), false)
-	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text, json or csv")
+	for i, name := range decisionListFilters {
+		cmd.Flags().StringVar(&filters[i], strings.ReplaceAll(name, "_", "-"), "", "only decisions with this "+strings.ReplaceAll(name, "_", " "))
+	}
+	cmd.Flags().IntVar(&pageSize, "page-size", 0, "decisions per page, 1 to 1000 (default: the server's, 100)")
+	cmd.Flags().BoolVar(&all, "all", false, "follow the pages to the end (an export of the whole filtered set)")
 	return cmd
 }
 

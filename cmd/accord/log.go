@@ -52,7 +52,8 @@ public verifier key in DIR/keys/log.pub.`,
 	for _, c := range cmd.Commands() {
 		addDataFlag(c.Flags())
 	}
-	cmd.AddCommand(newLogWitnessPolicyCmd())
+	// record talks to a server; it reads no data directory.
+	cmd.AddCommand(newLogWitnessPolicyCmd(), newLogRecordCmd())
 	return cmd
 }
 

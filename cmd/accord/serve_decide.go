@@ -151,7 +151,9 @@ func (r storeRecorder) RecordDecision(ctx context.Context, rec decide.Record) er
 	if !rec.Counted {
 		counts = store.CountsFor(rec.Request, &rec.Decision)
 	}
+	sum := store.SummaryFor(rec.Request, &rec.Decision)
 	err := r.st.RecordDecision(ctx, store.DecisionRecord{
+		Summary:   &sum,
 		ID:        rec.Decision.ID,
 		LogIndex:  idx,
 		Principal: rec.Request.Requester.ID,

@@ -172,6 +172,8 @@ func (s *Server) routes() {
 	m := s.mux
 	m.Handle("POST /v1/decisions", s.auth(rolesDecide, s.idempotent(s.postDecision)))
 	m.Handle("GET /v1/decisions/{id}", s.auth(rolesReadRecords, s.getDecision))
+	m.Handle("GET /v1/decisions", s.auth(rolesListDecisions, s.listDecisions))
+	m.Handle("GET /v1/decisions/{id}/record", s.auth(rolesReadRecord, s.getDecisionRecord))
 	m.Handle("POST /v1/check", s.auth(rolesCheck, s.postCheck))
 
 	m.Handle("GET /v1/datasets", s.auth(rolesReadCatalog, s.listDatasets))
@@ -202,19 +204,20 @@ func (s *Server) routes() {
 	}
 	// Any other method on a known path: 405 as a problem, with Allow.
 	allows := map[string]string{
-		"/v1/decisions":            "POST",
-		"/v1/decisions/{id}":       "GET",
-		"/v1/check":                "POST",
-		"/v1/datasets":             "GET, POST",
-		"/v1/datasets/{id}":        "GET, PUT, DELETE",
-		"/v1/registry/changes":     "GET",
-		"/v1/registry/{kind}":      "GET",
-		"/v1/registry/{kind}/{id}": "GET, PUT, DELETE",
-		"/v1/openapi.json":         "GET",
-		"/problems/{type}":         "GET",
-		"/healthz":                 "GET",
-		"/readyz":                  "GET",
-		"/metrics":                 "GET",
+		"/v1/decisions":             "GET, POST",
+		"/v1/decisions/{id}":        "GET",
+		"/v1/decisions/{id}/record": "GET",
+		"/v1/check":                 "POST",
+		"/v1/datasets":              "GET, POST",
+		"/v1/datasets/{id}":         "GET, PUT, DELETE",
+		"/v1/registry/changes":      "GET",
+		"/v1/registry/{kind}":       "GET",
+		"/v1/registry/{kind}/{id}":  "GET, PUT, DELETE",
+		"/v1/openapi.json":          "GET",
+		"/problems/{type}":          "GET",
+		"/healthz":                  "GET",
+		"/readyz":                   "GET",
+		"/metrics":                  "GET",
 	}
 	for path, allow := range lawfulAllow {
 		allows[path] = allow

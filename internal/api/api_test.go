@@ -352,6 +352,8 @@ func TestAuthorization(t *testing.T) {
 		{method: "POST", path: "/v1/decisions", body: okRequest, allowed: []string{store.RoleAdmin, store.RoleRequester}, ok: 201},
 		{method: "POST", path: "/v1/check", body: okRequest, allowed: []string{store.RoleAdmin, store.RoleRequester, store.RoleOperator, store.RoleAuditor}, ok: 200},
 		{method: "GET", path: "/v1/decisions/dec-acme", allowed: []string{store.RoleAdmin, store.RoleRequester, store.RoleAuditor}, ok: 200},
+		{method: "GET", path: "/v1/decisions", allowed: []string{store.RoleAdmin, store.RoleRequester, store.RoleAuthority, store.RoleAuditor}, ok: 200},
+		{method: "GET", path: "/v1/decisions/dec-acme/record", allowed: []string{store.RoleAdmin, store.RoleRequester, store.RoleAuditor}, ok: 200},
 		{method: "GET", path: "/v1/datasets", allowed: []string{store.RoleAdmin, store.RoleRequester, store.RoleOperator, store.RoleAuditor}, ok: 200},
 		{method: "GET", path: "/v1/datasets/seed", allowed: []string{store.RoleAdmin, store.RoleRequester, store.RoleOperator, store.RoleAuditor}, ok: 200},
 		{method: "POST", path: "/v1/datasets", allowed: []string{store.RoleAdmin, store.RoleOperator}, ok: 201, fresh: func(i int) (string, string) {
@@ -460,7 +462,7 @@ func TestPublicEndpoints(t *testing.T) {
 	}
 	for _, c := range []struct{ method, path, allow string }{
 		{"PATCH", "/v1/datasets/x", "GET, PUT, DELETE"},
-		{"GET", "/v1/decisions", "POST"},
+		{"DELETE", "/v1/decisions", "GET, POST"},
 		{"DELETE", "/v1/check", "POST"},
 	} {
 		a := e.do(call{method: c.method, path: c.path, token: e.tokens[store.RoleAdmin], invalid: true})

@@ -110,6 +110,7 @@ func (s *Server) lawfulRoutes() {
 	m.Handle("POST /v1/revocations", s.auth(rolesAuthority, s.idempotent(s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 		s.lodge(w, r, c, l, authz.TypeRevocation)
 	}))))
+	m.Handle("GET /v1/authorizations", s.auth(rolesReadStatements, s.lawful(s.listAuthorizations)))
 	m.Handle("GET /v1/authorizations/{digest}", s.auth(rolesReadStatements, s.lawful(func(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 		s.getStatement(w, r, c, authz.TypeAuthorization)
 	})))
@@ -127,7 +128,7 @@ func (s *Server) lawfulRoutes() {
 
 // lawfulAllow lists the methods of the lawful-access paths, for 405s.
 var lawfulAllow = map[string]string{
-	"/v1/authorizations":          "POST",
+	"/v1/authorizations":          "GET, POST",
 	"/v1/revocations":             "POST",
 	"/v1/authorizations/{digest}": "GET",
 	"/v1/revocations/{digest}":    "GET",
@@ -523,6 +524,9 @@ func casePrecondition(r *http.Request) (precondition, *Problem) {
 
 // mayRead says whether the caller may see a case: an authority of either
 // state, the provider named, an auditor or an admin.
+// caseStatuses are the values of GET /v1/mla's status filter.
+var caseStatuses = []mla.State{mla.Opened, mla.Received, mla.Accepted, mla.Narrowed, mla.Refused, mla.Executed, mla.Closed}
+
 func mayRead(cs *mla.Case, c caller) bool {
 	switch c.role {
 	case store.RoleAdmin, store.RoleAuditor:
@@ -585,7 +589,7 @@ type CaseList struct {
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
-	pg, p := parseQuery(r, true, "overdue")
+	pg, p := parseQuery(r, true, "overdue", "state", "status")
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -595,6 +599,19 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "overdue", "use true or false"))
 		return
 	}
+	// state: a party (requesting or requested state); status: where the
+	// case stands (its state machine's state).
+	party, status := r.URL.Query().Get("state"), r.URL.Query().Get("status")
+	if party != "" {
+		if p := s.checkState("state", party); p != nil {
+			writeProblem(w, p)
+			return
+		}
+	}
+	if status != "" && !slices.Contains(caseStatuses, mla.State(status)) {
+		writeProblem(w, fieldProblem(http.StatusBadRequest, "status", "one of opened, received, accepted, narrowed, refused, executed, closed"))
+		return
+	}
 	all, err := l.Cases.Cases.List(r.Context())
 	if err != nil {
 		s.writeCaseProblem(w, err)
@@ -602,9 +619,10 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *
 	}
 	out := CaseList{Cases: []*mla.Case{}}
 	for _, cs := range all {
-		if mayRead(cs, c) {
-			out.Cases = append(out.Cases, cs)
+		if !mayRead(cs, c) || party != "" && !slices.Contains(cs.Parties(), party) || status != "" && string(cs.State) != status {
+			continue
 		}
+		out.Cases = append(out.Cases, cs)
 	}
 	if overdue == "true" {
 		out.Overdue = mla.Overdue(out.Cases, s.cfg.Now().UTC())

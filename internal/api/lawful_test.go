@@ -403,6 +403,11 @@ func TestMLAList(t *testing.T) {
 		{"otherco", "", 0, 0},
 		{store.RoleAuditor, "", 1, 0},
 		{store.RoleAuditor, "?overdue=true", 0, 0},
+		{store.RoleAuditor, "?state=CN", 1, 0},
+		{store.RoleAuditor, "?state=FR&status=opened", 1, 0},
+		{store.RoleAuditor, "?state=DE", 0, 0},
+		{store.RoleAuditor, "?status=closed", 0, 0},
+		{"de-bmj", "?state=FR", 0, 0}, // a filter never widens what a caller reads
 	} {
 		if c, o := count(le.tokens[tc.who], tc.query); c != tc.cases || o != tc.overdue {
 			t.Errorf("%s%s: %d cases, %d overdue; want %d, %d", tc.who, tc.query, c, o, tc.cases, tc.overdue)
@@ -421,6 +426,84 @@ func TestMLAList(t *testing.T) {
 	}
 	if a := le.do(call{method: "GET", path: "/v1/mla", token: le.tokens[store.RoleOperator]}); a.status != 403 {
 		t.Fatalf("operator: %d", a.status)
+	}
+	for _, bad := range []struct{ query, field string }{{"?state=fr", "state"}, {"?status=lost", "status"}, {"?states=FR", "states"}} {
+		if a := le.do(call{method: "GET", path: "/v1/mla" + bad.query, token: le.tokens[store.RoleAuditor], invalid: true}); a.status != 400 || a.problem.Field != bad.field {
+			t.Errorf("%s: %d naming %q, want 400 naming %q", bad.query, a.status, a.problem.Field, bad.field)
+		}
+	}
+}
+
+// TestAuthorizationList: who sees which lodged authorizations, the state
+// and status filters, and pages in the one list shape.
+func TestAuthorizationList(t *testing.T) {
+	le := newLawfulEnv(t)
+	lodge := func(path, by, body string) {
+		t.Helper()
+		if a := le.do(call{method: "POST", path: path, token: le.tokens[by], body: body}); a.status != 201 {
+			t.Fatalf("lodge: %d %s", a.status, a.body)
+		}
+	}
+	lodge("/v1/authorizations", "cn-moj", le.sign("cn-moj", authorization("CN-A-1", "cn-moj", "CN")))
+	lodge("/v1/authorizations", "cn-moj", le.sign("cn-moj", authorization("CN-A-2", "cn-moj", "CN")))
+	lapsed := authorization("DE-A-1", "de-bmj", "DE")
+	lapsed.ValidFrom, lapsed.ValidTo = t0.Add(-48*time.Hour), t0.Add(-24*time.Hour)
+	lodge("/v1/authorizations", "de-bmj", le.sign("de-bmj", lapsed))
+	lodge("/v1/revocations", "cn-moj", le.sign("cn-moj", revocation("CN-R-1", "CN-A-2", "cn-moj", "CN")))
+	list := func(token, query string) ([]string, string) {
+		t.Helper()
+		a := le.do(call{method: "GET", path: "/v1/authorizations" + query, token: token})
+		if a.status != 200 {
+			t.Fatalf("%s: %d %s", query, a.status, a.body)
+		}
+		var l api.AuthorizationList
+		if err := json.Unmarshal(a.body, &l); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range l.Authorizations {
+			out = append(out, x.ID+":"+x.Status)
+		}
+		return out, l.NextPageToken
+	}
+	for _, tc := range []struct {
+		who, query, want string
+	}{
+		{store.RoleAuditor, "", "CN-A-1:current CN-A-2:revoked DE-A-1:expired"},
+		{store.RoleAuditor, "?state=CN", "CN-A-1:current CN-A-2:revoked"},
+		{store.RoleAuditor, "?status=current", "CN-A-1:current"},
+		{store.RoleAuditor, "?status=revoked", "CN-A-2:revoked"},
+		{store.RoleAuditor, "?status=expired", "DE-A-1:expired"},
+		{"cn-moj", "", "CN-A-1:current CN-A-2:revoked"},
+		{"cn-moj", "?state=DE", ""}, // a filter never widens what a caller reads
+		{"fr-bepi", "", ""},
+	} {
+		got, _ := list(le.tokens[tc.who], tc.query)
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s%s: %v, want %s", tc.who, tc.query, got, tc.want)
+		}
+	}
+	first, next := list(le.tokens[store.RoleAuditor], "?page_size=2")
+	rest, last := list(le.tokens[store.RoleAuditor], "?page_size=2&page_token="+next)
+	if len(first) != 2 || next == "" || strings.Join(rest, " ") != "DE-A-1:expired" || last != "" {
+		t.Errorf("pages: %v %q %v %q", first, next, rest, last)
+	}
+	for _, tc := range []struct {
+		token, query string
+		status       int
+		field        string
+	}{
+		{le.tokens["mailco-cn"], "", 403, ""},
+		{le.tokens[store.RoleOperator], "", 403, ""},
+		{"", "", 401, ""},
+		{le.tokens[store.RoleAuditor], "?status=void", 400, "status"},
+		{le.tokens[store.RoleAuditor], "?state=cn", 400, "state"},
+		{le.tokens[store.RoleAuditor], "?issuer=cn-moj", 400, "issuer"},
+	} {
+		a := le.do(call{method: "GET", path: "/v1/authorizations" + tc.query, token: tc.token, invalid: tc.status == 400})
+		if a.status != tc.status || a.problem.Field != tc.field {
+			t.Errorf("%s: %d naming %q, want %d naming %q", tc.query, a.status, a.problem.Field, tc.status, tc.field)
+		}
 	}
 }
 

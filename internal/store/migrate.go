@@ -31,7 +31,10 @@ func (e *SchemaError) Error() string {
 }
 
 // Migrations reads the *.sql files of dir in fsys, ordered by version.
-// Versions start at 1 and have no gaps.
+// Versions are positive and unique. They may have gaps: each area of work
+// is given its own number, so a branch may hold 0010 before 0007 exists.
+// A driver applies every migration whose version the database has not
+// recorded (Pending), not just those above the highest recorded.
 func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -55,9 +58,39 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 		out = append(out, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d (versions start at 1, no gaps or duplicates)", m.Name, i+1)
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("migration %s: version %d is taken by %s (no duplicates)", out[i].Name, out[i].Version, out[i-1].Name)
+		}
+	}
+	return out, nil
+}
+
+// Newest returns the highest version of ms (0 for none).
+func Newest(ms []Migration) int {
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
+}
+
+// Pending returns the migrations of ms whose version is not in applied, in
+// version order, or a *SchemaError when applied holds a version newer than
+// any of ms (the database was written by a newer accord).
+func Pending(ms []Migration, applied []int) ([]Migration, error) {
+	done := map[int]bool{}
+	newest := 0
+	for _, v := range applied {
+		done[v] = true
+		newest = max(newest, v)
+	}
+	if newest > Newest(ms) {
+		return nil, &SchemaError{Database: newest, Known: Newest(ms)}
+	}
+	var out []Migration
+	for _, m := range ms {
+		if !done[m.Version] {
+			out = append(out, m)
 		}
 	}
 	return out, nil

@@ -54,6 +54,7 @@ type Store interface {
 	Principals
 	Tokens
 	Decisions
+	DecisionLister
 	Counters
 	Statements
 	Reconciliation
@@ -375,6 +376,22 @@ type DecisionRecord struct {
 	Salt []byte `json:"salt"`
 	// Created is when the decision was made.
 	Created time.Time `json:"created"`
+	// Summary is what listings show of the decision and filter on
+	// (SummaryFor of its request and decision). Nil: the store derives it
+	// from Private (SummaryFromPrivate).
+	Summary *DecisionSummary `json:"-"`
+}
+
+// SummaryOf returns the summary a driver stores for r: r.Summary, or one
+// derived from the private record, with r's own id, index, outcome, time
+// and principal.
+func SummaryOf(r DecisionRecord) DecisionSummary {
+	if r.Summary == nil {
+		return SummaryFromPrivate(r)
+	}
+	s := *r.Summary
+	s.ID, s.LogIndex, s.Outcome, s.Time, s.Principal = r.ID, r.LogIndex, r.Outcome, r.Created.UTC(), r.Principal
+	return s
 }
 
 // Void marks a log entry whose decision was never committed.

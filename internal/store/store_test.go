@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -84,9 +86,10 @@ func TestMigrations(t *testing.T) {
 		err   string
 	}{
 		{map[string]string{"m/0001_a.sql": "A", "m/0002_b.sql": "B", "m/README": "x"}, ""},
-		{map[string]string{"m/0001_a.sql": "A", "m/0003_c.sql": "C"}, "0003_c.sql: expected version 2"},
+		{map[string]string{"m/0001_a.sql": "A", "m/0003_b.sql": "B"}, ""}, // gaps: numbers are handed out per area of work
+		{map[string]string{"m/0001_a.sql": "A", "m/0001_c.sql": "C"}, "version 1 is taken"},
 		{map[string]string{"m/first.sql": "A"}, "first.sql: name must be NNNN_description.sql"},
-		{map[string]string{"m/0001_a.sql": "A", "m/1_b.sql": "B"}, "expected version 2"},
+		{map[string]string{"m/0001_a.sql": "A", "m/1_b.sql": "B"}, "version 1 is taken"},
 	}
 	for _, c := range cases {
 		fsys := fstest.MapFS{}
@@ -102,6 +105,37 @@ func TestMigrations(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%v: got error %v, want one containing %q", c.files, err, c.err)
+		}
+	}
+}
+
+func TestPendingMigrations(t *testing.T) {
+	ms := []store.Migration{{Version: 1, Name: "0001_a.sql"}, {Version: 7, Name: "0007_b.sql"}, {Version: 10, Name: "0010_c.sql"}}
+	cases := []struct {
+		applied []int
+		want    []int
+		newer   bool
+	}{
+		{nil, []int{1, 7, 10}, false},
+		{[]int{1, 10}, []int{7}, false}, // a lower number that arrived later is still applied
+		{[]int{1, 7, 10}, nil, false},
+		{[]int{1, 11}, nil, true},
+	}
+	for _, c := range cases {
+		got, err := store.Pending(ms, c.applied)
+		var se *store.SchemaError
+		if c.newer {
+			if !errors.As(err, &se) || se.Database != 11 || se.Known != 10 {
+				t.Errorf("applied %v: got %v, want a SchemaError 11 > 10", c.applied, err)
+			}
+			continue
+		}
+		var vs []int
+		for _, m := range got {
+			vs = append(vs, m.Version)
+		}
+		if err != nil || !slices.Equal(vs, c.want) {
+			t.Errorf("applied %v: got %v, %v; want %v", c.applied, vs, err, c.want)
 		}
 	}
 }

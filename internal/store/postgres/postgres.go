@@ -97,6 +97,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
+	if err := s.summarize(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
 	return s, nil
 }
 
@@ -168,7 +172,7 @@ func SchemaVersion() int {
 	if err != nil {
 		return 0
 	}
-	return len(ms)
+	return store.Newest(ms)
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -191,14 +195,23 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", wrap(err))
 	}
-	var cur int
-	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
-		return fmt.Errorf("read schema version: %w", wrap(err))
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("read schema versions: %w", wrap(err))
 	}
-	if cur > len(ms) {
-		return &store.SchemaError{Database: cur, Known: len(ms)}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return fmt.Errorf("read schema versions: %w", wrap(err))
 	}
-	for _, m := range ms[cur:] {
+	versions := make([]int, len(applied))
+	for i, v := range applied {
+		versions[i] = int(v)
+	}
+	pending, err := store.Pending(ms, versions)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
@@ -655,12 +668,18 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 		for _, i := range order {
 			b.Queue(lockIndexSQL, logLockSpace, indexKey(items[i].rec.LogIndex))
 		}
+		sums := make([]store.DecisionSummary, len(items))
 		for _, i := range order {
 			rec := items[i].rec
-			b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
-				SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = $2)
+			sums[i] = store.SummaryOf(rec)
+			summary, err := store.EncodeSummary(sums[i])
+			if err != nil {
+				return err
+			}
+			b.Queue(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created, summary)
+				SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = $2)
 				ON CONFLICT DO NOTHING`,
-				rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNil(rec.Private), nonNil(rec.Salt), rec.Created)
+				rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNil(rec.Private), nonNil(rec.Salt), rec.Created, summary)
 		}
 		br := tx.SendBatch(ctx, b)
 		for range order {
@@ -687,6 +706,7 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 				errs[i] = s.whyNotRecorded(ctx, tx, it.rec)
 				continue
 			}
+			queueFacets(counts, sums[i])
 			queueCounts(counts, it.counts, shardOf(it.rec.ID))
 		}
 		if counts.Len() == 0 {

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -200,4 +201,83 @@ func TestUpgradeFromVersion3(t *testing.T) {
 func TestMLAAcrossReplicas(t *testing.T) {
 	dsn := schemaDSN(t)
 	storetest.MLAAcrossStores(t, open(t, dsn), open(t, dsn))
+}
+
+// BenchmarkListDecisions reads a filtered page among 10k and 1M decisions
+// (storetest.BenchListDecisions), filled with generate_series, then
+// analyzed as autovacuum would.
+func BenchmarkListDecisions(b *testing.B) {
+	dsn := schemaDSN(b)
+	s := open(b, dsn)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows := `generate_series($1::int, $2::int - 1) AS n(i)`
+	created := fmt.Sprintf("to_timestamp(%d + i)", storetest.ListingBase().Unix())
+	storetest.BenchListDecisions(b, s, func(ctx context.Context, from, to int) error {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		for _, q := range storetest.ListingFillSQL(rows, created) {
+			if _, err := tx.Exec(ctx, q, from, to); err != nil {
+				return fmt.Errorf("%w\n%s", err, q)
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		_, err = conn.Exec(ctx, `ANALYZE decisions; ANALYZE decision_facets`)
+		return err
+	})
+}
+
+// TestUpgradeSummarizes opens a schema left at version 6 with decisions
+// in it: migration 10 and the first open give each its summary and facets
+// from its private record; one that does not decode is still listed.
+func TestUpgradeSummarizes(t *testing.T) {
+	dsn := schemaDSN(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql", "0004_reconcile_changes.sql", "0005_advisories.sql", "0006_contract.sql"} {
+		b, err := os.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, string(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	private := `{"request":{"action":"access","requester":{"id":"bka","kind":"state-authority","jurisdiction":"DE"},"on_behalf_of":null,"data":{"location":"FR","subjects":{"FR":2}},"purpose":"law-enforcement"},` +
+		`"decision":{"outcome":"pending","reasons":[{"rule":"gdsi-5","pack":"gdsi","effect":"require","message":"m","citation":"c"}],"requires":[{"authorization_from":"FR","rule":"gdsi-5","pack":"gdsi"}],"binding":true,"time":"2026-11-22T10:00:00Z"}}`
+	for i, p := range []string{private, "not json"} {
+		if _, err := conn.Exec(ctx, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES ($1, $2, 'bka', 'pending', $3, '\x01', $4)`,
+			fmt.Sprintf("old-%d", i), i, []byte(p), at.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := open(t, dsn)
+	got, err := s.ListDecisions(ctx, store.DecisionQuery{PendingOn: "FR", State: "DE", Limit: 10})
+	if err != nil || len(got) != 1 || got[0].ID != "old-0" || got[0].Location != "FR" || got[0].RequestingState != "DE" || got[0].Rules[0] != "gdsi-5" {
+		t.Fatalf("old decision after upgrade: %+v, %v", got, err)
+	}
+	all, err := s.ListDecisions(ctx, store.DecisionQuery{Principal: "bka", Limit: 10})
+	if err != nil || len(all) != 2 || all[0].ID != "old-1" || all[0].Outcome != "pending" {
+		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
+	}
 }

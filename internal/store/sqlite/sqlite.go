@@ -52,6 +52,7 @@ type Store struct {
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
 	upsertCounter, insertDecision *sql.Stmt
+	insertFacet                   *sql.Stmt
 
 	// group batches concurrent reservations (Reserve), records batches
 	// concurrent RecordDecision calls: one commit each.
@@ -91,8 +92,9 @@ func (s *Store) prepare(ctx context.Context) error {
 		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`)
 	// A decision is inserted only if its log index is not voided: no row
 	// inserted means voided.
-	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = ?2)`)
+	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created, summary)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = ?2)`)
+	s.insertFacet = p(s.w, `INSERT OR IGNORE INTO decision_facets(log_index, facet, value, created) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("prepare statements: %w", wrap(err))
 	}
@@ -136,6 +138,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
+	if err := s.summarize(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -145,7 +151,28 @@ func SchemaVersion() int {
 	if err != nil {
 		return 0
 	}
-	return len(ms)
+	return store.Newest(ms)
+}
+
+// appliedVersions reads the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, db *sql.DB) ([]int, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", wrap(err))
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema versions: %w", wrap(err))
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", wrap(err))
+	}
+	return out, nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -156,14 +183,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", wrap(err))
 	}
-	var cur int
-	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
-		return fmt.Errorf("read schema version: %w", wrap(err))
+	applied, err := appliedVersions(ctx, s.w)
+	if err != nil {
+		return err
 	}
-	if cur > len(ms) {
-		return &store.SchemaError{Database: cur, Known: len(ms)}
+	pending, err := store.Pending(ms, applied)
+	if err != nil {
+		return err
 	}
-	for _, m := range ms[cur:] {
+	for _, m := range pending {
 		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.Name, wrap(err))
@@ -186,7 +214,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range append(append(s.history[:], s.historyW[:]...), s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
+	for _, st := range append(append(s.history[:], s.historyW[:]...), s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision, s.insertFacet) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -715,8 +743,13 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, it 
 		}
 		tx.ExecContext(ctx, "RELEASE record")
 	}()
+	sum := store.SummaryOf(rec)
+	summary, err := store.EncodeSummary(sum)
+	if err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, err)
+	}
 	res, err := insert.ExecContext(ctx,
-		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created))
+		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created), summary)
 	if err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
@@ -725,6 +758,9 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, it 
 			err = fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
 		}
 		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+	}
+	if err := insertFacets(ctx, tx.StmtContext(ctx, s.insertFacet), sum); err != nil {
+		return fmt.Errorf("record decision %s: %w", rec.ID, err)
 	}
 	if err := s.addCounts(ctx, tx, it.counts); err != nil {
 		return fmt.Errorf("record decision %s: %w", rec.ID, err)

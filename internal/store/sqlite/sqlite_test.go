@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -211,4 +212,90 @@ func TestReserveAcrossProcesses(t *testing.T) {
 		stores = append(stores, s)
 	}
 	storetest.ReserveParallel(t, stores, []string{"US", "CN"}, 64)
+}
+
+// BenchmarkListDecisions reads a filtered page among 10k and 1M decisions
+// (storetest.BenchListDecisions), filled with recursive CTEs.
+func BenchmarkListDecisions(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "accord.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	rows := `(WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2) SELECT i FROM n)`
+	created := fmt.Sprintf("(%d + i * 1000000000)", storetest.ListingBase().UnixNano())
+	storetest.BenchListDecisions(b, s, func(ctx context.Context, from, to int) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for _, q := range storetest.ListingFillSQL(rows, created) {
+			if _, err := tx.ExecContext(ctx, q, from, to); err != nil {
+				return fmt.Errorf("%w\n%s", err, q)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		_, err = db.ExecContext(ctx, `ANALYZE`)
+		return err
+	})
+}
+
+// TestUpgradeSummarizes opens a database left at schema version 6 with
+// decisions in it: migration 10 and the first open give each its summary
+// and facets from its private record, so that it is listed and filtered
+// like a new one; a private record that does not decode is still listed.
+func TestUpgradeSummarizes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql", "0004_reconcile_changes.sql", "0005_advisories.sql", "0006_contract.sql"} {
+		b, err := os.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	private := `{"request":{"action":"access","requester":{"id":"bka","kind":"state-authority","jurisdiction":"DE"},"on_behalf_of":null,"data":{"location":"FR","subjects":{"FR":2}},"purpose":"law-enforcement"},` +
+		`"decision":{"outcome":"pending","reasons":[{"rule":"gdsi-5","pack":"gdsi","effect":"require","message":"m","citation":"c"}],"requires":[{"authorization_from":"FR","rule":"gdsi-5","pack":"gdsi"}],"binding":true,"time":"2026-11-22T10:00:00Z"}}`
+	for i, p := range []string{private, "not json"} {
+		if _, err := db.Exec(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES (?, ?, 'bka', 'pending', ?, x'01', ?)`,
+			fmt.Sprintf("old-%d", i), i, []byte(p), at.Add(time.Duration(i)*time.Minute).UnixNano()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	got, err := s.ListDecisions(ctx, store.DecisionQuery{PendingOn: "FR", State: "DE", Limit: 10})
+	if err != nil || len(got) != 1 || got[0].ID != "old-0" || got[0].Location != "FR" || got[0].RequestingState != "DE" || got[0].Rules[0] != "gdsi-5" {
+		t.Fatalf("old decision after upgrade: %+v, %v", got, err)
+	}
+	all, err := s.ListDecisions(ctx, store.DecisionQuery{Principal: "bka", Limit: 10})
+	if err != nil || len(all) != 2 || all[0].ID != "old-1" || all[0].Outcome != "pending" {
+		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
+	}
 }

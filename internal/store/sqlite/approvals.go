@@ -121,4 +121,3 @@ func scanApprovals(rows *sql.Rows) ([]store.Approval, error) {
 	}
 	return out, nil
 }
-

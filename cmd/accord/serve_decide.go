@@ -74,6 +74,10 @@ func (t timedEvaluator) Evaluate(in *policy.Input, opts policy.Options) model.De
 	return d
 }
 
+// ApprovalMeasures passes on the packs' approval measures, which decide
+// treats as server-owned.
+func (t timedEvaluator) ApprovalMeasures() map[string][]string { return t.eng.ApprovalMeasures() }
+
 // timedLog times each append, tracks the log's size, and notes voids in
 // the store (best effort: the log's void entry is what counts).
 type timedLog struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -43,6 +44,15 @@ func newServeDecider(d serveDeps) (api.Decider, *registry.Registry, func(error) 
 		decide.WithCounters(storeCounters{d.store}),
 		decide.WithRecorder(storeRecorder{st: d.store, stall: d.stallBeforeRecord}),
 	)
+	if d.approvals != nil {
+		m := eng.ApprovalMeasures()
+		d.approvalMeasures.Store(&m)
+		logger := d.logger
+		if logger == nil {
+			logger = slog.New(slog.DiscardHandler)
+		}
+		opts = append(opts, decide.WithApprovals(d.approvals, askFailedLogger(logger)))
+	}
 	dec := decide.New(timedEvaluator{eng, d.metrics}, opts...)
 	return dec, reg, decideStatus, nil
 }

@@ -85,7 +85,6 @@ func askFailedLogger(logger *slog.Logger) func(error) {
 	}
 }
 
-
 // serveApprovalsAPI configures the approval endpoints, or nil (404) without
 // a service.
 func serveApprovalsAPI(svc *approval.Service) *api.Approvals {

@@ -69,8 +69,10 @@ func newApprovalEnv(t *testing.T) *approvalEnv {
 	a.env = newEnv(t, func(cfg *api.Config) {
 		as := cfg.Store.(store.Approvals)
 		svc, err := approval.New(approval.Config{Store: as, Catalog: cfg.Store, Log: a.log, Key: key,
-			Measures: func() map[string][]string { return map[string][]string{"customer-approval": {"gdsi-7-vendor-maintenance"}} },
-			Now:      a.clock})
+			Measures: func() map[string][]string {
+				return map[string][]string{"customer-approval": {"gdsi-7-vendor-maintenance"}}
+			},
+			Now: a.clock})
 		if err != nil {
 			t.Fatal(err)
 		}

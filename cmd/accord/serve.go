@@ -516,6 +516,9 @@ var demoDatasets = []store.Dataset{
 	{ID: "grid-de", Location: "DE", Origin: []string{"DE"}, Categories: []string{"cii.energy"}, Records: 2000000, Classification: "important", CII: &model.CII{State: "DE", Sector: "energy"}},
 	{ID: "rides-cn", Location: "CN", Origin: []string{"CN"}, Categories: []string{"personal.geolocation.precise"}, Subjects: map[string]int64{"CN": 90000}, Devices: 90000, Records: 4000000, Classification: "important"},
 	{ID: "logs-sg", Location: "SG", Origin: []string{"SG", "MY"}, Categories: []string{"technical.logs"}, Records: 1000000, Classification: "general"},
+	// Held by acme, whose approver answers approval requests on it
+	// (docs/custody.md, approvals).
+	{ID: "firmware-fr", Location: "FR", Origin: []string{"FR"}, Categories: []string{"technical"}, Records: 40, Classification: "general", Holder: "acme"},
 }
 
 // demoTokens says which principal gets a token of which role.
@@ -531,6 +534,7 @@ var demoTokens = []struct{ principal, role string }{
 	{"cn-moj", store.RoleAuthority},
 	{"mailco-cn", store.RoleRequester},
 	{"globex", store.RoleVendor}, // publishes advisories (docs/advisories.md)
+	{"acme", store.RoleApprover}, // answers approval requests on firmware-fr (docs/custody.md)
 }
 
 // demoLogOrigin names a log that serve --demo creates.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -13,10 +14,11 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// TestCustodyDoc runs the ```sh block of docs/custody.md as written — the
-// decision server and three custodians as separate accord processes — on
-// free ports, and checks that it prints every line of the ```text block
-// that follows it ("…" stands for what differs from run to run).
+// TestCustodyDoc runs each ```sh block of docs/custody.md as written — the
+// decision server and three custodians as separate accord processes, then
+// the data holder's approvals — on free ports, and checks that it prints
+// every line of the ```text block that follows it ("…" stands for what
+// differs from run to run).
 func TestCustodyDoc(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts four processes; run without -short")
@@ -31,35 +33,38 @@ func TestCustodyDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh := regexp.MustCompile("(?s)```sh\n(.*?)```").FindSubmatch(doc)
-	text := regexp.MustCompile("(?s)```text\n(.*?)```").FindSubmatch(doc)
-	if sh == nil || text == nil {
-		t.Fatal("docs/custody.md: want a ```sh block and a ```text block of its output")
-	}
-	script := string(sh[1])
-	for _, port := range []string{"8700", "8471", "8472", "8473"} {
-		script = strings.ReplaceAll(script, port, strconv.Itoa(freePort(t)))
-	}
-	var ts strings.Builder
-	// timeout(1) bounds a script that waits for a process that never
-	// starts.
-	ts.WriteString("exec sh -c 'timeout 180 sh -e custody.sh 2>&1'\n")
-	for _, line := range strings.Split(strings.TrimSpace(string(text[1])), "\n") {
-		re := regexp.QuoteMeta(line)
-		re = strings.ReplaceAll(re, "…", ".*")
-		ts.WriteString("stdout '^" + strings.ReplaceAll(re, "'", "''") + "$'\n")
-	}
-	ts.WriteString("-- custody.sh --\n" + script)
-	for _, f := range []string{"fr-custodian.yaml", "fr-custodian_test.yaml"} {
-		data, err := os.ReadFile(filepath.Join(root, "examples", "custody", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts.WriteString("-- examples/custody/" + f + " --\n" + string(data))
+	sh := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllSubmatch(doc, -1)
+	text := regexp.MustCompile("(?s)```text\n(.*?)```").FindAllSubmatch(doc, -1)
+	if len(sh) == 0 || len(sh) != len(text) {
+		t.Fatalf("docs/custody.md: want each ```sh block followed by a ```text block of its output (%d and %d)", len(sh), len(text))
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "custody.txtar"), []byte(ts.String()), 0o644); err != nil {
-		t.Fatal(err)
+	// One script a block: the custody scenario, then the approvals.
+	for i := range sh {
+		script := string(sh[i][1])
+		for _, port := range []string{"8700", "8471", "8472", "8473"} {
+			script = strings.ReplaceAll(script, port, strconv.Itoa(freePort(t)))
+		}
+		var ts strings.Builder
+		// timeout(1) bounds a script that waits for a process that never
+		// starts.
+		ts.WriteString("exec sh -c 'timeout 180 sh -e custody.sh 2>&1'\n")
+		for _, line := range strings.Split(strings.TrimSpace(string(text[i][1])), "\n") {
+			re := regexp.QuoteMeta(line)
+			re = strings.ReplaceAll(re, "…", ".*")
+			ts.WriteString("stdout '^" + strings.ReplaceAll(re, "'", "''") + "$'\n")
+		}
+		ts.WriteString("-- custody.sh --\n" + script)
+		for _, f := range []string{"fr-custodian.yaml", "fr-custodian_test.yaml"} {
+			data, err := os.ReadFile(filepath.Join(root, "examples", "custody", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts.WriteString("-- examples/custody/" + f + " --\n" + string(data))
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("custody-%d.txtar", i+1)), []byte(ts.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	testscript.Run(t, testscript.Params{
 		Dir: dir,

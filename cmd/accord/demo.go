@@ -73,6 +73,7 @@ to the transparency log under --data, so that the log commands can verify them.`
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(p.Sprintf("request")), strings.ToUpper(p.Sprintf("outcome")), strings.ToUpper(p.Sprintf("rules")), strings.ToUpper(p.Sprintf("citation")), strings.ToUpper(p.Sprintf("log index")))
 			logged := 0
+			var whatIf []string
 			for _, f := range files {
 				data, err := fs.ReadFile(examples.Requests, f)
 				if err != nil {
@@ -83,7 +84,13 @@ to the transparency log under --data, so that the log commands can verify them.`
 					return fmt.Errorf("bundled example %s: %w", f, err)
 				}
 				var dec model.Decision
-				if dryRun {
+				holders := namesApproval(req, eng.ApprovalMeasures())
+				if holders != "" && !dryRun {
+					// Only the data holder grants it (accord approvals): a
+					// binding request may not name it; show the what-if.
+					whatIf = append(whatIf, p.Sprintf("%s names %s, the data holder's approval, which only the holder grants (accord approvals): checked, not logged", path.Base(f), holders))
+				}
+				if dryRun || holders != "" {
 					dec, err = d.Check(cmd.Context(), req, false)
 				} else {
 					// A binding decision is made now: the example's time
@@ -106,6 +113,9 @@ to the transparency log under --data, so that the log commands can verify them.`
 			}
 			if lg != nil {
 				fmt.Fprintln(cmd.OutOrStdout())
+				for _, w := range whatIf {
+					fmt.Fprintln(cmd.OutOrStdout(), w)
+				}
 				logDir := filepath.Join(dataDir, "log")
 				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("%d decisions logged to %s", logged, logDir))
 				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("verify them with: accord log verify --log %s --key %s", logDir, lg.VerifierKey()))
@@ -121,6 +131,18 @@ to the transparency log under --data, so that the log commands can verify them.`
 }
 
 func init() { rootCmd.AddCommand(newDemoCmd()) }
+
+// namesApproval returns the approval measures (server-owned: see
+// policy.Rule.Approval) req names in basis.measures, joined, or "".
+func namesApproval(req *model.Request, measures map[string][]string) string {
+	var out []string
+	for _, m := range req.Basis.Measures {
+		if _, ok := measures[m]; ok {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ", ")
+}
 
 // ruleList names the rules that fired, or "-".
 func ruleList(d *model.Decision) string {

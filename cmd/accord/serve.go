@@ -16,12 +16,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
@@ -52,7 +54,10 @@ type serveOptions struct {
 	// MySQL driver there, shared by every replica (docs/scale.md).
 	logURL string
 	// logKey is the checkpoint signing key file (default DIR/keys/log.key).
-	logKey            string
+	logKey string
+	// approvalKey is the key answers to approval requests are signed with
+	// (default DIR/keys/approval.key).
+	approvalKey       string
 	deadlines         string
 	reconcileInterval time.Duration
 	// fault names a fault to inject, for crash tests only (hidden flag).
@@ -73,6 +78,12 @@ type serveDeps struct {
 	// until its request ends, before it is stored: the window a crash
 	// test kills the process in.
 	stallBeforeRecord bool
+	// approvals grants and asks for the data holders' approvals (nil:
+	// none); approvalMeasures receives the approval measures of the packs
+	// of each decider built; logger hears of approval requests not made.
+	approvals        *approval.Service
+	approvalMeasures *atomic.Pointer[map[string][]string]
+	logger           *slog.Logger
 }
 
 // faultStallBeforeRecord is the --fault that stalls decisions between the
@@ -153,6 +164,7 @@ is in a published checkpoint) and the database.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.logURL, "log", "", "keep the log in MySQL/MariaDB, shared by replicas: mysql://USER[:PASS]@tcp(HOST:PORT)/DB (default: DIR/log; see docs/scale.md)")
 	f.StringVar(&o.logKey, "log-key", "", "checkpoint signing key file, the same for every replica (default DIR/keys/log.key)")
+	f.StringVar(&o.approvalKey, "approval-key", "", "key the data holders' answers to approval requests are signed with, the same for every replica; created if absent (default DIR/keys/approval.key)")
 	f.DurationVar(&o.reconcileInterval, "reconcile-interval", 30*time.Second, "how often to check that every decision on the log is recorded or voided (0: only at start)")
 	f.StringVar(&o.fault, "fault", "", "inject a fault, for crash tests: stall-before-record")
 	_ = f.MarkHidden("fault")
@@ -326,8 +338,18 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	// What serve decides with, swapped whole when a logged registry change
 	// takes effect (serve_registry.go).
+	approvalKey := o.approvalKey
+	if approvalKey == "" {
+		approvalKey = filepath.Join(filepath.Dir(ledger.DefaultKeyFile(logDir)), approvalKeyFileName)
+	}
+	approvalMeasures := &atomic.Pointer[map[string][]string]{}
+	approvals, err := serveApprovals(st, changeLog{log: lg, metrics: metrics}, approvalKey, approvalMeasures)
+	if err != nil {
+		return err
+	}
 	live, err := newLiveRegistry(serveDeps{store: st, log: lg, metrics: metrics, packs: o.packs, revocations: revs,
-		stallBeforeRecord: o.fault == faultStallBeforeRecord}, o.registryDirs, apiDir, after)
+		stallBeforeRecord: o.fault == faultStallBeforeRecord, approvals: approvals, approvalMeasures: approvalMeasures, logger: logger},
+		o.registryDirs, apiDir, after)
 	if err != nil {
 		return err
 	}
@@ -354,7 +376,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful,
 		RateLimit:       &api.RateLimit{PerSecond: o.rateLimit, Burst: o.rateBurst},
 		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg,
-		Advisories: serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL)})
+		Advisories: serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL), Approvals: serveApprovalsAPI(approvals)})
 
 	hs := &http.Server{
 		Addr:              o.addr,
@@ -494,6 +516,9 @@ var demoDatasets = []store.Dataset{
 	{ID: "grid-de", Location: "DE", Origin: []string{"DE"}, Categories: []string{"cii.energy"}, Records: 2000000, Classification: "important", CII: &model.CII{State: "DE", Sector: "energy"}},
 	{ID: "rides-cn", Location: "CN", Origin: []string{"CN"}, Categories: []string{"personal.geolocation.precise"}, Subjects: map[string]int64{"CN": 90000}, Devices: 90000, Records: 4000000, Classification: "important"},
 	{ID: "logs-sg", Location: "SG", Origin: []string{"SG", "MY"}, Categories: []string{"technical.logs"}, Records: 1000000, Classification: "general"},
+	// Held by acme, whose approver answers approval requests on it
+	// (docs/custody.md, approvals).
+	{ID: "firmware-fr", Location: "FR", Origin: []string{"FR"}, Categories: []string{"technical"}, Records: 40, Classification: "general", Holder: "acme"},
 }
 
 // demoTokens says which principal gets a token of which role.
@@ -509,6 +534,7 @@ var demoTokens = []struct{ principal, role string }{
 	{"cn-moj", store.RoleAuthority},
 	{"mailco-cn", store.RoleRequester},
 	{"globex", store.RoleVendor}, // publishes advisories (docs/advisories.md)
+	{"acme", store.RoleApprover}, // answers approval requests on firmware-fr (docs/custody.md)
 }
 
 // demoLogOrigin names a log that serve --demo creates.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -43,6 +44,15 @@ func newServeDecider(d serveDeps) (api.Decider, *registry.Registry, func(error) 
 		decide.WithCounters(storeCounters{d.store}),
 		decide.WithRecorder(storeRecorder{st: d.store, stall: d.stallBeforeRecord}),
 	)
+	if d.approvals != nil {
+		m := eng.ApprovalMeasures()
+		d.approvalMeasures.Store(&m)
+		logger := d.logger
+		if logger == nil {
+			logger = slog.New(slog.DiscardHandler)
+		}
+		opts = append(opts, decide.WithApprovals(d.approvals, askFailedLogger(logger)))
+	}
 	dec := decide.New(timedEvaluator{eng, d.metrics}, opts...)
 	return dec, reg, decideStatus, nil
 }
@@ -73,6 +83,10 @@ func (t timedEvaluator) Evaluate(in *policy.Input, opts policy.Options) model.De
 	t.metrics.ObserveEvaluation(time.Since(start))
 	return d
 }
+
+// ApprovalMeasures passes on the packs' approval measures, which decide
+// treats as server-owned.
+func (t timedEvaluator) ApprovalMeasures() map[string][]string { return t.eng.ApprovalMeasures() }
 
 // timedLog times each append, tracks the log's size, and notes voids in
 // the store (best effort: the log's void entry is what counts).

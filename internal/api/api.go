@@ -110,6 +110,9 @@ type Config struct {
 	// Advisories configures the advisory endpoints (deployments, SBOMs,
 	// vendor keys, advisories, notices); nil: they answer 404.
 	Advisories *Advisories
+	// Approvals configures the data holders' approval endpoints
+	// (/v1/approvals); nil: they answer 404.
+	Approvals *Approvals
 	// RateLimit, when set with a positive PerSecond, bounds each
 	// principal's requests (429 beyond it; see RateLimit). Nil: no limit.
 	// `accord serve` sets DefaultRateLimit unless told otherwise.
@@ -191,6 +194,7 @@ func (s *Server) routes() {
 
 	s.lawfulRoutes()
 	s.advisoryRoutes()
+	s.approvalRoutes()
 
 	m.HandleFunc("GET /v1/openapi.json", serveOpenAPI)
 	m.HandleFunc("GET /problems/{type}", serveProblemPage)
@@ -223,6 +227,9 @@ func (s *Server) routes() {
 		allows[path] = allow
 	}
 	for path, allow := range advisoryAllow {
+		allows[path] = allow
+	}
+	for path, allow := range approvalAllow {
 		allows[path] = allow
 	}
 	for path, allow := range allows {

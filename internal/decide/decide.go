@@ -37,6 +37,17 @@
 // make later decisions stricter, never looser.
 //
 // A dry run (Check) does steps 1 and 2 without writing anything.
+//
+// Approvals (WithApprovals) are server-owned. A measure a pack marks as an
+// approval (policy.Rule.Approval, such as GDSI's "customer-approval") may
+// not be named in a binding request's basis.measures (ErrBadInput naming
+// basis.measures): in step 1 the server adds it only while a signed,
+// logged, unexpired approval of the dataset's holder covers the request
+// (approval.Service.Lookup), and the decision then cites it (reason
+// accord.approval). A binding decision left pending on such a measure asks
+// the holder for one after step 4 (approval.Service.Ask), and its reasons
+// name the request (reason accord.approval-requested). Check still takes
+// the measure as a what-if.
 package decide
 
 import (
@@ -45,8 +56,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
@@ -137,6 +151,35 @@ type Agreements interface {
 	AgreementParties(id string) []string
 }
 
+// Approvals is the data holders' approvals as decide uses them;
+// *approval.Service implements it.
+type Approvals interface {
+	// Measures returns the approval measures in force, each with the rules
+	// that require it.
+	Measures() map[string][]string
+	// Lookup says which approval measures the approvals on file grant req
+	// at at, and whether a request for it is open already.
+	Lookup(ctx context.Context, req *model.Request, at time.Time) (approval.Lookup, error)
+	// Ask makes, logs and stores an approval request for a logged
+	// decision.
+	Ask(ctx context.Context, a approval.Ask) (*approval.Request, error)
+}
+
+// approvalMeasurer is an Evaluator that knows which measures its packs
+// mark as approvals (*policy.Engine).
+type approvalMeasurer interface {
+	ApprovalMeasures() map[string][]string
+}
+
+// The reasons decide adds about approvals.
+const (
+	// RuleApprovalUsed cites the approvals that granted a measure.
+	RuleApprovalUsed = "accord.approval"
+	// RuleApprovalRequested names the approval request a pending decision
+	// made.
+	RuleApprovalRequested = "accord.approval-requested"
+)
+
 // Decider makes decisions. Build one with New; it is safe for concurrent
 // use.
 type Decider struct {
@@ -149,6 +192,10 @@ type Decider struct {
 	parties Agreements
 	packs   []string
 	now     func() time.Time
+	// approvals grants and asks for the holders' approvals; askFailed
+	// hears of an approval request that could not be made.
+	approvals Approvals
+	askFailed func(error)
 	// maxEntry bounds a decision's log entry, checked before anything is
 	// counted.
 	maxEntry int
@@ -197,6 +244,14 @@ func WithPacks(names []string) Option { return func(d *Decider) { d.packs = name
 // as bad input before anything is counted or logged.
 func WithMaxEntrySize(n int) Option { return func(d *Decider) { d.maxEntry = n } }
 
+// WithApprovals makes approval measures granted by the data holders'
+// approvals (see the package doc); failed, when not nil, hears of an
+// approval request that could not be made for a pending decision (the
+// decision stands; asking again makes another).
+func WithApprovals(a Approvals, failed func(error)) Option {
+	return func(d *Decider) { d.approvals, d.askFailed = a, failed }
+}
+
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(d *Decider) { d.now = now } }
 
@@ -240,7 +295,20 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 	if !req.Time.IsZero() {
 		return model.Decision{}, fmt.Errorf("%w: time: a binding decision is made at the server's clock; to evaluate at another time, use a non-binding check (POST /v1/check, accord check)", ErrBadInput)
 	}
+	if err := d.serverOwned(req); err != nil {
+		return model.Decision{}, err
+	}
 	req.Time = d.now().UTC().Truncate(time.Second)
+	var look approval.Lookup
+	if d.approvals != nil {
+		var err error
+		if look, err = d.approvals.Lookup(ctx, req, req.Time); err != nil {
+			return model.Decision{}, err
+		}
+		if len(look.Measures) > 0 {
+			req.Basis.Measures = append(slices.Clone(req.Basis.Measures), look.Measures...)
+		}
+	}
 	in, extra, err := d.input(ctx, req)
 	if err != nil {
 		return model.Decision{}, err
@@ -250,10 +318,12 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 		dec     model.Decision
 		leaf    ledger.Leaf
 		private ledger.Private
+		ask     string // the approval request to make, once committed
 	)
 	judge := func(h *model.History) (*model.Decision, error) {
 		in.History = h
 		dec = d.evaluate(in, extra, false)
+		ask = d.approvalReasons(&dec, look)
 		dec.Binding, dec.ID, dec.Time = true, id, req.Time
 		var err error
 		leaf, private, err = ledger.DecisionLeaf(req, &dec)
@@ -309,7 +379,64 @@ func (d *Decider) Decide(ctx context.Context, req *model.Request) (model.Decisio
 			return model.Decision{}, fmt.Errorf("%w (index %d): %v", ErrNotCommitted, idx, err)
 		}
 	}
+	if ask != "" && ask != look.Open {
+		if _, err := d.approvals.Ask(ctx, approval.Ask{ID: ask, Request: req, Decision: &dec}); err != nil && d.askFailed != nil {
+			d.askFailed(fmt.Errorf("decision %s: approval request %s: %w", dec.ID, ask, err))
+		}
+	}
 	return dec, nil
+}
+
+// serverOwned refuses a binding request that names an approval measure
+// in basis.measures: only the data holder's approval puts it there.
+func (d *Decider) serverOwned(req *model.Request) error {
+	var byPack, byApprovals map[string][]string
+	if am, ok := d.engine.(approvalMeasurer); ok {
+		byPack = am.ApprovalMeasures()
+	}
+	if d.approvals != nil {
+		byApprovals = d.approvals.Measures()
+	}
+	for i, m := range req.Basis.Measures {
+		_, owned := byPack[m]
+		if _, ok := byApprovals[m]; ok {
+			owned = true
+		}
+		if owned {
+			return fmt.Errorf("%w: %w", ErrBadInput, &model.InputError{Path: "basis.measures",
+				Msg: fmt.Sprintf("[%d] %q is the data holder's approval: a binding request cannot attest it. The holder's approver grants it through /v1/approvals (accord approvals approve); ask again once approved, without it. A non-binding check (POST /v1/check) still takes it as a what-if", i, m)})
+		}
+	}
+	return nil
+}
+
+// approvalReasons adds to dec the reasons about approvals: the approvals
+// that granted a measure, and the approval request a decision left pending
+// on one makes (whose id it returns; "" when none is to be made).
+func (d *Decider) approvalReasons(dec *model.Decision, look approval.Lookup) string {
+	if d.approvals == nil {
+		return ""
+	}
+	if len(look.Used) > 0 {
+		dec.Reasons = append(dec.Reasons, model.Reason{Rule: RuleApprovalUsed, Pack: "accord", Effect: model.EffectRequire, Satisfied: true,
+			Message:  fmt.Sprintf("%s granted by the data holder's approval %s, until %s", strings.Join(look.Measures, ", "), strings.Join(look.Used, ", "), look.Until.UTC().Format(time.RFC3339)),
+			Citation: "Accord approvals: the data holder's approval, signed and logged before it counts (GDSI (2020), commitment 7)"})
+	}
+	if dec.Outcome != model.Pending || !look.CanAsk {
+		return ""
+	}
+	ms, _ := approval.Waits(d.approvals.Measures(), dec)
+	if len(ms) == 0 {
+		return ""
+	}
+	id := look.Open
+	if id == "" {
+		id = approval.NewID()
+	}
+	dec.Reasons = append(dec.Reasons, model.Reason{Rule: RuleApprovalRequested, Pack: "accord", Effect: model.EffectRequire,
+		Message:  fmt.Sprintf("approval request %s asks the data holder for %s (GET /v1/approvals/%s); ask again once it is approved", id, strings.Join(ms, ", "), id),
+		Citation: "Accord approvals: a request lapses 12 hours after it is made without an answer"})
+	return id
 }
 
 // void appends an entry saying that the decision at index idx was not

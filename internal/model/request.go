@@ -279,10 +279,13 @@ type Basis struct {
 	// sees them; packs only see which states have authorized.
 	Authorizations []Envelope `json:"authorizations"`
 	// Measures lists safeguards and formalities the requester attests to:
-	// customer-approval, onward-transfer-clause, cisa-security-requirements,
-	// scc, bcr, dpf-certified, standard-contract, certification,
-	// security-assessment, separate-consent, notice, and so on. Packs name
-	// the ones they accept.
+	// onward-transfer-clause, cisa-security-requirements, scc, bcr,
+	// dpf-certified, standard-contract, certification, security-assessment,
+	// separate-consent, notice, and so on. Packs name the ones they accept.
+	// A measure a pack marks as the data holder's approval
+	// (customer-approval) is not the requester's to attest in a binding
+	// request: the server adds it from an approval on file (package
+	// approval); a non-binding check takes it as a what-if.
 	Measures []string `json:"measures,omitempty"`
 }
 

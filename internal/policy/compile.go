@@ -32,6 +32,8 @@ type Engine struct {
 	boundedParams bool
 	// now gives the time used for a request without one; tests replace it.
 	now func() time.Time
+	// approvals maps each approval measure to the rules requiring it.
+	approvals map[string][]string
 }
 
 // compiledPack is a pack with its programs.
@@ -130,6 +132,14 @@ func Compile(packs []*Pack, reg Registry) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	e.approvals = map[string][]string{}
+	for _, cp := range e.packs {
+		for _, r := range cp.pack.Rules {
+			if m := r.ApprovalMeasure(); m != "" {
+				e.approvals[m] = append(e.approvals[m], r.ID)
+			}
+		}
+	}
 	return e, nil
 }
 
@@ -150,6 +160,13 @@ func (e *Engine) Pack(name string) (*Pack, bool) {
 	}
 	return cp.pack, true
 }
+
+// ApprovalMeasures returns the measures that require rules mark as an
+// approval (Rule.Approval), each with the ids of the rules that require it,
+// in pack then rule order. These measures are server-owned: only an
+// approval granted by the data holder puts them in a binding request.
+// The map is shared: callers must not change it.
+func (e *Engine) ApprovalMeasures() map[string][]string { return e.approvals }
 
 // Registry returns the registry the engine was compiled with.
 func (e *Engine) Registry() Registry { return e.reg }

@@ -115,6 +115,17 @@ func TestGDSICasesCoverEveryRule(t *testing.T) {
 
 // TestGDSIRequirements checks what pending decisions ask for and what the
 // messages name, which the case file (outcome and rule ids only) does not.
+// TestApprovalMeasures: the gdsi pack marks the customer's approval as the
+// holder's (approval: holder), on the two rules that require it and on no
+// other; decide treats that measure as server-owned.
+func TestApprovalMeasures(t *testing.T) {
+	got := compileGDSI(t).ApprovalMeasures()
+	want := map[string][]string{"customer-approval": {"gdsi-7-vendor-maintenance", "gdsi-8-user-dependence"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ApprovalMeasures() = %v, want %v", got, want)
+	}
+}
+
 func TestGDSIRequirements(t *testing.T) {
 	eng := compileGDSI(t)
 	reg := gdsiRegistry(t)

@@ -28,6 +28,11 @@ var (
 // maps onto a field of model.Requirement.
 var requireKeys = []string{"authorization_from", "basis", "measure"}
 
+// ApprovalHolder is the one value of a require rule's approval field: the
+// measure the rule requires is the data holder's approval, granted through
+// /v1/approvals and never written by the requester (see Rule.Approval).
+const ApprovalHolder = "holder"
+
 // Load reads the pack files at paths in fsys, one pack per file, and checks
 // them: unknown keys, missing or malformed fields, duplicate rule ids
 // (across all the files), unknown effects, overlapping parameter windows.
@@ -311,7 +316,7 @@ func (ps *parser) parseRule(n *yaml.Node) *Rule {
 	if label == "" {
 		label = fmt.Sprintf("#line%d", n.Line)
 	}
-	fs := ps.fields(n, label, "rule", "!id", "!effect", "!when", "message", "messageExpression", "!citation", "requires", "satisfiedBy")
+	fs := ps.fields(n, label, "rule", "!id", "!effect", "!when", "message", "messageExpression", "!citation", "requires", "satisfiedBy", "approval")
 	if fs == nil {
 		return nil
 	}
@@ -383,7 +388,42 @@ func (ps *parser) parseRule(n *yaml.Node) *Rule {
 	if hasSat {
 		r.SatisfiedBy = ps.expr(fsat, label)
 	}
+	if fa, ok := fs["approval"]; ok {
+		r.Approval = ps.str(fa, label)
+		switch {
+		case r.Approval != ApprovalHolder:
+			ps.errorf(fa.val, label, "approval %q: the only approval kind is %q (the dataset's catalogued holder)", r.Approval, ApprovalHolder)
+		case r.Effect != model.EffectRequire:
+			ps.errorf(fa.key, label, "approval is only for effect: require (its requires.measure is what the holder grants)")
+		case r.ApprovalMeasure() == "":
+			ps.errorf(fa.key, label, "approval needs requires.measure to be one string literal, such as '\"customer-approval\"'")
+		}
+	}
 	return r
+}
+
+// ApprovalMeasure returns the measure an approval rule requires: its
+// requires.measure when that is one string literal; "" for a rule without
+// approval or with another kind of measure expression.
+func (r *Rule) ApprovalMeasure() string {
+	if r.Approval == "" {
+		return ""
+	}
+	for _, q := range r.Requires {
+		if q.Key != "measure" {
+			continue
+		}
+		src := strings.TrimSpace(q.Value.Source)
+		if len(src) < 2 || src[0] != '"' || src[len(src)-1] != '"' {
+			return ""
+		}
+		m, err := strconv.Unquote(src)
+		if err != nil || m == "" || strings.ContainsAny(m, "\"\\ \t\n") {
+			return ""
+		}
+		return m
+	}
+	return ""
 }
 
 func (ps *parser) parseParams(n *yaml.Node) []*Param {

@@ -149,6 +149,12 @@ type Rule struct {
 	// SatisfiedBy, for a require rule, is the CEL bool expression that
 	// says whether the requirement is met.
 	SatisfiedBy Expr
+	// Approval, for a require rule, marks its requires.measure (one string
+	// literal) as an approval of the given kind: "holder" (ApprovalHolder),
+	// the data holder's approval. Such a measure is server-owned: a binding
+	// request may not name it in basis.measures; the server adds it when
+	// the holder's approver has approved the request (internal/approval).
+	Approval string
 	// Pos is where the rule's mapping starts.
 	Pos Pos
 }

@@ -27,11 +27,15 @@ const (
 	// RoleVendor publishes signed security advisories as its bound
 	// principal (package advisory), and nothing else.
 	RoleVendor = "vendor"
+	// RoleApprover answers the approval requests on the datasets its bound
+	// principal holds (package approval), and nothing else. Not even an
+	// admin answers for a holder.
+	RoleApprover = "approver"
 )
 
 // Roles lists every role a token may carry. Reading the public log needs no
 // token at all.
-var Roles = []string{RoleAdmin, RoleOperator, RoleRequester, RoleAuthority, RoleAuditor, RoleVendor}
+var Roles = []string{RoleAdmin, RoleOperator, RoleRequester, RoleAuthority, RoleAuditor, RoleVendor, RoleApprover}
 
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r string) bool {

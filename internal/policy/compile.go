@@ -50,12 +50,22 @@ type compiledRule struct {
 	pack      string
 	when      *program
 	message   *program // nil when the message is fixed
+	// langs are the rule's translations, in file order.
+	langs []compiledTranslation
 	satisfied *program // require only
 	requires  []compiledRequirement
 	// actions and purposes, when not nil, are the only request actions
 	// (purposes) for which `when` can be true, read off its top-level
 	// conjuncts at compile time.
 	actions, purposes []string
+}
+
+// compiledTranslation is a rule's message in one more language: a fixed
+// text, or a program when message is not nil.
+type compiledTranslation struct {
+	lang    string
+	text    string
+	message *program
 }
 
 type compiledRequirement struct {
@@ -203,6 +213,13 @@ func compilePack(base *cel.Env, pk *Pack, fast cel.ProgramOption) (*compiledPack
 		}
 		if r.MessageExpression.Source != "" {
 			cr.message, _ = c.compile(r.MessageExpression, r.ID, "messageExpression", cel.StringType)
+		}
+		for _, t := range r.Translations {
+			ct := compiledTranslation{lang: t.Lang, text: t.Message}
+			if t.MessageExpression.Source != "" {
+				ct.message, _ = c.compile(t.MessageExpression, r.ID, "messageExpressions."+t.Lang, cel.StringType)
+			}
+			cr.langs = append(cr.langs, ct)
 		}
 		if r.Effect == model.EffectRequire {
 			cr.satisfied, _ = c.compile(r.SatisfiedBy, r.ID, "satisfiedBy", cel.BoolType)

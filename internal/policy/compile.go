@@ -46,12 +46,12 @@ type compiledPack struct {
 
 // compiledRule is a rule with its programs.
 type compiledRule struct {
-	rule      *Rule
-	pack      string
-	when      *program
-	message   *program // nil when the message is fixed
+	rule    *Rule
+	pack    string
+	when    *program
+	message *program // nil when the message is fixed
 	// langs are the rule's translations, in file order.
-	langs []compiledTranslation
+	langs     []compiledTranslation
 	satisfied *program // require only
 	requires  []compiledRequirement
 	// actions and purposes, when not nil, are the only request actions

@@ -424,6 +424,7 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 		"collector_set":             strSet(collector),
 		"origins":                   strSet(origins...),
 		"bulk_states":               strSet(bulkStates...),
+		"subject_states":            strSet(subjects...),
 		"loc_subjects":              strSet(locSubjects...),
 		"parties_acting":            strSet(partiesActing...),
 		"parties_acting_authorized": strSet(append(slices.Clone(partiesActing), k.Authorized...)...),

@@ -86,6 +86,11 @@ type program struct {
 	// (a messageExpression), which messageFor renders without cel-go's
 	// Eval around it.
 	concat *concatCall
+	// root is the root of the fast program's plan, which eval runs in the
+	// evaluation's frame without cel-go's Eval around it (its deferred
+	// cost-tracker capture and result wrapping cost more than many of
+	// the expressions; a panic is still recovered, as Eval does).
+	root interpreter.InterpretableV2
 }
 
 // eval runs the form that fits the evaluation's input. The fast form runs
@@ -101,8 +106,27 @@ func (p *program) eval(s *evalState) (ref.Val, error) {
 		out, _, err := p.fast.Eval(s)
 		return out, err
 	}
+	if p.root != nil {
+		return p.exec(f)
+	}
 	out, _, err := p.fast.Eval(f)
 	return out, err
+}
+
+// exec runs the fast program's root in f, as cel-go's Eval does for a
+// program without observers: a CEL error value is returned as the error,
+// and a panic becomes an error rather than escaping.
+func (p *program) exec(f *interpreter.ExecutionFrame) (out ref.Val, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	out = p.root.Exec(f)
+	if e, ok := out.(*types.Err); ok {
+		return out, e
+	}
+	return out, nil
 }
 
 // Compile type-checks and compiles every expression of packs against the
@@ -304,7 +328,7 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 		return nil, nil
 	}
 	concat, _ := root.(*concatCall)
-	return &program{fast: fast, guarded: guarded, concat: concat}, checked
+	return &program{fast: fast, guarded: guarded, concat: concat, root: root}, checked
 }
 
 func costString(n uint64) string {

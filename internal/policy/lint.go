@@ -39,7 +39,8 @@ var literalParser, _ = cel.NewEnv()
 // in params, dated and cited), a parameter no expression uses, a rule id
 // not prefixed with its pack's name, a pack without title or source, a pack
 // without a test file among tests, a rule that no case of its pack's
-// test file makes fire, a rule without a French message, and a deny or require rule that reads an optional
+// test file makes fire, a rule without a French message (messages or
+// messageExpressions), and a deny or require rule that reads an optional
 // field without has() and stops firing when a firing case leaves it out
 // (see lintOptional).
 func Lint(e *Engine, tests []*TestFile) []Finding {

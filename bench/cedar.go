@@ -303,6 +303,47 @@ func USDSPContext(c *Cedar, k *Case) cedar.Record {
 	})
 }
 
+// GenContext computes the Cedar context of a case for the generated
+// policies (GenCedar), and only what they read: each generated rule tests
+// the action, purpose and dataset, and then the body of
+// gdsi-3-mass-surveillance as the generated Accord rule writes it — a
+// state actor (actingState), a personal category, bulk selectors, and a
+// concerned state (the subject states, else origin and location) other
+// than the actor that has not authorized. Building the whole gdsi context
+// (GDSIContext: registry look-ups, history sums, every variable of the
+// pack) for these policies would charge Cedar for work its rules never
+// use.
+func GenContext(c *Cedar, k *Case) cedar.Record {
+	r := k.Request
+	acting := actingState(r)
+	concerned := statesOf(r.Data.Subjects)
+	if len(concerned) == 0 {
+		concerned = append(slices.Clone(r.Data.Origin), r.Data.Location)
+	}
+	var minSelectors cedar.Value = cedar.Long(0)
+	for _, p := range c.params {
+		if p.Name != "bulk_min_selectors" {
+			continue
+		}
+		for _, v := range p.Values {
+			if !r.Time.Before(v.ValidFrom) && (v.ValidTo.IsZero() || r.Time.Before(v.ValidTo)) {
+				minSelectors = asLong(v.Value)
+			}
+		}
+	}
+	return cedar.NewRecord(cedar.RecordMap{
+		"purpose":         cedar.String(r.Purpose),
+		"dataset":         cedar.String(r.Data.Dataset),
+		"acting":          cedar.String(acting),
+		"personal":        cedar.Boolean(slices.ContainsFunc(r.Data.Categories, model.IsPersonal)),
+		"selectors_kind":  cedar.String(r.Selectors.Kind),
+		"selectors_count": cedar.Long(r.Selectors.Count),
+		"concerned":       strSet(concerned...),
+		"covered":         strSet(append(slices.Clone(k.Authorized), acting)...),
+		"params":          cedar.NewRecord(cedar.RecordMap{"bulk_min_selectors": minSelectors}),
+	})
+}
+
 // GDSIContext computes the Cedar context of a case for the gdsi policies
 // (and the generated ones): the request's scalar fields plus every
 // attribute the policies cannot compute themselves (Cedar has no
@@ -424,6 +465,7 @@ func GDSIContext(c *Cedar, k *Case) cedar.Record {
 		"collector_set":             strSet(collector),
 		"origins":                   strSet(origins...),
 		"bulk_states":               strSet(bulkStates...),
+		"subject_states":            strSet(subjects...),
 		"loc_subjects":              strSet(locSubjects...),
 		"parties_acting":            strSet(partiesActing...),
 		"parties_acting_authorized": strSet(append(slices.Clone(partiesActing), k.Authorized...)...),

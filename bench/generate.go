@@ -132,6 +132,19 @@ func genRequest(k int, ds string) *model.Request {
 	}
 }
 
+// genCompany makes r a company's request, with no state behind it.
+func genCompany(r *model.Request) *model.Request {
+	r.Requester = model.Principal{ID: "acme", Kind: model.KindCompany, Jurisdiction: "US"}
+	return r
+}
+
+// genTechnical makes r a request for technical data with no people in it.
+func genTechnical(r *model.Request) *model.Request {
+	r.Data.Categories = []string{"technical.telemetry"}
+	r.Data.Subjects = nil
+	return r
+}
+
 // GenScenarios are the generated set's scenarios, in benchmark order.
 var GenScenarios = []string{"deny-first", "deny-last", "allow"}
 
@@ -153,6 +166,12 @@ func Generated(n int, reg *registry.Registry) (*Suite, error) {
 		{Name: "deny-first", Pack: "gen", Request: genRequest(0, "ds-0000"), Outcome: model.Deny, Rules: []string{"gen-0000"}},
 		{Name: "deny-last", Pack: "gen", Request: genRequest(n-1, fmt.Sprintf("ds-%04d", n-1)), Outcome: model.Deny, Rules: []string{fmt.Sprintf("gen-%04d", n-1)}},
 		{Name: "allow", Pack: "gen", Request: genRequest(n-1, "ds-none"), Outcome: model.Allow, Rules: []string{}},
+		// Correctness only (not benchmarked): the people's state has
+		// authorized; a company with no state behind it; no personal
+		// category.
+		{Name: "authorized", Pack: "gen", Request: genRequest(n-1, fmt.Sprintf("ds-%04d", n-1)), Authorized: []string{"FR"}, Outcome: model.Allow, Rules: []string{}},
+		{Name: "company", Pack: "gen", Request: genCompany(genRequest(n-1, fmt.Sprintf("ds-%04d", n-1))), Outcome: model.Allow, Rules: []string{}},
+		{Name: "not personal", Pack: "gen", Request: genTechnical(genRequest(0, "ds-0000")), Outcome: model.Allow, Rules: []string{}},
 	}
-	return NewSuite(fmt.Sprintf("gen%d", n), Sources{Packs: packs, Pack: "gen", RegoPkg: "accord.gen", Rego: rg, Cedar: GenCedar(n), Context: GDSIContext}, reg, cases)
+	return NewSuite(fmt.Sprintf("gen%d", n), Sources{Packs: packs, Pack: "gen", RegoPkg: "accord.gen", Rego: rg, Cedar: GenCedar(n), Context: GenContext}, reg, cases)
 }

@@ -263,11 +263,31 @@ cumulative_bulk if {
 	count(bulk_states) > 0
 }
 
+# No subject counted on personal data: an unknown number of people of the
+# states concerned (origin and location), which may reach the threshold —
+# fail closed.
+cumulative_bulk if {
+	collector != ""
+	input.action in obtaining
+	personal
+	count(subject_states) == 0
+	some s in concerned
+	s != collector
+}
+
 fired contains "gdsi-3-cumulative-bulk" if cumulative_bulk
 
 unsatisfied contains "gdsi-3-cumulative-bulk" if {
 	cumulative_bulk
 	some s in bulk_states
+	not s in authorized
+}
+
+unsatisfied contains "gdsi-3-cumulative-bulk" if {
+	cumulative_bulk
+	count(subject_states) == 0
+	some s in concerned
+	s != collector
 	not s in authorized
 }
 

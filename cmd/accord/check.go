@@ -180,8 +180,8 @@ Exit codes: 0 all allowed, 1 error, 2 bad input, 3 a request was denied,
 			if err != nil {
 				return err
 			}
-			d := decide.New(eng, decideOptions(reg, names)...)
 			p := locale.For(pick(lang, locale.FromEnv()))
+			d := decide.New(eng, append(decideOptions(reg, names), decide.WithLanguage(p.Tag().String()))...)
 			out := cmd.OutOrStdout()
 			code := exitOK
 			for _, name := range args {

@@ -390,7 +390,9 @@ file:line:col and the rule id), then looks for what compiles but is likely
 wrong: a number written into an expression instead of a dated parameter, a
 parameter no rule uses, a rule id that does not start with its pack's name,
 a pack without title or source, a rule that no test case makes fire, a pack
-without a test file.
+without a test file, a rule whose message has no French form (messages:
+{fr: ...} or messageExpressions: {fr: ...}), and a deny or require rule
+that stops firing when a case leaves an optional field out.
 
 Exit code 0 when clean, 1 when it found something, 2 when a pack does not
 load or compile.`,

@@ -191,6 +191,7 @@ type Decider struct {
 	records Recorder
 	parties Agreements
 	packs   []string
+	lang    string
 	now     func() time.Time
 	// approvals grants and asks for the holders' approvals; askFailed
 	// hears of an approval request that could not be made.
@@ -237,6 +238,11 @@ func WithThirdStateExclusion(a Agreements) Option { return func(d *Decider) { d.
 // WithPacks restricts evaluation to the named packs; nil selects every pack
 // that applies to the request.
 func WithPacks(names []string) Option { return func(d *Decider) { d.packs = names } }
+
+// WithLanguage sets the language of the reasons' messages (a BCP 47 tag,
+// see policy.Options.Lang); a rule without a translation in it keeps its
+// English message. Outcomes and rule ids do not depend on it.
+func WithLanguage(lang string) Option { return func(d *Decider) { d.lang = lang } }
 
 // WithMaxEntrySize bounds a decision's public log entry (canonical JSON,
 // bytes) as the log does (ledger.Options.MaxEntrySize); the default is
@@ -544,7 +550,7 @@ func seekingState(req *model.Request) string {
 }
 
 func (d *Decider) evaluate(in *policy.Input, x extras, explain bool) model.Decision {
-	dec := d.engine.Evaluate(in, policy.Options{Packs: d.packs, Explain: explain})
+	dec := d.engine.Evaluate(in, policy.Options{Packs: d.packs, Explain: explain, Lang: d.lang})
 	if dec.Time.IsZero() {
 		dec.Time = d.now().UTC()
 	}

@@ -285,3 +285,42 @@ func BenchmarkRegimeMix(b *testing.B) {
 		eng.Evaluate(ins[i%len(ins)], Options{})
 	}
 }
+
+// BenchmarkProgramRun compares the two ways a fast program can run in the
+// evaluation's frame: through cel-go's Program.Eval (a deferred
+// cost-tracker capture and recover around the plan) and program.exec (the
+// plan's root, with a recover), on a rule whose first conjunct is false
+// (request.action == "access" for a transfer), so that the wrapper is
+// nearly all that is measured.
+func BenchmarkProgramRun(b *testing.B) {
+	eng := generatedPack(b, 1, true)
+	s := eng.pool.Get().(*evalState)
+	s.reqPtr = &model.Request{Action: model.ActionTransfer, Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s.view.reset(s.reqPtr)
+	s.bounded = true
+	s.enter(eng.packs[0])
+	f, err := s.execFrame()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := eng.packs[0].rules[0].when
+	if p == nil || p.root == nil {
+		b.Fatal("the rule has no fast root")
+	}
+	b.Run("cel-eval", func(b *testing.B) {
+		defer reportCPU(b)()
+		for b.Loop() {
+			if _, _, err := p.fast.Eval(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("root-exec", func(b *testing.B) {
+		defer reportCPU(b)()
+		for b.Loop() {
+			if _, err := p.exec(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -51,6 +51,15 @@ rules:
     when: 'request.on_behalf_of.jurisdiction == "FR" || request.data.cii.state == "FR" || request.on_behalf_of.ciio'
     messageExpression: 'request.on_behalf_of.kind + request.data.cii.sector'
     citation: c
+  - id: calls-parties
+    effect: obligate
+    when: |-
+      request.importer.jurisdiction == "FR" || request.exporter.residence == "US" || request.exporter.ciio
+      || request.frequency == "systematic" || request.recipient != ""
+    messageExpression: 'request.importer.kind + request.exporter.id + request.frequency + request.recipient'
+    messageExpressions:
+      fr: '"importateur " + request.importer.id + ", exportateur " + request.exporter.jurisdiction'
+    citation: c
   - id: calls-fields
     effect: obligate
     when: |-
@@ -141,8 +150,11 @@ func TestFastCallsSameDecision(t *testing.T) {
 	selections := [][]string{nil, names}
 	compare := func(name string, in *Input) {
 		for _, sel := range selections {
-			for _, explain := range []bool{false, true} {
+			for i, explain := range []bool{false, true, false} {
 				opts := Options{Packs: sel, Explain: explain}
+				if i == 2 {
+					opts.Lang = "fr"
+				}
 				got, want := fast.Evaluate(in, opts), guarded.Evaluate(in, opts)
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s (authorized %v, packs %v, explain %v):\nfast    %+v\nguarded %+v", name, in.Authorized, sel, explain, got, want)
@@ -218,6 +230,9 @@ func TestFastPathsInstalled(t *testing.T) {
 		{`request.data.location`, "*policy.fieldRead"},
 		{`request.requester.jurisdiction`, "*policy.fieldRead"},
 		{`request.on_behalf_of.kind`, "*policy.fieldRead"},
+		{`request.importer.jurisdiction`, "*policy.fieldRead"},
+		{`request.exporter.ciio`, "*policy.fieldRead"},
+		{`request.frequency`, "*policy.fieldRead"},
 		{`request.data.categories`, "*policy.fieldRead"},
 		{`request.requester.id.matches("^\\s*$")`, "*policy.matchCall"},
 		{`["personal.health", "personal.contact"]`, "*interpreter.evalConst/*policy.strList"},

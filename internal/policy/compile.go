@@ -48,16 +48,26 @@ type compiledPack struct {
 
 // compiledRule is a rule with its programs.
 type compiledRule struct {
-	rule      *Rule
-	pack      string
-	when      *program
-	message   *program // nil when the message is fixed
+	rule    *Rule
+	pack    string
+	when    *program
+	message *program // nil when the message is fixed
+	// langs are the rule's translations, in file order.
+	langs     []compiledTranslation
 	satisfied *program // require only
 	requires  []compiledRequirement
 	// actions and purposes, when not nil, are the only request actions
 	// (purposes) for which `when` can be true, read off its top-level
 	// conjuncts at compile time.
 	actions, purposes []string
+}
+
+// compiledTranslation is a rule's message in one more language: a fixed
+// text, or a program when message is not nil.
+type compiledTranslation struct {
+	lang    string
+	text    string
+	message *program
 }
 
 type compiledRequirement struct {
@@ -78,6 +88,11 @@ type program struct {
 	// (a messageExpression), which messageFor renders without cel-go's
 	// Eval around it.
 	concat *concatCall
+	// root is the root of the fast program's plan, which eval runs in the
+	// evaluation's frame without cel-go's Eval around it (its deferred
+	// cost-tracker capture and result wrapping cost more than many of
+	// the expressions; a panic is still recovered, as Eval does).
+	root interpreter.InterpretableV2
 }
 
 // eval runs the form that fits the evaluation's input. The fast form runs
@@ -93,8 +108,27 @@ func (p *program) eval(s *evalState) (ref.Val, error) {
 		out, _, err := p.fast.Eval(s)
 		return out, err
 	}
+	if p.root != nil {
+		return p.exec(f)
+	}
 	out, _, err := p.fast.Eval(f)
 	return out, err
+}
+
+// exec runs the fast program's root in f, as cel-go's Eval does for a
+// program without observers: a CEL error value is returned as the error,
+// and a panic becomes an error rather than escaping.
+func (p *program) exec(f *interpreter.ExecutionFrame) (out ref.Val, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	out = p.root.Exec(f)
+	if e, ok := out.(*types.Err); ok {
+		return out, e
+	}
+	return out, nil
 }
 
 // Compile type-checks and compiles every expression of packs against the
@@ -221,6 +255,13 @@ func compilePack(base *cel.Env, pk *Pack, fast cel.ProgramOption) (*compiledPack
 		if r.MessageExpression.Source != "" {
 			cr.message, _ = c.compile(r.MessageExpression, r.ID, "messageExpression", cel.StringType)
 		}
+		for _, t := range r.Translations {
+			ct := compiledTranslation{lang: t.Lang, text: t.Message}
+			if t.MessageExpression.Source != "" {
+				ct.message, _ = c.compile(t.MessageExpression, r.ID, "messageExpressions."+t.Lang, cel.StringType)
+			}
+			cr.langs = append(cr.langs, ct)
+		}
 		if r.Effect == model.EffectRequire {
 			cr.satisfied, _ = c.compile(r.SatisfiedBy, r.ID, "satisfiedBy", cel.BoolType)
 			for _, req := range r.Requires {
@@ -304,7 +345,7 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 		return nil, nil
 	}
 	concat, _ := root.(*concatCall)
-	return &program{fast: fast, guarded: guarded, concat: concat}, checked
+	return &program{fast: fast, guarded: guarded, concat: concat, root: root}, checked
 }
 
 func costString(n uint64) string {

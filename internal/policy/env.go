@@ -65,6 +65,13 @@ type Options struct {
 	// Explain fills Decision.Explain with every rule evaluated and its
 	// result.
 	Explain bool
+	// Lang is the language of the reasons' messages, a BCP 47 tag ("fr",
+	// "fr-CA", "fr_FR.UTF-8" is read as fr-FR). A rule's translation in
+	// that language is used when it has one (an exact tag first, then the
+	// same base language: "fr-CA" takes "fr"); otherwise, and for "" or
+	// English, its message. A translation that fails to render falls back
+	// to the English message. Outcomes and rule ids never depend on it.
+	Lang string
 }
 
 // inputTypeName names the hidden variable through which functions that

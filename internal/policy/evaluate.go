@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -32,6 +33,9 @@ type evalState struct {
 	// bounded is true when the input is within the sizes the compile-time
 	// cost estimate assumed; the fast programs are then safe to run.
 	bounded bool
+	// lang and langBase are Options.Lang normalized ("fr-CA", "fr"); empty
+	// for English.
+	lang, langBase string
 	// frame is the execution frame of the fast programs, whose scope is
 	// this state: built once, kept with the pooled state.
 	frame *interpreter.ExecutionFrame
@@ -131,6 +135,9 @@ func (e *Engine) Evaluate(in *Input, opts Options) model.Decision {
 	s.authList.reset(in.Authorized)
 	s.authorized = &s.authList
 	s.bounded = e.boundedParams && withinBounds(s.reqPtr, s.input.history, in.Authorized)
+	if opts.Lang != "" {
+		s.lang, s.langBase = normalizeLang(opts.Lang)
+	}
 
 	dec.Reasons = s.reasons[:0]
 	pending := false
@@ -308,27 +315,86 @@ func (e *Engine) evalPack(cp *compiledPack, s *evalState, dec *model.Decision, e
 	return po
 }
 
-// messageFor renders a rule's message.
-func (cr *compiledRule) messageFor(s *evalState) string {
-	if cr.message == nil {
-		return cr.rule.Message
+// normalizeLang turns a language asked for ("fr_FR.UTF-8", "fr-CA",
+// "FR") into a tag and its base language ("fr-FR", "fr"); English, C and
+// POSIX give "", "".
+func normalizeLang(lang string) (tag, base string) {
+	if i := strings.IndexAny(lang, ".@"); i >= 0 {
+		lang = lang[:i]
 	}
-	if c := cr.message.concat; c != nil && s.bounded {
-		if f, err := s.execFrame(); err == nil {
-			if str, ok := c.render(f); ok {
+	lang = strings.ReplaceAll(strings.TrimSpace(lang), "_", "-")
+	if lang == "" || lang == "C" || lang == "POSIX" {
+		return "", ""
+	}
+	base, _, _ = strings.Cut(lang, "-")
+	base = strings.ToLower(base)
+	if base == "en" {
+		return "", ""
+	}
+	if rest, ok := strings.CutPrefix(lang, lang[:len(base)]); ok {
+		lang = base + rest
+	}
+	return lang, base
+}
+
+// messageFor renders a rule's message in the evaluation's language: the
+// translation whose tag is the language asked for, else the one of its
+// base language, else (or when that one fails to render) the English
+// message.
+func (cr *compiledRule) messageFor(s *evalState) string {
+	if s.lang != "" && len(cr.langs) > 0 {
+		pick := -1
+		for i := range cr.langs {
+			switch cr.langs[i].lang {
+			case s.lang:
+				pick = i
+			case s.langBase:
+				if pick < 0 {
+					pick = i
+				}
+			}
+		}
+		if pick >= 0 {
+			t := &cr.langs[pick]
+			if t.message == nil {
+				return t.text
+			}
+			if str, err := renderMessage(t.message, s); err == nil {
 				return str
 			}
 		}
 	}
-	out, err := cr.message.eval(s)
+	if cr.message == nil {
+		return cr.rule.Message
+	}
+	str, err := renderMessage(cr.message, s)
 	if err != nil {
-		return fmt.Sprintf("rule %s fired (its message could not be rendered: %v)", cr.rule.ID, err)
+		return fmt.Sprintf("rule %s fired (%v)", cr.rule.ID, err)
+	}
+	return str
+}
+
+// renderMessage runs a message program.
+func renderMessage(p *program, s *evalState) (string, error) {
+	if p == nil {
+		return "", fmt.Errorf("its message did not compile")
+	}
+	if c := p.concat; c != nil && s.bounded {
+		if f, err := s.execFrame(); err == nil {
+			if str, ok := c.render(f); ok {
+				return str, nil
+			}
+		}
+	}
+	out, err := p.eval(s)
+	if err != nil {
+		return "", fmt.Errorf("its message could not be rendered: %v", err)
 	}
 	str, ok := out.(types.String)
 	if !ok {
-		return fmt.Sprintf("rule %s fired (its message is a %s, not a string)", cr.rule.ID, out.Type().TypeName())
+		return "", fmt.Errorf("its message is a %s, not a string", out.Type().TypeName())
 	}
-	return string(str)
+	return string(str), nil
 }
 
 // requirements evaluates a require rule's requires block. A value that is

@@ -15,8 +15,10 @@ func TestDocsExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Code blocks introduced by a line naming the file: <!-- file: NAME -->
-	re := regexp.MustCompile("(?s)<!-- file: ([a-z_.]+) -->\\s*```yaml\n(.*?)```")
+	// Shell blocks introduced by a line naming the file, <!-- file: NAME -->,
+	// that write it with a here-document (cat > DIR/NAME <<'EOF' ... EOF);
+	// TestDocs in cmd/accord runs them.
+	re := regexp.MustCompile("(?s)<!-- file: ([a-z_.]+) -->\\s*```sh\n(?:mkdir -p [^\n]*\n)?cat > [a-z/-]*/[a-z_.]+ <<'EOF'\n(.*?)EOF\n```")
 	blocks := map[string]string{}
 	for _, m := range re.FindAllStringSubmatch(string(doc), -1) {
 		blocks[m[1]] = m[2]

@@ -113,6 +113,10 @@ var requestLeaves = func() map[string]requestLeaf {
 	}
 	principalLeaves(m, "requester", func(r *model.Request) *model.Principal { return &r.Requester })
 	principalLeaves(m, "on_behalf_of", func(r *model.Request) *model.Principal { return r.OnBehalfOf })
+	principalLeaves(m, "exporter", func(r *model.Request) *model.Principal { return r.Exporter })
+	principalLeaves(m, "importer", func(r *model.Request) *model.Principal { return r.Importer })
+	str("frequency", func(r *model.Request) string { return r.Frequency })
+	str("recipient", func(r *model.Request) string { return r.Recipient })
 	for _, field := range []string{"categories", "origin", "protections", "subjects"} {
 		m["data."+field] = requestLeaf{val: func(v *requestView) (ref.Val, bool) { return v.data.field(field), true }}
 	}

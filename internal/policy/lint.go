@@ -39,7 +39,8 @@ var literalParser, _ = cel.NewEnv()
 // in params, dated and cited), a parameter no expression uses, a rule id
 // not prefixed with its pack's name, a pack without title or source, a pack
 // without a test file among tests, a rule that no case of its pack's
-// test file makes fire, and a deny or require rule that reads an optional
+// test file makes fire, a rule without a French message (messages or
+// messageExpressions), and a deny or require rule that reads an optional
 // field without has() and stops firing when a firing case leaves it out
 // (see lintOptional).
 func Lint(e *Engine, tests []*TestFile) []Finding {
@@ -79,6 +80,9 @@ func Lint(e *Engine, tests []*TestFile) []Finding {
 			if !strings.HasPrefix(r.ID, pk.Name+"-") && !strings.HasPrefix(r.ID, pk.Name+".") {
 				add(r.Pos, r.ID, "id should start with the pack name %q", pk.Name+"-")
 			}
+			if !hasLanguage(r, "fr") {
+				add(r.Pos, r.ID, "no French message: add messages: {fr: ...} (or messageExpressions: {fr: ...} for a CEL message); users who read French get the English text")
+			}
 			for _, x := range []Expr{r.When, r.SatisfiedBy} {
 				if lits := numberLiterals(x.Source); len(lits) > 0 {
 					add(x.Pos, r.ID, "number %s in an expression: put thresholds in params, dated and cited", strings.Join(lits, ", "))
@@ -112,6 +116,15 @@ func Lint(e *Engine, tests []*TestFile) []Finding {
 	return out
 }
 
+// hasLanguage reports whether the rule has a translation in the base
+// language lang ("fr" is met by "fr" or "fr-CA").
+func hasLanguage(r *Rule, lang string) bool {
+	return slices.ContainsFunc(r.Translations, func(t Translation) bool {
+		base, _, _ := strings.Cut(t.Lang, "-")
+		return base == lang
+	})
+}
+
 // packExprs lists every expression of a pack.
 func packExprs(pk *Pack) []Expr {
 	out := []Expr{pk.Applies}
@@ -120,6 +133,9 @@ func packExprs(pk *Pack) []Expr {
 	}
 	for _, r := range pk.Rules {
 		out = append(out, r.When, r.MessageExpression, r.SatisfiedBy)
+		for _, t := range r.Translations {
+			out = append(out, t.MessageExpression)
+		}
 		for _, q := range r.Requires {
 			out = append(out, q.Value)
 		}

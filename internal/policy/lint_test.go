@@ -24,8 +24,10 @@ func TestLint(t *testing.T) {
 		"lax.yaml:1:1: pack lax has no title",
 		"lax.yaml:1:1: pack lax has no source (the legal text it encodes)",
 		"lax.yaml:9:3: param unused is not used by any expression",
+		"lax.yaml:15:5: rule lax-literal: no French message: add messages: {fr: ...} (or messageExpressions: {fr: ...} for a CEL message); users who read French get the English text",
 		"lax.yaml:17:11: rule lax-literal: number 100 in an expression: put thresholds in params, dated and cited",
 		"lax.yaml:20:5: rule other-prefix: id should start with the pack name \"lax-\"",
+		"lax.yaml:20:5: rule other-prefix: no French message: add messages: {fr: ...} (or messageExpressions: {fr: ...} for a CEL message); users who read French get the English text",
 		"lax.yaml:15:5: rule lax-literal: no test case makes this rule fire",
 	}
 	if !slices.Equal(got, want) {

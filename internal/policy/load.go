@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 
 	"github.com/accord-dev/accord/internal/model"
@@ -22,6 +23,9 @@ var (
 	packNameRe  = regexp.MustCompile(`^[a-z0-9-]+$`)
 	ruleIDRe    = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*$`)
 	paramNameRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+	// langRe is the shape of a language key: a lower-case language subtag
+	// and optional subtags (script, region).
+	langRe = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 )
 
 // requireKeys are the keys a require rule's requires block may use; each
@@ -316,7 +320,7 @@ func (ps *parser) parseRule(n *yaml.Node) *Rule {
 	if label == "" {
 		label = fmt.Sprintf("#line%d", n.Line)
 	}
-	fs := ps.fields(n, label, "rule", "!id", "!effect", "!when", "message", "messageExpression", "!citation", "requires", "satisfiedBy", "approval")
+	fs := ps.fields(n, label, "rule", "!id", "!effect", "!when", "message", "messageExpression", "messages", "messageExpressions", "!citation", "requires", "satisfiedBy", "approval")
 	if fs == nil {
 		return nil
 	}
@@ -352,6 +356,7 @@ func (ps *parser) parseRule(n *yaml.Node) *Rule {
 	default:
 		ps.errorf(n, label, "missing message (or messageExpression)")
 	}
+	r.Translations = ps.translations(fs, label)
 	freq, hasReq := fs["requires"]
 	fsat, hasSat := fs["satisfiedBy"]
 	if r.Effect == model.EffectRequire {
@@ -424,6 +429,59 @@ func (r *Rule) ApprovalMeasure() string {
 		return m
 	}
 	return ""
+}
+
+// translations reads a rule's messages (fixed text by language) and
+// messageExpressions (CEL by language). A language is a BCP 47 tag other
+// than English (the rule's message is the English text) and appears once
+// across both.
+func (ps *parser) translations(fs map[string]field, rule string) []Translation {
+	var out []Translation
+	seen := map[string]int{}
+	for _, key := range []string{"messages", "messageExpressions"} {
+		f, ok := fs[key]
+		if !ok {
+			continue
+		}
+		if f.val.Kind != yaml.MappingNode || len(f.val.Content) == 0 {
+			ps.errorf(f.val, rule, "%s must be a mapping of language to text, e.g. {fr: ...}", key)
+			continue
+		}
+		for i := 0; i+1 < len(f.val.Content); i += 2 {
+			k, v := f.val.Content[i], f.val.Content[i+1]
+			lang := k.Value
+			tag, err := language.Parse(lang)
+			switch {
+			case k.Kind != yaml.ScalarNode || err != nil || !langRe.MatchString(lang):
+				ps.errorf(k, rule, "%s: %q is not a language tag (BCP 47, e.g. fr or fr-CA)", key, lang)
+				continue
+			case tag == language.English || strings.HasPrefix(lang, "en-"):
+				ps.errorf(k, rule, "%s: %q: the English text is the rule's message; list other languages here", key, lang)
+				continue
+			}
+			if line, dup := seen[lang]; dup {
+				ps.errorf(k, rule, "%s: language %q already given at line %d", key, lang, line)
+				continue
+			}
+			seen[lang] = k.Line
+			t := Translation{Lang: lang, Pos: ps.pos(k)}
+			vf := field{key: k, val: v}
+			if key == "messages" {
+				t.Message = ps.str(vf, rule)
+				if strings.TrimSpace(t.Message) == "" {
+					ps.errorf(v, rule, "%s.%s is empty", key, lang)
+					continue
+				}
+			} else {
+				t.MessageExpression = ps.expr(vf, rule)
+				if t.MessageExpression.Source == "" {
+					continue
+				}
+			}
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (ps *parser) parseParams(n *yaml.Node) []*Param {

@@ -140,6 +140,11 @@ type Rule struct {
 	// string expression, is the alternative. Exactly one is set.
 	Message           string
 	MessageExpression Expr
+	// Translations are the message in other languages (French at least,
+	// for `accord packs lint`), from the rule's `messages` (fixed text by
+	// language) and `messageExpressions` (CEL string expressions by
+	// language), in file order. Options.Lang picks one at evaluation.
+	Translations []Translation
 	// Citation points to the legal text the rule implements.
 	Citation string
 	// Requires, for a require rule, lists what the rule asks for: keys
@@ -156,6 +161,18 @@ type Rule struct {
 	// the holder's approver has approved the request (internal/approval).
 	Approval string
 	// Pos is where the rule's mapping starts.
+	Pos Pos
+}
+
+// Translation is a rule's message in one language other than English.
+type Translation struct {
+	// Lang is the BCP 47 tag of the language, as written ("fr", "fr-CA").
+	Lang string
+	// Message is the fixed text; MessageExpression, a CEL string
+	// expression, is the alternative. Exactly one is set.
+	Message           string
+	MessageExpression Expr
+	// Pos is where the language key is written.
 	Pos Pos
 }
 

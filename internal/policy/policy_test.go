@@ -798,7 +798,7 @@ func TestEmbeddedPacksCompile(t *testing.T) {
 }
 
 func FuzzLoad(f *testing.F) {
-	for _, dir := range []string{"testdata/combine", "testdata/failclosed", "testdata/compile", "testdata/cost", "testdata/example", "testdata/variables"} {
+	for _, dir := range []string{"testdata/combine", "testdata/failclosed", "testdata/compile", "testdata/cost", "testdata/example", "testdata/variables", "testdata/translations"} {
 		files, _ := filepath.Glob(dir + "/*.yaml")
 		for _, file := range files {
 			data, err := os.ReadFile(file)
@@ -817,7 +817,7 @@ func FuzzLoad(f *testing.F) {
 		if err != nil {
 			return
 		}
-		eng.Evaluate(&Input{Request: req(nil)}, Options{Explain: true})
+		eng.Evaluate(&Input{Request: req(nil)}, Options{Explain: true, Lang: "fr"})
 	})
 }
 

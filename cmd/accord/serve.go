@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/console"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
@@ -356,9 +357,15 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg,
 		Advisories: serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL)})
 
+	// The web console answers "/" and /console/, as an in-process client
+	// of the API (internal/console).
+	cons, err := console.New(console.Config{API: srv, VerifierKey: lg.VerifierKey(), Origin: lg.Origin(), Logger: logger})
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
 	hs := &http.Server{
 		Addr:              o.addr,
-		Handler:           srv,
+		Handler:           console.Mount(cons, srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ReadTimeout:       30 * time.Second,

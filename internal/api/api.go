@@ -173,6 +173,7 @@ func (s *Server) routes() {
 	m.Handle("POST /v1/decisions", s.auth(rolesDecide, s.idempotent(s.postDecision)))
 	m.Handle("GET /v1/decisions/{id}", s.auth(rolesReadRecords, s.getDecision))
 	m.Handle("POST /v1/check", s.auth(rolesCheck, s.postCheck))
+	m.Handle("GET /v1/whoami", s.auth(rolesWhoAmI, s.whoami))
 
 	m.Handle("GET /v1/datasets", s.auth(rolesReadCatalog, s.listDatasets))
 	m.Handle("POST /v1/datasets", s.auth(rolesWriteConfig, s.idempotent(s.createDataset)))
@@ -205,6 +206,7 @@ func (s *Server) routes() {
 		"/v1/decisions":            "POST",
 		"/v1/decisions/{id}":       "GET",
 		"/v1/check":                "POST",
+		"/v1/whoami":               "GET",
 		"/v1/datasets":             "GET, POST",
 		"/v1/datasets/{id}":        "GET, PUT, DELETE",
 		"/v1/registry/changes":     "GET",

@@ -71,6 +71,9 @@ func checkCode(s string) (string, string) {
 	return s, ""
 }
 
+// oneOfPrefix marks a message of checkOneOf: the list follows it.
+const oneOfPrefix = "one-of:"
+
 func checkOneOf(vals ...string) func(string) (string, string) {
 	return func(s string) (string, string) {
 		for _, v := range vals {
@@ -78,8 +81,16 @@ func checkOneOf(vals ...string) func(string) (string, string) {
 				return s, ""
 			}
 		}
-		return "", "must be one of: " + strings.Join(vals, ", ")
+		return "", oneOfPrefix + strings.Join(vals, ", ")
 	}
+}
+
+// fieldMessage translates a check's message.
+func fieldMessage(v *view, msg string) string {
+	if list, ok := strings.CutPrefix(msg, oneOfPrefix); ok {
+		return v.T("must be one of: %s", list)
+	}
+	return v.T(msg)
 }
 
 // checkTime reads a date (2026-11-22) or an RFC 3339 time; a date in
@@ -146,7 +157,7 @@ func readFilters(v *view, r *http.Request, allowed ...string) (api url.Values, f
 		}
 		val, msg := f.Check(raw)
 		if msg != "" {
-			errs[f.Name] = v.T(msg)
+			errs[f.Name] = fieldMessage(v, msg)
 			continue
 		}
 		api.Set(f.Name, val)

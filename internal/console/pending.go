@@ -61,6 +61,9 @@ func readEnvelope(v *view, r *http.Request, field string) ([]byte, string) {
 		}
 		return nil, v.T("the file is not a DSSE envelope; upload the file made by accord authz sign")
 	}
+	if dec.InputOffset() != int64(len(raw)) {
+		return nil, v.T("the file is not JSON (byte %d); upload the envelope made by accord authz sign", dec.InputOffset())
+	}
 	if env.PayloadType == "" || env.Payload == "" || len(env.Signatures) == 0 {
 		return nil, v.T("the file is not a DSSE envelope (payloadType, payload and signatures are required); upload the file made by accord authz sign")
 	}

@@ -58,7 +58,15 @@ type langOption struct {
 func (v *view) T(key string, args ...any) string { return v.p.Sprintf(key, args...) }
 
 // Num formats n with the page language's digit grouping.
-func (v *view) Num(n any) string { return v.p.Sprintf("%d", n) }
+func (v *view) Num(n any) string {
+	if p, ok := n.(*uint64); ok {
+		if p == nil {
+			return ""
+		}
+		n = *p
+	}
+	return v.p.Sprintf("%d", n)
+}
 
 // When formats t as an ISO 8601 UTC time (dates are data here, shown the
 // same in every language, and parsed by <time>).

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/accord-dev/accord/internal/model"
 )
@@ -159,8 +159,7 @@ func (c *Console) resubmit(w http.ResponseWriter, r *http.Request, s *session, v
 		basis.Authorizations = append(basis.Authorizations, e)
 	}
 	req.Basis = basis
-	req.Time = time.Time{} // binding: the server's clock decides
-	body, err := json.Marshal(&req)
+	body, err := requestBody(&req)
 	if err != nil {
 		c.fail(w, v, err)
 		return
@@ -185,4 +184,20 @@ func (c *Console) resubmit(w http.ResponseWriter, r *http.Request, s *session, v
 		return
 	}
 	http.Redirect(w, r, "/console/decisions/"+url.PathEscape(out.Decision.ID)+"?from="+url.QueryEscape(d.ID), http.StatusSeeOther)
+}
+
+// requestBody is req as a binding request's body: without its time (a
+// binding decision is made at the server's clock, which refuses a time in
+// the body).
+func requestBody(req *model.Request) ([]byte, error) {
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("console: encode request: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("console: encode request: %w", err)
+	}
+	delete(m, "time")
+	return json.Marshal(m)
 }

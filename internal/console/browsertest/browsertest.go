@@ -117,6 +117,13 @@ func (b *Browser) Submit(t testing.TB, button string) {
 	b.run(t, "after "+button, chromedp.WaitVisible(chromedp.CSS("main h1")))
 }
 
+// Click clicks the element (a CSS selector) and waits until after is
+// visible: for a click that changes the page in place (htmx), not a load.
+func (b *Browser) Click(t testing.TB, sel, after string) {
+	t.Helper()
+	b.run(t, "click "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(after)))
+}
+
 // Type sets the value of the input (a CSS selector).
 func (b *Browser) Type(t testing.TB, input, value string) {
 	t.Helper()

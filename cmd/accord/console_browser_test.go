@@ -150,8 +150,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The auditor: decisions, log, registry, flows, reports in French and
 	// Arabic.
 	signIn("AUDITOR")
-	page("/console/decisions", "decisions")
+	b.Go(t, s.base+"/console/decisions")
+	b.Axe(t, "decisions")
+	listing := false
 	if st, _ := b.Fetch(t, "/v1/decisions"); st == 200 || st == 401 {
+		listing = true
+		b.Shot(t, "decisions")
 		// The decision listing API is there: filter and export in the page.
 		b.Go(t, s.base+"/console/decisions?outcome=allow")
 		html := b.HTML(t)
@@ -173,7 +177,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("log audit: %q", a)
 	}
 	page("/console/registry?kind=authorities", "registry")
-	page("/console/flows", "flows")
+	b.Go(t, s.base+"/console/flows")
+	b.Axe(t, "flows")
+	if listing {
+		b.Shot(t, "flows")
+	}
 	page("/console/reports?period=all&lang=fr", "reports-fr")
 	if h := b.Text(t, "main h1"); h != "Rapports" {
 		t.Fatalf("French report heading %q", h)

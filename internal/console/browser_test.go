@@ -39,6 +39,7 @@ func TestBrowserFilterAndExport(t *testing.T) {
 		t.Fatalf("after sign-in: %q", h)
 	}
 	b.Axe(t, "decisions")
+	b.Shot(t, "decisions")
 	if n := strings.Count(b.HTML(t), `href="/console/decisions/dec-`); n != 3 {
 		t.Fatalf("%d decisions listed, want 3", n)
 	}
@@ -73,6 +74,14 @@ func TestBrowserFilterAndExport(t *testing.T) {
 	}
 	b.Axe(t, "decisions with a bad filter")
 
+	// Flows over the listed decisions, as an SVG matrix and a table.
+	b.Go(t, srv.URL+"/console/flows?since=2026-11-01")
+	if n := strings.Count(b.HTML(t), "<circle"); n != 3 {
+		t.Fatalf("flows draw %d circles, want 3", n)
+	}
+	b.Axe(t, "flows")
+	b.Shot(t, "flows")
+
 	// The decision page, in Arabic, right to left.
 	b.Go(t, srv.URL+"/console/decisions/dec-2?lang=ar")
 	var dir string
@@ -81,4 +90,5 @@ func TestBrowserFilterAndExport(t *testing.T) {
 		t.Fatalf("Arabic page dir %q", dir)
 	}
 	b.Axe(t, "decision (ar)")
+	b.Shot(t, "decision-ar")
 }

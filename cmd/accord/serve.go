@@ -396,6 +396,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	logger.Info("accord serving",
 		slog.String("url", scheme+"://"+ln.Addr().String()),
+		slog.String("console", scheme+"://"+ln.Addr().String()+"/"),
 		slog.String("database", kind),
 		slog.String("log", lg.Location()),
 		slog.String("origin", lg.Origin()),

@@ -607,3 +607,38 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%s differs from the golden file; got:\n%s", name, got)
 	}
 }
+
+func TestOtherPagesExport(t *testing.T) {
+	tests := []struct {
+		name, path string
+		want       int
+		wantType   string
+		wantBody   []string
+	}{
+		{"registry JSON", "/console/registry?kind=jurisdictions&format=json", http.StatusOK, "application/json", []string{`"code":"FR"`}},
+		{"registry bad format", "/console/registry?format=xml", http.StatusBadRequest, "text/html", []string{`href="#f-format"`}},
+		{"registry bad kind", "/console/registry?kind=secrets", http.StatusBadRequest, "text/html", []string{`href="#f-kind"`}},
+		{"MLA, overdue first", "/console/mla", http.StatusOK, "text/html", []string{"MLA-1", "late by 1248h0m0s", "mla?format=csv"}},
+		{"MLA by state", "/console/mla?state=de", http.StatusOK, "text/html", []string{"MLA-2", "format=csv&amp;state=DE"}},
+		{"MLA CSV", "/console/mla?format=csv", http.StatusOK, "text/csv", []string{"id,state,requesting_state,requested_state,opened_at,answer_by,late\nMLA-1,received,FR,CN,2026-09-01T00:00:00Z,2026-10-01T00:00:00Z,1248h0m0s\nMLA-2,opened,DE,FR,"}},
+		{"MLA bad status", "/console/mla?status=lost", http.StatusBadRequest, "text/html", []string{`href="#f-status"`}},
+		{"MLA case steps", "/console/mla/MLA-1", http.StatusOK, "text/html", []string{"opened", "received", "by cn-moj (CN)", "log index 4"}},
+		{"MLA bad id", "/console/mla/%3Cx%3E", http.StatusBadRequest, "text/html", []string{"is not a case id"}},
+		{"log", "/console/log", http.StatusOK, "text/html", []string{"witness.example/w1 — witness cosignature", "Every entry re-read and hashed: 7 entries."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.signIn("tok-auditor")
+			st, hd, body := h.get(tt.path)
+			if st != tt.want || !strings.HasPrefix(hd.Get("Content-Type"), tt.wantType) {
+				t.Fatalf("= %d %s, want %d %s\n%s", st, hd.Get("Content-Type"), tt.want, tt.wantType, body)
+			}
+			for _, w := range tt.wantBody {
+				if !strings.Contains(body, w) {
+					t.Errorf("no %q in\n%s", w, body)
+				}
+			}
+		})
+	}
+}

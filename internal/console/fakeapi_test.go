@@ -148,7 +148,24 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		answer(w, http.StatusOK, map[string]any{"items": []map[string]any{{"code": "FR", "names": map[string]string{"en": "France", "fr": "France", "ar": "فرنسا"}, "source": "https://www.iso.org", "checked": "2026-01-01"}}, "overrides": []any{}})
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/mla":
-		answer(w, http.StatusOK, map[string]any{"cases": []any{}})
+		cases := []map[string]any{
+			{"id": "MLA-1", "version": 1, "state": "received", "requesting_state": "FR", "requested_state": "CN", "requesting_authority": "fr-bepi", "grantee": "fr-bepi", "provider": "mailco-cn",
+				"requested": map[string]any{}, "terms": map[string]any{}, "opened_at": "2026-09-01T00:00:00Z", "answer_by": "2026-10-01T00:00:00Z",
+				"history": []map[string]any{{"from": "", "to": "opened", "by": "fr-bepi", "by_state": "FR", "at": "2026-09-01T00:00:00Z", "event": map[string]any{"kind": "mla.opened"}},
+					{"from": "opened", "to": "received", "by": "cn-moj", "by_state": "CN", "at": "2026-09-02T00:00:00Z", "event": map[string]any{"kind": "mla.received"}}}},
+			{"id": "MLA-2", "version": 1, "state": "opened", "requesting_state": "DE", "requested_state": "FR", "requesting_authority": "bka", "grantee": "bka", "provider": "acme",
+				"requested": map[string]any{}, "terms": map[string]any{}, "opened_at": "2026-11-20T00:00:00Z", "answer_by": "2027-01-20T00:00:00Z", "history": []any{}},
+		}
+		if r.URL.Query().Get("overdue") == "true" {
+			answer(w, http.StatusOK, map[string]any{"cases": cases[:1], "overdue": []map[string]any{{"case": "MLA-1", "state": "received", "deadline": "answer", "due": "2026-10-01T00:00:00Z", "late": int64(52 * 24 * time.Hour), "waiting_on": "CN"}}})
+			return
+		}
+		answer(w, http.StatusOK, map[string]any{"cases": cases})
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/mla/MLA-1":
+		answer(w, http.StatusOK, map[string]any{"id": "MLA-1", "version": 2, "state": "received", "requesting_state": "FR", "requested_state": "CN", "requesting_authority": "fr-bepi", "grantee": "fr-bepi", "provider": "mailco-cn",
+			"requested": map[string]any{}, "terms": map[string]any{}, "opened_at": "2026-09-01T00:00:00Z", "answer_by": "2026-10-01T00:00:00Z",
+			"history": []map[string]any{{"from": "", "to": "opened", "by": "fr-bepi", "by_state": "FR", "at": "2026-09-01T00:00:00Z", "event": map[string]any{"kind": "mla.opened"}, "log_index": 3},
+				{"from": "opened", "to": "received", "by": "cn-moj", "by_state": "CN", "at": "2026-09-02T00:00:00Z", "event": map[string]any{"kind": "mla.received"}, "log_index": 4}}})
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/reports/transparency":
 		if who.Role != "auditor" {
 			problem(w, http.StatusForbidden, "role "+who.Role+" may not GET /v1/reports/transparency")

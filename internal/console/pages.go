@@ -1,6 +1,8 @@
 package console
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,7 +137,7 @@ func (c *Console) registryPage(w http.ResponseWriter, r *http.Request, s *sessio
 	d := &registryPage{Kind: kind, Kinds: registryKinds}
 	v.Data = d
 	for k := range q {
-		if k != "kind" && k != "lang" && k != "page_token" {
+		if k != "kind" && k != "lang" && k != "page_token" && k != "format" {
 			v.Errors = map[string]string{"form": v.T("unknown parameter %q", k)}
 		}
 	}
@@ -158,6 +160,26 @@ func (c *Console) registryPage(w http.ResponseWriter, r *http.Request, s *sessio
 		Items         []map[string]any `json:"items"`
 		NextPageToken string           `json:"next_page_token"`
 	}
+	if q.Get("format") == "json" {
+		rec, err := c.call(r, s.token, http.MethodGet, "/v1/registry/"+kind, api, nil, nil)
+		if err != nil {
+			if errors.Is(err, errSignedOut) {
+				c.toSignin(w, r, "ended")
+				return
+			}
+			c.fail(w, v, err)
+			return
+		}
+		download(w, "application/json", "registry-"+kind+".json", rec.body.Bytes())
+		return
+	}
+	if f := q.Get("format"); f != "" {
+		v.Errors = map[string]string{"format": v.T("must be one of: %s", "json")}
+		v.Error = "format: " + v.Errors["format"]
+		c.render(w, http.StatusBadRequest, "registry", v)
+		return
+	}
+	d.Export = "/console/registry?" + url.Values{"kind": {kind}, "format": {"json"}}.Encode()
 	if err := c.getJSON(r, s, "/v1/registry/"+kind, api, &list); err != nil {
 		if errors.Is(err, errSignedOut) {
 			c.toSignin(w, r, "ended")
@@ -223,6 +245,7 @@ func cell(x any, lang string) string {
 
 // mlaPage is the data of the Lawful access pages.
 type mlaPage struct {
+	Export  string
 	Cases   []*mla.Case
 	Overdue map[string]time.Duration
 	Form    map[string]string
@@ -246,7 +269,7 @@ func (c *Console) mlaList(w http.ResponseWriter, r *http.Request, s *session, v 
 	v.Data = d
 	errs := map[string]string{}
 	for k := range q {
-		if k != "state" && k != "status" && k != "lang" {
+		if k != "state" && k != "status" && k != "lang" && k != "format" {
 			errs["form"] = v.T("unknown parameter %q", k)
 		}
 	}
@@ -311,6 +334,36 @@ func (c *Console) mlaList(w http.ResponseWriter, r *http.Request, s *session, v 
 		return d.Cases[i].AnswerBy.Before(d.Cases[j].AnswerBy)
 	})
 	d.Overdue = overdue
+	switch q.Get("format") {
+	case "":
+	case "csv":
+		var buf bytes.Buffer
+		cw := csv.NewWriter(&buf)
+		_ = cw.Write([]string{"id", "state", "requesting_state", "requested_state", "opened_at", "answer_by", "late"})
+		for _, cs := range d.Cases {
+			late := ""
+			if l, ok := overdue[cs.ID]; ok {
+				late = l.String()
+			}
+			_ = cw.Write([]string{cs.ID, string(cs.State), cs.RequestingState, cs.RequestedState, cs.OpenedAt.UTC().Format(time.RFC3339), cs.AnswerBy.UTC().Format(time.RFC3339), late})
+		}
+		cw.Flush()
+		download(w, "text/csv; charset=utf-8", "mla-cases.csv", buf.Bytes())
+		return
+	default:
+		v.Errors = map[string]string{"format": v.T("must be one of: %s", "csv")}
+		v.Error = "format: " + v.Errors["format"]
+		c.render(w, http.StatusBadRequest, "mla", v)
+		return
+	}
+	exp := url.Values{"format": {"csv"}}
+	if state != "" {
+		exp.Set("state", state)
+	}
+	if status != "" {
+		exp.Set("status", status)
+	}
+	d.Export = "/console/mla?" + exp.Encode()
 	c.render(w, http.StatusOK, "mla", v)
 }
 
@@ -334,4 +387,12 @@ func (c *Console) mlaCase(w http.ResponseWriter, r *http.Request, s *session, v 
 	}
 	v.Data = &mlaPage{Case: &cs}
 	c.render(w, http.StatusOK, "mlacase", v)
+}
+
+// download sends body as a file to save.
+func download(w http.ResponseWriter, contentType, name string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", "attachment; filename=\""+name+"\"")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(body)
 }

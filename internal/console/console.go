@@ -92,6 +92,7 @@ type Console struct {
 	verifier note.Verifier
 	log      *slog.Logger
 	cop      *http.CrossOriginProtection
+	audit    audit
 }
 
 // New returns the console for cfg. It fails only when the verifier key is

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/accord-dev/accord/internal/mla"
@@ -36,6 +37,7 @@ type logPage struct {
 	Signers   []signer
 	Changes   table
 	Audit     *report.Report
+	AuditAt   time.Time
 	AuditNote string
 	AuditErr  string
 }
@@ -100,13 +102,7 @@ func (c *Console) logPage(w http.ResponseWriter, r *http.Request, s *session, v 
 		}
 	}
 	if v.IsRole("auditor") {
-		var rep report.Report
-		err := c.getJSON(r, s, "/v1/reports/transparency", url.Values{"period": {"all"}, "format": {"json"}}, &rep)
-		if err != nil {
-			d.AuditErr = err.Error()
-		} else {
-			d.Audit = &rep
-		}
+		d.Audit, d.AuditAt, d.AuditErr = c.lastAudit(r, s)
 	} else {
 		d.AuditNote = v.T("A full audit (every entry re-hashed against the checkpoint) is run for auditors; your role sees its outcome in the transparency report.")
 	}
@@ -395,4 +391,38 @@ func download(w http.ResponseWriter, contentType, name string, body []byte) {
 	w.Header().Set("Content-Disposition", "attachment; filename=\""+name+"\"")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(body)
+}
+
+// auditEvery bounds how often the Log page runs a full audit: reading and
+// hashing every entry costs in proportion to the log, so auditors share
+// one result for that long.
+const auditEvery = 10 * time.Minute
+
+// audit is the last full audit the Log page ran.
+type audit struct {
+	mu  sync.Mutex
+	at  time.Time
+	rep *report.Report
+	err string
+}
+
+// lastAudit returns the last full audit (the transparency report over the
+// whole log, which re-reads and hashes every entry against the checkpoint),
+// running one as s when none is younger than auditEvery.
+func (c *Console) lastAudit(r *http.Request, s *session) (*report.Report, time.Time, string) {
+	c.audit.mu.Lock()
+	defer c.audit.mu.Unlock()
+	now := c.cfg.Now()
+	if !c.audit.at.IsZero() && now.Sub(c.audit.at) < auditEvery && now.After(c.audit.at) {
+		return c.audit.rep, c.audit.at, c.audit.err
+	}
+	var rep report.Report
+	err := c.getJSON(r, s, "/v1/reports/transparency", url.Values{"period": {"all"}, "format": {"json"}}, &rep)
+	c.audit.at, c.audit.rep, c.audit.err = now, nil, ""
+	if err != nil {
+		c.audit.err = err.Error()
+	} else {
+		c.audit.rep = &rep
+	}
+	return c.audit.rep, c.audit.at, c.audit.err
 }

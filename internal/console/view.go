@@ -311,6 +311,7 @@ func (c *Console) page(h pageFunc) http.HandlerFunc {
 				c.render(w, http.StatusForbidden, "error", v)
 				return
 			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxUpload+64<<10)
 			if err := r.ParseMultipartForm(maxUpload); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 				v.Title = v.T("Refused")
 				v.Error = v.T("The form could not be read: %v", err)

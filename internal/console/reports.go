@@ -23,6 +23,8 @@ type reportsPage struct {
 	Trend   string
 	Export  map[string]string
 	Columns [][2]string
+	// Key is the log's verifier key the report's checkpoint verifies with.
+	Key string
 }
 
 // outcomeSeries are the outcome series of every chart, in one order.
@@ -40,7 +42,7 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, s *session, v 
 	if period == "" {
 		period = strconv.Itoa(c.cfg.Now().UTC().Year())
 	}
-	d := &reportsPage{Period: period, Export: map[string]string{}}
+	d := &reportsPage{Period: period, Export: map[string]string{}, Key: c.cfg.VerifierKey}
 	v.Data = d
 	errs := map[string]string{}
 	for k := range q {

@@ -86,6 +86,11 @@ func Start(t testing.TB) *Browser {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("start chromium (%s): %v", path, err)
 	}
+	// Record every Content-Security-Policy violation of every page, from
+	// its first byte (the script is the browser's, not the page's).
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
+		t.Fatalf("watch CSP: %v", err)
+	}
 	return &Browser{Ctx: ctx, Screenshots: os.Getenv("ACCORD_CONSOLE_SCREENSHOTS")}
 }
 
@@ -186,6 +191,21 @@ func (b *Browser) Fetch(t testing.TB, path string) (int, string) {
 	return r.Status, r.Body
 }
 
+// cspWatch keeps the page's CSP violations in window.__csp.
+const cspWatch = `window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sourceFile || "") + ":" + e.lineNumber));`
+
+// CSP fails the test when the page broke its Content-Security-Policy:
+// something the page needs (an inline style a library adds, a script from
+// elsewhere) was blocked.
+func (b *Browser) CSP(t testing.TB, page string) {
+	t.Helper()
+	var vs []string
+	b.Eval(t, `window.__csp || []`, &vs)
+	for _, v := range vs {
+		t.Errorf("%s: CSP violation: %s", page, v)
+	}
+}
+
 // Violation is one axe-core rule a page breaks.
 type Violation struct {
 	ID     string   `json:"id"`
@@ -196,9 +216,11 @@ type Violation struct {
 
 // Axe runs axe-core in the page (WCAG 2.0/2.1 A and AA rules and best
 // practices) and fails the test on a serious or critical violation; lesser
-// ones are logged. It returns every violation.
+// ones are logged. It returns every violation. It checks the page's CSP
+// first (see CSP).
 func (b *Browser) Axe(t testing.TB, page string) []Violation {
 	t.Helper()
+	b.CSP(t, page)
 	vs := b.axeViolations(t)
 	for _, v := range vs {
 		msg := fmt.Sprintf("%s: axe %s (%s): %s at %s", page, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, ", "))

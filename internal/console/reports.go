@@ -20,7 +20,6 @@ type reportsPage struct {
 	Report  *report.Report
 	Charts  []*chart
 	Channel []string
-	Trend   string
 	Export  map[string]string
 	Columns [][2]string
 	// Key is the log's verifier key the report's checkpoint verifies with.

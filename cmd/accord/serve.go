@@ -24,6 +24,7 @@ import (
 
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/approval"
+	"github.com/accord-dev/accord/internal/console"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
@@ -378,9 +379,15 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg,
 		Advisories: serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL), Approvals: serveApprovalsAPI(approvals)})
 
+	// The web console answers "/" and /console/, as an in-process client
+	// of the API (internal/console).
+	cons, err := console.New(console.Config{API: srv, VerifierKey: lg.VerifierKey(), Origin: lg.Origin(), Logger: logger})
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
 	hs := &http.Server{
 		Addr:              o.addr,
-		Handler:           srv,
+		Handler:           console.Mount(cons, srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ReadTimeout:       30 * time.Second,
@@ -411,6 +418,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	logger.Info("accord serving",
 		slog.String("url", scheme+"://"+ln.Addr().String()),
+		slog.String("console", scheme+"://"+ln.Addr().String()+"/"),
 		slog.String("database", kind),
 		slog.String("log", lg.Location()),
 		slog.String("origin", lg.Origin()),

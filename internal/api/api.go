@@ -178,6 +178,7 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/decisions", s.auth(rolesListDecisions, s.listDecisions))
 	m.Handle("GET /v1/decisions/{id}/record", s.auth(rolesReadRecord, s.getDecisionRecord))
 	m.Handle("POST /v1/check", s.auth(rolesCheck, s.postCheck))
+	m.Handle("GET /v1/whoami", s.auth(rolesWhoAmI, s.whoami))
 
 	m.Handle("GET /v1/datasets", s.auth(rolesReadCatalog, s.listDatasets))
 	m.Handle("POST /v1/datasets", s.auth(rolesWriteConfig, s.idempotent(s.createDataset)))
@@ -222,6 +223,7 @@ func (s *Server) routes() {
 		"/healthz":                  "GET",
 		"/readyz":                   "GET",
 		"/metrics":                  "GET",
+		"/v1/whoami":                "GET",
 	}
 	for path, allow := range lawfulAllow {
 		allows[path] = allow

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,7 +58,9 @@ func load(fsys fs.FS) (*bundle, error) {
 	// English first, so the matcher falls back to it.
 	b.tags = append(b.tags, language.English)
 	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".yaml")
+		// <tag>.yaml, or <tag>.<area>.yaml for a part of Accord translated
+		// on its own (zh.console.yaml).
+		name, _, _ := strings.Cut(strings.TrimSuffix(path.Base(f), ".yaml"), ".")
 		tag, err := language.Parse(name)
 		if err != nil {
 			return nil, fmt.Errorf("catalog %s: file name is not a language tag: %w", f, err)
@@ -70,13 +73,19 @@ func load(fsys fs.FS) (*bundle, error) {
 		if err := yaml.Unmarshal(raw, &msgs); err != nil {
 			return nil, fmt.Errorf("catalog %s: %w", f, err)
 		}
+		if b.keys[tag] == nil {
+			b.keys[tag] = map[string]string{}
+		}
 		for k, v := range msgs {
+			if _, dup := b.keys[tag][k]; dup {
+				return nil, fmt.Errorf("catalog %s: key %q is translated in another file too", f, k)
+			}
 			if err := b.cat.SetString(tag, k, v); err != nil {
 				return nil, fmt.Errorf("catalog %s: key %q: %w", f, k, err)
 			}
+			b.keys[tag][k] = v
 		}
-		b.keys[tag] = msgs
-		if tag != language.English {
+		if tag != language.English && !slices.Contains(b.tags, tag) {
 			b.tags = append(b.tags, tag)
 		}
 	}

@@ -376,6 +376,8 @@ var contractSteps = []contractStep{
 	{op: "listAdvisories", token: "AUDITOR"},
 	{op: "listNotices", token: "AUDITOR"},
 	{op: "transparencyReport", token: "AUDITOR"},
+	{op: "transparencyReport", token: "AUDITOR", params: map[string]string{"format": "csv"}},
+	{op: "transparencyReport", token: "AUDITOR", params: map[string]string{"format": "html"}},
 	{op: "logCheckpoint", keep: func(vars map[string]string, _ http.Header, body []byte) {
 		lines := strings.Split(string(body), "\n")
 		if len(lines) > 1 {
@@ -594,5 +596,27 @@ func installContractKeys(t *testing.T, dir string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "demo-keys", "cn-moj.key"), raw, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenAPIValidatorCatches: the schemas the contract test validates
+// against refuse answers that drift from the document.
+func TestOpenAPIValidatorCatches(t *testing.T) {
+	d := loadOpenAPI(t)
+	for _, tc := range []struct {
+		name, schema, body string
+		ok                 bool
+	}{
+		{"a decision as documented", "Decision", `{"outcome":"allow","reasons":[],"binding":false,"time":"2026-12-02T09:48:39Z"}`, true},
+		{"an outcome not in the enum", "Decision", `{"outcome":"maybe","reasons":[],"binding":false,"time":"2026-12-02T09:48:39Z"}`, false},
+		{"a time that is not RFC 3339", "Decision", `{"outcome":"allow","reasons":[],"binding":false,"time":"2 December 2026"}`, false},
+		{"a problem without status", "Problem", `{"type":"/problems/not-found","title":"No such resource"}`, false},
+		{"a report with an undocumented member", "TransparencyReport", `{"period":"all","from":"1970-01-01T00:00:00Z","to":"9999-12-31T23:59:59Z","rows":[],"totals":{"state":"*","channel":"*","requests":0,"subjects_requested":0,"subjects_disclosed":0,"records_requested":0,"disclosed":0,"refused":0,"pending":0,"third_state_excluded":0,"indices":[]},"median_answer_ns":0,"answered_cases":0,"voided":0,"changes":[],"change_counts":[],"voided_changes":0,"entries_read":0,"extra":1}`, false},
+		{"a report row with null indices", "ReportRow", `{"state":"*","channel":"*","requests":0,"subjects_requested":0,"subjects_disclosed":0,"records_requested":0,"disclosed":0,"refused":0,"pending":0,"third_state_excluded":0,"indices":null}`, false},
+	} {
+		err := d.validate(t, "/components/schemas/"+tc.schema, []byte(tc.body))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: validation error %v, want ok=%v", tc.name, err, tc.ok)
+		}
 	}
 }

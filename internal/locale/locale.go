@@ -392,12 +392,17 @@ func (p *Printer) Number(n int64) string {
 	return p.p.Sprint(number.Decimal(n))
 }
 
-// Date writes the day of t (in UTC) in prose: 1 January 2026,
-// 1 janvier 2026, 2026年1月1日.
+// Date writes the day of t (in UTC) in prose, in the language's digits:
+// 1 January 2026, 1er janvier 2026, 2026年1月1日, ١ يناير ٢٠٢٦.
 func (p *Printer) Date(t time.Time) string {
 	t = t.UTC()
+	digits := func(n int) string { return p.p.Sprint(number.Decimal(n, number.NoSeparator())) }
+	day := digits(t.Day())
+	if t.Day() == 1 {
+		day = p.Sprintf("date: day 1") // French writes 1er
+	}
 	return p.Sprintf("date: %[1]s %[2]s %[3]s (day, month name, year; %[4]s is the month's number)",
-		fmt.Sprint(t.Day()), p.Sprintf(t.Month().String()), fmt.Sprint(t.Year()), fmt.Sprint(int(t.Month())))
+		day, p.Sprintf(t.Month().String()), digits(t.Year()), digits(int(t.Month())))
 }
 
 // Duration writes d in words, in its two largest units, the second
@@ -449,6 +454,12 @@ func (p *Printer) List(items []string) string {
 		return items[0]
 	}
 	return p.Sprintf("list: %[1]s and %[2]s", strings.Join(items[:len(items)-1], p.Sprintf("list separator: , ")), items[len(items)-1])
+}
+
+// Sentences joins sentences as the language does: with a space, or
+// nothing in Chinese.
+func (p *Printer) Sentences(s ...string) string {
+	return strings.Join(s, p.Sprintf("sentence separator: space"))
 }
 
 // Languages lists the languages that have a catalog, English first.

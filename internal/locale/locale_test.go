@@ -169,8 +169,8 @@ func TestPluralsAndNumbers(t *testing.T) {
 func TestDatesAndDurations(t *testing.T) {
 	day := time.Date(2026, 1, 1, 23, 0, 0, 0, time.FixedZone("UTC+2", 2*3600)) // 21:00 UTC
 	dates := map[string]string{
-		"en": "1 January 2026", "fr": "1 janvier 2026", "zh": "2026年1月1日",
-		"es": "1 de enero de 2026", "ru": "1 января 2026 г.", "ar": "1 يناير 2026",
+		"en": "1 January 2026", "fr": "1er janvier 2026", "zh": "2026年1月1日",
+		"es": "1 de enero de 2026", "ru": "1 января 2026 г.", "ar": "١ يناير ٢٠٢٦",
 	}
 	for lang, want := range dates {
 		if got := For(lang).Date(day); got != want {

@@ -265,4 +265,3 @@ func worse(a, b int) int {
 	}
 	return a
 }
-

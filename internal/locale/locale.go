@@ -405,6 +405,12 @@ func (p *Printer) Date(t time.Time) string {
 		day, p.Sprintf(t.Month().String()), digits(t.Year()), digits(int(t.Month())))
 }
 
+// DateTime writes t (in UTC) in prose to the minute: 1 January 2026 at
+// 09:30 UTC, 1er janvier 2026 à 09:30 UTC.
+func (p *Printer) DateTime(t time.Time) string {
+	return p.Sprintf("date and time: %[1]s at %[2]s UTC", p.Date(t), t.UTC().Format("15:04"))
+}
+
 // Duration writes d in words, in its two largest units, the second
 // rounded: "3 days 4 hours", "2 minutes", "1 hour 30 minutes"; "less than
 // a second" below one second.

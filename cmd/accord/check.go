@@ -176,11 +176,14 @@ Exit codes: 0 all allowed, 1 error, 2 bad input, 3 a request was denied,
 			if format != "text" && format != "json" {
 				return badInput(fmt.Errorf("--format: %q is not text or json", format))
 			}
+			p, err := locale.Parse(lang, locale.CLI)
+			if err != nil {
+				return badInput(fmt.Errorf("--lang: %w", err))
+			}
 			reg, eng, names, err := ef.build()
 			if err != nil {
 				return err
 			}
-			p := locale.For(pick(lang, locale.FromEnv()))
 			d := decide.New(eng, append(decideOptions(reg, names), decide.WithLanguage(p.Tag().String()))...)
 			out := cmd.OutOrStdout()
 			code := exitOK
@@ -217,7 +220,7 @@ Exit codes: 0 all allowed, 1 error, 2 bad input, 3 a request was denied,
 	ef.register(cmd)
 	cmd.Flags().BoolVar(&explain, "explain", false, "list every rule evaluated with its result")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	cmd.Flags().StringVar(&lang, "lang", "", "language of the output (en, fr); default from ACCORD_LANG or LANG")
+	cmd.Flags().StringVar(&lang, "lang", "", "language of the output: en or fr (another is an error); default from ACCORD_LANG or LANG")
 	return cmd
 }
 
@@ -261,14 +264,4 @@ func worse(a, b int) int {
 		return b
 	}
 	return a
-}
-
-// pick returns the first non-empty string.
-func pick(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -35,15 +36,16 @@ func init() { rootCmd.AddCommand(newDatasetsCmd()) }
 
 // printDatasets writes datasets as a table.
 func printDatasets(cmd *cobra.Command, ds []store.Dataset) error {
+	p := locale.For(locale.FromEnv()) // counts as the reader writes numbers: 50,000 or 50 000
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tLOCATION\tCATEGORIES\tSUBJECTS\tRECORDS\tCLASSIFICATION")
 	for _, d := range ds {
 		subj := make([]string, 0, len(d.Subjects))
 		for s, n := range d.Subjects {
-			subj = append(subj, fmt.Sprintf("%s=%d", s, n))
+			subj = append(subj, s+"="+p.Number(n))
 		}
 		sort.Strings(subj)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", d.ID, d.Location, dash(strings.Join(d.Categories, ",")), dash(strings.Join(subj, ",")), d.Records, dash(d.Classification))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Location, dash(strings.Join(d.Categories, ",")), dash(strings.Join(subj, " ")), p.Number(d.Records), dash(d.Classification))
 	}
 	return tw.Flush()
 }

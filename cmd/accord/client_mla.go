@@ -191,7 +191,7 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "CASE\tSTATE\tDEADLINE\tDUE\tLATE\tWAITING ON")
 			for _, o := range list.Overdue {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), o.Late.Round(time.Second), o.Waiting)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), locale.For(locale.FromEnv()).Duration(o.Late), o.Waiting)
 			}
 			return tw.Flush()
 		}

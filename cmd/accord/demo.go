@@ -43,11 +43,14 @@ to the transparency log under --data, so that the log commands can verify them.`
   accord demo --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := locale.Parse(lang, locale.CLI)
+			if err != nil {
+				return badInput(fmt.Errorf("--lang: %w", err))
+			}
 			reg, eng, names, err := ef.build()
 			if err != nil {
 				return err
 			}
-			p := locale.For(pick(lang, locale.FromEnv()))
 			opts := decideOptions(reg, names)
 			var lg *ledger.Log
 			if !dryRun {
@@ -126,7 +129,7 @@ to the transparency log under --data, so that the log commands can verify them.`
 	ef.register(cmd)
 	addDataFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "decide without logging")
-	cmd.Flags().StringVar(&lang, "lang", "", "language of the output (en, fr)")
+	cmd.Flags().StringVar(&lang, "lang", "", "language of the output: en or fr (another is an error); default from ACCORD_LANG or LANG")
 	return cmd
 }
 

@@ -546,13 +546,13 @@ third-state data is refused.`,
 				return writeJSON(w, got)
 			}
 			if len(got) == 0 {
-				fmt.Fprintf(w, "no case is overdue at %s\n", now.Format(time.RFC3339))
+				fmt.Fprintln(w, locale.For(locale.FromEnv()).Sprintf("no case is overdue at %s", locale.For(locale.FromEnv()).DateTime(now)))
 				return nil
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "CASE\tSTATE\tDEADLINE\tDUE\tLATE\tWAITING ON")
 			for _, o := range got {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), o.Late.Round(time.Second), o.Waiting)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), locale.For(locale.FromEnv()).Duration(o.Late), o.Waiting)
 			}
 			return tw.Flush()
 		},
@@ -639,36 +639,37 @@ func (f *mlaFlags) printCase(w io.Writer, c *mla.Case, history bool) error {
 	if f.format == "json" {
 		return writeJSON(w, c)
 	}
+	p := locale.For(locale.FromEnv())
 	steps := c.History
 	if !history && len(steps) > 0 {
 		steps = steps[len(steps)-1:]
 	}
 	if history {
-		fmt.Fprintf(w, "case %s: %s → %s (%s), agreement %s, provider %s, grantee %s\n", c.ID, c.RequestingState, c.RequestedState, c.State, dash(c.Agreement), c.Provider, c.Grantee)
+		fmt.Fprintln(w, p.Sprintf("case %[1]s: %[2]s → %[3]s (%[4]s), agreement %[5]s, provider %[6]s, grantee %[7]s", c.ID, c.RequestingState, c.RequestedState, c.State, dash(c.Agreement), c.Provider, c.Grantee))
 	}
 	for _, s := range steps {
-		idx := "not yet logged"
+		idx := p.Sprintf("not yet logged")
 		if s.LogIndex != nil {
-			idx = fmt.Sprintf("log index %d", *s.LogIndex)
+			idx = p.Sprintf("log index %s", strconv.FormatUint(*s.LogIndex, 10))
 		}
 		from := string(s.From)
 		if from == "" {
 			from = "-"
 		}
-		fmt.Fprintf(w, "case %s: %s → %s by %s (%s) at %s, %s\n", c.ID, from, s.To, s.By, dash(s.ByState), s.At.Format(time.RFC3339), idx)
+		fmt.Fprintln(w, p.Sprintf("case %[1]s: %[2]s → %[3]s by %[4]s (%[5]s) at %[6]s, %[7]s", c.ID, from, s.To, s.By, dash(s.ByState), p.DateTime(s.At), idx))
 	}
 	switch {
 	case c.State == mla.Opened && !history:
-		fmt.Fprintf(w, "  answer due by %s\n", c.AnswerBy.Format(time.RFC3339))
+		fmt.Fprintln(w, "  "+p.Sprintf("answer due by %s", p.DateTime(c.AnswerBy)))
 	case (c.State == mla.Accepted || c.State == mla.Narrowed) && c.Granted != nil:
-		fmt.Fprintf(w, "  granted: %s; execute by %s; authorization valid until %s\n", scopeText(c.Granted), c.ExecuteBy.Format(time.RFC3339), c.ValidTo.Format(time.RFC3339))
+		fmt.Fprintln(w, "  "+p.Sprintf("granted: %[1]s; execute by %[2]s; authorization valid until %[3]s", scopeText(c.Granted), p.DateTime(c.ExecuteBy), p.DateTime(c.ValidTo)))
 	case c.State == mla.Refused:
-		fmt.Fprintf(w, "  ground: %s\n", c.RefusalGround)
+		fmt.Fprintln(w, "  "+p.Sprintf("ground: %s", c.RefusalGround))
 	}
 	if x := c.Execution; x != nil && (history || c.State == mla.Executed) {
-		fmt.Fprintf(w, "  executed: %s subjects, %d records\n", countsText(x.Subjects), x.Records)
+		fmt.Fprintln(w, "  "+p.Sprintf("executed: subjects %[1]s, %[2]d records", countsText(x.Subjects), x.Records))
 		for _, ex := range x.Excluded {
-			fmt.Fprintf(w, "  excluded: %d subjects of %s (%s)\n", ex.Subjects, ex.State, ex.Reason)
+			fmt.Fprintln(w, "  "+p.Sprintf("excluded: %[1]d subjects of %[2]s (%[3]s)", ex.Subjects, ex.State, ex.Reason))
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/accord-dev/accord/internal/locale"
@@ -50,7 +51,7 @@ func renderDecision(w io.Writer, p *locale.Printer, name string, d *model.Decisi
 	}
 	switch {
 	case d.LogIndex != nil:
-		fmt.Fprintf(w, "  %s\n", p.Sprintf("logged at index %d", *d.LogIndex))
+		fmt.Fprintf(w, "  %s\n", p.Sprintf("logged at index %s", strconv.FormatUint(*d.LogIndex, 10)))
 	case !d.Binding:
 		fmt.Fprintf(w, "  %s\n", p.Sprintf("dry run: not logged, not binding"))
 	}

@@ -48,6 +48,10 @@ replaced (see docs/operations.md).`,
 			if !slices.Contains(report.Formats, format) {
 				return badInput(fmt.Errorf("--format: %q is not one of %v", format, report.Formats))
 			}
+			printer, err := locale.Parse(lang, locale.Report)
+			if err != nil {
+				return badInput(fmt.Errorf("--lang: %w", err))
+			}
 			v, err := logVerifierFor(key)
 			if err != nil {
 				return err
@@ -80,11 +84,11 @@ replaced (see docs/operations.md).`,
 			}
 			rep := report.Build(p, entries)
 			rep.Pin(cp)
-			return report.Write(cmd.OutOrStdout(), rep, format, locale.For(pick(lang, locale.FromEnv())))
+			return report.Write(cmd.OutOrStdout(), rep, format, printer)
 		},
 	}
 	tr.Flags().StringVar(&period, "period", "", "period: YYYY, YYYY-H1|H2, YYYY-Q1..Q4, YYYY-MM, or all (required)")
-	tr.Flags().StringVar(&lang, "lang", "", "language of headings and labels (en, fr)")
+	tr.Flags().StringVar(&lang, "lang", "", "language of the report: en, fr, zh, es, ar or ru (another is an error); default from ACCORD_LANG or LANG")
 	tr.Flags().StringVar(&format, "format", "html", "output format: json, csv or html")
 	tr.Flags().StringVar(&key, "key", "", "verifier key of the log, or a file holding it (default: the key under --data)")
 	tr.Flags().StringVar(&logDir, "log", "", "the log: a directory or the URL of its read API (default: DIR/log under --data)")

@@ -331,11 +331,14 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, 
 		writeProblem(w, fieldProblem(http.StatusBadRequest, "format", fmt.Sprintf("%q is not one of %v", format, report.Formats)))
 		return
 	}
-	lang := q.Get("lang")
-	printer := locale.For(lang)
-	if lang != "" && !sameBase(printer, lang) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "lang", fmt.Sprintf("%q has no catalog; use one of %v", lang, locale.Languages())))
-		return
+	printer := locale.For("")
+	if lang := q.Get("lang"); lang != "" {
+		p, err := locale.Parse(lang, locale.Report)
+		if err != nil {
+			writeProblem(w, fieldProblem(http.StatusBadRequest, "lang", err.Error()))
+			return
+		}
+		printer = p
 	}
 	entries, cp, err := l.Entries(r.Context())
 	if err != nil {
@@ -354,14 +357,6 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, 
 	w.Header().Set("Content-Language", printer.Tag().String())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// sameBase reports whether lang asks for the printer's language (fr-CA for
-// fr).
-func sameBase(p *locale.Printer, lang string) bool {
-	base, _ := p.Tag().Base()
-	b := base.String()
-	return lang == b || len(lang) > len(b) && lang[:len(b)] == b && (lang[len(b)] == '-' || lang[len(b)] == '_')
 }
 
 // OpenCase is the body of POST /v1/mla: what the requesting authority asks

@@ -234,6 +234,9 @@ func TestTransparencyReport(t *testing.T) {
 		{"bad period", "period=2026-H3", le.tokens[store.RoleAuditor], 400, ""},
 		{"bad format", "period=2026&format=pdf", le.tokens[store.RoleAuditor], 400, ""},
 		{"no catalog", "period=2026&lang=de", le.tokens[store.RoleAuditor], 400, ""},
+		{"html in Arabic", "period=all&format=html&lang=ar", le.tokens[store.RoleAuditor], 200, "text/html"},
+		{"csv in Russian", "period=all&format=csv&lang=ru-RU", le.tokens[store.RoleAuditor], 200, "text/csv"},
+		{"not a language tag", "period=2026&lang=%00", le.tokens[store.RoleAuditor], 400, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,6 +246,12 @@ func TestTransparencyReport(t *testing.T) {
 			}
 			if tc.contentType != "" && !strings.HasPrefix(a.header.Get("Content-Type"), tc.contentType) {
 				t.Fatalf("Content-Type %q, want %s", a.header.Get("Content-Type"), tc.contentType)
+			}
+			if tc.status == 400 && strings.Contains(tc.query, "lang=") && (a.problem.Field != "lang" || !strings.Contains(a.problem.Detail, "known: en (English), fr (français), zh (中文)")) {
+				t.Fatalf("lang refused as %+v; want field lang and the known languages", a.problem)
+			}
+			if strings.Contains(tc.query, "lang=ar") && (!strings.Contains(string(a.body), `<html lang="ar" dir="rtl">`) || a.header.Get("Content-Language") != "ar") {
+				t.Fatalf("Arabic report not right to left, or Content-Language %q:\n%s", a.header.Get("Content-Language"), a.body)
 			}
 		})
 	}

@@ -67,7 +67,8 @@ func TestVendorSectionHTML(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]string{"en": "Security advisories (GDSI commitment 8)", "fr": "Avis de sécurité (engagement 8 de la GDSI)"}[lang]
-		for _, s := range []string{want, "<td>acme</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>42s</td>", "Regulation (EU) 2024/2847"} {
+		secs := map[string]string{"en": "42 seconds", "fr": "42 secondes"}[lang] // words, not Go's "42s"
+		for _, s := range []string{want, "<td>acme</td><td>1</td><td>1</td><td>1</td><td>1</td><td>0</td><td>" + secs + "</td>", "Regulation (EU) 2024/2847"} {
 			if !strings.Contains(b.String(), s) {
 				t.Errorf("%s: no %q in\n%s", lang, s, b.String())
 			}

@@ -43,7 +43,18 @@ func columns(p *locale.Printer) []string {
 	}
 }
 
+// cells are the cells of a row for CSV: numbers as digits, for programs.
 func cells(p *locale.Printer, row *Row) []string {
+	return rowCells(p, row, func(n int64) string { return strconv.FormatInt(n, 10) })
+}
+
+// displayCells are the cells of a row for people: numbers as the language
+// writes them (12 000 in French).
+func displayCells(p *locale.Printer, row *Row) []string {
+	return rowCells(p, row, p.Number)
+}
+
+func rowCells(p *locale.Printer, row *Row, num func(int64) string) []string {
 	idx := ""
 	for i, n := range row.Indices {
 		if i > 0 {
@@ -52,9 +63,9 @@ func cells(p *locale.Printer, row *Row) []string {
 		idx += strconv.FormatUint(n, 10)
 	}
 	return []string{
-		row.State, p.Sprintf(row.Channel), strconv.Itoa(row.Requests),
-		strconv.FormatInt(row.SubjectsRequested, 10), strconv.FormatInt(row.SubjectsDisclosed, 10), strconv.FormatInt(row.RecordsRequested, 10),
-		strconv.Itoa(row.Disclosed), strconv.Itoa(row.Refused), strconv.Itoa(row.Pending), strconv.Itoa(row.ThirdStateExcluded),
+		row.State, channelName(p, row.Channel), num(int64(row.Requests)),
+		num(row.SubjectsRequested), num(row.SubjectsDisclosed), num(row.RecordsRequested),
+		num(int64(row.Disclosed)), num(int64(row.Refused)), num(int64(row.Pending)), num(int64(row.ThirdStateExcluded)),
 		idx,
 	}
 }
@@ -102,13 +113,13 @@ func countCells(p *locale.Printer, c *ChangeCount) []string {
 		}
 		idx += strconv.FormatUint(n, 10)
 	}
-	return []string{p.Sprintf(c.Kind), c.Subject, strconv.Itoa(c.Changes), idx}
+	return []string{p.Sprintf(c.Kind), c.Subject, p.Number(int64(c.Changes)), idx}
 }
 
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="{{.Lang}}">
+<html lang="{{.Lang}}" dir="{{.Dir}}">
 <head><meta charset="utf-8"><title>{{.Title}}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;text-align:right}td:first-child,th{text-align:left}</style>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;text-align:end}td:first-child,th{text-align:start}</style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
@@ -154,13 +165,13 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 	rows := make([][]string, len(r.Rows))
 	for i := range r.Rows {
-		rows[i] = cells(p, &r.Rows[i])
+		rows[i] = displayCells(p, &r.Rows[i])
 	}
-	totals := cells(p, &r.Totals)
+	totals := displayCells(p, &r.Totals)
 	totals[0], totals[1] = p.Sprintf("total"), ""
 	median := p.Sprintf("no MLA case answered in this period")
 	if r.AnsweredCases > 0 {
-		median = p.Sprintf("median time to answer an MLA case: %s (%d cases)", r.MedianAnswer.Round(time.Minute), r.AnsweredCases)
+		median = p.Sprintf("median time to answer an MLA case: %s (%d cases)", p.Duration(r.MedianAnswer), r.AnsweredCases)
 	}
 	changes := make([][]string, len(r.Changes))
 	for i := range r.Changes {
@@ -172,22 +183,27 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 	}
 	note := p.Sprintf("No registry, pack or catalog change was logged in this period.")
 	if len(r.Changes) > 0 {
-		note = p.Sprintf("%d registry, pack and catalog changes were logged in this period, each before it took effect; %d voided changes left out.", len(r.Changes), r.VoidedChanges)
+		note = p.Sentences(p.Sprintf("%d registry, pack or catalog changes were logged in this period, each before it took effect.", len(r.Changes)),
+			p.Sprintf("%d voided changes left out.", r.VoidedChanges))
 	}
 	pinned, signed := "", ""
 	if cp := r.Checkpoint; cp != nil {
-		pinned = p.Sprintf("Computed from the log %s at its checkpoint of %d entries, root hash %s; the signed checkpoint:", cp.Origin, cp.Size, cp.RootHash)
+		pinned = p.Sprintf("Computed from the log %s at its checkpoint of %d entries, root hash %s; the signed checkpoint:", cp.Origin, int64(cp.Size), cp.RootHash)
 		signed = cp.Note
 	}
 	vendors := make([][]string, len(r.Vendors))
 	for i, v := range r.Vendors {
-		vendors[i] = []string{v.Vendor, strconv.Itoa(v.Advisories), strconv.Itoa(v.Serious), strconv.Itoa(v.Flagged),
-			strconv.Itoa(v.Delivered), strconv.Itoa(v.Undelivered), v.MedianNotice.Round(time.Second).String(),
-			v.P95Notice.Round(time.Second).String(), strconv.Itoa(v.OverLimit)}
+		vendors[i] = []string{v.Vendor, p.Number(int64(v.Advisories)), p.Number(int64(v.Serious)), p.Number(int64(v.Flagged)),
+			p.Number(int64(v.Delivered)), p.Number(int64(v.Undelivered)), noticeTime(p, v.MedianNotice, v.Delivered),
+			noticeTime(p, v.P95Notice, v.Delivered), p.Number(int64(v.OverLimit))}
 	}
 	var limits []string
 	for _, l := range r.TimeLimits {
-		limits = append(limits, p.Sprintf("time limit %s: %s for %v (%s)", l.ID, l.Limit, l.Severities, l.Source))
+		sev := make([]string, len(l.Severities))
+		for i, s := range l.Severities {
+			sev[i] = p.Sprintf("severity " + s)
+		}
+		limits = append(limits, p.Sprintf("time limit %[1]s: %[2]s for advisories of severity %[3]s (%[4]s)", l.ID, p.Duration(l.Limit), p.List(sev), l.Source))
 	}
 	return page.Execute(w, map[string]any{
 		"Vendors":      vendors,
@@ -204,12 +220,41 @@ func writeHTML(w io.Writer, r *Report, p *locale.Printer) error {
 		"ChangeColumns": changeColumns(p),
 		"Changes":       changes,
 		"Lang":          p.Tag().String(),
+		"Dir":           p.Dir(),
 		"Title":         p.Sprintf("Transparency report %s", r.Period),
-		"Span":          p.Sprintf("Lawful-access requests decided from %s to %s (exclusive), counted from the transparency log.", r.From.Format("2006-01-02"), r.To.Format("2006-01-02")),
+		"Span":          span(p, r),
 		"Columns":       columns(p),
 		"Rows":          rows,
 		"Totals":        totals,
 		"Median":        median,
-		"Trace":         p.Sprintf("Every figure lists the log indices it counts; %d entries read, %d voided decisions left out.", r.EntriesRead, r.Voided),
+		"Trace": p.Sentences(p.Sprintf("Every figure lists the log indices it counts."), p.Sprintf("%d log entries read.", int64(r.EntriesRead)),
+			p.Sprintf("%d voided decisions left out.", int64(r.Voided))),
 	})
+}
+
+// span says which decisions the report counts, with the period's dates in
+// prose; the period "all" has no dates.
+func span(p *locale.Printer, r *Report) string {
+	if r.Period == "all" {
+		return p.Sprintf("Lawful-access requests decided at any time, counted from the transparency log.")
+	}
+	return p.Sprintf("Lawful-access requests decided from %s to %s (exclusive), counted from the transparency log.", p.Date(r.From), p.Date(r.To))
+}
+
+// noticeTime is a time to notice, or a dash when no notice was delivered
+// (the median of nothing is not zero).
+func noticeTime(p *locale.Printer, d time.Duration, delivered int) string {
+	if delivered == 0 || d == 0 {
+		return "—"
+	}
+	return p.Duration(d)
+}
+
+// channelName is a channel in the reader's language; "*" (every channel,
+// in totals) stays as it is.
+func channelName(p *locale.Printer, c string) string {
+	if c == "*" {
+		return c
+	}
+	return p.Sprintf(c)
 }

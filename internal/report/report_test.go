@@ -173,7 +173,8 @@ func TestBuild(t *testing.T) {
 func TestWriteGolden(t *testing.T) {
 	p, _ := ParsePeriod("2026-H2")
 	r := Build(p, fixture())
-	for _, lang := range []string{"en", "fr"} {
+	for _, tag := range locale.Report {
+		lang := tag.String()
 		for _, format := range Formats {
 			var buf bytes.Buffer
 			if err := Write(&buf, r, format, locale.For(lang)); err != nil {
@@ -228,5 +229,62 @@ func TestReadsSelectsWhatBuildCounts(t *testing.T) {
 	full.EntriesRead, part.EntriesRead = 0, 0
 	if !reflect.DeepEqual(full, part) {
 		t.Errorf("report from the selected entries differs:\n got %+v\nwant %+v", part, full)
+	}
+}
+
+// fullFixture is fixture with an advisory and its notice, so that every
+// section of the report is drawn.
+func fullFixture() []Logged {
+	day := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	pub := int64(3 * 3600 * 1e9)
+	return append(fixture(),
+		Logged{Index: 30, Entry: ledger.Entry{Kind: ledger.KindAdvisory, Action: "publish", Subject: "acme", Severity: "critical", Rules: []string{"gdsi8-forced-upgrade"}, Time: day}},
+		Logged{Index: 31, Entry: ledger.Entry{Kind: ledger.KindNotice, Subject: "acme", Severity: "critical", Outcome: "delivered", SincePublished: &pub, Time: day}},
+	)
+}
+
+// TestReportLanguages: the report is complete in each of the six UN
+// languages (no sentence falls back to English), Arabic is laid out right
+// to left, and counts are written as each language writes numbers in HTML
+// while CSV keeps digits for programs.
+func TestReportLanguages(t *testing.T) {
+	p, _ := ParsePeriod("2026-H2")
+	r := Build(p, fullFixture())
+	if len(r.Vendors) == 0 || len(r.Changes) == 0 || r.AnsweredCases == 0 {
+		t.Fatalf("the fixture does not draw every section: %+v", r)
+	}
+	r.Checkpoint = &Checkpoint{Origin: "accord.example/test", Size: 32, RootHash: "AAAA", Note: "accord.example/test\n32\nAAAA\n"}
+	r.Rows[0].SubjectsRequested = 50000
+	for _, tag := range locale.Report {
+		lang := tag.String()
+		pr := locale.For(lang)
+		var html, csv bytes.Buffer
+		if err := Write(&html, r, "html", pr); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(&csv, r, "csv", pr); err != nil {
+			t.Fatal(err)
+		}
+		if m := pr.Missing(); len(m) > 0 {
+			t.Errorf("%s: the report prints these in English: %q", lang, m)
+		}
+		wantDir := map[string]string{"ar": "rtl"}[lang]
+		if wantDir == "" {
+			wantDir = "ltr"
+		}
+		if head := `<html lang="` + lang + `" dir="` + wantDir + `">`; !strings.Contains(html.String(), head) {
+			t.Errorf("%s: no %s in the HTML report", lang, head)
+		}
+		if n := pr.Number(50000); !strings.Contains(html.String(), "<td>"+n+"</td>") {
+			t.Errorf("%s: 50000 subjects not written %q in HTML", lang, n)
+		}
+		if !strings.Contains(csv.String(), ",50000,") {
+			t.Errorf("%s: CSV does not keep 50000 as digits:\n%s", lang, csv.String())
+		}
+		for _, bad := range []string{"h0m0s", "2026-07-01 ", "1 decisions"} {
+			if strings.Contains(html.String(), bad) {
+				t.Errorf("%s: %q in the HTML report", lang, bad)
+			}
+		}
 	}
 }

@@ -43,8 +43,10 @@ const (
 	// custodians and k, and a digest of the share commitments; never key
 	// material (see internal/custody).
 	KindSeal = "seal"
-	// KindApproval records a data holder's approval or refusal of a pending
-	// request.
+	// KindApproval records an approval request to a data holder (outcome
+	// pending, refers to the decision that asked) and the holder's answer
+	// (outcome allow or deny, refers to the request's entry, digest of the
+	// signed statement); see internal/approval.
 	KindApproval = "approval"
 	// KindVoid voids an earlier entry (for example a decision made in error);
 	// the earlier entry stays in the log, as every entry does.

@@ -48,6 +48,18 @@ func (s *Store) Approval(ctx context.Context, id string) (store.Approval, error)
 
 // ListApprovals returns the approval requests q selects.
 func (s *Store) ListApprovals(ctx context.Context, q store.ApprovalQuery) ([]store.Approval, error) {
+	if q.Requester != "" && q.Dataset != "" && q.Holder == "" && q.Status == "" {
+		// The lookup of every binding decision on a dataset: prepared.
+		rows, err := s.approvalsOf.QueryContext(ctx, q.Requester, q.Dataset)
+		if err != nil {
+			return nil, fmt.Errorf("list approvals: %w", wrap(err))
+		}
+		out, err := scanApprovals(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list approvals: %w", err)
+		}
+		return out, nil
+	}
 	var (
 		where []string
 		args  []any

@@ -51,6 +51,7 @@ type Store struct {
 	historyW                      [4]*sql.Stmt // the same, on the write connection, for Reserve's transaction
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
+	approvalsOf                   *sql.Stmt // a requester's approvals on one dataset, read by every binding decision on it
 	upsertCounter, insertDecision *sql.Stmt
 	insertFacet                   *sql.Stmt
 
@@ -87,6 +88,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
 	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
 	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
+	s.approvalsOf = p(s.r, `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals WHERE requester = ? AND dataset = ? ORDER BY created, id`)
 	s.upsertCounter = p(s.w, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
 		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`)

@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/transparency-dev/tessera/api/layout"
 
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/store"
@@ -146,24 +150,49 @@ func importMLARecords(ctx context.Context, st store.MLARecords, lg publishedEntr
 	if err != nil {
 		return fmt.Errorf("import mla records: read the log's size: %w", err)
 	}
+	// Check each record against the log's entry at its index, reading
+	// each entry bundle once (records of one bundle are read together).
 	unpublished := 0
+	byBundle := map[uint64][]store.MLARecord{}
+	var bundles []uint64
 	for _, r := range recs {
 		if r.LogIndex >= size {
 			unpublished++
 			continue
 		}
-		err := lg.Entries(ctx, r.LogIndex, r.LogIndex+1, func(_ uint64, e ledger.Entry) error {
+		b := r.LogIndex / layout.EntryBundleWidth
+		if byBundle[b] == nil {
+			bundles = append(bundles, b)
+		}
+		byBundle[b] = append(byBundle[b], r)
+	}
+	slices.Sort(bundles)
+	for n, b := range bundles {
+		want := map[uint64]store.MLARecord{}
+		from, to := uint64(math.MaxUint64), uint64(0)
+		for _, r := range byBundle[b] {
+			want[r.LogIndex] = r
+			from, to = min(from, r.LogIndex), max(to, r.LogIndex+1)
+		}
+		err := lg.Entries(ctx, from, to, func(i uint64, e ledger.Entry) error {
+			r, ok := want[i]
+			if !ok {
+				return nil
+			}
 			raw, err := e.Marshal()
 			if err != nil {
-				return err
+				return fmt.Errorf("record of log index %d (case %s): %w", i, r.Case, err)
 			}
 			if !bytes.Equal(raw, r.Entry) {
-				return errors.New("the log holds another entry there")
+				return fmt.Errorf("record of log index %d (case %s): the log holds another entry there", i, r.Case)
 			}
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("import mla records: %s: record of log index %d (case %s): %w (nothing was imported; is the file from another log? move it aside)", path, r.LogIndex, r.Case, err)
+			return fmt.Errorf("import mla records: %s: %w (nothing was imported; is the file from another log? move it aside)", path, err)
+		}
+		if (n+1)%1000 == 0 {
+			logger.Info("importing MLA records: checked against the log", slog.Int("bundles", n+1), slog.Int("of", len(bundles)))
 		}
 	}
 	added, err := st.ImportMLARecords(ctx, recs)

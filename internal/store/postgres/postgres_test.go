@@ -134,13 +134,13 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 	}
 	defer conn.Close(ctx)
 	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
-		_, err := conn.Exec(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices)
-			SELECT 'O' || lpad((i / 3650)::text, 6, '0'), 'acme', 'S' || ((i / 365) % 10), 'personal.health', $3 - i % 365, 0, 1, 0
+		_, err := conn.Exec(ctx, `INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices)
+			SELECT 'state', 'O' || lpad((i / 3650)::text, 6, '0'), 'S' || ((i / 365) % 10), 'personal.health', $3 - i % 365, 1, 0
 			FROM generate_series($1::int, $2::int - 1) AS i`, from, to, int32(store.DayNumber(storetest.DayZero())))
 		if err != nil {
 			return err
 		}
-		_, err = conn.Exec(ctx, `ANALYZE history`)
+		_, err = conn.Exec(ctx, `ANALYZE counters`)
 		return err
 	})
 }

@@ -133,9 +133,9 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 	}
 	defer db.Close()
 	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
-		_, err := db.ExecContext(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices)
+		_, err := db.ExecContext(ctx, `INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices)
 			WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
-			SELECT printf('O%06d', i / 3650), 'acme', printf('S%d', (i / 365) % 10), 'personal.health', ?3 - i % 365, 1, 0 FROM n`,
+			SELECT 'state', printf('O%06d', i / 3650), printf('S%d', (i / 365) % 10), 'personal.health', ?3 - i % 365, 1, 0 FROM n`,
 			from, to, store.DayNumber(storetest.DayZero()))
 		return err
 	})

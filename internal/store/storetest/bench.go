@@ -32,8 +32,7 @@ func Bench(b *testing.B, s store.Store) {
 					Private: make([]byte, 1024), Salt: make([]byte, 32), Created: day0}
 				var counts []store.CounterDelta
 				for i := range 4 {
-					counts = append(counts, store.CounterDelta{RequestingState: "US", Counterparty: "acme",
-						SubjectState: states[(int(n)+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
+					counts = append(counts, store.CounterDelta{Key: "US", SubjectState: states[(int(n)+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
 				}
 				if err := s.RecordDecision(ctx, rec, counts); err != nil {
 					b.Fatal(err)
@@ -65,8 +64,7 @@ func Bench(b *testing.B, s store.Store) {
 				err := s.Reserve(ctx, store.HistoryQuery{RequestingState: state, At: day0}, func(h *model.History) ([]store.CounterDelta, error) {
 					var counts []store.CounterDelta
 					for i := range 4 {
-						counts = append(counts, store.CounterDelta{RequestingState: state, Counterparty: "acme",
-							SubjectState: states[(n+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
+						counts = append(counts, store.CounterDelta{Key: state, SubjectState: states[(n+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
 					}
 					return counts, nil
 				})
@@ -161,7 +159,7 @@ func BenchHistoryGrowth(b *testing.B, s store.Store, fill HistoryFill) {
 	for d := range 30 {
 		var counts []store.CounterDelta
 		for _, st := range states {
-			counts = append(counts, store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: st,
+			counts = append(counts, store.CounterDelta{Key: "US", SubjectState: st,
 				Category: "personal.health", Day: day0.AddDate(0, 0, -d), Subjects: 2})
 		}
 		if err := s.RecordDecision(ctx, store.DecisionRecord{ID: fmt.Sprintf("growth-%d", d), LogIndex: uint64(d), Principal: "acme",
@@ -185,7 +183,7 @@ func BenchHistoryGrowth(b *testing.B, s store.Store, fill HistoryFill) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != 60 {
+				if got := sumOf(h, "12m", "FR", "personal.health").Subjects; got != 60 {
 					b.Fatalf("FR = %d, want 60 (30 days of 2)", got)
 				}
 			}

@@ -27,11 +27,11 @@ const (
 // the allowed ones in allowed.
 func capJudge(state string, allowed *atomic.Int64) func(*model.History) ([]store.CounterDelta, error) {
 	return func(h *model.History) ([]store.CounterDelta, error) {
-		if h.Rolling12m["FR"]["personal.health"].Subjects+perRequest > threshold {
+		if sumOf(h, "12m", "FR", "personal.health").Subjects+perRequest > threshold {
 			return nil, nil // deny: nothing to count
 		}
 		allowed.Add(1)
-		return []store.CounterDelta{{RequestingState: state, Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: perRequest}}, nil
+		return []store.CounterDelta{{Key: state, SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: perRequest}}, nil
 	}
 }
 
@@ -81,7 +81,7 @@ func ReserveParallel(t *testing.T, stores []store.Store, states []string, n int)
 		}
 		h, err := stores[0].History(ctx, store.HistoryQuery{RequestingState: state, At: day0})
 		must(t, "History", err)
-		if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != maxAllowed*perRequest {
+		if got := sumOf(h, "12m", "FR", "personal.health").Subjects; got != maxAllowed*perRequest {
 			t.Errorf("state %s: stored history = %d subjects, want %d", state, got, maxAllowed*perRequest)
 		}
 	}
@@ -104,7 +104,7 @@ func historyOf(t *testing.T, s store.Store, state string) int64 {
 	t.Helper()
 	h, err := s.History(context.Background(), store.HistoryQuery{RequestingState: state, At: day0})
 	must(t, "History", err)
-	return h.Rolling12m["FR"]["personal.health"].Subjects
+	return sumOf(h, "12m", "FR", "personal.health").Subjects
 }
 
 // testReserve checks one reservation at a time: judge sees the history,
@@ -116,7 +116,7 @@ func testReserve(t *testing.T, s store.Store) {
 
 	var seen int64
 	must(t, "reserve", s.Reserve(ctx, us, func(h *model.History) ([]store.CounterDelta, error) {
-		seen = h.Rolling12m["FR"]["personal.health"].Subjects
+		seen = sumOf(h, "12m", "FR", "personal.health").Subjects
 		return []store.CounterDelta{delta("FR", 5), delta("BE", 1)}, nil
 	}))
 	if seen != 10 {
@@ -126,7 +126,7 @@ func testReserve(t *testing.T, s store.Store) {
 		t.Fatalf("after reserve: %d, want 15", got)
 	}
 	must(t, "reserve nothing", s.Reserve(ctx, us, func(h *model.History) ([]store.CounterDelta, error) {
-		seen = h.Rolling12m["FR"]["personal.health"].Subjects
+		seen = sumOf(h, "12m", "FR", "personal.health").Subjects
 		return nil, nil
 	}))
 	if seen != 15 {
@@ -135,7 +135,7 @@ func testReserve(t *testing.T, s store.Store) {
 
 	judgeErr := errors.New("judge says no")
 	wrongState := delta("FR", 1)
-	wrongState.RequestingState = "CN"
+	wrongState.Key = "CN"
 	cases := []struct {
 		name   string
 		q      store.HistoryQuery
@@ -146,7 +146,7 @@ func testReserve(t *testing.T, s store.Store) {
 		{"judge error", us, []store.CounterDelta{delta("FR", 100)}, judgeErr, judgeErr},
 		{"count for another requesting state", us, []store.CounterDelta{delta("FR", 100), wrongState}, nil, store.ErrInvalid},
 		{"negative count", us, []store.CounterDelta{delta("FR", 100), delta("DE", -1)}, nil, store.ErrInvalid},
-		{"empty category", us, []store.CounterDelta{delta("FR", 100), {RequestingState: "US", SubjectState: "DE", Day: day0, Subjects: 1}}, nil, store.ErrInvalid},
+		{"empty category", us, []store.CounterDelta{delta("FR", 100), {Key: "US", SubjectState: "DE", Day: day0, Subjects: 1}}, nil, store.ErrInvalid},
 		{"empty requesting state holds no key", store.HistoryQuery{At: day0}, []store.CounterDelta{delta("FR", 100)}, nil, store.ErrInvalid},
 	}
 	for _, c := range cases {
@@ -169,13 +169,13 @@ func testReserve(t *testing.T, s store.Store) {
 	}
 	h, err := s.History(ctx, us)
 	must(t, "History", err)
-	if got := h.Rolling12m["DE"]["personal.health"].Subjects; got != 0 {
+	if got := sumOf(h, "12m", "DE", "personal.health").Subjects; got != 0 {
 		t.Errorf("DE = %d, want 0", got)
 	}
 	// An empty requesting state may still read and judge, writing nothing.
 	var all int64
 	must(t, "reserve with no state, no counts", s.Reserve(ctx, store.HistoryQuery{At: day0}, func(h *model.History) ([]store.CounterDelta, error) {
-		all = h.Rolling12m["FR"]["personal.health"].Subjects
+		all = sumOf(h, "12m", "FR", "personal.health").Subjects
 		return nil, nil
 	}))
 	if all != 15 {
@@ -221,7 +221,7 @@ func testUnreserve(t *testing.T, s store.Store) {
 		t.Fatalf("after one unreserve: %d, want 9000", got)
 	}
 	wrong := delta("FR", 1)
-	wrong.RequestingState = "CN"
+	wrong.Key = "CN"
 	mustIs(t, "unreserve across states", s.Unreserve(ctx, append([]store.CounterDelta{delta("FR", 9000)}, wrong)), store.ErrInvalid)
 	if got := historyOf(t, s, "US"); got != 9000 {
 		t.Fatalf("a refused unreserve changed the count: %d, want 9000", got)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 	"github.com/accord-dev/accord/internal/store/postgres"
 	"github.com/accord-dev/accord/internal/store/storetest"
@@ -119,6 +120,8 @@ func TestReserveAcrossProcesses(t *testing.T) {
 	a, b := open(t, dsn), open(t, dsn)
 	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"US"}, 64)
 	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"CN", "BR"}, 128)
+	storetest.ReserveParallelShared(t, []store.Store{a, b}, model.ScopeExporter, 64)
+	storetest.ReserveParallelShared(t, []store.Store{a, b}, model.ScopePair, 64)
 }
 
 // BenchmarkHistoryGrowth reads one state's history among up to 1M rows of

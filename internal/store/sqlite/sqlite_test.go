@@ -11,6 +11,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 	"github.com/accord-dev/accord/internal/store/sqlite"
 	"github.com/accord-dev/accord/internal/store/storetest"
@@ -211,4 +212,6 @@ func TestReserveAcrossProcesses(t *testing.T) {
 		stores = append(stores, s)
 	}
 	storetest.ReserveParallel(t, stores, []string{"US", "CN"}, 64)
+	storetest.ReserveParallelShared(t, stores, model.ScopeExporter, 64)
+	storetest.ReserveParallelShared(t, stores, model.ScopePair, 64)
 }

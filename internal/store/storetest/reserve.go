@@ -232,3 +232,93 @@ func testUnreserve(t *testing.T, s store.Store) {
 	}
 	must(t, "unreserve nothing", s.Unreserve(ctx, nil))
 }
+
+// ReserveParallelShared races n reservations, through stores in turn, on
+// one key of scope (model.ScopePair or model.ScopeExporter) shared by
+// requests of eight acting states, which are batched apart (their keys
+// differ) and meet only on that key's lock. Each judge allows perRequest
+// subjects while the scope's window stays within threshold, and counts
+// under every key it holds. A serial order allows exactly maxAllowed; so
+// must the stores.
+func ReserveParallelShared(t *testing.T, stores []store.Store, scope model.CounterScope, n int) {
+	t.Helper()
+	ctx := context.Background()
+	states := []string{"US", "CN", "FR", "DE", "JP", "BR", "IN", "ZA"}
+	const exporter, importer = "cn-shop", "us-buyer"
+	var (
+		wg      sync.WaitGroup
+		allowed atomic.Int64
+		errs    = make(chan error, n)
+	)
+	query := func(i int) store.HistoryQuery {
+		q := store.HistoryQuery{RequestingState: states[i%len(states)], Exporter: exporter, At: day0}
+		if scope == model.ScopePair {
+			q.Pair = exporter + "\x1f" + importer
+		} else {
+			q.Pair = exporter + "\x1f" + fmt.Sprintf("buyer-%d", i) // every request its own pair
+		}
+		return q
+	}
+	window := model.WindowRolling12m
+	if scope == model.ScopeExporter {
+		window = model.WindowYearToDate
+	}
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			q := query(i)
+			<-start
+			var mine atomic.Int64
+			err := stores[i%len(stores)].Reserve(ctx, q, func(h *model.History) ([]store.CounterDelta, error) {
+				mine.Store(0)
+				c, err := h.Sum(scope, window, model.AllSubjectStates, "personal")
+				if err != nil {
+					return nil, err
+				}
+				if c.Subjects+perRequest > threshold {
+					return nil, nil
+				}
+				mine.Store(1)
+				var out []store.CounterDelta
+				for _, k := range q.Keys() {
+					out = append(out, store.CounterDelta{Scope: k.Scope, Key: k.Key, SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: perRequest})
+				}
+				return out, nil
+			})
+			if err != nil {
+				errs <- fmt.Errorf("reservation %d: %w", i, err)
+				return
+			}
+			allowed.Add(mine.Load())
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := allowed.Load(); got != maxAllowed {
+		t.Errorf("%s: %d of %d parallel requests allowed, want exactly %d (a serial order allows %d)", scope, got, n, maxAllowed, maxAllowed)
+	}
+	h, err := stores[0].History(ctx, query(0))
+	must(t, "History", err)
+	c, err := h.Sum(scope, window, model.AllSubjectStates, "personal")
+	must(t, "Sum", err)
+	if c.Subjects != maxAllowed*perRequest {
+		t.Errorf("%s: stored %d subjects, want %d", scope, c.Subjects, maxAllowed*perRequest)
+	}
+}
+
+// testReserveParallelExporter: requests of eight acting states race a
+// threshold on one exporter (China: per exporter, whoever receives).
+func testReserveParallelExporter(t *testing.T, s store.Store) {
+	ReserveParallelShared(t, []store.Store{s}, model.ScopeExporter, 64)
+}
+
+// testReserveParallelPair: requests of eight acting states race a
+// threshold on one exporter and importer (US: per U.S. person and foreign
+// counterparty).
+func testReserveParallelPair(t *testing.T, s store.Store) {
+	ReserveParallelShared(t, []store.Store{s}, model.ScopePair, 64)
+}

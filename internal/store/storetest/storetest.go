@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Unreserve", testUnreserve},
 		{"ReserveParallel", testReserveParallel},
 		{"ReserveParallelStates", testReserveParallelStates},
+		{"ReserveParallelExporter", testReserveParallelExporter},
+		{"ReserveParallelPair", testReserveParallelPair},
 		{"VoidUnrecorded", testVoidUnrecorded},
 		{"VoidIndex", testVoidIndex},
 		{"RecordedIndexes", testRecordedIndexes},

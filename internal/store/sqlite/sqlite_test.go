@@ -215,3 +215,58 @@ func TestReserveAcrossProcesses(t *testing.T) {
 	storetest.ReserveParallelShared(t, stores, model.ScopeExporter, 64)
 	storetest.ReserveParallelShared(t, stores, model.ScopePair, 64)
 }
+
+// BenchmarkHistorySameState reads a decision's counters while its own
+// acting state holds up to 100k counts over many subject states and
+// categories (storetest.BenchHistorySameState).
+func BenchmarkHistorySameState(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "accord.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchHistorySameState(b, s)
+}
+
+// TestUpgradeMovesHistory opens a database left at schema version 8 with
+// counters in the old history table: migration 9 moves them to the acting
+// state's counters, rolled up (storetest.CheckUpgradedCounters).
+func TestUpgradeMovesHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms[:8] {
+		b, err := os.ReadFile("migrations/" + m.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", m.Name(), err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, m.Name()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range storetest.OldHistoryRows {
+		if _, err := db.Exec(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.State, r.Counterparty, r.Subject, r.Category, store.DayNumber(storetest.DayZero()), r.Subjects, r.Devices); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	storetest.CheckUpgradedCounters(t, s)
+}

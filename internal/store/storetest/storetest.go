@@ -724,3 +724,50 @@ func sumOf(h *model.History, window, subject, prefix string) model.Count {
 	}
 	return c
 }
+
+// OldHistoryRows are the rows a test of migration 9 puts into the old
+// history table (requesting state, counterparty, subject state, category,
+// subjects, devices; all on DayZero), for CheckUpgradedCounters.
+var OldHistoryRows = []struct {
+	State, Counterparty, Subject, Category string
+	Subjects, Devices                      int64
+}{
+	{"US", "acme", "FR", "personal.identifier.government", 5, 0},
+	{"US", "globex", "FR", "personal.identifier.government", 2, 0},
+	{"US", "acme", "DE", "personal.health", 3, 1},
+	{"CN", "acme", "FR", "personal.health", 100, 0},
+	{"CN", "acme", "FR", "cii", 1, 0},
+}
+
+// CheckUpgradedCounters checks that s, upgraded past migration 9 from a
+// history holding OldHistoryRows, reads them back as the acting state's
+// counters, rolled up to "*" and to every prefix, counterparties summed.
+func CheckUpgradedCounters(t *testing.T, s store.Store) {
+	t.Helper()
+	cases := []struct {
+		state, subject, prefix string
+		want                   model.Count
+	}{
+		{"US", "FR", "personal.identifier.government", model.Count{Subjects: 7}},
+		{"US", "FR", "personal.identifier", model.Count{Subjects: 7}},
+		{"US", "FR", "personal", model.Count{Subjects: 7}},
+		{"US", "FR", "", model.Count{Subjects: 7}},
+		{"US", "DE", "personal.health", model.Count{Subjects: 3, Devices: 1}},
+		{"US", "*", "personal", model.Count{Subjects: 10, Devices: 1}},
+		{"US", "*", "", model.Count{Subjects: 10, Devices: 1}},
+		{"US", "*", "personal.health", model.Count{Subjects: 3, Devices: 1}},
+		{"CN", "FR", "personal.health", model.Count{Subjects: 100}},
+		{"CN", "FR", "cii", model.Count{Subjects: 1}},
+		{"CN", "*", "", model.Count{Subjects: 101}},
+		{"JP", "*", "", model.Count{}},
+	}
+	for _, c := range cases {
+		h, err := s.History(context.Background(), store.HistoryQuery{RequestingState: c.state, At: day0})
+		must(t, "History", err)
+		got, err := h.Sum(model.ScopeState, model.WindowRolling12m, c.subject, c.prefix)
+		must(t, "Sum", err)
+		if got != c.want {
+			t.Errorf("after upgrade, %s (%s, %q) = %+v, want %+v", c.state, c.subject, c.prefix, got, c.want)
+		}
+	}
+}

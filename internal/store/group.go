@@ -119,9 +119,17 @@ type ReserveGroup struct {
 	batches *Batcher[groupKey, reservation]
 }
 
+// groupKey is what a batch's reservations share: their keys, and their
+// day in every scope's calendar (a batch is judged with one set of
+// windows; 15:59 and 16:00 UTC are one UTC day but two days in Shanghai).
 type groupKey struct {
 	state, pair, exporter string
-	day                   int64
+	day, exporterDay      int64
+}
+
+// groupKeyOf is the batch key of q.
+func groupKeyOf(q HistoryQuery) groupKey {
+	return groupKey{q.RequestingState, q.Pair, q.Exporter, DayNumber(q.At), model.DayIn(model.ScopeExporter, q.At)}
 }
 
 type reservation struct {
@@ -156,7 +164,7 @@ func (g *ReserveGroup) Reserve(ctx context.Context, q HistoryQuery, judge func(*
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("reserve: %w", err)
 	}
-	err := g.batches.Do(groupKey{q.RequestingState, q.Pair, q.Exporter, DayNumber(q.At)}, reservation{q, judge})
+	err := g.batches.Do(groupKeyOf(q), reservation{q, judge})
 	if p, ok := err.(judgePanic); ok {
 		panic(p.v)
 	}

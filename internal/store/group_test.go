@@ -155,3 +155,60 @@ func TestRunBatchShowsEarlierCounts(t *testing.T) {
 		}
 	}
 }
+
+// dayBatches records the Shanghai days of the counts of each batch's
+// judges.
+type dayBatches struct {
+	mu      sync.Mutex
+	batches [][]int64
+}
+
+func (d *dayBatches) ReserveBatch(_ context.Context, _ HistoryQuery, judges []Judge) []error {
+	time.Sleep(2 * time.Millisecond)
+	var days []int64
+	for _, j := range judges {
+		counts, _ := j(nil)
+		for _, c := range counts {
+			days = append(days, model.DayIn(model.ScopeExporter, c.Day))
+		}
+	}
+	d.mu.Lock()
+	d.batches = append(d.batches, days)
+	d.mu.Unlock()
+	return make([]error, len(judges))
+}
+
+// TestReserveGroupKeepsCalendarDaysApart: reservations of one UTC day
+// but two days in Shanghai (15:59 and 16:00 UTC on 31 December) are never
+// judged in one batch, whose windows are those of its first reservation.
+func TestReserveGroupKeepsCalendarDaysApart(t *testing.T) {
+	d := &dayBatches{}
+	g := NewReserveGroup(d)
+	before := time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for i := range 64 {
+		at := before.Add(time.Duration(i%2) * time.Minute)
+		wg.Go(func() {
+			q := HistoryQuery{RequestingState: "SG", Exporter: "cn-shop", At: at}
+			err := g.Reserve(context.Background(), q, func(*model.History) ([]CounterDelta, error) {
+				return []CounterDelta{{Scope: model.ScopeExporter, Key: "cn-shop", SubjectState: "CN", Category: "personal", Day: at, Subjects: 1}}, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, days := range d.batches {
+		n += len(days)
+		for _, day := range days {
+			if day != days[0] {
+				t.Fatalf("a batch mixes Shanghai days: %v", days)
+			}
+		}
+	}
+	if n != 64 || len(d.batches) >= 64 {
+		t.Errorf("%d reservations in %d batches; want 64, batched", n, len(d.batches))
+	}
+}

@@ -49,24 +49,22 @@ func counterLock(k store.ScopeKey) int32 {
 
 // lockKeys takes the advisory locks of q's keys in tx, in ascending order
 // of lock key (every transaction takes them in one order, so none waits
-// for another that waits for it), or the one lock of a reservation with
-// no requesting state.
+// for another that waits for it). A query with no requesting state, which
+// reads every state's counters and can write none of them
+// (store.ValidateReservation), first takes the one lock that serializes it
+// with other such reads.
 func lockKeys(ctx context.Context, tx pgx.Tx, q store.HistoryQuery) error {
-	keys := q.Keys()
+	b := &pgx.Batch{}
 	if q.RequestingState == "" {
-		// It can write nothing (store.ValidateReservation) and reads every
-		// state: it only serializes with other such reads.
-		_, err := tx.Exec(ctx, lockIndexSQL, reserveAllLockSpace, 0)
-		return err
+		b.Queue(lockIndexSQL, reserveAllLockSpace, 0)
 	}
+	keys := q.Keys()
 	locks := make([]int32, 0, len(keys))
 	for _, k := range keys {
 		locks = append(locks, counterLock(k))
 	}
 	slices.Sort(locks)
-	locks = slices.Compact(locks)
-	b := &pgx.Batch{}
-	for _, l := range locks {
+	for _, l := range slices.Compact(locks) {
 		b.Queue(lockIndexSQL, reserveLockSpace, l)
 	}
 	return tx.SendBatch(ctx, b).Close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/accord-dev/accord/internal/model"
@@ -219,9 +220,115 @@ type SumFunc func(scope model.CounterScope, key, subjectState, prefix string, fr
 type CounterReader struct {
 	q       HistoryQuery
 	sum     SumFunc
+	many    SumsFunc
+	plan    *SumPlan
+	planned bool
 	memo    map[sumKey]model.Count
 	pending []CounterDelta
 	err     error
+}
+
+// SumRequest is one window sum for SumsFunc.
+type SumRequest struct {
+	Scope                     model.CounterScope
+	Key, SubjectState, Prefix string
+	From, To                  int64
+}
+
+// SumsFunc reads several window sums at once (one round trip): out[i]
+// answers reqs[i]. Keys are never empty.
+type SumsFunc func(reqs []SumRequest) ([]model.Count, error)
+
+// SumPlan remembers the window sums recent decisions asked for (scope,
+// window, subject state, prefix: what the packs ask, whatever the keys
+// and days), so that a reader can read them all in one round trip before
+// its first judge asks (WithPlan). Sums asked that the plan lacks are read
+// one by one, and added to it. It holds at most MaxPlan sums, the oldest
+// dropped first. Safe for concurrent use.
+type SumPlan struct {
+	mu      sync.Mutex
+	entries []planEntry
+}
+
+// MaxPlan bounds a SumPlan: a prefetch reads at most this many sums, each
+// one primary-key range.
+const MaxPlan = 64
+
+type planEntry struct {
+	scope                   model.CounterScope
+	window, subject, prefix string
+}
+
+func (p *SumPlan) snapshot() []planEntry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.entries)
+}
+
+func (p *SumPlan) add(e planEntry) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if slices.Contains(p.entries, e) {
+		return
+	}
+	p.entries = append(p.entries, e)
+	if len(p.entries) > MaxPlan {
+		p.entries = slices.Delete(p.entries, 0, len(p.entries)-MaxPlan)
+	}
+}
+
+// WithPlan makes r read the sums of plan through many in one round trip
+// before its first sum, and teach plan the sums it then lacked. It
+// returns r.
+func (r *CounterReader) WithPlan(plan *SumPlan, many SumsFunc) *CounterReader {
+	r.plan, r.many = plan, many
+	return r
+}
+
+// resolve returns the scope and key a sum of scope reads for r's query,
+// and its window's days.
+func (r *CounterReader) resolve(scope model.CounterScope, window string) (model.CounterScope, string, int64, int64, error) {
+	key := r.q.Key(scope)
+	if key == "" || scope == "" {
+		scope, key = model.ScopeState, r.q.RequestingState
+	}
+	from, to, err := model.WindowDays(scope, window, r.q.At)
+	return scope, key, from, to, err
+}
+
+// prefetch reads the plan's sums in one round trip into the memo.
+func (r *CounterReader) prefetch() error {
+	r.planned = true
+	var (
+		reqs []SumRequest
+		keys []sumKey
+	)
+	for _, e := range r.plan.snapshot() {
+		scope, key, from, to, err := r.resolve(e.scope, e.window)
+		if err != nil || key == "" {
+			continue
+		}
+		k := sumKey{scope, key, e.subject, e.prefix, from, to}
+		if _, ok := r.memo[k]; ok || slices.Contains(keys, k) {
+			continue
+		}
+		keys = append(keys, k)
+		reqs = append(reqs, SumRequest{scope, key, e.subject, e.prefix, from, to})
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	out, err := r.many(reqs)
+	if err != nil {
+		return err
+	}
+	if len(out) != len(reqs) {
+		return fmt.Errorf("read counters: %d sums for %d asked", len(out), len(reqs))
+	}
+	for i, k := range keys {
+		r.memo[k] = out[i]
+	}
+	return nil
 }
 
 type sumKey struct {
@@ -237,17 +344,25 @@ func NewCounterReader(q HistoryQuery, sum SumFunc) *CounterReader {
 
 // Sum implements model.CounterSource.
 func (r *CounterReader) Sum(scope model.CounterScope, window, subjectState, prefix string) (model.Count, error) {
-	key := r.q.Key(scope)
-	if key == "" || scope == "" {
-		scope, key = model.ScopeState, r.q.RequestingState
-	}
-	from, to, err := model.WindowDays(scope, window, r.q.At)
+	asked := planEntry{scope, window, subjectState, prefix}
+	scope, key, from, to, err := r.resolve(scope, window)
 	if err != nil {
 		return model.Count{}, err
+	}
+	if r.plan != nil && !r.planned {
+		if err := r.prefetch(); err != nil {
+			if r.err == nil {
+				r.err = err
+			}
+			return model.Count{}, err
+		}
 	}
 	k := sumKey{scope, key, subjectState, prefix, from, to}
 	n, ok := r.memo[k]
 	if !ok {
+		if r.plan != nil && key != "" {
+			r.plan.add(asked)
+		}
 		if n, err = r.sum(scope, key, subjectState, prefix, from, to); err != nil {
 			if r.err == nil {
 				r.err = err

@@ -70,6 +70,9 @@ type Store struct {
 	// concurrent RecordDecision calls: one transaction each.
 	group   *store.ReserveGroup
 	records *store.Batcher[struct{}, recordItem]
+	// plan is the window sums recent decisions asked for, read in one
+	// round trip by the next.
+	plan store.SumPlan
 }
 
 var _ store.Store = (*Store)(nil)
@@ -723,7 +726,7 @@ func queueCounts(b *pgx.Batch, counts []store.CounterDelta) {
 // History returns the counters of q at q.At, each sum read from the pool
 // when a pack asks for it, with ctx.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
-	return reader(ctx, s.pool, q).History(), nil
+	return reader(ctx, s.pool, q, &s.plan).History(), nil
 }
 
 // sumSQL sums one counter over a window: $1 scope, $2 key, $3 subject
@@ -737,9 +740,18 @@ var sumSQL = [2]string{
 	WHERE scope = $1 AND $2 = '' AND subject_state = $3 AND prefix = $4 AND day BETWEEN $5 AND $6`,
 }
 
+// sumsSQL reads many window sums at once, one primary-key range each,
+// from parallel arrays of scope, key, subject state, prefix, first and
+// last day; each row is an index into them (from 1) and its sums.
+const sumsSQL = `SELECT t.i, COALESCE(SUM(c.subjects), 0)::bigint, COALESCE(SUM(c.devices), 0)::bigint
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[]) WITH ORDINALITY AS t(scope, key, subject, prefix, first, last, i)
+	LEFT JOIN counters AS c ON c.scope = t.scope AND c.key = t.key AND c.subject_state = t.subject AND c.prefix = t.prefix
+		AND c.day BETWEEN t.first AND t.last
+	GROUP BY t.i`
+
 // reader returns a reader of q's counters on db (the pool, or Reserve's
-// transaction).
-func reader(ctx context.Context, db querier, q store.HistoryQuery) *store.CounterReader {
+// transaction), reading the sums of plan in one round trip first.
+func reader(ctx context.Context, db querier, q store.HistoryQuery, plan *store.SumPlan) *store.CounterReader {
 	return store.NewCounterReader(q, func(scope model.CounterScope, key, subject, prefix string, from, to int64) (model.Count, error) {
 		v := 0
 		if key == "" {
@@ -750,6 +762,38 @@ func reader(ctx context.Context, db querier, q store.HistoryQuery) *store.Counte
 			return c, fmt.Errorf("read counters: %w", wrap(err))
 		}
 		return c, nil
+	}).WithPlan(plan, func(reqs []store.SumRequest) ([]model.Count, error) {
+		var (
+			scopes, keys, subjects, prefixes = make([]string, len(reqs)), make([]string, len(reqs)), make([]string, len(reqs)), make([]string, len(reqs))
+			firsts, lasts                    = make([]int32, len(reqs)), make([]int32, len(reqs))
+		)
+		for i, r := range reqs {
+			scopes[i], keys[i], subjects[i], prefixes[i] = string(r.Scope), r.Key, r.SubjectState, r.Prefix
+			firsts[i], lasts[i] = int32(r.From), int32(r.To)
+		}
+		rows, err := db.Query(ctx, sumsSQL, scopes, keys, subjects, prefixes, firsts, lasts)
+		if err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		defer rows.Close()
+		out := make([]model.Count, len(reqs))
+		for rows.Next() {
+			var (
+				i int64
+				c model.Count
+			)
+			if err := rows.Scan(&i, &c.Subjects, &c.Devices); err != nil {
+				return nil, fmt.Errorf("read counters: %w", wrap(err))
+			}
+			if i < 1 || i > int64(len(out)) {
+				return nil, fmt.Errorf("read counters: sum %d of %d", i, len(out))
+			}
+			out[i-1] = c
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		return out, nil
 	})
 }
 

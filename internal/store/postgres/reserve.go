@@ -107,7 +107,7 @@ func (s *Store) ReserveBatch(ctx context.Context, q store.HistoryQuery, judges [
 				write []store.CounterDelta
 				err   error
 			)
-			write, errs, err = store.RunBatch(q, reader(ctx, tx, q), judges)
+			write, errs, err = store.RunBatch(q, reader(ctx, tx, q, &s.plan), judges)
 			if err != nil {
 				return err
 			}

@@ -49,6 +49,8 @@ type Store struct {
 	// costs more than running these queries).
 	sum                           [2]*sql.Stmt // a window sum: [0] of one key, [1] of every key
 	sumW                          [2]*sql.Stmt // the same, on the write connection, for Reserve's transaction
+	sums, sumsW                   *sql.Stmt    // many window sums at once (sumsSQL), on each
+	plan                          store.SumPlan
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
 	upsertCounter, insertDecision *sql.Stmt
@@ -69,6 +71,16 @@ var sumSQL = [2]string{
 	WHERE scope = ?1 AND ?2 = '' AND subject_state = ?3 AND prefix = ?4 AND day BETWEEN ?5 AND ?6`,
 }
 
+// sumsSQL reads many window sums at once: ?1 is a JSON array of
+// [scope, key, subject state, prefix, first day, last day] arrays; each
+// row is an index into it and its sums. Every element is one range of
+// the primary key.
+const sumsSQL = `SELECT t.key, COALESCE(SUM(c.subjects), 0), COALESCE(SUM(c.devices), 0)
+	FROM json_each(?1) AS t
+	LEFT JOIN counters AS c ON c.scope = t.value ->> 0 AND c.key = t.value ->> 1 AND c.subject_state = t.value ->> 2
+		AND c.prefix = t.value ->> 3 AND c.day BETWEEN t.value ->> 4 AND t.value ->> 5
+	GROUP BY t.key`
+
 // prepare prepares the hot statements.
 func (s *Store) prepare(ctx context.Context) error {
 	var err error
@@ -84,6 +96,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		s.sum[i] = p(s.r, q)
 		s.sumW[i] = p(s.w, q)
 	}
+	s.sums = p(s.r, sumsSQL)
+	s.sumsW = p(s.w, sumsSQL)
 	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
 	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
 	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
@@ -187,7 +201,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
+	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.sums, s.sumsW, s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -781,6 +795,42 @@ func (s *Store) reader(ctx context.Context, tx *sql.Tx, q store.HistoryQuery) *s
 			return c, fmt.Errorf("read counters: %w", wrap(err))
 		}
 		return c, nil
+	}).WithPlan(&s.plan, func(reqs []store.SumRequest) ([]model.Count, error) {
+		arg := make([][6]any, len(reqs))
+		for i, q := range reqs {
+			arg[i] = [6]any{string(q.Scope), q.Key, q.SubjectState, q.Prefix, q.From, q.To}
+		}
+		js, err := json.Marshal(arg)
+		if err != nil {
+			return nil, fmt.Errorf("read counters: %w", err)
+		}
+		st := s.sums
+		if tx != nil {
+			st = tx.StmtContext(ctx, s.sumsW)
+		}
+		rows, err := st.QueryContext(ctx, string(js))
+		if err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		defer rows.Close()
+		out := make([]model.Count, len(reqs))
+		for rows.Next() {
+			var (
+				i int
+				c model.Count
+			)
+			if err := rows.Scan(&i, &c.Subjects, &c.Devices); err != nil {
+				return nil, fmt.Errorf("read counters: %w", wrap(err))
+			}
+			if i < 0 || i >= len(out) {
+				return nil, fmt.Errorf("read counters: sum %d of %d", i, len(out))
+			}
+			out[i] = c
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		return out, nil
 	})
 }
 

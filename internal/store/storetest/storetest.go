@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HistoryWindows", testHistoryWindows},
 		{"HistoryScopes", testHistoryScopes},
 		{"ExporterYearInShanghai", testExporterYearInShanghai},
+		{"SumPlan", testSumPlan},
 		{"PruneHistory", testPruneHistory},
 		{"Concurrency", testConcurrency},
 		{"MLACases", testMLACases},
@@ -769,5 +770,58 @@ func CheckUpgradedCounters(t *testing.T, s store.Store) {
 		if got != c.want {
 			t.Errorf("after upgrade, %s (%s, %q) = %+v, want %+v", c.state, c.subject, c.prefix, got, c.want)
 		}
+	}
+}
+
+// testSumPlan reads the same sums through several readers: the first
+// reads them one by one, the next in one round trip (the store's plan of
+// recent sums); both must agree, for every scope, window and roll-up.
+func testSumPlan(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	pair := "us-health\x1fcn-buyer"
+	must(t, "record", s.RecordDecision(ctx, record("plan-1", 1), []store.CounterDelta{
+		{Key: "US", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 3, Devices: 1},
+		{Key: "US", SubjectState: "DE", Category: "personal.financial", Day: day0.AddDate(0, -2, 0), Subjects: 5},
+		{Scope: model.ScopePair, Key: pair, SubjectState: "US", Category: "personal.genomic", Day: day0, Subjects: 7},
+		{Scope: model.ScopeExporter, Key: "us-health", SubjectState: "US", Category: "personal.genomic", Day: day0.AddDate(-1, 0, 0), Subjects: 11},
+	}))
+	sums := []struct {
+		scope                   model.CounterScope
+		window, subject, prefix string
+		want                    model.Count
+	}{
+		{model.ScopeState, "12m", "FR", "personal.health", model.Count{Subjects: 3, Devices: 1}},
+		{model.ScopeState, "12m", "*", "", model.Count{Subjects: 8, Devices: 1}},
+		{model.ScopeState, "ytd", "*", "personal", model.Count{Subjects: 8, Devices: 1}},
+		{model.ScopeState, "12m", "DE", "personal.health", model.Count{}},
+		{model.ScopePair, "12m", "US", "personal", model.Count{Subjects: 7}},
+		{model.ScopeExporter, "ytd", "*", "personal", model.Count{}},
+		{model.ScopeExporter, "12m", "*", "personal.genomic", model.Count{}},
+	}
+	q := store.HistoryQuery{RequestingState: "US", Pair: pair, Exporter: "us-health", At: day0}
+	for round := range 3 {
+		h, err := s.History(ctx, q)
+		must(t, "History", err)
+		for _, c := range sums {
+			got, err := h.Sum(c.scope, c.window, c.subject, c.prefix)
+			must(t, "Sum", err)
+			if got != c.want {
+				t.Errorf("round %d: %s %s (%s, %q) = %+v, want %+v", round, c.scope, c.window, c.subject, c.prefix, got, c.want)
+			}
+		}
+	}
+	// A reservation's sums include its batch's earlier counts, prefetched
+	// or not.
+	for round := range 2 {
+		must(t, "reserve", s.Reserve(ctx, q, func(h *model.History) ([]store.CounterDelta, error) {
+			got, err := h.Sum(model.ScopePair, "12m", "US", "personal")
+			if err != nil {
+				return nil, err
+			}
+			if want := int64(7 + round); got.Subjects != want {
+				t.Errorf("reservation %d saw %d, want %d", round, got.Subjects, want)
+			}
+			return []store.CounterDelta{{Scope: model.ScopePair, Key: pair, SubjectState: "US", Category: "personal.omic", Day: day0, Subjects: 1}}, nil
+		}))
 	}
 }

@@ -740,14 +740,16 @@ var sumSQL = [2]string{
 	WHERE scope = $1 AND $2 = '' AND subject_state = $3 AND prefix = $4 AND day BETWEEN $5 AND $6`,
 }
 
-// sumsSQL reads many window sums at once, one primary-key range each,
-// from parallel arrays of scope, key, subject state, prefix, first and
-// last day; each row is an index into them (from 1) and its sums.
-const sumsSQL = `SELECT t.i, COALESCE(SUM(c.subjects), 0)::bigint, COALESCE(SUM(c.devices), 0)::bigint
+// sumsSQL reads many window sums at once from parallel arrays of scope,
+// key, subject state, prefix, first and last day; each row is an index
+// into them (from 1) and its sums. The LATERAL subquery makes each sum
+// one primary-key range, whatever the planner knows of the table (a join
+// could be planned as a scan of it).
+const sumsSQL = `SELECT t.i, s.subjects, s.devices
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[]) WITH ORDINALITY AS t(scope, key, subject, prefix, first, last, i)
-	LEFT JOIN counters AS c ON c.scope = t.scope AND c.key = t.key AND c.subject_state = t.subject AND c.prefix = t.prefix
-		AND c.day BETWEEN t.first AND t.last
-	GROUP BY t.i`
+	CROSS JOIN LATERAL (SELECT COALESCE(SUM(c.subjects), 0)::bigint AS subjects, COALESCE(SUM(c.devices), 0)::bigint AS devices
+		FROM counters AS c WHERE c.scope = t.scope AND c.key = t.key AND c.subject_state = t.subject AND c.prefix = t.prefix
+		AND c.day BETWEEN t.first AND t.last) AS s`
 
 // reader returns a reader of q's counters on db (the pool, or Reserve's
 // transaction), reading the sums of plan in one round trip first.

@@ -170,3 +170,47 @@ func TestParallelThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestCountersFollowTheRegime: each regime counts by its own key, end to
+// end through the server. The US DSP counts per U.S. person and foreign
+// counterparty: once one importer's pair is past the threshold, another
+// importer of the same exporter starts from zero. China counts per
+// exporter: once the exporter is past the threshold, a new importer does
+// not reset it, nor does a request that names no parties (its requester
+// stands for the exporter).
+func TestCountersFollowTheRegime(t *testing.T) {
+	us := func(importer string) string {
+		return `{"action":"transfer","exporter":{"id":"globex"},"importer":{"id":"` + importer + `"},
+			"data":{"location":"US","origin":["US"],"categories":["personal.health"],"subjects":{"US":900}},
+			"destination":"CN","purpose":"commercial","transaction":"data-brokerage","selectors":{"kind":"bulk"},"basis":{"kind":"contract","measures":["customer-approval"]}}`
+	}
+	cn := func(parties string) string {
+		return `{"action":"transfer",` + parties + `"data":{"location":"CN","origin":["CN"],"categories":["personal.contact"],"subjects":{"CN":9000}},
+			"destination":"DE","purpose":"commercial","basis":{"kind":"consent","measures":["notice","separate-consent"]}}`
+	}
+	for storeName, open := range stores {
+		t.Run(storeName, func(t *testing.T) {
+			w := newBindingWorld(t, open(t))
+			globex, hanwei := w.token("globex"), w.token("hanwei")
+			steps := []struct {
+				name, token, body string
+				n                 int
+				want              model.Outcome
+			}{
+				{"us-dsp: eleven to hanwei fit under 10,000", globex, us("hanwei"), 11, model.Allow},
+				{"us-dsp: the twelfth to hanwei is bulk", globex, us("hanwei"), 1, model.Deny},
+				{"us-dsp: another counterparty starts from zero", globex, us("mailco-cn"), 1, model.Allow},
+				{"cn-cbdf: eleven by hanwei to acme fit under 100,000", hanwei, cn(`"exporter":{"id":"hanwei"},"importer":{"id":"acme"},`), 11, model.Allow},
+				{"cn-cbdf: to another importer, the exporter's count goes on", hanwei, cn(`"exporter":{"id":"hanwei"},"importer":{"id":"bka"},`), 1, model.Pending},
+				{"cn-cbdf: without parties, the requester is the exporter", hanwei, cn(``), 1, model.Pending},
+			}
+			for _, s := range steps {
+				for i := range s.n {
+					if status, _, d, body := w.post(s.token, "", s.body); d.Outcome != s.want {
+						t.Fatalf("%s (%d of %d): %d %s, want %s: %.3000s", s.name, i+1, s.n, status, d.Outcome, s.want, body)
+					}
+				}
+			}
+		})
+	}
+}

@@ -116,22 +116,23 @@ func (t *timedLog) Append(ctx context.Context, e ledger.Entry) (uint64, error) {
 	return idx, err
 }
 
-// storeHistory reads the counters of the state a request is counted
-// against (store.ActingState), across every counterparty of that state.
+// storeHistory reads the counters a request is judged with: those of its
+// key in every scope (store.QueryFor: the acting state, the exporter and
+// importer, the exporter).
 type storeHistory struct{ st store.Store }
 
 func (h storeHistory) History(ctx context.Context, req *model.Request, at time.Time) (*model.History, error) {
-	return h.st.History(ctx, store.HistoryQuery{RequestingState: store.ActingState(req), At: at})
+	return h.st.History(ctx, store.QueryFor(req, at))
 }
 
 // storeCounters reserves a binding decision's counts in the transaction
-// that reads the counters it is judged with, keyed by the state it is
-// counted against (store.ActingState).
+// that reads the counters it is judged with, holding its key in every
+// scope (store.QueryFor).
 type storeCounters struct{ st store.Store }
 
 func (c storeCounters) Reserve(ctx context.Context, req *model.Request, at time.Time, judge func(*model.History) (*model.Decision, error)) (func(context.Context) error, error) {
 	var counts []store.CounterDelta
-	err := c.st.Reserve(ctx, store.HistoryQuery{RequestingState: store.ActingState(req), At: at}, func(h *model.History) ([]store.CounterDelta, error) {
+	err := c.st.Reserve(ctx, store.QueryFor(req, at), func(h *model.History) ([]store.CounterDelta, error) {
 		dec, err := judge(h)
 		if err != nil {
 			return nil, err

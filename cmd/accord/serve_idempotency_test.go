@@ -43,7 +43,11 @@ func (w *bindingWorld) subjects() int64 {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return h.Rolling12m["DE"]["personal.communications"].Subjects
+	c, err := h.Sum(model.ScopeState, model.WindowRolling12m, "DE", "personal.communications")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c.Subjects
 }
 
 // TestIdempotentRetry: a retried binding decision with the same

@@ -109,7 +109,11 @@ func TestBindingDecisionOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return h.Rolling12m["FR"]["personal.contact"].Subjects
+		c, err := h.Sum(model.ScopeState, model.WindowRolling12m, "FR", "personal.contact")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Subjects
 	}
 	logSize := func() uint64 {
 		// Every append so far went through the timed log.

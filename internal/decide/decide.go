@@ -21,8 +21,10 @@
 //
 //  1. gather what the packs need: the states whose signed authorizations
 //     verify and cover the request at the server's time;
-//  2. in one transaction: read the counters (history), evaluate the packs,
-//     build the log entry, add the decision's counts;
+//  2. in one transaction holding every counter key of the request (acting
+//     state, exporter and importer, exporter): evaluate the packs, reading
+//     the counter sums they ask for, build the log entry, add the
+//     decision's counts;
 //  3. append the public summary to the log and wait until its index is
 //     durable;
 //  4. store the private record;

@@ -314,6 +314,10 @@ type History struct {
 	Rolling12m map[string]map[string]Count `json:"rolling_12m,omitempty"`
 	// YearToDate counts since 1 January of the current year (China).
 	YearToDate map[string]map[string]Count `json:"year_to_date,omitempty"`
+	// Source, on the server, answers every sum from the counters kept by
+	// scope (see CounterScope); the maps above are then empty. It is never
+	// encoded.
+	Source CounterSource `json:"-"`
 }
 
 // Count is a cumulative count of data subjects and devices.

@@ -49,7 +49,8 @@ func fastCalls(fn *functions) cel.ProgramOption {
 				}
 			}
 			return c, nil
-		case "cumulative_at", "cumulative_list_at", "cumulativeDevices_at", "agreementCovers_at":
+		case "cumulative_at", "cumulative_list_at", "cumulativeDevices_at", "agreementCovers_at",
+			"cumulativeByPair_at", "cumulativeByPair_list_at", "cumulativeByExporter_at", "cumulativeByExporter_list_at", "cumulativeDevicesByPair_at":
 			if len(args) > maxFixedArgs {
 				return i, nil
 			}
@@ -156,8 +157,14 @@ func (c *fixedCall) Exec(f *interpreter.ExecutionFrame) ref.Val {
 	switch c.overload {
 	case "cumulative_at", "cumulative_list_at":
 		return cumulative(args...)
+	case "cumulativeByPair_at", "cumulativeByPair_list_at":
+		return cumulativeByPair(args...)
+	case "cumulativeByExporter_at", "cumulativeByExporter_list_at":
+		return cumulativeByExporter(args...)
 	case "cumulativeDevices_at":
 		return cumulativeDevices(args...)
+	case "cumulativeDevicesByPair_at":
+		return cumulativeDevicesByPair(args...)
 	case "agreementCovers_at":
 		return c.fn.agreementCovers(args...)
 	}

@@ -403,9 +403,9 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection}}
 	case "hasCategory_list_list":
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 4}}
-	case "cumulative_at", "cumulativeDevices_at":
+	case "cumulative_at", "cumulativeDevices_at", "cumulativeByPair_at", "cumulativeByExporter_at", "cumulativeDevicesByPair_at":
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 4}}
-	case "cumulative_list_at":
+	case "cumulative_list_at", "cumulativeByPair_list_at", "cumulativeByExporter_list_at":
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 16}}
 	case "agreementAuthorizes_at":
 		return &cost.CallEstimate{CostEstimate: cost.CostEstimate{Min: 1, Max: maxCollection * 2}}

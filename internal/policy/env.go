@@ -148,7 +148,10 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 			hiddenArgMacro("agreementCovers", 4),
 			hiddenArgMacro("agreementAuthorizes", 6),
 			hiddenArgMacro("cumulative", 3),
+			hiddenArgMacro("cumulativeByPair", 3),
+			hiddenArgMacro("cumulativeByExporter", 3),
 			hiddenArgMacro("cumulativeDevices", 2),
+			hiddenArgMacro("cumulativeDevicesByPair", 2),
 			hiddenArgMacro("cumulativePeople", 2),
 		),
 		cel.Function("inBloc", noGuards,
@@ -215,9 +218,22 @@ func newBaseEnv(reg Registry) (*cel.Env, error) {
 				cel.FunctionBinding(cumulative)),
 			cel.Overload("cumulative_list_at", []*cel.Type{cel.StringType, cel.StringType, strList, inputType}, cel.IntType,
 				cel.FunctionBinding(cumulative))),
+		cel.Function("cumulativeByPair", noGuards,
+			cel.Overload("cumulativeByPair_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulativeByPair)),
+			cel.Overload("cumulativeByPair_list_at", []*cel.Type{cel.StringType, cel.StringType, strList, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulativeByPair))),
+		cel.Function("cumulativeByExporter", noGuards,
+			cel.Overload("cumulativeByExporter_at", []*cel.Type{cel.StringType, cel.StringType, cel.StringType, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulativeByExporter)),
+			cel.Overload("cumulativeByExporter_list_at", []*cel.Type{cel.StringType, cel.StringType, strList, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulativeByExporter))),
 		cel.Function("cumulativeDevices", noGuards,
 			cel.Overload("cumulativeDevices_at", []*cel.Type{cel.StringType, cel.StringType, inputType}, cel.IntType,
 				cel.FunctionBinding(cumulativeDevices))),
+		cel.Function("cumulativeDevicesByPair", noGuards,
+			cel.Overload("cumulativeDevicesByPair_at", []*cel.Type{cel.StringType, cel.StringType, inputType}, cel.IntType,
+				cel.FunctionBinding(cumulativeDevicesByPair))),
 	)
 }
 
@@ -569,33 +585,48 @@ func hasPersonalVal(cats ref.Val) ref.Val {
 	return types.Bool(slices.ContainsFunc(c, model.IsPersonal))
 }
 
-// window returns the history counters of a window name.
-func window(h *model.History, name string) (map[string]map[string]model.Count, error) {
-	switch name {
-	case "12m":
-		if h == nil {
-			return nil, nil
-		}
-		return h.Rolling12m, nil
-	case "ytd":
-		if h == nil {
-			return nil, nil
-		}
-		return h.YearToDate, nil
-	}
-	return nil, fmt.Errorf("unknown window %q: want \"12m\" or \"ytd\"", name)
-}
-
 // AllStates, as cumulative's subject state, counts data subjects of every
 // jurisdiction (China's Provisions count individuals whatever their
 // nationality).
-const AllStates = "*"
+const AllStates = model.AllSubjectStates
 
-// cumulative is cumulative(window, subjectState, categoryPrefix): the
-// history count of subjects of subjectState in categories under prefix,
-// plus this request's subjects of that state when the request has a
-// category under prefix. subjectState "*" (AllStates) counts every
-// jurisdiction.
+// historySum is the history's count of scope over window w for subjects
+// of state in categories under any of prefixes, each counter counted once
+// (a prefix under another of the list adds nothing more).
+func historySum(in *evalInput, scope model.CounterScope, w, state string, prefixes []string) (model.Count, error) {
+	var n model.Count
+	for i, p := range prefixes {
+		covered := false
+		for j, q := range prefixes {
+			if j != i && model.CategoryUnder(p, q) && (p != q || j < i) {
+				covered = true // under another prefix of the list, or a repeat
+				break
+			}
+		}
+		if covered {
+			continue
+		}
+		c, err := in.history.Sum(scope, w, state, p)
+		if err != nil {
+			return model.Count{}, err
+		}
+		n.Subjects += c.Subjects
+		n.Devices += c.Devices
+	}
+	if len(prefixes) == 0 {
+		// Nothing to sum; still refuse an unknown window.
+		if _, _, err := model.WindowDays(scope, w, in.at); err != nil {
+			return model.Count{}, err
+		}
+	}
+	return n, nil
+}
+
+// cumulativeFor returns the binding of cumulative(window, subjectState,
+// categoryPrefix) over scope: the history count of subjects of
+// subjectState in categories under prefix, plus this request's subjects
+// of that state when the request has a category under prefix.
+// subjectState "*" (AllStates) counts every jurisdiction.
 //
 // The prefix may be a list of prefixes: each history counter under any of
 // them is added once, and this request's subjects are added once when it
@@ -604,97 +635,101 @@ const AllStates = "*"
 // cannot say, so they are added (the stricter reading). This request's
 // subjects are the same people whichever of its categories they are in, so
 // they are added once.
-func cumulative(args ...ref.Val) ref.Val {
-	if len(args) != 4 {
-		return types.NoSuchOverloadErr()
-	}
-	w, ok1 := args[0].(types.String)
-	state, ok2 := args[1].(types.String)
-	in, ok4 := args[3].(*evalInput)
-	if !ok1 || !ok2 || !ok4 {
-		return types.NoSuchOverloadErr()
-	}
-	var prefixes []string
-	switch p := args[2].(type) {
-	case types.String:
-		prefixes = []string{string(p)}
-	default:
-		list, ok := stringsOf(p)
-		if !ok {
+//
+// cumulative reads model.ScopeState (per acting state, GDSI),
+// cumulativeByPair model.ScopePair (per exporter and importer, US DSP
+// § 202.205), cumulativeByExporter model.ScopeExporter (per exporter, the
+// year in China Standard Time, China's Provisions art. 7–8). A request
+// without the parties a scope needs is judged on the acting state's
+// counters.
+func cumulativeFor(scope model.CounterScope) func(args ...ref.Val) ref.Val {
+	name := cumulativeNames[scope]
+	return func(args ...ref.Val) ref.Val {
+		if len(args) != 4 {
 			return types.NoSuchOverloadErr()
 		}
-		prefixes = list
-	}
-	counts, err := window(in.history, string(w))
-	if err != nil {
-		return types.NewErr("cumulative: %v", err)
-	}
-	under := func(cat string) bool {
-		for _, p := range prefixes {
-			if categoryUnder(cat, p) {
-				return true
-			}
+		w, ok1 := args[0].(types.String)
+		state, ok2 := args[1].(types.String)
+		in, ok4 := args[3].(*evalInput)
+		if !ok1 || !ok2 || !ok4 {
+			return types.NoSuchOverloadErr()
 		}
-		return false
-	}
-	var n int64
-	if state == AllStates {
-		for _, cats := range counts {
-			for cat, c := range cats {
-				if under(cat) {
-					n += c.Subjects
+		var prefixes []string
+		switch p := args[2].(type) {
+		case types.String:
+			prefixes = []string{string(p)}
+		default:
+			list, ok := stringsOf(p)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			prefixes = list
+		}
+		c, err := historySum(in, scope, string(w), string(state), prefixes)
+		if err != nil {
+			return types.NewErr("%s: %v", name, err)
+		}
+		n := c.Subjects
+		if hasCategory(in.req.Data.Categories, prefixes) {
+			if state == AllStates {
+				for _, k := range in.req.Data.Subjects {
+					n += k
 				}
+			} else {
+				n += in.req.Data.Subjects[string(state)]
 			}
 		}
-	} else {
-		for cat, c := range counts[string(state)] {
-			if under(cat) {
-				n += c.Subjects
-			}
-		}
+		return types.Int(n)
 	}
-	if hasCategory(in.req.Data.Categories, prefixes) {
-		if state == AllStates {
-			for _, k := range in.req.Data.Subjects {
-				n += k
-			}
-		} else {
-			n += in.req.Data.Subjects[string(state)]
-		}
-	}
-	return types.Int(n)
 }
 
-// cumulativeDevices is cumulativeDevices(window, categoryPrefix): the
-// history count of devices in categories under prefix, over every subject
-// state, plus this request's devices when it has a category under prefix.
-func cumulativeDevices(args ...ref.Val) ref.Val {
-	if len(args) != 3 {
-		return types.NoSuchOverloadErr()
-	}
-	w, ok1 := args[0].(types.String)
-	prefix, ok2 := args[1].(types.String)
-	in, ok3 := args[2].(*evalInput)
-	if !ok1 || !ok2 || !ok3 {
-		return types.NoSuchOverloadErr()
-	}
-	counts, err := window(in.history, string(w))
-	if err != nil {
-		return types.NewErr("cumulativeDevices: %v", err)
-	}
-	var n int64
-	for _, cats := range counts {
-		for cat, c := range cats {
-			if categoryUnder(cat, string(prefix)) {
-				n += c.Devices
-			}
-		}
-	}
-	if hasCategoryUnder(in.req.Data.Categories, string(prefix)) {
-		n += in.req.Data.Devices
-	}
-	return types.Int(n)
+// cumulativeNames names the cumulative function of each scope, for
+// errors.
+var cumulativeNames = map[model.CounterScope]string{
+	model.ScopeState:    "cumulative",
+	model.ScopePair:     "cumulativeByPair",
+	model.ScopeExporter: "cumulativeByExporter",
 }
+
+var (
+	cumulative           = cumulativeFor(model.ScopeState)
+	cumulativeByPair     = cumulativeFor(model.ScopePair)
+	cumulativeByExporter = cumulativeFor(model.ScopeExporter)
+)
+
+// cumulativeDevicesFor returns the binding of
+// cumulativeDevices(window, categoryPrefix) over scope: the history count
+// of devices in categories under prefix, over every subject state, plus
+// this request's devices when it has a category under prefix.
+// cumulativeDevices reads model.ScopeState, cumulativeDevicesByPair
+// model.ScopePair.
+func cumulativeDevicesFor(scope model.CounterScope) func(args ...ref.Val) ref.Val {
+	return func(args ...ref.Val) ref.Val {
+		if len(args) != 3 {
+			return types.NoSuchOverloadErr()
+		}
+		w, ok1 := args[0].(types.String)
+		prefix, ok2 := args[1].(types.String)
+		in, ok3 := args[2].(*evalInput)
+		if !ok1 || !ok2 || !ok3 {
+			return types.NoSuchOverloadErr()
+		}
+		c, err := in.history.Sum(scope, string(w), AllStates, string(prefix))
+		if err != nil {
+			return types.NewErr("cumulativeDevices: %v", err)
+		}
+		n := c.Devices
+		if hasCategoryUnder(in.req.Data.Categories, string(prefix)) {
+			n += in.req.Data.Devices
+		}
+		return types.Int(n)
+	}
+}
+
+var (
+	cumulativeDevices       = cumulativeDevicesFor(model.ScopeState)
+	cumulativeDevicesByPair = cumulativeDevicesFor(model.ScopePair)
+)
 
 // nullablePointers makes the optional parts of a request (on_behalf_of,
 // exporter, importer, data.cii, history) null when absent, as the JSON says, rather than an

@@ -145,7 +145,8 @@ var (
 )
 
 // cumulativePeople is cumulativePeople(window, subjectState): the history
-// count of subjects of subjectState in every category, plus this request's
+// count (per acting state, model.ScopeState) of subjects of subjectState
+// in every category, plus this request's
 // subjects of that state, whatever its categories. People counted under a
 // non-personal label are still people.
 func cumulativePeople(args ...ref.Val) ref.Val {
@@ -158,14 +159,10 @@ func cumulativePeople(args ...ref.Val) ref.Val {
 	if !ok1 || !ok2 || !ok3 {
 		return types.NoSuchOverloadErr()
 	}
-	counts, err := window(in.history, string(w))
+	c, err := in.history.Sum(model.ScopeState, string(w), string(state), "")
 	if err != nil {
 		return types.NewErr("cumulativePeople: %v", err)
 	}
-	var n int64
-	for _, c := range counts[string(state)] {
-		n += c.Subjects
-	}
-	n += in.req.Data.Subjects[string(state)]
+	n := c.Subjects + in.req.Data.Subjects[string(state)]
 	return types.Int(n)
 }

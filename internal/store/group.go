@@ -14,9 +14,9 @@ import (
 type Judge func(*model.History) ([]CounterDelta, error)
 
 // BatchReserver runs several reservations on the same counters in one
-// transaction: it reads the history of q once, holding q's keys, calls
-// each judge in order with that history plus the counts of the judges
-// before it, and writes every count in one commit. errs[i] is judge i's
+// transaction: holding q's keys, it calls each judge in order with the
+// history of q (each sum read once, in the transaction) plus the counts
+// of the judges before it, and writes every count in one commit. errs[i] is judge i's
 // own error (its counts are not written; the others' are), or, when the
 // transaction fails, the same error for every judge. Drivers implement it;
 // ReserveGroup batches concurrent Reserve calls into it.
@@ -108,8 +108,8 @@ func (b *Batcher[K, T]) runOne(key K, q *batchQueue[T]) {
 }
 
 // ReserveGroup turns concurrent reservations on the same counters into
-// one transaction per batch ("group commit"): reservations of one key
-// (requesting state, counterparty, day) that arrive while a batch of that
+// one transaction per batch ("group commit"): reservations of the same
+// keys (HistoryQuery.Keys) and day that arrive while a batch of that
 // key is in its transaction are taken together by the next one. The
 // judges of a batch run one after the other, each seeing the counts of
 // those before it, so a batch is a serial order of its reservations, and
@@ -119,9 +119,17 @@ type ReserveGroup struct {
 	batches *Batcher[groupKey, reservation]
 }
 
+// groupKey is what a batch's reservations share: their keys, and their
+// day in every scope's calendar (a batch is judged with one set of
+// windows; 15:59 and 16:00 UTC are one UTC day but two days in Shanghai).
 type groupKey struct {
-	state, counterparty string
-	day                 int64
+	state, pair, exporter string
+	day, exporterDay      int64
+}
+
+// groupKeyOf is the batch key of q.
+func groupKeyOf(q HistoryQuery) groupKey {
+	return groupKey{q.RequestingState, q.Pair, q.Exporter, DayNumber(q.At), model.DayIn(model.ScopeExporter, q.At)}
 }
 
 type reservation struct {
@@ -156,7 +164,7 @@ func (g *ReserveGroup) Reserve(ctx context.Context, q HistoryQuery, judge func(*
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("reserve: %w", err)
 	}
-	err := g.batches.Do(groupKey{q.RequestingState, q.Counterparty, DayNumber(q.At)}, reservation{q, judge})
+	err := g.batches.Do(groupKeyOf(q), reservation{q, judge})
 	if p, ok := err.(judgePanic); ok {
 		panic(p.v)
 	}
@@ -176,19 +184,22 @@ func guard(j Judge) Judge {
 	}
 }
 
-// RunBatch is the part of ReserveBatch every driver shares: with the
-// history h read inside the transaction, it calls each judge in order,
-// showing it h plus the valid counts of the judges before it, and returns
-// the counts to write (summed per counter row) and each judge's error.
-// Counts that break ValidateReservation fail their own judge only. A
-// judge's panic (as judgePanic) fails its own judge only.
-func RunBatch(q HistoryQuery, h *model.History, judges []Judge) (write []CounterDelta, errs []error) {
+// RunBatch is the part of ReserveBatch every driver shares: with r
+// reading q's counters inside the transaction, it calls each judge in
+// order, showing it r's history plus the valid counts of the judges before
+// it, and returns the counts to write and each judge's error. Counts that
+// break ValidateReservation fail their own judge only, as does a judge's
+// panic (as judgePanic). When r's driver failed on a read (r.Err), the
+// judges may have seen wrong counts: err is that failure, and nothing must
+// be written.
+func RunBatch(q HistoryQuery, r *CounterReader, judges []Judge) (write []CounterDelta, errs []error, err error) {
 	errs = make([]error, len(judges))
-	type rowKey struct{ counterparty, subject, category string }
-	sum := map[rowKey]*CounterDelta{}
-	var order []rowKey
+	h := r.History()
 	for i, j := range judges {
 		counts, err := j(h)
+		if rerr := r.Err(); rerr != nil {
+			return nil, FailAll(errs, fmt.Errorf("read counters: %w", rerr)), rerr
+		}
 		if err == nil {
 			err = ValidateReservation(q, counts)
 		}
@@ -196,48 +207,10 @@ func RunBatch(q HistoryQuery, h *model.History, judges []Judge) (write []Counter
 			errs[i] = err
 			continue
 		}
-		for _, c := range counts {
-			addToHistory(h, q.At, c)
-			k := rowKey{c.Counterparty, c.SubjectState, c.Category}
-			if s, ok := sum[k]; ok && DayNumber(s.Day) == DayNumber(c.Day) {
-				s.Subjects += c.Subjects
-				s.Devices += c.Devices
-				continue
-			}
-			if _, ok := sum[k]; ok {
-				// Another day than the batch's (never the case for
-				// decisions, whose day is q.At's): write it apart.
-				write = append(write, c)
-				continue
-			}
-			cp := c
-			sum[k] = &cp
-			order = append(order, k)
-		}
+		r.Add(counts)
+		write = append(write, counts...)
 	}
-	for _, k := range order {
-		write = append(write, *sum[k])
-	}
-	return write, errs
-}
-
-// addToHistory adds c to the windows of h at at that c's day falls in.
-func addToHistory(h *model.History, at time.Time, c CounterDelta) {
-	rollingFrom, ytdFrom, to := Windows(at)
-	day := DayNumber(c.Day)
-	add := func(m map[string]map[string]model.Count) {
-		if m[c.SubjectState] == nil {
-			m[c.SubjectState] = map[string]model.Count{}
-		}
-		old := m[c.SubjectState][c.Category]
-		m[c.SubjectState][c.Category] = model.Count{Subjects: old.Subjects + c.Subjects, Devices: old.Devices + c.Devices}
-	}
-	if day >= rollingFrom && day <= to {
-		add(h.Rolling12m)
-	}
-	if day >= ytdFrom && day <= to {
-		add(h.YearToDate)
-	}
+	return write, errs, nil
 }
 
 // FailAll returns errs with err in place of every nil, for a batch whose

@@ -25,8 +25,10 @@ func (m *memBatches) ReserveBatch(_ context.Context, q HistoryQuery, judges []Ju
 	defer m.mu.Unlock()
 	m.batches.Add(1)
 	time.Sleep(2 * time.Millisecond)
-	h := BuildHistory([]HistoryRow{{SubjectState: "FR", Category: "personal.health", Rolling: model.Count{Subjects: m.total}, YTD: model.Count{Subjects: m.total}}})
-	write, errs := RunBatch(q, h, judges)
+	write, errs, err := RunBatch(q, memReader(q, m.total), judges)
+	if err != nil {
+		return errs
+	}
 	if m.fail != nil {
 		return FailAll(errs, m.fail)
 	}
@@ -38,13 +40,33 @@ func (m *memBatches) ReserveBatch(_ context.Context, q HistoryQuery, judges []Ju
 
 var groupDay = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 
+// memReader reads total subjects for (FR, personal.health) and every
+// prefix above it, in every window, and nothing else.
+func memReader(q HistoryQuery, total int64) *CounterReader {
+	return NewCounterReader(q, func(_ model.CounterScope, _, subject, prefix string, _, _ int64) (model.Count, error) {
+		if (subject == "FR" || subject == model.AllSubjectStates) && model.CategoryUnder("personal.health", prefix) {
+			return model.Count{Subjects: total}, nil
+		}
+		return model.Count{}, nil
+	})
+}
+
+// fr is the sum of (FR, personal.health) in window w of the state scope.
+func fr(h *model.History, w string) int64 {
+	c, err := h.Sum(model.ScopeState, w, "FR", "personal.health")
+	if err != nil {
+		return -1
+	}
+	return c.Subjects
+}
+
 func capped(n int64, allowed *atomic.Int64) func(*model.History) ([]CounterDelta, error) {
 	return func(h *model.History) ([]CounterDelta, error) {
-		if h.Rolling12m["FR"]["personal.health"].Subjects+n > 100_000 {
+		if fr(h, "12m")+n > 100_000 {
 			return nil, nil
 		}
 		allowed.Add(1)
-		return []CounterDelta{{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: groupDay, Subjects: n}}, nil
+		return []CounterDelta{{Key: "US", SubjectState: "FR", Category: "personal.health", Day: groupDay, Subjects: n}}, nil
 	}
 }
 
@@ -93,7 +115,7 @@ func TestReserveGroupIsolatesJudges(t *testing.T) {
 		g.Reserve(context.Background(), q, func(*model.History) ([]CounterDelta, error) { panic("bug") })
 	}()
 	wrong := func(*model.History) ([]CounterDelta, error) {
-		return []CounterDelta{{RequestingState: "CN", SubjectState: "FR", Category: "x", Day: groupDay, Subjects: 1}}, nil
+		return []CounterDelta{{Key: "CN", SubjectState: "FR", Category: "x", Day: groupDay, Subjects: 1}}, nil
 	}
 	if err := g.Reserve(context.Background(), q, wrong); !errors.Is(err, ErrInvalid) {
 		t.Errorf("count for another state: %v, want ErrInvalid", err)
@@ -113,14 +135,80 @@ func TestRunBatchShowsEarlierCounts(t *testing.T) {
 	q := HistoryQuery{RequestingState: "US", At: groupDay}
 	var seen []int64
 	j := func(h *model.History) ([]CounterDelta, error) {
-		seen = append(seen, h.Rolling12m["FR"]["personal.health"].Subjects+h.YearToDate["FR"]["personal.health"].Subjects)
-		return []CounterDelta{{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: groupDay, Subjects: 10}}, nil
+		seen = append(seen, fr(h, "12m")+fr(h, "ytd"))
+		return []CounterDelta{{Key: "US", SubjectState: "FR", Category: "personal.health", Day: groupDay, Subjects: 10}}, nil
 	}
-	write, errs := RunBatch(q, BuildHistory(nil), []Judge{j, j, j})
+	write, errs, err := RunBatch(q, memReader(q, 0), []Judge{j, j, j})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(seen) != 3 || seen[0] != 0 || seen[1] != 20 || seen[2] != 40 {
 		t.Errorf("judges saw %v (rolling + ytd); want [0 20 40]", seen)
 	}
-	if len(write) != 1 || write[0].Subjects != 30 || errs[0] != nil || errs[1] != nil || errs[2] != nil {
-		t.Errorf("write %+v errs %v; want one row of 30", write, errs)
+	rows := RollUp(write)
+	if len(rows) != 6 || errs[0] != nil || errs[1] != nil || errs[2] != nil {
+		t.Fatalf("rows %+v errs %v; want 6 rows (FR and *, by 3 prefixes)", rows, errs)
+	}
+	for _, r := range rows {
+		if r.Subjects != 30 {
+			t.Errorf("row %+v; want 30 subjects", r)
+		}
+	}
+}
+
+// dayBatches records the Shanghai days of the counts of each batch's
+// judges.
+type dayBatches struct {
+	mu      sync.Mutex
+	batches [][]int64
+}
+
+func (d *dayBatches) ReserveBatch(_ context.Context, _ HistoryQuery, judges []Judge) []error {
+	time.Sleep(2 * time.Millisecond)
+	var days []int64
+	for _, j := range judges {
+		counts, _ := j(nil)
+		for _, c := range counts {
+			days = append(days, model.DayIn(model.ScopeExporter, c.Day))
+		}
+	}
+	d.mu.Lock()
+	d.batches = append(d.batches, days)
+	d.mu.Unlock()
+	return make([]error, len(judges))
+}
+
+// TestReserveGroupKeepsCalendarDaysApart: reservations of one UTC day
+// but two days in Shanghai (15:59 and 16:00 UTC on 31 December) are never
+// judged in one batch, whose windows are those of its first reservation.
+func TestReserveGroupKeepsCalendarDaysApart(t *testing.T) {
+	d := &dayBatches{}
+	g := NewReserveGroup(d)
+	before := time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for i := range 64 {
+		at := before.Add(time.Duration(i%2) * time.Minute)
+		wg.Go(func() {
+			q := HistoryQuery{RequestingState: "SG", Exporter: "cn-shop", At: at}
+			err := g.Reserve(context.Background(), q, func(*model.History) ([]CounterDelta, error) {
+				return []CounterDelta{{Scope: model.ScopeExporter, Key: "cn-shop", SubjectState: "CN", Category: "personal", Day: at, Subjects: 1}}, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, days := range d.batches {
+		n += len(days)
+		for _, day := range days {
+			if day != days[0] {
+				t.Fatalf("a batch mixes Shanghai days: %v", days)
+			}
+		}
+	}
+	if n != 64 || len(d.batches) >= 64 {
+		t.Errorf("%d reservations in %d batches; want 64, batched", n, len(d.batches))
 	}
 }

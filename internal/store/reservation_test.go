@@ -10,9 +10,9 @@ import (
 
 func TestValidateReservation(t *testing.T) {
 	day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	ok := store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: day, Subjects: 1}
+	ok := store.CounterDelta{Key: "US", SubjectState: "FR", Category: "personal.health", Day: day, Subjects: 1}
 	other := ok
-	other.RequestingState = "CN"
+	other.Key = "CN"
 	neg := ok
 	neg.Devices = -1
 	cases := []struct {

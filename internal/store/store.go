@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/accord-dev/accord/internal/mla"
@@ -149,9 +150,10 @@ type Decisions interface {
 
 // Counters are the history counters threshold rules read.
 type Counters interface {
-	// History returns the counts matching q over the rolling 12 months
-	// before q.At and since 1 January of q.At's year (see Windows), keyed
-	// by subject state then category. It never returns nil.
+	// History returns the counters of q's keys at q.At: a history whose
+	// Source answers each window sum a pack asks for (model.History.Sum)
+	// with a bounded read, outside any transaction (for a non-binding
+	// check). It never returns nil.
 	History(ctx context.Context, q HistoryQuery) (*model.History, error)
 	// PruneHistory deletes the counters of days before the UTC day of
 	// before, which no window can reach once it is more than a year ago,
@@ -161,20 +163,21 @@ type Counters interface {
 	// transaction, adds the counts judge returns for them, so that
 	// concurrent reservations on the same counters are serializable: the
 	// set of reservations committed is one some serial order of them
-	// would commit. The transaction holds q's counter keys (SQLite: BEGIN
-	// IMMEDIATE; PostgreSQL: transaction-scoped advisory locks in a fixed
-	// order) for as long as judge runs, so judge must be pure and fast (no
-	// I/O, no waiting): it may be called more than once when the database
-	// asks for a retry. Only the counts it returns for its last call are
-	// written. An error from judge is returned as is and nothing is
-	// written. The counts returned must be keyed by q.RequestingState (or
-	// else ErrInvalid), since only that key is held.
+	// would commit. The transaction holds every key of q (SQLite: BEGIN
+	// IMMEDIATE; PostgreSQL: transaction-scoped advisory locks, one per
+	// key, in sorted order) for as long as judge runs, so judge must be
+	// pure and fast (no I/O, no waiting); the sums it asks the history for
+	// are read in the transaction. It may be called more than once when
+	// the database asks for a retry. Only the counts it returns for its
+	// last call are written. An error from judge is returned as is and
+	// nothing is written. The counts returned must be keyed by keys of q
+	// (else ErrInvalid), since only those are held.
 	Reserve(ctx context.Context, q HistoryQuery, judge func(*model.History) ([]CounterDelta, error)) error
 	// Unreserve takes back counts a Reserve added, for a decision that is
 	// provably not on the log (its append was refused before it was
 	// queued), in one transaction holding the same keys. A counter never
-	// goes below zero. The counts must be those Reserve wrote, keyed by
-	// one requesting state (else ErrInvalid, nothing written).
+	// goes below zero. The counts must be those Reserve wrote, with one
+	// key per scope (QueryOf; else ErrInvalid, nothing written).
 	Unreserve(ctx context.Context, counts []CounterDelta) error
 }
 
@@ -406,31 +409,45 @@ type Void struct {
 	Created time.Time `json:"created"`
 }
 
-// CounterDelta adds to the history counter of one (requesting state,
-// counterparty, subject state, category) on one UTC day.
+// CounterDelta adds to the counter of one (scope, key, subject state,
+// category) on one day of the scope's calendar.
 type CounterDelta struct {
-	// RequestingState is the state on whose behalf data was obtained.
-	RequestingState string `json:"requesting_state"`
-	// Counterparty is the principal that obtained it.
-	Counterparty string `json:"counterparty"`
+	// Scope is how the count is aggregated; empty means
+	// model.ScopeState.
+	Scope model.CounterScope `json:"scope,omitempty"`
+	// Key is the scope's party: the acting state (model.ScopeState), the
+	// exporter's id (model.ScopeExporter), the exporter's and importer's
+	// ids (model.ScopePair); see model.Request.CounterKey.
+	Key string `json:"key"`
 	// SubjectState is the jurisdiction of the data subjects counted.
 	SubjectState string `json:"subject_state"`
 	// Category is a taxonomy category.
 	Category string `json:"category"`
-	// Day is the UTC day the counts belong to; only its date matters.
+	// Day is the moment the counts belong to; only its date in the scope's
+	// calendar (model.DayIn) matters.
 	Day time.Time `json:"day"`
 	// Subjects and Devices are added to the counter; never negative.
 	Subjects int64 `json:"subjects"`
 	Devices  int64 `json:"devices"`
 }
 
+// scope is d's scope, model.ScopeState when empty.
+func (d CounterDelta) scope() model.CounterScope {
+	if d.Scope == "" {
+		return model.ScopeState
+	}
+	return d.Scope
+}
+
 // Validate reports the first rule d breaks, naming the field.
 func (d CounterDelta) Validate() error {
 	switch {
-	case d.RequestingState == "":
-		return fmt.Errorf("%w: counter requesting_state is empty", ErrInvalid)
-	case d.SubjectState == "":
-		return fmt.Errorf("%w: counter subject_state is empty", ErrInvalid)
+	case !slices.Contains(model.CounterScopes, d.scope()):
+		return fmt.Errorf("%w: counter scope %q is unknown", ErrInvalid, d.Scope)
+	case d.Key == "":
+		return fmt.Errorf("%w: counter key is empty", ErrInvalid)
+	case d.SubjectState == "" || d.SubjectState == model.AllSubjectStates:
+		return fmt.Errorf("%w: counter subject_state %q is not a state", ErrInvalid, d.SubjectState)
 	case d.Category == "":
 		return fmt.Errorf("%w: counter category is empty", ErrInvalid)
 	case d.Subjects < 0:
@@ -443,11 +460,20 @@ func (d CounterDelta) Validate() error {
 	return nil
 }
 
-// HistoryQuery selects counters. An empty field matches every value.
+// HistoryQuery names the counter keys a decision is judged with and
+// counted under (QueryFor), and the moment its windows end at.
 type HistoryQuery struct {
+	// RequestingState is the model.ScopeState key (the acting state). A
+	// read with none sums every state's counters; a reservation with none
+	// can write nothing.
 	RequestingState string
-	Counterparty    string
-	// At is the moment the windows end at (its UTC day included).
+	// Pair is the model.ScopePair key, "" when the request names no
+	// exporter and importer.
+	Pair string
+	// Exporter is the model.ScopeExporter key, "" when the request names
+	// no exporter.
+	Exporter string
+	// At is the moment the windows end at (its day included).
 	At time.Time
 }
 

@@ -22,6 +22,23 @@ func TestCountsFor(t *testing.T) {
 			Time:      at,
 		}
 	}
+	st := func(key, subject, cat string, n, devices int64) store.CounterDelta {
+		return store.CounterDelta{Scope: model.ScopeState, Key: key, SubjectState: subject, Category: cat, Day: at, Subjects: n, Devices: devices}
+	}
+	in := func(d store.CounterDelta, scope model.CounterScope, key string) store.CounterDelta {
+		d.Scope, d.Key = scope, key
+		return d
+	}
+	fr := st("US", "FR", "personal.health", 10, 0)
+	// andExporter is ds followed by the same counts under the exporter
+	// scope of key.
+	andExporter := func(key string, ds ...store.CounterDelta) []store.CounterDelta {
+		out := append([]store.CounterDelta(nil), ds...)
+		for _, d := range ds {
+			out = append(out, in(d, model.ScopeExporter, key))
+		}
+		return out
+	}
 	cases := []struct {
 		name    string
 		req     func() *model.Request
@@ -29,13 +46,19 @@ func TestCountsFor(t *testing.T) {
 		want    []store.CounterDelta
 	}{
 		{"deny counts nothing", base, model.Deny, nil},
+		{"without parties the requester stands for the exporter", func() *model.Request {
+			r := base()
+			r.Data.Categories = []string{"personal.health"}
+			r.Data.Subjects = map[string]int64{"FR": 10}
+			return r
+		}, model.Allow, []store.CounterDelta{fr, in(fr, model.ScopeExporter, "acme")}},
 		{"pending counts nothing", base, model.Pending, nil},
-		{"allow counts every category and subject state", base, model.Allow, []store.CounterDelta{
-			{RequestingState: "US", Counterparty: "acme", SubjectState: "BE", Category: "personal.health", Day: at, Subjects: 2},
-			{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: at, Subjects: 10},
-			{RequestingState: "US", Counterparty: "acme", SubjectState: "BE", Category: "personal.contact", Day: at, Subjects: 2},
-			{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.contact", Day: at, Subjects: 10},
-		}},
+		{"allow counts every category and subject state", base, model.Allow, andExporter("acme",
+			st("US", "BE", "personal.health", 2, 0),
+			st("US", "FR", "personal.health", 10, 0),
+			st("US", "BE", "personal.contact", 2, 0),
+			st("US", "FR", "personal.contact", 10, 0),
+		)},
 		{"on behalf of a state counts against that state; devices under the location", func() *model.Request {
 			r := base()
 			r.OnBehalfOf = &model.Principal{ID: "mss", Kind: model.KindStateAuthority, Jurisdiction: "CN"}
@@ -43,10 +66,34 @@ func TestCountsFor(t *testing.T) {
 			r.Data.Subjects = map[string]int64{"BE": 3}
 			r.Data.Devices = 50
 			return r
+		}, model.Allow, andExporter("acme",
+			st("CN", "BE", "personal.geolocation.precise", 3, 0),
+			st("CN", "FR", "personal.geolocation.precise", 0, 50),
+		)},
+		{"with parties: the acting state, the exporter-importer pair and the exporter", func() *model.Request {
+			r := base()
+			r.Exporter = &model.Principal{ID: "us-health", Kind: model.KindCompany, Jurisdiction: "US"}
+			r.Importer = &model.Principal{ID: "acme", Kind: model.KindCompany, Jurisdiction: "CN"}
+			r.Data.Categories = []string{"personal.health"}
+			r.Data.Subjects = map[string]int64{"FR": 10}
+			return r
 		}, model.Allow, []store.CounterDelta{
-			{RequestingState: "CN", Counterparty: "acme", SubjectState: "BE", Category: "personal.geolocation.precise", Day: at, Subjects: 3},
-			{RequestingState: "CN", Counterparty: "acme", SubjectState: "FR", Category: "personal.geolocation.precise", Day: at, Devices: 50},
+			fr,
+			in(fr, model.ScopePair, "us-health\x1facme"),
+			in(fr, model.ScopeExporter, "us-health"),
 		}},
+		{"an exporter without an importer: no pair", func() *model.Request {
+			r := base()
+			r.Exporter = &model.Principal{ID: "cn-shop", Kind: model.KindCompany, Jurisdiction: "CN"}
+			r.Data.Categories = []string{"personal.health"}
+			r.Data.Subjects = map[string]int64{"FR": 10}
+			return r
+		}, model.Allow, []store.CounterDelta{fr, in(fr, model.ScopeExporter, "cn-shop")}},
+		{"no acting state: nothing is counted", func() *model.Request {
+			r := base()
+			r.Requester.Jurisdiction = ""
+			return r
+		}, model.Allow, nil},
 	}
 	for _, c := range cases {
 		got := store.CountsFor(c.req(), &model.Decision{Outcome: c.outcome})
@@ -56,27 +103,73 @@ func TestCountsFor(t *testing.T) {
 	}
 }
 
-func TestWindows(t *testing.T) {
+// TestWindowDays: each scope's windows, at their edges, in the scope's
+// calendar (UTC, or China Standard Time for the exporter scope).
+func TestWindowDays(t *testing.T) {
 	day := func(y int, m time.Month, d int) int64 {
-		return store.DayNumber(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 	}
+	utc := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
 	cases := []struct {
-		at                   time.Time
-		rolling, ytd, to     int64
-		rollingDays, ytdDays int64
+		name     string
+		scope    model.CounterScope
+		window   string
+		at       time.Time
+		from, to int64
 	}{
-		{time.Date(2026, 11, 22, 23, 59, 0, 0, time.UTC), day(2025, 11, 23), day(2026, 1, 1), day(2026, 11, 22), 365, 326},
-		{time.Date(2028, 3, 1, 0, 0, 0, 0, time.UTC), day(2027, 3, 2), day(2028, 1, 1), day(2028, 3, 1), 366, 61},
-		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), day(2026, 1, 2), day(2027, 1, 1), day(2027, 1, 1), 365, 1},
+		{"state 12m", model.ScopeState, "12m", utc(2026, 11, 22, 23, 59), day(2025, 11, 23), day(2026, 11, 22)},
+		{"state ytd", model.ScopeState, "ytd", utc(2026, 11, 22, 23, 59), day(2026, 1, 1), day(2026, 11, 22)},
+		{"pair 12m over 29 February", model.ScopePair, "12m", utc(2028, 3, 1, 0, 0), day(2027, 3, 2), day(2028, 3, 1)},
+		{"pair 12m on 1 January", model.ScopePair, "12m", utc(2027, 1, 1, 0, 0), day(2026, 1, 2), day(2027, 1, 1)},
+		{"pair: 31 Dec 23:59 UTC is still the old year", model.ScopePair, "ytd", utc(2026, 12, 31, 23, 59), day(2026, 1, 1), day(2026, 12, 31)},
+		{"exporter: 31 Dec 15:59 UTC is 23:59 in Shanghai, the old year", model.ScopeExporter, "ytd", utc(2026, 12, 31, 15, 59), day(2026, 1, 1), day(2026, 12, 31)},
+		{"exporter: 31 Dec 16:00 UTC is 1 Jan 00:00 in Shanghai, a new year", model.ScopeExporter, "ytd", utc(2026, 12, 31, 16, 0), day(2027, 1, 1), day(2027, 1, 1)},
+		{"exporter: 12m in Shanghai days", model.ScopeExporter, "12m", utc(2026, 12, 31, 16, 0), day(2026, 1, 2), day(2027, 1, 1)},
 	}
 	for _, c := range cases {
-		r, y, to := store.Windows(c.at)
-		if r != c.rolling || y != c.ytd || to != c.to {
-			t.Errorf("Windows(%v) = %d, %d, %d; want %d, %d, %d", c.at, r, y, to, c.rolling, c.ytd, c.to)
+		from, to, err := model.WindowDays(c.scope, c.window, c.at)
+		if err != nil || from != c.from || to != c.to {
+			t.Errorf("%s: %d..%d, %v; want %d..%d", c.name, from, to, err, c.from, c.to)
 		}
-		if to-r+1 != c.rollingDays || to-y+1 != c.ytdDays {
-			t.Errorf("Windows(%v): %d rolling days, %d ytd days; want %d, %d", c.at, to-r+1, to-y+1, c.rollingDays, c.ytdDays)
+	}
+	if _, _, err := model.WindowDays(model.ScopeState, "13m", utc(2026, 1, 1, 0, 0)); err == nil {
+		t.Error("window 13m accepted")
+	}
+	// A count's day is its date in the scope's calendar.
+	late := utc(2026, 12, 31, 17, 0)
+	if got := model.DayIn(model.ScopeExporter, late); got != day(2027, 1, 1) {
+		t.Errorf("exporter day of %v = %d, want 1 January 2027", late, got)
+	}
+	if got := model.DayIn(model.ScopePair, late); got != day(2026, 12, 31) {
+		t.Errorf("pair day of %v = %d, want 31 December 2026", late, got)
+	}
+}
+
+// TestRollUp: a count adds to its subject state and to "*", under every
+// prefix of its category and ""; rows come out summed and sorted.
+func TestRollUp(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	rows := store.RollUp([]store.CounterDelta{
+		{Key: "US", SubjectState: "FR", Category: "personal.identifier.government", Day: at, Subjects: 2},
+		{Key: "US", SubjectState: "BE", Category: "personal.health", Day: at, Subjects: 3, Devices: 1},
+	})
+	got := map[string]int64{}
+	for i, r := range rows {
+		if i > 0 && rows[i-1].SubjectState+"/"+rows[i-1].Prefix >= r.SubjectState+"/"+r.Prefix {
+			t.Errorf("rows out of order at %d: %+v", i, rows)
 		}
+		if r.Scope != model.ScopeState || r.Key != "US" || r.Day != store.DayNumber(at) {
+			t.Errorf("row %+v: wrong scope, key or day", r)
+		}
+		got[r.SubjectState+"/"+r.Prefix] = r.Subjects
+	}
+	want := map[string]int64{
+		"FR/": 2, "FR/personal": 2, "FR/personal.identifier": 2, "FR/personal.identifier.government": 2,
+		"BE/": 3, "BE/personal": 3, "BE/personal.health": 3,
+		"*/": 5, "*/personal": 5, "*/personal.identifier": 2, "*/personal.identifier.government": 2, "*/personal.health": 3,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rolled up:\n got %v\nwant %v", got, want)
 	}
 }
 

@@ -39,7 +39,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"net"
 	"net/url"
@@ -75,6 +74,9 @@ type Store struct {
 	// concurrent RecordDecision calls: one transaction each.
 	group   *store.ReserveGroup
 	records *store.Batcher[struct{}, recordItem]
+	// plan is the window sums recent decisions asked for, read in one
+	// round trip by the next.
+	plan store.SumPlan
 }
 
 var _ store.Store = (*Store)(nil)
@@ -371,6 +373,7 @@ func list[T any](ctx context.Context, s *Store, what string, scan func(pgx.Row) 
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // listOn runs a query on db and scans every row with scan.
@@ -700,6 +703,7 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 		if err := br.Close(); err != nil {
 			return err
 		}
+		var all []store.CounterDelta
 		counts := &pgx.Batch{}
 		for i, it := range items {
 			if !written[i] {
@@ -707,8 +711,9 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 				continue
 			}
 			queueFacets(counts, sums[i])
-			queueCounts(counts, it.counts, shardOf(it.rec.ID))
+			all = append(all, it.counts...)
 		}
+		queueCounts(counts, all) // rolled up together: one row order for every transaction
 		if counts.Len() == 0 {
 			return nil
 		}
@@ -733,99 +738,97 @@ func (s *Store) whyNotRecorded(ctx context.Context, tx pgx.Tx, rec store.Decisio
 	return fmt.Errorf("record decision %s: %w: decision id or log index %d", rec.ID, store.ErrConflict, rec.LogIndex)
 }
 
-// queueCounts queues the upserts of counts, in store.SortCounts order, on
-// counter shard shard.
-func queueCounts(b *pgx.Batch, counts []store.CounterDelta, shard int16) {
-	for _, c := range store.SortCounts(counts) {
-		b.Queue(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT(requesting_state, counterparty, subject_state, category, day, shard) DO UPDATE SET
-			subjects = history.subjects + excluded.subjects, devices = history.devices + excluded.devices`,
-			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)), shard, c.Subjects, c.Devices)
+// queueCounts queues the upserts of the rows counts roll up to, in
+// store.RollUp order (so that concurrent transactions lock rows in one
+// order).
+func queueCounts(b *pgx.Batch, counts []store.CounterDelta) {
+	for _, c := range store.RollUp(counts) {
+		b.Queue(`INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT(scope, key, subject_state, prefix, day) DO UPDATE SET
+			subjects = counters.subjects + excluded.subjects, devices = counters.devices + excluded.devices`,
+			string(c.Scope), c.Key, c.SubjectState, c.Prefix, int32(c.Day), c.Subjects, c.Devices)
 	}
 }
 
-// counterShards is how many rows one counter is spread over. Concurrent
-// decisions that count the same (state, counterparty, subject state,
-// category, day) then mostly update different rows instead of queueing on
-// one row lock; History sums the shards.
-const counterShards = 16
-
-// shardOf picks the counter shard of a decision from its id.
-func shardOf(id string) int16 {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int16(h.Sum32() % counterShards)
-}
-
-// History sums the counters matching q over both windows at q.At.
+// History returns the counters of q at q.At, each sum read from the pool
+// when a pack asks for it, with ctx.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
-	return readHistory(ctx, s.pool, q)
+	return reader(ctx, s.pool, q, &s.plan).History(), nil
 }
 
-// historySQL is the history query by filter (bit 0: requesting state, bit
-// 1: counterparty). One text per filter, rather than one text that tests
-// for an empty parameter in SQL, so that a generic plan of the prepared
-// statement still seeks the index on the requesting state.
-var historySQL = func() (out [4]string) {
-	const base = `SELECT subject_state, category,
-		COALESCE(SUM(subjects) FILTER (WHERE day >= $1), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $1), 0)::bigint,
-		COALESCE(SUM(subjects) FILTER (WHERE day >= $2), 0)::bigint, COALESCE(SUM(devices) FILTER (WHERE day >= $2), 0)::bigint
-		FROM history
-		WHERE day >= LEAST($1, $2) AND day <= $3`
-	out[0] = base + ` GROUP BY subject_state, category`
-	out[1] = base + ` AND requesting_state = $4 GROUP BY subject_state, category`
-	out[2] = base + ` AND counterparty = $4 GROUP BY subject_state, category`
-	out[3] = base + ` AND requesting_state = $4 AND counterparty = $5 GROUP BY subject_state, category`
-	return out
-}()
-
-// readHistory runs the history query on db (the pool, or Reserve's
-// transaction).
-func readHistory(ctx context.Context, db querier, q store.HistoryQuery) (*model.History, error) {
-	sql, args := historyQuery(q)
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read history: %w", wrap(err))
-	}
-	return scanHistory(rows)
+// sumSQL sums one counter over a window: $1 scope, $2 key, $3 subject
+// state, $4 prefix, $5 and $6 the first and last day. [0] is one key (a
+// range of the primary key), [1] every key of the scope. One text each,
+// so that a generic plan still seeks the primary key.
+var sumSQL = [2]string{
+	`SELECT COALESCE(SUM(subjects), 0)::bigint, COALESCE(SUM(devices), 0)::bigint FROM counters
+	WHERE scope = $1 AND key = $2 AND subject_state = $3 AND prefix = $4 AND day BETWEEN $5 AND $6`,
+	`SELECT COALESCE(SUM(subjects), 0)::bigint, COALESCE(SUM(devices), 0)::bigint FROM counters
+	WHERE scope = $1 AND $2 = '' AND subject_state = $3 AND prefix = $4 AND day BETWEEN $5 AND $6`,
 }
 
-// historyQuery returns the history query of q and its arguments.
-func historyQuery(q store.HistoryQuery) (string, []any) {
-	rollingFrom, ytdFrom, to := store.Windows(q.At)
-	args := []any{int32(rollingFrom), int32(ytdFrom), int32(to)}
-	variant := 0
-	if q.RequestingState != "" {
-		variant |= 1
-		args = append(args, q.RequestingState)
-	}
-	if q.Counterparty != "" {
-		variant |= 2
-		args = append(args, q.Counterparty)
-	}
-	return historySQL[variant], args
-}
+// sumsSQL reads many window sums at once from parallel arrays of scope,
+// key, subject state, prefix, first and last day; each row is an index
+// into them (from 1) and its sums. The LATERAL subquery makes each sum
+// one primary-key range, whatever the planner knows of the table (a join
+// could be planned as a scan of it).
+const sumsSQL = `SELECT t.i, s.subjects, s.devices
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[]) WITH ORDINALITY AS t(scope, key, subject, prefix, first, last, i)
+	CROSS JOIN LATERAL (SELECT COALESCE(SUM(c.subjects), 0)::bigint AS subjects, COALESCE(SUM(c.devices), 0)::bigint AS devices
+		FROM counters AS c WHERE c.scope = t.scope AND c.key = t.key AND c.subject_state = t.subject AND c.prefix = t.prefix
+		AND c.day BETWEEN t.first AND t.last) AS s`
 
-// scanHistory reads and closes the rows of a history query.
-func scanHistory(rows pgx.Rows) (*model.History, error) {
-	defer rows.Close()
-	var out []store.HistoryRow
-	for rows.Next() {
-		var h store.HistoryRow
-		if err := rows.Scan(&h.SubjectState, &h.Category, &h.Rolling.Subjects, &h.Rolling.Devices, &h.YTD.Subjects, &h.YTD.Devices); err != nil {
-			return nil, fmt.Errorf("read history: %w", wrap(err))
+// reader returns a reader of q's counters on db (the pool, or Reserve's
+// transaction), reading the sums of plan in one round trip first.
+func reader(ctx context.Context, db querier, q store.HistoryQuery, plan *store.SumPlan) *store.CounterReader {
+	return store.NewCounterReader(q, func(scope model.CounterScope, key, subject, prefix string, from, to int64) (model.Count, error) {
+		v := 0
+		if key == "" {
+			v = 1
 		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read history: %w", wrap(err))
-	}
-	return store.BuildHistory(out), nil
+		var c model.Count
+		if err := db.QueryRow(ctx, sumSQL[v], string(scope), key, subject, prefix, int32(from), int32(to)).Scan(&c.Subjects, &c.Devices); err != nil {
+			return c, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		return c, nil
+	}).WithPlan(plan, func(reqs []store.SumRequest) ([]model.Count, error) {
+		var (
+			scopes, keys, subjects, prefixes = make([]string, len(reqs)), make([]string, len(reqs)), make([]string, len(reqs)), make([]string, len(reqs))
+			firsts, lasts                    = make([]int32, len(reqs)), make([]int32, len(reqs))
+		)
+		for i, r := range reqs {
+			scopes[i], keys[i], subjects[i], prefixes[i] = string(r.Scope), r.Key, r.SubjectState, r.Prefix
+			firsts[i], lasts[i] = int32(r.From), int32(r.To)
+		}
+		rows, err := db.Query(ctx, sumsSQL, scopes, keys, subjects, prefixes, firsts, lasts)
+		if err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		defer rows.Close()
+		out := make([]model.Count, len(reqs))
+		for rows.Next() {
+			var (
+				i int64
+				c model.Count
+			)
+			if err := rows.Scan(&i, &c.Subjects, &c.Devices); err != nil {
+				return nil, fmt.Errorf("read counters: %w", wrap(err))
+			}
+			if i < 1 || i > int64(len(out)) {
+				return nil, fmt.Errorf("read counters: sum %d of %d", i, len(out))
+			}
+			out[i-1] = c
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		return out, nil
+	})
 }
 
 // PruneHistory deletes the counters of days before before's UTC day.
 func (s *Store) PruneHistory(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM history WHERE day < $1`, int32(store.DayNumber(before)))
+	tag, err := s.pool.Exec(ctx, `DELETE FROM counters WHERE day < $1`, int32(store.DayNumber(before)))
 	if err != nil {
 		return 0, fmt.Errorf("prune history: %w", wrap(err))
 	}

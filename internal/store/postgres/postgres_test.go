@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 	"github.com/accord-dev/accord/internal/store/postgres"
 	"github.com/accord-dev/accord/internal/store/storetest"
@@ -120,6 +121,8 @@ func TestReserveAcrossProcesses(t *testing.T) {
 	a, b := open(t, dsn), open(t, dsn)
 	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"US"}, 64)
 	storetest.ReserveParallel(t, []store.Store{a, b}, []string{"CN", "BR"}, 128)
+	storetest.ReserveParallelShared(t, []store.Store{a, b}, model.ScopeExporter, 64)
+	storetest.ReserveParallelShared(t, []store.Store{a, b}, model.ScopePair, 64)
 }
 
 // BenchmarkHistoryGrowth reads one state's history among up to 1M rows of
@@ -135,13 +138,13 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 	}
 	defer conn.Close(ctx)
 	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
-		_, err := conn.Exec(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices)
-			SELECT 'O' || lpad((i / 3650)::text, 6, '0'), 'acme', 'S' || ((i / 365) % 10), 'personal.health', $3 - i % 365, 0, 1, 0
+		_, err := conn.Exec(ctx, `INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices)
+			SELECT 'state', 'O' || lpad((i / 3650)::text, 6, '0'), 'S' || ((i / 365) % 10), 'personal.health', $3 - i % 365, 1, 0
 			FROM generate_series($1::int, $2::int - 1) AS i`, from, to, int32(store.DayNumber(storetest.DayZero())))
 		if err != nil {
 			return err
 		}
-		_, err = conn.Exec(ctx, `ANALYZE history`)
+		_, err = conn.Exec(ctx, `ANALYZE counters`)
 		return err
 	})
 }
@@ -280,4 +283,61 @@ func TestUpgradeSummarizes(t *testing.T) {
 	if err != nil || len(all) != 2 || all[0].ID != "old-1" || all[0].Outcome != "pending" {
 		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
 	}
+}
+
+// BenchmarkHistorySameState reads a decision's counters while its own
+// acting state holds up to 100k counts over many subject states and
+// categories (storetest.BenchHistorySameState).
+func BenchmarkHistorySameState(b *testing.B) {
+	storetest.BenchHistorySameState(b, open(b, schemaDSN(b)))
+}
+
+// TestUpgradeMovesHistory opens a schema left at version 8 with counters
+// in the old history table, spread over shards: migration 9 moves them to
+// the acting state's counters, rolled up and the shards summed
+// (storetest.CheckUpgradedCounters).
+func TestUpgradeMovesHistory(t *testing.T) {
+	dsn := schemaDSN(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms[:8] {
+		b, err := os.ReadFile("migrations/" + m.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, string(b)); err != nil {
+			t.Fatalf("%s: %v", m.Name(), err)
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, m.Name()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range storetest.OldHistoryRows {
+		// The first row's count split over two shards, as hot counters were.
+		for shard, n := range map[int16]int64{0: r.Subjects - r.Subjects/2, 3: r.Subjects / 2} {
+			if n == 0 && shard != 0 {
+				continue
+			}
+			dev := r.Devices
+			if shard != 0 {
+				dev = 0
+			}
+			if _, err := conn.Exec(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, shard, subjects, devices) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				r.State, r.Counterparty, r.Subject, r.Category, int32(store.DayNumber(storetest.DayZero())), shard, n, dev); err != nil {
+				t.Fatalf("row %d: %v", i, err)
+			}
+		}
+	}
+	storetest.CheckUpgradedCounters(t, open(t, dsn))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,8 +19,9 @@ import (
 // two-key form (space, key), which never meets the one-key form the
 // migration lock uses.
 const (
-	// reserveLockSpace holds a requesting state's counters for the length
-	// of a Reserve transaction; the key is a hash of the state.
+	// reserveLockSpace holds one counter key (a scope and its key) for
+	// the length of a Reserve or Unreserve transaction; the lock key is a
+	// hash of both.
 	reserveLockSpace int32 = 0x61636301 // "acc" 1
 	// reserveAllLockSpace, key 0, is the one lock a Reserve with no
 	// requesting state takes: it can write nothing (store.ValidateReservation),
@@ -34,13 +36,38 @@ const (
 // rollback and never held longer.
 const lockIndexSQL = `SELECT pg_advisory_xact_lock($1, $2)`
 
-// stateKey is the lock key of a requesting state. Two states may share a
-// key: they then wait for each other, which costs time, never
+// counterLock is the lock key of a counter key. Two keys may share a
+// lock: they then wait for each other, which costs time, never
 // correctness.
-func stateKey(state string) int32 {
+func counterLock(k store.ScopeKey) int32 {
 	h := fnv.New32a()
-	h.Write([]byte(state))
+	h.Write([]byte(k.Scope))
+	h.Write([]byte{0x1f})
+	h.Write([]byte(k.Key))
 	return int32(h.Sum32())
+}
+
+// lockKeys takes the advisory locks of q's keys in tx, in ascending order
+// of lock key (every transaction takes them in one order, so none waits
+// for another that waits for it). A query with no requesting state, which
+// reads every state's counters and can write none of them
+// (store.ValidateReservation), first takes the one lock that serializes it
+// with other such reads.
+func lockKeys(ctx context.Context, tx pgx.Tx, q store.HistoryQuery) error {
+	b := &pgx.Batch{}
+	if q.RequestingState == "" {
+		b.Queue(lockIndexSQL, reserveAllLockSpace, 0)
+	}
+	keys := q.Keys()
+	locks := make([]int32, 0, len(keys))
+	for _, k := range keys {
+		locks = append(locks, counterLock(k))
+	}
+	slices.Sort(locks)
+	for _, l := range slices.Compact(locks) {
+		b.Queue(lockIndexSQL, reserveLockSpace, l)
+	}
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // indexKey is the lock key of a log index (indexes 2^32 apart share it).
@@ -59,36 +86,36 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 }
 
 // ReserveBatch runs judges on the counters of q in one transaction that
-// holds a transaction-scoped advisory lock on q's requesting state (one
-// global key when it is empty): every reservation of that state, in this
-// process or another sharing the database, waits for it. A deadlock or
+// holds a transaction-scoped advisory lock on each of q's keys, taken in
+// sorted order before anything is read (one global lock when q has no
+// requesting state): every reservation that reads or writes one of those
+// keys, in this process or another sharing the database, waits for it.
+// The judges' sums are read in the transaction, after the locks. A deadlock or
 // serialization failure reruns the whole batch, judges included, a
 // bounded number of times.
 func (s *Store) ReserveBatch(ctx context.Context, q store.HistoryQuery, judges []store.Judge) []error {
-	space, key := reserveLockSpace, stateKey(q.RequestingState)
-	if q.RequestingState == "" {
-		space, key = reserveAllLockSpace, 0
-	}
 	var (
 		errs []error
 		err  error
 	)
 	for attempt := 1; ; attempt++ {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, lockIndexSQL, space, key); err != nil {
+			if err := lockKeys(ctx, tx, q); err != nil {
 				return err
 			}
-			h, err := readHistory(ctx, tx, q)
+			var (
+				write []store.CounterDelta
+				err   error
+			)
+			write, errs, err = store.RunBatch(q, reader(ctx, tx, q, &s.plan), judges)
 			if err != nil {
 				return err
 			}
-			var write []store.CounterDelta
-			write, errs = store.RunBatch(q, h, judges)
 			if len(write) == 0 {
 				return nil
 			}
 			b := &pgx.Batch{}
-			queueCounts(b, write, 0)
+			queueCounts(b, write)
 			return tx.SendBatch(ctx, b).Close()
 		})
 		if !retryable(err) || attempt == maxReserveAttempts {
@@ -113,25 +140,28 @@ func retryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// Unreserve takes back counts a Reserve added (in shard 0, where Reserve
-// writes), never below zero, in one transaction holding the state's lock.
+// Unreserve takes back counts a Reserve added, never below zero, in one
+// transaction holding the locks of their keys.
 func (s *Store) Unreserve(ctx context.Context, counts []store.CounterDelta) error {
 	if len(counts) == 0 {
 		return nil
 	}
-	q := store.HistoryQuery{RequestingState: counts[0].RequestingState}
+	q, err := store.QueryOf(counts)
+	if err != nil {
+		return fmt.Errorf("unreserve: %w", err)
+	}
 	if err := store.ValidateReservation(q, counts); err != nil {
 		return err
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockIndexSQL, reserveLockSpace, stateKey(q.RequestingState)); err != nil {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockKeys(ctx, tx, q); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
-		for _, c := range store.SortCounts(counts) {
-			b.Queue(`UPDATE history SET subjects = GREATEST(subjects - $1, 0), devices = GREATEST(devices - $2, 0)
-				WHERE requesting_state = $3 AND counterparty = $4 AND subject_state = $5 AND category = $6 AND day = $7 AND shard = 0`,
-				c.Subjects, c.Devices, c.RequestingState, c.Counterparty, c.SubjectState, c.Category, int32(store.DayNumber(c.Day)))
+		for _, c := range store.RollUp(counts) {
+			b.Queue(`UPDATE counters SET subjects = GREATEST(subjects - $1, 0), devices = GREATEST(devices - $2, 0)
+				WHERE scope = $3 AND key = $4 AND subject_state = $5 AND prefix = $6 AND day = $7`,
+				c.Subjects, c.Devices, string(c.Scope), c.Key, c.SubjectState, c.Prefix, int32(c.Day))
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})

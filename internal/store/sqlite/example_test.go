@@ -40,13 +40,23 @@ func Example() {
 		return
 	}
 
-	h, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: at.AddDate(0, 3, 0)})
+	h, err := s.History(ctx, store.QueryFor(req, at.AddDate(0, 3, 0)))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("rolling 12 months:", h.Rolling12m["FR"]["personal.health"].Subjects)
-	fmt.Println("since 1 January 2027:", h.YearToDate["FR"]["personal.health"].Subjects)
+	rolling, err := h.Sum(model.ScopeState, model.WindowRolling12m, "FR", "personal.health")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ytd, err := h.Sum(model.ScopeState, model.WindowYearToDate, "FR", "personal")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("rolling 12 months:", rolling.Subjects)
+	fmt.Println("since 1 January 2027:", ytd.Subjects)
 	// Output:
 	// rolling 12 months: 400
 	// since 1 January 2027: 0

@@ -18,10 +18,11 @@ func (s *Store) Reserve(ctx context.Context, q store.HistoryQuery, judge func(*m
 
 // ReserveBatch runs judges on the counters of q in one write transaction.
 // The transaction begins IMMEDIATE (the DSN's _txlock), so it holds
-// SQLite's write lock from its first read to its commit: every writer, in
-// this process (one write connection) or in another, waits for it, and the
-// history the judges see is the history their counts are added to. The
-// read goes through the transaction, never the read pool. SQLite never
+// SQLite's write lock, and with it every key of q, from its first read to
+// its commit: every writer, in this process (one write connection) or in
+// another, waits for it, and the history the judges see is the history
+// their counts are added to. Each sum goes through the transaction, never
+// the read pool. SQLite never
 // asks for a retry here, so each judge runs once.
 func (s *Store) ReserveBatch(ctx context.Context, q store.HistoryQuery, judges []store.Judge) []error {
 	errs := make([]error, len(judges))
@@ -30,11 +31,10 @@ func (s *Store) ReserveBatch(ctx context.Context, q store.HistoryQuery, judges [
 		return store.FailAll(errs, fmt.Errorf("reserve: %w", wrap(err)))
 	}
 	defer tx.Rollback() // after Commit: a no-op
-	h, err := s.readHistory(ctx, tx, q)
+	write, errs, err := store.RunBatch(q, s.reader(ctx, tx, q), judges)
 	if err != nil {
 		return store.FailAll(errs, fmt.Errorf("reserve: %w", err))
 	}
-	write, errs := store.RunBatch(q, h, judges)
 	if len(write) == 0 {
 		return errs
 	}
@@ -53,7 +53,11 @@ func (s *Store) Unreserve(ctx context.Context, counts []store.CounterDelta) (err
 	if len(counts) == 0 {
 		return nil
 	}
-	if err := store.ValidateReservation(store.HistoryQuery{RequestingState: counts[0].RequestingState}, counts); err != nil {
+	q, err := store.QueryOf(counts)
+	if err != nil {
+		return fmt.Errorf("unreserve: %w", err)
+	}
+	if err := store.ValidateReservation(q, counts); err != nil {
 		return err
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -65,10 +69,10 @@ func (s *Store) Unreserve(ctx context.Context, counts []store.CounterDelta) (err
 			tx.Rollback()
 		}
 	}()
-	for _, c := range store.SortCounts(counts) {
-		_, err = tx.ExecContext(ctx, `UPDATE history SET subjects = MAX(subjects - ?, 0), devices = MAX(devices - ?, 0)
-			WHERE requesting_state = ? AND counterparty = ? AND subject_state = ? AND category = ? AND day = ?`,
-			c.Subjects, c.Devices, c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day))
+	for _, c := range store.RollUp(counts) {
+		_, err = tx.ExecContext(ctx, `UPDATE counters SET subjects = MAX(subjects - ?, 0), devices = MAX(devices - ?, 0)
+			WHERE scope = ? AND key = ? AND subject_state = ? AND prefix = ? AND day = ?`,
+			c.Subjects, c.Devices, string(c.Scope), c.Key, c.SubjectState, c.Prefix, c.Day)
 		if err != nil {
 			return fmt.Errorf("unreserve: %w", wrap(err))
 		}

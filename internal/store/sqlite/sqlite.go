@@ -47,8 +47,10 @@ type Store struct {
 
 	// Statements on the hot path of a decision, prepared once (parsing SQL
 	// costs more than running these queries).
-	history                       [4]*sql.Stmt // by filter: bit 0 requesting state, bit 1 counterparty
-	historyW                      [4]*sql.Stmt // the same, on the write connection, for Reserve's transaction
+	sum                           [2]*sql.Stmt // a window sum: [0] of one key, [1] of every key
+	sumW                          [2]*sql.Stmt // the same, on the write connection, for Reserve's transaction
+	sums, sumsW                   *sql.Stmt    // many window sums at once (sumsSQL), on each
+	plan                          store.SumPlan
 	tokenByHash, principal        *sql.Stmt
 	dataset                       *sql.Stmt
 	approvalsOf                   *sql.Stmt // a requester's approvals on one dataset, read by every binding decision on it
@@ -61,17 +63,28 @@ type Store struct {
 	records *store.Batcher[struct{}, recordItem]
 }
 
-// historySQL is the history query; %s is the filter on requesting state and
-// counterparty.
-const historySQL = `SELECT subject_state, category,
-	SUM(CASE WHEN day >= ?1 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?1 THEN devices ELSE 0 END),
-	SUM(CASE WHEN day >= ?2 THEN subjects ELSE 0 END), SUM(CASE WHEN day >= ?2 THEN devices ELSE 0 END)
-	FROM history WHERE day >= ?3 AND day <= ?4 %s
-	GROUP BY subject_state, category`
+// sumSQL sums one counter over a window: ?1 scope, ?2 key, ?3 subject
+// state, ?4 prefix, ?5 and ?6 the first and last day. [0] is one key (a
+// range of the primary key), [1] every key of the scope.
+var sumSQL = [2]string{
+	`SELECT COALESCE(SUM(subjects), 0), COALESCE(SUM(devices), 0) FROM counters
+	WHERE scope = ?1 AND key = ?2 AND subject_state = ?3 AND prefix = ?4 AND day BETWEEN ?5 AND ?6`,
+	`SELECT COALESCE(SUM(subjects), 0), COALESCE(SUM(devices), 0) FROM counters
+	WHERE scope = ?1 AND ?2 = '' AND subject_state = ?3 AND prefix = ?4 AND day BETWEEN ?5 AND ?6`,
+}
+
+// sumsSQL reads many window sums at once: ?1 is a JSON array of
+// [scope, key, subject state, prefix, first day, last day] arrays; each
+// row is an index into it and its sums. Every element is one range of
+// the primary key.
+const sumsSQL = `SELECT t.key, COALESCE(SUM(c.subjects), 0), COALESCE(SUM(c.devices), 0)
+	FROM json_each(?1) AS t
+	LEFT JOIN counters AS c ON c.scope = t.value ->> 0 AND c.key = t.value ->> 1 AND c.subject_state = t.value ->> 2
+		AND c.prefix = t.value ->> 3 AND c.day BETWEEN t.value ->> 4 AND t.value ->> 5
+	GROUP BY t.key`
 
 // prepare prepares the hot statements.
 func (s *Store) prepare(ctx context.Context) error {
-	filters := [4]string{"", "AND requesting_state = ?5", "AND counterparty = ?6", "AND requesting_state = ?5 AND counterparty = ?6"}
 	var err error
 	p := func(db *sql.DB, q string) *sql.Stmt {
 		if err != nil {
@@ -81,16 +94,18 @@ func (s *Store) prepare(ctx context.Context) error {
 		st, err = db.PrepareContext(ctx, q)
 		return st
 	}
-	for i, f := range filters {
-		s.history[i] = p(s.r, fmt.Sprintf(historySQL, f))
-		s.historyW[i] = p(s.w, fmt.Sprintf(historySQL, f))
+	for i, q := range sumSQL {
+		s.sum[i] = p(s.r, q)
+		s.sumW[i] = p(s.w, q)
 	}
+	s.sums = p(s.r, sumsSQL)
+	s.sumsW = p(s.w, sumsSQL)
 	s.tokenByHash = p(s.r, `SELECT id, hash, principal_id, role, created, expires, revoked FROM tokens WHERE hash = ?`)
 	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
 	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
 	s.approvalsOf = p(s.r, `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals WHERE requester = ? AND dataset = ? ORDER BY created, id`)
-	s.upsertCounter = p(s.w, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(requesting_state, counterparty, subject_state, category, day) DO UPDATE SET
+	s.upsertCounter = p(s.w, `INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(scope, key, subject_state, prefix, day) DO UPDATE SET
 		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`)
 	// A decision is inserted only if its log index is not voided: no row
 	// inserted means voided.
@@ -216,7 +231,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range append(append(s.history[:], s.historyW[:]...), s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision, s.insertFacet) {
+	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.sums, s.sumsW, s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision, s.insertFacet, s.approvalsOf) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -770,12 +785,12 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, it 
 	return nil
 }
 
-// addCounts upserts counts in tx, in store.SortCounts order.
+// addCounts upserts the rows counts roll up to (store.RollUp) in tx.
 func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, counts []store.CounterDelta) error {
 	upsert := tx.StmtContext(ctx, s.upsertCounter)
-	for _, c := range store.SortCounts(counts) {
+	for _, c := range store.RollUp(counts) {
 		_, err := upsert.ExecContext(ctx,
-			c.RequestingState, c.Counterparty, c.SubjectState, c.Category, store.DayNumber(c.Day), c.Subjects, c.Devices)
+			string(c.Scope), c.Key, c.SubjectState, c.Prefix, c.Day, c.Subjects, c.Devices)
 		if err != nil {
 			return fmt.Errorf("counters: %w", wrap(err))
 		}
@@ -790,48 +805,76 @@ func nonNilBytes(b []byte) []byte {
 	return b
 }
 
-// History sums the counters matching q over both windows at q.At.
+// History returns the counters of q at q.At, each sum read from the read
+// pool when a pack asks for it, with ctx.
 func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*model.History, error) {
-	return s.readHistory(ctx, nil, q)
+	return s.reader(ctx, nil, q).History(), nil
 }
 
-// readHistory runs the history query on the read pool, or in tx when it
-// is not nil (Reserve reads what its own write transaction holds).
-func (s *Store) readHistory(ctx context.Context, tx *sql.Tx, q store.HistoryQuery) (*model.History, error) {
-	rollingFrom, ytdFrom, to := store.Windows(q.At)
-	variant := 0
-	if q.RequestingState != "" {
-		variant |= 1
-	}
-	if q.Counterparty != "" {
-		variant |= 2
-	}
-	st := s.history[variant]
-	if tx != nil {
-		st = tx.StmtContext(ctx, s.historyW[variant])
-	}
-	rows, err := st.QueryContext(ctx, rollingFrom, ytdFrom, min(rollingFrom, ytdFrom), to, q.RequestingState, q.Counterparty)
-	if err != nil {
-		return nil, fmt.Errorf("read history: %w", wrap(err))
-	}
-	defer rows.Close()
-	var out []store.HistoryRow
-	for rows.Next() {
-		var r store.HistoryRow
-		if err := rows.Scan(&r.SubjectState, &r.Category, &r.Rolling.Subjects, &r.Rolling.Devices, &r.YTD.Subjects, &r.YTD.Devices); err != nil {
-			return nil, fmt.Errorf("read history: %w", wrap(err))
+// reader returns a reader of q's counters on the read pool, or in tx when
+// it is not nil (Reserve reads what its own write transaction holds).
+func (s *Store) reader(ctx context.Context, tx *sql.Tx, q store.HistoryQuery) *store.CounterReader {
+	var stmts [2]*sql.Stmt
+	return store.NewCounterReader(q, func(scope model.CounterScope, key, subject, prefix string, from, to int64) (model.Count, error) {
+		v := 0
+		if key == "" {
+			v = 1
 		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read history: %w", wrap(err))
-	}
-	return store.BuildHistory(out), nil
+		st := stmts[v]
+		if st == nil {
+			st = s.sum[v]
+			if tx != nil {
+				st = tx.StmtContext(ctx, s.sumW[v])
+			}
+			stmts[v] = st
+		}
+		var c model.Count
+		if err := st.QueryRowContext(ctx, string(scope), key, subject, prefix, from, to).Scan(&c.Subjects, &c.Devices); err != nil {
+			return c, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		return c, nil
+	}).WithPlan(&s.plan, func(reqs []store.SumRequest) ([]model.Count, error) {
+		arg := make([][6]any, len(reqs))
+		for i, q := range reqs {
+			arg[i] = [6]any{string(q.Scope), q.Key, q.SubjectState, q.Prefix, q.From, q.To}
+		}
+		js, err := json.Marshal(arg)
+		if err != nil {
+			return nil, fmt.Errorf("read counters: %w", err)
+		}
+		st := s.sums
+		if tx != nil {
+			st = tx.StmtContext(ctx, s.sumsW)
+		}
+		rows, err := st.QueryContext(ctx, string(js))
+		if err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		defer rows.Close()
+		out := make([]model.Count, len(reqs))
+		for rows.Next() {
+			var (
+				i int
+				c model.Count
+			)
+			if err := rows.Scan(&i, &c.Subjects, &c.Devices); err != nil {
+				return nil, fmt.Errorf("read counters: %w", wrap(err))
+			}
+			if i < 0 || i >= len(out) {
+				return nil, fmt.Errorf("read counters: sum %d of %d", i, len(out))
+			}
+			out[i] = c
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read counters: %w", wrap(err))
+		}
+		return out, nil
+	})
 }
 
 // PruneHistory deletes the counters of days before before's UTC day.
 func (s *Store) PruneHistory(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM history WHERE day < ?`, store.DayNumber(before))
+	res, err := s.w.ExecContext(ctx, `DELETE FROM counters WHERE day < ?`, store.DayNumber(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune history: %w", wrap(err))
 	}

@@ -12,6 +12,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 	"github.com/accord-dev/accord/internal/store/sqlite"
 	"github.com/accord-dev/accord/internal/store/storetest"
@@ -134,9 +135,9 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 	}
 	defer db.Close()
 	storetest.BenchHistoryGrowth(b, s, func(ctx context.Context, from, to int) error {
-		_, err := db.ExecContext(ctx, `INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices)
+		_, err := db.ExecContext(ctx, `INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices)
 			WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)
-			SELECT printf('O%06d', i / 3650), 'acme', printf('S%d', (i / 365) % 10), 'personal.health', ?3 - i % 365, 1, 0 FROM n`,
+			SELECT 'state', printf('O%06d', i / 3650), printf('S%d', (i / 365) % 10), 'personal.health', ?3 - i % 365, 1, 0 FROM n`,
 			from, to, store.DayNumber(storetest.DayZero()))
 		return err
 	})
@@ -212,6 +213,63 @@ func TestReserveAcrossProcesses(t *testing.T) {
 		stores = append(stores, s)
 	}
 	storetest.ReserveParallel(t, stores, []string{"US", "CN"}, 64)
+	storetest.ReserveParallelShared(t, stores, model.ScopeExporter, 64)
+	storetest.ReserveParallelShared(t, stores, model.ScopePair, 64)
+}
+
+// BenchmarkHistorySameState reads a decision's counters while its own
+// acting state holds up to 100k counts over many subject states and
+// categories (storetest.BenchHistorySameState).
+func BenchmarkHistorySameState(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "accord.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchHistorySameState(b, s)
+}
+
+// TestUpgradeMovesHistory opens a database left at schema version 8 with
+// counters in the old history table: migration 9 moves them to the acting
+// state's counters, rolled up (storetest.CheckUpgradedCounters).
+func TestUpgradeMovesHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accord.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms[:8] {
+		b, err := os.ReadFile("migrations/" + m.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", m.Name(), err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, m.Name()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range storetest.OldHistoryRows {
+		if _, err := db.Exec(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.State, r.Counterparty, r.Subject, r.Category, store.DayNumber(storetest.DayZero()), r.Subjects, r.Devices); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	storetest.CheckUpgradedCounters(t, s)
 }
 
 // BenchmarkListDecisions reads a filtered page among 10k and 1M decisions

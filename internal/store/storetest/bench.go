@@ -32,8 +32,7 @@ func Bench(b *testing.B, s store.Store) {
 					Private: make([]byte, 1024), Salt: make([]byte, 32), Created: day0}
 				var counts []store.CounterDelta
 				for i := range 4 {
-					counts = append(counts, store.CounterDelta{RequestingState: "US", Counterparty: "acme",
-						SubjectState: states[(int(n)+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
+					counts = append(counts, store.CounterDelta{Key: "US", SubjectState: states[(int(n)+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
 				}
 				if err := s.RecordDecision(ctx, rec, counts); err != nil {
 					b.Fatal(err)
@@ -65,8 +64,7 @@ func Bench(b *testing.B, s store.Store) {
 				err := s.Reserve(ctx, store.HistoryQuery{RequestingState: state, At: day0}, func(h *model.History) ([]store.CounterDelta, error) {
 					var counts []store.CounterDelta
 					for i := range 4 {
-						counts = append(counts, store.CounterDelta{RequestingState: state, Counterparty: "acme",
-							SubjectState: states[(n+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
+						counts = append(counts, store.CounterDelta{Key: state, SubjectState: states[(n+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})
 					}
 					return counts, nil
 				})
@@ -149,19 +147,60 @@ type HistoryFill func(ctx context.Context, from, to int) error
 // HistoryFill counts its days back from it.
 func DayZero() time.Time { return day0 }
 
-// BenchHistoryGrowth measures the history read of one requesting state
-// (US: 8 subject states on 30 days) while the store holds 0, 10k, 100k and
-// 1M counter rows of other requesting states (HistoryGrowthSizes), one
-// sub-benchmark each (rows=N). A read that seeks the index on the
-// requesting state costs the same at every size; one that scans the
-// window grows with it.
+// decisionSums are the window sums a decision under the four packs asks
+// for, about: us-dsp's per pair (every sensitive category, devices),
+// cn-cbdf's per exporter (people, then the sensitive categories one by
+// one), gdsi's per acting state (people of each subject state).
+var decisionSums = func() (out []struct {
+	scope                   model.CounterScope
+	window, subject, prefix string
+}) {
+	add := func(scope model.CounterScope, window, subject string, prefixes ...string) {
+		for _, p := range prefixes {
+			out = append(out, struct {
+				scope                   model.CounterScope
+				window, subject, prefix string
+			}{scope, window, subject, p})
+		}
+	}
+	add(model.ScopePair, "12m", "US", "personal", "personal.omic", "personal.genomic", "personal.biometric", "personal.health", "personal.financial", "personal.identifier", "biospecimen")
+	add(model.ScopePair, "12m", "*", "personal.geolocation.precise")
+	add(model.ScopeExporter, "ytd", "*", "personal", "personal.health", "personal.genomic", "personal.biometric", "personal.financial", "personal.religion", "personal.geolocation.precise", "personal.minor")
+	add(model.ScopeState, "12m", "FR", "")
+	add(model.ScopeState, "12m", "DE", "")
+	return out
+}()
+
+// decisionReads makes the reads of one decision (decisionSums) on q's
+// counters and returns the first sum (FR, personal.health per acting
+// state, over 12 months) to check.
+func decisionReads(ctx context.Context, s store.Store, q store.HistoryQuery) (int64, error) {
+	h, err := s.History(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range decisionSums {
+		if _, err := h.Sum(d.scope, d.window, d.subject, d.prefix); err != nil {
+			return 0, err
+		}
+	}
+	c, err := h.Sum(model.ScopeState, "12m", "FR", "personal.health")
+	return c.Subjects, err
+}
+
+// BenchHistoryGrowth measures the history reads of one decision
+// (decisionSums: 20 window sums over three scopes, the acting state US
+// holding 8 subject states on 30 days) while the store holds 0, 10k, 100k
+// and 1M counter rows of other requesting states (HistoryGrowthSizes),
+// one sub-benchmark each (rows=N). A read that seeks the primary key
+// costs the same at every size; one that scans the window grows with it.
 func BenchHistoryGrowth(b *testing.B, s store.Store, fill HistoryFill) {
 	ctx := context.Background()
 	states := []string{"FR", "DE", "BE", "IT", "ES", "NL", "PL", "SE"}
 	for d := range 30 {
 		var counts []store.CounterDelta
 		for _, st := range states {
-			counts = append(counts, store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: st,
+			counts = append(counts, store.CounterDelta{Key: "US", SubjectState: st,
 				Category: "personal.health", Day: day0.AddDate(0, 0, -d), Subjects: 2})
 		}
 		if err := s.RecordDecision(ctx, store.DecisionRecord{ID: fmt.Sprintf("growth-%d", d), LogIndex: uint64(d), Principal: "acme",
@@ -179,14 +218,52 @@ func BenchHistoryGrowth(b *testing.B, s store.Store, fill HistoryFill) {
 		}
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
-			q := store.HistoryQuery{RequestingState: "US", At: day0}
+			q := store.HistoryQuery{RequestingState: "US", Pair: "us-health\x1fcn-buyer", Exporter: "us-health", At: day0}
 			for b.Loop() {
-				h, err := s.History(ctx, q)
+				got, err := decisionReads(ctx, s, q)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != 60 {
+				if got != 60 {
 					b.Fatalf("FR = %d, want 60 (30 days of 2)", got)
+				}
+			}
+		})
+	}
+}
+
+// SameStateSizes are the numbers of counts of the acting state itself
+// BenchHistorySameState reads among.
+var SameStateSizes = []int{1_000, 10_000, 100_000}
+
+// BenchHistorySameState measures the history reads of one decision
+// (decisionSums) while the acting state itself (US) holds 1k, 10k and 100k
+// counts (SameStateSizes) of its own: count i is of subject state
+// "X<i%200>", category "personal.c<i/200%50>", day0 less i/10000 days,
+// 1 subject — a deployment whose traffic spread over many subject states
+// and categories (the "growth" mix of bench/load). Before the counters
+// were rolled up, a decision read every row of its acting state.
+func BenchHistorySameState(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	have := 0
+	for _, n := range SameStateSizes {
+		for have < n {
+			var counts []store.CounterDelta
+			for ; have < n && len(counts) < 2000; have++ {
+				counts = append(counts, store.CounterDelta{Key: "US", SubjectState: fmt.Sprintf("X%d", have%200),
+					Category: fmt.Sprintf("personal.c%d", have/200%50), Day: day0.AddDate(0, 0, -have/10000), Subjects: 1})
+			}
+			if err := s.RecordDecision(ctx, store.DecisionRecord{ID: fmt.Sprintf("same-%d", have), LogIndex: uint64(have), Principal: "acme",
+				Outcome: model.Allow, Created: day0}, counts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("counts=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			q := store.HistoryQuery{RequestingState: "US", Pair: "us-health\x1fcn-buyer", Exporter: "us-health", At: day0}
+			for b.Loop() {
+				if _, err := decisionReads(ctx, s, q); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

@@ -27,11 +27,11 @@ const (
 // the allowed ones in allowed.
 func capJudge(state string, allowed *atomic.Int64) func(*model.History) ([]store.CounterDelta, error) {
 	return func(h *model.History) ([]store.CounterDelta, error) {
-		if h.Rolling12m["FR"]["personal.health"].Subjects+perRequest > threshold {
+		if sumOf(h, "12m", "FR", "personal.health").Subjects+perRequest > threshold {
 			return nil, nil // deny: nothing to count
 		}
 		allowed.Add(1)
-		return []store.CounterDelta{{RequestingState: state, Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: perRequest}}, nil
+		return []store.CounterDelta{{Key: state, SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: perRequest}}, nil
 	}
 }
 
@@ -81,7 +81,7 @@ func ReserveParallel(t *testing.T, stores []store.Store, states []string, n int)
 		}
 		h, err := stores[0].History(ctx, store.HistoryQuery{RequestingState: state, At: day0})
 		must(t, "History", err)
-		if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != maxAllowed*perRequest {
+		if got := sumOf(h, "12m", "FR", "personal.health").Subjects; got != maxAllowed*perRequest {
 			t.Errorf("state %s: stored history = %d subjects, want %d", state, got, maxAllowed*perRequest)
 		}
 	}
@@ -104,7 +104,7 @@ func historyOf(t *testing.T, s store.Store, state string) int64 {
 	t.Helper()
 	h, err := s.History(context.Background(), store.HistoryQuery{RequestingState: state, At: day0})
 	must(t, "History", err)
-	return h.Rolling12m["FR"]["personal.health"].Subjects
+	return sumOf(h, "12m", "FR", "personal.health").Subjects
 }
 
 // testReserve checks one reservation at a time: judge sees the history,
@@ -116,7 +116,7 @@ func testReserve(t *testing.T, s store.Store) {
 
 	var seen int64
 	must(t, "reserve", s.Reserve(ctx, us, func(h *model.History) ([]store.CounterDelta, error) {
-		seen = h.Rolling12m["FR"]["personal.health"].Subjects
+		seen = sumOf(h, "12m", "FR", "personal.health").Subjects
 		return []store.CounterDelta{delta("FR", 5), delta("BE", 1)}, nil
 	}))
 	if seen != 10 {
@@ -126,7 +126,7 @@ func testReserve(t *testing.T, s store.Store) {
 		t.Fatalf("after reserve: %d, want 15", got)
 	}
 	must(t, "reserve nothing", s.Reserve(ctx, us, func(h *model.History) ([]store.CounterDelta, error) {
-		seen = h.Rolling12m["FR"]["personal.health"].Subjects
+		seen = sumOf(h, "12m", "FR", "personal.health").Subjects
 		return nil, nil
 	}))
 	if seen != 15 {
@@ -135,7 +135,7 @@ func testReserve(t *testing.T, s store.Store) {
 
 	judgeErr := errors.New("judge says no")
 	wrongState := delta("FR", 1)
-	wrongState.RequestingState = "CN"
+	wrongState.Key = "CN"
 	cases := []struct {
 		name   string
 		q      store.HistoryQuery
@@ -146,7 +146,7 @@ func testReserve(t *testing.T, s store.Store) {
 		{"judge error", us, []store.CounterDelta{delta("FR", 100)}, judgeErr, judgeErr},
 		{"count for another requesting state", us, []store.CounterDelta{delta("FR", 100), wrongState}, nil, store.ErrInvalid},
 		{"negative count", us, []store.CounterDelta{delta("FR", 100), delta("DE", -1)}, nil, store.ErrInvalid},
-		{"empty category", us, []store.CounterDelta{delta("FR", 100), {RequestingState: "US", SubjectState: "DE", Day: day0, Subjects: 1}}, nil, store.ErrInvalid},
+		{"empty category", us, []store.CounterDelta{delta("FR", 100), {Key: "US", SubjectState: "DE", Day: day0, Subjects: 1}}, nil, store.ErrInvalid},
 		{"empty requesting state holds no key", store.HistoryQuery{At: day0}, []store.CounterDelta{delta("FR", 100)}, nil, store.ErrInvalid},
 	}
 	for _, c := range cases {
@@ -169,13 +169,13 @@ func testReserve(t *testing.T, s store.Store) {
 	}
 	h, err := s.History(ctx, us)
 	must(t, "History", err)
-	if got := h.Rolling12m["DE"]["personal.health"].Subjects; got != 0 {
+	if got := sumOf(h, "12m", "DE", "personal.health").Subjects; got != 0 {
 		t.Errorf("DE = %d, want 0", got)
 	}
 	// An empty requesting state may still read and judge, writing nothing.
 	var all int64
 	must(t, "reserve with no state, no counts", s.Reserve(ctx, store.HistoryQuery{At: day0}, func(h *model.History) ([]store.CounterDelta, error) {
-		all = h.Rolling12m["FR"]["personal.health"].Subjects
+		all = sumOf(h, "12m", "FR", "personal.health").Subjects
 		return nil, nil
 	}))
 	if all != 15 {
@@ -221,7 +221,7 @@ func testUnreserve(t *testing.T, s store.Store) {
 		t.Fatalf("after one unreserve: %d, want 9000", got)
 	}
 	wrong := delta("FR", 1)
-	wrong.RequestingState = "CN"
+	wrong.Key = "CN"
 	mustIs(t, "unreserve across states", s.Unreserve(ctx, append([]store.CounterDelta{delta("FR", 9000)}, wrong)), store.ErrInvalid)
 	if got := historyOf(t, s, "US"); got != 9000 {
 		t.Fatalf("a refused unreserve changed the count: %d, want 9000", got)
@@ -231,4 +231,94 @@ func testUnreserve(t *testing.T, s store.Store) {
 		t.Errorf("after unreserving more than counted: %d, want 0 (never below)", got)
 	}
 	must(t, "unreserve nothing", s.Unreserve(ctx, nil))
+}
+
+// ReserveParallelShared races n reservations, through stores in turn, on
+// one key of scope (model.ScopePair or model.ScopeExporter) shared by
+// requests of eight acting states, which are batched apart (their keys
+// differ) and meet only on that key's lock. Each judge allows perRequest
+// subjects while the scope's window stays within threshold, and counts
+// under every key it holds. A serial order allows exactly maxAllowed; so
+// must the stores.
+func ReserveParallelShared(t *testing.T, stores []store.Store, scope model.CounterScope, n int) {
+	t.Helper()
+	ctx := context.Background()
+	states := []string{"US", "CN", "FR", "DE", "JP", "BR", "IN", "ZA"}
+	const exporter, importer = "cn-shop", "us-buyer"
+	var (
+		wg      sync.WaitGroup
+		allowed atomic.Int64
+		errs    = make(chan error, n)
+	)
+	query := func(i int) store.HistoryQuery {
+		q := store.HistoryQuery{RequestingState: states[i%len(states)], Exporter: exporter, At: day0}
+		if scope == model.ScopePair {
+			q.Pair = exporter + "\x1f" + importer
+		} else {
+			q.Pair = exporter + "\x1f" + fmt.Sprintf("buyer-%d", i) // every request its own pair
+		}
+		return q
+	}
+	window := model.WindowRolling12m
+	if scope == model.ScopeExporter {
+		window = model.WindowYearToDate
+	}
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			q := query(i)
+			<-start
+			var mine atomic.Int64
+			err := stores[i%len(stores)].Reserve(ctx, q, func(h *model.History) ([]store.CounterDelta, error) {
+				mine.Store(0)
+				c, err := h.Sum(scope, window, model.AllSubjectStates, "personal")
+				if err != nil {
+					return nil, err
+				}
+				if c.Subjects+perRequest > threshold {
+					return nil, nil
+				}
+				mine.Store(1)
+				var out []store.CounterDelta
+				for _, k := range q.Keys() {
+					out = append(out, store.CounterDelta{Scope: k.Scope, Key: k.Key, SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: perRequest})
+				}
+				return out, nil
+			})
+			if err != nil {
+				errs <- fmt.Errorf("reservation %d: %w", i, err)
+				return
+			}
+			allowed.Add(mine.Load())
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := allowed.Load(); got != maxAllowed {
+		t.Errorf("%s: %d of %d parallel requests allowed, want exactly %d (a serial order allows %d)", scope, got, n, maxAllowed, maxAllowed)
+	}
+	h, err := stores[0].History(ctx, query(0))
+	must(t, "History", err)
+	c, err := h.Sum(scope, window, model.AllSubjectStates, "personal")
+	must(t, "Sum", err)
+	if c.Subjects != maxAllowed*perRequest {
+		t.Errorf("%s: stored %d subjects, want %d", scope, c.Subjects, maxAllowed*perRequest)
+	}
+}
+
+// testReserveParallelExporter: requests of eight acting states race a
+// threshold on one exporter (China: per exporter, whoever receives).
+func testReserveParallelExporter(t *testing.T, s store.Store) {
+	ReserveParallelShared(t, []store.Store{s}, model.ScopeExporter, 64)
+}
+
+// testReserveParallelPair: requests of eight acting states race a
+// threshold on one exporter and importer (US: per U.S. person and foreign
+// counterparty).
+func testReserveParallelPair(t *testing.T, s store.Store) {
+	ReserveParallelShared(t, []store.Store{s}, model.ScopePair, 64)
 }

@@ -39,7 +39,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordDecisionAtomic", testRecordDecisionAtomic},
 		{"Voids", testVoids},
 		{"HistoryWindows", testHistoryWindows},
-		{"HistoryFilters", testHistoryFilters},
+		{"HistoryScopes", testHistoryScopes},
+		{"ExporterYearInShanghai", testExporterYearInShanghai},
+		{"SumPlan", testSumPlan},
 		{"PruneHistory", testPruneHistory},
 		{"Concurrency", testConcurrency},
 		{"MLACases", testMLACases},
@@ -52,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Unreserve", testUnreserve},
 		{"ReserveParallel", testReserveParallel},
 		{"ReserveParallelStates", testReserveParallelStates},
+		{"ReserveParallelExporter", testReserveParallelExporter},
+		{"ReserveParallelPair", testReserveParallelPair},
 		{"VoidUnrecorded", testVoidUnrecorded},
 		{"VoidIndex", testVoidIndex},
 		{"RecordedIndexes", testRecordedIndexes},
@@ -289,7 +293,7 @@ func record(id string, idx uint64) store.DecisionRecord {
 }
 
 func delta(subject string, n int64) store.CounterDelta {
-	return store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: subject, Category: "personal.health", Day: day0, Subjects: n}
+	return store.CounterDelta{Key: "US", SubjectState: subject, Category: "personal.health", Day: day0, Subjects: n}
 }
 
 func subjects(t *testing.T, s store.Store, at time.Time, subject string) (rolling, ytd int64) {
@@ -298,7 +302,7 @@ func subjects(t *testing.T, s store.Store, at time.Time, subject string) (rollin
 	if err != nil {
 		t.Fatalf("History: %v", err)
 	}
-	return h.Rolling12m[subject]["personal.health"].Subjects, h.YearToDate[subject]["personal.health"].Subjects
+	return sumOf(h, "12m", subject, "personal.health").Subjects, sumOf(h, "ytd", subject, "personal.health").Subjects
 }
 
 func testRecordDecision(t *testing.T, s store.Store) {
@@ -336,7 +340,7 @@ func testRecordDecisionAtomic(t *testing.T, s store.Store) {
 		{"duplicate id", record("dec-1", 2), []store.CounterDelta{delta("FR", 100), delta("DE", 1)}, store.ErrConflict},
 		{"duplicate log index", record("dec-2", 1), []store.CounterDelta{delta("FR", 100)}, store.ErrConflict},
 		{"negative count", record("dec-3", 3), []store.CounterDelta{delta("FR", 100), delta("DE", -1)}, store.ErrInvalid},
-		{"empty category", record("dec-4", 4), []store.CounterDelta{delta("FR", 100), {RequestingState: "US", SubjectState: "DE", Day: day0, Subjects: 1}}, store.ErrInvalid},
+		{"empty category", record("dec-4", 4), []store.CounterDelta{delta("FR", 100), {Key: "US", SubjectState: "DE", Day: day0, Subjects: 1}}, store.ErrInvalid},
 	}
 	for _, c := range cases {
 		mustIs(t, c.name, s.RecordDecision(ctx, c.rec, c.c), c.want)
@@ -403,7 +407,7 @@ func testHistoryWindows(t *testing.T, s store.Store) {
 	}
 	for i, c := range cases {
 		state := fmt.Sprintf("S%d", i) // one subject state per case keeps cases apart
-		d := store.CounterDelta{RequestingState: "US", Counterparty: "acme", SubjectState: state, Category: "personal.health", Day: c.on, Subjects: 3, Devices: 2}
+		d := store.CounterDelta{Key: "US", SubjectState: state, Category: "personal.health", Day: c.on, Subjects: 3, Devices: 2}
 		must(t, c.name, s.RecordDecision(ctx, record(fmt.Sprintf("w-%d", i), uint64(i)), []store.CounterDelta{d}))
 		h, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: c.at})
 		must(t, c.name, err)
@@ -413,47 +417,106 @@ func testHistoryWindows(t *testing.T, s store.Store) {
 			}
 			return model.Count{}
 		}
-		if got := h.Rolling12m[state]["personal.health"]; got != want(c.inRolling) {
+		if got := sumOf(h, "12m", state, "personal.health"); got != want(c.inRolling) {
 			t.Errorf("%s: rolling 12m = %+v, want %+v", c.name, got, want(c.inRolling))
 		}
-		if got := h.YearToDate[state]["personal.health"]; got != want(c.inYT) {
+		if got := sumOf(h, "ytd", state, "personal.health"); got != want(c.inYT) {
 			t.Errorf("%s: year to date = %+v, want %+v", c.name, got, want(c.inYT))
 		}
 	}
 }
 
-func testHistoryFilters(t *testing.T, s store.Store) {
+// testHistoryScopes: each scope and key is counted apart; a read with no
+// requesting state sums every state; a scope the query holds no key in
+// is read as the acting state's; "*" and "" sum every subject state and
+// every category.
+func testHistoryScopes(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	pair := "us-health\x1fcn-buyer"
+	d := func(scope model.CounterScope, key, subject, cat string, n int64) store.CounterDelta {
+		return store.CounterDelta{Scope: scope, Key: key, SubjectState: subject, Category: cat, Day: day0, Subjects: n}
+	}
 	counts := []store.CounterDelta{
-		{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 1},
-		{RequestingState: "US", Counterparty: "globex", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 10},
-		{RequestingState: "CN", Counterparty: "acme", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 100},
-		{RequestingState: "US", Counterparty: "acme", SubjectState: "FR", Category: "personal.genomic", Day: day0, Subjects: 1000},
+		d(model.ScopeState, "US", "FR", "personal.health", 1),
+		d(model.ScopeState, "US", "DE", "personal.health", 2),
+		d(model.ScopeState, "CN", "FR", "personal.health", 100),
+		d(model.ScopeState, "US", "FR", "personal.genomic", 1000),
+		d(model.ScopePair, pair, "FR", "personal.health", 10),
+		d(model.ScopeExporter, "us-health", "FR", "personal.health", 7),
 	}
 	must(t, "record", s.RecordDecision(ctx, record("f-1", 1), counts))
 	cases := []struct {
-		state, party string
-		health       int64
-		genomic      int64
+		name            string
+		q               store.HistoryQuery
+		scope           model.CounterScope
+		subject, prefix string
+		want            int64
 	}{
-		{"US", "", 11, 1000},
-		{"US", "acme", 1, 1000},
-		{"", "acme", 101, 1000},
-		{"", "", 111, 1000},
-		{"CN", "globex", 0, 0},
-		{"JP", "", 0, 0},
+		{"state", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "FR", "personal.health", 1},
+		{"state, another category", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "FR", "personal.genomic", 1000},
+		{"state, a prefix", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "FR", "personal", 1001},
+		{"state, every category", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "FR", "", 1001},
+		{"state, every subject state", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "*", "personal.health", 3},
+		{"state, every subject state and category", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "*", "", 1003},
+		{"another state", store.HistoryQuery{RequestingState: "CN"}, model.ScopeState, "FR", "personal.health", 100},
+		{"no requesting state sums every state", store.HistoryQuery{}, model.ScopeState, "FR", "personal.health", 101},
+		{"a state with none", store.HistoryQuery{RequestingState: "JP"}, model.ScopeState, "FR", "personal.health", 0},
+		{"a category with none", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "FR", "personal.health.mental", 0},
+		{"not a prefix at a dot", store.HistoryQuery{RequestingState: "US"}, model.ScopeState, "FR", "personal.heal", 0},
+		{"pair", store.HistoryQuery{RequestingState: "US", Pair: pair}, model.ScopePair, "FR", "personal.health", 10},
+		{"another pair", store.HistoryQuery{RequestingState: "US", Pair: "us-health\x1fother"}, model.ScopePair, "FR", "personal.health", 0},
+		{"exporter", store.HistoryQuery{RequestingState: "US", Exporter: "us-health"}, model.ScopeExporter, "*", "personal", 7},
+		{"no pair key: the acting state's", store.HistoryQuery{RequestingState: "US"}, model.ScopePair, "FR", "personal.health", 1},
+		{"no exporter key: the acting state's", store.HistoryQuery{RequestingState: "CN"}, model.ScopeExporter, "FR", "personal.health", 100},
 	}
 	for _, c := range cases {
-		h, err := s.History(ctx, store.HistoryQuery{RequestingState: c.state, Counterparty: c.party, At: day0})
-		must(t, "history", err)
-		if h == nil || h.Rolling12m == nil || h.YearToDate == nil {
-			t.Fatalf("History returned nil parts: %+v", h)
+		c.q.At = day0
+		h, err := s.History(ctx, c.q)
+		must(t, c.name, err)
+		got, err := h.Sum(c.scope, "12m", c.subject, c.prefix)
+		must(t, c.name, err)
+		if got.Subjects != c.want {
+			t.Errorf("%s: %d subjects, want %d", c.name, got.Subjects, c.want)
 		}
-		if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != c.health {
-			t.Errorf("state %q party %q: health = %d, want %d", c.state, c.party, got, c.health)
-		}
-		if got := h.YearToDate["FR"]["personal.genomic"].Subjects; got != c.genomic {
-			t.Errorf("state %q party %q: genomic = %d, want %d", c.state, c.party, got, c.genomic)
+	}
+	h, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: day0})
+	must(t, "history", err)
+	if _, err := h.Sum(model.ScopeState, "13m", "FR", ""); err == nil {
+		t.Error("window 13m: no error")
+	}
+}
+
+// testExporterYearInShanghai: the exporter scope's year starts at
+// 16:00 UTC on 31 December (midnight in Shanghai); the acting state's at
+// midnight UTC.
+func testExporterYearInShanghai(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	before := time.Date(2026, 12, 31, 15, 59, 0, 0, time.UTC) // 23:59 in Shanghai
+	after := time.Date(2026, 12, 31, 16, 0, 0, 0, time.UTC)   // 00:00 on 1 January in Shanghai
+	for i, on := range []time.Time{before, after} {
+		must(t, "record", s.RecordDecision(ctx, record(fmt.Sprintf("y-%d", i), uint64(i)), []store.CounterDelta{
+			{Scope: model.ScopeExporter, Key: "cn-shop", SubjectState: "CN", Category: "personal.contact", Day: on, Subjects: 1 + int64(i)*10},
+			{Scope: model.ScopeState, Key: "SG", SubjectState: "CN", Category: "personal.contact", Day: on, Subjects: 1 + int64(i)*10},
+		}))
+	}
+	cases := []struct {
+		name  string
+		at    time.Time
+		scope model.CounterScope
+		want  int64
+	}{
+		{"exporter, read at 16:00 UTC on 31 December: the new year holds only the second", after, model.ScopeExporter, 11},
+		{"exporter, read at 15:59 UTC: the old year holds only the first", before, model.ScopeExporter, 1},
+		{"state, read at 16:00 UTC on 31 December: still 2026 in UTC, both", after, model.ScopeState, 12},
+		{"state, read on 1 January UTC: a new year, none", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), model.ScopeState, 0},
+	}
+	for _, c := range cases {
+		h, err := s.History(ctx, store.HistoryQuery{RequestingState: "SG", Exporter: "cn-shop", At: c.at})
+		must(t, c.name, err)
+		got, err := h.Sum(c.scope, "ytd", "*", "personal")
+		must(t, c.name, err)
+		if got.Subjects != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got.Subjects, c.want)
 		}
 	}
 }
@@ -505,8 +568,8 @@ func testPruneHistory(t *testing.T, s store.Store) {
 	}
 	n, err := s.PruneHistory(ctx, store.PruneBefore(now))
 	must(t, "prune", err)
-	if n != 2 {
-		t.Errorf("pruned %d rows, want 2 (the day before the limit and three years ago)", n)
+	if n != 2*6 {
+		t.Errorf("pruned %d rows, want 12 (the day before the limit and three years ago, each rolled up to 2 subject states by 3 prefixes)", n)
 	}
 	if r, _ := subjects(t, s, now, "FR"); r != 1 {
 		t.Errorf("rolling 12 months after pruning = %d, want 1 (today's)", r)
@@ -516,7 +579,7 @@ func testPruneHistory(t *testing.T, s store.Store) {
 	}
 	h, err := s.History(ctx, store.HistoryQuery{RequestingState: "US", At: store.PruneBefore(now)})
 	must(t, "history at the limit", err)
-	if got := h.Rolling12m["FR"]["personal.health"].Subjects; got != 1 {
+	if got := sumOf(h, "12m", "FR", "personal.health").Subjects; got != 1 {
 		t.Errorf("the limit day itself was pruned: %d", got)
 	}
 }
@@ -652,5 +715,116 @@ func testStatements(t *testing.T, s store.Store) {
 	must(t, "ListStatements revocation", err)
 	if len(revs) != 1 || revs[0].ID != "A-1-R" {
 		t.Fatalf("ListStatements(revocation) = %+v, want [A-1-R]", revs)
+	}
+}
+
+// sumOf is h's window sum of (subject state, category prefix) in the
+// acting-state scope, or the zero count when the read fails (the tests
+// then fail on the count, and the store's own error surfaces in Reserve).
+func sumOf(h *model.History, window, subject, prefix string) model.Count {
+	c, err := h.Sum(model.ScopeState, window, subject, prefix)
+	if err != nil {
+		return model.Count{Subjects: -1, Devices: -1}
+	}
+	return c
+}
+
+// OldHistoryRows are the rows a test of migration 9 puts into the old
+// history table (requesting state, counterparty, subject state, category,
+// subjects, devices; all on DayZero), for CheckUpgradedCounters.
+var OldHistoryRows = []struct {
+	State, Counterparty, Subject, Category string
+	Subjects, Devices                      int64
+}{
+	{"US", "acme", "FR", "personal.identifier.government", 5, 0},
+	{"US", "globex", "FR", "personal.identifier.government", 2, 0},
+	{"US", "acme", "DE", "personal.health", 3, 1},
+	{"CN", "acme", "FR", "personal.health", 100, 0},
+	{"CN", "acme", "FR", "cii", 1, 0},
+}
+
+// CheckUpgradedCounters checks that s, upgraded past migration 9 from a
+// history holding OldHistoryRows, reads them back as the acting state's
+// counters, rolled up to "*" and to every prefix, counterparties summed.
+func CheckUpgradedCounters(t *testing.T, s store.Store) {
+	t.Helper()
+	cases := []struct {
+		state, subject, prefix string
+		want                   model.Count
+	}{
+		{"US", "FR", "personal.identifier.government", model.Count{Subjects: 7}},
+		{"US", "FR", "personal.identifier", model.Count{Subjects: 7}},
+		{"US", "FR", "personal", model.Count{Subjects: 7}},
+		{"US", "FR", "", model.Count{Subjects: 7}},
+		{"US", "DE", "personal.health", model.Count{Subjects: 3, Devices: 1}},
+		{"US", "*", "personal", model.Count{Subjects: 10, Devices: 1}},
+		{"US", "*", "", model.Count{Subjects: 10, Devices: 1}},
+		{"US", "*", "personal.health", model.Count{Subjects: 3, Devices: 1}},
+		{"CN", "FR", "personal.health", model.Count{Subjects: 100}},
+		{"CN", "FR", "cii", model.Count{Subjects: 1}},
+		{"CN", "*", "", model.Count{Subjects: 101}},
+		{"JP", "*", "", model.Count{}},
+	}
+	for _, c := range cases {
+		h, err := s.History(context.Background(), store.HistoryQuery{RequestingState: c.state, At: day0})
+		must(t, "History", err)
+		got, err := h.Sum(model.ScopeState, model.WindowRolling12m, c.subject, c.prefix)
+		must(t, "Sum", err)
+		if got != c.want {
+			t.Errorf("after upgrade, %s (%s, %q) = %+v, want %+v", c.state, c.subject, c.prefix, got, c.want)
+		}
+	}
+}
+
+// testSumPlan reads the same sums through several readers: the first
+// reads them one by one, the next in one round trip (the store's plan of
+// recent sums); both must agree, for every scope, window and roll-up.
+func testSumPlan(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	pair := "us-health\x1fcn-buyer"
+	must(t, "record", s.RecordDecision(ctx, record("plan-1", 1), []store.CounterDelta{
+		{Key: "US", SubjectState: "FR", Category: "personal.health", Day: day0, Subjects: 3, Devices: 1},
+		{Key: "US", SubjectState: "DE", Category: "personal.financial", Day: day0.AddDate(0, -2, 0), Subjects: 5},
+		{Scope: model.ScopePair, Key: pair, SubjectState: "US", Category: "personal.genomic", Day: day0, Subjects: 7},
+		{Scope: model.ScopeExporter, Key: "us-health", SubjectState: "US", Category: "personal.genomic", Day: day0.AddDate(-1, 0, 0), Subjects: 11},
+	}))
+	sums := []struct {
+		scope                   model.CounterScope
+		window, subject, prefix string
+		want                    model.Count
+	}{
+		{model.ScopeState, "12m", "FR", "personal.health", model.Count{Subjects: 3, Devices: 1}},
+		{model.ScopeState, "12m", "*", "", model.Count{Subjects: 8, Devices: 1}},
+		{model.ScopeState, "ytd", "*", "personal", model.Count{Subjects: 8, Devices: 1}},
+		{model.ScopeState, "12m", "DE", "personal.health", model.Count{}},
+		{model.ScopePair, "12m", "US", "personal", model.Count{Subjects: 7}},
+		{model.ScopeExporter, "ytd", "*", "personal", model.Count{}},
+		{model.ScopeExporter, "12m", "*", "personal.genomic", model.Count{}},
+	}
+	q := store.HistoryQuery{RequestingState: "US", Pair: pair, Exporter: "us-health", At: day0}
+	for round := range 3 {
+		h, err := s.History(ctx, q)
+		must(t, "History", err)
+		for _, c := range sums {
+			got, err := h.Sum(c.scope, c.window, c.subject, c.prefix)
+			must(t, "Sum", err)
+			if got != c.want {
+				t.Errorf("round %d: %s %s (%s, %q) = %+v, want %+v", round, c.scope, c.window, c.subject, c.prefix, got, c.want)
+			}
+		}
+	}
+	// A reservation's sums include its batch's earlier counts, prefetched
+	// or not.
+	for round := range 2 {
+		must(t, "reserve", s.Reserve(ctx, q, func(h *model.History) ([]store.CounterDelta, error) {
+			got, err := h.Sum(model.ScopePair, "12m", "US", "personal")
+			if err != nil {
+				return nil, err
+			}
+			if want := int64(7 + round); got.Subjects != want {
+				t.Errorf("reservation %d saw %d, want %d", round, got.Subjects, want)
+			}
+			return []store.CounterDelta{{Scope: model.ScopePair, Key: pair, SubjectState: "US", Category: "personal.omic", Day: day0, Subjects: 1}}, nil
+		}))
 	}
 }

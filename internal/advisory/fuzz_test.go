@@ -87,3 +87,50 @@ func FuzzParsePURL(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseVers: never panics; a range it accepts is prepared (ordered)
+// and decides any version without panicking; a version it names as a
+// bound is decided, never unknown.
+func FuzzParseVers(f *testing.F) {
+	for _, s := range []string{"vers:semver/>=1.0.0|<1.4.2", "vers:deb/>=1%3A2.0|<1%3A2.4-1", "vers:pypi/<3.2.0", "vers:maven/>=2.0|<=2.17.0",
+		"vers:alpine/<1.36.1-r2", "vers:gem/<7.0.8", "vers:nuget/*", "vers:rpm/<1.0-1.el9"} {
+		f.Add(s, "1.0")
+	}
+	f.Fuzz(func(t *testing.T, s, v string) {
+		r, err := parseVers(s)
+		if err != nil {
+			return
+		}
+		r.prepare()
+		if r.ord == nil && len(r.Events) > 0 {
+			t.Fatalf("%q accepted but not ordered", s)
+		}
+		p := Package{Ranges: []Range{r}}
+		p.Affects(v)
+		for _, e := range r.Events {
+			if b := eventVersion(e); b != "0" && p.Affects(b) == Unknown {
+				t.Fatalf("%q: its own bound %q is unknown", s, b)
+			}
+		}
+	})
+}
+
+// FuzzEcosystemCompare: comparing two versions of an ordered ecosystem
+// never panics and is antisymmetric.
+func FuzzEcosystemCompare(f *testing.F) {
+	for _, eco := range OrderedEcosystems {
+		f.Add(eco, "1.0~rc1", "1:1.0-1")
+		f.Add(eco, "1!2.0.post1", "2.0a1")
+	}
+	f.Fuzz(func(t *testing.T, eco, a, b string) {
+		sch, ok := schemeOf(eco)
+		if !ok {
+			return
+		}
+		ab, ok1 := sch.compareIn(a, b)
+		ba, ok2 := sch.compareIn(b, a)
+		if ok1 != ok2 || ok1 && ab != -ba {
+			t.Fatalf("%s: compare(%q,%q)=%d,%v but compare(%q,%q)=%d,%v", eco, a, b, ab, ok1, b, a, ba, ok2)
+		}
+	})
+}

@@ -245,6 +245,10 @@ func TestAdvisoryAttacks(t *testing.T) {
 	a.registerKey()
 	future := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"published": "2026-02-21T00:00:00Z"`, `"published": "2099-01-01T00:00:00Z"`, 1)
 	unknownEco := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"package": {"ecosystem": "Go", "name": "golang.org/x/net", "purl": "pkg:golang/golang.org/x/net"}`, `"package": {"ecosystem": "Acme OS", "name": "x"}`, 1)
+	unorderedEco := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"package": {"ecosystem": "Go", "name": "golang.org/x/net", "purl": "pkg:golang/golang.org/x/net"}`, `"package": {"ecosystem": "GitHub Actions", "name": "acme/setup", "purl": "pkg:github/acme/setup"}`, 1)
+	unorderedEco = strings.Replace(unorderedEco, `"type": "SEMVER"`, `"type": "ECOSYSTEM"`, 1)
+	notPEP440 := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"package": {"ecosystem": "Go", "name": "golang.org/x/net", "purl": "pkg:golang/golang.org/x/net"}`, `"package": {"ecosystem": "PyPI", "name": "django"}`, 1)
+	notPEP440 = strings.Replace(strings.Replace(notPEP440, `"type": "SEMVER"`, `"type": "ECOSYSTEM"`, 1), `"fixed": "0.38.0"`, `"fixed": "next-release"`, 1)
 	for _, tc := range []struct {
 		name   string
 		token  string
@@ -252,6 +256,8 @@ func TestAdvisoryAttacks(t *testing.T) {
 		status int
 		field  string
 	}{
+		{"ECOSYSTEM range no library orders", vendor, a.signedBytes([]byte(unorderedEco), a.priv), http.StatusBadRequest, "/affected/0/ranges/0/type"},
+		{"ECOSYSTEM range with a version its ecosystem cannot read", vendor, a.signedBytes([]byte(notPEP440), a.priv), http.StatusBadRequest, "/affected/0/ranges/0/events/1"},
 		{"requester may not publish", req, a.signed("osv/GO-2026-0001.json", a.priv), http.StatusForbidden, ""},
 		{"signed by another key", vendor, a.signed("osv/GO-2026-0001.json", otherPriv), http.StatusBadRequest, "/signatures"},
 		{"date in the future", vendor, a.signedBytes([]byte(future), a.priv), http.StatusBadRequest, "/published"},

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func seed(f *testing.F, glob string) {
@@ -131,6 +132,25 @@ func FuzzEcosystemCompare(f *testing.F) {
 		ba, ok2 := sch.compareIn(b, a)
 		if ok1 != ok2 || ok1 && ab != -ba {
 			t.Fatalf("%s: compare(%q,%q)=%d,%v but compare(%q,%q)=%d,%v", eco, a, b, ab, ok1, b, a, ba, ok2)
+		}
+	})
+}
+
+// FuzzReadProviderKey: never panics; a key it accepts can sign.
+func FuzzReadProviderKey(f *testing.F) {
+	_, priv, err := NewProviderKey("https://accord.example", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(priv)
+	f.Add([]byte("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n=AAAA\n-----END PGP PRIVATE KEY BLOCK-----\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := ReadProviderKey(b)
+		if err != nil {
+			return
+		}
+		if _, err := k.Sign([]byte("{}"), time.Now()); err != nil {
+			t.Fatalf("accepted a key that cannot sign: %v", err)
 		}
 	})
 }

@@ -85,10 +85,18 @@ var strictSyntax = map[string]*regexp.Regexp{
 // revision.
 var debianSyntax = regexp.MustCompile(`^(?:[0-9]+:[0-9](?:[A-Za-z0-9.+~:-]*[A-Za-z0-9.+~])?|[0-9](?:[A-Za-z0-9.+~-]*[A-Za-z0-9.+~])?)$`)
 
+// MaxVersion bounds a version string that is ordered: the ecosystems'
+// comparisons turn digit runs into big integers, and a megabyte of digits
+// (an SBOM or an advisory is allowed several) would cost minutes per
+// comparison. A longer version is not ordered: a component's is reported
+// unknown, an advisory's bound is refused. Real versions are far shorter
+// (a Debian backport such as 1:2.36-9+deb12u10~bpo11+1 is 25 bytes).
+const MaxVersion = 256
+
 // parse reads v in the scheme; ok is false when v is not a version of
-// that ecosystem (or is empty).
+// that ecosystem (or is empty, or longer than MaxVersion).
 func (s scheme) parse(v string) (parsedVersion, bool) {
-	if v == "" {
+	if v == "" || len(v) > MaxVersion {
 		return parsedVersion{}, false
 	}
 	if s.semver {

@@ -153,6 +153,10 @@ func TestEcosystemRanges(t *testing.T) {
 		{"vers:gem", vers("vers:gem/<7.0.8"), "7.0.8.pre", Affected},
 		{"vers:nuget", vers("vers:nuget/>=1.0.0|<1.0.0.5"), "1.0.0.4", Affected},
 		{"exact PyPI version, written otherwise", Package{Ecosystem: "PyPI", Versions: []string{"1.0"}}, "1.0.0", Affected},
+		// A component version of a megabyte of digits would cost minutes in
+		// the ecosystems' big-integer comparisons: it is not ordered.
+		{"Debian: a megabyte of digits", deb, "1." + strings.Repeat("9", 1<<20), Unknown},
+		{"Maven: a megabyte of digits", maven, "2." + strings.Repeat("9", 1<<20), Unknown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.p.Affects(tc.version); got != tc.want {
@@ -177,6 +181,7 @@ func TestEcosystemRefused(t *testing.T) {
 		{"not dpkg", Range{Type: RangeEcosystem, Ecosystem: "Debian", Events: []Event{{Introduced: "1:"}}}, "/r/events/0"},
 		{"SEMVER range with a Maven version", Range{Type: RangeSemver, Events: []Event{{Introduced: "0"}, {Fixed: "2.0-beta"}}}, "/r/events/1"},
 		{"unknown type", Range{Type: "CALVER"}, "/r/type"},
+		{"a bound of a megabyte of digits", Range{Type: RangeEcosystem, Ecosystem: "Debian", Events: []Event{{Introduced: "0"}, {Fixed: "1." + strings.Repeat("9", 1<<20)}}}, "/r/events/1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkRange("/r", tc.r)

@@ -47,10 +47,13 @@ type serveOptions struct {
 	batchMaxSize            uint
 	debugAddr               string
 	csafURL                 string
-	authCache               time.Duration
-	rateLimit               float64
-	rateBurst               int
-	logLevel                string
+	// csafKey is the CSAF provider's OpenPGP key file (default
+	// DIR/keys/csaf-openpgp.asc), made at the first start.
+	csafKey   string
+	authCache time.Duration
+	rateLimit float64
+	rateBurst int
+	logLevel  string
 	// logURL, when set, is a mysql:// URL: the log is kept by Tessera's
 	// MySQL driver there, shared by every replica (docs/scale.md).
 	logURL string
@@ -161,6 +164,7 @@ is in a published checkpoint) and the database.`,
 	f.IntVar(&o.rateBurst, "rate-burst", api.DefaultRateLimit.Burst, "requests each principal may send at once, above --rate-limit")
 	f.DurationVar(&o.authCache, "auth-cache", time.Second, "trust a token that authenticated for this long without reading the database (expiry is always checked; revocation takes effect within it); 0 disables")
 	f.StringVar(&o.csafURL, "csaf-url", "", "serve a CSAF provider under /.well-known/csaf/ with this public https base URL (docs/advisories.md)")
+	f.StringVar(&o.csafKey, "csaf-key", "", "the CSAF provider's OpenPGP signing key file, made and logged at the first start, the same for every replica (default DIR/keys/csaf-openpgp.asc)")
 	f.StringVar(&o.debugAddr, "debug-addr", "", "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; never expose it")
 	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&o.logURL, "log", "", "keep the log in MySQL/MariaDB, shared by replicas: mysql://USER[:PASS]@tcp(HOST:PORT)/DB (default: DIR/log; see docs/scale.md)")
@@ -373,11 +377,19 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "Signing key of %s (registered as its public_key): %s\n", demoAuthority, demoKey)
 	}
+	csafKey := o.csafKey
+	if csafKey == "" {
+		csafKey = filepath.Join(dataDir, "keys", "csaf-openpgp.asc")
+	}
+	advisories, err := serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL, csafKey)
+	if err != nil {
+		return err
+	}
 	srv := api.New(api.Config{Store: st, Decider: live, Registry: live, Log: lg, Logger: logger, Metrics: metrics, ErrorStatus: live.status,
 		CheckOverrides: overrideChecker(o.registryDirs), AuthCacheTTL: o.authCache, Lawful: lawful,
 		RateLimit:       &api.RateLimit{PerSecond: o.rateLimit, Burst: o.rateBurst},
 		RegistryChanges: &api.RegistryChanges{Log: changes, Prepare: live.Prepare}, SealLog: lg,
-		Advisories: serveAdvisories(ctx, st, changes, logger, 10*time.Second, o.csafURL), Approvals: serveApprovalsAPI(approvals)})
+		Advisories: advisories, Approvals: serveApprovalsAPI(approvals)})
 
 	// The web console answers "/" and /console/, as an in-process client
 	// of the API (internal/console).

@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,11 +21,22 @@ import (
 // and at once when the API queues notices (Kick). It returns nil (the
 // endpoints answer 404) when the store has no advisory tables.
 //
-// With csafURL set, the server is also a CSAF provider under that base URL.
-func serveAdvisories(ctx context.Context, st store.Store, log api.Appender, logger *slog.Logger, interval time.Duration, csafURL string) *api.Advisories {
+// With csafURL set, the server is also a CSAF provider under that base URL,
+// whose advisories are signed with the OpenPGP key in csafKey
+// (providerKey).
+func serveAdvisories(ctx context.Context, st store.Store, log api.Appender, logger *slog.Logger, interval time.Duration, csafURL, csafKey string) (*api.Advisories, error) {
 	as, ok := st.(store.Advisories)
 	if !ok {
-		return nil
+		return nil, nil
+	}
+	var provider *advisory.Provider
+	if csafURL != "" {
+		base := strings.TrimSuffix(csafURL, "/")
+		key, err := providerKey(ctx, csafKey, base, log, logger)
+		if err != nil {
+			return nil, err
+		}
+		provider = &advisory.Provider{BaseURL: base, Publisher: advisory.Publisher{Name: "Accord provider " + base, Namespace: base}, Key: key}
 	}
 	kick := make(chan struct{}, 1)
 	d := &advisory.Deliverer{Store: as, Log: log, Logger: logger}
@@ -44,10 +60,48 @@ func serveAdvisories(ctx context.Context, st store.Store, log api.Appender, logg
 		case kick <- struct{}{}:
 		default:
 		}
-	}}
-	if csafURL != "" {
-		base := strings.TrimSuffix(csafURL, "/")
-		a.Provider = &advisory.Provider{BaseURL: base, Publisher: advisory.Publisher{Name: "Accord provider " + base, Namespace: base}}
+	}, Provider: provider}
+	return a, nil
+}
+
+// providerKey reads the CSAF provider's OpenPGP key from path or, on the
+// first start (no file), makes one: its fingerprint is appended to the
+// log (an advisory entry, action provider-key) and only then is the key
+// written, mode 0600, so a key file on disk is a key on the log. Replicas
+// must share one key file (--csaf-key).
+func providerKey(ctx context.Context, path, base string, log api.Appender, logger *slog.Logger) (*advisory.ProviderKey, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		k, err := advisory.ReadProviderKey(b)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("--csaf-key %s: %w", path, err))
+		}
+		return k, nil
 	}
-	return a
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("--csaf-key: %w", err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	k, priv, err := advisory.NewProviderKey(base, now)
+	if err != nil {
+		return nil, err
+	}
+	e, err := advisory.ProviderKeyEntry(k, now)
+	if err != nil {
+		return nil, err
+	}
+	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	idx, err := log.Append(actx, e)
+	if err != nil {
+		return nil, fmt.Errorf("log the CSAF provider's OpenPGP key (nothing was written): %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("--csaf-key: %w", err)
+	}
+	if err := writeKeyFile(path, string(priv), false); err != nil {
+		return nil, fmt.Errorf("CSAF provider's OpenPGP key logged at index %d but not written: %w", idx, err)
+	}
+	logger.Info("made the CSAF provider's OpenPGP key", slog.String("fingerprint", k.Fingerprint()), slog.Uint64("log_index", idx), slog.String("file", path))
+	return k, nil
 }

@@ -33,15 +33,18 @@ const csafToolsVersion = "v3.7.0"
 // csafNotOnLoopback are the csaf_checker requirements that cannot hold
 // here, and why: 10 (DNS path) needs the DNS name csaf.data.security.<domain>,
 // which loopback has not; 15–17 (ROLIE) do not apply to a directory-based
-// provider; 19–20 (OpenPGP signatures and keys) are not made by Accord yet.
+// provider. Requirements 19–20 (OpenPGP signatures and public keys) must
+// hold: they are in csafMustHold.
 var csafNotOnLoopback = map[int]string{
 	10: "DNS path: csaf.data.security.<domain> needs DNS",
 	15: "ROLIE feed: directory-based distribution is used",
 	16: "ROLIE service document: directory-based distribution is used",
 	17: "ROLIE category document: directory-based distribution is used",
-	19: "OpenPGP signatures: not made yet",
-	20: "OpenPGP public keys: not made yet",
 }
+
+// csafMustHold are requirements the checker must report on, without
+// error: the hashes (18), the OpenPGP signatures (19) and public keys (20).
+var csafMustHold = []int{18, 19, 20}
 
 // testCA writes a CA and a server certificate for 127.0.0.1 made in the
 // test, and returns the paths of the CA, the certificate and its key.
@@ -184,7 +187,9 @@ func TestCSAFToolsReadProvider(t *testing.T) {
 	if !r.Domains[0].Passed {
 		t.Errorf("csaf_checker: the provider did not pass")
 	}
+	seen := map[int]bool{}
 	for _, req := range r.Domains[0].Requirements {
+		seen[req.Num] = true
 		why, excused := csafNotOnLoopback[req.Num]
 		for _, m := range req.Messages {
 			if m.Type >= 2 && !excused { // 0 info, 1 warning, 2 error
@@ -195,10 +200,28 @@ func TestCSAFToolsReadProvider(t *testing.T) {
 			t.Logf("requirement %d (%s) not required here: %s", req.Num, req.Description, why)
 		}
 	}
+	for _, n := range csafMustHold {
+		if !seen[n] {
+			t.Errorf("csaf_checker did not check requirement %d", n)
+		}
+	}
+	// The downloader checks the OpenPGP signature (no --ignore_sigcheck)
+	// and keeps it beside the advisory.
 	out := filepath.Join(dir, "download")
-	run("csaf_downloader", "--ignore_sigcheck", "-d", out, addr)
+	run("csaf_downloader", "-d", out, addr)
 	got, err := os.ReadFile(filepath.Join(out, "white", "2026", "acme-2026-001.json"))
 	if err != nil || !bytes.Equal(got, doc) {
 		t.Errorf("csaf_downloader did not fetch the advisory as published: %v", err)
+	}
+	if asc, err := os.ReadFile(filepath.Join(out, "white", "2026", "acme-2026-001.json.asc")); err != nil || !bytes.Contains(asc, []byte("BEGIN PGP SIGNATURE")) {
+		t.Errorf("csaf_downloader kept no signature: %v", err)
+	}
+	// The key was made at the first start, kept 0600, and is on the log.
+	fi, err := os.Stat(filepath.Join(dir, "data", "keys", "csaf-openpgp.asc"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("provider key file: %v %v", err, fi)
+	}
+	if !strings.Contains(stderr.String(), "made the CSAF provider's OpenPGP key") {
+		t.Errorf("no log line for the provider key:\n%s", stderr.String())
 	}
 }

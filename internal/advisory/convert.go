@@ -69,9 +69,11 @@ func Convert(data []byte, pub Publisher) (*Converted, error) {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// versScheme is the vers scheme for an OSV ecosystem whose ranges are
-// carried as vers ranges.
-func versScheme(eco string) string {
+// versScheme is the vers scheme a range of OSV ecosystem eco is carried
+// as: SEMVER ranges (and SemVer ecosystems) as semver, golang, npm, cargo
+// or hex; ECOSYSTEM ranges of other ecosystems by their purl type (pypi,
+// maven, deb, ...), so that the CSAF side orders them by the same rules.
+func versScheme(eco string, rangeType string) string {
 	switch eco {
 	case "Go":
 		return "golang"
@@ -79,6 +81,15 @@ func versScheme(eco string) string {
 		return "npm"
 	case "crates.io":
 		return "cargo"
+	case "Hex":
+		return "hex"
+	}
+	if rangeType == RangeEcosystem {
+		for scheme, e := range versEcosystems {
+			if e == eco && scheme != "apk" {
+				return scheme
+			}
+		}
 	}
 	return "semver"
 }
@@ -141,7 +152,7 @@ func osvToCSAF(v *osvschema.Vulnerability, pub Publisher) (*Converted, error) {
 			} else {
 				lose("/affected/%d: package %s has no purl and no ecosystem Accord maps to one; its CSAF product cannot be matched", i, pk.GetName())
 			}
-			versions = append(versions, obj{"category": "product_version_range", "name": "vers:" + versScheme(eco) + "/" + strings.Join(cons, "|"), "product": rprod})
+			versions = append(versions, obj{"category": "product_version_range", "name": "vers:" + versScheme(eco, r.GetType().String()) + "/" + strings.Join(cons, "|"), "product": rprod})
 			affectedIDs = append(affectedIDs, id)
 			for k, fx := range fixes {
 				fid := fmt.Sprintf("OSV-%d-R%d-F%d", i, j, k)
@@ -295,6 +306,12 @@ func csafToOSV(a *Advisory, vulns any) (*Converted, error) {
 		af.Versions = append(af.Versions, p.Versions...)
 		for _, r := range p.Ranges {
 			rg := &osvschema.Range{Type: osvschema.Range_SEMVER}
+			if r.Type == RangeEcosystem {
+				rg.Type = osvschema.Range_ECOSYSTEM
+				if base, _, _ := strings.Cut(r.Ecosystem, ":"); base != eco {
+					lose("product %s: its range is ordered as %s, but OSV orders a range by the package's ecosystem, %s", p.ID, r.Ecosystem, eco)
+				}
+			}
 			for _, e := range r.Events {
 				rg.Events = append(rg.Events, &osvschema.Event{Introduced: e.Introduced, Fixed: e.Fixed, LastAffected: e.LastAffected})
 			}

@@ -3,6 +3,7 @@ package advisory
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -309,25 +310,45 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
+// versEcosystems maps the vers schemes (github.com/package-url/purl-spec,
+// VERSION-RANGE-SPEC: the purl type names the scheme) whose versions are
+// not SemVer to the OSV ecosystem whose ordering they use.
+var versEcosystems = map[string]string{
+	"pypi": "PyPI", "maven": "Maven", "deb": "Debian", "alpine": "Alpine", "apk": "Alpine",
+	"gem": "RubyGems", "nuget": "NuGet", "composer": "Packagist", "pub": "Pub", "rpm": "Red Hat",
+}
+
+// versSemver are the vers schemes ordered as SemVer 2.0.
+var versSemver = map[string]bool{"semver": true, "npm": true, "golang": true, "cargo": true, "hex": true, "generic": true}
+
 // parseVers reads a vers range (github.com/package-url/purl-spec, VERSION-
-// RANGE-SPEC) of scheme semver, npm, golang, cargo or generic whose
-// versions are SemVer, into an OSV-style SEMVER range: "vers:semver/>=1.0.0|<1.4.2".
-// Supported constraints: >=, >, <, <=, = and bare versions; "*" for all.
+// RANGE-SPEC) into an OSV-style range: a SEMVER range for the schemes
+// semver, npm, golang, cargo, hex and generic (whose versions must be
+// SemVer), an ECOSYSTEM range ordered by that ecosystem's rules for pypi,
+// maven, deb, alpine (or apk), gem, nuget, composer, pub and rpm:
+// "vers:deb/>=1:2.0~rc1|<1:2.4-1". Supported constraints: >=, >, <, <=, =
+// and bare versions; "*" for all.
 func parseVers(s string) (Range, error) {
 	rest, ok := strings.CutPrefix(s, "vers:")
 	if !ok {
 		return Range{}, fmt.Errorf("%q is not a vers: range", s)
 	}
-	scheme, cons, ok := strings.Cut(rest, "/")
+	name, cons, ok := strings.Cut(rest, "/")
 	if !ok {
 		return Range{}, fmt.Errorf("%q: no constraints", s)
 	}
-	switch scheme {
-	case "semver", "npm", "golang", "cargo", "generic":
-	default:
-		return Range{}, fmt.Errorf("%q: scheme %q: %v", s, scheme, ErrEcosystem)
-	}
 	r := Range{Type: RangeSemver}
+	sch := semverScheme
+	switch {
+	case versSemver[name]:
+	case versEcosystems[name] != "":
+		r.Type, r.Ecosystem = RangeEcosystem, versEcosystems[name]
+		if sch, ok = schemeOf(r.Ecosystem); !ok {
+			return Range{}, fmt.Errorf("%q: scheme %q: %v", s, name, ErrEcosystem)
+		}
+	default:
+		return Range{}, fmt.Errorf("%q: scheme %q: %v", s, name, ErrEcosystem)
+	}
 	if strings.TrimSpace(cons) == "*" {
 		r.Events = []Event{{Introduced: "0"}}
 		return r, nil
@@ -345,8 +366,14 @@ func parseVers(s string) (Range, error) {
 		if op == "" {
 			op, v = "=", c
 		}
-		if canonSemver(v) == "" {
-			return Range{}, fmt.Errorf("%q: %q is not SemVer", s, v)
+		if dec, err := url.PathUnescape(v); err == nil {
+			v = dec // vers percent-encodes characters such as ':' of an epoch
+		}
+		if _, ok := sch.parse(v); !ok {
+			if sch.semver {
+				return Range{}, fmt.Errorf("%q: %q is not SemVer", s, v)
+			}
+			return Range{}, fmt.Errorf("%q: %q is not a %s version", s, v, sch.eco)
 		}
 		switch op {
 		case ">=":
@@ -367,7 +394,7 @@ func parseVers(s string) (Range, error) {
 			return Range{}, fmt.Errorf("%q: constraint %q is not supported (>=, <, <=, = only)", s, c)
 		}
 	}
-	if _, ok := sortEvents(r.Events); !ok {
+	if _, ok := sortEvents(sch, r.Events); !ok {
 		return Range{}, fmt.Errorf("%q: versions cannot be ordered", s)
 	}
 	return r, nil

@@ -14,12 +14,23 @@
 //     gocsaf embeds, plus the CSAF mandatory tests listed in CSAFMandatory.
 //   - Components are identified by package URL (purl); a component without
 //     a purl is kept only by its CPE and is never matched by version.
-//   - Versions are compared by a maintained library, never by hand:
-//     golang.org/x/mod/semver, for the ecosystems whose versions are SemVer
-//     (SemverEcosystems) and for OSV SEMVER ranges. An ECOSYSTEM range of
-//     any other ecosystem is refused (ErrEcosystem), not guessed; exact
-//     version lists match in every ecosystem; GIT ranges match only through
-//     the advisory's explicit version list (see Conversion losses).
+//   - Versions are compared by maintained libraries, never by hand:
+//     golang.org/x/mod/semver for OSV SEMVER ranges and the SemVer
+//     ecosystems (SemverEcosystems: Go, npm, crates.io, Hex), and the
+//     semantic package of github.com/google/osv-scalibr (the comparison
+//     osv-scanner and OSV.dev use) for every other ecosystem it knows
+//     (OrderedEcosystems: PyPI, Maven, Debian, Ubuntu, Alpine, RubyGems,
+//     NuGet, Packagist, Pub, Red Hat, ...), each by its own rules (epochs,
+//     pre- and post-releases, Debian's ~, Alpine's suffixes, Maven's
+//     qualifiers). Where that package would order what is not a version
+//     of the ecosystem (PyPI legacy versions, a Debian version without an
+//     upstream number), the version is not ordered (strictSyntax). An
+//     ECOSYSTEM range of an ecosystem no library orders is refused
+//     (ErrEcosystem, an *InputError naming the range's type), not
+//     guessed; exact version lists match in every ecosystem; GIT ranges
+//     match only through the advisory's explicit version list (see
+//     Conversion losses). CSAF product_version_range is read in vers form
+//     with the same orderings (vers:deb, vers:pypi, vers:maven, ...).
 //   - A match is decided by the package key (purl type, namespace, name)
 //     and then the version: a component whose version cannot be compared is
 //     reported as "unknown", never silently as unaffected.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func seed(f *testing.F, glob string) {
@@ -84,6 +85,72 @@ func FuzzParsePURL(f *testing.F) {
 		}
 		if q.Key() != p.Key() {
 			t.Fatalf("%q: key %q reparses to %q", s, p.Key(), q.Key())
+		}
+	})
+}
+
+// FuzzParseVers: never panics; a range it accepts is prepared (ordered)
+// and decides any version without panicking; a version it names as a
+// bound is decided, never unknown.
+func FuzzParseVers(f *testing.F) {
+	for _, s := range []string{"vers:semver/>=1.0.0|<1.4.2", "vers:deb/>=1%3A2.0|<1%3A2.4-1", "vers:pypi/<3.2.0", "vers:maven/>=2.0|<=2.17.0",
+		"vers:alpine/<1.36.1-r2", "vers:gem/<7.0.8", "vers:nuget/*", "vers:rpm/<1.0-1.el9"} {
+		f.Add(s, "1.0")
+	}
+	f.Fuzz(func(t *testing.T, s, v string) {
+		r, err := parseVers(s)
+		if err != nil {
+			return
+		}
+		r.prepare()
+		if r.ord == nil && len(r.Events) > 0 {
+			t.Fatalf("%q accepted but not ordered", s)
+		}
+		p := Package{Ranges: []Range{r}}
+		p.Affects(v)
+		for _, e := range r.Events {
+			if b := eventVersion(e); b != "0" && p.Affects(b) == Unknown {
+				t.Fatalf("%q: its own bound %q is unknown", s, b)
+			}
+		}
+	})
+}
+
+// FuzzEcosystemCompare: comparing two versions of an ordered ecosystem
+// never panics and is antisymmetric.
+func FuzzEcosystemCompare(f *testing.F) {
+	for _, eco := range OrderedEcosystems {
+		f.Add(eco, "1.0~rc1", "1:1.0-1")
+		f.Add(eco, "1!2.0.post1", "2.0a1")
+	}
+	f.Fuzz(func(t *testing.T, eco, a, b string) {
+		sch, ok := schemeOf(eco)
+		if !ok {
+			return
+		}
+		ab, ok1 := sch.compareIn(a, b)
+		ba, ok2 := sch.compareIn(b, a)
+		if ok1 != ok2 || ok1 && ab != -ba {
+			t.Fatalf("%s: compare(%q,%q)=%d,%v but compare(%q,%q)=%d,%v", eco, a, b, ab, ok1, b, a, ba, ok2)
+		}
+	})
+}
+
+// FuzzReadProviderKey: never panics; a key it accepts can sign.
+func FuzzReadProviderKey(f *testing.F) {
+	_, priv, err := NewProviderKey("https://accord.example", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(priv)
+	f.Add([]byte("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n=AAAA\n-----END PGP PRIVATE KEY BLOCK-----\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := ReadProviderKey(b)
+		if err != nil {
+			return
+		}
+		if _, err := k.Sign([]byte("{}"), time.Now()); err != nil {
+			t.Fatalf("accepted a key that cannot sign: %v", err)
 		}
 	})
 }

@@ -34,7 +34,7 @@ type Finding struct {
 }
 
 // Lint checks that a serious advisory (Serious) offers, for each affected
-// version line (SemVer major), a remedy that does not move the user to a
+// version line (major version), a remedy that does not move the user to a
 // new major version: a workaround, a mitigation, or a vendor_fix on the
 // same line, unconditionally. Advisories that are not serious pass.
 //
@@ -42,8 +42,11 @@ type Finding struct {
 // event (of its fixed or last_affected event when introduced is "0"), or
 // of an affected version. A vendor_fix is on the same line when its fixed
 // version (OSV) — or a product a CSAF advisory lists as fixed, with the
-// same package key — has the same major version. A line whose version is
-// not SemVer is judged on workarounds and mitigations only.
+// same package key — has the same major version. The major version is the
+// SemVer major, or, outside SemVer, the epoch and first number of the
+// version (Debian "1:2.4-1" is line v1:2, PyPI "2!3.0" line v2!3; see
+// versionLine). A line without a leading number is judged on workarounds
+// and mitigations only.
 func Lint(a *Advisory) []Finding {
 	if !a.Serious() {
 		return nil
@@ -71,7 +74,7 @@ func Lint(a *Advisory) []Finding {
 				}
 				fixes = true
 				if r.FixedIn != "" {
-					fixLines = append(fixLines, semverMajor(r.FixedIn))
+					fixLines = append(fixLines, versionLine(r.FixedIn))
 				}
 			}
 		}
@@ -82,7 +85,7 @@ func Lint(a *Advisory) []Finding {
 			for _, f := range a.Fixed {
 				if f.Key != "" && f.Key == p.Key {
 					for _, v := range f.Versions {
-						fixLines = append(fixLines, semverMajor(v))
+						fixLines = append(fixLines, versionLine(v))
 					}
 				}
 			}
@@ -111,39 +114,39 @@ func Lint(a *Advisory) []Finding {
 
 func orAny(line string) string {
 	if line == "" {
-		return "(not SemVer)"
+		return "(no major version)"
 	}
 	return line
 }
 
-// affectedLines lists the SemVer major lines a package's ranges and
-// versions affect.
+// affectedLines lists the major lines (versionLine) a package's ranges
+// and versions affect.
 func affectedLines(p Package) []string {
 	var out []string
 	add := func(v string) {
-		if m := semverMajor(v); m != "" && !slices.Contains(out, m) {
+		if m := versionLine(v); m != "" && !slices.Contains(out, m) {
 			out = append(out, m)
 		}
 	}
 	for _, r := range p.Ranges {
-		if r.Type == RangeGit {
+		sch, ok := r.scheme()
+		if !ok {
 			continue
 		}
-		evs, ok := sortEvents(r.Events)
+		evs, ok := sortEvents(sch, r.Events)
 		if !ok {
 			continue
 		}
 		for i, e := range evs {
-			if e.Introduced == "" {
+			if e.kind != 'i' {
 				continue
 			}
-			if e.Introduced != "0" {
-				add(e.Introduced)
+			if !e.zero {
+				add(e.s)
 				continue
 			}
-			if i+1 < len(evs) {
-				add(evs[i+1].Fixed)
-				add(evs[i+1].LastAffected)
+			if i+1 < len(evs) && evs[i+1].kind != 'i' {
+				add(evs[i+1].s)
 			}
 		}
 	}

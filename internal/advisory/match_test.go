@@ -98,7 +98,7 @@ func TestParseVers(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"semver/>=1", "vers:deb/>=1.0", "vers:semver/>=x", "vers:semver/!=1.0.0"} {
+	for _, bad := range []string{"semver/>=1", "vers:semver/>=x", "vers:semver/!=1.0.0"} {
 		if _, err := parseVers(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
@@ -220,48 +220,80 @@ func TestSignVerify(t *testing.T) {
 
 // synthetic builds n advisories over pkgs packages and m components over
 // deps deployments, for the benchmarks.
-func synthetic(n, m int) ([]*Advisory, []store.Component) {
+func synthetic(n, m int) ([]*Advisory, []store.Component) { return syntheticIn("", n, m) }
+
+// syntheticIn is synthetic with ECOSYSTEM ranges of eco ("Debian"), or
+// SEMVER ranges over npm when eco is "".
+func syntheticIn(eco string, n, m int) ([]*Advisory, []store.Component) {
 	const pkgs = 5000
+	typ := "npm"
+	if eco == "Debian" {
+		typ = "deb"
+	}
 	var advs []*Advisory
 	for i := range n {
-		key := fmt.Sprintf("pkg:npm/p%d", i%pkgs)
-		a := &Advisory{ID: fmt.Sprint(i), Packages: []Package{{ID: "a", Key: key,
-			Ranges: []Range{{Type: RangeSemver, Events: []Event{{Introduced: "1.0.0"}, {Fixed: fmt.Sprintf("1.%d.0", i%7+1)}}}}}}}
+		key := fmt.Sprintf("pkg:%s/p%d", typ, i%pkgs)
+		r := Range{Type: RangeSemver, Events: []Event{{Introduced: "1.0.0"}, {Fixed: fmt.Sprintf("1.%d.0", i%7+1)}}}
+		if eco == "Debian" {
+			r = Range{Type: RangeEcosystem, Ecosystem: eco, Events: []Event{{Introduced: "1:1.0-1"}, {Fixed: fmt.Sprintf("1:1.%d~rc1-1", i%7+1)}}}
+		}
+		a := &Advisory{ID: fmt.Sprint(i), Packages: []Package{{ID: "a", Key: key, Ecosystem: eco, Ranges: []Range{r}}}}
 		a.prepare() // as ParseOSV and ParseCSAF do
 		advs = append(advs, a)
 	}
 	var comps []store.Component
 	for j := range m {
-		key := fmt.Sprintf("pkg:npm/p%d", (j*7919)%(pkgs*2))
+		key := fmt.Sprintf("pkg:%s/p%d", typ, (j*7919)%(pkgs*2))
 		v := fmt.Sprintf("1.%d.%d", j%9, j%3)
+		if eco == "Debian" {
+			v = fmt.Sprintf("1:1.%d~rc%d-%d", j%9, j%3, j%2+1)
+		}
 		comps = append(comps, store.Component{Deployment: fmt.Sprintf("d%d", j%1000), PURL: key + "@" + v + fmt.Sprintf("?n=%d", j), Key: key, Version: v})
 	}
 	return advs, comps
 }
 
 func TestIndexAgreesWithNaive(t *testing.T) {
-	advs, comps := synthetic(300, 5000)
-	ix := NewIndex(comps)
-	total := 0
-	for _, a := range advs {
-		got, want := ix.Match(a), MatchNaive(comps, a)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("advisory %s: index %d matches, naive %d", a.ID, len(got), len(want))
+	for _, eco := range []string{"", "Debian"} {
+		advs, comps := syntheticIn(eco, 300, 5000)
+		ix := NewIndex(comps)
+		total := 0
+		for _, a := range advs {
+			got, want := ix.Match(a), MatchNaive(comps, a)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s advisory %s: index %d matches, naive %d", eco, a.ID, len(got), len(want))
+			}
+			for _, m := range got {
+				if m.Verdict != Affected {
+					t.Fatalf("%s: %+v is %v: every synthetic version is orderable", eco, m.Component, m.Verdict)
+				}
+			}
+			total += len(got)
 		}
-		total += len(got)
-	}
-	if total == 0 {
-		t.Fatal("the synthetic set matches nothing: the test cannot fail")
+		if total == 0 {
+			t.Fatalf("%s: the synthetic set matches nothing: the test cannot fail", eco)
+		}
 	}
 }
 
 // BenchmarkMatch matches advisories against registered components with
 // the index and with a naive nested loop, in the same run. One op is the
 // whole set of advisories.
+//
+// The semver rows are SEMVER ranges over npm packages (x/mod/semver); the
+// Debian rows are ECOSYSTEM ranges over deb packages with epochs and ~
+// (osv-scalibr's semantic).
 func BenchmarkMatch(b *testing.B) {
-	for _, sz := range []struct{ n, m int }{{1000, 10000}, {10000, 100000}} {
-		advs, comps := synthetic(sz.n, sz.m)
-		b.Run(fmt.Sprintf("index/%dx%d", sz.n, sz.m), func(b *testing.B) {
+	for _, sz := range []struct {
+		n, m int
+		eco  string
+	}{{1000, 10000, ""}, {10000, 100000, ""}, {1000, 10000, "Debian"}, {10000, 100000, "Debian"}} {
+		advs, comps := syntheticIn(sz.eco, sz.n, sz.m)
+		name := fmt.Sprintf("%dx%d", sz.n, sz.m)
+		if sz.eco != "" {
+			name = sz.eco + "/" + name
+		}
+		b.Run("index/"+name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				ix := NewIndex(comps)
@@ -273,7 +305,7 @@ func BenchmarkMatch(b *testing.B) {
 		if sz.n*sz.m > 1e7 && os.Getenv("ACCORD_BENCH_FULL") == "" {
 			continue // the naive loop at 10k x 100k is 10^9 comparisons (seconds per op): set ACCORD_BENCH_FULL=1
 		}
-		b.Run(fmt.Sprintf("naive/%dx%d", sz.n, sz.m), func(b *testing.B) {
+		b.Run("naive/"+name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				for _, a := range advs {

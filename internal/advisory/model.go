@@ -78,39 +78,48 @@ type Package struct {
 type Range struct {
 	Type   string
 	Events []Event
-	// ord is Events ordered, their versions in x/mod/semver's canonical
-	// form, made once by prepare (nil: not prepared, or not orderable).
+	// Ecosystem is, for an ECOSYSTEM range, the OSV ecosystem whose
+	// ordering it uses (the package's; for a CSAF vers range, its scheme's).
+	Ecosystem string `json:",omitempty"`
+	// ord is Events ordered and parsed by sch, made once by prepare (nil:
+	// not prepared, or not orderable).
 	ord []ordEvent
+	sch scheme
 }
 
 // ordEvent is one event of an ordered range: kind i(ntroduced), f(ixed)
-// or l(ast affected), and its canonical version ("" for introduced 0).
+// or l(ast affected), and its version (zero for introduced "0").
 type ordEvent struct {
 	kind byte
-	v    string
+	zero bool
+	s    string
+	v    parsedVersion
 }
 
-// prepare orders r's events once, for Affects; it leaves ord nil when a
-// version is not SemVer.
+// scheme returns the ordering r uses; ok is false for a GIT range, an
+// unknown type, or an ECOSYSTEM range of an ecosystem no library orders.
+func (r *Range) scheme() (scheme, bool) {
+	switch r.Type {
+	case RangeSemver:
+		return semverScheme, true
+	case RangeEcosystem:
+		return schemeOf(r.Ecosystem)
+	}
+	return scheme{}, false
+}
+
+// prepare orders and parses r's events once, for Affects; it leaves ord
+// nil when a version cannot be parsed in r's scheme.
 func (r *Range) prepare() {
-	evs, ok := sortEvents(r.Events)
-	if !ok || r.Type == RangeGit {
+	sch, ok := r.scheme()
+	if !ok {
 		return
 	}
-	ord := make([]ordEvent, 0, len(evs))
-	for _, e := range evs {
-		switch {
-		case e.Introduced == "0":
-			ord = append(ord, ordEvent{'i', ""})
-		case e.Introduced != "":
-			ord = append(ord, ordEvent{'i', canonSemver(e.Introduced)})
-		case e.Fixed != "":
-			ord = append(ord, ordEvent{'f', canonSemver(e.Fixed)})
-		case e.LastAffected != "":
-			ord = append(ord, ordEvent{'l', canonSemver(e.LastAffected)})
-		}
+	ord, ok := sortEvents(sch, r.Events)
+	if !ok {
+		return
 	}
-	r.ord = ord
+	r.ord, r.sch = ord, sch
 }
 
 // prepare readies every range of a for matching.
@@ -181,50 +190,94 @@ func (a *Advisory) CheckDates(now time.Time, paths [3]string) error {
 	return nil
 }
 
-// sortEvents orders events by version (SemVer), "0" first; ok is false
-// when a version is not SemVer.
-func sortEvents(evs []Event) ([]Event, bool) {
-	out := append([]Event(nil), evs...)
-	ver := func(e Event) string {
-		for _, v := range []string{e.Introduced, e.Fixed, e.LastAffected, e.Limit} {
-			if v != "" {
-				return v
+// eventVersion is the one version an event carries.
+func eventVersion(e Event) string {
+	for _, v := range []string{e.Introduced, e.Fixed, e.LastAffected, e.Limit} {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// sortEvents parses events in scheme sch and orders them by version,
+// introduced "0" first; limit events are dropped (they bound GIT ranges).
+// ok is false when a version is not a version of sch.
+func sortEvents(sch scheme, evs []Event) ([]ordEvent, bool) {
+	out := make([]ordEvent, 0, len(evs))
+	for _, e := range evs {
+		var o ordEvent
+		switch {
+		case e.Introduced == "0":
+			o = ordEvent{kind: 'i', zero: true}
+		case e.Introduced != "":
+			o.kind = 'i'
+		case e.Fixed != "":
+			o.kind = 'f'
+		case e.LastAffected != "":
+			o.kind = 'l'
+		case e.Limit != "":
+			if _, ok := sch.parse(e.Limit); !ok {
+				return nil, false
 			}
+			continue
+		default:
+			continue
 		}
-		return ""
-	}
-	for _, e := range out {
-		if v := ver(e); v != "0" && canonSemver(v) == "" {
-			return nil, false
+		if !o.zero {
+			v, ok := sch.parse(eventVersion(e))
+			if !ok {
+				return nil, false
+			}
+			o.s, o.v = eventVersion(e), v
 		}
+		out = append(out, o)
 	}
+	bad := false
 	sort.SliceStable(out, func(i, j int) bool {
-		vi, vj := ver(out[i]), ver(out[j])
-		if vi == "0" || vj == "0" {
-			return vi == "0" && vj != "0"
+		if out[i].zero || out[j].zero {
+			return out[i].zero && !out[j].zero
 		}
-		c, _ := compareSemver(vi, vj)
+		c, ok := sch.compare(out[i].v, out[j].v)
+		if !ok {
+			bad = true
+		}
 		return c < 0
 	})
+	if bad {
+		return nil, false
+	}
 	return out, true
 }
 
-// checkRange checks that a range can be evaluated: known type, SemVer
-// versions for SEMVER and orderable ECOSYSTEM ranges.
-func checkRange(path, eco string, r Range) error {
+// checkRange checks that a range can be evaluated: a known type, an
+// ECOSYSTEM range of an ecosystem a library orders, and versions that
+// parse in its scheme.
+func checkRange(path string, r Range) error {
 	switch r.Type {
-	case RangeSemver:
-	case RangeEcosystem:
-		if !orderable(eco) {
-			return inputErr(path+"/type", "ECOSYSTEM range in ecosystem %q: %v", eco, ErrEcosystem)
-		}
+	case RangeSemver, RangeEcosystem:
 	case RangeGit:
 		return nil
 	default:
 		return inputErr(path+"/type", "unknown range type %q", r.Type)
 	}
-	if _, ok := sortEvents(r.Events); !ok {
-		return inputErr(path+"/events", "a version is not SemVer 2.0, so the range cannot be ordered")
+	sch, ok := r.scheme()
+	if !ok {
+		return inputErr(path+"/type", "ECOSYSTEM range in ecosystem %q: %v", r.Ecosystem, ErrEcosystem)
+	}
+	for i, e := range r.Events {
+		if v := eventVersion(e); v != "0" || e.Introduced != "0" {
+			if _, ok := sch.parse(v); !ok {
+				what := "SemVer 2.0"
+				if !sch.semver {
+					what = "a " + sch.eco + " version"
+				}
+				return inputErr(fmtPath("%s/events/%d", path, i), "%q is not %s, so the range cannot be ordered", v, what)
+			}
+		}
+	}
+	if _, ok := sortEvents(sch, r.Events); !ok {
+		return inputErr(path+"/events", "the versions cannot be ordered")
 	}
 	return nil
 }
@@ -248,15 +301,43 @@ func (v Verdict) String() string {
 	return [...]string{"not-affected", "affected", "unknown"}[v]
 }
 
-// Affects says whether version of this package is affected.
+// Affects says whether version of this package is affected. Exact
+// versions match as strings, or as equal versions in the package's
+// ecosystem (or SemVer); ranges are evaluated in their own scheme.
 func (p *Package) Affects(version string) Verdict {
-	cv := canonSemver(version)
-	for _, v := range p.Versions {
-		if v == version {
-			return Affected
+	// The component's version, parsed once per scheme met.
+	var (
+		last   scheme
+		cv     = version
+		parsed bool
+		okLast bool
+		vLast  = versionZero
+	)
+	parseIn := func(s scheme) (parsedVersion, bool) {
+		if parsed && s == last {
+			return vLast, okLast
 		}
-		if c := canonSemver(v); c != "" && cv != "" && semver.Compare(c, cv) == 0 {
-			return Affected
+		vLast, okLast = s.parse(cv)
+		last, parsed = s, true
+		return vLast, okLast
+	}
+	if len(p.Versions) > 0 {
+		sv, svOK := parseIn(semverScheme)
+		eco, ecoOK := schemeOf(p.Ecosystem)
+		for _, v := range p.Versions {
+			if v == version {
+				return Affected
+			}
+			if svOK {
+				if c, ok := semverScheme.parse(v); ok && semver.Compare(c.sv, sv.sv) == 0 {
+					return Affected
+				}
+			}
+			if ecoOK && !eco.semver && version != "" {
+				if c, ok := eco.compareIn(v, version); ok && c == 0 {
+					return Affected
+				}
+			}
 		}
 	}
 	unknown := false
@@ -265,32 +346,43 @@ func (p *Package) Affects(version string) Verdict {
 		if r.Type == RangeGit {
 			continue
 		}
-		if cv == "" {
-			unknown = true
-			continue
-		}
-		ord := r.ord
+		ord, sch := r.ord, r.sch
 		if ord == nil {
 			tmp := *r
 			tmp.prepare()
-			if ord = tmp.ord; ord == nil {
+			if ord, sch = tmp.ord, tmp.sch; ord == nil {
 				unknown = true
 				continue
 			}
 		}
+		v, ok := parseIn(sch)
+		if !ok {
+			unknown = true
+			continue
+		}
 		in := false
 		for _, e := range ord {
+			if e.zero {
+				in = true
+				continue
+			}
+			c, ok := sch.compare(v, e.v)
+			if !ok {
+				unknown = true
+				in = false
+				break
+			}
 			switch e.kind {
 			case 'i':
-				if e.v == "" || semver.Compare(cv, e.v) >= 0 {
+				if c >= 0 {
 					in = true
 				}
 			case 'f':
-				if semver.Compare(cv, e.v) >= 0 {
+				if c >= 0 {
 					in = false
 				}
 			case 'l':
-				if semver.Compare(cv, e.v) > 0 {
+				if c > 0 {
 					in = false
 				}
 			}
@@ -307,6 +399,9 @@ func (p *Package) Affects(version string) Verdict {
 	}
 	return NotAffected
 }
+
+// versionZero is the zero parsed version.
+var versionZero parsedVersion
 
 // fmtPath is fmt.Sprintf for JSON paths.
 func fmtPath(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -152,10 +152,16 @@ func fromOSV(v *osvschema.Vulnerability) (*Advisory, error) {
 		}
 		for j, r := range af.GetRanges() {
 			rg := Range{Type: r.GetType().String()}
+			if rg.Type == RangeEcosystem {
+				rg.Ecosystem = eco
+				if p.Ecosystem != "" {
+					rg.Ecosystem = p.Ecosystem
+				}
+			}
 			for _, e := range r.GetEvents() {
 				rg.Events = append(rg.Events, Event{Introduced: e.GetIntroduced(), Fixed: e.GetFixed(), LastAffected: e.GetLastAffected(), Limit: e.GetLimit()})
 			}
-			if err := checkRange(fmtPath("%s/ranges/%d", path, j), eco, rg); err != nil {
+			if err := checkRange(fmtPath("%s/ranges/%d", path, j), rg); err != nil {
 				return nil, err
 			}
 			p.Ranges = append(p.Ranges, rg)

@@ -133,7 +133,7 @@ func TestParseOSVErrors(t *testing.T) {
 			aff(m)["package"] = map[string]any{"ecosystem": "Acme OS", "name": "x"}
 		}), "/affected/0/package"},
 		{"ECOSYSTEM range in an ecosystem without ordering", mutate(t, goFile, func(m map[string]any) {
-			aff(m)["package"] = map[string]any{"ecosystem": "Debian", "name": "openssl"}
+			aff(m)["package"] = map[string]any{"ecosystem": "GitHub Actions", "name": "acme/setup", "purl": "pkg:github/acme/setup"}
 			aff(m)["ranges"].([]any)[0].(map[string]any)["type"] = "ECOSYSTEM"
 		}), "/affected/0/ranges/0/type"},
 		{"SEMVER range that is not SemVer", mutate(t, goFile, func(m map[string]any) {

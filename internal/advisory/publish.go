@@ -84,6 +84,9 @@ type Provider struct {
 	BaseURL string
 	// Publisher is the provider's own publisher entry.
 	Publisher Publisher
+	// Key, when set, signs every advisory (requirement 19: a .asc beside
+	// it) and is published in provider-metadata.json (requirement 20).
+	Key *ProviderKey
 }
 
 // CSAFFilename is the file name CSAF 2.0 (section 5.1) gives a document
@@ -105,7 +108,10 @@ func CSAFFilename(id string) string {
 // section 7.1.1 requirements 11–14) of the CSAF advisories published, all
 // TLP:WHITE: white/<year>/<file>.json with its .sha256 and .sha512,
 // white/index.txt and white/changes.csv, and provider-metadata.json.
-// OpenPGP signatures (.asc, requirement 19) are not made.
+// With p.Key, each advisory also has its OpenPGP signature (<file>.asc,
+// requirement 19), and the public key is published as
+// openpgp/<fingerprint>.asc and named, with its fingerprint, in
+// provider-metadata.json public_openpgp_keys (requirement 20).
 func CSAFDistribution(p Provider, recs []store.AdvisoryRecord, now time.Time) (Files, error) {
 	files := Files{}
 	type change struct {
@@ -131,6 +137,13 @@ func CSAFDistribution(p Provider, recs []store.AdvisoryRecord, now time.Time) (F
 		name := path[strings.LastIndexByte(path, '/')+1:]
 		files[path+".sha256"] = []byte(hex.EncodeToString(s256[:]) + "  " + name + "\n")
 		files[path+".sha512"] = []byte(hex.EncodeToString(s512[:]) + "  " + name + "\n")
+		if p.Key != nil {
+			sig, err := p.Key.Sign(rec.Document, rec.Published)
+			if err != nil {
+				return nil, fmt.Errorf("csaf distribution of %s: %w", rec.Key, err)
+			}
+			files[path+".asc"] = sig
+		}
 		changes = append(changes, change{strings.TrimPrefix(path, "white/"), a.Modified})
 	}
 	sort.Slice(changes, func(i, j int) bool {
@@ -161,9 +174,12 @@ func CSAFDistribution(p Provider, recs []store.AdvisoryRecord, now time.Time) (F
 		files[dir] = []byte(b.String())
 	}
 	years := map[string][]string{}
-	for _, p := range paths {
-		y, f, _ := strings.Cut(p, "/")
+	for _, path := range paths {
+		y, f, _ := strings.Cut(path, "/")
 		years[y] = append(years[y], f, f+".sha256", f+".sha512")
+		if p.Key != nil {
+			years[y] = append(years[y], f+".asc")
+		}
 	}
 	top := []string{"changes.csv", "index.txt"}
 	for y, fs := range years {
@@ -186,6 +202,11 @@ func CSAFDistribution(p Provider, recs []store.AdvisoryRecord, now time.Time) (F
 		"mirror_on_CSAF_aggregators": true,
 		"publisher":                  map[string]any{"category": "coordinator", "name": p.Publisher.Name, "namespace": p.Publisher.Namespace},
 		"role":                       "csaf_provider",
+	}
+	if p.Key != nil {
+		fpr := p.Key.Fingerprint()
+		meta["public_openpgp_keys"] = []any{map[string]any{"fingerprint": fpr, "url": p.BaseURL + "/.well-known/csaf/openpgp/" + fpr + ".asc"}}
+		files["openpgp/"+fpr+".asc"] = p.Key.PublicArmored()
 	}
 	b, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {

@@ -77,14 +77,27 @@ func (s *Server) advisoryRoutes() {
 			h(w, r, c, s.cfg.Advisories)
 		}
 	}
-	m.Handle("POST /v1/deployments", s.auth(rolesDeployments, with(s.createDeployment)))
+	// Every write honours Idempotency-Key (idempotency.go): a retried
+	// publication is one advisory entry and one set of notices. A
+	// deployment's answer holds its webhook secret: never cached, replay
+	// included.
+	m.Handle("POST /v1/deployments", s.auth(rolesDeployments, noStore(s.idempotent(with(s.createDeployment)))))
 	m.Handle("GET /v1/deployments", s.auth(rolesReadDeploys, with(s.listDeployments)))
-	m.Handle("POST /v1/sboms", s.auth(rolesDeployments, with(s.importSBOM)))
-	m.Handle("PUT /v1/vendors/{id}/key", s.auth(rolesWriteConfig, with(s.putVendorKey)))
-	m.Handle("POST /v1/advisories", s.auth(rolesPublish, with(s.publishAdvisory)))
+	m.Handle("POST /v1/sboms", s.auth(rolesDeployments, s.idempotentUpTo(advisory.MaxSBOM, with(s.importSBOM))))
+	m.Handle("PUT /v1/vendors/{id}/key", s.auth(rolesWriteConfig, s.idempotent(with(s.putVendorKey))))
+	m.Handle("POST /v1/advisories", s.auth(rolesPublish, s.idempotentUpTo(2*advisory.MaxAdvisory, with(s.publishAdvisory))))
 	m.Handle("GET /v1/advisories", s.auth(rolesAny, with(s.listAdvisories)))
 	m.Handle("GET /v1/advisories/notices", s.auth(rolesNotices, with(s.listNotices)))
 	s.publicationRoutes()
+}
+
+// noStore marks every answer of h, a replayed one too, Cache-Control:
+// no-store.
+func noStore(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c caller) {
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r, c)
+	}
 }
 
 // readLimited reads a body of the given content type up to limit bytes

@@ -245,6 +245,10 @@ func TestAdvisoryAttacks(t *testing.T) {
 	a.registerKey()
 	future := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"published": "2026-02-21T00:00:00Z"`, `"published": "2099-01-01T00:00:00Z"`, 1)
 	unknownEco := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"package": {"ecosystem": "Go", "name": "golang.org/x/net", "purl": "pkg:golang/golang.org/x/net"}`, `"package": {"ecosystem": "Acme OS", "name": "x"}`, 1)
+	unorderedEco := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"package": {"ecosystem": "Go", "name": "golang.org/x/net", "purl": "pkg:golang/golang.org/x/net"}`, `"package": {"ecosystem": "GitHub Actions", "name": "acme/setup", "purl": "pkg:github/acme/setup"}`, 1)
+	unorderedEco = strings.Replace(unorderedEco, `"type": "SEMVER"`, `"type": "ECOSYSTEM"`, 1)
+	notPEP440 := strings.Replace(mustRead(t, "../advisory/testdata/osv/GO-2026-0001.json"), `"package": {"ecosystem": "Go", "name": "golang.org/x/net", "purl": "pkg:golang/golang.org/x/net"}`, `"package": {"ecosystem": "PyPI", "name": "django"}`, 1)
+	notPEP440 = strings.Replace(strings.Replace(notPEP440, `"type": "SEMVER"`, `"type": "ECOSYSTEM"`, 1), `"fixed": "0.38.0"`, `"fixed": "next-release"`, 1)
 	for _, tc := range []struct {
 		name   string
 		token  string
@@ -252,6 +256,8 @@ func TestAdvisoryAttacks(t *testing.T) {
 		status int
 		field  string
 	}{
+		{"ECOSYSTEM range no library orders", vendor, a.signedBytes([]byte(unorderedEco), a.priv), http.StatusBadRequest, "/affected/0/ranges/0/type"},
+		{"ECOSYSTEM range with a version its ecosystem cannot read", vendor, a.signedBytes([]byte(notPEP440), a.priv), http.StatusBadRequest, "/affected/0/ranges/0/events/1"},
 		{"requester may not publish", req, a.signed("osv/GO-2026-0001.json", a.priv), http.StatusForbidden, ""},
 		{"signed by another key", vendor, a.signed("osv/GO-2026-0001.json", otherPriv), http.StatusBadRequest, "/signatures"},
 		{"date in the future", vendor, a.signedBytes([]byte(future), a.priv), http.StatusBadRequest, "/published"},
@@ -376,5 +382,93 @@ func TestAdvisoryPublication(t *testing.T) {
 		if st, _ := get(p); st == 200 {
 			t.Errorf("%s: 200", p)
 		}
+	}
+}
+
+// TestAdvisoryIdempotentRetry: every advisory write honours
+// Idempotency-Key. A retried publication answers the first answer again
+// and takes no effect: one advisory entry on the log, one set of notices
+// in the outbox; the same key with another body is 422.
+func TestAdvisoryIdempotentRetry(t *testing.T) {
+	a := newAdvEnv(t)
+	req := a.tokens[store.RoleRequester]
+	vendor := a.tokens[store.RoleVendor]
+	key := func(k string) map[string]string { return map[string]string{"Idempotency-Key": `"` + k + `"`} }
+	ctx := context.Background()
+
+	dep := `{"id":"plant-a","webhook_url":"` + a.hook.URL + `/plant-a","contact_role":"secops"}`
+	first := a.do(call{method: "POST", path: "/v1/deployments", token: req, body: dep, header: key("dep-1")})
+	again := a.do(call{method: "POST", path: "/v1/deployments", token: req, body: dep, header: key("dep-1")})
+	if first.status != http.StatusCreated || again.status != http.StatusCreated || string(again.body) != string(first.body) ||
+		again.header.Get("Idempotent-Replayed") != "true" || again.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("deployment retry: %d %s / %d %v %s", first.status, first.body, again.status, again.header, again.body)
+	}
+	var d api.DeploymentDocument
+	json.Unmarshal(first.body, &d)
+	a.secrets["plant-a"] = d.WebhookSecret
+	if ds, _ := a.adv.Store.ListDeployments(ctx, ""); len(ds) != 1 {
+		t.Errorf("%d deployments after a retry", len(ds))
+	}
+
+	sbom := mustRead(t, "../advisory/testdata/sbom/router-plant-a.cdx.json")
+	for i := range 2 {
+		r := a.do(call{method: "POST", path: "/v1/sboms?deployment=plant-a", token: req, body: sbom, header: key("sbom-1")})
+		if r.status != http.StatusCreated || (i == 1) != (r.header.Get("Idempotent-Replayed") == "true") {
+			t.Fatalf("sbom try %d: %d %v %s", i, r.status, r.header, r.body)
+		}
+	}
+
+	keyBody := `{"public_key":"` + base64.StdEncoding.EncodeToString(a.pub) + `"}`
+	for i := range 2 {
+		h := key("vendor-key-1")
+		h["If-Match"] = "*"
+		r := a.do(call{method: "PUT", path: "/v1/vendors/acme-networks/key", token: a.tokens[store.RoleOperator], body: keyBody, header: h})
+		if r.status != http.StatusOK || (i == 1) != (r.header.Get("Idempotent-Replayed") == "true") {
+			t.Fatalf("vendor key try %d: %d %s", i, r.status, r.body)
+		}
+	}
+
+	body := a.signed("csaf/acme-2026-001.json", a.priv)
+	var answers []answer
+	for range 3 {
+		answers = append(answers, a.do(call{method: "POST", path: "/v1/advisories", token: vendor, body: body, header: key("publish-1")}))
+	}
+	for i, r := range answers {
+		if r.status != http.StatusCreated || string(r.body) != string(answers[0].body) || (i > 0) != (r.header.Get("Idempotent-Replayed") == "true") {
+			t.Errorf("publish try %d: %d %v %s", i, r.status, r.header, r.body)
+		}
+	}
+	// Without the key, the same body is a conflict: published already.
+	if r := a.do(call{method: "POST", path: "/v1/advisories", token: vendor, body: body}); r.status != http.StatusConflict {
+		t.Errorf("publish without key: %d", r.status)
+	}
+	// The same key with another advisory is refused, and publishes nothing.
+	other := a.signed("csaf/acme-2026-002-forced-upgrade.json", a.priv)
+	if r := a.do(call{method: "POST", path: "/v1/advisories", token: vendor, body: other, header: key("publish-1")}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("key reused for another advisory: %d %s", r.status, r.body)
+	}
+
+	var kinds []string
+	for _, e := range a.log.all() {
+		kinds = append(kinds, e.Kind+"/"+e.Action)
+	}
+	if strings.Join(kinds, ",") != "advisory/vendor-key,advisory/publish" {
+		t.Errorf("log after retries: %v, want one key and one advisory entry", kinds)
+	}
+	if recs, _ := a.adv.Store.ListAdvisories(ctx); len(recs) != 1 {
+		t.Errorf("%d advisories stored", len(recs))
+	}
+	ns, _ := a.adv.Store.ListNotices(ctx, "")
+	if len(ns) != 1 {
+		t.Fatalf("%d notices queued after retries, want 1: %+v", len(ns), ns)
+	}
+	dl := &advisory.Deliverer{Store: a.adv.Store, Log: a.log, Client: a.hook.Client()}
+	if n, err := dl.RunOnce(ctx); n != 1 || err != nil {
+		t.Fatalf("deliver: %d %v", n, err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.got["plant-a"]) != 1 {
+		t.Errorf("plant-a got %d notices, want 1", len(a.got["plant-a"]))
 	}
 }

@@ -40,7 +40,11 @@ const idempotencyHeader = "Idempotency-Key"
 var replayedHeaders = []string{"Content-Type", "Location", "Content-Language", "ETag", "Accord-Log-Index"}
 
 // idempotent makes h honour Idempotency-Key.
-func (s *Server) idempotent(h handlerFunc) handlerFunc {
+func (s *Server) idempotent(h handlerFunc) handlerFunc { return s.idempotentUpTo(maxBody, h) }
+
+// idempotentUpTo is idempotent for a handler whose bodies may reach limit
+// bytes (SBOMs and advisories are larger than maxBody).
+func (s *Server) idempotentUpTo(limit int64, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
 		vals := r.Header.Values(idempotencyHeader)
 		if len(vals) == 0 {
@@ -52,11 +56,11 @@ func (s *Server) idempotent(h handlerFunc) handlerFunc {
 			writeProblem(w, p)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				writeProblem(w, newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body exceeds %d bytes", maxBody)))
+				writeProblem(w, newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body exceeds %d bytes", limit)))
 				return
 			}
 			writeProblem(w, newProblem(http.StatusBadRequest, "could not read the body"))

@@ -311,14 +311,28 @@ type DecisionLister interface {
 	ListDecisions(ctx context.Context, q DecisionQuery) ([]DecisionSummary, error)
 }
 
+// SQLDialect is what ListSQL needs to know of a driver's SQL.
+type SQLDialect struct {
+	// Arg returns the placeholder of the n-th argument (1-based: "?" for
+	// SQLite, "$n" for PostgreSQL).
+	Arg func(n int) string
+	// Time converts a time to the driver's value of a created column.
+	Time func(time.Time) any
+	// Fence, appended to each EXISTS subquery of the other filters, keeps
+	// it a per-row probe by primary key ("OFFSET 0" for PostgreSQL, whose
+	// planner would otherwise turn it into a hash semi-join reading every
+	// row of that filter once its statistics or a generic plan say so).
+	Fence string
+}
+
 // ListSQL is the query of a listing, for drivers: it selects id,
 // log_index, principal_id, outcome, created, summary and (only when
 // summary is NULL) private of the decisions matching q, newest first,
 // driving from the first facet of q (DecisionQuery.Facets) when there is
-// one. arg returns the placeholder of its n-th argument (1-based: "?" for
-// SQLite, "$n" for PostgreSQL); at converts a time to the driver's column
-// value. It returns the query and its arguments; q must be valid.
-func ListSQL(q DecisionQuery, arg func(n int) string, at func(time.Time) any) (string, []any) {
+// one and probing the others by primary key. It returns the query and its
+// arguments; q must be valid.
+func ListSQL(q DecisionQuery, d SQLDialect) (string, []any) {
+	arg, at := d.Arg, d.Time
 	var args []any
 	p := func(v any) string {
 		args = append(args, v)
@@ -348,8 +362,8 @@ func ListSQL(q DecisionQuery, arg func(n int) string, at func(time.Time) any) (s
 	}
 	for i, f := range facets[min(1, len(facets)):] {
 		g := fmt.Sprintf("g%d", i+1)
-		where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM decision_facets %s WHERE %s.log_index = %s.log_index AND %s.facet = %s AND %s.value = %s)",
-			g, g, t, g, p(f.Name), g, p(f.Value)))
+		where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM decision_facets %s WHERE %s.log_index = %s.log_index AND %s.facet = %s AND %s.value = %s%s)",
+			g, g, t, g, p(f.Name), g, p(f.Value), d.Fence))
 	}
 	where = append(where, "NOT EXISTS (SELECT 1 FROM voids v WHERE v.log_index = d.log_index)")
 	b.WriteString(" WHERE " + strings.Join(where, " AND "))

@@ -26,7 +26,7 @@ func (s *Store) ListDecisions(ctx context.Context, q store.DecisionQuery) ([]sto
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	query, args := store.ListSQL(q, func(int) string { return "?" }, func(t time.Time) any { return nanos(t) })
+	query, args := store.ListSQL(q, store.SQLDialect{Arg: func(int) string { return "?" }, Time: func(t time.Time) any { return nanos(t) }})
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list decisions: %w", wrap(err))

@@ -215,9 +215,69 @@ type Custodian struct {
 	cpSize uint64           // its size
 	shares map[string]Share // opened shares by header digest
 
+	relMu    sync.Mutex                  // guards released
+	released map[releaseKey]*releaseCall // releases made, by what they release
+
 	scanMu         sync.Mutex      // serialises void scans; guards below
 	voidLo, voidHi uint64          // the log range scanned for voids
 	voids          map[uint64]bool // indexes voided in that range
+}
+
+// releaseKey is what one release gives: this custodian's share of one
+// sealed file (its header digest), against one logged decision (index and
+// leaf hash), to one recipient key. A retry of the same release is the same
+// key.
+type releaseKey struct {
+	index                     uint64
+	leaf, header, recipient string
+}
+
+// releaseCall is a release being logged or logged: done closes when it is
+// settled; resp is its answer when it was logged, nil when it failed.
+type releaseCall struct {
+	done chan struct{}
+	resp *ReleaseResponse
+}
+
+// once makes the release of k happen at most once in this process: the
+// first caller gets first=true and must call settle; a later or
+// concurrent caller waits for the first and gets its answer (nil when the
+// first failed, and no release is under way any more: it may try again).
+func (c *Custodian) once(ctx context.Context, k releaseKey) (call *releaseCall, first bool, err error) {
+	for {
+		c.relMu.Lock()
+		if c.released == nil {
+			c.released = map[releaseKey]*releaseCall{}
+		}
+		prev, ok := c.released[k]
+		if !ok {
+			call = &releaseCall{done: make(chan struct{})}
+			c.released[k] = call
+			c.relMu.Unlock()
+			return call, true, nil
+		}
+		c.relMu.Unlock()
+		select {
+		case <-prev.done:
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		}
+		if prev.resp != nil {
+			return prev, false, nil
+		}
+	}
+}
+
+// settle ends the release call of k: a logged release (resp) is kept, so
+// that its retries get the same answer; a failed one is forgotten.
+func (c *Custodian) settle(k releaseKey, call *releaseCall, resp *ReleaseResponse) {
+	c.relMu.Lock()
+	if resp == nil {
+		delete(c.released, k)
+	}
+	call.resp = resp
+	c.relMu.Unlock()
+	close(call.done)
 }
 
 // NewCustodian checks cfg and returns a Custodian.
@@ -468,7 +528,26 @@ func (c *Custodian) Release(ctx context.Context, req *ReleaseRequest) (resp *Rel
 	if err != nil {
 		return nil, refuse(RefuseBadRequest, "seal to recipient: %v", err)
 	}
-	// 12. Log the release, durably, before answering.
+	// 12. Log the release, durably, before answering. A retry of a release
+	// already logged (the same decision, file and recipient key) gets the
+	// first answer, and no second entry: it passed every check above
+	// again, so the window and voids still bind it.
+	key := releaseKey{index: req.Receipt.Index, leaf: hex.EncodeToString(req.Receipt.LeafHash), header: h.Digest(), recipient: req.Recipient}
+	call, first, err := c.once(ctx, key)
+	if err != nil {
+		return nil, refuse(RefuseReleaseUnlogged, "wait for the same release under way: %v", err)
+	}
+	if !first {
+		return call.resp, nil
+	}
+	resp, ref = c.logRelease(ctx, h, me, req, &rec, entry, now, sealed)
+	c.settle(key, call, resp)
+	return resp, ref
+}
+
+// logRelease appends the release entry (and keeps its private record) and
+// returns the answer carrying the sealed share; see Release, step 12.
+func (c *Custodian) logRelease(ctx context.Context, h *Header, me int, req *ReleaseRequest, rec *decisionRecord, entry ledger.Entry, now time.Time, sealed []byte) (*ReleaseResponse, *Refusal) {
 	e, p, err := ledger.NewRecord(ledger.KindRelease, now, releaseRecord{
 		Custodian: h.Custodians[me].ID, DecisionLog: c.cfg.Origin, DecisionIndex: req.Receipt.Index,
 		DecisionLeaf: hex.EncodeToString(req.Receipt.LeafHash), Dataset: h.Dataset, KeyID: h.KeyID,

@@ -391,3 +391,69 @@ func TestVoidScanIsIncremental(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseRetryIsOne: the same release asked again — in turn or eight
+// at once — is logged once and answered with the first answer; a release
+// whose entry could not be logged is not remembered, so its retry logs it;
+// and a retry is checked again, so an expired window still refuses it.
+func TestReleaseRetryIsOne(t *testing.T) {
+	w := newWorld(t)
+	r, p := w.decide(nil)
+	c, rel := w.custodian(0, nil)
+	first, ref := c.Release(context.Background(), w.request(r, p))
+	if ref != nil {
+		t.Fatal(ref)
+	}
+	var wg sync.WaitGroup
+	answers := make([]*ReleaseResponse, 8)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], _ = c.Release(context.Background(), w.request(r, p))
+		}()
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if a == nil || a.ReleaseIndex != first.ReleaseIndex || !bytes.Equal(a.Share, first.Share) {
+			t.Fatalf("retry %d: %+v, want the first answer %+v", i, a, first)
+		}
+	}
+	if rel.count() != 1 {
+		t.Fatalf("%d release entries after retries, want 1", rel.count())
+	}
+
+	// Another recipient key is not a retry: the decision names the key,
+	// so it is refused, and nothing is logged.
+	other := w.request(r, p)
+	k, err := kem.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Recipient = EncodePublicKey(k.PublicKey())
+	if _, ref := c.Release(context.Background(), other); ref == nil || ref.Code != RefuseWrongRequester || rel.count() != 1 {
+		t.Fatalf("another recipient: %v, %d entries; want %s and still one entry", ref, rel.count(), RefuseWrongRequester)
+	}
+
+	// A failed append is forgotten: the retry logs.
+	c2, rel2 := w.custodian(1, nil)
+	rel2.fail = true
+	if _, ref := c2.Release(context.Background(), w.request(r, p)); ref == nil || ref.Code != RefuseReleaseUnlogged {
+		t.Fatalf("append failing: %v, want %s", ref, RefuseReleaseUnlogged)
+	}
+	rel2.mu.Lock()
+	rel2.fail = false
+	rel2.mu.Unlock()
+	if _, ref := c2.Release(context.Background(), w.request(r, p)); ref != nil || rel2.count() != 1 {
+		t.Fatalf("retry after a failed append: %v, %d entries; want one release", ref, rel2.count())
+	}
+
+	// A retry after the window is refused, though the release was made.
+	late, _ := w.custodian(0, func(cfg *CustodianConfig) {
+		cfg.Now = func() time.Time { return w.now.Add(DefaultWindow + time.Hour) }
+	})
+	late.released = c.released
+	if _, ref := late.Release(context.Background(), w.request(r, p)); ref == nil || ref.Code != RefuseExpired {
+		t.Fatalf("retry after the window: %v, want %s", ref, RefuseExpired)
+	}
+}

@@ -228,7 +228,7 @@ type Custodian struct {
 // leaf hash), to one recipient key. A retry of the same release is the same
 // key.
 type releaseKey struct {
-	index                     uint64
+	index                   uint64
 	leaf, header, recipient string
 }
 

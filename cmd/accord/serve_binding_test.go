@@ -182,7 +182,7 @@ func TestCountersFollowTheRegime(t *testing.T) {
 	us := func(importer string) string {
 		return `{"action":"transfer","exporter":{"id":"globex"},"importer":{"id":"` + importer + `"},
 			"data":{"location":"US","origin":["US"],"categories":["personal.health"],"subjects":{"US":900}},
-			"destination":"CN","purpose":"commercial","transaction":"data-brokerage","selectors":{"kind":"bulk"},"basis":{"kind":"contract","measures":["customer-approval"]}}`
+			"destination":"CN","purpose":"commercial","transaction":"data-brokerage","selectors":{"kind":"bulk"},"basis":{"kind":"consent"}}`
 	}
 	cn := func(parties string) string {
 		return `{"action":"transfer",` + parties + `"data":{"location":"CN","origin":["CN"],"categories":["personal.contact"],"subjects":{"CN":9000}},

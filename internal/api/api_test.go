@@ -585,6 +585,12 @@ func TestBadInput(t *testing.T) {
 		{"dataset unknown category", "POST", "/v1/datasets", op, `{"id":"a","location":"FR","categories":["personal.colour"]}`, "", 400, "categories[0]", 0},
 		{"dataset negative subjects", "POST", "/v1/datasets", op, `{"id":"a","location":"FR","subjects":{"FR":-1}}`, "", 400, "subjects.FR", 0},
 		{"dataset bad id", "POST", "/v1/datasets", op, `{"id":"../etc","location":"FR"}`, "", 400, "id", 0},
+		{"dataset per-category count of a category it does not have", "POST", "/v1/datasets", op, `{"id":"a","location":"US","categories":["personal.contact"],"subjects_by_category":{"personal.health":{"US":900}}}`, "", 400, `subjects_by_category["personal.health"]`, 0},
+		{"dataset per-category unknown category", "POST", "/v1/datasets", op, `{"id":"a","location":"US","subjects_by_category":{"health":{"US":900}}}`, "", 400, "subjects_by_category.health", 0},
+		{"dataset per-category unknown jurisdiction", "POST", "/v1/datasets", op, `{"id":"a","location":"US","categories":["personal.health"],"subjects_by_category":{"personal.health":{"XX":900}}}`, "", 400, `subjects_by_category["personal.health"].XX`, 0},
+		{"dataset per-category negative count", "POST", "/v1/datasets", op, `{"id":"a","location":"US","categories":["personal.health"],"subjects_by_category":{"personal.health":{"US":-1}}}`, "", 400, `subjects_by_category["personal.health"].US`, 0},
+		{"dataset plain count below a category", "POST", "/v1/datasets", op, `{"id":"a","location":"US","categories":["personal.health"],"subjects":{"US":899},"subjects_by_category":{"personal.health":{"US":900}}}`, "", 400, "subjects.US", 0},
+		{"per-category count of a category the request does not have", "POST", "/v1/decisions", tok, `{"action":"access","data":{"location":"FR","categories":["personal.contact"],"subjects_by_category":{"personal.health":{"FR":9}}}}`, "", 400, `data.subjects_by_category["personal.health"]`, 0},
 		{"dataset wrong content type", "PUT", "/v1/datasets/a", op, `{"location":"FR"}`, "text/yaml", 415, "", 0},
 		{"dataset id differs from path", "PUT", "/v1/datasets/a", op, `{"id":"b","location":"FR"}`, "", 400, "id", 0},
 		{"override not an object", "PUT", "/v1/registry/blocs/x", op, `["DK"]`, "", 400, "", 0},
@@ -638,6 +644,49 @@ func TestCatalogLabels(t *testing.T) {
 			d := e.dec.lastRequest().Data
 			if d.Location != "FR" || d.Records != 13 || d.Subjects["BE"] != 1 || len(d.Origin) != 2 || d.Classification != "general" {
 				t.Errorf("%s: decider saw data %+v", c.name, d)
+			}
+		}
+	}
+}
+
+// TestCatalogCountsPerCategory: a dataset's counts per category are
+// checked, complete its plain counts, and reach the request as labels; a
+// request cannot claim fewer distinct people than the catalog counts.
+func TestCatalogCountsPerCategory(t *testing.T) {
+	e := newEnv(t)
+	op := e.tokens[store.RoleOperator]
+	body := `{"id":"combined","location":"US","categories":["personal.health","personal.identifier.government"],"subjects_by_category":{"personal.health":{"US":900},"personal.identifier.government":{"US":150000}}}`
+	a := e.do(call{method: "POST", path: "/v1/datasets", token: op, body: body})
+	if a.status != 201 {
+		t.Fatalf("create: %d %s", a.status, a.body)
+	}
+	var d store.Dataset
+	if err := json.Unmarshal(a.body, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Subjects["US"] != 150900 || d.SubjectsByCategory["personal.health"]["US"] != 900 {
+		t.Errorf("stored dataset %+v, want subjects US 150900 (the sum) and the per-category counts", d)
+	}
+	tok := e.tokens[store.RoleRequester]
+	for _, c := range []struct {
+		name   string
+		data   string
+		status int
+		field  string
+	}{
+		{"labels from the catalog", `{"dataset":"combined"}`, 201, ""},
+		{"fewer distinct people than the catalog", `{"dataset":"combined","subjects":{"US":150000}}`, 409, "data.subjects"},
+		{"other per-category counts", `{"dataset":"combined","subjects_by_category":{"personal.health":{"US":10}}}`, 409, "data.subjects_by_category"},
+	} {
+		a := e.do(call{method: "POST", path: "/v1/decisions", token: tok, body: `{"action":"access","data":` + c.data + `}`})
+		if a.status != c.status || a.problem.Field != c.field {
+			t.Errorf("%s: %d field %q (%s), want %d field %q", c.name, a.status, a.problem.Field, a.problem.Detail, c.status, c.field)
+			continue
+		}
+		if c.status == 201 {
+			got := e.dec.lastRequest().Data
+			if got.SubjectsIn("US", "personal.health") != 900 || got.SubjectsIn("US", "personal.identifier.government") != 150000 || got.Subjects["US"] != 150900 {
+				t.Errorf("%s: decider saw data %+v", c.name, got)
 			}
 		}
 	}

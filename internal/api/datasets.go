@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/accord-dev/accord/internal/jsonstrict"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -19,16 +22,17 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // datasetBody is what a client sends for a dataset: its id and labels.
 type datasetBody struct {
-	ID             string           `json:"id"`
-	Location       string           `json:"location"`
-	Origin         []string         `json:"origin,omitempty"`
-	Categories     []string         `json:"categories,omitempty"`
-	Subjects       map[string]int64 `json:"subjects,omitempty"`
-	Records        int64            `json:"records,omitempty"`
-	Devices        int64            `json:"devices,omitempty"`
-	Classification string           `json:"classification,omitempty"`
-	CII            *model.CII       `json:"cii,omitempty"`
-	Holder         string           `json:"holder,omitempty"`
+	ID                 string                      `json:"id"`
+	Location           string                      `json:"location"`
+	Origin             []string                    `json:"origin,omitempty"`
+	Categories         []string                    `json:"categories,omitempty"`
+	Subjects           map[string]int64            `json:"subjects,omitempty"`
+	SubjectsByCategory map[string]map[string]int64 `json:"subjects_by_category,omitempty"`
+	Records            int64                       `json:"records,omitempty"`
+	Devices            int64                       `json:"devices,omitempty"`
+	Classification     string                      `json:"classification,omitempty"`
+	CII                *model.CII                  `json:"cii,omitempty"`
+	Holder             string                      `json:"holder,omitempty"`
 }
 
 // decodeDataset reads and checks a dataset body.
@@ -47,8 +51,8 @@ func (s *Server) decodeDataset(w http.ResponseWriter, r *http.Request) (store.Da
 		return store.Dataset{}, newProblem(http.StatusBadRequest, "unexpected data after the JSON object")
 	}
 	d := store.Dataset{ID: b.ID, Location: b.Location, Origin: b.Origin, Categories: b.Categories, Subjects: b.Subjects,
-		Records: b.Records, Devices: b.Devices, Classification: b.Classification, CII: b.CII, Holder: b.Holder}
-	if p := s.validateDataset(d); p != nil {
+		SubjectsByCategory: b.SubjectsByCategory, Records: b.Records, Devices: b.Devices, Classification: b.Classification, CII: b.CII, Holder: b.Holder}
+	if p := s.validateDataset(&d); p != nil {
 		return d, p
 	}
 	if d.Holder != "" {
@@ -61,8 +65,10 @@ func (s *Server) decodeDataset(w http.ResponseWriter, r *http.Request) (store.Da
 	return d, nil
 }
 
-// validateDataset checks labels as DecodeRequest checks a request's data.
-func (s *Server) validateDataset(d store.Dataset) *Problem {
+// validateDataset checks labels as DecodeRequest checks a request's data,
+// and completes d.Subjects from d.SubjectsByCategory as it completes a
+// request's (model.Data.CheckSubjects).
+func (s *Server) validateDataset(d *store.Dataset) *Problem {
 	known := s.cfg.Registry.KnownJurisdiction
 	bad := func(field, msg string) *Problem { return fieldProblem(http.StatusBadRequest, field, msg) }
 	if !idPattern.MatchString(d.ID) {
@@ -91,6 +97,31 @@ func (s *Server) validateDataset(d store.Dataset) *Problem {
 		if n < 0 {
 			return bad("subjects."+st, "must not be negative")
 		}
+	}
+	for _, cat := range slices.Sorted(maps.Keys(d.SubjectsByCategory)) {
+		field := jsonstrict.Member("subjects_by_category", cat)
+		if !model.KnownCategory(cat) {
+			return bad(field, fmt.Sprintf("unknown category %q", cat))
+		}
+		for _, st := range slices.Sorted(maps.Keys(d.SubjectsByCategory[cat])) {
+			if !known(st) {
+				return bad(jsonstrict.Member(field, st), fmt.Sprintf("unknown jurisdiction %q", st))
+			}
+			if d.SubjectsByCategory[cat][st] < 0 {
+				return bad(jsonstrict.Member(field, st), "must not be negative")
+			}
+		}
+	}
+	if len(d.SubjectsByCategory) > 0 {
+		md := model.Data{Categories: d.Categories, Subjects: maps.Clone(d.Subjects), SubjectsByCategory: d.SubjectsByCategory}
+		if err := md.CheckSubjects(); err != nil {
+			var ie *model.InputError
+			if errors.As(err, &ie) {
+				return bad(strings.TrimPrefix(ie.Path, "data."), ie.Msg)
+			}
+			return bad("subjects_by_category", err.Error())
+		}
+		d.Subjects = md.Subjects
 	}
 	if d.Records < 0 {
 		return bad("records", "must not be negative")

@@ -95,7 +95,7 @@ func join(path, k string) string {
 }
 
 // labelNames are the members of data that a catalogued dataset labels.
-var labelNames = []string{"location", "origin", "categories", "subjects", "records", "devices", "classification", "cii"}
+var labelNames = []string{"location", "origin", "categories", "subjects", "subjects_by_category", "records", "devices", "classification", "cii"}
 
 // prepareRequest turns a body into the request to decide: the requester
 // becomes the caller's principal and on_behalf_of the registered principal

@@ -776,3 +776,17 @@ func rfc3339Shape(b []byte) bool {
 	}
 	return false
 }
+
+// Member returns the path of member name under path, written as Error
+// paths are: data.subjects.FR, data.subjects_by_category["personal.health"].
+// It lets callers that check a decoded document name members as the
+// decoder would.
+func Member(path, name string) string {
+	if plainName(name) {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	return path + "[" + QuoteShort(name) + "]"
+}

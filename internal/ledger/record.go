@@ -258,6 +258,35 @@ func appendData(b []byte, d *model.Data) []byte {
 		}
 		w.b = append(w.b, '}')
 	}
+	if len(d.SubjectsByCategory) > 0 {
+		w.name("subjects_by_category")
+		var small [32]string
+		w.b = append(w.b, '{')
+		for i, cat := range sortedKeys(d.SubjectsByCategory, small[:]) {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = appendJSONString(w.b, cat)
+			w.b = append(w.b, ':')
+			m := d.SubjectsByCategory[cat]
+			if m == nil {
+				w.b = append(w.b, "null"...)
+				continue
+			}
+			var smallStates [32]string
+			w.b = append(w.b, '{')
+			for j, k := range sortedKeys(m, smallStates[:]) {
+				if j > 0 {
+					w.b = append(w.b, ',')
+				}
+				w.b = appendJSONString(w.b, k)
+				w.b = append(w.b, ':')
+				w.b = strconv.AppendInt(w.b, m[k], 10)
+			}
+			w.b = append(w.b, '}')
+		}
+		w.b = append(w.b, '}')
+	}
 	w.int("records", d.Records)
 	w.int("devices", d.Devices)
 	w.str("classification", d.Classification)

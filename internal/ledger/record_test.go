@@ -115,6 +115,16 @@ func TestDecisionRecordEncoding(t *testing.T) {
 	}
 	check(sampleRequest(3), sampleDecision())
 	check(nil, nil)
+	// Counts per category: sorted at both levels, a nil inner map as null.
+	perCat := sampleRequest(3)
+	perCat.Data.Categories = []string{"personal.health", "personal.identifier.government", "personal.contact"}
+	perCat.Data.SubjectsByCategory = map[string]map[string]int64{
+		"personal.identifier.government": {"US": 150000, "FR": 2},
+		"personal.health":                {"US": 900},
+		"personal.contact":               nil,
+		"a\"b<":                          {},
+	}
+	check(perCat, sampleDecision())
 	for range 3000 {
 		var req model.Request
 		var dec model.Decision

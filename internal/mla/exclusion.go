@@ -107,13 +107,29 @@ func hasLocation(xs []Excluded) bool {
 // Records are left as the request states them: only the provider knows how
 // many records the excluded subjects had, and must report the records it
 // actually disclosed. When only third-state data remains, the copy has no
-// subjects.
+// subjects. Per-category counts (SubjectsByCategory) keep the kept states.
 func (x Exclusion) Apply(req *model.Request) *model.Request {
 	out := *req
 	out.Data = req.Data
 	out.Data.Subjects = maps.Clone(x.Kept)
+	out.Data.SubjectsByCategory = nil
 	if x.OnlyThirdState {
 		out.Data.Subjects = nil
+	}
+	// Per-category counts keep the kept states only.
+	for cat, m := range req.Data.SubjectsByCategory {
+		for s, n := range m {
+			if _, kept := out.Data.Subjects[s]; !kept {
+				continue
+			}
+			if out.Data.SubjectsByCategory == nil {
+				out.Data.SubjectsByCategory = map[string]map[string]int64{}
+			}
+			if out.Data.SubjectsByCategory[cat] == nil {
+				out.Data.SubjectsByCategory[cat] = map[string]int64{}
+			}
+			out.Data.SubjectsByCategory[cat][s] = n
+		}
 	}
 	return &out
 }

@@ -766,3 +766,25 @@ func TestUnloggedStepBlocks(t *testing.T) {
 		t.Errorf("indexes %d %d", *c.History[0].LogIndex, *c.History[1].LogIndex)
 	}
 }
+
+// TestApplyCountsPerCategory: the disclosed copy keeps the per-category
+// counts of the kept states only, and leaves the original alone.
+func TestApplyCountsPerCategory(t *testing.T) {
+	req := request(map[string]int64{"CN": 30, "DE": 2})
+	req.Data.Location = "CN"
+	req.Data.Categories = []string{"personal.health", "personal.contact"}
+	req.Data.SubjectsByCategory = map[string]map[string]int64{"personal.health": {"CN": 9, "DE": 2}}
+	kept := Exclude(req, []string{"CN", "FR"}, nil).Apply(req)
+	if got := mustJSON(kept.Data.SubjectsByCategory); got != `{"personal.health":{"CN":9}}` {
+		t.Errorf("kept per-category counts %s", got)
+	}
+	if len(req.Data.SubjectsByCategory["personal.health"]) != 2 {
+		t.Error("Apply changed the original request")
+	}
+	only := request(map[string]int64{"DE": 2})
+	only.Data.Location = "CN"
+	only.Data.SubjectsByCategory = map[string]map[string]int64{"personal.health": {"DE": 2}}
+	if kept := Exclude(only, []string{"CN", "FR"}, nil).Apply(only); kept.Data.SubjectsByCategory != nil {
+		t.Errorf("Apply kept %v of third-state-only data", kept.Data.SubjectsByCategory)
+	}
+}

@@ -3,8 +3,13 @@ package model
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/accord-dev/accord/internal/jsonstrict"
 )
 
 // CounterScope names how a regime aggregates the counts it thresholds:
@@ -198,7 +203,97 @@ func (h *History) Sum(scope CounterScope, window, subjectState, prefix string) (
 }
 
 // SubjectsIn returns the data subjects of state counted in category cat:
-// the state's count, which every category of the request holds.
+// the category's own count when SubjectsByCategory gives one for state,
+// else the state's plain count, which every other category holds.
 func (d *Data) SubjectsIn(state, cat string) int64 {
+	if n, ok := d.SubjectsByCategory[cat][state]; ok {
+		return n
+	}
 	return d.Subjects[state]
+}
+
+// SubjectsUnder returns the data subjects of state (AllSubjectStates:
+// every state) in the categories of d that match reports true for.
+// Without SubjectsByCategory, the people are the same whichever category
+// they are in: the plain count, once, when any category matches. With
+// it, the matching categories' counts (SubjectsIn) are added, as the
+// request does not say whether they hold the same people (the stricter
+// reading), but never beyond the state's plain count, which is the
+// number of distinct people of the state.
+func (d *Data) SubjectsUnder(state string, match func(cat string) bool) int64 {
+	if state == AllSubjectStates {
+		var n int64
+		for s := range d.Subjects {
+			n = addCount(n, d.SubjectsUnder(s, match))
+		}
+		return n
+	}
+	if len(d.SubjectsByCategory) == 0 {
+		if slices.ContainsFunc(d.Categories, match) {
+			return d.Subjects[state]
+		}
+		return 0
+	}
+	var n int64
+	for i, cat := range d.Categories {
+		if match(cat) && !slices.Contains(d.Categories[:i], cat) {
+			n = addCount(n, d.SubjectsIn(state, cat))
+		}
+	}
+	if total, ok := d.Subjects[state]; ok && n > total {
+		n = total
+	}
+	return n
+}
+
+// addCount adds two non-negative counts, saturating at math.MaxInt64.
+func addCount(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// CheckSubjects checks SubjectsByCategory against the rest of d and
+// completes Subjects from it; DecodeRequest calls it. Every category it
+// names must be one of Categories; a plain count it gives for a state
+// must be at least each category's count of that state (people in several
+// categories may be the same people, so the plain count, the number of
+// distinct people, lies between the largest category and the sum); a
+// state it counts with no plain count gets the sum over categories, the
+// stricter reading, since the request does not say how the categories
+// overlap (give the plain count to say). Errors are *InputError naming
+// the member at fault; on error d is unchanged.
+func (d *Data) CheckSubjects() error {
+	if len(d.SubjectsByCategory) == 0 {
+		return nil
+	}
+	cats := slices.Sorted(maps.Keys(d.SubjectsByCategory))
+	sums := map[string]int64{}
+	for _, cat := range cats {
+		if !slices.Contains(d.Categories, cat) {
+			return &InputError{Path: jsonstrict.Member("data.subjects_by_category", cat),
+				Msg: fmt.Sprintf("category %q is not one of data.categories; add it there, or remove its counts", cat)}
+		}
+		for _, state := range slices.Sorted(maps.Keys(d.SubjectsByCategory[cat])) {
+			n := d.SubjectsByCategory[cat][state]
+			if n > math.MaxInt64-sums[state] {
+				return &InputError{Path: jsonstrict.Member(jsonstrict.Member("data.subjects_by_category", cat), state), Msg: "the counts of " + state + " add up beyond the largest count"}
+			}
+			sums[state] += n
+			if total, ok := d.Subjects[state]; ok && total < n {
+				return &InputError{Path: jsonstrict.Member("data.subjects", state),
+					Msg: fmt.Sprintf("%d is fewer than the %d people of %s counted in category %q: the plain count is the number of distinct people in all categories", total, n, state, cat)}
+			}
+		}
+	}
+	for _, state := range slices.Sorted(maps.Keys(sums)) {
+		if _, ok := d.Subjects[state]; !ok {
+			if d.Subjects == nil {
+				d.Subjects = make(map[string]int64, len(sums))
+			}
+			d.Subjects[state] = sums[state]
+		}
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/accord-dev/accord/internal/jsonstrict"
 )
@@ -75,6 +77,9 @@ func DecodeRequest(data []byte, j Jurisdictions) (*Request, error) {
 	if err := decodeStrict(data, j, req); err != nil {
 		return nil, err
 	}
+	if err := req.Data.CheckSubjects(); err != nil {
+		return nil, err
+	}
 	if err := req.checkActionFields(); err != nil {
 		return nil, err
 	}
@@ -106,6 +111,13 @@ func (r *Request) checkNotice() error {
 	for i, c := range r.Data.Categories {
 		if IsPersonal(c) {
 			return &InputError{Path: fmt.Sprintf("data.categories[%d]", i), Msg: msg}
+		}
+	}
+	for _, cat := range slices.Sorted(maps.Keys(r.Data.SubjectsByCategory)) {
+		for _, s := range slices.Sorted(maps.Keys(r.Data.SubjectsByCategory[cat])) {
+			if r.Data.SubjectsByCategory[cat][s] > 0 {
+				return &InputError{Path: jsonstrict.Member(jsonstrict.Member("data.subjects_by_category", cat), s), Msg: msg}
+			}
 		}
 	}
 	for s, n := range r.Data.Subjects {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -311,6 +312,27 @@ var invalidRequests = []invalidCase{
 	{"hour 24", top(`"time": "2026-11-22T24:00:00Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-11-22T24:00:00Z"`, ""},
 	{"impossible date", top(`"time": "2026-02-30T10:00:00Z"`), `time: expected an RFC 3339 date-time such as "2026-11-22T10:00:00Z", got "2026-02-30T10:00:00Z"`, ""},
 
+	// Counts per category (data.subjects_by_category).
+	{"per-category count of a category not in data.categories", data(`"categories": ["personal.identifier.government"], "subjects_by_category": {"personal.health": {"US": 900}}`),
+		`data.subjects_by_category["personal.health"]: category "personal.health" is not one of data.categories; add it there, or remove its counts`, "a JSON Schema cannot compare keys of one member with the items of another"},
+	{"per-category counts without categories", data(`"subjects_by_category": {"personal": {"US": 1}}`),
+		`data.subjects_by_category.personal: category "personal" is not one of data.categories; add it there, or remove its counts`, "a JSON Schema cannot compare keys of one member with the items of another"},
+	{"plain count below a category's count", data(`"categories": ["personal.health", "personal.identifier.government"], "subjects": {"US": 100000}, "subjects_by_category": {"personal.health": {"US": 900}, "personal.identifier.government": {"US": 150000}}`),
+		`data.subjects.US: 100000 is fewer than the 150000 people of US counted in category "personal.identifier.government": the plain count is the number of distinct people in all categories`, "a JSON Schema cannot compare two counts"},
+	{"per-category counts overflow", data(`"categories": ["personal.health", "personal.identifier.government"], "subjects_by_category": {"personal.health": {"US": 9223372036854775807}, "personal.identifier.government": {"US": 1}}`),
+		`data.subjects_by_category["personal.identifier.government"].US: the counts of US add up beyond the largest count`, "a JSON Schema cannot add counts"},
+	{"negative per-category count", data(`"categories": ["personal.health"], "subjects_by_category": {"personal.health": {"US": -1}}`),
+		`data.subjects_by_category["personal.health"].US: must not be negative, got -1`, ""},
+	{"unknown per-category category", data(`"categories": ["personal.health"], "subjects_by_category": {"health": {"US": 1}}`),
+		`data.subjects_by_category.health: unknown category "health"`, ""},
+	{"per-category count not an integer", data(`"categories": ["personal.health"], "subjects_by_category": {"personal.health": {"US": 1.5}}`),
+		`data.subjects_by_category["personal.health"].US: expected integer, got number`, ""},
+	{"per-category counts not an object", data(`"categories": ["personal.health"], "subjects_by_category": {"personal.health": 900}`),
+		`data.subjects_by_category["personal.health"]: expected object, got number`, ""},
+	{"notify counting subjects per category", `{"action":"notify","requester":{"kind":"company","role":"vendor","jurisdiction":"JP"},"data":{"location":"JP","categories":["technical.logs"],"subjects_by_category":{"technical.logs":{"FR":5}}}}`,
+		`data.subjects_by_category["technical.logs"].FR: a notice (action "notify") carries no one's data; to send data about people or critical infrastructure, use disclose`, ""},
+	{"duplicate per-category key", data(`"categories": ["personal.health"], "subjects_by_category": {"personal.health": {"US": 1, "US": 2}}`), `data.subjects_by_category["personal.health"].US: duplicate key`, blindDup},
+
 	// Duplicate keys.
 	{"duplicate key spelled with an escape", `{"action":"access","\u0061ction":"delete","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: duplicate key`, blindDup},
 	{"duplicate top-level key", `{"action":"access","action":"delete","requester":{"kind":"company","jurisdiction":"FR"},"data":{"location":"FR"}}`, `action: duplicate key`, blindDup},
@@ -362,6 +384,9 @@ var validRequests = []string{
 	requester(`"owners": {"CN": 0, "US": 100, "FR": 12.5}`),
 	requester(`"id": "", "role": "anything at all"`),
 	top(`"history": {"rolling_12m": {}, "year_to_date": {"CN": {}}}`),
+	data(`"categories": ["personal.health", "personal.identifier.government"], "subjects": {"US": 150000}, "subjects_by_category": {"personal.health": {"US": 900}, "personal.identifier.government": {"US": 150000}}`),
+	data(`"categories": ["personal.health", "personal.identifier.government"], "subjects": {"US": 150900}, "subjects_by_category": {"personal.health": {"US": 900}, "personal.identifier.government": {"US": 150000}}`),
+	data(`"categories": ["personal.health"], "subjects_by_category": {"personal.health": {}}`),
 }
 
 func TestDecodeRequestAccepts(t *testing.T) {
@@ -575,6 +600,9 @@ func FuzzDecodeRequest(f *testing.F) {
 	for _, tc := range invalidRequests {
 		f.Add([]byte(tc.in))
 	}
+	for _, in := range validRequests {
+		f.Add([]byte(in))
+	}
 	if files, err := filepath.Glob(filepath.Join("..", "..", "docs", "examples", "requests", "*.json")); err == nil {
 		for _, name := range files {
 			if b, err := os.ReadFile(name); err == nil {
@@ -595,6 +623,18 @@ func FuzzDecodeRequest(f *testing.F) {
 			return
 		}
 		assertRoundTrip(t, req)
+		// Per-category counts: every category is one of the request's,
+		// and no plain count is below a category's count.
+		for cat, m := range req.Data.SubjectsByCategory {
+			if !slices.Contains(req.Data.Categories, cat) {
+				t.Fatalf("accepted counts of category %q outside data.categories", cat)
+			}
+			for s, n := range m {
+				if total, ok := req.Data.Subjects[s]; !ok || total < n {
+					t.Fatalf("accepted %d people of %s in %q with a plain count of %d (given: %v)", n, s, cat, total, ok)
+				}
+			}
+		}
 	})
 }
 

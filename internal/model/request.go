@@ -215,6 +215,16 @@ type Data struct {
 	Categories []string `json:"categories,omitempty"`
 	// Subjects counts data subjects by jurisdiction.
 	Subjects map[string]int64 `json:"subjects,omitempty"`
+	// SubjectsByCategory counts data subjects per category, then per
+	// jurisdiction, for data whose categories hold different numbers of
+	// people ("900 health records and 150,000 identifiers"). Each category
+	// must be one of Categories. A category it leaves out holds Subjects.
+	// When given, Subjects[state] is the number of distinct people of
+	// state across all categories: at least the largest category's count
+	// (else the request is refused), and, when left out, derived as the
+	// sum over categories (CheckSubjects), the stricter reading since the
+	// request does not say whether the categories hold the same people.
+	SubjectsByCategory map[string]map[string]int64 `json:"subjects_by_category,omitempty"`
 	// Records counts records.
 	Records int64 `json:"records,omitempty"`
 	// Devices counts devices, for data counted by device (precise

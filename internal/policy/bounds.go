@@ -25,6 +25,19 @@ func withinBounds(r *model.Request, h *model.History, authorized []string) bool 
 			return false
 		}
 	}
+	if len(d.SubjectsByCategory) > maxCollection {
+		return false
+	}
+	for cat, m := range d.SubjectsByCategory {
+		if !str(cat) || len(m) > maxCollection {
+			return false
+		}
+		for k := range m {
+			if !str(k) {
+				return false
+			}
+		}
+	}
 	if d.CII != nil && !(str(d.CII.State) && str(d.CII.Sector)) {
 		return false
 	}

@@ -287,6 +287,11 @@ type Dataset struct {
 	Categories []string `json:"categories,omitempty"`
 	// Subjects counts data subjects by jurisdiction.
 	Subjects map[string]int64 `json:"subjects,omitempty"`
+	// SubjectsByCategory counts data subjects per category, then per
+	// jurisdiction (model.Data.SubjectsByCategory). The API stores Subjects
+	// completed from it, so that a request cannot claim fewer distinct
+	// people than the catalog counts.
+	SubjectsByCategory map[string]map[string]int64 `json:"subjects_by_category,omitempty"`
 	// Records counts records.
 	Records int64 `json:"records,omitempty"`
 	// Devices counts devices, for data counted by device.

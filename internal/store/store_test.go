@@ -89,6 +89,22 @@ func TestCountsFor(t *testing.T) {
 			r.Data.Subjects = map[string]int64{"FR": 10}
 			return r
 		}, model.Allow, []store.CounterDelta{fr, in(fr, model.ScopeExporter, "cn-shop")}},
+		{"counts per category: each category with its own number", func() *model.Request {
+			r := base()
+			r.Data.Categories = []string{"personal.health", "personal.identifier.government", "personal.contact"}
+			r.Data.Subjects = map[string]int64{"US": 150000, "FR": 10}
+			r.Data.SubjectsByCategory = map[string]map[string]int64{
+				"personal.health":                {"US": 900},
+				"personal.identifier.government": {"US": 150000, "FR": 0},
+			}
+			return r
+		}, model.Allow, andExporter("acme",
+			st("US", "FR", "personal.health", 10, 0),
+			st("US", "US", "personal.health", 900, 0),
+			st("US", "US", "personal.identifier.government", 150000, 0),
+			st("US", "FR", "personal.contact", 10, 0),
+			st("US", "US", "personal.contact", 150000, 0),
+		)},
 		{"no acting state: nothing is counted", func() *model.Request {
 			r := base()
 			r.Requester.Jurisdiction = ""

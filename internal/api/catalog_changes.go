@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"time"
 
-	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -87,36 +84,15 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 		}
 		change.Body, change.Digest = doc, Digest(doc)
 	}
-	e, err := RegistryChangeEntry(&change, location, s.cfg.Now())
-	if err != nil {
-		writeProblem(w, newProblem(http.StatusBadRequest, "the change cannot be logged: "+err.Error()))
-		return store.RegistryChange{}, false
-	}
-	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer acancel()
-	idx, err := rc.Log.Append(actx, e)
-	if err != nil {
-		s.log.Error("log append", slog.String("kind", e.Kind), slog.String("error", err.Error()))
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log could not record the change, so it was not made; retry later"))
-		return store.RegistryChange{}, false
-	}
-	change.LogIndex = idx
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.cfg.Store.ApplyCatalogChange(sctx, change, d, cond); err != nil {
-		voidIdx, verr := rc.Log.Append(sctx, ledger.VoidEntry(idx, s.cfg.Now()))
-		attrs := []any{slog.Uint64("log_index", idx), slog.String("error", err.Error())}
-		if verr != nil {
-			attrs = append(attrs, slog.String("void_error", verr.Error()))
-		} else {
-			attrs = append(attrs, slog.Uint64("void_index", voidIdx))
-		}
-		s.log.Warn("catalog change logged but not stored; voided", attrs...)
-		p := s.storeProblem(err, "dataset "+id)
+	_, p = s.logThenStore(ctx, rc.Log, &change, location, "catalog", func(ctx context.Context) error {
+		return s.cfg.Store.ApplyCatalogChange(ctx, change, d, cond)
+	}, func(err error) *Problem {
 		if errors.Is(err, store.ErrPrecondition) {
-			p = preconditionProblem("dataset " + id)
+			return preconditionProblem("dataset " + id)
 		}
-		p.Detail += fmt.Sprintf("; the change was not made (its log entry %d is voided)", idx)
+		return s.storeProblem(err, "dataset "+id)
+	})
+	if p != nil {
 		writeProblem(w, p)
 		return store.RegistryChange{}, false
 	}

@@ -288,42 +288,54 @@ func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o
 			jurisdiction = a.Jurisdiction
 		}
 	}
-	e, err := RegistryChangeEntry(&change, jurisdiction, s.cfg.Now())
-	if err != nil {
-		writeProblem(w, newProblem(http.StatusBadRequest, "the change cannot be logged: "+err.Error()))
+	_, p = s.logThenStore(ctx, rc.Log, &change, jurisdiction, "registry", func(ctx context.Context) error {
+		return s.cfg.Store.ApplyRegistryChange(ctx, change)
+	}, func(err error) *Problem { return s.storeProblem(err, "override "+o.ID) })
+	if p != nil {
+		writeProblem(w, p)
 		return store.RegistryChange{}, false
 	}
-	// Not abandoned with the request: an append cut short could land
-	// without the server knowing its index.
+	activate()
+	return change, true
+}
+
+// logThenStore makes a registry or catalog change logged before it takes
+// effect: it appends change's entry (its jurisdiction or location given),
+// sets change.LogIndex, then runs apply. When apply fails, the entry is
+// voided and the problem is fail's, saying the change was not made. Both
+// steps outlive the request: an append cut short could land without the
+// server knowing its index, and a logged change must be stored or voided.
+// what names the kind of change in server logs.
+func (s *Server) logThenStore(ctx context.Context, lg Appender, change *store.RegistryChange, place, what string, apply func(context.Context) error, fail func(error) *Problem) (uint64, *Problem) {
+	e, err := RegistryChangeEntry(change, place, s.cfg.Now())
+	if err != nil {
+		return 0, newProblem(http.StatusBadRequest, "the change cannot be logged: "+err.Error())
+	}
 	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer acancel()
-	idx, err := rc.Log.Append(actx, e)
+	idx, err := lg.Append(actx, e)
 	if err != nil {
 		s.log.Error("log append", slog.String("kind", e.Kind), slog.String("error", err.Error()))
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log could not record the change, so it was not made; retry later"))
-		return store.RegistryChange{}, false
+		return 0, newProblem(http.StatusServiceUnavailable, "the log could not record the change, so it was not made; retry later")
 	}
 	change.LogIndex = idx
-	// Logged: the store write must not be abandoned with the request.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.cfg.Store.ApplyRegistryChange(sctx, change); err != nil {
+	if err := apply(sctx); err != nil {
 		// The log says a change was made that was not: void its entry.
-		voidIdx, verr := rc.Log.Append(sctx, ledger.VoidEntry(idx, s.cfg.Now()))
+		voidIdx, verr := lg.Append(sctx, ledger.VoidEntry(idx, s.cfg.Now()))
 		attrs := []any{slog.Uint64("log_index", idx), slog.String("error", err.Error())}
 		if verr != nil {
 			attrs = append(attrs, slog.String("void_error", verr.Error()))
 		} else {
 			attrs = append(attrs, slog.Uint64("void_index", voidIdx))
 		}
-		s.log.Error("registry change logged but not stored; voided", attrs...)
-		p := s.storeProblem(err, "override "+o.ID)
+		s.log.Error(what+" change logged but not stored; voided", attrs...)
+		p := fail(err)
 		p.Detail += fmt.Sprintf("; the change was not made (its log entry %d is voided)", idx)
-		writeProblem(w, p)
-		return store.RegistryChange{}, false
+		return 0, p
 	}
-	activate()
-	return change, true
+	return idx, nil
 }
 
 // overridesWith is the stored overrides with o put (or removed).

@@ -180,18 +180,7 @@ func BenchmarkCheckLatency(b *testing.B) {
 // It returns the engine with all four bundled packs and the real registry.
 func regimeMix(tb testing.TB) (*Engine, []*Input) {
 	tb.Helper()
-	reg, err := registry.Load()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	packsFS, err := fs.Sub(Embedded(), "packs")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	packs, err := Load(packsFS)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	packs, reg, packsFS := bundledPacks(tb)
 	if len(packs) != 4 {
 		tb.Fatalf("%d bundled packs, want 4", len(packs))
 	}
@@ -323,4 +312,23 @@ func BenchmarkProgramRun(b *testing.B) {
 			}
 		}
 	})
+}
+
+// bundledPacks loads the packs embedded in the binary, the registry, and
+// the embedded packs folder (for their test files).
+func bundledPacks(tb testing.TB) ([]*Pack, *registry.Registry, fs.FS) {
+	tb.Helper()
+	reg, err := registry.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	packsFS, err := fs.Sub(Embedded(), "packs")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	packs, err := Load(packsFS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return packs, reg, packsFS
 }

@@ -14,7 +14,6 @@ import (
 	"cel.dev/cel-go/interpreter"
 
 	"github.com/accord-dev/accord/internal/model"
-	"github.com/accord-dev/accord/internal/registry"
 )
 
 // callsPack exercises fastCalls where the bundled packs do not: errors and
@@ -105,18 +104,7 @@ rules:
 // fastCalls) decide exactly as the guarded ones (cel-go's own calls) on
 // every example request, messages and explanations included.
 func TestFastCallsSameDecision(t *testing.T) {
-	reg, err := registry.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	packsFS, err := fs.Sub(Embedded(), "packs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	packs, err := Load(packsFS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	packs, reg, packsFS := bundledPacks(t)
 	extra, err := Load(fstest.MapFS{"calls.yaml": {Data: []byte(callsPack)}}, "calls.yaml")
 	if err != nil {
 		t.Fatal(err)

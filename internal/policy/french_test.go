@@ -4,8 +4,6 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
-
-	"github.com/accord-dev/accord/internal/registry"
 )
 
 // TestBundledPacksFrench evaluates every case of the bundled packs' test
@@ -14,18 +12,7 @@ import (
 // that rendered (no fallback to English, no rendering error), and
 // obligations carry the same text as their reasons.
 func TestBundledPacksFrench(t *testing.T) {
-	reg, err := registry.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	packsFS, err := fs.Sub(Embedded(), "packs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	packs, err := Load(packsFS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	packs, reg, packsFS := bundledPacks(t)
 	eng, err := Compile(packs, reg)
 	if err != nil {
 		t.Fatal(err)

@@ -2,30 +2,17 @@ package policy
 
 import (
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/accord-dev/accord/internal/model"
-	"github.com/accord-dev/accord/internal/registry"
 )
 
 // TestDecisionOwnsItsSlices checks that a decision shares no storage with
 // the pooled scratch space: decisions taken afterwards leave it unchanged.
 func TestDecisionOwnsItsSlices(t *testing.T) {
-	reg, err := registry.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	packsFS, err := fs.Sub(Embedded(), "packs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	packs, err := Load(packsFS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	packs, reg, _ := bundledPacks(t)
 	eng, err := Compile(packs, reg)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -61,6 +62,19 @@ type ApprovalQuery struct {
 
 // ApprovalStatuses are the statuses an Approval may be stored with.
 var ApprovalStatuses = []string{"pending", "approved", "denied"}
+
+// ValidateUpdate checks a as the write that follows version prev: a valid
+// approval whose version is prev+1 (and fits a database's signed 64 bits).
+// Drivers call it before UpdateApproval writes anything.
+func (a Approval) ValidateUpdate(prev uint64) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if a.Version != prev+1 || a.Version > math.MaxInt64 {
+		return fmt.Errorf("%w: approval %s: version %d does not follow %d", ErrInvalid, a.ID, a.Version, prev)
+	}
+	return nil
+}
 
 // Validate reports the first rule a breaks, naming the field.
 func (a Approval) Validate() error {

@@ -78,11 +78,8 @@ func (s *Store) ListApprovals(ctx context.Context, q store.ApprovalQuery) ([]sto
 // UpdateApproval replaces an approval request's status and document if
 // its version is still prev.
 func (s *Store) UpdateApproval(ctx context.Context, a store.Approval, prev uint64) error {
-	if err := a.Validate(); err != nil {
+	if err := a.ValidateUpdate(prev); err != nil {
 		return err
-	}
-	if a.Version != prev+1 || a.Version > math.MaxInt64 {
-		return fmt.Errorf("%w: approval %s: version %d does not follow %d", store.ErrInvalid, a.ID, a.Version, prev)
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE approvals SET status = $1, version = $2, doc = $3 WHERE id = $4 AND version = $5`,
 		a.Status, int64(a.Version), a.Doc, a.ID, int64(prev))

@@ -14,7 +14,7 @@ import (
 )
 
 // docTested are the docs whose shell blocks TestDocs runs.
-var docTested = []string{"operations.md", "ledger.md", "lawful-access.md", "packs.md"}
+var docTested = []string{"../README.md", "operations.md", "ledger.md", "lawful-access.md", "packs.md"}
 
 // docBlock is a ```sh block, with the marker comment on the line before
 // it when there is one: <!-- doc-test: skip (REASON) --> or

@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Exit codes shared by every command. accord check adds 3 (deny) and 4
@@ -67,15 +69,22 @@ func run() int {
 	if err == nil {
 		return exitOK
 	}
+	p := userPrinter()
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			fmt.Fprintln(os.Stderr, "accord:", ec.err)
+			fmt.Fprintln(os.Stderr, "accord:", locale.Text(p, ec.err))
 		}
 		return ec.code
 	}
-	fmt.Fprintln(os.Stderr, "accord:", err)
+	fmt.Fprintln(os.Stderr, "accord:", locale.Text(p, err))
 	return exitError
 }
+
+// userPrinter is the language of everything accord prints for people: the
+// environment's (ACCORD_LANG, LC_ALL, LC_MESSAGES, LANG), English when it
+// names none Accord has. A command with a --lang flag uses locale.Parse
+// instead.
+func userPrinter() *locale.Printer { return locale.For(locale.FromEnv()) }
 
 func main() { os.Exit(run()) }

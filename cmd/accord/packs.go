@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/policy"
 	"github.com/accord-dev/accord/internal/registry"
 )
@@ -78,7 +79,7 @@ func dirSource(dir string) (*packSource, error) {
 	}
 	src := &packSource{fsys: fsys, packs: policy.PackFiles(all), tests: testFiles(all), label: dir}
 	if len(src.packs) == 0 {
-		return nil, fmt.Errorf("%s: no pack files (*.yaml other than *_test.yaml)", dir)
+		return nil, locale.Errorf("%s: no pack files (*.yaml other than *_test.yaml)", dir)
 	}
 	return src, nil
 }
@@ -97,7 +98,7 @@ func testFiles(names []string) []string {
 func (s *packSource) compile(regDirs []string) (*policy.Engine, error) {
 	reg, err := registry.Load(regDirs...)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("load registry: %w", err))
+		return nil, badInput(locale.Errorf("load registry: %v", err))
 	}
 	packs, err := policy.Load(s.fsys, s.packs...)
 	if err != nil {

@@ -1,6 +1,8 @@
 package locale
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -288,4 +290,42 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) = %s, not a known language", lang, p.Tag())
 		}
 	})
+}
+
+// TestErrorf: an *Error reads in English through Error(), in the reader's
+// language through Text, translates the errors it wraps, and keeps the
+// chain for errors.Is and errors.As.
+func TestErrorf(t *testing.T) {
+	base := errors.New("disk full")
+	inner := Errorf("load registry: %v", base)
+	outer := Errorf("load registry: %v", inner)
+	if got, want := outer.Error(), "load registry: load registry: disk full"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(outer, base) {
+		t.Error("errors.Is lost the wrapped error")
+	}
+	var e *Error
+	if !errors.As(outer, &e) || e.Key() != "load registry: %v" {
+		t.Errorf("errors.As = %v", e)
+	}
+	fr := For("fr")
+	got := Text(fr, outer)
+	if got == outer.Error() {
+		t.Errorf("Text(fr) = %q: not translated", got)
+	}
+	if got != "chargement du registre : chargement du registre : disk full" {
+		t.Errorf("Text(fr) = %q, want both layers in French around the library's text", got)
+	}
+	if m := fr.Missing(); len(m) > 0 {
+		t.Errorf("fr lacks %q", m)
+	}
+	// An fmt.Errorf wrapper stays as written: its prefix is not a key.
+	wrapped := fmt.Errorf("context: %w", inner)
+	if got := Text(fr, wrapped); got != wrapped.Error() {
+		t.Errorf("Text(fr, fmt wrapper) = %q, want the English %q", got, wrapped.Error())
+	}
+	if Text(fr, nil) != "" {
+		t.Error("Text(nil) is not empty")
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"net/url"
 	"strings"
 	"time"
@@ -47,15 +48,19 @@ type Store struct {
 
 	// Statements on the hot path of a decision, prepared once (parsing SQL
 	// costs more than running these queries).
-	sum                           [2]*sql.Stmt // a window sum: [0] of one key, [1] of every key
-	sumW                          [2]*sql.Stmt // the same, on the write connection, for Reserve's transaction
-	sums, sumsW                   *sql.Stmt    // many window sums at once (sumsSQL), on each
-	plan                          store.SumPlan
-	tokenByHash, principal        *sql.Stmt
-	dataset                       *sql.Stmt
-	approvalsOf                   *sql.Stmt // a requester's approvals on one dataset, read by every binding decision on it
-	upsertCounter, insertDecision *sql.Stmt
-	insertFacet                   *sql.Stmt
+	sum                    [2]*sql.Stmt // a window sum: [0] of one key, [1] of every key
+	sumW                   [2]*sql.Stmt // the same, on the write connection, for Reserve's transaction
+	sums, sumsW            *sql.Stmt    // many window sums at once (sumsSQL), on each
+	plan                   store.SumPlan
+	tokenByHash, principal *sql.Stmt
+	dataset                *sql.Stmt
+	approvalsOf            *sql.Stmt // a requester's approvals on one dataset, read by every binding decision on it
+	insertDecision         *sql.Stmt
+	insertFacet            *sql.Stmt
+
+	// rowsStmts holds the multi-row statements of execRows, by head and
+	// row count.
+	rowsStmts map[rowsKey]*sql.Stmt
 
 	// group batches concurrent reservations (Reserve), records batches
 	// concurrent RecordDecision calls: one commit each.
@@ -104,14 +109,20 @@ func (s *Store) prepare(ctx context.Context) error {
 	s.principal = p(s.r, `SELECT id, name, kind, role, jurisdiction, may_act_for, attributes, created FROM principals WHERE id = ?`)
 	s.dataset = p(s.r, `SELECT id, labels, created, updated FROM datasets WHERE id = ?`)
 	s.approvalsOf = p(s.r, `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals WHERE requester = ? AND dataset = ? ORDER BY created, id`)
-	s.upsertCounter = p(s.w, `INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(scope, key, subject_state, prefix, day) DO UPDATE SET
-		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`)
 	// A decision is inserted only if its log index is not voided: no row
 	// inserted means voided.
 	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created, summary)
 		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = ?2)`)
 	s.insertFacet = p(s.w, `INSERT OR IGNORE INTO decision_facets(log_index, facet, value, created) VALUES (?, ?, ?, ?)`)
+	s.rowsStmts = map[rowsKey]*sql.Stmt{}
+	for _, m := range []struct {
+		head, tail string
+		cols       int
+	}{{insertFacetsSQL, "", 4}, {upsertCountersSQL, upsertCountersTail, 7}} {
+		for n := 1; n <= rowsPerStatement; n *= 2 {
+			s.rowsStmts[rowsKey{m.head, n}] = p(s.w, rowsSQL(m.head, m.tail, m.cols, n))
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("prepare statements: %w", wrap(err))
 	}
@@ -237,7 +248,12 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.sums, s.sumsW, s.tokenByHash, s.principal, s.dataset, s.upsertCounter, s.insertDecision, s.insertFacet, s.approvalsOf) {
+	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.sums, s.sumsW, s.tokenByHash, s.principal, s.dataset, s.insertDecision, s.insertFacet, s.approvalsOf) {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	for _, st := range s.rowsStmts {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -709,9 +725,9 @@ func (s *Store) ListVoids(ctx context.Context) ([]store.Void, error) {
 
 // RecordDecision writes rec and adds counts, in one transaction shared
 // with the records that arrive meanwhile (group commit: SQLite has one
-// writer, so one commit for many records is where the time goes). Each
-// record is its own savepoint: one that fails (voided, a duplicate) fails
-// alone, with nothing of it written.
+// writer, so one commit for many records is where the time goes). A
+// record that fails (voided, a duplicate) fails alone, with nothing of it
+// written.
 func (s *Store) RecordDecision(ctx context.Context, rec store.DecisionRecord, counts []store.CounterDelta) error {
 	if err := rec.Validate(); err != nil {
 		return err
@@ -733,9 +749,17 @@ type recordItem struct {
 	counts []store.CounterDelta
 }
 
-// recordBatch writes a batch of records in one write transaction, each in
-// its own savepoint. The transaction (BEGIN IMMEDIATE) excludes
-// VoidUnrecorded: whichever of the two commits first wins a log index.
+// recordBatch writes a batch of records in one write transaction. The
+// transaction (BEGIN IMMEDIATE) excludes VoidUnrecorded: whichever of the
+// two commits first wins a log index.
+//
+// Each record's row is one INSERT: SQLite undoes a failed statement
+// alone, so a record that fails (a duplicate id or index) or is not
+// inserted (voided) leaves nothing behind, and only the records that were
+// inserted get their facet rows and counts. Those are written for the
+// whole batch at once: the facets in multi-row INSERTs, the counts rolled
+// up together into one upsert per counter row. A failure there fails the
+// batch (it rolls back whole), as a failed commit does.
 func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem) []error {
 	errs := make([]error, len(items))
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -744,8 +768,26 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 	}
 	defer tx.Rollback() // after Commit: a no-op
 	insert := tx.StmtContext(ctx, s.insertDecision)
+	var (
+		facets []any
+		counts []store.CounterDelta
+	)
 	for i, it := range items {
-		errs[i] = s.recordOne(ctx, tx, insert, it)
+		sum, err := s.insertRecord(ctx, insert, it.rec)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		for _, f := range sum.Facets() {
+			facets = append(facets, int64(sum.LogIndex), f.Name, f.Value, nanos(sum.Time))
+		}
+		counts = append(counts, it.counts...)
+	}
+	if err := s.execRows(ctx, tx, insertFacetsSQL, 4, facets); err != nil {
+		return store.FailAll(errs, fmt.Errorf("record decisions: facets: %w", err))
+	}
+	if err := s.addCounts(ctx, tx, counts); err != nil {
+		return store.FailAll(errs, fmt.Errorf("record decisions: %w", err))
 	}
 	if err := tx.Commit(); err != nil {
 		return store.FailAll(errs, fmt.Errorf("record decisions: commit: %w", wrap(err)))
@@ -753,53 +795,92 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 	return errs
 }
 
-// recordOne writes one record and its counts in a savepoint of tx,
-// rolling back to it on any failure.
-func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, it recordItem) (err error) {
-	rec := it.rec
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
-		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
-	}
-	defer func() {
-		if err != nil {
-			tx.ExecContext(ctx, "ROLLBACK TO record")
-		}
-		tx.ExecContext(ctx, "RELEASE record")
-	}()
+// insertRecord inserts rec's row with insert and returns its summary. No
+// row inserted (the index is voided) is store.ErrVoided.
+func (s *Store) insertRecord(ctx context.Context, insert *sql.Stmt, rec store.DecisionRecord) (store.DecisionSummary, error) {
 	sum := store.SummaryOf(rec)
 	summary, err := store.EncodeSummary(sum)
 	if err != nil {
-		return fmt.Errorf("record decision %s: %w", rec.ID, err)
+		return sum, fmt.Errorf("record decision %s: %w", rec.ID, err)
 	}
 	res, err := insert.ExecContext(ctx,
 		rec.ID, int64(rec.LogIndex), rec.Principal, string(rec.Outcome), nonNilBytes(rec.Private), nonNilBytes(rec.Salt), nanos(rec.Created), summary)
 	if err != nil {
-		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+		return sum, fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		if err == nil {
 			err = fmt.Errorf("log index %d: %w", rec.LogIndex, store.ErrVoided)
 		}
-		return fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
+		return sum, fmt.Errorf("record decision %s: %w", rec.ID, wrap(err))
 	}
-	if err := insertFacets(ctx, tx.StmtContext(ctx, s.insertFacet), sum); err != nil {
-		return fmt.Errorf("record decision %s: %w", rec.ID, err)
-	}
-	if err := s.addCounts(ctx, tx, it.counts); err != nil {
-		return fmt.Errorf("record decision %s: %w", rec.ID, err)
+	return sum, nil
+}
+
+// insertFacetsSQL is the head of a multi-row insert of facet rows (see
+// execRows).
+const insertFacetsSQL = `INSERT OR IGNORE INTO decision_facets(log_index, facet, value, created) VALUES `
+
+// upsertCountersSQL and upsertCountersTail make a multi-row upsert of
+// counter rows (see execRows). store.RollUp gives each row once.
+const (
+	upsertCountersSQL  = `INSERT INTO counters(scope, key, subject_state, prefix, day, subjects, devices) VALUES `
+	upsertCountersTail = ` ON CONFLICT(scope, key, subject_state, prefix, day) DO UPDATE SET
+		subjects = subjects + excluded.subjects, devices = devices + excluded.devices`
+)
+
+// rowsPerStatement bounds the rows of one multi-row statement, well below
+// SQLite's limit of 32,766 parameters. It is a power of two: see execRows.
+const rowsPerStatement = 256
+
+// execRows runs head + "(?, …), (?, …)" + its tail over args, cols values a
+// row, in tx. Rows go in statements of a power-of-two size (37 rows: 32,
+// then 4, then 1), so that a few statements, prepared once at Open
+// (parsing SQL costs more than running it), serve every batch. head must
+// be one prepare knows.
+func (s *Store) execRows(ctx context.Context, tx *sql.Tx, head string, cols int, args []any) error {
+	for len(args) > 0 {
+		n := min(len(args)/cols, rowsPerStatement)
+		n = 1 << (bits.Len(uint(n)) - 1)    // the largest power of two ≤ n
+		st := s.rowsStmts[rowsKey{head, n}] // prepared for every n (prepare)
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args[:n*cols]...); err != nil {
+			return wrap(err)
+		}
+		args = args[n*cols:]
 	}
 	return nil
 }
 
+// rowsKey names a prepared multi-row statement.
+type rowsKey struct {
+	head string
+	rows int
+}
+
+// rowsSQL is head + n rows of cols parameters + tail.
+func rowsSQL(head, tail string, cols, n int) string {
+	var b strings.Builder
+	b.WriteString(head)
+	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(tail)
+	return b.String()
+}
+
 // addCounts upserts the rows counts roll up to (store.RollUp) in tx.
 func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, counts []store.CounterDelta) error {
-	upsert := tx.StmtContext(ctx, s.upsertCounter)
-	for _, c := range store.RollUp(counts) {
-		_, err := upsert.ExecContext(ctx,
-			string(c.Scope), c.Key, c.SubjectState, c.Prefix, c.Day, c.Subjects, c.Devices)
-		if err != nil {
-			return fmt.Errorf("counters: %w", wrap(err))
-		}
+	rows := store.RollUp(counts)
+	args := make([]any, 0, 7*len(rows))
+	for _, c := range rows {
+		args = append(args, string(c.Scope), c.Key, c.SubjectState, c.Prefix, c.Day, c.Subjects, c.Devices)
+	}
+	if err := s.execRows(ctx, tx, upsertCountersSQL, 7, args); err != nil {
+		return fmt.Errorf("counters: %w", err)
 	}
 	return nil
 }

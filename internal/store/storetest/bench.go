@@ -28,8 +28,12 @@ func Bench(b *testing.B, s store.Store) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				n := seq.Add(1)
+				// A summary as a cross-border decision has: about 13 facet rows.
 				rec := store.DecisionRecord{ID: fmt.Sprintf("bench-%d", n), LogIndex: n, Principal: "acme", Outcome: model.Allow,
-					Private: make([]byte, 1024), Salt: make([]byte, 32), Created: day0}
+					Private: make([]byte, 1024), Salt: make([]byte, 32), Created: day0,
+					Summary: &store.DecisionSummary{Action: "read", Purpose: "analytics", RequestingState: "US", Location: "FR",
+						Origin: []string{"FR"}, SubjectStates: []string{states[n%8], states[(n+1)%8]}, Packs: []string{"gdsi", "eu-gdpr"},
+						Rules: []string{"gdsi-1-evidence", "gdpr-44-transfer"}, RequesterState: "US", Binding: true}}
 				var counts []store.CounterDelta
 				for i := range 4 {
 					counts = append(counts, store.CounterDelta{Key: "US", SubjectState: states[(int(n)+i)%len(states)], Category: "personal.health", Day: day0, Subjects: 3})

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tokens", testTokens},
 		{"RecordDecision", testRecordDecision},
 		{"RecordDecisionAtomic", testRecordDecisionAtomic},
+		{"RecordBatchMixed", testRecordBatchMixed},
 		{"Voids", testVoids},
 		{"HistoryWindows", testHistoryWindows},
 		{"HistoryScopes", testHistoryScopes},
@@ -365,6 +366,65 @@ func testRecordDecisionAtomic(t *testing.T, s store.Store) {
 	must(t, "dec-1", err)
 	if got.LogIndex != 1 {
 		t.Errorf("dec-1 index = %d, want 1 (overwritten)", got.LogIndex)
+	}
+}
+
+// testRecordBatchMixed records good, duplicate and voided decisions at
+// once, so that drivers with group commit put them in the same batches:
+// each bad one fails alone and leaves nothing (no row, no count), and
+// every good one is written whole.
+func testRecordBatchMixed(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, "first", s.RecordDecision(ctx, record("dec-0", 1), []store.CounterDelta{delta("FR", 1)}))
+	const n = 24
+	for i := range n {
+		must(t, "void", s.RecordVoid(ctx, store.Void{LogIndex: uint64(300 + i), VoidIndex: uint64(400 + i), DecisionID: fmt.Sprintf("v-%d", i), Created: day0}))
+	}
+	type attempt struct {
+		rec  store.DecisionRecord
+		c    []store.CounterDelta
+		want error
+	}
+	var all []attempt
+	for i := range n {
+		all = append(all,
+			attempt{record(fmt.Sprintf("good-%d", i), uint64(100+i)), []store.CounterDelta{delta("FR", 1), delta("BE", 2)}, nil},
+			attempt{record("dec-0", uint64(200+i)), []store.CounterDelta{delta("FR", 100), delta("DE", 1)}, store.ErrConflict},
+			attempt{record(fmt.Sprintf("voided-%d", i), uint64(300+i)), []store.CounterDelta{delta("FR", 100), delta("DE", 1)}, store.ErrVoided},
+		)
+	}
+	errs := make([]error, len(all))
+	var wg sync.WaitGroup
+	for i, a := range all {
+		wg.Go(func() { errs[i] = s.RecordDecision(ctx, a.rec, a.c) })
+	}
+	wg.Wait()
+	for i, a := range all {
+		if a.want == nil && errs[i] != nil || a.want != nil && !errors.Is(errs[i], a.want) {
+			t.Errorf("%s at %d: got %v, want %v", a.rec.ID, a.rec.LogIndex, errs[i], a.want)
+		}
+	}
+	if r, y := subjects(t, s, day0, "FR"); r != 1+n || y != 1+n {
+		t.Errorf("FR = %d rolling, %d ytd; want %d (a failed record added counts, or a good one lost them)", r, y, 1+n)
+	}
+	if r, _ := subjects(t, s, day0, "BE"); r != 2*n {
+		t.Errorf("BE = %d, want %d", r, 2*n)
+	}
+	if r, _ := subjects(t, s, day0, "DE"); r != 0 {
+		t.Errorf("DE = %d, want 0", r)
+	}
+	for i := range n {
+		if _, err := s.Decision(ctx, fmt.Sprintf("good-%d", i)); err != nil {
+			t.Errorf("good-%d: %v", i, err)
+		}
+		if _, err := s.Decision(ctx, fmt.Sprintf("voided-%d", i)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("voided-%d: got %v, want ErrNotFound", i, err)
+		}
+	}
+	got, err := s.Decision(ctx, "dec-0")
+	must(t, "dec-0", err)
+	if got.LogIndex != 1 {
+		t.Errorf("dec-0 index = %d, want 1 (overwritten)", got.LogIndex)
 	}
 }
 

@@ -66,6 +66,11 @@ type Store struct {
 	// concurrent RecordDecision calls: one commit each.
 	group   *store.ReserveGroup
 	records *store.Batcher[struct{}, recordItem]
+
+	// stopCheckpoints ends checkpointLoop; checkpointsDone is closed
+	// when it has.
+	stopCheckpoints context.CancelFunc
+	checkpointsDone chan struct{}
 }
 
 // sumSQL sums one counter over a window: ?1 scope, ?2 key, ?3 subject
@@ -141,12 +146,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "mmap_size(268435456)") // read pages without a system call each
-	// Savepoint and statement journals (every record of a group commit is
-	// its own savepoint) in memory, not in a temporary file: they live
-	// only while their transaction does, and writing them to a file was
-	// 17 % of a loaded server's CPU (bench/README.md). The database and
-	// its WAL are untouched: durability is the same.
+	// Savepoint and statement journals in memory, not in a temporary
+	// file: they live only while their transaction does, and writing them
+	// to a file was 17 % of a loaded server's CPU (bench/README.md). The
+	// database and its WAL are untouched: durability is the same.
 	q.Add("_pragma", "temp_store(MEMORY)")
+	// No checkpoint in the commit that fills the WAL: that commit would
+	// copy the WAL into the database and fsync both while every writer
+	// waits (the single writer's worst latency). checkpointLoop does it
+	// beside the writer instead.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	w, err := sql.Open("sqlite", dsn)
@@ -176,7 +185,35 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
+	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopCheckpoints, s.checkpointsDone = stop, make(chan struct{})
+	go s.checkpointLoop(cctx, checkpointEvery)
 	return s, nil
+}
+
+// checkpointEvery is how often checkpointLoop copies the WAL into the
+// database.
+const checkpointEvery = 200 * time.Millisecond
+
+// checkpointLoop runs a passive WAL checkpoint every interval, on a
+// connection of the read pool, until ctx ends. A passive checkpoint
+// neither waits for nor blocks the writer: commits go on while it copies
+// and syncs, and the next commit after a complete one starts the WAL from
+// its beginning, so the WAL stays about one interval of writes long.
+func (s *Store) checkpointLoop(ctx context.Context, interval time.Duration) {
+	defer close(s.checkpointsDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// An error (the disk is full, say) shows on the next write;
+			// the WAL then grows until a checkpoint succeeds.
+			s.r.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // SchemaVersion returns the newest migration this package knows.
@@ -247,6 +284,10 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		s.stopCheckpoints()
+		<-s.checkpointsDone
+	}
 	var errs []error
 	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.sums, s.sumsW, s.tokenByHash, s.principal, s.dataset, s.insertDecision, s.insertFacet, s.approvalsOf) {
 		if st != nil {

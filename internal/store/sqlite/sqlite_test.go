@@ -357,3 +357,54 @@ func TestUpgradeSummarizes(t *testing.T) {
 		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
 	}
 }
+
+// TestCheckpointsBesideTheWriter: commits do not checkpoint (the WAL is
+// copied into the database beside the writer, not in a commit that every
+// writer waits for), yet the database file itself catches up within a few
+// checkpoint intervals: a copy of it alone, without its WAL, holds the
+// records.
+func TestCheckpointsBesideTheWriter(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "accord.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = 300
+	for i := range n {
+		rec := store.DecisionRecord{ID: fmt.Sprintf("c-%d", i), LogIndex: uint64(i + 1), Principal: "acme", Outcome: model.Allow,
+			Private: []byte(`{}`), Salt: []byte{1}, Created: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}
+		if err := s.RecordDecision(ctx, rec, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() int {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp := filepath.Join(t.TempDir(), "copy.db")
+		if err := os.WriteFile(cp, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("sqlite", "file:"+cp+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var got int
+		if err := db.QueryRow(`SELECT count(*) FROM decisions`).Scan(&got); err != nil {
+			return -1
+		}
+		return got
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for got := count(); got != n; got = count() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file without its WAL holds %d of %d records after 10 s: no checkpoint ran", got, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -36,7 +36,7 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 func (f *engineFlags) build() (*registry.Registry, *policy.Engine, []string, error) {
 	reg, err := registry.Load(f.registry...)
 	if err != nil {
-		return nil, nil, nil, badInput(fmt.Errorf("load registry: %w", err))
+		return nil, nil, nil, badInput(locale.Errorf("load registry: %v", err))
 	}
 	eng, names, err := compilePacks(reg, f.packs)
 	if err != nil {
@@ -51,7 +51,7 @@ func (f *engineFlags) build() (*registry.Registry, *policy.Engine, []string, err
 func compilePacks(reg *registry.Registry, spec string) (*policy.Engine, []string, error) {
 	packs, err := loadEmbeddedPacks()
 	if err != nil {
-		return nil, nil, fmt.Errorf("load bundled packs: %w", err)
+		return nil, nil, locale.Errorf("load bundled packs: %v", err)
 	}
 	var names []string
 	if spec != "" && spec != "auto" {
@@ -76,7 +76,7 @@ func compilePacks(reg *registry.Registry, spec string) (*policy.Engine, []string
 	}
 	eng, err := policy.Compile(packs, reg)
 	if err != nil {
-		return nil, nil, badInput(fmt.Errorf("compile packs: %w", err))
+		return nil, nil, badInput(locale.Errorf("compile packs: %v", err))
 	}
 	for _, n := range names {
 		if _, ok := eng.Pack(n); !ok {
@@ -84,7 +84,7 @@ func compilePacks(reg *registry.Registry, spec string) (*policy.Engine, []string
 			for _, p := range eng.Packs() {
 				loaded = append(loaded, p.Name)
 			}
-			return nil, nil, badInput(fmt.Errorf("--packs: no pack named %q (loaded: %s)", n, strings.Join(loaded, ", ")))
+			return nil, nil, badInput(locale.Errorf("--packs: no pack named %q (loaded: %s)", n, strings.Join(loaded, ", ")))
 		}
 	}
 	return eng, names, nil
@@ -127,7 +127,7 @@ func loadPackPath(p string) ([]*policy.Pack, error) {
 	}
 	files = packFiles(files)
 	if len(files) == 0 {
-		return nil, fmt.Errorf("load packs from %s: no pack files (*.yaml) there", p)
+		return nil, locale.Errorf("load packs from %s: no pack files (*.yaml) there", p)
 	}
 	return policy.Load(os.DirFS(p), files...)
 }
@@ -173,12 +173,12 @@ Exit codes: 0 all allowed, 1 error, 2 bad input, 3 a request was denied,
   cat request.json | accord check -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return badInput(fmt.Errorf("--format: %q is not text or json", format))
+			if err := logCheckFormat(format); err != nil {
+				return err
 			}
-			p, err := locale.Parse(lang, locale.CLI)
+			p, err := langPrinter(lang, locale.CLI)
 			if err != nil {
-				return badInput(fmt.Errorf("--lang: %w", err))
+				return badInput(locale.Errorf("--lang: %v", err))
 			}
 			reg, eng, names, err := ef.build()
 			if err != nil {
@@ -190,7 +190,7 @@ Exit codes: 0 all allowed, 1 error, 2 bad input, 3 a request was denied,
 			for _, name := range args {
 				dec, err := checkOne(cmd, d, reg, name, explain)
 				if err != nil {
-					fmt.Fprintln(cmd.ErrOrStderr(), p.Sprintf("%s: bad input: %v", name, err))
+					fmt.Fprintln(cmd.ErrOrStderr(), p.Sprintf("%s: bad input: %v", name, locale.Text(p, err)))
 					code = worse(code, exitBadInput)
 					continue
 				}

@@ -6,17 +6,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // The client commands talk to an Accord server over its HTTP API (the
@@ -64,18 +65,18 @@ func (o *clientOptions) serverURL() string {
 func (o *clientOptions) client() (*apiClient, error) {
 	raw := o.serverURL()
 	if raw == "" {
-		return nil, badInput(errors.New("--server: give the server's URL (or set ACCORD_SERVER)"))
+		return nil, badInput(locale.Errorf("--server: give the server's URL (or set ACCORD_SERVER)"))
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, badInput(fmt.Errorf("--server %q: want an http:// or https:// URL such as http://127.0.0.1:8700", raw))
+		return nil, badInput(locale.Errorf("--server %q: want an http:// or https:// URL such as http://127.0.0.1:8700", raw))
 	}
 	tok := o.token
 	if tok == "" {
 		tok = os.Getenv("ACCORD_TOKEN")
 	}
 	if tok == "" {
-		return nil, badInput(errors.New("--token: give a bearer token (or set ACCORD_TOKEN); accord token create makes one"))
+		return nil, badInput(locale.Errorf("--token: give a bearer token (or set ACCORD_TOKEN); accord token create makes one"))
 	}
 	key := o.idempotencyKey
 	if key == "" {
@@ -84,10 +85,10 @@ func (o *clientOptions) client() (*apiClient, error) {
 			return nil, err
 		}
 	} else if len(key) > 255 || strings.ContainsAny(key, "\r\n") {
-		return nil, badInput(errors.New("--idempotency-key: at most 255 characters, on one line"))
+		return nil, badInput(locale.Errorf("--idempotency-key: at most 255 characters, on one line"))
 	}
 	if o.format != "" && o.format != "text" && o.format != "json" {
-		return nil, badInput(fmt.Errorf("--format: %q is not text or json", o.format))
+		return nil, badInput(locale.Errorf("--format: %q is not text or json", o.format))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return &apiClient{base: u, token: tok, idempotencyKey: key, http: &http.Client{Timeout: o.timeout}}, nil
@@ -97,7 +98,7 @@ func (o *clientOptions) client() (*apiClient, error) {
 func newIdempotencyKey() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("make an idempotency key: %w", err)
+		return "", locale.Errorf("make an idempotency key: %v", err)
 	}
 	return hex.EncodeToString(b[:]), nil
 }
@@ -123,7 +124,11 @@ type apiError struct {
 	Field        string `json:"field"`
 }
 
-func (e *apiError) Error() string {
+func (e *apiError) Error() string { return e.Text(locale.For("en")) }
+
+// Text is the error in p's language; the server's own words (its problem
+// detail, or title) stay as it wrote them.
+func (e *apiError) Text(p *locale.Printer) string {
 	msg := e.Detail
 	if msg == "" {
 		msg = e.Title
@@ -131,7 +136,7 @@ func (e *apiError) Error() string {
 	if msg == "" {
 		msg = http.StatusText(e.Status)
 	}
-	return fmt.Sprintf("the server answered %d to %s %s: %s", e.Status, e.Method, e.Path, msg)
+	return p.Sprintf("the server answered %s to %s %s: %s", strconv.Itoa(e.Status), e.Method, e.Path, msg)
 }
 
 // call sends method path with body (nil for none) and returns the answer's
@@ -150,7 +155,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, body []byte, 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, 0, locale.Errorf("%s %s: %v", method, path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -163,15 +168,15 @@ func (c *apiClient) call(ctx context.Context, method, path string, body []byte, 
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if unreachable(err) {
-			return nil, 0, fmt.Errorf("the server at %s is unreachable (is it running, and is --server right?): %w", c.base, err)
+			return nil, 0, locale.Errorf("the server at %s is unreachable (is it running, and is --server right?): %v", c.base.String(), err)
 		}
-		return nil, 0, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, 0, locale.Errorf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	c.lastHeader = resp.Header
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("%s %s: read the answer: %w", method, path, err)
+		return nil, resp.StatusCode, locale.Errorf("%s %s: read the answer: %v", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		ae := &apiError{Method: method, Path: path, Status: resp.StatusCode}
@@ -191,13 +196,13 @@ func readInput(cmd *cobra.Command, name string) ([]byte, error) {
 	if name == "-" {
 		data, err := io.ReadAll(cmd.InOrStdin())
 		if err != nil {
-			return nil, badInput(fmt.Errorf("read standard input: %w", err))
+			return nil, badInput(locale.Errorf("read standard input: %v", err))
 		}
 		return data, nil
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("read %s: %w", name, err))
+		return nil, badInput(locale.Errorf("read %s: %v", name, err))
 	}
 	return data, nil
 }

@@ -22,7 +22,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,6 +29,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -41,7 +41,7 @@ const (
 )
 
 // errDataInUse is returned by lockData when another process holds the lock.
-var errDataInUse = errors.New("data directory in use")
+var errDataInUse = locale.Errorf("data directory in use")
 
 // dataLock is the write lock of a data directory, held by this process
 // until release (or until it exits: the kernel drops a flock with the last
@@ -54,31 +54,30 @@ type dataLock struct{ f *os.File }
 // naming that process.
 func lockData(dir string) (*dataLock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+		return nil, locale.Errorf("create data directory: %v", err)
 	}
 	path := filepath.Join(dir, lockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("lock data directory: %w", err)
+		return nil, locale.Errorf("lock data directory: %v", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			holder := "another process"
 			if raw, rerr := os.ReadFile(path); rerr == nil {
 				if pid, perr := strconv.Atoi(string(bytes.TrimSpace(raw))); perr == nil && pid > 0 {
-					holder = "process " + strconv.Itoa(pid)
+					return nil, locale.Errorf("%v: %s is held by process %s (it holds %s): stop it, or use a different --data", errDataInUse, dir, strconv.Itoa(pid), path)
 				}
 			}
-			return nil, fmt.Errorf("%w: %s is held by %s (it holds %s): stop it, or use a different --data", errDataInUse, dir, holder, path)
+			return nil, locale.Errorf("%v: %s is held by another process (it holds %s): stop it, or use a different --data", errDataInUse, dir, path)
 		}
-		return nil, fmt.Errorf("lock data directory %s: %w", path, err)
+		return nil, locale.Errorf("lock data directory %s: %v", path, err)
 	}
 	if err := f.Truncate(0); err == nil {
 		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("write %s: %w", path, err)
+			return nil, locale.Errorf("write %s: %v", path, err)
 		}
 	}
 	return &dataLock{f: f}, nil
@@ -122,7 +121,7 @@ func statHalves(dir string) (dataHalves, error) {
 		case err == nil:
 			*x.set = true
 		case !errors.Is(err, fs.ErrNotExist):
-			return h, fmt.Errorf("data directory %s: %w", dir, err)
+			return h, locale.Errorf("data directory %s: %v", dir, err)
 		}
 	}
 	return h, nil
@@ -137,7 +136,7 @@ func requireData(dir string) error {
 		return err
 	}
 	if !h.db && !h.log {
-		return badInput(fmt.Errorf("--data %s holds no Accord data (no %s, no %s/): check the path (a new data directory is created by accord serve, or accord demo)", dir, dbFileName, logDirName))
+		return badInput(locale.Errorf("--data %s holds no Accord data (no %s, no %s/): check the path (a new data directory is created by accord serve, or accord demo)", dir, dbFileName, logDirName))
 	}
 	return nil
 }
@@ -147,15 +146,14 @@ func requireData(dir string) error {
 func halvesError(dir string, db, log bool, logSize uint64) error {
 	switch {
 	case db && !log:
-		return badInput(fmt.Errorf("%s holds the database (%s) but no log (%s/): the log is the other half of the same world; restore %s/ and keys/ from the backup the database came from, or use the --data they are in; if no server ever ran here, start accord serve once to create the log (nothing was changed)",
-			dir, dbFileName, logDirName, logDirName))
+		return badInput(locale.Errorf("%[1]s holds the database (%[2]s) but no log (%[3]s/): the log is the other half of the same world; restore %[3]s/ and keys/ from the backup the database came from, or use the --data they are in; if no server ever ran here, start accord serve once to create the log (nothing was changed)",
+			dir, dbFileName, logDirName))
+	case log && !db && logSize > 0:
+		return badInput(locale.Errorf("%[1]s holds a log of %[2]d entries (%[3]s/) but no database (%[4]s): restore the database from the backup the log came from; if accord demo or accord mla wrote this log without a server, give the server another --data (nothing was changed)",
+			dir, logSize, logDirName, dbFileName))
 	case log && !db:
-		what := "a log"
-		if logSize > 0 {
-			what = "a log of " + entries(logSize)
-		}
-		return badInput(fmt.Errorf("%s holds %s (%s/) but no database (%s): restore the database from the backup the log came from; if accord demo or accord mla wrote this log without a server, give the server another --data (nothing was changed)",
-			dir, what, logDirName, dbFileName))
+		return badInput(locale.Errorf("%s holds a log (%s/) but no database (%s): restore the database from the backup the log came from; if accord demo or accord mla wrote this log without a server, give the server another --data (nothing was changed)",
+			dir, logDirName, dbFileName))
 	}
 	return nil
 }
@@ -201,30 +199,34 @@ func checkWorld(ctx context.Context, dir string, st store.Store, kind string, lo
 	if kind == "postgres" && logSize > 0 {
 		empty, err := hw.Empty(ctx)
 		if err != nil {
-			return fmt.Errorf("check the database against the log: %w", err)
+			return locale.Errorf("check the database against the log: %v", err)
 		}
 		if empty {
-			return badInput(fmt.Errorf("the log %s holds %s but the PostgreSQL database (--db) is empty: it is not this log's database; give the --db it was written with, or restore that database from the backup the log came from (nothing was changed)",
-				filepath.Join(dir, logDirName), entries(logSize)))
+			return badInput(locale.Errorf("the log %[1]s holds %[2]d entries but the PostgreSQL database (--db) is empty: it is not this log's database; give the --db it was written with, or restore that database from the backup the log came from (nothing was changed)",
+				filepath.Join(dir, logDirName), logSize))
 		}
 	}
 	need, err := hw.LogHighWater(ctx)
 	if err != nil {
-		return fmt.Errorf("check the database against the log: %w", err)
+		return locale.Errorf("check the database against the log: %v", err)
 	}
 	if need <= logSize {
 		return nil
 	}
-	db := filepath.Join(dir, dbFileName)
-	if kind == "postgres" {
-		db = "the PostgreSQL database (--db)"
+	last := indexText(need - 1)
+	switch {
+	case kind == "postgres" && logSize == 0:
+		return badInput(locale.Errorf("the PostgreSQL database (--db) records log entries up to index %[1]s but there is no log under %[2]s: the database was restored without its log; restore %[3]s/ and keys/ from the same backup, or use the --data they are in (nothing was changed)",
+			last, dir, logDirName))
+	case logSize == 0:
+		return badInput(locale.Errorf("%[1]s records log entries up to index %[2]s but there is no log under %[3]s: the database was restored without its log; restore %[4]s/ and keys/ from the same backup, or use the --data they are in (nothing was changed)",
+			filepath.Join(dir, dbFileName), last, dir, logDirName))
+	case kind == "postgres":
+		return badInput(locale.Errorf("the PostgreSQL database (--db) records log entries up to index %[1]s but the log under %[2]s holds only %[3]d: the log is older than the database (restored from an older backup?); restore the log that goes with it (nothing was changed)",
+			last, dir, logSize))
 	}
-	if logSize == 0 {
-		return badInput(fmt.Errorf("%s records log entries up to index %d but there is no log under %s: the database was restored without its log; restore %s/ and keys/ from the same backup, or use the --data they are in (nothing was changed)",
-			db, need-1, dir, logDirName))
-	}
-	return badInput(fmt.Errorf("%s records log entries up to index %d but the log under %s holds only %d: the log is older than the database (restored from an older backup?); restore the log that goes with it (nothing was changed)",
-		db, need-1, dir, logSize))
+	return badInput(locale.Errorf("%[1]s records log entries up to index %[2]s but the log under %[3]s holds only %[4]d: the log is older than the database (restored from an older backup?); restore the log that goes with it (nothing was changed)",
+		filepath.Join(dir, dbFileName), last, dir, logSize))
 }
 
 // logSizeOnDisk reads how many entries the log in logDir holds: the larger
@@ -239,13 +241,13 @@ func logSizeOnDisk(logDir string) (uint64, error) {
 	case err == nil:
 		lines := strings.SplitN(string(raw), "\n", 3)
 		if len(lines) < 3 {
-			return 0, fmt.Errorf("%s: not a checkpoint", cp)
+			return 0, locale.Errorf("%s: not a checkpoint", cp)
 		}
 		if size, err = strconv.ParseUint(lines[1], 10, 64); err != nil {
-			return 0, fmt.Errorf("%s: size %q: %w", cp, lines[1], err)
+			return 0, locale.Errorf("%s: size %q: %v", cp, lines[1], err)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return 0, fmt.Errorf("read the log's checkpoint: %w", err)
+		return 0, locale.Errorf("read the log's checkpoint: %v", err)
 	}
 	ts := filepath.Join(logDir, ".state", "treeState")
 	raw, err = os.ReadFile(ts)
@@ -255,11 +257,11 @@ func logSizeOnDisk(logDir string) (uint64, error) {
 			Size uint64 `json:"size"`
 		}
 		if err := json.Unmarshal(raw, &state); err != nil {
-			return 0, fmt.Errorf("%s: %w", ts, err)
+			return 0, locale.Errorf("%s: %v", ts, err)
 		}
 		size = max(size, state.Size)
 	case !errors.Is(err, fs.ErrNotExist):
-		return 0, fmt.Errorf("read the log's tree state: %w", err)
+		return 0, locale.Errorf("read the log's tree state: %v", err)
 	}
 	return size, nil
 }

@@ -43,9 +43,9 @@ to the transparency log under --data, so that the log commands can verify them.`
   accord demo --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := locale.Parse(lang, locale.CLI)
+			p, err := langPrinter(lang, locale.CLI)
 			if err != nil {
-				return badInput(fmt.Errorf("--lang: %w", err))
+				return badInput(locale.Errorf("--lang: %v", err))
 			}
 			reg, eng, names, err := ef.build()
 			if err != nil {
@@ -61,7 +61,7 @@ to the transparency log under --data, so that the log commands can verify them.`
 				defer lock.release()
 				lg, err = ledger.Open(cmd.Context(), filepath.Join(dataDir, "log"), ledger.Options{Origin: demoOrigin()})
 				if err != nil {
-					return fmt.Errorf("open the log under %s: %w", dataDir, err)
+					return locale.Errorf("open the log under %s: %v", dataDir, err)
 				}
 				defer lg.Close()
 				opts = append(opts, decide.WithLog(lg))
@@ -84,7 +84,7 @@ to the transparency log under --data, so that the log commands can verify them.`
 				}
 				req, err := model.DecodeRequest(data, reg)
 				if err != nil {
-					return fmt.Errorf("bundled example %s: %w", f, err)
+					return locale.Errorf("bundled example %s: %v", f, err)
 				}
 				var dec model.Decision
 				holders := namesApproval(req, eng.ApprovalMeasures())
@@ -102,11 +102,11 @@ to the transparency log under --data, so that the log commands can verify them.`
 					dec, err = d.Decide(cmd.Context(), req)
 				}
 				if err != nil {
-					return fmt.Errorf("decide %s: %w", f, err)
+					return locale.Errorf("decide %s: %v", f, err)
 				}
 				idx := "-"
 				if dec.LogIndex != nil {
-					idx = fmt.Sprint(*dec.LogIndex)
+					idx = indexText(*dec.LogIndex)
 					logged++
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", path.Base(f), p.Sprintf(string(dec.Outcome)), ruleList(&dec), firstCitation(&dec), idx)

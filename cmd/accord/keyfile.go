@@ -2,9 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // writeKeyFile writes a private key file with mode 0600, refusing to
@@ -16,17 +17,17 @@ func writeKeyFile(path, data string, force bool) error {
 	}
 	f, err := os.OpenFile(path, flags, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return badInput(fmt.Errorf("-o/--output: %s exists; pass --force to replace it", path))
+		return badInput(locale.Errorf("-o/--output: %s exists; pass --force to replace it", path))
 	}
 	if err != nil {
-		return fmt.Errorf("write private key: %w", err)
+		return locale.Errorf("write private key: %v", err)
 	}
 	if _, err := f.WriteString(data); err != nil {
 		f.Close()
-		return fmt.Errorf("write private key %s: %w", path, err)
+		return locale.Errorf("write private key %s: %v", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write private key %s: %w", path, err)
+		return locale.Errorf("write private key %s: %v", path, err)
 	}
 	return os.Chmod(path, 0o600)
 }

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // The log commands read the log's public files and keys; only `accord serve`
@@ -86,26 +87,27 @@ func logVerifierFor(key string) (note.Verifier, error) {
 		}
 		vkey, err := ledger.ReadVerifierKey(filepath.Join(dataDir, "keys"))
 		if err != nil {
-			return nil, badInput(fmt.Errorf("%w (or give --key)", err))
+			return nil, badInput(locale.Errorf("%v (or give --key)", err))
 		}
 		key = vkey
 	} else if !strings.Contains(key, "+") {
 		raw, err := os.ReadFile(key)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("--key: %q is neither a verifier key (origin+hash+key) nor a readable file: %w", key, err))
+			return nil, badInput(locale.Errorf("--key: %q is neither a verifier key (origin+hash+key) nor a readable file: %v", key, err))
 		}
 		key = strings.TrimSpace(string(raw))
 	}
 	v, err := ledger.NewVerifier(key)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("--key: %w", err))
+		return nil, badInput(locale.Errorf("--key: %v", err))
 	}
 	return v, nil
 }
 
+// logCheckFormat refuses a --format other than text or json (bad input).
 func logCheckFormat(format string) error {
 	if format != "text" && format != "json" {
-		return badInput(fmt.Errorf("--format: %q is not text or json", format))
+		return badInput(locale.Errorf("--format: %q is not text or json", format))
 	}
 	return nil
 }
@@ -123,7 +125,7 @@ func logWriteOutput(w io.Writer, path string, data []byte) error {
 		return err
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return locale.Errorf("write %s: %v", path, err)
 	}
 	return nil
 }
@@ -203,7 +205,7 @@ accord log consistency, that the log never rewrote what it had shown.`,
 			}
 			raw, err := src.ReadCheckpoint(cmd.Context())
 			if err != nil {
-				return fmt.Errorf("read checkpoint: %w", err)
+				return locale.Errorf("read checkpoint: %v", err)
 			}
 			cp, err := ledger.ParseCheckpoint(raw, v, "")
 			if err != nil {
@@ -218,7 +220,7 @@ accord log consistency, that the log never rewrote what it had shown.`,
 				return logWriteJSON(cmd.OutOrStdout(), logCPJSON(cp))
 			}
 			if out != "" && out != "-" {
-				fmt.Fprintf(cmd.OutOrStdout(), "checkpoint of %s at size %d saved to %s\n", cp.Origin, cp.Size, out)
+				fmt.Fprintln(cmd.OutOrStdout(), userPrinter().Sprintf("checkpoint of %s at size %d saved to %s", cp.Origin, cp.Size, out))
 				return nil
 			}
 			_, err = cmd.OutOrStdout().Write(raw)
@@ -254,7 +256,7 @@ keeps trying that long.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if index < 0 {
-				return badInput(errors.New("--index: give the entry's index (0 or more)"))
+				return badInput(locale.Errorf("--index: give the entry's index (0 or more)"))
 			}
 			v, err := logVerifierFor(key)
 			if err != nil {
@@ -278,7 +280,7 @@ keeps trying that long.`,
 				}
 				select {
 				case <-ctx.Done():
-					return fmt.Errorf("%w (waited %v)", err, wait)
+					return locale.Errorf("%v (waited %v)", err, wait)
 				case <-time.After(100 * time.Millisecond):
 				}
 			}
@@ -287,9 +289,9 @@ keeps trying that long.`,
 			}
 			if e, err := r.ParsedEntry(); err == nil && e.Kind == ledger.KindDecision {
 				if at, voided, err := ledger.VoidedBy(ctx, src, r.Index, checkpointSize(r)); err != nil {
-					return fmt.Errorf("look for a void of entry %d: %w", r.Index, err)
+					return locale.Errorf("look for a void of entry %s: %v", indexText(r.Index), err)
 				} else if voided {
-					return fmt.Errorf("entry %d is a decision voided by entry %d (logged but never committed): it is not a decision, so no receipt is issued for it", r.Index, at)
+					return locale.Errorf("entry %s is a decision voided by entry %s (logged but never committed): it is not a decision, so no receipt is issued for it", indexText(r.Index), indexText(at))
 				}
 			}
 			data, err := json.MarshalIndent(r, "", "  ")
@@ -307,6 +309,10 @@ keeps trying that long.`,
 	_ = cmd.MarkFlagRequired("index")
 	return cmd
 }
+
+// indexText writes a log index as its digits, never grouped: an index is
+// an identifier a reader compares and types, not an amount.
+func indexText(i uint64) string { return strconv.FormatUint(i, 10) }
 
 // checkpointSize returns the size of the tree a receipt's checkpoint
 // commits to (its second line; 0 if unreadable).
@@ -358,10 +364,10 @@ With --record, it also checks a private record (JSON with "record" and
 			}
 			r, err := ledger.ParseReceipt(data)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", args[0], err))
+				return badInput(locale.Errorf("%s: %v", args[0], err))
 			}
 			if err := ledger.VerifyReceipt(r, v, origin); err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
+				return locale.Errorf("%s: %v", args[0], err)
 			}
 			cp, err := ledger.ParseCheckpoint([]byte(r.Checkpoint), v, origin)
 			if err != nil {
@@ -369,7 +375,7 @@ With --record, it also checks a private record (JSON with "record" and
 			}
 			e, err := r.ParsedEntry()
 			if err != nil {
-				return fmt.Errorf("%s: the proof holds but the entry is not a valid Accord entry: %w", args[0], err)
+				return locale.Errorf("%s: the proof holds but the entry is not a valid Accord entry: %v", args[0], err)
 			}
 			res := logReceiptResult{OK: true, Index: r.Index, Origin: cp.Origin, TreeSize: cp.Size, Entry: &e}
 			if record != "" {
@@ -379,27 +385,32 @@ With --record, it also checks a private record (JSON with "record" and
 				}
 				var p ledger.Private
 				if err := json.Unmarshal(raw, &p); err != nil {
-					return badInput(fmt.Errorf("%s: %w", record, err))
+					return badInput(locale.Errorf("%s: %v", record, err))
 				}
 				if err := ledger.VerifyPrivate(e, p); err != nil {
-					return fmt.Errorf("%s: %w", record, err)
+					return locale.Errorf("%s: %v", record, err)
 				}
 				res.Record = true
 			}
 			if format == "json" {
 				return logWriteJSON(cmd.OutOrStdout(), res)
 			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "receipt OK: entry %d is in log %s (checkpoint of %d entries)\n", r.Index, cp.Origin, cp.Size)
-			fmt.Fprintf(w, "  signature  ok (%s)\n  origin     ok\n  entry hash ok\n  proof      ok (%d hashes)\n", v.Name(), len(r.InclusionProof))
+			w, p := cmd.OutOrStdout(), userPrinter()
+			fmt.Fprintln(w, p.Sprintf("receipt OK: entry %[1]s is in log %[2]s (checkpoint of %[3]d entries)", indexText(r.Index), cp.Origin, cp.Size))
+			fmt.Fprintln(w, p.Sprintf("  signature  ok (%s)", v.Name()))
+			fmt.Fprintln(w, p.Sprintf("  origin     ok"))
+			fmt.Fprintln(w, p.Sprintf("  entry hash ok"))
+			fmt.Fprintln(w, p.Sprintf("  proof      ok (%d hashes)", len(r.InclusionProof)))
 			if res.Record {
-				fmt.Fprintln(w, "  record     ok (matches record_hash)")
+				fmt.Fprintln(w, p.Sprintf("  record     ok (matches record_hash)"))
 			}
-			fmt.Fprintf(w, "  kind %s, time %s", e.Kind, e.Time.Format(time.RFC3339))
+			// The entry's own fields, as the receipt holds them: its kind
+			// and outcome are codes, its time RFC 3339 to the second.
+			fields := p.Sprintf("  kind %s, time %s", e.Kind, e.Time.Format(time.RFC3339))
 			if e.Outcome != "" {
-				fmt.Fprintf(w, ", outcome %s", e.Outcome)
+				fields = p.Sprintf("  kind %s, time %s, outcome %s", e.Kind, e.Time.Format(time.RFC3339), e.Outcome)
 			}
-			fmt.Fprintln(w)
+			fmt.Fprintln(w, fields)
 			return nil
 		},
 	}
@@ -454,9 +465,9 @@ argument still works, with a note: it is deprecated.)`,
 			}
 			if len(args) == 1 {
 				if logFlag != "" && logFlag != args[0] {
-					return badInput(fmt.Errorf("the log is given twice, as %q and --log %q: give only --log", args[0], logFlag))
+					return badInput(locale.Errorf("the log is given twice, as %q and --log %q: give only --log", args[0], logFlag))
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "accord: giving the log as an argument is deprecated; use --log %s\n", args[0])
+				fmt.Fprintln(cmd.ErrOrStderr(), userPrinter().Sprintf("accord: giving the log as an argument is deprecated; use --log %s", args[0]))
 				logFlag = args[0]
 			}
 			v, err := logVerifierFor(key)
@@ -469,7 +480,7 @@ argument still works, with a note: it is deprecated.)`,
 				return badInput(err)
 			}
 			if sampleEvery < 1 {
-				return badInput(fmt.Errorf("--sample-every: %d, want 1 or more (1 parses every entry)", sampleEvery))
+				return badInput(locale.Errorf("--sample-every: %s, want 1 or more (1 parses every entry)", strconv.Itoa(sampleEvery)))
 			}
 			opts := ledger.VerifyOptions{}
 			if !noEntries {
@@ -477,10 +488,10 @@ argument still works, with a note: it is deprecated.)`,
 			}
 			if since != "" {
 				if opts.Since, err = os.ReadFile(since); err != nil {
-					return badInput(fmt.Errorf("--since: %w", err))
+					return badInput(locale.Errorf("--since: %v", err))
 				}
 			}
-			bar := newLogProgressBar(cmd.ErrOrStderr())
+			bar := newLogProgressBar(cmd.ErrOrStderr(), userPrinter())
 			if bar != nil {
 				opts.Progress = bar.update
 			}
@@ -489,12 +500,12 @@ argument still works, with a note: it is deprecated.)`,
 			if err != nil {
 				var me *ledger.MismatchError
 				if errors.As(err, &me) {
-					return fmt.Errorf("log verification FAILED at entry %d: %s", me.Index, me.What)
+					return locale.Errorf("log verification FAILED at entry %s: %s", indexText(me.Index), me.What)
 				}
 				if unreachable(err) {
-					return fmt.Errorf("the log at %s is unreachable, so nothing was verified (is the server running?): %w", where, err)
+					return locale.Errorf("the log at %s is unreachable, so nothing was verified (is the server running?): %v", where, err)
 				}
-				return fmt.Errorf("log verification FAILED: %w", err)
+				return locale.Errorf("log verification FAILED: %v", err)
 			}
 			res := logVerifyResult{OK: true, Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash)}
 			if since != "" {
@@ -506,10 +517,10 @@ argument still works, with a note: it is deprecated.)`,
 			if format == "json" {
 				return logWriteJSON(cmd.OutOrStdout(), res)
 			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "log %s verified: %d entries, root %s, signed checkpoint ok\n", cp.Origin, cp.Size, res.RootHash)
+			w, p := cmd.OutOrStdout(), userPrinter()
+			fmt.Fprintln(w, p.Sprintf("log %[1]s verified: %[2]d entries, root %[3]s, signed checkpoint ok", cp.Origin, cp.Size, res.RootHash))
 			if res.SinceSize != nil {
-				fmt.Fprintf(w, "consistent with the saved checkpoint of %d entries\n", *res.SinceSize)
+				fmt.Fprintln(w, p.Sprintf("consistent with the saved checkpoint of %d entries", *res.SinceSize))
 			}
 			return nil
 		},
@@ -526,13 +537,14 @@ argument still works, with a note: it is deprecated.)`,
 // logProgressBar draws verification progress on a terminal.
 type logProgressBar struct {
 	w     io.Writer
+	p     *locale.Printer
 	last  time.Time
 	drawn bool
 }
 
-// newLogProgressBar returns a bar drawing on w, or nil when w is not a
-// terminal (a nil bar draws nothing).
-func newLogProgressBar(w io.Writer) *logProgressBar {
+// newLogProgressBar returns a bar drawing on w in p's language, or nil
+// when w is not a terminal (a nil bar draws nothing).
+func newLogProgressBar(w io.Writer, p *locale.Printer) *logProgressBar {
 	f, ok := w.(*os.File)
 	if !ok {
 		return nil
@@ -541,7 +553,7 @@ func newLogProgressBar(w io.Writer) *logProgressBar {
 	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
-	return &logProgressBar{w: w}
+	return &logProgressBar{w: w, p: p}
 }
 
 func (b *logProgressBar) update(done, total uint64) {
@@ -554,7 +566,7 @@ func (b *logProgressBar) update(done, total uint64) {
 	if total > 0 {
 		filled = int(done * width / total)
 	}
-	fmt.Fprintf(b.w, "\rverifying [%s%s] %d/%d entries", strings.Repeat("#", filled), strings.Repeat("-", width-filled), done, total)
+	fmt.Fprint(b.w, "\r"+b.p.Sprintf("verifying [%[1]s] %[2]d/%[3]d entries", strings.Repeat("#", filled)+strings.Repeat("-", width-filled), done, total))
 	b.drawn = true
 }
 
@@ -611,9 +623,9 @@ rewrote nothing it had already committed to.`,
 					"ok": true, "old": logCPJSON(oldCP), "new": logCPJSON(newCP), "proof": hashes,
 				})
 			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "consistent: %s grew from %d to %d entries without rewriting any\n", newCP.Origin, oldCP.Size, newCP.Size)
-			fmt.Fprintf(w, "proof (%d hashes):\n", len(hashes))
+			w, pr := cmd.OutOrStdout(), userPrinter()
+			fmt.Fprintln(w, pr.Sprintf("consistent: %[1]s grew from %[2]d to %[3]d entries without rewriting any", newCP.Origin, oldCP.Size, newCP.Size))
+			fmt.Fprintln(w, pr.Sprintf("proof (%d hashes):", len(hashes)))
 			for _, h := range hashes {
 				fmt.Fprintf(w, "  %s\n", h)
 			}
@@ -649,7 +661,7 @@ Accord. accord serve mounts the same handler under /log/.`,
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return fmt.Errorf("listen on %s: %w", addr, err)
+				return locale.Errorf("listen on %s: %v", addr, err)
 			}
 			srv := &http.Server{Handler: ledger.NewHandler(dir), ReadHeaderTimeout: 10 * time.Second}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -660,7 +672,7 @@ Accord. accord serve mounts the same handler under /log/.`,
 				defer cancel()
 				_ = srv.Shutdown(sctx)
 			}()
-			fmt.Fprintf(cmd.ErrOrStderr(), "serving the log %s at http://%s/\n", dir, ln.Addr())
+			fmt.Fprintln(cmd.ErrOrStderr(), userPrinter().Sprintf("serving the log %s at http://%s/", dir, ln.Addr().String()))
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
@@ -688,7 +700,7 @@ cosigned by a quorum of witnesses before it is published; see docs/ledger.md.`,
 			}
 			wg, err := ledger.ParseWitnessPolicy(data)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", args[0], err))
+				return badInput(locale.Errorf("%s: %v", args[0], err))
 			}
 			eps := wg.Endpoints()
 			urls := make([]string, 0, len(eps))
@@ -696,7 +708,7 @@ cosigned by a quorum of witnesses before it is published; see docs/ledger.md.`,
 				urls = append(urls, u)
 			}
 			sort.Strings(urls)
-			fmt.Fprintf(cmd.OutOrStdout(), "witness policy OK: %d witness endpoints\n", len(urls))
+			fmt.Fprintln(cmd.OutOrStdout(), userPrinter().Sprintf("witness policy OK: %d witness endpoints", len(urls)))
 			for _, u := range urls {
 				fmt.Fprintf(cmd.OutOrStdout(), "  %s (%s)\n", u, eps[u].Name())
 			}

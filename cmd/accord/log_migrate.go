@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 func newLogMigrateCmd() *cobra.Command {
@@ -31,7 +32,7 @@ it is a backup, and no server on --data writes to it again.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !ledger.IsMySQLURL(to) {
-				return badInput(fmt.Errorf("--to: %q is not a %s URL", redactURL(to), ledger.MySQLScheme))
+				return badInput(locale.Errorf("--to: %q is not a %s URL", redactURL(to), ledger.MySQLScheme))
 			}
 			if err := requireData(dataDir); err != nil {
 				return err
@@ -58,10 +59,11 @@ it is a backup, and no server on --data writes to it again.`,
 			}
 			logDir := filepath.Join(dataDir, logDirName)
 			if err := os.Rename(logDir, logDir+".migrated"); err != nil {
-				return fmt.Errorf("the log was migrated, but renaming %s failed (rename it before starting serve with --log): %w", logDir, err)
+				return locale.Errorf("the log was migrated, but renaming %s failed (rename it before starting serve with --log): %v", logDir, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "migrated %d entries of %s to %s; checkpoint published there; the old log is now %s.migrated\nstart each replica with: accord serve --log '%s' --log-key %s\n",
-				cp.Size, cp.Origin, ledger.RedactMySQLURL(to), logDirName, ledger.RedactMySQLURL(to), filepath.Join(dataDir, "keys", ledger.KeyFileName))
+			p, target := userPrinter(), ledger.RedactMySQLURL(to)
+			fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("migrated %[1]d entries of %[2]s to %[3]s; checkpoint published there; the old log is now %[4]s.migrated", cp.Size, cp.Origin, target, logDirName))
+			fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("start each replica with: accord serve --log '%s' --log-key %s", target, filepath.Join(dataDir, "keys", ledger.KeyFileName)))
 			return nil
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -40,6 +41,14 @@ func (e *exitCodeError) Error() string {
 }
 
 func (e *exitCodeError) Unwrap() error { return e.err }
+
+// Text is the error in p's language (see locale.Text).
+func (e *exitCodeError) Text(p *locale.Printer) string {
+	if e.err == nil {
+		return e.Error()
+	}
+	return locale.Text(p, e.err)
+}
 
 // badInput marks err as the user's input being wrong (exit code 2).
 func badInput(err error) error { return &exitCodeError{code: exitBadInput, err: err} }
@@ -73,18 +82,45 @@ func run() int {
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			fmt.Fprintln(os.Stderr, "accord:", locale.Text(p, ec.err))
+			fmt.Fprintln(os.Stderr, p.Sprintf("accord: %s", locale.Text(p, ec.err)))
 		}
 		return ec.code
 	}
-	fmt.Fprintln(os.Stderr, "accord:", locale.Text(p, err))
+	fmt.Fprintln(os.Stderr, p.Sprintf("accord: %s", locale.Text(p, err)))
 	return exitError
 }
 
+// userPrinters holds one Printer per language the environment names, for
+// the life of the process, so that a test can ask the Printer what it
+// printed in English for want of a translation (Missing).
+var userPrinters sync.Map // string → *locale.Printer
+
 // userPrinter is the language of everything accord prints for people: the
 // environment's (ACCORD_LANG, LC_ALL, LC_MESSAGES, LANG), English when it
-// names none Accord has. A command with a --lang flag uses locale.Parse
+// names none Accord has. A command with a --lang flag uses langPrinter
 // instead.
-func userPrinter() *locale.Printer { return locale.For(locale.FromEnv()) }
+func userPrinter() *locale.Printer {
+	lang := locale.FromEnv()
+	if p, ok := userPrinters.Load(lang); ok {
+		return p.(*locale.Printer)
+	}
+	p, _ := userPrinters.LoadOrStore(lang, locale.For(lang))
+	return p.(*locale.Printer)
+}
+
+// langPrinter is the Printer of a command's --lang flag: the language
+// named, which must be one of known, or without one the environment's
+// when it is one of known (the same Printer as userPrinter's), else
+// English.
+func langPrinter(lang string, known locale.Known) (*locale.Printer, error) {
+	p, err := locale.Parse(lang, known)
+	if err != nil {
+		return nil, err
+	}
+	if u := userPrinter(); u.Tag() == p.Tag() {
+		return u, nil
+	}
+	return p, nil
+}
 
 func main() { os.Exit(run()) }

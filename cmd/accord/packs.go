@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -33,10 +34,7 @@ func (f *packsFlags) register(cmd *cobra.Command) {
 }
 
 func (f *packsFlags) check() error {
-	if f.format != "text" && f.format != "json" {
-		return badInput(fmt.Errorf("--format %q: want text or json", f.format))
-	}
-	return nil
+	return logCheckFormat(f.format)
 }
 
 func newPacksCmd() *cobra.Command {
@@ -152,7 +150,7 @@ func testTargets(args []string) ([]*packSource, error) {
 			// A pack file: run the test file beside it.
 			base = strings.TrimSuffix(base, ".yaml") + "_test.yaml"
 			if _, err := os.Stat(filepath.Join(filepath.Dir(a), base)); err != nil {
-				return nil, badInput(fmt.Errorf("%s: no test file %s beside it", a, base))
+				return nil, badInput(locale.Errorf("%s: no test file %s beside it", a, base))
 			}
 		}
 		src.tests = []string{base}
@@ -206,7 +204,7 @@ Exit code 1 when a case fails, 2 when a pack or test file is malformed.`,
 				}
 				var srcRes []policy.CaseResult
 				if len(src.tests) == 0 {
-					return badInput(fmt.Errorf("%s: no test files (*_test.yaml)", src.label))
+					return badInput(locale.Errorf("%s: no test files (*_test.yaml)", src.label))
 				}
 				for _, tf := range src.tests {
 					res, err := policy.RunTests(eng, src.fsys, tf)
@@ -221,7 +219,7 @@ Exit code 1 when a case fails, 2 when a pack or test file is malformed.`,
 				all = append(all, srcRes...)
 				cov = append(cov, coverage(eng, srcRes)...)
 			}
-			failed := printResults(cmd.OutOrStdout(), all, cov, pf.format, verbose)
+			failed := printResults(cmd.OutOrStdout(), userPrinter(), all, cov, pf.format, verbose)
 			if failed > 0 {
 				return withCode(exitError)
 			}
@@ -334,9 +332,9 @@ func caseProvision(name string) string {
 	return p
 }
 
-// printResults prints the results and the coverage by provision, and
-// returns how many cases failed.
-func printResults(w io.Writer, res []policy.CaseResult, cov []ruleCoverage, format string, verbose bool) int {
+// printResults prints the results and the coverage by provision, in p's
+// language, and returns how many cases failed.
+func printResults(w io.Writer, p *locale.Printer, res []policy.CaseResult, cov []ruleCoverage, format string, verbose bool) int {
 	passed, failed := 0, 0
 	for _, r := range res {
 		if r.Passed {
@@ -359,25 +357,25 @@ func printResults(w io.Writer, res []policy.CaseResult, cov []ruleCoverage, form
 	for _, r := range res {
 		switch {
 		case !r.Passed:
-			fmt.Fprintf(w, "FAIL %s:%d: %s: %s\n", r.File, r.Line, r.Name, r.Failure)
+			fmt.Fprintln(w, p.Sprintf("FAIL %[1]s:%[2]s: %[3]s: %[4]s", r.File, strconv.Itoa(r.Line), r.Name, r.Failure))
 		case verbose:
-			fmt.Fprintf(w, "ok   %s:%d: %s\n", r.File, r.Line, r.Name)
+			fmt.Fprintln(w, p.Sprintf("ok   %[1]s:%[2]s: %[3]s", r.File, strconv.Itoa(r.Line), r.Name))
 		}
 	}
 	if len(cov) > 0 {
-		fmt.Fprintln(w, "coverage by provision (fired: cases in which the rule fired; silent: cases about its provision in which it did not):")
+		fmt.Fprintln(w, p.Sprintf("coverage by provision (fired: cases in which the rule fired; silent: cases about its provision in which it did not):"))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  pack\trule\tfired\tsilent\tprovision")
+		fmt.Fprintln(tw, "  "+p.Sprintf("pack\trule\tfired\tsilent\tprovision"))
 		for _, c := range cov {
 			note := ""
 			if c.Fired == 0 {
-				note = "  (never fires)"
+				note = "  " + p.Sprintf("(never fires)")
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s%s\n", c.Pack, c.Rule, c.Fired, c.Silent, shortProvision(c.Provision), note)
 		}
 		tw.Flush()
 	}
-	fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
+	fmt.Fprintln(w, p.Sprintf("%d passed, %d failed", passed, failed))
 	return failed
 }
 
@@ -449,7 +447,8 @@ load or compile.`,
 					fmt.Fprintln(w, f)
 				}
 				if len(findings) == 0 {
-					fmt.Fprintf(w, "%d packs, %d rules: no problems found\n", len(eng.Packs()), countRules(eng))
+					p := userPrinter()
+					fmt.Fprintln(w, p.Sprintf("%s, %s: no problems found", p.Sprintf("%d packs", len(eng.Packs())), p.Sprintf("%d rules", countRules(eng))))
 				}
 			}
 			if len(findings) > 0 {
@@ -516,7 +515,7 @@ func newPacksListCmd() *cobra.Command {
 				return enc.Encode(rows)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tVERSION\tRULES\tPARAMS\tTITLE")
+			fmt.Fprintln(tw, userPrinter().Sprintf("NAME\tVERSION\tRULES\tPARAMS\tTITLE"))
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", r.Name, r.Version, r.Rules, r.Params, r.Title)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/registry"
 )
 
@@ -55,20 +56,20 @@ override files before deploying them.`,
 		ValidArgs: registryKinds,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 || !containsString(registryKinds, args[0]) {
-				return badInput(fmt.Errorf("registry list: say what to list: one of %s", strings.Join(registryKinds, ", ")))
+				return badInput(locale.Errorf("registry list: say what to list: one of %s", strings.Join(registryKinds, ", ")))
 			}
-			if format != "text" && format != "json" {
-				return badInput(fmt.Errorf("--format: %q is not text or json", format))
+			if err := logCheckFormat(format); err != nil {
+				return err
 			}
 			reg, err := registry.Load(dirs...)
 			if err != nil {
-				return badInput(fmt.Errorf("load registry: %w", err))
+				return badInput(locale.Errorf("load registry: %v", err))
 			}
 			w := cmd.OutOrStdout()
 			if format == "json" {
 				return writeRegistryJSON(w, reg, args[0])
 			}
-			return writeRegistryText(w, reg, args[0], lang)
+			return writeRegistryText(w, userPrinter(), reg, args[0], lang)
 		},
 	}
 	cmd.Flags().StringArrayVar(&dirs, "registry", nil, "directory of registry override YAML files (repeatable)")
@@ -103,14 +104,17 @@ func writeRegistryJSON(w io.Writer, reg *registry.Registry, kind string) error {
 	return enc.Encode(v)
 }
 
-func writeRegistryText(w io.Writer, reg *registry.Registry, kind, lang string) error {
+// writeRegistryText writes one part of the registry as a table, its
+// headers in p's language; lang is the language of jurisdiction names
+// (English and French when empty).
+func writeRegistryText(w io.Writer, p *locale.Printer, reg *registry.Registry, kind, lang string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	switch kind {
 	case "jurisdictions":
 		if lang != "" {
-			fmt.Fprintf(tw, "CODE\tNAME (%s)\n", lang)
+			fmt.Fprintln(tw, p.Sprintf("CODE\tNAME (%s)", lang))
 		} else {
-			fmt.Fprintln(tw, "CODE\tENGLISH\tFRENCH")
+			fmt.Fprintln(tw, p.Sprintf("CODE\tENGLISH\tFRENCH"))
 		}
 		for _, j := range reg.Jurisdictions() {
 			if lang != "" {
@@ -120,12 +124,12 @@ func writeRegistryText(w io.Writer, reg *registry.Registry, kind, lang string) e
 			}
 		}
 	case "blocs":
-		fmt.Fprintln(tw, "ID\tMEMBERS\tCHECKED\tNAME")
+		fmt.Fprintln(tw, p.Sprintf("ID\tMEMBERS\tCHECKED\tNAME"))
 		for _, b := range reg.Blocs() {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.ID, len(b.Members), b.Checked.Format(time.DateOnly), b.Name)
 		}
 	case "agreements":
-		fmt.Fprintln(tw, "ID\tKIND\tIN FORCE\tPARTIES\tPURPOSES\tTITLE")
+		fmt.Fprintln(tw, p.Sprintf("ID\tKIND\tIN FORCE\tPARTIES\tPURPOSES\tTITLE"))
 		for _, a := range reg.Agreements() {
 			window := a.ValidFrom.Format(time.DateOnly) + " –"
 			if !a.ValidTo.IsZero() {
@@ -138,15 +142,15 @@ func writeRegistryText(w io.Writer, reg *registry.Registry, kind, lang string) e
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Kind, window, partiesText(reg, a), purposes, a.Title)
 		}
 	default:
-		fmt.Fprintln(tw, "ID\tSTATE\tROLE\tKEY\tNAME")
+		fmt.Fprintln(tw, p.Sprintf("ID\tSTATE\tROLE\tKEY\tNAME"))
 		for _, a := range reg.Authorities() {
 			key := "-"
 			if a.PublicKey != "" {
-				key = "yes"
+				key = p.Sprintf("has a key: yes")
 			}
 			name := a.Name
 			if a.Example {
-				name += " (example)"
+				name = p.Sprintf("%s (example)", a.Name)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.ID, a.Jurisdiction, a.Role, key, name)
 		}

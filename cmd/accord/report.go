@@ -1,8 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,14 +43,14 @@ replaced (see docs/operations.md).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := report.ParsePeriod(period)
 			if err != nil {
-				return badInput(fmt.Errorf("--period: %w", err))
+				return badInput(locale.Errorf("--period: %v", err))
 			}
 			if !slices.Contains(report.Formats, format) {
-				return badInput(fmt.Errorf("--format: %q is not one of %v", format, report.Formats))
+				return badInput(locale.Errorf("--format: %q is not one of %s", format, strings.Join(report.Formats, ", ")))
 			}
-			printer, err := locale.Parse(lang, locale.Report)
+			printer, err := langPrinter(lang, locale.Report)
 			if err != nil {
-				return badInput(fmt.Errorf("--lang: %w", err))
+				return badInput(locale.Errorf("--lang: %v", err))
 			}
 			v, err := logVerifierFor(key)
 			if err != nil {
@@ -70,7 +70,7 @@ replaced (see docs/operations.md).`,
 			}
 			// Re-verifying a long log takes a while: show progress on a
 			// terminal, as accord log verify does.
-			bar := newLogProgressBar(cmd.ErrOrStderr())
+			bar := newLogProgressBar(cmd.ErrOrStderr(), userPrinter())
 			if bar != nil {
 				opts.Progress = bar.update
 			}
@@ -78,9 +78,9 @@ replaced (see docs/operations.md).`,
 			bar.finish()
 			if err != nil {
 				if unreachable(err) {
-					return fmt.Errorf("the log at %s is unreachable, so no report was made (is the server running?): %w", logLocation(logDir), err)
+					return locale.Errorf("the log at %s is unreachable, so no report was made (is the server running?): %v", logLocation(logDir), err)
 				}
-				return fmt.Errorf("the log did not verify, so no report was made from it: %w", err)
+				return locale.Errorf("the log did not verify, so no report was made from it: %v", err)
 			}
 			rep := report.Build(p, entries)
 			rep.Pin(cp)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 	"github.com/accord-dev/accord/internal/store/postgres"
@@ -30,7 +31,7 @@ var dbURL string
 func openStore(ctx context.Context) (store.Store, string, error) {
 	if dbURL != "" {
 		if !strings.HasPrefix(dbURL, "postgres://") && !strings.HasPrefix(dbURL, "postgresql://") {
-			return nil, "", badInput(fmt.Errorf("--db: %q is not a postgres:// URL", redactURL(dbURL)))
+			return nil, "", badInput(locale.Errorf("--db: %q is not a postgres:// URL", redactURL(dbURL)))
 		}
 		s, err := postgres.Open(ctx, dbURL)
 		if err != nil {
@@ -39,7 +40,7 @@ func openStore(ctx context.Context) (store.Store, string, error) {
 		return s, "postgres", nil
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, "", fmt.Errorf("create data directory: %w", err)
+		return nil, "", locale.Errorf("create data directory: %v", err)
 	}
 	s, err := sqlite.Open(ctx, filepath.Join(dataDir, "accord.db"))
 	if err != nil {
@@ -159,22 +160,21 @@ func newTokenCreateCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if principal == "" {
-				return badInput(errors.New("--principal is required"))
+				return badInput(locale.Errorf("--principal is required"))
 			}
 			if !store.ValidRole(role) {
-				hint := ""
 				if role != "" {
 					// A principal's own role (law-enforcement, vendor, …) is
 					// what requests call "role"; it goes elsewhere.
-					hint = "; what the principal does (law-enforcement, vendor, …) goes in --principal-role"
+					return badInput(locale.Errorf("--api-role %q: must be one of %s; what the principal does (law-enforcement, vendor, …) goes in --principal-role", role, strings.Join(store.Roles, ", ")))
 				}
-				return badInput(fmt.Errorf("--api-role %q: must be one of %s%s", role, strings.Join(store.Roles, ", "), hint))
+				return badInput(locale.Errorf("--api-role %q: must be one of %s", role, strings.Join(store.Roles, ", ")))
 			}
 			if expires < 0 {
-				return badInput(fmt.Errorf("--expires %s: must not be negative (0 means never)", expires))
+				return badInput(locale.Errorf("--expires %s: must not be negative (0 means never)", expires.String()))
 			}
-			if format != "text" && format != "json" {
-				return badInput(fmt.Errorf("--format %q: must be text or json", format))
+			if err := logCheckFormat(format); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			st, done, err := openTokenStore(ctx, true)
@@ -185,7 +185,7 @@ func newTokenCreateCmd() *cobra.Command {
 			p, err := st.Principal(ctx, principal)
 			switch {
 			case errors.Is(err, store.ErrNotFound) && (kind == "" || jurisdiction == ""):
-				return badInput(fmt.Errorf("principal %q does not exist: give --kind and --jurisdiction to register it", principal))
+				return badInput(locale.Errorf("principal %q does not exist: give --kind and --jurisdiction to register it", principal))
 			case err != nil && !errors.Is(err, store.ErrNotFound):
 				return err
 			}
@@ -193,13 +193,13 @@ func newTokenCreateCmd() *cobra.Command {
 			if kind != "" || jurisdiction != "" || name != "" || prole != "" || f.Changed("may-act-for") || f.Changed("headquarters") || f.Changed("owner") || f.Changed("ciio") {
 				if kind != "" {
 					if !slices.Contains(model.PrincipalKinds, kind) {
-						return badInput(fmt.Errorf("--kind %q: must be one of %s", kind, strings.Join(model.PrincipalKinds, ", ")))
+						return badInput(locale.Errorf("--kind %q: must be one of %s", kind, strings.Join(model.PrincipalKinds, ", ")))
 					}
 					p.Kind = kind
 				}
 				if jurisdiction != "" {
 					if len(jurisdiction) != 2 || strings.ToUpper(jurisdiction) != jurisdiction {
-						return badInput(fmt.Errorf("--jurisdiction %q: must be an ISO 3166-1 alpha-2 code such as FR", jurisdiction))
+						return badInput(locale.Errorf("--jurisdiction %q: must be an ISO 3166-1 alpha-2 code such as FR", jurisdiction))
 					}
 					p.Jurisdiction = jurisdiction
 				}
@@ -214,7 +214,7 @@ func newTokenCreateCmd() *cobra.Command {
 				}
 				if f.Changed("headquarters") {
 					if headquarters != "" && (len(headquarters) != 2 || strings.ToUpper(headquarters) != headquarters) {
-						return badInput(fmt.Errorf("--headquarters %q: must be an ISO 3166-1 alpha-2 code such as FR", headquarters))
+						return badInput(locale.Errorf("--headquarters %q: must be an ISO 3166-1 alpha-2 code such as FR", headquarters))
 					}
 					p.Attributes.Headquarters = headquarters
 				}
@@ -224,7 +224,7 @@ func newTokenCreateCmd() *cobra.Command {
 						state, pct, ok := strings.Cut(o, "=")
 						v, err := strconv.ParseFloat(pct, 64)
 						if !ok || len(state) != 2 || strings.ToUpper(state) != state || err != nil || v < 0 || v > 100 {
-							return badInput(fmt.Errorf("--owner %q: want STATE=PERCENT, such as CN=51", o))
+							return badInput(locale.Errorf("--owner %q: want STATE=PERCENT, such as CN=51", o))
 						}
 						if p.Attributes.Owners == nil {
 							p.Attributes.Owners = map[string]float64{}
@@ -256,12 +256,14 @@ func newTokenCreateCmd() *cobra.Command {
 					Secret string `json:"token"`
 				}{tok, secret})
 			}
-			exp := "never"
+			pr := userPrinter()
+			about := pr.Sprintf("id %s, principal %s, API role %s, never expires", tok.ID, principal, role)
 			if !tok.Expires.IsZero() {
-				exp = tok.Expires.Format(time.RFC3339)
+				about = pr.Sprintf("id %s, principal %s, API role %s, expires %s", tok.ID, principal, role, pr.DateTime(tok.Expires))
 			}
-			fmt.Fprintf(out, "%s\n\nid %s, principal %s, API role %s, expires %s\nThis token is shown once; store it now. Revoke it with: accord token revoke %s%s\n",
-				secret, tok.ID, principal, role, exp, revokeWhere(), tok.ID)
+			fmt.Fprintf(out, "%s\n\n", secret)
+			fmt.Fprintln(out, about)
+			fmt.Fprintln(out, pr.Sprintf("This token is shown once; store it now. Revoke it with: accord token revoke %s%s", revokeWhere(), tok.ID))
 			return nil
 		},
 	}
@@ -314,11 +316,11 @@ func newTokenRevokeCmd() *cobra.Command {
 			for _, id := range args {
 				if err := st.RevokeToken(ctx, id, now); err != nil {
 					if errors.Is(err, store.ErrNotFound) {
-						return badInput(fmt.Errorf("no token %q (see accord token list)", id))
+						return badInput(locale.Errorf("no token %q (see accord token list)", id))
 					}
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", id)
+				fmt.Fprintln(cmd.OutOrStdout(), userPrinter().Sprintf("revoked %s", id))
 			}
 			return nil
 		},
@@ -333,8 +335,8 @@ func newTokenListCmd() *cobra.Command {
 		Example: "  accord token list\n  accord token list --principal acme --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return badInput(fmt.Errorf("--format %q: must be text or json", format))
+			if err := logCheckFormat(format); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			st, done, err := openTokenStore(ctx, false)
@@ -352,19 +354,21 @@ func newTokenListCmd() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(toks)
 			}
+			p := userPrinter()
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPRINCIPAL\tAPI ROLE\tCREATED\tEXPIRES\tSTATE")
+			fmt.Fprintln(tw, p.Sprintf("ID\tPRINCIPAL\tAPI ROLE\tCREATED\tEXPIRES\tSTATE"))
 			now := time.Now()
 			for _, t := range toks {
-				exp, state := "never", "active"
+				// Times stay RFC 3339, one column of the same width.
+				exp, state := p.Sprintf("token expires: never"), p.Sprintf("token state: active")
 				if !t.Expires.IsZero() {
 					exp = t.Expires.Format(time.RFC3339)
 				}
 				switch {
 				case !t.Revoked.IsZero() && !now.Before(t.Revoked):
-					state = "revoked"
+					state = p.Sprintf("token state: revoked")
 				case !t.ActiveAt(now):
-					state = "expired"
+					state = p.Sprintf("token state: expired")
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.PrincipalID, t.Role, t.Created.Format(time.RFC3339), exp, state)
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/accord-dev/accord/internal/advisory"
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // exitFlagged is the exit code of `accord advisory lint` when the
@@ -57,14 +58,14 @@ type advisorySummary struct {
 func readAdvisory(path string) ([]byte, *advisory.Advisory, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, badInput(fmt.Errorf("read advisory: %w", err))
+		return nil, nil, badInput(locale.Errorf("read advisory: %v", err))
 	}
 	a, err := advisory.Parse(data)
 	if err != nil {
-		return nil, nil, badInput(fmt.Errorf("%s: %w", path, err))
+		return nil, nil, badInput(locale.Errorf("%s: %v", path, err))
 	}
 	if err := a.CheckDates(time.Now(), [3]string{"published", "modified", "discovered"}); err != nil {
-		return nil, nil, badInput(fmt.Errorf("%s: %w", path, err))
+		return nil, nil, badInput(locale.Errorf("%s: %v", path, err))
 	}
 	return data, a, nil
 }
@@ -106,14 +107,25 @@ path at fault.`,
 			if format == "json" {
 				return writeJSON(w, s)
 			}
-			fmt.Fprintf(w, "valid %s advisory %s: severity %s (CVSS %.1f), exploited %v\n", s.Format, s.ID, s.Severity, s.Score, s.Exploited)
-			fmt.Fprintf(w, "packages: %s\nremedies: %s\n", strings.Join(s.Packages, ", "), strings.Join(s.Remedies, ", "))
-			fmt.Fprintf(w, "lint: %d finding(s)\n", len(s.Lint))
+			p := userPrinter()
+			fmt.Fprintln(w, p.Sprintf("valid %s advisory %s: severity %s (CVSS %.1f), exploited %s", s.Format, s.ID, s.Severity, s.Score, yesNo(p, s.Exploited)))
+			fmt.Fprintln(w, p.Sprintf("packages: %s", strings.Join(s.Packages, ", ")))
+			fmt.Fprintln(w, p.Sprintf("remedies: %s", strings.Join(s.Remedies, ", ")))
+			fmt.Fprintln(w, p.Sprintf("lint: %d finding(s)", len(s.Lint)))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
+}
+
+// yesNo writes a yes-or-no fact in p's language ("true" or "false" in
+// English, as the advisory's JSON says it).
+func yesNo(p *locale.Printer, b bool) string {
+	if b {
+		return p.Sprintf("true")
+	}
+	return p.Sprintf("false")
 }
 
 func newAdvisoryLintCmd() *cobra.Command {
@@ -144,11 +156,12 @@ with its citation: ` + advisory.CitationGDSI8 + `.`,
 				if err := writeJSON(w, map[string]any{"id": a.ID, "serious": a.Serious(), "findings": fs}); err != nil {
 					return err
 				}
-			} else if len(fs) == 0 {
-				fmt.Fprintf(w, "%s: passes (serious: %v)\n", a.ID, a.Serious())
+			} else if p := userPrinter(); len(fs) == 0 {
+				fmt.Fprintln(w, p.Sprintf("%s: passes (serious: %s)", a.ID, yesNo(p, a.Serious())))
 			} else {
 				for _, f := range fs {
-					fmt.Fprintf(w, "%s: %s: %s line %s: %s\n  cited: %s\n", a.ID, f.Rule, f.Package, f.Line, f.Detail, f.Citation)
+					fmt.Fprintln(w, p.Sprintf("%s: %s: %s line %s: %s", a.ID, f.Rule, f.Package, f.Line, f.Detail))
+					fmt.Fprintln(w, "  "+p.Sprintf("cited: %s", f.Citation))
 				}
 			}
 			if len(fs) > 0 {
@@ -174,13 +187,13 @@ stdout (or --out); every loss goes to stderr, one line each, prefixed "lost:".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
 			if err != nil {
-				return badInput(fmt.Errorf("read advisory: %w", err))
+				return badInput(locale.Errorf("read advisory: %v", err))
 			}
 			c, err := advisory.Convert(data, advisory.Publisher{Name: pubName, Namespace: pubNS})
 			if err != nil {
 				var ie *advisory.InputError
 				if errors.As(err, &ie) {
-					return badInput(fmt.Errorf("%s: %w", args[0], err))
+					return badInput(locale.Errorf("%s: %v", args[0], err))
 				}
 				return err
 			}
@@ -190,7 +203,7 @@ stdout (or --out); every loss goes to stderr, one line each, prefixed "lost:".`,
 			}
 			buf.WriteByte('\n')
 			for _, l := range c.Losses {
-				fmt.Fprintln(cmd.ErrOrStderr(), "lost:", l)
+				fmt.Fprintln(cmd.ErrOrStderr(), "lost:", l) // machine: the fixed prefix scripts filter stderr on (docs/advisories.md), before the converter's own text
 			}
 			if out == "" {
 				_, err := cmd.OutOrStdout().Write(buf.Bytes())
@@ -207,7 +220,7 @@ stdout (or --out); every loss goes to stderr, one line each, prefixed "lost:".`,
 
 func signAdvisory(cmd *cobra.Command, path, keyFile string) ([]byte, error) {
 	if keyFile == "" {
-		return nil, badInput(errors.New("--key: name the vendor's private key file (accord authz keygen writes one)"))
+		return nil, badInput(locale.Errorf("--key: name the vendor's private key file (accord authz keygen writes one)"))
 	}
 	data, _, err := readAdvisory(path)
 	if err != nil {
@@ -215,11 +228,11 @@ func signAdvisory(cmd *cobra.Command, path, keyFile string) ([]byte, error) {
 	}
 	keyData, err := os.ReadFile(keyFile)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("read key: %w", err))
+		return nil, badInput(locale.Errorf("read key: %v", err))
 	}
 	priv, err := authz.ParsePrivateKey(keyData)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("%s: %w", keyFile, err))
+		return nil, badInput(locale.Errorf("%s: %v", keyFile, err))
 	}
 	env, err := advisory.Sign(cmd.Context(), data, priv)
 	if err != nil {
@@ -255,17 +268,17 @@ type ` + advisory.PayloadType + `, signed with an Ed25519 key
 func post(cmd *cobra.Command, server, path string, body []byte) error {
 	tok := os.Getenv("ACCORD_TOKEN")
 	if server == "" || tok == "" {
-		return badInput(errors.New("--server and $ACCORD_TOKEN are required"))
+		return badInput(locale.Errorf("--server and $ACCORD_TOKEN are required"))
 	}
 	req, err := http.NewRequestWithContext(cmd.Context(), http.MethodPost, strings.TrimSuffix(server, "/")+path, bytes.NewReader(body))
 	if err != nil {
-		return badInput(fmt.Errorf("--server: %w", err))
+		return badInput(locale.Errorf("--server: %v", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", path, err)
+		return locale.Errorf("POST %s: %v", path, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -322,25 +335,25 @@ and prints the components Accord would register (by purl, with CPE).`,
 			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
-				return badInput(fmt.Errorf("read SBOM: %w", err))
+				return badInput(locale.Errorf("read SBOM: %v", err))
 			}
 			info, err := advisory.ParseSBOM(data)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", args[0], err))
+				return badInput(locale.Errorf("%s: %v", args[0], err))
 			}
 			if dryRun {
 				w := cmd.OutOrStdout()
 				if format == "json" {
 					return writeJSON(w, info)
 				}
-				fmt.Fprintf(w, "%s SBOM, %d components (%d without purl or CPE, skipped)\n", info.Format, len(info.Components), info.Skipped)
+				fmt.Fprintln(w, userPrinter().Sprintf("%s SBOM, %d components (%d without purl or CPE, skipped)", info.Format, len(info.Components), info.Skipped))
 				for _, c := range info.Components {
 					fmt.Fprintf(w, "  %s\n", strings.TrimSpace(c.PURL+" "+c.CPE))
 				}
 				return nil
 			}
 			if deployment == "" {
-				return badInput(errors.New("--deployment: name the deployment the SBOM describes"))
+				return badInput(locale.Errorf("--deployment: name the deployment the SBOM describes"))
 			}
 			return post(cmd, server, "/v1/sboms?deployment="+deployment, data)
 		},

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/accord-dev/accord/internal/custody"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
 	"github.com/accord-dev/accord/internal/registry"
@@ -64,7 +66,7 @@ its public key in the request it asks a decision for ("recipient").`,
 				return err
 			}
 			if out == "" {
-				return badInput(errors.New("-o/--output: name the file for the private key"))
+				return badInput(locale.Errorf("-o/--output: name the file for the private key"))
 			}
 			k, err := custody.GenerateKey()
 			if err != nil {
@@ -110,7 +112,7 @@ func (v packVeto) Veto(_ context.Context, r *custody.Release) error {
 	for _, rs := range d.Reasons {
 		rules = append(rules, rs.Rule)
 	}
-	return fmt.Errorf("this custodian's packs say %s (rules: %s)", d.Outcome, strings.Join(rules, ", "))
+	return locale.Errorf("this custodian's packs say %s (rules: %s)", d.Outcome, strings.Join(rules, ", "))
 }
 
 func newCustodianServeCmd() *cobra.Command {
@@ -136,16 +138,16 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyFile == "" || logLoc == "" || logKey == "" {
-				return badInput(errors.New("--key, --log and --log-key are required"))
+				return badInput(locale.Errorf("--key, --log and --log-key are required"))
 			}
 			for _, server := range []string{dbFileName, logDirName} {
 				if _, err := os.Stat(filepath.Join(dataDir, server)); err == nil {
-					return badInput(fmt.Errorf("--data %s holds an Accord server's %s: give the custodian a directory of its own", dataDir, server))
+					return badInput(locale.Errorf("--data %s holds an Accord server's %s: give the custodian a directory of its own", dataDir, server))
 				}
 			}
 			key, err := custody.ReadPrivateKey(keyFile)
 			if err != nil {
-				return badInput(fmt.Errorf("--key: %w", err))
+				return badInput(locale.Errorf("--key: %v", err))
 			}
 			v, err := logVerifierFor(logKey)
 			if err != nil {
@@ -153,7 +155,7 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 			}
 			src, err := ledger.OpenSource(logLoc, logHTTPClient)
 			if err != nil {
-				return badInput(fmt.Errorf("--log: %w", err))
+				return badInput(locale.Errorf("--log: %v", err))
 			}
 			if id == "" {
 				id = "custodian"
@@ -161,19 +163,19 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := os.MkdirAll(dataDir, 0o700); err != nil {
-				return fmt.Errorf("--data: %w", err)
+				return locale.Errorf("--data: %v", err)
 			}
 			if origin == "" {
 				origin = "accord.custodian/" + id
 			}
 			rel, err := ledger.Open(ctx, filepath.Join(dataDir, "releases"), ledger.Options{Origin: origin})
 			if err != nil {
-				return fmt.Errorf("open release log: %w", err)
+				return locale.Errorf("open release log: %v", err)
 			}
 			defer rel.Close()
 			records, err := os.OpenFile(filepath.Join(dataDir, "releases.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 			if err != nil {
-				return fmt.Errorf("open release records: %w", err)
+				return locale.Errorf("open release records: %v", err)
 			}
 			defer records.Close()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
@@ -181,18 +183,18 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 			if witnessPolicy != "" {
 				pol, err := os.ReadFile(witnessPolicy)
 				if err != nil {
-					return badInput(fmt.Errorf("--witness-policy: %w", err))
+					return badInput(locale.Errorf("--witness-policy: %v", err))
 				}
 				wg, err := ledger.ParseWitnessPolicy(pol)
 				if err != nil {
-					return badInput(fmt.Errorf("--witness-policy %s: %w", witnessPolicy, err))
+					return badInput(locale.Errorf("--witness-policy %s: %v", witnessPolicy, err))
 				}
 				cfg.Witnesses = wg
 			}
 			if packs != "" {
 				reg, err := registry.Load(registryDirs...)
 				if err != nil {
-					return badInput(fmt.Errorf("load registry: %w", err))
+					return badInput(locale.Errorf("load registry: %v", err))
 				}
 				eng, names, err := compilePacks(reg, packs)
 				if err != nil {
@@ -210,10 +212,10 @@ they allow, it refuses (vetoed), whatever the decision says.`,
 			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return fmt.Errorf("--addr: %w", err)
+				return locale.Errorf("--addr: %v", err)
 			}
 			hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-			fmt.Fprintf(cmd.OutOrStdout(), "custodian %s serving on http://%s (public key %s; release log %s)\n", id, ln.Addr(), custody.EncodePublicKey(key.PublicKey()), rel.VerifierKey())
+			fmt.Fprintln(cmd.OutOrStdout(), userPrinter().Sprintf("custodian %s serving on http://%s (public key %s; release log %s)", id, ln.Addr(), custody.EncodePublicKey(key.PublicKey()), rel.VerifierKey()))
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
 			select {
@@ -249,11 +251,11 @@ func parseCustodianFlag(s string, n int) (custody.CustodianKey, error) {
 	}
 	u, pub, ok := strings.Cut(s, ",")
 	if !ok {
-		return custody.CustodianKey{}, fmt.Errorf("--custodian %q: want ID=URL,PUBKEY", s)
+		return custody.CustodianKey{}, locale.Errorf("--custodian %q: want ID=URL,PUBKEY", s)
 	}
 	k, err := custody.ParsePublicKey(pub)
 	if err != nil {
-		return custody.CustodianKey{}, fmt.Errorf("--custodian %s: %w", id, err)
+		return custody.CustodianKey{}, locale.Errorf("--custodian %s: %v", id, err)
 	}
 	return custody.CustodianKey{ID: id, URL: u, PublicKey: k}, nil
 }
@@ -263,7 +265,7 @@ func parseCustodianFlag(s string, n int) (custody.CustodianKey, error) {
 func writeAtomic(path string, fill func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("-o: %w", err)
+		return locale.Errorf("-o: %v", err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := fill(tmp); err != nil {
@@ -272,10 +274,10 @@ func writeAtomic(path string, fill func(io.Writer) error) error {
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("-o: %w", err)
+		return locale.Errorf("-o: %v", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("-o: %w", err)
+		return locale.Errorf("-o: %v", err)
 	}
 	return os.Rename(tmp.Name(), path)
 }
@@ -316,7 +318,7 @@ whole or not at all.`,
 				return err
 			}
 			if dataset == "" || out == "" {
-				return badInput(errors.New("--dataset and -o are required"))
+				return badInput(locale.Errorf("--dataset and -o are required"))
 			}
 			var keys []custody.CustodianKey
 			for i, c := range custodians {
@@ -331,7 +333,7 @@ whole or not at all.`,
 			case labelsFile != "":
 				b, err := os.ReadFile(labelsFile)
 				if err != nil {
-					return badInput(fmt.Errorf("--labels: %w", err))
+					return badInput(locale.Errorf("--labels: %v", err))
 				}
 				labels = b
 			case server != "":
@@ -341,7 +343,7 @@ whole or not at all.`,
 				}
 				labels = b
 			default:
-				return badInput(errors.New("name where the dataset's labels come from: --server URL (its catalog) or --labels FILE"))
+				return badInput(locale.Errorf("name where the dataset's labels come from: --server URL (its catalog) or --labels FILE"))
 			}
 			in, err := os.Open(args[0])
 			if err != nil {
@@ -374,7 +376,7 @@ whole or not at all.`,
 			if logged && sealRecord != "" {
 				b, _ := json.Marshal(sealPriv)
 				if err := os.WriteFile(sealRecord, append(b, '\n'), 0o600); err != nil {
-					return fmt.Errorf("--seal-record: %w", err)
+					return locale.Errorf("--seal-record: %v", err)
 				}
 			}
 			if format == "json" {
@@ -384,9 +386,10 @@ whole or not at all.`,
 				}
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "sealed %s as %s: dataset %s, key %s, %d of %d custodians needed\n", args[0], out, h.Dataset, h.KeyID, h.K, len(h.Custodians))
+			p := userPrinter()
+			fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("sealed %s as %s: dataset %s, key %s, %d of %d custodians needed", args[0], out, h.Dataset, h.KeyID, h.K, len(h.Custodians)))
 			if logged {
-				fmt.Fprintf(cmd.OutOrStdout(), "seal entry logged at index %d\n", sealIdx)
+				fmt.Fprintln(cmd.OutOrStdout(), p.Sprintf("seal entry logged at index %s", strconv.FormatUint(sealIdx, 10)))
 			}
 			return nil
 		},
@@ -428,17 +431,17 @@ printed and the exit code is 3.`,
 				return err
 			}
 			if decision == "" || server == "" || keyFile == "" || out == "" {
-				return badInput(errors.New("--decision, --server, --key and -o are required"))
+				return badInput(locale.Errorf("--decision, --server, --key and -o are required"))
 			}
 			key, err := custody.ReadPrivateKey(keyFile)
 			if err != nil {
-				return badInput(fmt.Errorf("--key: %w", err))
+				return badInput(locale.Errorf("--key: %v", err))
 			}
 			over := map[string]string{}
 			for _, u := range urls {
 				id, rest, ok := strings.Cut(u, "=")
 				if !ok {
-					return badInput(fmt.Errorf("--custodian-url %q: want ID=URL", u))
+					return badInput(locale.Errorf("--custodian-url %q: want ID=URL", u))
 				}
 				over[id] = rest
 			}
@@ -466,7 +469,7 @@ printed and the exit code is 3.`,
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"file": out, "dataset": h.Dataset, "key_id": h.KeyID, "decision": decision})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "opened %s as %s: dataset %s, decision %s\n", args[0], out, h.Dataset, decision)
+			fmt.Fprintln(cmd.OutOrStdout(), userPrinter().Sprintf("opened %s as %s: dataset %s, decision %s", args[0], out, h.Dataset, decision))
 			return nil
 		},
 	}

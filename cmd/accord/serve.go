@@ -26,6 +26,7 @@ import (
 	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/console"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/registry"
@@ -192,16 +193,16 @@ var routeTesseraLogs = ledger.RouteTesseraLogs
 func runServe(cmd *cobra.Command, o serveOptions) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return badInput(fmt.Errorf("--log-level %q: %w", o.logLevel, err))
+		return badInput(locale.Errorf("--log-level %q: %v", o.logLevel, err))
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
-		return badInput(errors.New("--tls-cert and --tls-key go together"))
+		return badInput(locale.Errorf("--tls-cert and --tls-key go together"))
 	}
 	if o.caFile != "" && o.tlsCert == "" {
-		return badInput(errors.New("--client-ca needs --tls-cert and --tls-key"))
+		return badInput(locale.Errorf("--client-ca needs --tls-cert and --tls-key"))
 	}
 	if buildServeDecider == nil {
-		return errors.New("this build of accord has no policy engine wired into serve")
+		return locale.Errorf("this build of accord has no policy engine wired into serve")
 	}
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	// Tessera logs through klog; send it to the same JSON stream.
@@ -217,7 +218,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	newLog := os.IsNotExist(statErr)
 	if newLog && o.origin == "" {
 		if !o.demo {
-			return badInput(errors.New("--origin: this first start creates the transparency log; name it with --origin, such as accord.example/fr (your host and jurisdiction). Every checkpoint carries the origin and verifiers check it, so it can never change"))
+			return badInput(locale.Errorf("--origin: this first start creates the transparency log; name it with --origin, such as accord.example/fr (your host and jurisdiction). Every checkpoint carries the origin and verifiers check it, so it can never change"))
 		}
 		o.origin = demoLogOrigin // as accord demo names its log
 	}
@@ -232,12 +233,12 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	st, kind, err := openStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return locale.Errorf("open database: %v", err)
 	}
 	defer st.Close()
 	if o.logURL != "" && logSize > 0 {
-		return badInput(fmt.Errorf("--log %s: %s already holds a log of %s; serving another would split the history: move it to the database first (accord log migrate, docs/scale.md) or use another --data (nothing was changed)",
-			ledger.RedactMySQLURL(o.logURL), logDir, entries(logSize)))
+		return badInput(locale.Errorf("--log %s: %s already holds a log of %d entries; serving another would split the history: move it to the database first (accord log migrate, docs/scale.md) or use another --data (nothing was changed)",
+			ledger.RedactMySQLURL(o.logURL), logDir, logSize))
 	}
 	if o.logURL == "" {
 		if err := checkWorld(ctx, dataDir, st, kind, logSize); err != nil {
@@ -247,11 +248,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	var witnesses []byte
 	if o.witnessPolicy != "" {
 		if witnesses, err = os.ReadFile(o.witnessPolicy); err != nil {
-			return badInput(fmt.Errorf("--witness-policy: %w", err))
+			return badInput(locale.Errorf("--witness-policy: %v", err))
 		}
 	}
 	if o.logURL != "" && !ledger.IsMySQLURL(o.logURL) {
-		return badInput(fmt.Errorf("--log: %q is not a %s URL", redactURL(o.logURL), ledger.MySQLScheme))
+		return badInput(locale.Errorf("--log: %q is not a %s URL", redactURL(o.logURL), ledger.MySQLScheme))
 	}
 	logWhere := logDir
 	if o.logURL != "" {
@@ -290,7 +291,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		lg, err = ledger.Open(ctx, logDir, lopts)
 	}
 	if err != nil {
-		return fmt.Errorf("open log: %w", err)
+		return locale.Errorf("open log: %v", err)
 	}
 	logClosed := false
 	defer func() {
@@ -321,7 +322,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	var deadlines mla.Deadlines
 	if o.deadlines != "" {
 		if deadlines, err = loadDeadlines(o.deadlines); err != nil {
-			return badInput(fmt.Errorf("--mla-deadlines: %w", err))
+			return badInput(locale.Errorf("--mla-deadlines: %v", err))
 		}
 	}
 	revs := &api.Revocations{}
@@ -339,7 +340,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 		after, demoKey = []string{keyDir}, keyPath
 	}
 	if o.fault != "" && o.fault != faultStallBeforeRecord {
-		return badInput(fmt.Errorf("--fault %q: the only fault is %s", o.fault, faultStallBeforeRecord))
+		return badInput(locale.Errorf("--fault %q: the only fault is %s", o.fault, faultStallBeforeRecord))
 	}
 	// What serve decides with, swapped whole when a logged registry change
 	// takes effect (serve_registry.go).
@@ -360,11 +361,11 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	base, err := registry.Load(append(slices.Clone(o.registryDirs), after...)...)
 	if err != nil {
-		return badInput(fmt.Errorf("load registry: %w", err))
+		return badInput(locale.Errorf("load registry: %v", err))
 	}
 	changes := changeLog{log: lg, metrics: metrics}
 	if err := logStartChanges(ctx, st, changes, o.packs, base, live.current().reg, logger); err != nil {
-		return fmt.Errorf("log pack and registry changes: %w", err)
+		return locale.Errorf("log pack and registry changes: %v", err)
 	}
 	lawful, err := serveLawful(ctx, st, lg, live.current().reg, revs, deadlines, logger)
 	if err != nil {
@@ -373,9 +374,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	live.wireLawful(lawful)
 	if o.demo {
 		if err := seedDemo(ctx, st, cmd.OutOrStdout(), filepath.Join(dataDir, demoTokensFile)); err != nil {
-			return fmt.Errorf("seed demo: %w", err)
+			return locale.Errorf("seed demo: %v", err)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "Signing key of %s (registered as its public_key): %s\n", demoAuthority, demoKey)
+		fmt.Fprintln(cmd.OutOrStdout(), userPrinter().Sprintf("Signing key of %s (registered as its public_key): %s", demoAuthority, demoKey))
 	}
 	csafKey := o.csafKey
 	if csafKey == "" {
@@ -395,7 +396,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	// of the API (internal/console).
 	cons, err := console.New(console.Config{API: srv, VerifierKey: lg.VerifierKey(), Origin: lg.Origin(), Logger: logger})
 	if err != nil {
-		return fmt.Errorf("console: %w", err)
+		return locale.Errorf("console: %v", err)
 	}
 	hs := &http.Server{
 		Addr:              o.addr,
@@ -417,7 +418,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.addr, err)
+		return locale.Errorf("listen on %s: %v", o.addr, err)
 	}
 	scheme := "http"
 	if o.tlsCert != "" {
@@ -426,7 +427,9 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	if newLog {
 		logger.Warn("created a new transparency log: its origin is permanent; publish its verifier key",
 			slog.String("origin", lg.Origin()), slog.String("log_key", lg.VerifierKey()))
-		fmt.Fprintf(cmd.ErrOrStderr(), "\n*** New transparency log %s ***\n*** Publish its verifier key: %s ***\n\n", lg.Origin(), lg.VerifierKey())
+		p := userPrinter()
+		fmt.Fprint(cmd.ErrOrStderr(), "\n"+p.Sprintf("*** New transparency log %s ***", lg.Origin())+"\n"+
+			p.Sprintf("*** Publish its verifier key: %s ***", lg.VerifierKey())+"\n\n")
 	}
 	logger.Info("accord serving",
 		slog.String("url", scheme+"://"+ln.Addr().String()),
@@ -470,7 +473,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	}()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		return locale.Errorf("serve: %v", err)
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: draining requests", slog.Duration("drain", o.drain))
@@ -482,7 +485,7 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 	logger.Info("closing the log: waiting for the last checkpoint")
 	logClosed = true
 	if err := lg.Close(); err != nil {
-		return fmt.Errorf("close log: %w", err)
+		return locale.Errorf("close log: %v", err)
 	}
 	logger.Info("stopped")
 	return nil
@@ -492,17 +495,17 @@ func runServe(cmd *cobra.Command, o serveOptions) error {
 // optionally the CAs whose client certificates serve as credentials.
 func serverTLS(o serveOptions) (*tls.Config, error) {
 	if _, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey); err != nil {
-		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		return nil, locale.Errorf("--tls-cert/--tls-key: %v", err)
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.caFile != "" {
 		pem, err := os.ReadFile(o.caFile)
 		if err != nil {
-			return nil, fmt.Errorf("--client-ca: %w", err)
+			return nil, locale.Errorf("--client-ca: %v", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--client-ca %s: no PEM certificate found", o.caFile)
+			return nil, locale.Errorf("--client-ca %s: no PEM certificate found", o.caFile)
 		}
 		tc.ClientCAs = pool
 		tc.ClientAuth = tls.VerifyClientCertIfGiven
@@ -557,6 +560,12 @@ var demoTokens = []struct{ principal, role string }{
 	{"acme", store.RoleApprover}, // answers approval requests on firmware-fr (docs/custody.md)
 }
 
+// demoTry is the command line --demo suggests: a decision asked with the
+// requester's token, for the user to paste.
+const demoTry = `curl -s -H "Authorization: Bearer $ACCORD_TOKEN_REQUESTER" -H 'Content-Type: application/json' \
+  -d '{"action":"transfer","data":{"dataset":"crm-eu"},"destination":"US","purpose":"commercial"}' \
+  http://127.0.0.1:8700/v1/decisions`
+
 // demoLogOrigin names a log that serve --demo creates.
 const demoLogOrigin = "accord.example/demo"
 
@@ -579,7 +588,8 @@ func seedDemo(ctx context.Context, st store.Store, out io.Writer, envFile string
 			return err
 		}
 	}
-	fmt.Fprintln(out, "Demo world seeded. Tokens (valid 24 hours, shown once):")
+	p := userPrinter()
+	fmt.Fprintln(out, p.Sprintf("Demo world seeded. Tokens (valid 24 hours, shown once):"))
 	now := time.Now()
 	var env strings.Builder
 	seen := map[string]bool{}
@@ -597,17 +607,15 @@ func seedDemo(ctx context.Context, st store.Store, out io.Writer, envFile string
 			name = "ACCORD_TOKEN_" + strings.ToUpper(strings.ReplaceAll(t.principal, "-", "_"))
 		}
 		seen[name] = true
-		fmt.Fprintf(&env, "export %s=%s\n", name, secret)
+		fmt.Fprintf(&env, "export %s=%s\n", name, secret) // machine: a shell line the user sources
 	}
 	if envFile != "" {
 		if err := os.WriteFile(envFile, []byte(env.String()), 0o600); err != nil {
-			return fmt.Errorf("write demo tokens: %w", err)
+			return locale.Errorf("write demo tokens: %v", err)
 		}
-		fmt.Fprintf(out, "The same tokens as shell variables: . %s\n", envFile)
+		fmt.Fprintln(out, p.Sprintf("The same tokens as shell variables: %s", ". "+envFile))
 	}
-	fmt.Fprintln(out, `Try: curl -s -H "Authorization: Bearer $ACCORD_TOKEN_REQUESTER" -H 'Content-Type: application/json' \
-  -d '{"action":"transfer","data":{"dataset":"crm-eu"},"destination":"US","purpose":"commercial"}' \
-  http://127.0.0.1:8700/v1/decisions`)
+	fmt.Fprintln(out, p.Sprintf("Try: %s", demoTry))
 	return nil
 }
 

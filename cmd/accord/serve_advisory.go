@@ -3,16 +3,17 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/advisory"
 	"github.com/accord-dev/accord/internal/api"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -74,12 +75,12 @@ func providerKey(ctx context.Context, path, base string, log api.Appender, logge
 	if err == nil {
 		k, err := advisory.ReadProviderKey(b)
 		if err != nil {
-			return nil, badInput(fmt.Errorf("--csaf-key %s: %w", path, err))
+			return nil, badInput(locale.Errorf("--csaf-key %s: %v", path, err))
 		}
 		return k, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("--csaf-key: %w", err)
+		return nil, locale.Errorf("--csaf-key: %v", err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	k, priv, err := advisory.NewProviderKey(base, now)
@@ -94,13 +95,13 @@ func providerKey(ctx context.Context, path, base string, log api.Appender, logge
 	defer cancel()
 	idx, err := log.Append(actx, e)
 	if err != nil {
-		return nil, fmt.Errorf("log the CSAF provider's OpenPGP key (nothing was written): %w", err)
+		return nil, locale.Errorf("log the CSAF provider's OpenPGP key (nothing was written): %v", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("--csaf-key: %w", err)
+		return nil, locale.Errorf("--csaf-key: %v", err)
 	}
 	if err := writeKeyFile(path, string(priv), false); err != nil {
-		return nil, fmt.Errorf("CSAF provider's OpenPGP key logged at index %d but not written: %w", idx, err)
+		return nil, locale.Errorf("CSAF provider's OpenPGP key logged at index %s but not written: %v", strconv.FormatUint(idx, 10), err)
 	}
 	logger.Info("made the CSAF provider's OpenPGP key", slog.String("fingerprint", k.Fingerprint()), slog.Uint64("log_index", idx), slog.String("file", path))
 	return k, nil

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -50,29 +50,29 @@ func loadOrCreateApprovalKey(path string) (ed25519.PrivateKey, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		_, priv, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
-			return nil, fmt.Errorf("generate approval key: %w", err)
+			return nil, locale.Errorf("generate approval key: %v", err)
 		}
 		pemKey, err := authz.MarshalPrivateKey(priv)
 		if err != nil {
 			return nil, err
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("approval key: %w", err)
+			return nil, locale.Errorf("approval key: %v", err)
 		}
 		if err := writeKeyFile(path, string(pemKey), false); err != nil {
-			return nil, fmt.Errorf("approval key: %w", err)
+			return nil, locale.Errorf("approval key: %v", err)
 		}
 		return priv, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("approval key: %w", err)
+		return nil, locale.Errorf("approval key: %v", err)
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		return nil, badInput(fmt.Errorf("--approval-key %s: mode %04o lets others read the private key; run chmod 600 %s", path, fi.Mode().Perm(), path))
+		return nil, badInput(locale.Errorf("--approval-key %s: mode %04o lets others read the private key; run chmod 600 %s", path, fi.Mode().Perm(), path))
 	}
 	key, err := authz.ParsePrivateKey(raw)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("--approval-key %s: %w", path, err))
+		return nil, badInput(locale.Errorf("--approval-key %s: %v", path, err))
 	}
 	return key, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/decide"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
 	"github.com/accord-dev/accord/internal/registry"
@@ -178,7 +178,7 @@ func (r storeRecorder) RecordDecision(ctx context.Context, rec decide.Record) er
 		Created:   rec.Decision.Time,
 	}, counts)
 	if errors.Is(err, store.ErrVoided) {
-		return fmt.Errorf("%w: %w", decide.ErrVoided, err)
+		return locale.Errorf("%v: %v", decide.ErrVoided, err)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // demoAuthority is the authority whose signing key serve --demo holds, so
@@ -28,29 +29,29 @@ func demoAuthorityKey(dir string) (registryDir, keyPath string, err error) {
 	switch {
 	case err == nil:
 		if priv, err = authz.ParsePrivateKey(raw); err != nil {
-			return "", "", fmt.Errorf("demo key %s: %w", keyPath, err)
+			return "", "", locale.Errorf("demo key %s: %v", keyPath, err)
 		}
 	case errors.Is(err, fs.ErrNotExist):
 		if _, priv, err = ed25519.GenerateKey(rand.Reader); err != nil {
-			return "", "", fmt.Errorf("demo key: %w", err)
+			return "", "", locale.Errorf("demo key: %v", err)
 		}
 		pem, err := authz.MarshalPrivateKey(priv)
 		if err != nil {
-			return "", "", fmt.Errorf("demo key: %w", err)
+			return "", "", locale.Errorf("demo key: %v", err)
 		}
 		if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
-			return "", "", fmt.Errorf("demo key: %w", err)
+			return "", "", locale.Errorf("demo key: %v", err)
 		}
 		if err := os.WriteFile(keyPath, pem, 0o600); err != nil {
-			return "", "", fmt.Errorf("demo key: %w", err)
+			return "", "", locale.Errorf("demo key: %v", err)
 		}
 	default:
-		return "", "", fmt.Errorf("demo key: %w", err)
+		return "", "", locale.Errorf("demo key: %v", err)
 	}
 	pub := priv.Public().(ed25519.PublicKey)
 	registryDir = filepath.Join(dir, "registry-demo")
 	if err := os.MkdirAll(registryDir, 0o750); err != nil {
-		return "", "", fmt.Errorf("demo registry override: %w", err)
+		return "", "", locale.Errorf("demo registry override: %v", err)
 	}
 	override := fmt.Sprintf(`# Written by accord serve --demo: the demo's key for %[1]s.
 version: "demo"
@@ -65,7 +66,7 @@ authorities:
     override: true
 `, demoAuthority, authz.EncodePublicKey(pub))
 	if err := os.WriteFile(filepath.Join(registryDir, "authorities.yaml"), []byte(override), 0o644); err != nil {
-		return "", "", fmt.Errorf("demo registry override: %w", err)
+		return "", "", locale.Errorf("demo registry override: %v", err)
 	}
 	return registryDir, keyPath, nil
 }

@@ -11,12 +11,14 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/transparency-dev/tessera/api/layout"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -36,13 +38,13 @@ func keepMLARecord(st store.MLARecords) func(context.Context, uint64, ledger.Ent
 // mlaRecordOf builds the stored form of an mla-transition entry's record.
 func mlaRecordOf(index uint64, e ledger.Entry, p ledger.Private) (store.MLARecord, error) {
 	if e.Kind != ledger.KindMLATransition {
-		return store.MLARecord{}, fmt.Errorf("entry kind %q is not %s", e.Kind, ledger.KindMLATransition)
+		return store.MLARecord{}, locale.Errorf("entry kind %q is not %s", e.Kind, ledger.KindMLATransition)
 	}
 	// The subject is "<case id>:<state>"; a case id may hold ':', a state
 	// never does.
 	i := strings.LastIndexByte(e.Subject, ':')
 	if i <= 0 {
-		return store.MLARecord{}, fmt.Errorf("entry subject %q is not <case>:<state>", e.Subject)
+		return store.MLARecord{}, locale.Errorf("entry subject %q is not <case>:<state>", e.Subject)
 	}
 	raw, err := e.Marshal()
 	if err != nil {
@@ -78,36 +80,36 @@ func parseMLARecordLines(name string, data []byte) ([]store.MLARecord, error) {
 		dec.DisallowUnknownFields()
 		dec.UseNumber()
 		if err := dec.Decode(&l); err != nil {
-			return nil, fmt.Errorf("%s: %w", at, err)
+			return nil, locale.Errorf("%s: %v", at, err)
 		}
 		if dec.More() {
-			return nil, fmt.Errorf("%s: byte %d: data after the record", at, dec.InputOffset())
+			return nil, locale.Errorf("%s: byte %s: data after the record", at, strconv.FormatInt(dec.InputOffset(), 10))
 		}
 		switch {
 		case l.Index == nil:
-			return nil, fmt.Errorf("%s: index is missing", at)
+			return nil, locale.Errorf("%s: index is missing", at)
 		case l.Entry == nil:
-			return nil, fmt.Errorf("%s: entry is missing", at)
+			return nil, locale.Errorf("%s: entry is missing", at)
 		case l.Private == nil || len(l.Private.Record) == 0 || len(l.Private.Salt) == 0:
-			return nil, fmt.Errorf("%s: private: record and salt are required", at)
+			return nil, locale.Errorf("%s: private: record and salt are required", at)
 		}
 		e, err := ledger.ParseEntry(l.Entry)
 		if err != nil {
-			return nil, fmt.Errorf("%s: entry: %w", at, err)
+			return nil, locale.Errorf("%s: entry: %v", at, err)
 		}
 		if err := ledger.VerifyPrivate(e, *l.Private); err != nil {
-			return nil, fmt.Errorf("%s: private: %w", at, err)
+			return nil, locale.Errorf("%s: private: %v", at, err)
 		}
 		r, err := mlaRecordOf(*l.Index, e, *l.Private)
 		if err != nil {
-			return nil, fmt.Errorf("%s: entry: %w", at, err)
+			return nil, locale.Errorf("%s: entry: %v", at, err)
 		}
 		if err := r.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: %w", at, err)
+			return nil, locale.Errorf("%s: %v", at, err)
 		}
 		if j, ok := seen[r.LogIndex]; ok {
 			if !out[j].SameAs(r) {
-				return nil, fmt.Errorf("%s: log index %d holds another record on an earlier line", at, r.LogIndex)
+				return nil, locale.Errorf("%s: log index %s holds another record on an earlier line", at, strconv.FormatUint(r.LogIndex, 10))
 			}
 			continue
 		}
@@ -139,16 +141,16 @@ func importMLARecords(ctx context.Context, st store.MLARecords, lg publishedEntr
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("import mla records: %w", err)
+		return locale.Errorf("import mla records: %v", err)
 	}
 	logger.Info("importing MLA records into the database", slog.String("file", path), slog.Int("bytes", len(data)))
 	recs, err := parseMLARecordLines(path, data)
 	if err != nil {
-		return fmt.Errorf("import mla records: %w (nothing was imported; fix or move the file aside)", err)
+		return locale.Errorf("import mla records: %v (nothing was imported; fix or move the file aside)", err)
 	}
 	size, err := lg.PublishedSize(ctx)
 	if err != nil {
-		return fmt.Errorf("import mla records: read the log's size: %w", err)
+		return locale.Errorf("import mla records: read the log's size: %v", err)
 	}
 	// Check each record against the log's entry at its index, reading
 	// each entry bundle once (records of one bundle are read together).
@@ -181,15 +183,15 @@ func importMLARecords(ctx context.Context, st store.MLARecords, lg publishedEntr
 			}
 			raw, err := e.Marshal()
 			if err != nil {
-				return fmt.Errorf("record of log index %d (case %s): %w", i, r.Case, err)
+				return locale.Errorf("record of log index %s (case %s): %v", strconv.FormatUint(i, 10), r.Case, err)
 			}
 			if !bytes.Equal(raw, r.Entry) {
-				return fmt.Errorf("record of log index %d (case %s): the log holds another entry there", i, r.Case)
+				return locale.Errorf("record of log index %s (case %s): the log holds another entry there", strconv.FormatUint(i, 10), r.Case)
 			}
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("import mla records: %s: %w (nothing was imported; is the file from another log? move it aside)", path, err)
+			return locale.Errorf("import mla records: %s: %v (nothing was imported; is the file from another log? move it aside)", path, err)
 		}
 		if (n+1)%1000 == 0 {
 			logger.Info("importing MLA records: checked against the log", slog.Int("bundles", n+1), slog.Int("of", len(bundles)))
@@ -197,14 +199,14 @@ func importMLARecords(ctx context.Context, st store.MLARecords, lg publishedEntr
 	}
 	added, err := st.ImportMLARecords(ctx, recs)
 	if err != nil {
-		return fmt.Errorf("import mla records from %s: %w (nothing was imported)", path, err)
+		return locale.Errorf("import mla records from %s: %v (nothing was imported)", path, err)
 	}
 	done := path + ".imported"
 	if _, err := os.Stat(done); err == nil {
 		done = fmt.Sprintf("%s.imported-%d", path, time.Now().Unix())
 	}
 	if err := os.Rename(path, done); err != nil {
-		return fmt.Errorf("import mla records: imported, but renaming %s: %w", path, err)
+		return locale.Errorf("import mla records: imported, but renaming %s: %v", path, err)
 	}
 	logger.Info("imported MLA records into the database", slog.String("file", done), slog.Int("records", len(recs)),
 		slog.Int("new", added), slog.Int("already_there", len(recs)-added), slog.Int("beyond_published_checkpoint", unpublished))

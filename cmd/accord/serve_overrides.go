@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/registry"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -34,11 +34,11 @@ func overridesDocument(list []store.Override) ([]byte, error) {
 	for _, o := range list {
 		where, ok := overrideLists[o.Kind]
 		if !ok {
-			return nil, fmt.Errorf("stored override %s/%s: unknown kind", o.Kind, o.ID)
+			return nil, locale.Errorf("stored override %s/%s: unknown kind", o.Kind, o.ID)
 		}
 		var entry map[string]any
 		if err := json.Unmarshal(o.Body, &entry); err != nil {
-			return nil, fmt.Errorf("stored override %s/%s: %w", o.Kind, o.ID, err)
+			return nil, locale.Errorf("stored override %s/%s: %v", o.Kind, o.ID, err)
 		}
 		if _, ok := entry[where[1]]; !ok {
 			entry[where[1]] = o.ID
@@ -58,7 +58,7 @@ func writeOverrides(dir string, list []store.Override) error {
 	path := filepath.Join(dir, overridesFile)
 	if len(list) == 0 {
 		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("remove %s: %w", path, err)
+			return locale.Errorf("remove %s: %v", path, err)
 		}
 		return nil
 	}
@@ -67,7 +67,7 @@ func writeOverrides(dir string, list []store.Override) error {
 		return err
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return locale.Errorf("write %s: %v", path, err)
 	}
 	return nil
 }
@@ -77,7 +77,7 @@ func writeOverrides(dir string, list []store.Override) error {
 func storedOverridesDir(ctx context.Context, st store.Store) (string, error) {
 	list, err := st.ListOverrides(ctx, "")
 	if err != nil {
-		return "", fmt.Errorf("read stored registry overrides: %w", err)
+		return "", locale.Errorf("read stored registry overrides: %v", err)
 	}
 	dir := filepath.Join(dataDir, "registry-api")
 	if err := writeOverrides(dir, list); err != nil {
@@ -94,7 +94,7 @@ func overrideChecker(dirs []string) func(context.Context, []store.Override) erro
 	return func(ctx context.Context, all []store.Override) error {
 		tmp, err := os.MkdirTemp("", "accord-registry-check-")
 		if err != nil {
-			return fmt.Errorf("check registry override: %w", err)
+			return locale.Errorf("check registry override: %v", err)
 		}
 		defer os.RemoveAll(tmp)
 		if err := writeOverrides(tmp, all); err != nil {

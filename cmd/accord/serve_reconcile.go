@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/accord-dev/accord/internal/decide"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -23,7 +23,7 @@ func reconcileAtStart(ctx context.Context, st store.Store, lg *ledger.Log, logge
 	r := &decide.Reconciler{Log: lg, Store: st}
 	rep, err := r.Reconcile(ctx)
 	if err != nil {
-		return fmt.Errorf("reconcile the log with the database at start: %w", err)
+		return locale.Errorf("reconcile the log with the database at start: %v", err)
 	}
 	logReconcile(logger, rep)
 	return nil

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,6 +16,7 @@ import (
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
 	"github.com/accord-dev/accord/internal/registry"
@@ -79,7 +80,7 @@ func (l *liveRegistry) current() *serving { return l.cur.Load() }
 func (l *liveRegistry) Prepare(ctx context.Context, all []store.Override) (api.Registry, func(), error) {
 	tmp, err := os.MkdirTemp("", "accord-registry-")
 	if err != nil {
-		return nil, nil, fmt.Errorf("prepare registry: %w", err)
+		return nil, nil, locale.Errorf("prepare registry: %v", err)
 	}
 	defer os.RemoveAll(tmp)
 	if err := writeOverrides(tmp, all); err != nil {
@@ -178,7 +179,7 @@ type startChange struct {
 func logStartChanges(ctx context.Context, st store.Store, lg api.Appender, packSpec string, base, cur *registry.Registry, logger *slog.Logger) error {
 	recorded, err := st.ListRegistryChanges(ctx, 0, 0)
 	if err != nil {
-		return fmt.Errorf("read recorded registry changes: %w", err)
+		return locale.Errorf("read recorded registry changes: %v", err)
 	}
 	last := map[[2]string]store.RegistryChange{}
 	lastKey := map[string]store.RegistryChange{}
@@ -219,7 +220,7 @@ func logStartChanges(ctx context.Context, st store.Store, lg api.Appender, packS
 		Authorities   []registry.Authority    `json:"authorities"`
 	}{base.Jurisdictions(), base.Blocs(), base.Agreements(), base.Authorities()})
 	if err != nil {
-		return fmt.Errorf("registry content: %w", err)
+		return locale.Errorf("registry content: %v", err)
 	}
 	digest := api.Digest(content)
 	if c, ok := last[[2]string{api.ChangeRegistryFiles, api.ChangeRegistryFiles}]; !ok || c.Digest != digest {
@@ -233,7 +234,7 @@ func logStartChanges(ctx context.Context, st store.Store, lg api.Appender, packS
 	// logged as they are: putting the same document again changes nothing.
 	stored, err := st.ListOverrides(ctx, "")
 	if err != nil {
-		return fmt.Errorf("read stored registry overrides: %w", err)
+		return locale.Errorf("read stored registry overrides: %v", err)
 	}
 	for _, o := range stored {
 		digest := api.Digest(o.Body)
@@ -292,14 +293,14 @@ func logChange(ctx context.Context, st store.Store, lg api.Appender, c store.Reg
 	}
 	idx, err := lg.Append(ctx, e)
 	if err != nil {
-		return fmt.Errorf("log %s change %s: %w", c.Kind, c.ID, err)
+		return locale.Errorf("log %s change %s: %v", c.Kind, c.ID, err)
 	}
 	c.LogIndex = idx
 	if err := st.ApplyRegistryChange(ctx, c); err != nil {
 		if _, verr := lg.Append(context.WithoutCancel(ctx), ledger.VoidEntry(idx, time.Now())); verr != nil {
-			err = fmt.Errorf("%w (and voiding its entry %d failed: %v)", err, idx, verr)
+			err = locale.Errorf("%v (and voiding its entry %s failed: %s)", err, strconv.FormatUint(idx, 10), verr.Error())
 		}
-		return fmt.Errorf("record %s change %s (log index %d): %w", c.Kind, c.ID, idx, err)
+		return locale.Errorf("record %s change %s (log index %s): %v", c.Kind, c.ID, strconv.FormatUint(idx, 10), err)
 	}
 	return nil
 }
@@ -321,7 +322,7 @@ func packsInUse(spec string) ([]packInUse, error) {
 	}
 	all, err := packFilesInUse(embedded, packFiles(files))
 	if err != nil {
-		return nil, fmt.Errorf("bundled packs: %w", err)
+		return nil, locale.Errorf("bundled packs: %v", err)
 	}
 	var names []string
 	if spec != "" && spec != "auto" {
@@ -377,7 +378,7 @@ func packFilesInUse(fsys fs.FS, files []string) ([]packInUse, error) {
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
-			return nil, fmt.Errorf("read pack %s: %w", f, err)
+			return nil, locale.Errorf("read pack %s: %v", f, err)
 		}
 		packs, err := policy.Load(fsys, f)
 		if err != nil {

@@ -132,7 +132,7 @@ func TestCLIInFrench(t *testing.T) {
 			{name: "list", cmd: newMLACmd, args: append([]string{"list"}, data...),
 				want: []string{"DOSSIER", "ÉTAT", "RÉPONSE AVANT", "MLA-1"}},
 			{name: "overdue", cmd: newMLACmd, args: append([]string{"overdue", "--at", "2099-01-01T00:00:00Z"}, data...),
-				want: []string{"ÉCHÉANCE", "EN ATTENTE DE", " jours "}},
+				want: []string{"DÉLAI", "ÉCHÉANCE", "EN ATTENTE DE", " jours "}},
 			{name: "authorization", cmd: newMLACmd, args: append([]string{"authorization", "MLA-1"}, data...), save: in("a.json")},
 			{name: "sign", cmd: newAuthzCmd, args: []string{"sign", in("a.json"), "--key", in("cn-moj.key"), "-o", in("a.dsse.json")}},
 			{name: "verify", cmd: newAuthzCmd, args: []string{"verify", in("a.dsse.json"), "--registry", in("keys")},

@@ -5,17 +5,18 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/registry"
 )
@@ -56,10 +57,16 @@ func init() { rootCmd.AddCommand(newAuthzCmd()) }
 
 func checkFormat(format string) error {
 	if format != "text" && format != "json" {
-		return badInput(fmt.Errorf("--format: %q is not text or json", format))
+		return badInput(locale.Errorf("--format: %q is not text or json", format))
 	}
 	return nil
 }
+
+// cliPrinter returns the Printer that authz, mla, decisions, datasets,
+// approvals and log record write for people in: the environment's
+// language (userPrinter). It is a variable so that a test can keep the
+// Printer a command used and ask it which keys it lacked (Missing).
+var cliPrinter = userPrinter
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -84,11 +91,11 @@ put it in the authority's public_key through a registry override file.`,
 				return err
 			}
 			if out == "" {
-				return badInput(errors.New("-o/--output: name the file for the private key"))
+				return badInput(locale.Errorf("-o/--output: name the file for the private key"))
 			}
 			pub, priv, err := ed25519.GenerateKey(rand.Reader)
 			if err != nil {
-				return fmt.Errorf("generate key: %w", err)
+				return locale.Errorf("generate key: %v", err)
 			}
 			pemData, err := authz.MarshalPrivateKey(priv)
 			if err != nil {
@@ -108,8 +115,12 @@ put it in the authority's public_key through a registry override file.`,
 			if format == "json" {
 				return writeJSON(w, map[string]string{"public_key": authz.EncodePublicKey(pub), "key_id": keyID, "key_fingerprint": fp, "private_key_file": out})
 			}
-			fmt.Fprintf(w, "public key: %s\nkey id:     %s\nfingerprint: %s\nprivate key written to %s (mode 0600); keep it secret.\n", authz.EncodePublicKey(pub), keyID, fp, out)
-			fmt.Fprintln(w, "Register the public key as the authority's public_key in a registry override file.")
+			p := cliPrinter()
+			fmt.Fprintln(w, p.Sprintf("public key: %s", authz.EncodePublicKey(pub)))
+			fmt.Fprintln(w, p.Sprintf("key id:     %s", keyID))
+			fmt.Fprintln(w, p.Sprintf("fingerprint: %s", fp))
+			fmt.Fprintln(w, p.Sprintf("private key written to %s (mode 0600); keep it secret.", out))
+			fmt.Fprintln(w, p.Sprintf("Register the public key as the authority's public_key in a registry override file."))
 			return nil
 		},
 	}
@@ -134,23 +145,23 @@ is what a request carries in basis.authorizations.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyFile == "" {
-				return badInput(errors.New("--key: name the private key file"))
+				return badInput(locale.Errorf("--key: name the private key file"))
 			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
-				return badInput(fmt.Errorf("read statement: %w", err))
+				return badInput(locale.Errorf("read statement: %v", err))
 			}
 			st, err := authz.ParseStatement(data)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", args[0], err))
+				return badInput(locale.Errorf("%s: %v", args[0], err))
 			}
 			keyData, err := os.ReadFile(keyFile)
 			if err != nil {
-				return badInput(fmt.Errorf("read key: %w", err))
+				return badInput(locale.Errorf("read key: %v", err))
 			}
 			priv, err := authz.ParsePrivateKey(keyData)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", keyFile, err))
+				return badInput(locale.Errorf("%s: %v", keyFile, err))
 			}
 			env, err := authz.Sign(cmd.Context(), st, priv)
 			if err != nil {
@@ -161,11 +172,11 @@ is what a request carries in basis.authorizations.`,
 			}
 			f, err := os.Create(out)
 			if err != nil {
-				return fmt.Errorf("write envelope: %w", err)
+				return locale.Errorf("write envelope: %v", err)
 			}
 			if err := writeJSON(f, env); err != nil {
 				f.Close()
-				return fmt.Errorf("write envelope %s: %w", out, err)
+				return locale.Errorf("write envelope %s: %v", out, err)
 			}
 			return f.Close()
 		},
@@ -221,29 +232,30 @@ issuer does not act for the state named, or the request is not covered;
 			if err := checkFormat(format); err != nil {
 				return err
 			}
+			p := cliPrinter()
 			data, err := os.ReadFile(args[0])
 			if err != nil {
-				return badInput(fmt.Errorf("read envelope: %w", err))
+				return badInput(locale.Errorf("read envelope: %v", err))
 			}
 			env, err := authz.ParseEnvelope(data)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", args[0], err))
+				return badInput(locale.Errorf("%s: %v", args[0], err))
 			}
 			reg, err := registry.Load(registryDirs...)
 			if err != nil {
-				return badInput(fmt.Errorf("load registry: %w", err))
+				return badInput(locale.Errorf("load registry: %v", err))
 			}
 			var keys authz.Keys = registryKeys{reg}
 			checked := "registry"
 			if pubkey != "" {
 				pub, err := authz.ParsePublicKey(pubkey)
 				if err != nil {
-					return badInput(fmt.Errorf("--pubkey: %w", err))
+					return badInput(locale.Errorf("--pubkey: %v", err))
 				}
 				payload, _ := base64.StdEncoding.DecodeString(env.Payload)
 				st, err := authz.ParseStatement(payload)
 				if err != nil {
-					return badInput(fmt.Errorf("%s: payload: %w", args[0], err))
+					return badInput(locale.Errorf("%s: payload: %v", args[0], err))
 				}
 				// The key is trusted for the issuer named; its state and role
 				// come from the registry when it knows the authority.
@@ -258,32 +270,32 @@ issuer does not act for the state named, or the request is not covered;
 			}
 			v, err := authz.Open(cmd.Context(), *env, keys)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", args[0], err))
+				return badInput(locale.Errorf("%s: %v", args[0], err))
 			}
 			res := verifyResult{Verified: true, Statement: v.Statement, KeyID: v.KeyID, Digest: v.Digest, Authority: v.Authority.ID, Checked: checked}
 			code := exitOK
 			var problems []string
 			if checked != "pubkey" && v.Authority.Jurisdiction != v.Statement.IssuerJurisdiction {
-				problems = append(problems, fmt.Sprintf("issuer %s is an authority of %s, not %s: this authorization will not count", v.Authority.ID, v.Authority.Jurisdiction, v.Statement.IssuerJurisdiction))
+				problems = append(problems, p.Sprintf("issuer %s is an authority of %s, not %s: this authorization will not count", v.Authority.ID, v.Authority.Jurisdiction, v.Statement.IssuerJurisdiction))
 				code = exitError
 			}
 			if requestFile != "" {
 				if v.Statement.Type != authz.TypeAuthorization {
-					return badInput(fmt.Errorf("--request: %s is a %s, not an authorization", v.Statement.ID, v.Statement.Type))
+					return badInput(locale.Errorf("--request: %s is a revocation, not an authorization", v.Statement.ID))
 				}
 				reqData, err := os.ReadFile(requestFile)
 				if err != nil {
-					return badInput(fmt.Errorf("read request: %w", err))
+					return badInput(locale.Errorf("read request: %v", err))
 				}
 				req, err := model.DecodeRequest(reqData, reg)
 				if err != nil {
-					return badInput(fmt.Errorf("%s: %w", requestFile, err))
+					return badInput(locale.Errorf("%s: %v", requestFile, err))
 				}
 				when := req.Time
 				if at != "" {
 					when, err = time.Parse(time.RFC3339, at)
 					if err != nil {
-						return badInput(fmt.Errorf("--at: %q is not an RFC 3339 time", at))
+						return badInput(locale.Errorf("--at: %q is not an RFC 3339 time", at))
 					}
 				}
 				if when.IsZero() {
@@ -293,18 +305,18 @@ issuer does not act for the state named, or the request is not covered;
 				for _, rf := range revocations {
 					raw, err := os.ReadFile(rf)
 					if err != nil {
-						return badInput(fmt.Errorf("--revocation: %w", err))
+						return badInput(locale.Errorf("--revocation: %v", err))
 					}
 					renv, err := authz.ParseEnvelope(raw)
 					if err != nil {
-						return badInput(fmt.Errorf("--revocation %s: %w", rf, err))
+						return badInput(locale.Errorf("--revocation %s: %v", rf, err))
 					}
 					rv, err := authz.Open(cmd.Context(), *renv, registryKeys{reg})
 					if err != nil {
-						return badInput(fmt.Errorf("--revocation %s: %w", rf, err))
+						return badInput(locale.Errorf("--revocation %s: %v", rf, err))
 					}
 					if err := revoked.Add(rv); err != nil {
-						return badInput(fmt.Errorf("--revocation %s: %w", rf, err))
+						return badInput(locale.Errorf("--revocation %s: %v", rf, err))
 					}
 				}
 				states, findings, err := authz.Evaluate([]model.Envelope{*env}, req, keys, &revoked, when)
@@ -324,31 +336,43 @@ issuer does not act for the state named, or the request is not covered;
 				return withCodeIfNot(code)
 			}
 			st := v.Statement
-			fmt.Fprintf(w, "verified: %s %s signed by %s (key %s)\n", st.Type, st.ID, v.Authority.ID, v.KeyID)
-			if checked == "pubkey" {
-				fmt.Fprintln(w, "  the issuer is not in the registry: its state and role were not checked")
-			}
-			fmt.Fprintf(w, "  issuer state: %s\n", st.IssuerJurisdiction)
+			// The labels line up in a column whatever their length in the
+			// reader's language.
+			tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
 			if st.Type == authz.TypeAuthorization {
-				fmt.Fprintf(w, "  grantee:      %s\n", st.Grantee)
-				fmt.Fprintf(w, "  valid:        %s to %s (exclusive)\n", st.ValidFrom.UTC().Format(time.RFC3339), st.ValidTo.UTC().Format(time.RFC3339))
-				fmt.Fprintf(w, "  purposes:     %s\n", strings.Join(st.Scope.Purposes, ", "))
+				fmt.Fprintln(tw, p.Sprintf("verified: authorization %s signed by %s (key %s)", st.ID, v.Authority.ID, v.KeyID))
 			} else {
-				fmt.Fprintf(w, "  revokes:      %s from %s\n", st.Revokes, st.ValidFrom.UTC().Format(time.RFC3339))
+				fmt.Fprintln(tw, p.Sprintf("verified: revocation %s signed by %s (key %s)", st.ID, v.Authority.ID, v.KeyID))
 			}
-			fmt.Fprintf(w, "  sha256:       %s\n", v.Digest)
-			for _, p := range problems {
-				fmt.Fprintf(w, "problem: %s\n", p)
+			if checked == "pubkey" {
+				fmt.Fprintln(tw, "  "+p.Sprintf("the issuer is not in the registry: its state and role were not checked"))
+			}
+			field := func(label, value string) { fmt.Fprint(tw, "  ", label, "\t", value, "\n") }
+			field(p.Sprintf("issuer state:"), st.IssuerJurisdiction)
+			if st.Type == authz.TypeAuthorization {
+				field(p.Sprintf("grantee:"), st.Grantee)
+				field(p.Sprintf("valid:"), p.Sprintf("%s to %s (exclusive)", st.ValidFrom.UTC().Format(time.RFC3339), st.ValidTo.UTC().Format(time.RFC3339)))
+				field(p.Sprintf("purposes:"), strings.Join(st.Scope.Purposes, ", "))
+			} else {
+				field(p.Sprintf("revokes:"), p.Sprintf("%s from %s", st.Revokes, st.ValidFrom.UTC().Format(time.RFC3339)))
+			}
+			field(p.Sprintf("sha256:"), v.Digest)
+			for _, problem := range problems {
+				fmt.Fprintln(tw, p.Sprintf("problem: %s", problem))
 			}
 			if requestFile != "" {
 				if len(res.Authorized) > 0 {
-					fmt.Fprintf(w, "covers %s at %s\n", requestFile, res.At.Format(time.RFC3339))
+					fmt.Fprintln(tw, p.Sprintf("covers %s at %s", requestFile, res.At.Format(time.RFC3339)))
 				} else {
-					fmt.Fprintf(w, "does not cover %s at %s:\n", requestFile, res.At.Format(time.RFC3339))
+					fmt.Fprintln(tw, p.Sprintf("does not cover %s at %s:", requestFile, res.At.Format(time.RFC3339)))
 				}
 				for _, f := range res.Findings {
-					fmt.Fprintf(w, "  - %s\n", f.Message)
+					// The finding is authz's own text.
+					fmt.Fprintf(tw, "  - %s\n", f.Message)
 				}
+			}
+			if err := tw.Flush(); err != nil {
+				return err
 			}
 			return withCodeIfNot(code)
 		},

@@ -43,7 +43,7 @@ func init() { rootCmd.AddCommand(newApprovalsCmd()) }
 
 // printApprovals writes approval requests as a table.
 func printApprovals(cmd *cobra.Command, list []*approval.Request) error {
-	p := locale.For(locale.FromEnv())
+	p := cliPrinter()
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join([]string{p.Sprintf("ID"), p.Sprintf("STATUS"), p.Sprintf("DATASET"), p.Sprintf("ACTION"), p.Sprintf("PURPOSE"),
 		p.Sprintf("REQUESTER"), p.Sprintf("HOLDER"), p.Sprintf("RULES"), p.Sprintf("UNTIL")}, "\t"))
@@ -105,12 +105,12 @@ expired.`,
 					NextPageToken string            `json:"next_page_token"`
 				}
 				if err := json.Unmarshal(data, &page); err != nil {
-					return fmt.Errorf("the server's approvals do not decode: %w", err)
+					return locale.Errorf("the server's approvals do not decode: %v", err)
 				}
 				for _, r := range page.Approvals {
 					var a approval.Request
 					if err := json.Unmarshal(r, &a); err != nil {
-						return fmt.Errorf("the server's approvals do not decode: %w", err)
+						return locale.Errorf("the server's approvals do not decode: %v", err)
 					}
 					all, raw = append(all, &a), append(raw, r)
 				}
@@ -146,7 +146,7 @@ func durationSeconds(d time.Duration) (int64, error) {
 		return 0, nil
 	}
 	if d < approval.MinDuration || d > approval.MaxDuration || d%time.Second != 0 {
-		return 0, badInput(fmt.Errorf("--duration %s: whole seconds from %s to %s", d, approval.MinDuration, approval.MaxDuration))
+		return 0, badInput(locale.Errorf("--duration %s: whole seconds from %s to %s", d, approval.MinDuration, approval.MaxDuration))
 	}
 	return int64(d / time.Second), nil
 }
@@ -158,7 +158,7 @@ func printApproval(cmd *cobra.Command, format string, data []byte) error {
 	}
 	var a approval.Request
 	if err := json.Unmarshal(data, &a); err != nil {
-		return fmt.Errorf("the server's approval request does not decode: %w", err)
+		return locale.Errorf("the server's approval request does not decode: %v", err)
 	}
 	return printApprovals(cmd, []*approval.Request{&a})
 }

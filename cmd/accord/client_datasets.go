@@ -36,9 +36,10 @@ func init() { rootCmd.AddCommand(newDatasetsCmd()) }
 
 // printDatasets writes datasets as a table.
 func printDatasets(cmd *cobra.Command, ds []store.Dataset) error {
-	p := locale.For(locale.FromEnv()) // counts as the reader writes numbers: 50,000 or 50 000
+	p := cliPrinter() // counts as the reader writes numbers: 50,000 or 50 000
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLOCATION\tCATEGORIES\tSUBJECTS\tRECORDS\tCLASSIFICATION")
+	fmt.Fprintln(tw, strings.Join([]string{p.Sprintf("ID"), p.Sprintf("LOCATION"), p.Sprintf("CATEGORIES"), p.Sprintf("SUBJECTS"),
+		p.Sprintf("RECORDS"), p.Sprintf("CLASSIFICATION")}, "\t"))
 	for _, d := range ds {
 		subj := make([]string, 0, len(d.Subjects))
 		for s, n := range d.Subjects {
@@ -72,7 +73,7 @@ func newDatasetsListCmd() *cobra.Command {
 				Datasets []store.Dataset `json:"datasets"`
 			}
 			if err := json.Unmarshal(data, &page); err != nil {
-				return fmt.Errorf("the server's catalog does not decode: %w", err)
+				return locale.Errorf("the server's catalog does not decode: %v", err)
 			}
 			return printDatasets(cmd, page.Datasets)
 		},
@@ -102,7 +103,7 @@ func newDatasetsGetCmd() *cobra.Command {
 			}
 			var d store.Dataset
 			if err := json.Unmarshal(data, &d); err != nil {
-				return fmt.Errorf("the server's dataset does not decode: %w", err)
+				return locale.Errorf("the server's dataset does not decode: %v", err)
 			}
 			return printDatasets(cmd, []store.Dataset{d})
 		},
@@ -140,9 +141,9 @@ strictly and logs the change before it takes effect.`,
 			}
 			var d store.Dataset
 			if err := json.Unmarshal(data, &d); err != nil {
-				return fmt.Errorf("the server's dataset does not decode: %w", err)
+				return locale.Errorf("the server's dataset does not decode: %v", err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "dataset %s created\n", d.ID)
+			fmt.Fprintln(cmd.OutOrStdout(), cliPrinter().Sprintf("dataset %s created", d.ID))
 			return printDatasets(cmd, []store.Dataset{d})
 		},
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,10 +73,10 @@ submission whose answer was lost without deciding twice.`,
 				Decision model.Decision `json:"decision"`
 			}
 			if err := json.Unmarshal(data, &answer); err != nil {
-				return fmt.Errorf("the server's decision does not decode: %w", err)
+				return locale.Errorf("the server's decision does not decode: %v", err)
 			}
 			d := answer.Decision
-			if err := printAnswer(cmd, o.format, out, data, func() { renderDecision(cmd.OutOrStdout(), locale.For(locale.FromEnv()), d.ID, &d) }); err != nil {
+			if err := printAnswer(cmd, o.format, out, data, func() { renderDecision(cmd.OutOrStdout(), cliPrinter(), d.ID, &d) }); err != nil {
 				return err
 			}
 			return withCodeIfNot(outcomeCode(d.Outcome))
@@ -120,24 +119,25 @@ lets the server wait for one, up to 30s).`,
 				Receipt  json.RawMessage `json:"receipt"`
 			}
 			if err := json.Unmarshal(data, &rec); err != nil {
-				return fmt.Errorf("the server's decision does not decode: %w", err)
+				return locale.Errorf("the server's decision does not decode: %v", err)
 			}
 			if receipt != "" {
 				if len(rec.Receipt) == 0 || string(rec.Receipt) == "null" {
-					return errors.New("--receipt: no checkpoint covers this decision yet; try again with --wait 3s")
+					return locale.Errorf("--receipt: no checkpoint covers this decision yet; try again with --wait 3s")
 				}
 				var buf []byte
 				if buf, err = json.MarshalIndent(rec.Receipt, "", "  "); err != nil {
 					return err
 				}
 				if err := os.WriteFile(receipt, append(buf, '\n'), 0o644); err != nil {
-					return fmt.Errorf("--receipt: %w", err)
+					return locale.Errorf("--receipt: %v", err)
 				}
 			}
 			return printAnswer(cmd, o.format, out, data, func() {
-				renderDecision(cmd.OutOrStdout(), locale.For(locale.FromEnv()), rec.Decision.ID, &rec.Decision)
+				p := cliPrinter()
+				renderDecision(cmd.OutOrStdout(), p, rec.Decision.ID, &rec.Decision)
 				if receipt != "" {
-					fmt.Fprintf(cmd.OutOrStdout(), "  receipt written to %s\n", receipt)
+					fmt.Fprintln(cmd.OutOrStdout(), "  "+p.Sprintf("receipt written to %s", receipt))
 				}
 			})
 		},
@@ -200,14 +200,16 @@ page).`,
 			}
 			w := cmd.OutOrStdout()
 			var tw *tabwriter.Writer
+			p := cliPrinter()
 			if format != "json" && format != "csv" {
 				tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tTIME\tOUTCOME\tACTION\tPURPOSE\tREQUESTING\tLOCATION\tPENDING ON")
+				fmt.Fprintln(tw, strings.Join([]string{p.Sprintf("ID"), p.Sprintf("TIME"), p.Sprintf("OUTCOME"), p.Sprintf("ACTION"),
+					p.Sprintf("PURPOSE"), p.Sprintf("REQUESTING"), p.Sprintf("LOCATION"), p.Sprintf("PENDING ON")}, "\t"))
 			}
 			for page := 0; ; page++ {
 				data, status, err := c.call(cmd.Context(), http.MethodGet, "/v1/decisions?"+q.Encode(), nil, false)
 				if status == http.StatusMethodNotAllowed {
-					return badInput(fmt.Errorf("the server at %s has no list of decisions (GET /v1/decisions answered %d): fetch one with accord decisions get ID", c.base, status))
+					return badInput(locale.Errorf("the server at %s has no list of decisions (GET /v1/decisions answered %s): fetch one with accord decisions get ID", c.base, strconv.Itoa(status)))
 				}
 				if err != nil {
 					return err
@@ -243,7 +245,7 @@ page).`,
 						NextPageToken string `json:"next_page_token"`
 					}
 					if err := json.Unmarshal(data, &l); err != nil {
-						return fmt.Errorf("the server's list does not decode: %w", err)
+						return locale.Errorf("the server's list does not decode: %v", err)
 					}
 					next = l.NextPageToken
 					if format == "json" {
@@ -286,7 +288,7 @@ page).`,
 func printAnswer(cmd *cobra.Command, format, out string, data []byte, text func()) error {
 	if out != "" && out != "-" {
 		if err := os.WriteFile(out, data, 0o644); err != nil {
-			return fmt.Errorf("-o: %w", err)
+			return locale.Errorf("-o: %v", err)
 		}
 	}
 	if format == "json" {

@@ -3,12 +3,11 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
-	"text/tabwriter"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,7 +46,7 @@ func remoteMLA(group *cobra.Command) {
 			}
 			for _, f := range mlaLocalOnly {
 				if fl := cmd.Flags().Lookup(f); fl != nil && fl.Changed {
-					return badInput(fmt.Errorf("--%s has no meaning with --server: the server takes who acts from the token, and uses its own registry, deadlines and data", f))
+					return badInput(locale.Errorf("--%s has no meaning with --server: the server takes who acts from the token, and uses its own registry, deadlines and data", f))
 				}
 			}
 			o.format = mlaFormat(cmd)
@@ -88,7 +87,7 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 	caseAnswer := func(data []byte, history bool) error {
 		var cs mla.Case
 		if err := json.Unmarshal(data, &cs); err != nil {
-			return fmt.Errorf("the server's case does not decode: %w", err)
+			return locale.Errorf("the server's case does not decode: %v", err)
 		}
 		return pf.printCase(w, &cs, history)
 	}
@@ -131,7 +130,7 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 	case "execute":
 		requestFile, _ := fs.GetString("request")
 		if requestFile == "" {
-			return badInput(errors.New("--request: give the provider's request file"))
+			return errNoRequestFile
 		}
 		attach, _ := fs.GetStringSlice("attach")
 		body, err := readInput(cmd, requestFile)
@@ -149,14 +148,15 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 		}
 		var ex api.Execution
 		if err := json.Unmarshal(data, &ex); err != nil {
-			return fmt.Errorf("the server's execution does not decode: %w", err)
+			return locale.Errorf("the server's execution does not decode: %v", err)
 		}
 		if format == "json" {
 			if err := writeIndented(w, data); err != nil {
 				return err
 			}
 		} else {
-			renderDecision(w, locale.For(locale.FromEnv()), "decision "+ex.Decision.ID, &ex.Decision)
+			p := cliPrinter()
+			renderDecision(w, p, p.Sprintf("decision %s", ex.Decision.ID), &ex.Decision)
 			if ex.Case != nil {
 				if err := pf.printCase(w, ex.Case, false); err != nil {
 					return err
@@ -164,7 +164,7 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 			}
 		}
 		if !ex.Executed {
-			return &exitCodeError{code: max(outcomeCode(ex.Decision.Outcome), exitError), err: fmt.Errorf("not executed: the binding decision %s is %s", ex.Decision.ID, ex.Decision.Outcome)}
+			return &exitCodeError{code: max(outcomeCode(ex.Decision.Outcome), exitError), err: notExecuted(ex.Decision.ID, ex.Decision.Outcome)}
 		}
 		return nil
 	case "list", "overdue":
@@ -178,22 +178,17 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 		}
 		var list api.CaseList
 		if err := json.Unmarshal(data, &list); err != nil {
-			return fmt.Errorf("the server's case list does not decode: %w", err)
+			return locale.Errorf("the server's case list does not decode: %v", err)
 		}
 		if name == "overdue" {
 			if format == "json" {
 				return writeJSON(w, list.Overdue)
 			}
 			if len(list.Overdue) == 0 {
-				fmt.Fprintln(w, "no case is overdue on the server")
+				fmt.Fprintln(w, cliPrinter().Sprintf("no case is overdue on the server"))
 				return nil
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CASE\tSTATE\tDEADLINE\tDUE\tLATE\tWAITING ON")
-			for _, o := range list.Overdue {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), locale.For(locale.FromEnv()).Duration(o.Late), o.Waiting)
-			}
-			return tw.Flush()
+			return printOverdue(w, list.Overdue)
 		}
 		state, _ := fs.GetString("state")
 		out := []*mla.Case{}
@@ -205,12 +200,7 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 		if format == "json" {
 			return writeJSON(w, out)
 		}
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "CASE\tSTATE\tFROM\tTO\tAGREEMENT\tOPENED\tANSWER BY")
-		for _, cs := range out {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cs.ID, cs.State, cs.RequestingState, cs.RequestedState, dash(cs.Agreement), cs.OpenedAt.Format(time.RFC3339), cs.AnswerBy.Format(time.RFC3339))
-		}
-		return tw.Flush()
+		return printCases(w, out)
 	case "show":
 		data, _, err := c.call(ctx, http.MethodGet, casePath(), nil, false)
 		if err != nil {
@@ -224,7 +214,7 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 		}
 		return writeIndented(w, data)
 	}
-	return badInput(fmt.Errorf("accord mla %s has no server form", name))
+	return badInput(locale.Errorf("accord mla %s has no server form", name))
 }
 
 // attachEnvelopes adds the signed envelopes in files to the request's
@@ -232,7 +222,7 @@ func runRemoteMLA(cmd *cobra.Command, c *apiClient, name string, args []string) 
 func attachEnvelopes(body []byte, files []string) ([]byte, error) {
 	var req map[string]any
 	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, badInput(fmt.Errorf("--request: %w", err))
+		return nil, badInput(locale.Errorf("--request: %v", err))
 	}
 	basis, _ := req["basis"].(map[string]any)
 	if basis == nil {
@@ -246,11 +236,11 @@ func attachEnvelopes(body []byte, files []string) ([]byte, error) {
 			return nil, err
 		}
 		if _, err := authz.ParseEnvelope(raw); err != nil {
-			return nil, badInput(fmt.Errorf("--attach %s: %w", f, err))
+			return nil, badInput(locale.Errorf("--attach %s: %v", f, err))
 		}
 		var env any
 		if err := json.Unmarshal(raw, &env); err != nil {
-			return nil, badInput(fmt.Errorf("--attach %s: %w", f, err))
+			return nil, badInput(locale.Errorf("--attach %s: %v", f, err))
 		}
 		list = append(list, env)
 	}
@@ -285,15 +275,15 @@ authority of the signing state, and logs the statement before it counts.`,
 			}
 			env, err := authz.ParseEnvelope(raw)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: %w", args[0], err))
+				return badInput(locale.Errorf("%s: %v", args[0], err))
 			}
 			payload, err := base64.StdEncoding.DecodeString(env.Payload)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: payload: %w", args[0], err))
+				return badInput(locale.Errorf("%s: payload: %v", args[0], err))
 			}
 			st, err := authz.ParseStatement(payload)
 			if err != nil {
-				return badInput(fmt.Errorf("%s: payload: %w", args[0], err))
+				return badInput(locale.Errorf("%s: payload: %v", args[0], err))
 			}
 			path := "/v1/authorizations"
 			if st.Type == authz.TypeRevocation {
@@ -308,11 +298,17 @@ authority of the signing state, and logs the statement before it counts.`,
 			}
 			var l api.Lodged
 			if err := json.Unmarshal(data, &l); err != nil {
-				return fmt.Errorf("the server's answer does not decode: %w", err)
+				return locale.Errorf("the server's answer does not decode: %v", err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "lodged %s %s signed by %s (%s), key %s, at log index %d\n", l.Type, l.ID, l.Issuer, l.Jurisdiction, l.KeyID, l.LogIndex)
+			p, w := cliPrinter(), cmd.OutOrStdout()
+			index := strconv.FormatUint(l.LogIndex, 10)
+			if l.Type == authz.TypeRevocation {
+				fmt.Fprintln(w, p.Sprintf("lodged revocation %[1]s signed by %[2]s (%[3]s), key %[4]s, at log index %[5]s", l.ID, l.Issuer, l.Jurisdiction, l.KeyID, index))
+			} else {
+				fmt.Fprintln(w, p.Sprintf("lodged authorization %[1]s signed by %[2]s (%[3]s), key %[4]s, at log index %[5]s", l.ID, l.Issuer, l.Jurisdiction, l.KeyID, index))
+			}
 			if l.Refers != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "  revokes the authorization at log index %d\n", *l.Refers)
+				fmt.Fprintln(w, "  "+p.Sprintf("revokes the authorization at log index %s", strconv.FormatUint(*l.Refers, 10)))
 			}
 			return nil
 		},
@@ -326,7 +322,7 @@ authority of the signing state, and logs the statement before it counts.`,
 func readFileArg(flag, name string) ([]byte, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("%s: %w", flag, err))
+		return nil, badInput(locale.Errorf("%s: %v", flag, err))
 	}
 	return data, nil
 }

@@ -46,16 +46,16 @@ accord log verify-receipt receipt.json --key VKEY --record FILE.`,
 			}
 			var p ledger.Private
 			if err := json.Unmarshal(data, &p); err != nil || len(p.Record) == 0 || len(p.Salt) == 0 {
-				return fmt.Errorf("the server's answer is not a private record (record and salt): %v", err)
+				return locale.Errorf("the server's answer is not a private record (record and salt): %v", err)
 			}
 			if out == "" || out == "-" {
 				_, err := cmd.OutOrStdout().Write(data)
 				return err
 			}
 			if err := os.WriteFile(out, data, 0o600); err != nil {
-				return fmt.Errorf("-o: %w", err)
+				return locale.Errorf("-o: %v", err)
 			}
-			fmt.Fprintln(cmd.ErrOrStderr(), locale.For(locale.FromEnv()).Sprintf("private record of decision %s written to %s (mode 0600: it may hold personal data)", args[0], out))
+			fmt.Fprintln(cmd.ErrOrStderr(), cliPrinter().Sprintf("private record of decision %s written to %s (mode 0600: it may hold personal data)", args[0], out))
 			return nil
 		},
 	}

@@ -65,7 +65,7 @@ func (l *mlaLedger) Append(ctx context.Context, kind string, summary map[string]
 		// The entry is on the log: keep its record even if the caller
 		// has gone away meanwhile.
 		if err := l.keep(context.WithoutCancel(ctx), idx, e, p); err != nil {
-			return idx, fmt.Errorf("keep private record of log entry %d: %w", idx, err)
+			return idx, locale.Errorf("keep private record of log entry %s: %v", strconv.FormatUint(idx, 10), err)
 		}
 	}
 	return idx, nil
@@ -158,7 +158,7 @@ func (f *mlaFlags) env(ctx context.Context, withLog bool) (*mlaEnv, error) {
 	}
 	reg, err := registry.Load(f.registry...)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("load registry: %w", err))
+		return nil, badInput(locale.Errorf("load registry: %v", err))
 	}
 	var dl mla.Deadlines
 	if f.deadlines != "" {
@@ -181,7 +181,7 @@ func (f *mlaFlags) env(ctx context.Context, withLog bool) (*mlaEnv, error) {
 		lg, err := ledger.Open(ctx, filepath.Join(dataDir, "log"), ledger.Options{})
 		if err != nil {
 			lock.release()
-			return nil, fmt.Errorf("open log: %w", err)
+			return nil, locale.Errorf("open log: %v", err)
 		}
 		keeper := &recordKeeper{path: filepath.Join(dataDir, "mla", "records.jsonl")}
 		e.log = lg
@@ -201,16 +201,16 @@ func (e *mlaEnv) close() {
 func loadDeadlines(path string) (mla.Deadlines, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return mla.Deadlines{}, fmt.Errorf("read deadlines: %w", err)
+		return mla.Deadlines{}, locale.Errorf("read deadlines: %v", err)
 	}
 	var d mla.Deadlines
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&d); err != nil && !errors.Is(err, io.EOF) {
-		return mla.Deadlines{}, fmt.Errorf("%s: %w", path, err)
+		return mla.Deadlines{}, locale.Errorf("%s: %v", path, err)
 	}
 	if err := d.Validate(); err != nil {
-		return mla.Deadlines{}, fmt.Errorf("%s: %w", path, err)
+		return mla.Deadlines{}, locale.Errorf("%s: %v", path, err)
 	}
 	return d, nil
 }
@@ -220,7 +220,7 @@ func loadDeadlines(path string) (mla.Deadlines, error) {
 // server takes the actor from the caller's credential instead.
 func (f *mlaFlags) actor(reg *registry.Registry, company bool) (model.Principal, error) {
 	if f.as == "" {
-		return model.Principal{}, badInput(errors.New("--as: name who acts (an authority id from the registry, or the provider for execute)"))
+		return model.Principal{}, badInput(locale.Errorf("--as: name who acts (an authority id from the registry, or the provider for execute)"))
 	}
 	if a, ok := reg.Authority(f.as); ok {
 		return a.Principal(), nil
@@ -228,7 +228,7 @@ func (f *mlaFlags) actor(reg *registry.Registry, company bool) (model.Principal,
 	if company {
 		return model.Principal{ID: f.as, Kind: model.KindCompany}, nil
 	}
-	return model.Principal{}, badInput(fmt.Errorf("--as: %q is not an authority in the registry", f.as))
+	return model.Principal{}, badInput(locale.Errorf("--as: %q is not an authority in the registry", f.as))
 }
 
 // mlaError maps the mla package's errors to exit codes: refused
@@ -268,7 +268,7 @@ func (s *scopeFlags) scope() (authz.Scope, error) {
 		if count != "" {
 			n, err := strconv.ParseInt(count, 10, 64)
 			if err != nil {
-				return sc, fmt.Errorf("--selectors: %q: the count after ':' is not a number", s.selectors)
+				return sc, locale.Errorf("--selectors: %q: the count after ':' is not a number", s.selectors)
 			}
 			sel.Count = n
 		}
@@ -412,7 +412,7 @@ third-state data is refused.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if requestFile == "" {
-				return badInput(errors.New("--request: give the provider's request file"))
+				return errNoRequestFile
 			}
 			given := decision
 			return f.transition(cmd, true, func(e *mlaEnv, by model.Principal) (*mla.Case, error) {
@@ -423,11 +423,11 @@ third-state data is refused.`,
 				}
 				data, err := os.ReadFile(requestFile)
 				if err != nil {
-					return nil, badInput(fmt.Errorf("read request: %w", err))
+					return nil, badInput(locale.Errorf("read request: %v", err))
 				}
 				req, err := model.DecodeRequest(data, e.reg)
 				if err != nil {
-					return nil, badInput(fmt.Errorf("%s: %w", requestFile, err))
+					return nil, badInput(locale.Errorf("%s: %v", requestFile, err))
 				}
 				if by.Jurisdiction == "" && req.Requester.ID == by.ID {
 					// A provider is not in the registry: its state is the
@@ -437,11 +437,11 @@ third-state data is refused.`,
 				for _, a := range attach {
 					raw, err := os.ReadFile(a)
 					if err != nil {
-						return nil, badInput(fmt.Errorf("--attach: %w", err))
+						return nil, badInput(locale.Errorf("--attach: %v", err))
 					}
 					env, err := authz.ParseEnvelope(raw)
 					if err != nil {
-						return nil, badInput(fmt.Errorf("--attach %s: %w", a, err))
+						return nil, badInput(locale.Errorf("--attach %s: %v", a, err))
 					}
 					req.Basis.Authorizations = append(req.Basis.Authorizations, *env)
 				}
@@ -451,7 +451,7 @@ third-state data is refused.`,
 				}
 				authorized, _, err := authz.Evaluate(req.Basis.Authorizations, req, registryKeys{e.reg}, nil, when)
 				if err != nil {
-					return nil, badInput(fmt.Errorf("%s: %w", requestFile, err))
+					return nil, badInput(locale.Errorf("%s: %v", requestFile, err))
 				}
 				if decision == "" {
 					// Check the case allows this actor and scope first (on a
@@ -508,12 +508,7 @@ third-state data is refused.`,
 				}
 				return writeJSON(w, out)
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CASE\tSTATE\tFROM\tTO\tAGREEMENT\tOPENED\tANSWER BY")
-			for _, c := range out {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.State, c.RequestingState, c.RequestedState, dash(c.Agreement), c.OpenedAt.Format(time.RFC3339), c.AnswerBy.Format(time.RFC3339))
-			}
-			return tw.Flush()
+			return printCases(w, out)
 		},
 	}
 	list.Flags().StringVar(&stateFilter, "state", "", "only cases in this state")
@@ -531,7 +526,7 @@ third-state data is refused.`,
 			now := time.Now().UTC()
 			if at != "" {
 				if now, err = time.Parse(time.RFC3339, at); err != nil {
-					return badInput(fmt.Errorf("--at: %q is not an RFC 3339 time", at))
+					return badInput(locale.Errorf("--at: %q is not an RFC 3339 time", at))
 				}
 			}
 			got, err := e.svc.Overdue(cmd.Context(), now)
@@ -546,15 +541,11 @@ third-state data is refused.`,
 				return writeJSON(w, got)
 			}
 			if len(got) == 0 {
-				fmt.Fprintln(w, locale.For(locale.FromEnv()).Sprintf("no case is overdue at %s", locale.For(locale.FromEnv()).DateTime(now)))
+				p := cliPrinter()
+				fmt.Fprintln(w, p.Sprintf("no case is overdue at %s", p.DateTime(now)))
 				return nil
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CASE\tSTATE\tDEADLINE\tDUE\tLATE\tWAITING ON")
-			for _, o := range got {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), locale.For(locale.FromEnv()).Duration(o.Late), o.Waiting)
-			}
-			return tw.Flush()
+			return printOverdue(w, got)
 		},
 	}
 	overdue.Flags().StringVar(&at, "at", "", "list what is overdue at this RFC 3339 time instead of now")
@@ -571,7 +562,7 @@ third-state data is refused.`,
 			}
 			c, err := e.svc.Get(cmd.Context(), args[0])
 			if err != nil {
-				return mlaError(fmt.Errorf("case %s: %w", args[0], err))
+				return mlaError(locale.Errorf("case %s: %v", args[0], err))
 			}
 			return f.printCase(cmd.OutOrStdout(), c, true)
 		},
@@ -594,7 +585,7 @@ accord authz sign; the provider's request carries the signed envelope.`,
 			}
 			c, err := e.svc.Get(cmd.Context(), args[0])
 			if err != nil {
-				return mlaError(fmt.Errorf("case %s: %w", args[0], err))
+				return mlaError(locale.Errorf("case %s: %v", args[0], err))
 			}
 			st, err := c.Authorization()
 			if err != nil {
@@ -639,7 +630,7 @@ func (f *mlaFlags) printCase(w io.Writer, c *mla.Case, history bool) error {
 	if f.format == "json" {
 		return writeJSON(w, c)
 	}
-	p := locale.For(locale.FromEnv())
+	p := cliPrinter()
 	steps := c.History
 	if !history && len(steps) > 0 {
 		steps = steps[len(steps)-1:]
@@ -662,12 +653,12 @@ func (f *mlaFlags) printCase(w io.Writer, c *mla.Case, history bool) error {
 	case c.State == mla.Opened && !history:
 		fmt.Fprintln(w, "  "+p.Sprintf("answer due by %s", p.DateTime(c.AnswerBy)))
 	case (c.State == mla.Accepted || c.State == mla.Narrowed) && c.Granted != nil:
-		fmt.Fprintln(w, "  "+p.Sprintf("granted: %[1]s; execute by %[2]s; authorization valid until %[3]s", scopeText(c.Granted), p.DateTime(c.ExecuteBy), p.DateTime(c.ValidTo)))
+		fmt.Fprintln(w, "  "+p.Sprintf("granted: %[1]s; execute by %[2]s; authorization valid until %[3]s", scopeText(p, c.Granted), p.DateTime(c.ExecuteBy), p.DateTime(c.ValidTo)))
 	case c.State == mla.Refused:
 		fmt.Fprintln(w, "  "+p.Sprintf("ground: %s", c.RefusalGround))
 	}
 	if x := c.Execution; x != nil && (history || c.State == mla.Executed) {
-		fmt.Fprintln(w, "  "+p.Sprintf("executed: subjects %[1]s, %[2]d records", countsText(x.Subjects), x.Records))
+		fmt.Fprintln(w, "  "+p.Sprintf("executed: subjects %[1]s, %[2]d records", countsText(p, x.Subjects), x.Records))
 		for _, ex := range x.Excluded {
 			fmt.Fprintln(w, "  "+p.Sprintf("excluded: %[1]d subjects of %[2]s (%[3]s)", ex.Subjects, ex.State, ex.Reason))
 		}
@@ -675,31 +666,59 @@ func (f *mlaFlags) printCase(w io.Writer, c *mla.Case, history bool) error {
 	return nil
 }
 
-func scopeText(sc *authz.Scope) string {
-	parts := []string{"purposes " + strings.Join(sc.Purposes, ",")}
-	if len(sc.Categories) > 0 {
-		parts = append(parts, "categories "+strings.Join(sc.Categories, ","))
+// printCases writes cases as a table, one a line.
+func printCases(w io.Writer, cases []*mla.Case) error {
+	p := cliPrinter()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join([]string{p.Sprintf("CASE"), p.Sprintf("STATE"), p.Sprintf("FROM"), p.Sprintf("TO"),
+		p.Sprintf("AGREEMENT"), p.Sprintf("OPENED"), p.Sprintf("ANSWER BY")}, "\t"))
+	for _, c := range cases {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.State, c.RequestingState, c.RequestedState, dash(c.Agreement), c.OpenedAt.Format(time.RFC3339), c.AnswerBy.Format(time.RFC3339))
 	}
-	if len(sc.Datasets) > 0 {
-		parts = append(parts, "datasets "+strings.Join(sc.Datasets, ","))
-	}
-	if sc.Selectors != nil {
-		parts = append(parts, fmt.Sprintf("selectors %s:%d", sc.Selectors.Kind, sc.Selectors.Count))
-	}
-	if sc.MaxSubjects > 0 {
-		s := fmt.Sprintf("max %d subjects", sc.MaxSubjects)
-		if len(sc.SubjectStates) > 0 {
-			s += " of " + strings.Join(sc.SubjectStates, ",")
-		}
-		parts = append(parts, s)
-	}
-	if sc.MaxRecords > 0 {
-		parts = append(parts, fmt.Sprintf("max %d records", sc.MaxRecords))
-	}
-	return strings.Join(parts, "; ")
+	return tw.Flush()
 }
 
-func countsText(m map[string]int64) string {
+// printOverdue writes the cases past a deadline as a table, with how
+// late each is in words.
+func printOverdue(w io.Writer, overdue []mla.OverdueCase) error {
+	p := cliPrinter()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join([]string{p.Sprintf("CASE"), p.Sprintf("STATE"), p.Sprintf("DEADLINE"), p.Sprintf("DUE"),
+		p.Sprintf("LATE"), p.Sprintf("WAITING ON")}, "\t"))
+	for _, o := range overdue {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Case, o.State, o.Deadline, o.Due.Format(time.RFC3339), p.Duration(o.Late), o.Waiting)
+	}
+	return tw.Flush()
+}
+
+// scopeText writes a scope granted for people, in p's language.
+func scopeText(p *locale.Printer, sc *authz.Scope) string {
+	parts := []string{p.Sprintf("purposes %s", strings.Join(sc.Purposes, ","))}
+	if len(sc.Categories) > 0 {
+		parts = append(parts, p.Sprintf("categories %s", strings.Join(sc.Categories, ",")))
+	}
+	if len(sc.Datasets) > 0 {
+		parts = append(parts, p.Sprintf("datasets %s", strings.Join(sc.Datasets, ",")))
+	}
+	if sc.Selectors != nil {
+		parts = append(parts, p.Sprintf("selectors %s:%s", sc.Selectors.Kind, strconv.FormatInt(sc.Selectors.Count, 10)))
+	}
+	if sc.MaxSubjects > 0 {
+		if len(sc.SubjectStates) > 0 {
+			parts = append(parts, p.Sprintf("max %[1]d subjects of %[2]s", sc.MaxSubjects, strings.Join(sc.SubjectStates, ",")))
+		} else {
+			parts = append(parts, p.Sprintf("max %d subjects", sc.MaxSubjects))
+		}
+	}
+	if sc.MaxRecords > 0 {
+		parts = append(parts, p.Sprintf("max %d records", sc.MaxRecords))
+	}
+	return strings.Join(parts, p.Sprintf("scope separator: ; "))
+}
+
+// countsText writes subjects per state ("CN 2, FR 1"), or that there are
+// none.
+func countsText(p *locale.Printer, m map[string]int64) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -707,12 +726,30 @@ func countsText(m map[string]int64) string {
 	slices.Sort(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		parts = append(parts, k+" "+p.Number(m[k]))
 	}
 	if len(parts) == 0 {
-		return "no"
+		return p.Sprintf("no subjects: none")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// errNoRequestFile is accord mla execute without --request, here or
+// against a server.
+var errNoRequestFile = badInput(locale.Errorf("--request: give the provider's request file"))
+
+// notExecuted is the error of an execution its binding decision did not
+// allow: exit code 3 or 4 carry it.
+func notExecuted(id string, outcome model.Outcome) error {
+	switch outcome {
+	case model.Deny:
+		return locale.Errorf("not executed: the binding decision %s is deny", id)
+	case model.Pending:
+		return locale.Errorf("not executed: the binding decision %s is pending", id)
+	case model.Allow:
+		return locale.Errorf("not executed: the binding decision %s is allow", id)
+	}
+	return locale.Errorf("not executed: the binding decision %s is %s", id, outcome)
 }
 
 func dash(s string) string {
@@ -737,15 +774,16 @@ func mlaDecide(cmd *cobra.Command, e *mlaEnv, req *model.Request) (model.Decisio
 		if errors.Is(err, decide.ErrBadInput) {
 			return model.Decision{}, badInput(err)
 		}
-		return model.Decision{}, fmt.Errorf("binding decision: %w", err)
+		return model.Decision{}, locale.Errorf("binding decision: %v", err)
 	}
 	if mlaFormat(cmd) != "json" {
 		// For programs (--format json) only the case is printed; the
 		// decision is in the log, at the index the case records.
-		renderDecision(cmd.OutOrStdout(), locale.For(locale.FromEnv()), "decision "+dec.ID, &dec)
+		p := cliPrinter()
+		renderDecision(cmd.OutOrStdout(), p, p.Sprintf("decision %s", dec.ID), &dec)
 	}
 	if dec.Outcome != model.Allow {
-		return model.Decision{}, &exitCodeError{code: outcomeCode(dec.Outcome), err: fmt.Errorf("not executed: the binding decision %s is %s", dec.ID, dec.Outcome)}
+		return model.Decision{}, &exitCodeError{code: outcomeCode(dec.Outcome), err: notExecuted(dec.ID, dec.Outcome)}
 	}
 	return dec, nil
 }

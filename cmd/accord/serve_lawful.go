@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 
 	"github.com/accord-dev/accord/internal/api"
 	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/registry"
 	"github.com/accord-dev/accord/internal/report"
@@ -60,7 +60,7 @@ func serveLawful(ctx context.Context, st store.Store, lg *ledger.Log, reg *regis
 func loadNewRevocations(ctx context.Context, st store.Store, revs *api.Revocations, seen map[string]bool, logger *slog.Logger) (int, error) {
 	lodged, err := st.ListStatements(ctx, authz.TypeRevocation)
 	if err != nil {
-		return 0, fmt.Errorf("load revocations: %w", err)
+		return 0, locale.Errorf("load revocations: %v", err)
 	}
 	added := 0
 	for _, l := range lodged {

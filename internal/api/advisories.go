@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -151,7 +150,7 @@ func deploymentDoc(d store.Deployment) DeploymentDocument {
 func checkWebhookURL(raw string, allowHTTP bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return errors.New("an absolute http(s) URL without user info or fragment")
+		return locale.Errorf("an absolute http(s) URL without user info or fragment")
 	}
 	switch u.Scheme {
 	case "https":
@@ -163,9 +162,9 @@ func checkWebhookURL(raw string, allowHTTP bool) error {
 		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() || u.Hostname() == "localhost" {
 			return nil
 		}
-		return errors.New("http:// is allowed on loopback only; use https://")
+		return locale.Errorf("http:// is allowed on loopback only; use https://")
 	}
-	return errors.New("scheme must be https (or http on loopback)")
+	return locale.Errorf("scheme must be https (or http on loopback)")
 }
 
 func (s *Server) createDeployment(w http.ResponseWriter, r *http.Request, c caller, a *Advisories) {
@@ -250,7 +249,7 @@ func (a *Advisories) parsedAdvisories(ctx context.Context) ([]store.AdvisoryReco
 		}
 		adv, err := advisory.Parse(rec.Document)
 		if err != nil {
-			return nil, nil, fmt.Errorf("stored advisory %s no longer parses: %w", rec.Key, err)
+			return nil, nil, locale.Errorf("stored advisory %s no longer parses: %v", rec.Key, err)
 		}
 		a.parsed.Store(rec.Key, adv)
 		out[i] = adv

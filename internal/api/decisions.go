@@ -106,7 +106,7 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, bind
 	if !json.Valid(body) {
 		_, err := model.DecodeRequest(body, s.cfg.Registry)
 		if err == nil {
-			err = errors.New("invalid JSON")
+			err = locale.Errorf("invalid JSON")
 		}
 		return nil, inputProblem(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -112,7 +111,7 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 		return ledger.Entry{}, err
 	}
 	if len(c.Body) > 0 && !json.Valid(c.Body) {
-		return ledger.Entry{}, fmt.Errorf("registry change %s/%s: body is not JSON", c.Kind, c.ID)
+		return ledger.Entry{}, locale.Errorf("registry change %s/%s: body is not JSON", c.Kind, c.ID)
 	}
 	kind := ledger.KindRegistryChange
 	switch c.Kind {
@@ -135,12 +134,12 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 	if c.Kind == ChangePack {
 		var pv struct{ Name, Version string }
 		if err := json.Unmarshal(c.Body, &pv); err != nil || pv.Name == "" {
-			return ledger.Entry{}, fmt.Errorf("pack change %s: body must name the pack and its version", c.ID)
+			return ledger.Entry{}, locale.Errorf("pack change %s: body must name the pack and its version", c.ID)
 		}
 		e.Packs = []ledger.PackVersion{{Name: pv.Name, Version: pv.Version}}
 	}
 	if err := e.Validate(); err != nil {
-		return ledger.Entry{}, fmt.Errorf("registry change %s/%s: %w", c.Kind, c.ID, err)
+		return ledger.Entry{}, locale.Errorf("registry change %s/%s: %v", c.Kind, c.ID, err)
 	}
 	return e, nil
 }
@@ -150,7 +149,7 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 func RegistryChangeRecord(c store.RegistryChange) (ledger.Private, error) {
 	raw, err := json.Marshal(recordOf(&c))
 	if err != nil {
-		return ledger.Private{}, fmt.Errorf("registry change %s/%s record: %w", c.Kind, c.ID, err)
+		return ledger.Private{}, locale.Errorf("registry change %s/%s record: %v", c.Kind, c.ID, err)
 	}
 	return ledger.Private{Record: raw, Salt: c.Salt}, nil
 }
@@ -371,4 +370,4 @@ func authorityIn(reg Registry, id string) (registry.Authority, bool) {
 }
 
 // errNoChanges is what PUT and DELETE answer without RegistryChanges.
-var errNoChanges = errors.New("registry changes are not enabled on this server (they must be logged, and no log is configured for them)")
+var errNoChanges = locale.Errorf("registry changes are not enabled on this server (they must be logged, and no log is configured for them)")

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/accord-dev/accord/internal/store"
@@ -53,6 +54,8 @@ func TestProblemLanguage(t *testing.T) {
 		{"en-GB", "en", false},
 		{"*", "en", false},
 		{"not a ;; language==", "en", false},
+		{"fr-CA;q=x, en", "fr", true}, // a malformed field is read in order
+		{strings.Repeat("x", 300), "en", false},
 	}
 	for _, c := range cases {
 		for _, l := range langs {

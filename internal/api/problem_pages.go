@@ -86,11 +86,16 @@ func problemLang(r *http.Request) string {
 
 // acceptLanguage picks fr or en from an Accept-Language field: the first
 // of its languages, by weight, that is French or English; English when it
-// names neither, or is malformed.
+// names neither. A field that does not parse is read in its order, tag by
+// tag, never refused.
 func acceptLanguage(field string) string {
 	tags, _, err := language.ParseAcceptLanguage(field)
 	if err != nil {
-		return "en"
+		for _, part := range strings.Split(field, ",") {
+			if t, err := language.Parse(strings.TrimSpace(strings.SplitN(part, ";", 2)[0])); err == nil {
+				tags = append(tags, t)
+			}
+		}
 	}
 	for _, t := range tags {
 		switch b, _ := t.Base(); b.String() {

@@ -159,6 +159,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, body []byte, 
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept-Language", userPrinter().Tag().String()) // problems come back in the user's language
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -5,19 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/accord-dev/accord/internal/advisory"
 	"github.com/accord-dev/accord/internal/authz"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -71,7 +72,7 @@ func (s *Server) advisoryRoutes() {
 	with := func(h func(http.ResponseWriter, *http.Request, caller, *Advisories)) handlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, c caller) {
 			if s.cfg.Advisories == nil {
-				writeProblem(w, newProblem(http.StatusNotFound, "advisories are not enabled on this server"))
+				writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("advisories are not enabled on this server")))
 				return
 			}
 			h(w, r, c, s.cfg.Advisories)
@@ -104,29 +105,29 @@ func noStore(h handlerFunc) handlerFunc {
 // (413 above).
 func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *Problem) {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" && ct != "application/json; charset=utf-8" {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return nil, newProblem(http.StatusUnsupportedMediaType, locale.Errorf("Content-Type must be application/json"))
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body exceeds %d bytes", limit))
+			return nil, newProblem(http.StatusRequestEntityTooLarge, locale.Errorf("the body exceeds %s bytes", strconv.FormatInt(limit, 10)))
 		}
-		return nil, newProblem(http.StatusBadRequest, "could not read the body")
+		return nil, newProblem(http.StatusBadRequest, locale.Errorf("could not read the body"))
 	}
 	return b, nil
 }
 
 // advisoryProblem turns an advisory parse error into a 400 naming the
 // JSON path.
-func advisoryProblem(prefix string, err error) *Problem {
+func advisoryProblem(part string, err error) *Problem {
 	var ie *advisory.InputError
 	if errors.As(err, &ie) {
-		p := newProblem(http.StatusBadRequest, prefix+ie.Error())
+		p := newProblem(http.StatusBadRequest, locale.Errorf("%s: %v", part, ie))
 		p.Field = ie.Path
 		return p
 	}
-	return newProblem(http.StatusBadRequest, prefix+err.Error())
+	return newProblem(http.StatusBadRequest, locale.Errorf("%s: %v", part, err))
 }
 
 // DeploymentDocument is a deployment as the API shows it; WebhookSecret
@@ -149,7 +150,7 @@ func deploymentDoc(d store.Deployment) DeploymentDocument {
 func checkWebhookURL(raw string, allowHTTP bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return errors.New("an absolute http(s) URL without user info or fragment")
+		return locale.Errorf("an absolute http(s) URL without user info or fragment")
 	}
 	switch u.Scheme {
 	case "https":
@@ -161,15 +162,15 @@ func checkWebhookURL(raw string, allowHTTP bool) error {
 		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() || u.Hostname() == "localhost" {
 			return nil
 		}
-		return errors.New("http:// is allowed on loopback only; use https://")
+		return locale.Errorf("http:// is allowed on loopback only; use https://")
 	}
-	return errors.New("scheme must be https (or http on loopback)")
+	return locale.Errorf("scheme must be https (or http on loopback)")
 }
 
 func (s *Server) createDeployment(w http.ResponseWriter, r *http.Request, c caller, a *Advisories) {
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	var in struct {
@@ -180,34 +181,34 @@ func (s *Server) createDeployment(w http.ResponseWriter, r *http.Request, c call
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		writeProblem(w, jsonDecodeProblem(err))
+		writeProblem(w, r, jsonDecodeProblem(err))
 		return
 	}
 	if !idPattern.MatchString(in.ID) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", "required: letters, digits, '.', '_' or '-', at most 128"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "id", locale.Errorf("required: letters, digits, '.', '_' or '-', at most 128")))
 		return
 	}
 	if err := checkWebhookURL(in.WebhookURL, a.AllowHTTPWebhooks); err != nil || len(in.WebhookURL) > 2048 {
-		msg := "at most 2048 bytes"
+		msg := locale.Errorf("at most 2048 bytes")
 		if err != nil {
-			msg = err.Error()
+			msg = err
 		}
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "webhook_url", msg))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "webhook_url", msg))
 		return
 	}
 	if !idPattern.MatchString(in.ContactRole) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "contact_role", "required: a role code (letters, digits, '.', '_' or '-'), never a person's name or address"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "contact_role", locale.Errorf("required: a role code (letters, digits, '.', '_' or '-'), never a person's name or address")))
 		return
 	}
 	secret, err := advisory.NewWebhookSecret()
 	if err != nil {
-		writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("internal error")))
 		return
 	}
 	d := store.Deployment{ID: in.ID, Owner: c.principal.ID, WebhookURL: in.WebhookURL, WebhookSecret: secret, ContactRole: in.ContactRole,
 		Created: s.cfg.Now().UTC().Truncate(time.Second)}
 	if err := a.Store.CreateDeployment(r.Context(), d); err != nil {
-		writeProblem(w, s.storeProblem(err, "deployment "+d.ID))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("deployment %s", d.ID)))
 		return
 	}
 	doc := deploymentDoc(d)
@@ -223,7 +224,7 @@ func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request, c calle
 	}
 	ds, err := a.Store.ListDeployments(r.Context(), owner)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "deployments"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("deployments")))
 		return
 	}
 	out := []DeploymentDocument{}
@@ -248,7 +249,7 @@ func (a *Advisories) parsedAdvisories(ctx context.Context) ([]store.AdvisoryReco
 		}
 		adv, err := advisory.Parse(rec.Document)
 		if err != nil {
-			return nil, nil, fmt.Errorf("stored advisory %s no longer parses: %w", rec.Key, err)
+			return nil, nil, locale.Errorf("stored advisory %s no longer parses: %v", rec.Key, err)
 		}
 		a.parsed.Store(rec.Key, adv)
 		out[i] = adv
@@ -272,27 +273,27 @@ type SBOMImport struct {
 func (s *Server) importSBOM(w http.ResponseWriter, r *http.Request, c caller, a *Advisories) {
 	depID := r.URL.Query().Get("deployment")
 	if depID == "" {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "deployment", "query parameter required: the deployment the SBOM describes"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "deployment", locale.Errorf("query parameter required: the deployment the SBOM describes")))
 		return
 	}
 	ctx := r.Context()
 	dep, err := a.Store.Deployment(ctx, depID)
 	if err != nil || c.role == store.RoleRequester && dep.Owner != c.principal.ID {
 		if err == nil || errors.Is(err, store.ErrNotFound) {
-			writeProblem(w, newProblem(http.StatusNotFound, "deployment "+depID+" not found"))
+			writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("deployment %s not found", depID)))
 			return
 		}
-		writeProblem(w, s.storeProblem(err, "deployment "+depID))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("deployment %s", depID)))
 		return
 	}
 	body, p := readLimited(w, r, advisory.MaxSBOM)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	info, err := advisory.ParseSBOM(body)
 	if err != nil {
-		writeProblem(w, advisoryProblem("SBOM: ", err))
+		writeProblem(w, r, advisoryProblem("SBOM", err))
 		return
 	}
 	now := s.cfg.Now().UTC().Truncate(time.Second)
@@ -303,7 +304,7 @@ func (s *Server) importSBOM(w http.ResponseWriter, r *http.Request, c caller, a 
 	}
 	recs, advs, err := a.parsedAdvisories(ctx)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "advisories"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("advisories")))
 		return
 	}
 	ix := advisory.NewIndex(comps)
@@ -315,14 +316,14 @@ func (s *Server) importSBOM(w http.ResponseWriter, r *http.Request, c caller, a 
 		}
 		ns, err := advisory.Notices(recs[i], adv, advisory.Lint(adv), ms, now)
 		if err != nil {
-			writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+			writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("internal error")))
 			return
 		}
 		notices = append(notices, ns...)
 	}
 	sb := store.SBOM{Deployment: dep.ID, Format: info.Format, Digest: info.Digest, Components: len(comps), Created: now}
 	if err := a.Store.ImportSBOM(ctx, sb, comps, notices); err != nil {
-		writeProblem(w, s.storeProblem(err, "SBOM for "+dep.ID))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("SBOM for %s", dep.ID)))
 		return
 	}
 	if len(notices) > 0 && a.Kick != nil {
@@ -335,7 +336,7 @@ func (s *Server) putVendorKey(w http.ResponseWriter, r *http.Request, c caller, 
 	id := r.PathValue("id")
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	var in struct {
@@ -344,31 +345,31 @@ func (s *Server) putVendorKey(w http.ResponseWriter, r *http.Request, c caller, 
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		writeProblem(w, jsonDecodeProblem(err))
+		writeProblem(w, r, jsonDecodeProblem(err))
 		return
 	}
 	if _, err := authz.ParsePublicKey(in.PublicKey); err != nil {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "public_key", err.Error()))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "public_key", err))
 		return
 	}
 	ctx := r.Context()
 	pr, err := s.cfg.Store.Principal(ctx, id)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "principal "+id))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("principal %s", id)))
 		return
 	}
 	if pr.Role != "vendor" {
-		writeProblem(w, newProblem(http.StatusConflict, "principal "+id+" has role "+pr.Role+", not vendor"))
+		writeProblem(w, r, newProblem(http.StatusConflict, locale.Errorf("principal %s has role %s, not vendor", id, pr.Role)))
 		return
 	}
 	now := s.cfg.Now()
 	fp := KeyFingerprint(in.PublicKey)
 	e, err := advisory.VendorKeyEntry(id, fp, now)
 	if err != nil {
-		writeProblem(w, newProblem(http.StatusBadRequest, "the key cannot be logged: "+err.Error()))
+		writeProblem(w, r, newProblem(http.StatusBadRequest, locale.Errorf("the key cannot be logged: %v", err)))
 		return
 	}
-	idx, ok := s.appendAdvisoryEntry(w, ctx, a, e)
+	idx, ok := s.appendAdvisoryEntry(w, r, ctx, a, e)
 	if !ok {
 		return
 	}
@@ -376,7 +377,7 @@ func (s *Server) putVendorKey(w http.ResponseWriter, r *http.Request, c caller, 
 	defer cancel()
 	if err := a.Store.PutVendorKey(sctx, store.VendorKey{Vendor: id, PublicKey: in.PublicKey, LogIndex: idx, Created: e.Time}); err != nil {
 		s.voidAdvisoryEntry(sctx, a, idx)
-		writeProblem(w, s.storeProblem(err, "vendor key "+id))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("vendor key %s", id)))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"vendor": id, "key_fingerprint": fp, "log_index": idx})
@@ -384,13 +385,13 @@ func (s *Server) putVendorKey(w http.ResponseWriter, r *http.Request, c caller, 
 
 // appendAdvisoryEntry appends e and waits for its index; on failure it
 // answers 503.
-func (s *Server) appendAdvisoryEntry(w http.ResponseWriter, ctx context.Context, a *Advisories, e ledger.Entry) (uint64, bool) {
+func (s *Server) appendAdvisoryEntry(w http.ResponseWriter, r *http.Request, ctx context.Context, a *Advisories, e ledger.Entry) (uint64, bool) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	idx, err := a.Log.Append(actx, e)
 	if err != nil {
 		s.log.Error("log append", slog.String("kind", e.Kind), slog.String("error", err.Error()))
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log could not record it, so nothing was done; retry later"))
+		writeProblem(w, r, newProblem(http.StatusServiceUnavailable, locale.Errorf("the log could not record it, so nothing was done; retry later")))
 		return 0, false
 	}
 	return idx, true
@@ -426,35 +427,35 @@ func (s *Server) publishAdvisory(w http.ResponseWriter, r *http.Request, c calle
 	vendor := c.principal.ID
 	body, p := readLimited(w, r, 2*advisory.MaxAdvisory)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	env, payload, err := advisory.ParseEnvelope(body)
 	if err != nil {
-		writeProblem(w, advisoryProblem("envelope: ", err))
+		writeProblem(w, r, advisoryProblem("envelope", err))
 		return
 	}
 	key, err := a.Store.VendorKey(ctx, vendor)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			writeProblem(w, newProblem(http.StatusForbidden, "vendor "+vendor+" has no registered advisory key (PUT /v1/vendors/"+vendor+"/key)"))
+			writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("vendor %s has no registered advisory key (PUT /v1/vendors/%s/key)", vendor, vendor)))
 			return
 		}
-		writeProblem(w, s.storeProblem(err, "vendor key"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("vendor key")))
 		return
 	}
 	pub, err := authz.ParsePublicKey(key.PublicKey)
 	if err != nil {
-		writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("internal error")))
 		return
 	}
 	if err := advisory.Verify(ctx, env, pub); err != nil {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "/signatures", err.Error()))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "/signatures", err))
 		return
 	}
 	adv, err := advisory.Parse(payload)
 	if err != nil {
-		writeProblem(w, advisoryProblem("payload: ", err))
+		writeProblem(w, r, advisoryProblem("payload", err))
 		return
 	}
 	now := s.cfg.Now().UTC().Truncate(time.Second)
@@ -463,53 +464,53 @@ func (s *Server) publishAdvisory(w http.ResponseWriter, r *http.Request, c calle
 		paths = [3]string{"/document/tracking/initial_release_date", "/document/tracking/current_release_date", "/vulnerabilities/discovery_date"}
 	}
 	if err := adv.CheckDates(now, paths); err != nil {
-		writeProblem(w, advisoryProblem("payload: ", err))
+		writeProblem(w, r, advisoryProblem("payload", err))
 		return
 	}
 	if !idPattern.MatchString(adv.ID) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", "the advisory id must be letters, digits, '.', '_' or '-', at most 128"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "id", locale.Errorf("the advisory id must be letters, digits, '.', '_' or '-', at most 128")))
 		return
 	}
 	rec := store.AdvisoryRecord{Key: vendor + "/" + adv.ID, Vendor: vendor, ID: adv.ID, Format: adv.Format, Document: payload, Envelope: body,
 		Severity: adv.Severity(), Published: now, Discovered: adv.Discovered}
 	if _, err := a.Store.Advisory(ctx, rec.Key); err == nil {
-		writeProblem(w, newProblem(http.StatusConflict, "advisory "+rec.Key+" is published already; publish a new id"))
+		writeProblem(w, r, newProblem(http.StatusConflict, locale.Errorf("advisory %s is published already; publish a new id", rec.Key)))
 		return
 	} else if !errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, s.storeProblem(err, "advisory"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("advisory")))
 		return
 	}
 	findings := advisory.Lint(adv)
 	rec.Flags = advisory.Rules(findings)
 	comps, err := a.Store.ListComponents(ctx, "")
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "components"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("components")))
 		return
 	}
 	ms := advisory.NewIndex(comps).Match(adv)
 	rec.Affected = len(advisory.Deployments(ms))
 	e, err := advisory.AdvisoryEntry(rec, now)
 	if err != nil {
-		writeProblem(w, newProblem(http.StatusBadRequest, "the advisory cannot be logged: "+err.Error()))
+		writeProblem(w, r, newProblem(http.StatusBadRequest, locale.Errorf("the advisory cannot be logged: %v", err)))
 		return
 	}
-	idx, ok := s.appendAdvisoryEntry(w, ctx, a, e)
+	idx, ok := s.appendAdvisoryEntry(w, r, ctx, a, e)
 	if !ok {
 		return
 	}
 	rec.LogIndex = idx
 	notices, err := advisory.Notices(rec, adv, findings, ms, now)
 	if err != nil {
-		writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("internal error")))
 		return
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := a.Store.PublishAdvisory(sctx, rec, notices); err != nil {
 		s.voidAdvisoryEntry(sctx, a, idx)
-		p := s.storeProblem(err, "advisory "+rec.Key)
-		p.Detail += fmt.Sprintf("; not published (its log entry %d is voided)", idx)
-		writeProblem(w, p)
+		p := s.storeProblem(err, locale.Errorf("advisory %s", rec.Key))
+		p.setDetail(locale.Errorf("%v; not published (its log entry %s is voided)", p.detail, strconv.FormatUint(idx, 10)))
+		writeProblem(w, r, p)
 		return
 	}
 	if len(notices) > 0 && a.Kick != nil {
@@ -529,7 +530,7 @@ func nonNilStrings(s []string) []string {
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, c caller, a *Advisories) {
 	recs, err := a.Store.ListAdvisories(r.Context())
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "advisories"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("advisories")))
 		return
 	}
 	out := []AdvisoryDocument{}
@@ -543,12 +544,12 @@ func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, c caller
 func (s *Server) listNotices(w http.ResponseWriter, r *http.Request, c caller, a *Advisories) {
 	state := r.URL.Query().Get("state")
 	if state != "" && !slices.Contains([]string{store.NoticePending, store.NoticeDelivered, store.NoticeDead}, state) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "state", "one of pending, delivered, dead"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "state", locale.Errorf("one of pending, delivered, dead")))
 		return
 	}
 	ns, err := a.Store.ListNotices(r.Context(), state)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "notices"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("notices")))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notices": ns})

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/registry"
 	"github.com/accord-dev/accord/internal/store"
@@ -237,7 +238,7 @@ func (s *Server) routes() {
 	for path, allow := range allows {
 		h := func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
-			writeProblem(w, newProblem(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow))
+			writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, locale.Errorf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)))
 		}
 		if path == "/v1/registry/changes" {
 			// A pattern for every method would clash with
@@ -250,7 +251,7 @@ func (s *Server) routes() {
 		m.HandleFunc(path, h)
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, newProblem(http.StatusNotFound, "no endpoint "+r.URL.Path+"; see /v1/openapi.json"))
+		writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("no endpoint %s; see /v1/openapi.json", r.URL.Path)))
 	})
 }
 
@@ -301,13 +302,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.cfg.Store.Ping(ctx); err != nil {
 		s.log.Warn("database not ready", slog.String("error", err.Error()))
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the database does not answer"))
+		writeProblem(w, r, newProblem(http.StatusServiceUnavailable, locale.Errorf("the database does not answer")))
 		return
 	}
 	if h, ok := s.cfg.Log.(logHealth); ok {
 		if err := h.Err(); err != nil {
 			s.log.Warn("log not ready", slog.String("error", err.Error()))
-			writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log cannot be written"))
+			writeProblem(w, r, newProblem(http.StatusServiceUnavailable, locale.Errorf("the log cannot be written")))
 			return
 		}
 	}
@@ -315,15 +316,16 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // storeProblem turns a store error into a problem: 404, 409, 503 or 500.
-func (s *Server) storeProblem(err error, what string) *Problem {
+// what names the resource, as a catalog message.
+func (s *Server) storeProblem(err error, what error) *Problem {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return newProblem(http.StatusNotFound, what+" not found")
+		return newProblem(http.StatusNotFound, locale.Errorf("%v not found", what))
 	case errors.Is(err, store.ErrConflict):
-		return newProblem(http.StatusConflict, what+" already exists")
+		return newProblem(http.StatusConflict, locale.Errorf("%v already exists", what))
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return newProblem(http.StatusServiceUnavailable, "the database is unavailable")
+		return newProblem(http.StatusServiceUnavailable, locale.Errorf("the database is unavailable"))
 	}
-	s.log.Error("store", slog.String("what", what), slog.String("error", err.Error()))
-	return newProblem(http.StatusInternalServerError, "internal error")
+	s.log.Error("store", slog.String("what", what.Error()), slog.String("error", err.Error()))
+	return newProblem(http.StatusInternalServerError, locale.Errorf("internal error"))
 }

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/approval"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -53,7 +55,7 @@ func (s *Server) approvalRoutes() {
 func (s *Server) approvals(h func(http.ResponseWriter, *http.Request, caller, *approval.Service)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
 		if s.cfg.Approvals == nil || s.cfg.Approvals.Service == nil {
-			writeProblem(w, newProblem(http.StatusNotFound, "approvals are not configured on this server"))
+			writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("approvals are not configured on this server")))
 			return
 		}
 		h(w, r, c, s.cfg.Approvals.Service)
@@ -94,21 +96,21 @@ func mayReadApproval(a *approval.Request, c caller) bool {
 func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, c caller, svc *approval.Service) {
 	pg, p := parseQuery(r, true, "status", "dataset")
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	f := scope(c)
 	f.Dataset = r.URL.Query().Get("dataset")
 	if st := r.URL.Query().Get("status"); st != "" {
 		if !slices.Contains(approval.Statuses, st) {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "status", "one of "+strings.Join(approval.Statuses, ", ")))
+			writeProblem(w, r, fieldProblem(http.StatusBadRequest, "status", locale.Errorf("one of %s", strings.Join(approval.Statuses, ", "))))
 			return
 		}
 		f.Status = st
 	}
 	list, err := svc.List(r.Context(), f)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "approvals"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("approvals")))
 		return
 	}
 	var out ApprovalList
@@ -120,12 +122,12 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, c caller,
 
 func (s *Server) getApproval(w http.ResponseWriter, r *http.Request, c caller, svc *approval.Service) {
 	if _, p := parseQuery(r, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	a, p := s.readApproval(r, c, svc)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	if notModified(w, r, a.ETag()) {
@@ -140,10 +142,10 @@ func (s *Server) readApproval(r *http.Request, c caller, svc *approval.Service) 
 	id := r.PathValue("id")
 	a, err := svc.Get(r.Context(), id)
 	if errors.Is(err, approval.ErrNotFound) || (err == nil && !mayReadApproval(a, c)) {
-		return nil, newProblem(http.StatusNotFound, "approval request "+id+" not found")
+		return nil, newProblem(http.StatusNotFound, locale.Errorf("approval request %s not found", id))
 	}
 	if err != nil {
-		return nil, s.storeProblem(err, "approval request")
+		return nil, s.storeProblem(err, locale.Errorf("approval request"))
 	}
 	return a, nil
 }
@@ -174,15 +176,15 @@ func decodeApprovalBody(body []byte, v any) *Problem {
 		var ute *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &ute):
-			return fieldProblem(http.StatusBadRequest, ute.Field, fmt.Sprintf("must be %s (at byte %d)", ute.Type, ute.Offset))
+			return fieldProblem(http.StatusBadRequest, ute.Field, locale.Errorf("must be %s (at byte %s)", ute.Type.String(), strconv.FormatInt(ute.Offset, 10)))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return fieldProblem(http.StatusBadRequest, name, "unknown field: who asks and who answers come from the credential, what is approved from the request on file")
+			return fieldProblem(http.StatusBadRequest, name, locale.Errorf("unknown field: who asks and who answers come from the credential, what is approved from the request on file"))
 		}
-		return newProblem(http.StatusBadRequest, fmt.Sprintf("the body must be a JSON object (at byte %d): %v", dec.InputOffset(), err))
+		return newProblem(http.StatusBadRequest, locale.Errorf("the body must be a JSON object (at byte %s): %v", strconv.FormatInt(dec.InputOffset(), 10), err))
 	}
 	if dec.More() {
-		return newProblem(http.StatusBadRequest, fmt.Sprintf("data after the JSON object at byte %d", dec.InputOffset()))
+		return newProblem(http.StatusBadRequest, locale.Errorf("data after the JSON object at byte %s", strconv.FormatInt(dec.InputOffset(), 10)))
 	}
 	return nil
 }
@@ -195,7 +197,7 @@ func seconds(n int64) (time.Duration, *Problem) {
 	}
 	lo, hi := int64(approval.MinDuration/time.Second), int64(approval.MaxDuration/time.Second)
 	if n < lo || n > hi {
-		return 0, fieldProblem(http.StatusBadRequest, "duration_seconds", fmt.Sprintf("from %d to %d (%s)", lo, hi, approval.MaxDuration))
+		return 0, fieldProblem(http.StatusBadRequest, "duration_seconds", locale.Errorf("from %s to %s (%s)", strconv.FormatInt(lo, 10), strconv.FormatInt(hi, 10), approval.MaxDuration.String()))
 	}
 	return time.Duration(n) * time.Second, nil
 }
@@ -206,26 +208,26 @@ func seconds(n int64) (time.Duration, *Problem) {
 func (s *Server) askApproval(w http.ResponseWriter, r *http.Request, c caller, svc *approval.Service) {
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	var in askBody
 	if p := decodeApprovalBody(body, &in); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	if in.Decision == "" {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "decision", "name your decision that waits on an approval (its id, dec-…)"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "decision", locale.Errorf("name your decision that waits on an approval (its id, dec-…)")))
 		return
 	}
 	d, p := seconds(in.DurationSeconds)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	a, created, err := svc.AskFor(r.Context(), s.cfg.Store, c.principal.ID, in.Decision, d)
 	if err != nil {
-		writeProblem(w, s.approvalProblem(err, "decision"))
+		writeProblem(w, r, s.approvalProblem(err, locale.Errorf("decision")))
 		return
 	}
 	w.Header().Set("Location", "/v1/approvals/"+a.ID)
@@ -243,37 +245,37 @@ func (s *Server) answerApproval(outcome string) func(http.ResponseWriter, *http.
 	return func(w http.ResponseWriter, r *http.Request, c caller, svc *approval.Service) {
 		pre, p := parsePrecondition(r)
 		if p == nil && pre.ifNoneMatchAny {
-			p = newProblem(http.StatusBadRequest, "If-None-Match: an answer takes If-Match")
+			p = newProblem(http.StatusBadRequest, locale.Errorf("If-None-Match: an answer takes If-Match"))
 		}
 		if p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 		body, p := readBody(w, r)
 		if p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 		var in answerBody
 		if p := decodeApprovalBody(body, &in); p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 		d, p := seconds(in.DurationSeconds)
 		if p == nil && outcome == approval.StatusDenied && d != 0 {
-			p = fieldProblem(http.StatusBadRequest, "duration_seconds", "a denial takes no duration")
+			p = fieldProblem(http.StatusBadRequest, "duration_seconds", locale.Errorf("a denial takes no duration"))
 		}
 		if p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 		a, p := s.readApproval(r, c, svc)
 		if p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
-		if p := pre.check("approval request "+a.ID, true, a.ETag()); p != nil {
-			writeProblem(w, p)
+		if p := pre.check(locale.Errorf("approval request %s", a.ID), true, a.ETag()); p != nil {
+			writeProblem(w, r, p)
 			return
 		}
 		ans := approval.Answering{ID: a.ID, Outcome: outcome, By: approval.Answerer{Principal: c.principal.ID, Role: c.role}, Duration: d}
@@ -282,7 +284,7 @@ func (s *Server) answerApproval(outcome string) func(http.ResponseWriter, *http.
 		}
 		got, err := svc.Answer(r.Context(), ans)
 		if err != nil {
-			writeProblem(w, s.approvalProblem(err, "approval request"))
+			writeProblem(w, r, s.approvalProblem(err, locale.Errorf("approval request")))
 			return
 		}
 		w.Header().Set("ETag", got.ETag())
@@ -292,23 +294,23 @@ func (s *Server) answerApproval(outcome string) func(http.ResponseWriter, *http.
 }
 
 // approvalProblem maps the approval service's errors to problems.
-func (s *Server) approvalProblem(err error, what string) *Problem {
+func (s *Server) approvalProblem(err error, what error) *Problem {
 	switch {
 	case errors.Is(err, approval.ErrNotFound):
-		return newProblem(http.StatusNotFound, err.Error())
+		return newProblem(http.StatusNotFound, err)
 	case errors.Is(err, approval.ErrForbidden):
-		return newProblem(http.StatusForbidden, err.Error())
+		return newProblem(http.StatusForbidden, err)
 	case errors.Is(err, approval.ErrAnswered), errors.Is(err, approval.ErrLapsed), errors.Is(err, approval.ErrNoApprover):
-		return newProblem(http.StatusConflict, err.Error())
+		return newProblem(http.StatusConflict, err)
 	case errors.Is(err, approval.ErrNotAsking):
-		return fieldProblem(http.StatusConflict, "decision", err.Error())
+		return fieldProblem(http.StatusConflict, "decision", err)
 	case errors.Is(err, approval.ErrStale):
-		return newProblem(http.StatusPreconditionFailed, err.Error())
+		return newProblem(http.StatusPreconditionFailed, err)
 	case errors.Is(err, approval.ErrBadDuration):
-		return fieldProblem(http.StatusBadRequest, "duration_seconds", err.Error())
+		return fieldProblem(http.StatusBadRequest, "duration_seconds", err)
 	}
 	if st := s.errorStatus(err); st == http.StatusServiceUnavailable {
-		return newProblem(st, "the database or the log is unavailable; nothing was changed, retry later")
+		return newProblem(st, locale.Errorf("the database or the log is unavailable; nothing was changed, retry later"))
 	}
 	return s.storeProblem(err, what)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -32,17 +33,17 @@ func (s *Server) auth(roles []string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, p := s.authenticate(r)
 		if p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 		if sw, ok := w.(*statusWriter); ok {
 			sw.principal = c.principal.ID
 		}
-		if s.rateLimited(w, c) {
+		if s.rateLimited(w, r, c) {
 			return
 		}
 		if c.role != store.RoleAdmin && !slices.Contains(roles, c.role) {
-			writeProblem(w, newProblem(http.StatusForbidden, "role "+c.role+" may not "+r.Method+" "+r.URL.Path+"; allowed: admin, "+strings.Join(roles, ", ")))
+			writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("role %s may not %s %s; allowed: admin, %s", c.role, r.Method, r.URL.Path, strings.Join(roles, ", "))))
 			return
 		}
 		h(w, r, c)
@@ -56,21 +57,21 @@ func (s *Server) authenticate(r *http.Request) (caller, *Problem) {
 	if h != "" {
 		scheme, secret, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-			return caller{}, newProblem(http.StatusUnauthorized, "the Authorization header must be \"Bearer <token>\"")
+			return caller{}, newProblem(http.StatusUnauthorized, locale.Errorf("the Authorization header must be \"Bearer <token>\""))
 		}
 		tok, p, err := s.authenticateToken(r.Context(), strings.TrimSpace(secret))
 		switch {
 		case errors.Is(err, store.ErrUnauthorized):
-			return caller{}, newProblem(http.StatusUnauthorized, "the token is unknown, expired or revoked")
+			return caller{}, newProblem(http.StatusUnauthorized, locale.Errorf("the token is unknown, expired or revoked"))
 		case err != nil:
-			return caller{}, s.storeProblem(err, "token")
+			return caller{}, s.storeProblem(err, locale.Errorf("token"))
 		}
 		return caller{principal: p, role: tok.Role}, nil
 	}
 	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 && len(r.TLS.VerifiedChains[0]) > 0 {
 		return s.certCaller(r)
 	}
-	return caller{}, newProblem(http.StatusUnauthorized, "no credential: send \"Authorization: Bearer <token>\" (create one with `accord token create`)")
+	return caller{}, newProblem(http.StatusUnauthorized, locale.Errorf("no credential: send \"Authorization: Bearer <token>\" (create one with `accord token create`)"))
 }
 
 // certCaller maps a verified client certificate to a caller: the subject's
@@ -87,14 +88,14 @@ func (s *Server) certCaller(r *http.Request) (caller, *Problem) {
 		}
 	}
 	if id == "" || role == "" {
-		return caller{}, newProblem(http.StatusUnauthorized, "the client certificate must name a principal (CN) and a role (OU)")
+		return caller{}, newProblem(http.StatusUnauthorized, locale.Errorf("the client certificate must name a principal (CN) and a role (OU)"))
 	}
 	p, err := s.cfg.Store.Principal(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return caller{}, newProblem(http.StatusUnauthorized, "the client certificate names an unknown principal")
+		return caller{}, newProblem(http.StatusUnauthorized, locale.Errorf("the client certificate names an unknown principal"))
 	case err != nil:
-		return caller{}, s.storeProblem(err, "principal")
+		return caller{}, s.storeProblem(err, locale.Errorf("principal"))
 	}
 	return caller{principal: p, role: role}, nil
 }

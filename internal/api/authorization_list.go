@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -53,28 +54,28 @@ var authorizationStatuses = []string{"current", "revoked", "expired"}
 func (s *Server) listAuthorizations(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	pg, p := parseQuery(r, true, "state", "status")
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	q := r.URL.Query()
 	state, status := q.Get("state"), q.Get("status")
 	if state != "" {
 		if p := s.checkState("state", state); p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 	}
 	if status != "" && !containsString(authorizationStatuses, status) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "status", "current, revoked or expired"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "status", locale.Errorf("current, revoked or expired")))
 		return
 	}
 	if c.role == store.RoleAuthority && (c.principal.Kind != model.KindStateAuthority || c.principal.Jurisdiction == "") {
-		writeProblem(w, newProblem(http.StatusForbidden, "only a state authority reads its state's authorizations"))
+		writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("only a state authority reads its state's authorizations")))
 		return
 	}
 	all, err := s.cfg.Store.ListStatements(r.Context(), authz.TypeAuthorization)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "authorizations"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("authorizations")))
 		return
 	}
 	now := s.cfg.Now().UTC()

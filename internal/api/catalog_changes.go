@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
+	"strconv"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -30,9 +31,9 @@ func catalogDocument(d store.Dataset) ([]byte, error) {
 }
 
 // mayChangeCatalog answers 404 when catalog changes cannot be logged.
-func (s *Server) mayChangeCatalog(w http.ResponseWriter) bool {
+func (s *Server) mayChangeCatalog(w http.ResponseWriter, r *http.Request) bool {
 	if rc := s.cfg.RegistryChanges; rc == nil || rc.Log == nil {
-		writeProblem(w, newProblem(http.StatusNotFound, "catalog changes are not enabled on this server (they must be logged, and no log is configured for them)"))
+		writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("catalog changes are not enabled on this server (they must be logged, and no log is configured for them)")))
 		return false
 	}
 	return true
@@ -48,7 +49,7 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 	rc := s.cfg.RegistryChanges
 	id := d.ID
 	if len(id) > maxLoggedID {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", fmt.Sprintf("a catalogued dataset's id is logged with every change to it: at most %d characters", maxLoggedID)))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "id", locale.Errorf("a catalogued dataset's id is logged with every change to it: at most %s characters", strconv.Itoa(maxLoggedID))))
 		return store.RegistryChange{}, false
 	}
 	s.changeMu.Lock()
@@ -57,19 +58,19 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 	cur, err := s.cfg.Store.Dataset(ctx, id)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, s.storeProblem(err, "dataset "+id))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("dataset %s", id)))
 		return store.RegistryChange{}, false
 	}
 	cond := store.CatalogCondition{Create: create}
 	p := catalogConditionProblem(id, exists, create)
 	if p == nil && !create {
-		p = pre.check("dataset "+id, exists, versionETag(cur.Updated))
+		p = pre.check(locale.Errorf("dataset %s", id), exists, versionETag(cur.Updated))
 		if pre.ifMatch && !pre.any {
 			cond.Updated = cur.Updated // checked again in the store's transaction
 		}
 	}
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return store.RegistryChange{}, false
 	}
 	change := store.RegistryChange{Kind: store.CatalogKind, ID: id, Action: "put", Principal: c.principal.ID}
@@ -79,7 +80,7 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 	} else {
 		doc, err := catalogDocument(d)
 		if err != nil {
-			writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+			writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("internal error")))
 			return store.RegistryChange{}, false
 		}
 		change.Body, change.Digest = doc, Digest(doc)
@@ -88,12 +89,12 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 		return s.cfg.Store.ApplyCatalogChange(ctx, change, d, cond)
 	}, func(err error) *Problem {
 		if errors.Is(err, store.ErrPrecondition) {
-			return preconditionProblem("dataset " + id)
+			return preconditionProblem(locale.Errorf("dataset %s", id))
 		}
-		return s.storeProblem(err, "dataset "+id)
+		return s.storeProblem(err, locale.Errorf("dataset %s", id))
 	})
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return store.RegistryChange{}, false
 	}
 	return change, true
@@ -104,17 +105,17 @@ func (s *Server) applyCatalogChange(w http.ResponseWriter, r *http.Request, c ca
 func catalogConditionProblem(id string, exists, create bool) *Problem {
 	switch {
 	case create && exists:
-		p := newProblem(http.StatusConflict, "dataset "+id+" already exists")
+		p := newProblem(http.StatusConflict, locale.Errorf("dataset %s already exists", id))
 		p.Field = "id"
 		return p
 	case !create && !exists:
-		return newProblem(http.StatusNotFound, "dataset "+id+" not found")
+		return newProblem(http.StatusNotFound, locale.Errorf("dataset %s not found", id))
 	}
 	return nil
 }
 
 // preconditionProblem is the 412 for a write conditioned on a version that
 // is no longer current.
-func preconditionProblem(what string) *Problem {
-	return newProblem(http.StatusPreconditionFailed, "If-Match: "+what+" changed since that version was read; GET it again and reapply the change")
+func preconditionProblem(what error) *Problem {
+	return newProblem(http.StatusPreconditionFailed, locale.Errorf("If-Match: %v changed since that version was read; GET it again and reapply the change", what))
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/accord-dev/accord/internal/jsonstrict"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -48,7 +49,7 @@ func (s *Server) decodeDataset(w http.ResponseWriter, r *http.Request) (store.Da
 		return store.Dataset{}, jsonDecodeProblem(err)
 	}
 	if dec.More() {
-		return store.Dataset{}, newProblem(http.StatusBadRequest, "unexpected data after the JSON object")
+		return store.Dataset{}, newProblem(http.StatusBadRequest, locale.Errorf("unexpected data after the JSON object"))
 	}
 	d := store.Dataset{ID: b.ID, Location: b.Location, Origin: b.Origin, Categories: b.Categories, Subjects: b.Subjects,
 		SubjectsByCategory: b.SubjectsByCategory, Records: b.Records, Devices: b.Devices, Classification: b.Classification, CII: b.CII, Holder: b.Holder}
@@ -57,9 +58,9 @@ func (s *Server) decodeDataset(w http.ResponseWriter, r *http.Request) (store.Da
 	}
 	if d.Holder != "" {
 		if _, err := s.cfg.Store.Principal(r.Context(), d.Holder); errors.Is(err, store.ErrNotFound) {
-			return d, fieldProblem(http.StatusBadRequest, "holder", fmt.Sprintf("%q is not a registered principal; register it before naming it as a holder", d.Holder))
+			return d, fieldProblem(http.StatusBadRequest, "holder", locale.Errorf("%q is not a registered principal; register it before naming it as a holder", d.Holder))
 		} else if err != nil {
-			return d, s.storeProblem(err, "principal")
+			return d, s.storeProblem(err, locale.Errorf("principal"))
 		}
 	}
 	return d, nil
@@ -70,45 +71,45 @@ func (s *Server) decodeDataset(w http.ResponseWriter, r *http.Request) (store.Da
 // request's (model.Data.CheckSubjects).
 func (s *Server) validateDataset(d *store.Dataset) *Problem {
 	known := s.cfg.Registry.KnownJurisdiction
-	bad := func(field, msg string) *Problem { return fieldProblem(http.StatusBadRequest, field, msg) }
+	bad := func(field string, msg error) *Problem { return fieldProblem(http.StatusBadRequest, field, msg) }
 	if !idPattern.MatchString(d.ID) {
-		return bad("id", "required: letters, digits, '.', '_' or '-', at most 128")
+		return bad("id", locale.Errorf("required: letters, digits, '.', '_' or '-', at most 128"))
 	}
 	if d.Location == "" {
-		return bad("location", "required")
+		return bad("location", locale.Errorf("required"))
 	}
 	if !known(d.Location) {
-		return bad("location", fmt.Sprintf("unknown jurisdiction %q", d.Location))
+		return bad("location", locale.Errorf("unknown jurisdiction %q", d.Location))
 	}
 	for i, o := range d.Origin {
 		if !known(o) {
-			return bad(fmt.Sprintf("origin[%d]", i), fmt.Sprintf("unknown jurisdiction %q", o))
+			return bad(fmt.Sprintf("origin[%d]", i), locale.Errorf("unknown jurisdiction %q", o))
 		}
 	}
 	for i, c := range d.Categories {
 		if !model.KnownCategory(c) {
-			return bad(fmt.Sprintf("categories[%d]", i), fmt.Sprintf("unknown category %q", c))
+			return bad(fmt.Sprintf("categories[%d]", i), locale.Errorf("unknown category %q", c))
 		}
 	}
 	for st, n := range d.Subjects {
 		if !known(st) {
-			return bad("subjects."+st, fmt.Sprintf("unknown jurisdiction %q", st))
+			return bad("subjects."+st, locale.Errorf("unknown jurisdiction %q", st))
 		}
 		if n < 0 {
-			return bad("subjects."+st, "must not be negative")
+			return bad("subjects."+st, locale.Errorf("must not be negative"))
 		}
 	}
 	for _, cat := range slices.Sorted(maps.Keys(d.SubjectsByCategory)) {
 		field := jsonstrict.Member("subjects_by_category", cat)
 		if !model.KnownCategory(cat) {
-			return bad(field, fmt.Sprintf("unknown category %q", cat))
+			return bad(field, locale.Errorf("unknown category %q", cat))
 		}
 		for _, st := range slices.Sorted(maps.Keys(d.SubjectsByCategory[cat])) {
 			if !known(st) {
-				return bad(jsonstrict.Member(field, st), fmt.Sprintf("unknown jurisdiction %q", st))
+				return bad(jsonstrict.Member(field, st), locale.Errorf("unknown jurisdiction %q", st))
 			}
 			if d.SubjectsByCategory[cat][st] < 0 {
-				return bad(jsonstrict.Member(field, st), "must not be negative")
+				return bad(jsonstrict.Member(field, st), locale.Errorf("must not be negative"))
 			}
 		}
 	}
@@ -117,23 +118,23 @@ func (s *Server) validateDataset(d *store.Dataset) *Problem {
 		if err := md.CheckSubjects(); err != nil {
 			var ie *model.InputError
 			if errors.As(err, &ie) {
-				return bad(strings.TrimPrefix(ie.Path, "data."), ie.Msg)
+				return bad(strings.TrimPrefix(ie.Path, "data."), untranslated(ie.Msg))
 			}
-			return bad("subjects_by_category", err.Error())
+			return bad("subjects_by_category", err)
 		}
 		d.Subjects = md.Subjects
 	}
 	if d.Records < 0 {
-		return bad("records", "must not be negative")
+		return bad("records", locale.Errorf("must not be negative"))
 	}
 	if d.Devices < 0 {
-		return bad("devices", "must not be negative")
+		return bad("devices", locale.Errorf("must not be negative"))
 	}
 	if d.Classification != "" && !slices.Contains(model.Classifications, d.Classification) {
-		return bad("classification", fmt.Sprintf("must be one of %v", model.Classifications))
+		return bad("classification", locale.Errorf("must be one of %v", model.Classifications))
 	}
 	if d.CII != nil && !known(d.CII.State) {
-		return bad("cii.state", fmt.Sprintf("unknown jurisdiction %q", d.CII.State))
+		return bad("cii.state", locale.Errorf("unknown jurisdiction %q", d.CII.State))
 	}
 	return nil
 }
@@ -149,12 +150,12 @@ type DatasetList struct {
 func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, c caller) {
 	pg, p := parseQuery(r, true)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	ds, err := s.cfg.Store.ListDatasets(r.Context())
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "datasets"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("datasets")))
 		return
 	}
 	var out DatasetList
@@ -164,12 +165,12 @@ func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request, c caller) 
 
 func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, c caller) {
 	if _, p := parseQuery(r, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	d, err := s.cfg.Store.Dataset(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "dataset "+r.PathValue("id")))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("dataset %s", r.PathValue("id"))))
 		return
 	}
 	if notModified(w, r, versionETag(d.Updated)) {
@@ -179,12 +180,12 @@ func (s *Server) getDataset(w http.ResponseWriter, r *http.Request, c caller) {
 }
 
 func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, c caller) {
-	if !s.mayChangeCatalog(w) {
+	if !s.mayChangeCatalog(w, r) {
 		return
 	}
 	d, p := s.decodeDataset(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	change, ok := s.applyCatalogChange(w, r, c, d, false, true, precondition{})
@@ -195,18 +196,18 @@ func (s *Server) createDataset(w http.ResponseWriter, r *http.Request, c caller)
 }
 
 func (s *Server) putDataset(w http.ResponseWriter, r *http.Request, c caller) {
-	if !s.mayChangeCatalog(w) {
+	if !s.mayChangeCatalog(w, r) {
 		return
 	}
 	id := r.PathValue("id")
 	pre, p := datasetPrecondition(r, id)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	d, p := s.decodeDatasetFor(w, r, id)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	change, ok := s.applyCatalogChange(w, r, c, d, false, false, pre)
@@ -228,7 +229,7 @@ func (s *Server) decodeDatasetFor(w http.ResponseWriter, r *http.Request, id str
 	}
 	_ = json.Unmarshal(body, &probe)
 	if probe.ID != nil && *probe.ID != id {
-		return store.Dataset{}, fieldProblem(http.StatusBadRequest, "id", fmt.Sprintf("%q does not match the path's %q", *probe.ID, id))
+		return store.Dataset{}, fieldProblem(http.StatusBadRequest, "id", locale.Errorf("%q does not match the path's %q", *probe.ID, id))
 	}
 	if probe.ID == nil {
 		var m map[string]json.RawMessage
@@ -253,7 +254,7 @@ func (readCloser) Close() error { return nil }
 func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string, status int, logIndex uint64) {
 	d, err := s.cfg.Store.Dataset(r.Context(), id)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "dataset "+id))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("dataset %s", id)))
 		return
 	}
 	if status == http.StatusCreated {
@@ -265,13 +266,13 @@ func (s *Server) answerDataset(w http.ResponseWriter, r *http.Request, id string
 }
 
 func (s *Server) deleteDataset(w http.ResponseWriter, r *http.Request, c caller) {
-	if !s.mayChangeCatalog(w) {
+	if !s.mayChangeCatalog(w, r) {
 		return
 	}
 	id := r.PathValue("id")
 	pre, p := datasetPrecondition(r, id)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	change, ok := s.applyCatalogChange(w, r, c, store.Dataset{ID: id}, true, false, pre)
@@ -290,7 +291,7 @@ func datasetPrecondition(r *http.Request, id string) (precondition, *Problem) {
 		return pre, p
 	}
 	if pre.ifNoneMatchAny {
-		return pre, newProblem(http.StatusBadRequest, "If-None-Match: a dataset is created with POST /v1/datasets; replace or delete it with If-Match")
+		return pre, newProblem(http.StatusBadRequest, locale.Errorf("If-None-Match: a dataset is created with POST /v1/datasets; replace or delete it with If-Match"))
 	}
-	return pre, pre.required("dataset "+id, false)
+	return pre, pre.required(locale.Errorf("dataset %s", id), false)
 }

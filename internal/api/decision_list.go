@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/csv"
-	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -58,12 +58,12 @@ var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$`)
 func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request, c caller) {
 	pg, p := parseQuery(r, true, decisionFilters...)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	q, p := s.decisionQuery(r.URL.Query())
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	switch c.role {
@@ -71,24 +71,24 @@ func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request, c caller)
 		q.Principal = c.principal.ID
 	case store.RoleAuthority:
 		if c.principal.Kind != model.KindStateAuthority || c.principal.Jurisdiction == "" { // nothing to scope by: default deny
-			writeProblem(w, newProblem(http.StatusForbidden, "the authority role lists decisions for a state authority's principal with a jurisdiction; this principal is not one"))
+			writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("the authority role lists decisions for a state authority's principal with a jurisdiction; this principal is not one")))
 			return
 		}
 		q.State = c.principal.Jurisdiction
 	case store.RoleAuditor, store.RoleAdmin:
 	default:
-		writeProblem(w, newProblem(http.StatusForbidden, "this role may not list decisions"))
+		writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("this role may not list decisions")))
 		return
 	}
 	asCSV, p := wantsCSV(r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	if pg.after != "" {
 		cur, err := store.ParseDecisionCursor(pg.after)
 		if err != nil {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "page_token", "not a token this server gave (next_page_token of the previous page)"))
+			writeProblem(w, r, fieldProblem(http.StatusBadRequest, "page_token", locale.Errorf("not a token this server gave (next_page_token of the previous page)")))
 			return
 		}
 		q.After = &cur
@@ -96,7 +96,7 @@ func (s *Server) listDecisions(w http.ResponseWriter, r *http.Request, c caller)
 	q.Limit = pg.size + 1
 	sums, err := s.cfg.Store.ListDecisions(r.Context(), q)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "decisions"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("decisions")))
 		return
 	}
 	out := DecisionList{Decisions: sums}
@@ -153,7 +153,7 @@ func wantsCSV(r *http.Request) (bool, *Problem) {
 		return true, nil
 	case "":
 	default:
-		return false, fieldProblem(http.StatusBadRequest, "format", "json or csv")
+		return false, fieldProblem(http.StatusBadRequest, "format", locale.Errorf("json or csv"))
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
@@ -176,19 +176,19 @@ func (s *Server) decisionQuery(v url.Values) (store.DecisionQuery, *Problem) {
 	var q store.DecisionQuery
 	if o := v.Get("outcome"); o != "" {
 		if !slices.Contains([]model.Outcome{model.Allow, model.Deny, model.Pending}, model.Outcome(o)) {
-			return q, fieldProblem(http.StatusBadRequest, "outcome", "allow, deny or pending")
+			return q, fieldProblem(http.StatusBadRequest, "outcome", locale.Errorf("allow, deny or pending"))
 		}
 		q.Outcome = o
 	}
 	if a := v.Get("action"); a != "" {
 		if !slices.Contains(model.Actions, model.Action(a)) {
-			return q, fieldProblem(http.StatusBadRequest, "action", "one of "+joinStrings(model.Actions))
+			return q, fieldProblem(http.StatusBadRequest, "action", locale.Errorf("one of %s", joinStrings(model.Actions)))
 		}
 		q.Action = a
 	}
 	if pu := v.Get("purpose"); pu != "" {
 		if !slices.Contains(model.Purposes, model.Purpose(pu)) {
-			return q, fieldProblem(http.StatusBadRequest, "purpose", "one of "+joinStrings(model.Purposes))
+			return q, fieldProblem(http.StatusBadRequest, "purpose", locale.Errorf("one of %s", joinStrings(model.Purposes)))
 		}
 		q.Purpose = pu
 	}
@@ -209,7 +209,7 @@ func (s *Server) decisionQuery(v url.Values) (store.DecisionQuery, *Problem) {
 	}{{"pack", &q.Pack}, {"rule", &q.Rule}} {
 		if code := v.Get(f.name); code != "" {
 			if !codePattern.MatchString(code) {
-				return q, fieldProblem(http.StatusBadRequest, f.name, "a pack name or rule id: letters, digits and . _ : / -, at most 128")
+				return q, fieldProblem(http.StatusBadRequest, f.name, locale.Errorf("a pack name or rule id: letters, digits and . _ : / -, at most 128"))
 			}
 			*f.dst = code
 		}
@@ -220,7 +220,7 @@ func (s *Server) decisionQuery(v url.Values) (store.DecisionQuery, *Problem) {
 				return q, p
 			}
 		} else if !codePattern.MatchString(po) {
-			return q, fieldProblem(http.StatusBadRequest, "pending_on", "a state code (FR) or a measure name (scc)")
+			return q, fieldProblem(http.StatusBadRequest, "pending_on", locale.Errorf("a state code (FR) or a measure name (scc)"))
 		}
 		q.PendingOn = po
 	}
@@ -231,13 +231,13 @@ func (s *Server) decisionQuery(v url.Values) (store.DecisionQuery, *Problem) {
 		if t := v.Get(f.name); t != "" {
 			at, err := time.Parse(time.RFC3339, t)
 			if err != nil {
-				return q, fieldProblem(http.StatusBadRequest, f.name, "an RFC 3339 time such as 2026-11-22T10:00:00Z")
+				return q, fieldProblem(http.StatusBadRequest, f.name, locale.Errorf("an RFC 3339 time such as 2026-11-22T10:00:00Z"))
 			}
 			*f.dst = at.UTC()
 		}
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until) {
-		return q, fieldProblem(http.StatusBadRequest, "until", "must be after since (since is inclusive, until exclusive)")
+		return q, fieldProblem(http.StatusBadRequest, "until", locale.Errorf("must be after since (since is inclusive, until exclusive)"))
 	}
 	return q, nil
 }
@@ -251,10 +251,10 @@ func isStateCode(v string) bool {
 // registry knows.
 func (s *Server) checkState(name, code string) *Problem {
 	if !isStateCode(code) {
-		return fieldProblem(http.StatusBadRequest, name, fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code such as FR", code))
+		return fieldProblem(http.StatusBadRequest, name, locale.Errorf("%q is not an ISO 3166-1 alpha-2 code such as FR", code))
 	}
 	if !s.cfg.Registry.KnownJurisdiction(code) {
-		return fieldProblem(http.StatusBadRequest, name, fmt.Sprintf("unknown jurisdiction %q", code))
+		return fieldProblem(http.StatusBadRequest, name, locale.Errorf("unknown jurisdiction %q", code))
 	}
 	return nil
 }

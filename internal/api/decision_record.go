@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -27,7 +28,7 @@ var rolesReadRecord = []string{store.RoleRequester, store.RoleAuditor}
 
 func (s *Server) getDecisionRecord(w http.ResponseWriter, r *http.Request, c caller) {
 	if _, p := parseQuery(r, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	id := r.PathValue("id")
@@ -36,11 +37,11 @@ func (s *Server) getDecisionRecord(w http.ResponseWriter, r *http.Request, c cal
 		err = store.ErrNotFound // another principal's: say no more than for a missing one
 	}
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "decision "+id))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("decision %s", id)))
 		return
 	}
 	if !json.Valid(rec.Private) {
-		writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("internal error")))
 		return
 	}
 	idJSON, _ := json.Marshal(rec.ID)

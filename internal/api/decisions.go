@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -27,18 +27,18 @@ import (
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "Content-Type must be application/json, not "+strconv.Quote(r.Header.Get("Content-Type")))
+		return nil, newProblem(http.StatusUnsupportedMediaType, locale.Errorf("Content-Type must be application/json, not %s", strconv.Quote(r.Header.Get("Content-Type"))))
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, newProblem(http.StatusUnsupportedMediaType, "Content-Type: charset "+strconv.Quote(cs)+" is not supported; JSON bodies are UTF-8 (send charset=utf-8 or none)")
+		return nil, newProblem(http.StatusUnsupportedMediaType, locale.Errorf("Content-Type: charset %s is not supported; JSON bodies are UTF-8 (send charset=utf-8 or none)", strconv.Quote(cs)))
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body exceeds %d bytes", maxBody))
+			return nil, newProblem(http.StatusRequestEntityTooLarge, locale.Errorf("the body exceeds %s bytes", strconv.Itoa(maxBody)))
 		}
-		return nil, newProblem(http.StatusBadRequest, "could not read the body")
+		return nil, newProblem(http.StatusBadRequest, locale.Errorf("could not read the body"))
 	}
 	if p := duplicateKeyProblem(b); p != nil {
 		return nil, p
@@ -50,11 +50,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
 func inputProblem(err error) *Problem {
 	var ie *model.InputError
 	if errors.As(err, &ie) {
-		p := newProblem(http.StatusBadRequest, ie.Error())
+		p := newProblem(http.StatusBadRequest, ie)
 		p.Field, p.Line, p.Column = ie.Path, ie.Line, ie.Column
 		return p
 	}
-	return newProblem(http.StatusBadRequest, err.Error())
+	return newProblem(http.StatusBadRequest, err)
 }
 
 // object decodes a JSON object into its members, refusing duplicate keys
@@ -64,23 +64,23 @@ func object(data []byte, path string) (map[string]json.RawMessage, *Problem) {
 	t, err := dec.Token()
 	if d, ok := t.(json.Delim); err != nil || !ok || d != '{' {
 		if path == "" {
-			return nil, newProblem(http.StatusBadRequest, "the body must be a JSON object")
+			return nil, newProblem(http.StatusBadRequest, locale.Errorf("the body must be a JSON object"))
 		}
-		return nil, fieldProblem(http.StatusBadRequest, path, "must be an object")
+		return nil, fieldProblem(http.StatusBadRequest, path, locale.Errorf("must be an object"))
 	}
 	m := map[string]json.RawMessage{}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, newProblem(http.StatusBadRequest, "invalid JSON: "+err.Error())
+			return nil, newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", err))
 		}
 		k, _ := t.(string)
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, newProblem(http.StatusBadRequest, "invalid JSON: "+err.Error())
+			return nil, newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", err))
 		}
 		if _, dup := m[k]; dup {
-			return nil, fieldProblem(http.StatusBadRequest, join(path, k), "duplicate key")
+			return nil, fieldProblem(http.StatusBadRequest, join(path, k), locale.Errorf("duplicate key"))
 		}
 		m[k] = v
 	}
@@ -106,7 +106,7 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, bind
 	if !json.Valid(body) {
 		_, err := model.DecodeRequest(body, s.cfg.Registry)
 		if err == nil {
-			err = errors.New("invalid JSON")
+			err = locale.Errorf("invalid JSON")
 		}
 		return nil, inputProblem(err)
 	}
@@ -115,10 +115,10 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, bind
 		return nil, p
 	}
 	if _, ok := m["history"]; ok {
-		return nil, fieldProblem(http.StatusBadRequest, "history", "counters are kept by the server and cannot be given in a request")
+		return nil, fieldProblem(http.StatusBadRequest, "history", locale.Errorf("counters are kept by the server and cannot be given in a request"))
 	}
 	if _, ok := m["time"]; ok && binding {
-		return nil, fieldProblem(http.StatusBadRequest, "time", "a binding decision is made at the server's clock; leave time out, or evaluate at another time with POST /v1/check (non-binding)")
+		return nil, fieldProblem(http.StatusBadRequest, "time", locale.Errorf("a binding decision is made at the server's clock; leave time out, or evaluate at another time with POST /v1/check (non-binding)"))
 	}
 	if raw, ok := m["requester"]; ok && string(raw) != "null" {
 		if p := registeredParty(raw, "requester", c.principal.Model(), http.StatusForbidden); p != nil {
@@ -127,7 +127,7 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, bind
 	}
 	me, err := json.Marshal(c.principal.Model())
 	if err != nil {
-		return nil, newProblem(http.StatusInternalServerError, "internal error")
+		return nil, newProblem(http.StatusInternalServerError, locale.Errorf("internal error"))
 	}
 	m["requester"] = me
 	if raw, ok := m["on_behalf_of"]; ok && string(raw) != "null" {
@@ -150,7 +150,7 @@ func (s *Server) prepareRequest(ctx context.Context, body []byte, c caller, bind
 	}
 	rebuilt, err := json.Marshal(m)
 	if err != nil {
-		return nil, newProblem(http.StatusInternalServerError, "internal error")
+		return nil, newProblem(http.StatusInternalServerError, locale.Errorf("internal error"))
 	}
 	req, err := model.DecodeRequest(rebuilt, s.cfg.Registry)
 	if err != nil {
@@ -177,14 +177,14 @@ func (s *Server) mergeCatalog(ctx context.Context, raw json.RawMessage) (json.Ra
 	}
 	var id string
 	if err := json.Unmarshal(dsRaw, &id); err != nil || id == "" {
-		return nil, "", fieldProblem(http.StatusBadRequest, "data.dataset", "must be a non-empty string")
+		return nil, "", fieldProblem(http.StatusBadRequest, "data.dataset", locale.Errorf("must be a non-empty string"))
 	}
 	ds, err := s.cfg.Store.Dataset(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", fieldProblem(http.StatusBadRequest, "data.dataset", fmt.Sprintf("unknown dataset %q", id))
+		return nil, "", fieldProblem(http.StatusBadRequest, "data.dataset", locale.Errorf("unknown dataset %q", id))
 	}
 	if err != nil {
-		return nil, "", s.storeProblem(err, "dataset")
+		return nil, "", s.storeProblem(err, locale.Errorf("dataset"))
 	}
 	holder := ds.Holder
 	ds.ID, ds.Created, ds.Updated, ds.Holder = "", time.Time{}, time.Time{}, ""
@@ -198,14 +198,14 @@ func (s *Server) mergeCatalog(ctx context.Context, raw json.RawMessage) (json.Ra
 		}
 		if got, given := data[name]; given && string(got) != "null" {
 			if !sameLabel(got, want) {
-				return nil, "", fieldProblem(http.StatusConflict, "data."+name, fmt.Sprintf("contradicts the catalog label of dataset %q (%s); omit it to use the catalog's", id, want))
+				return nil, "", fieldProblem(http.StatusConflict, "data."+name, locale.Errorf("contradicts the catalog label of dataset %q (%s); omit it to use the catalog's", id, want))
 			}
 		}
 		data[name] = want
 	}
 	out, err := json.Marshal(data)
 	if err != nil {
-		return nil, "", newProblem(http.StatusInternalServerError, "internal error")
+		return nil, "", newProblem(http.StatusInternalServerError, locale.Errorf("internal error"))
 	}
 	return out, holder, nil
 }
@@ -268,21 +268,21 @@ func (s *Server) decideProblem(err error, what string) *Problem {
 	s.log.Log(context.Background(), level, what+" failed", slog.String("error", err.Error()), slog.Int("status", st))
 	switch st {
 	case http.StatusServiceUnavailable:
-		return newProblem(st, "the database or the log is unavailable; nothing was decided, retry later")
+		return newProblem(st, locale.Errorf("the database or the log is unavailable; nothing was decided, retry later"))
 	default:
-		return newProblem(st, "the decision could not be made or recorded; do not act on it, retry later")
+		return newProblem(st, locale.Errorf("the decision could not be made or recorded; do not act on it, retry later"))
 	}
 }
 
 func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, c caller) {
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	req, p := s.prepareRequest(r.Context(), body, c, true)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	start := time.Now()
@@ -290,7 +290,7 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, c caller) 
 	s.metrics.decideSeconds.WithLabelValues("decide").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.metrics.failures.WithLabelValues("decide", strconv.Itoa(s.errorStatus(err))).Inc()
-		writeProblem(w, s.decideProblem(err, "decision"))
+		writeProblem(w, r, s.decideProblem(err, "decision"))
 		return
 	}
 	s.metrics.observeDecision(&dec)
@@ -305,21 +305,21 @@ func (s *Server) postDecision(w http.ResponseWriter, r *http.Request, c caller) 
 func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, c caller) {
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	explain := false
 	if v := r.URL.Query().Get("explain"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "explain", "must be true or false"))
+			writeProblem(w, r, fieldProblem(http.StatusBadRequest, "explain", locale.Errorf("must be true or false")))
 			return
 		}
 		explain = b
 	}
 	req, p := s.prepareRequest(r.Context(), body, c, false)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	start := time.Now()
@@ -327,7 +327,7 @@ func (s *Server) postCheck(w http.ResponseWriter, r *http.Request, c caller) {
 	s.metrics.decideSeconds.WithLabelValues("check").Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.metrics.failures.WithLabelValues("check", strconv.Itoa(s.errorStatus(err))).Inc()
-		writeProblem(w, s.decideProblem(err, "check"))
+		writeProblem(w, r, s.decideProblem(err, "check"))
 		return
 	}
 	dec.Binding, dec.ID, dec.LogIndex = false, "", nil
@@ -351,7 +351,7 @@ type DecisionRecord struct {
 
 func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
 	if _, p := parseQuery(r, false, "wait"); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	id := r.PathValue("id")
@@ -361,7 +361,7 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "decision "+id))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("decision %s", id)))
 		return
 	}
 	var private struct {
@@ -370,7 +370,7 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	if err := json.Unmarshal(rec.Private, &private); err != nil {
 		s.log.Error("decode private record", slog.String("decision", id), slog.String("error", err.Error()))
-		writeProblem(w, newProblem(http.StatusInternalServerError, "internal error"))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("internal error")))
 		return
 	}
 	out := DecisionRecord{Decision: private.Decision, Request: private.Request, Private: &ledger.Private{Record: rec.Private, Salt: rec.Salt}}
@@ -381,7 +381,7 @@ func (s *Server) getDecision(w http.ResponseWriter, r *http.Request, c caller) {
 		if v := r.URL.Query().Get("wait"); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 0 || d > 30*time.Second {
-				writeProblem(w, fieldProblem(http.StatusBadRequest, "wait", "must be a duration between 0s and 30s"))
+				writeProblem(w, r, fieldProblem(http.StatusBadRequest, "wait", locale.Errorf("must be a duration between 0s and 30s")))
 				return
 			}
 			wait = d

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Conditional requests (RFC 9110, section 13).
@@ -45,7 +47,7 @@ func parsePrecondition(r *http.Request) (precondition, *Problem) {
 		p.ifMatch = true
 		tags, any, ok := entityTags(vals)
 		if !ok {
-			return p, newProblem(http.StatusBadRequest, `If-Match: not a list of entity tags ("...", W/"...") or *`)
+			return p, newProblem(http.StatusBadRequest, locale.Errorf(`If-Match: not a list of entity tags ("...", W/"...") or *`))
 		}
 		p.any = any
 		for _, t := range tags {
@@ -57,36 +59,35 @@ func parsePrecondition(r *http.Request) (precondition, *Problem) {
 	if vals := r.Header.Values("If-None-Match"); len(vals) > 0 {
 		_, any, ok := entityTags(vals)
 		if !ok || !any {
-			return p, newProblem(http.StatusBadRequest, `If-None-Match: a write takes only "*" (create if absent)`)
+			return p, newProblem(http.StatusBadRequest, locale.Errorf(`If-None-Match: a write takes only "*" (create if absent)`))
 		}
 		p.ifNoneMatchAny = true
 	}
 	if p.ifMatch && p.ifNoneMatchAny {
-		return p, newProblem(http.StatusBadRequest, "If-Match and If-None-Match: send one of them")
+		return p, newProblem(http.StatusBadRequest, locale.Errorf("If-Match and If-None-Match: send one of them"))
 	}
 	return p, nil
 }
 
 // required answers 428 when neither header was sent.
-func (p precondition) required(what string, create bool) *Problem {
+func (p precondition) required(what error, create bool) *Problem {
 	if p.ifMatch || p.ifNoneMatchAny {
 		return nil
 	}
-	detail := "If-Match: a write of " + what + " needs the ETag it was read at (GET it: ETag), so that it cannot undo a change made since"
 	if create {
-		detail += `; to create it, send If-None-Match: *`
+		return newProblem(http.StatusPreconditionRequired, locale.Errorf("If-Match: a write of %v needs the ETag it was read at (GET it: ETag), so that it cannot undo a change made since; to create it, send If-None-Match: *", what))
 	}
-	return newProblem(http.StatusPreconditionRequired, detail)
+	return newProblem(http.StatusPreconditionRequired, locale.Errorf("If-Match: a write of %v needs the ETag it was read at (GET it: ETag), so that it cannot undo a change made since", what))
 }
 
 // check judges the precondition against the resource as it is (exists,
 // with ETag current), answering 412 when it fails.
-func (p precondition) check(what string, exists bool, current string) *Problem {
+func (p precondition) check(what error, exists bool, current string) *Problem {
 	switch {
 	case p.ifNoneMatchAny && exists:
-		return newProblem(http.StatusPreconditionFailed, "If-None-Match: "+what+" exists already")
+		return newProblem(http.StatusPreconditionFailed, locale.Errorf("If-None-Match: %v exists already", what))
 	case p.ifMatch && !exists:
-		return newProblem(http.StatusPreconditionFailed, "If-Match: "+what+" does not exist")
+		return newProblem(http.StatusPreconditionFailed, locale.Errorf("If-Match: %v does not exist", what))
 	case p.ifMatch && !p.any && !containsString(p.tags, current):
 		return preconditionProblem(what)
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -53,17 +54,17 @@ func (s *Server) idempotentUpTo(limit int64, h handlerFunc) handlerFunc {
 		}
 		key, p := parseIdempotencyKey(vals)
 		if p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				writeProblem(w, newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body exceeds %d bytes", limit)))
+				writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, locale.Errorf("the body exceeds %s bytes", strconv.FormatInt(limit, 10))))
 				return
 			}
-			writeProblem(w, newProblem(http.StatusBadRequest, "could not read the body"))
+			writeProblem(w, r, newProblem(http.StatusBadRequest, locale.Errorf("could not read the body")))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -71,18 +72,18 @@ func (s *Server) idempotentUpTo(limit int64, h handlerFunc) handlerFunc {
 		ctx := r.Context()
 		rec, held, err := s.cfg.Store.ClaimIdempotencyKey(ctx, store.IdempotencyClaim{Principal: c.principal.ID, Key: key, Fingerprint: fp, At: s.cfg.Now()})
 		if err != nil {
-			writeProblem(w, s.storeProblem(err, "idempotency key"))
+			writeProblem(w, r, s.storeProblem(err, locale.Errorf("idempotency key")))
 			return
 		}
 		if !held {
 			switch {
 			case !bytes.Equal(rec.Fingerprint, fp):
-				writeProblem(w, typedProblem(http.StatusUnprocessableEntity, "idempotency-key-reused", "The Idempotency-Key was used for another request",
-					"Idempotency-Key: this key was used for a request with another method, path or body; use a new key for a new request"))
+				writeProblem(w, r, typedProblem(http.StatusUnprocessableEntity, "idempotency-key-reused",
+					locale.Errorf("Idempotency-Key: this key was used for a request with another method, path or body; use a new key for a new request")))
 			case rec.Status == 0:
 				w.Header().Set("Retry-After", "1")
-				writeProblem(w, typedProblem(http.StatusConflict, "idempotency-key-in-progress", "A request with this Idempotency-Key is in progress",
-					"Idempotency-Key: the first request with this key is still being processed; retry after it"))
+				writeProblem(w, r, typedProblem(http.StatusConflict, "idempotency-key-in-progress",
+					locale.Errorf("Idempotency-Key: the first request with this key is still being processed; retry after it")))
 			default:
 				replay(w, rec)
 			}
@@ -116,26 +117,26 @@ func (s *Server) idempotentUpTo(limit int64, h handlerFunc) handlerFunc {
 // field string ("...", as the draft says) or, leniently, the bare text;
 // 1 to store.MaxIdempotencyKey printable ASCII characters.
 func parseIdempotencyKey(vals []string) (string, *Problem) {
-	bad := func(msg string) (string, *Problem) {
-		return "", newProblem(http.StatusBadRequest, idempotencyHeader+": "+msg)
+	bad := func(msg error) (string, *Problem) {
+		return "", newProblem(http.StatusBadRequest, locale.Errorf("%s: %v", idempotencyHeader, msg))
 	}
 	if len(vals) != 1 {
-		return bad("send the header once")
+		return bad(locale.Errorf("send the header once"))
 	}
 	v := strings.TrimSpace(vals[0])
 	if strings.HasPrefix(v, `"`) {
 		u, err := strconv.Unquote(v)
 		if err != nil || !strings.HasSuffix(v, `"`) {
-			return bad("not a valid quoted string")
+			return bad(locale.Errorf("not a valid quoted string"))
 		}
 		v = u
 	}
 	if v == "" || len(v) > store.MaxIdempotencyKey {
-		return bad(fmt.Sprintf("must be 1 to %d characters", store.MaxIdempotencyKey))
+		return bad(locale.Errorf("must be 1 to %s characters", strconv.Itoa(store.MaxIdempotencyKey)))
 	}
 	for i := 0; i < len(v); i++ {
 		if v[i] < 0x20 || v[i] > 0x7e {
-			return bad(fmt.Sprintf("byte %d is not printable ASCII", i))
+			return bad(locale.Errorf("byte %s is not printable ASCII", strconv.Itoa(i)))
 		}
 	}
 	return v, nil

@@ -3,11 +3,12 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // duplicateKey finds the first member of a JSON object, at any depth, whose
@@ -243,9 +244,8 @@ func duplicateKeyProblem(body []byte) *Problem {
 	if !d.found {
 		return nil
 	}
-	msg := fmt.Sprintf("duplicate key at byte %d; each member may appear once", d.offset)
 	if d.caseOnly {
-		msg += " (keys that differ only in letter case are the same member)"
+		return fieldProblem(http.StatusBadRequest, d.path, locale.Errorf("duplicate key at byte %s; each member may appear once (keys that differ only in letter case are the same member)", strconv.Itoa(d.offset)))
 	}
-	return fieldProblem(http.StatusBadRequest, d.path, msg)
+	return fieldProblem(http.StatusBadRequest, d.path, locale.Errorf("duplicate key at byte %s; each member may appear once", strconv.Itoa(d.offset)))
 }

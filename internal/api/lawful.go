@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -143,7 +143,7 @@ var lawfulAllow = map[string]string{
 func (s *Server) lawful(h func(http.ResponseWriter, *http.Request, caller, *Lawful)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
 		if s.cfg.Lawful == nil {
-			writeProblem(w, newProblem(http.StatusNotFound, "lawful access is not configured on this server"))
+			writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("lawful access is not configured on this server")))
 			return
 		}
 		h(w, r, c, s.cfg.Lawful)
@@ -157,40 +157,40 @@ func (s *Server) lawful(h func(http.ResponseWriter, *http.Request, caller, *Lawf
 func (s *Server) lodge(w http.ResponseWriter, r *http.Request, c caller, l *Lawful, typ string) {
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	env, err := authz.ParseEnvelope(body)
 	if err != nil {
-		writeProblem(w, authzProblem(err))
+		writeProblem(w, r, authzProblem(err))
 		return
 	}
 	v, err := authz.Open(r.Context(), *env, l.Keys)
 	if err != nil {
-		writeProblem(w, authzProblem(err))
+		writeProblem(w, r, authzProblem(err))
 		return
 	}
 	st := v.Statement
 	if st.Type != typ {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "payload.type", fmt.Sprintf("is %q; lodge it at /v1/%ss", st.Type, st.Type)))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "payload.type", locale.Errorf("is %q; lodge it at /v1/%ss", st.Type, st.Type)))
 		return
 	}
 	me := c.principal
 	if me.Kind != model.KindStateAuthority || v.Authority.Jurisdiction != me.Jurisdiction || st.IssuerJurisdiction != me.Jurisdiction {
-		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("%s is signed by %s for %s; %s may lodge only statements of authorities of its own state (%s)",
+		writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("%s is signed by %s for %s; %s may lodge only statements of authorities of its own state (%s)",
 			st.ID, v.Authority.ID, st.IssuerJurisdiction, me.ID, me.Jurisdiction)))
 		return
 	}
 	ctx := r.Context()
 	lodged, err := s.cfg.Store.ListStatements(ctx, "")
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "statement"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("statement")))
 		return
 	}
 	var refers *uint64
 	for _, old := range lodged {
 		if old.Digest == v.Digest {
-			writeProblem(w, newProblem(http.StatusConflict, fmt.Sprintf("%s %s was lodged already (log index %d)", st.Type, st.ID, old.LogIndex)))
+			writeProblem(w, r, newProblem(http.StatusConflict, locale.Errorf("%s %s was lodged already (log index %s)", st.Type, st.ID, strconv.FormatUint(old.LogIndex, 10))))
 			return
 		}
 		if typ == authz.TypeRevocation && old.Type == authz.TypeAuthorization && old.ID == st.Revokes && old.Jurisdiction == st.IssuerJurisdiction {
@@ -201,14 +201,14 @@ func (s *Server) lodge(w http.ResponseWriter, r *http.Request, c caller, l *Lawf
 		// Refuse a revocation the set would refuse before logging it.
 		var probe authz.Revocations
 		if err := probe.Add(v); err != nil {
-			writeProblem(w, newProblem(http.StatusBadRequest, err.Error()))
+			writeProblem(w, r, newProblem(http.StatusBadRequest, err))
 			return
 		}
 	}
 	now := s.cfg.Now().UTC()
 	e, priv, err := ledger.NewRecord(typ, now, json.RawMessage(body))
 	if err != nil {
-		writeProblem(w, newProblem(http.StatusBadRequest, "the envelope is not JSON the log can keep"))
+		writeProblem(w, r, newProblem(http.StatusBadRequest, locale.Errorf("the envelope is not JSON the log can keep")))
 		return
 	}
 	e.Subject = st.ID
@@ -221,7 +221,7 @@ func (s *Server) lodge(w http.ResponseWriter, r *http.Request, c caller, l *Lawf
 	}
 	idx, err := l.Log.Append(ctx, e)
 	if err != nil {
-		writeProblem(w, s.logProblem(err, typ))
+		writeProblem(w, r, s.logProblem(err, typ))
 		return
 	}
 	if typ == authz.TypeRevocation {
@@ -233,7 +233,7 @@ func (s *Server) lodge(w http.ResponseWriter, r *http.Request, c caller, l *Lawf
 		Envelope: priv.Record, Salt: priv.Salt, LogIndex: idx, Created: now}
 	if err := s.cfg.Store.RecordStatement(ctx, rec); err != nil {
 		s.log.Error("record statement", slog.Uint64("log_index", idx), slog.String("type", typ))
-		writeProblem(w, newProblem(http.StatusInternalServerError, fmt.Sprintf("the %s is in the log (index %d) but could not be stored; lodge it again", typ, idx)))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("the %s is in the log (index %s) but could not be stored; lodge it again", typ, strconv.FormatUint(idx, 10))))
 		return
 	}
 	w.Header().Set("Location", "/v1/"+typ+"s/"+v.Digest)
@@ -246,13 +246,13 @@ func (s *Server) lodge(w http.ResponseWriter, r *http.Request, c caller, l *Lawf
 // anyone else gets 404, as for a missing one.
 func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, c caller, typ string) {
 	if _, p := parseQuery(r, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	digest := r.PathValue("digest")
 	all, err := s.cfg.Store.ListStatements(r.Context(), typ)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, typ))
+		writeProblem(w, r, s.storeProblem(err, untranslated(typ)))
 		return
 	}
 	for _, st := range all {
@@ -266,7 +266,7 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, c caller, 
 			Digest: st.Digest, LogIndex: st.LogIndex}, Envelope: json.RawMessage(st.Envelope), LodgedAt: st.Created.UTC().Format(time.RFC3339)})
 		return
 	}
-	writeProblem(w, newProblem(http.StatusNotFound, typ+" "+digest+" not found"))
+	writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("%s %s not found", typ, digest)))
 }
 
 // StatementDocument is the answer of GET /v1/authorizations/{digest} and
@@ -293,11 +293,11 @@ func joinPurposes(ps []string) string {
 func authzProblem(err error) *Problem {
 	var pe *authz.ParseError
 	if errors.As(err, &pe) {
-		p := newProblem(http.StatusBadRequest, err.Error())
+		p := newProblem(http.StatusBadRequest, err)
 		p.Field = pe.Path
 		return p
 	}
-	return newProblem(http.StatusBadRequest, err.Error())
+	return newProblem(http.StatusBadRequest, err)
 }
 
 // logProblem answers a failed append: 503 when the log is closed or
@@ -305,22 +305,22 @@ func authzProblem(err error) *Problem {
 func (s *Server) logProblem(err error, what string) *Problem {
 	if errors.Is(err, ledger.ErrClosed) || errors.Is(err, ledger.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrUnavailable) {
 		s.log.Warn("log append", slog.String("kind", what))
-		return newProblem(http.StatusServiceUnavailable, "the log is unavailable; nothing was recorded, retry later")
+		return newProblem(http.StatusServiceUnavailable, locale.Errorf("the log is unavailable; nothing was recorded, retry later"))
 	}
 	s.log.Error("log append", slog.String("kind", what), slog.String("error", err.Error()))
-	return newProblem(http.StatusInternalServerError, "the log could not record it; retry later")
+	return newProblem(http.StatusInternalServerError, locale.Errorf("the log could not record it; retry later"))
 }
 
 // transparency serves the transparency report built from the verified log.
 func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	if _, p := parseQuery(r, false, "period", "format", "lang"); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	q := r.URL.Query()
 	period, err := report.ParsePeriod(q.Get("period"))
 	if err != nil {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "period", err.Error()))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "period", err))
 		return
 	}
 	format := q.Get("format")
@@ -328,14 +328,14 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, 
 		format = "json"
 	}
 	if !slices.Contains(report.Formats, format) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "format", fmt.Sprintf("%q is not one of %v", format, report.Formats)))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "format", locale.Errorf("%q is not one of %v", format, report.Formats)))
 		return
 	}
 	printer := locale.For("")
 	if lang := q.Get("lang"); lang != "" {
 		p, err := locale.Parse(lang, locale.Report)
 		if err != nil {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "lang", err.Error()))
+			writeProblem(w, r, fieldProblem(http.StatusBadRequest, "lang", err))
 			return
 		}
 		printer = p
@@ -343,14 +343,14 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request, c caller, 
 	entries, cp, err := l.Entries(r.Context())
 	if err != nil {
 		s.log.Error("transparency report: the log did not verify", slog.String("error", err.Error()))
-		writeProblem(w, newProblem(http.StatusInternalServerError, "the log did not verify, so no report was made from it"))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("the log did not verify, so no report was made from it")))
 		return
 	}
 	var buf bytes.Buffer
 	rep := report.Build(period, entries)
 	rep.Pin(cp)
 	if err := report.Write(&buf, rep, format, printer); err != nil {
-		writeProblem(w, newProblem(http.StatusInternalServerError, "the report could not be written"))
+		writeProblem(w, r, newProblem(http.StatusInternalServerError, locale.Errorf("the report could not be written")))
 		return
 	}
 	w.Header().Set("Content-Type", map[string]string{"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}[format])
@@ -394,7 +394,7 @@ func decodeStrict(w http.ResponseWriter, r *http.Request, v any, optional bool) 
 		return jsonDecodeProblem(err)
 	}
 	if dec.More() {
-		return newProblem(http.StatusBadRequest, "the body holds more than one JSON value")
+		return newProblem(http.StatusBadRequest, locale.Errorf("the body holds more than one JSON value"))
 	}
 	return nil
 }
@@ -404,7 +404,7 @@ func decodeStrict(w http.ResponseWriter, r *http.Request, v any, optional bool) 
 func authority(c caller) (model.Principal, *Problem) {
 	p := c.principal.Model()
 	if p.Kind != model.KindStateAuthority && c.role != store.RoleAdmin {
-		return p, newProblem(http.StatusForbidden, c.principal.ID+" is not a state authority")
+		return p, newProblem(http.StatusForbidden, locale.Errorf("%s is not a state authority", c.principal.ID))
 	}
 	return p, nil
 }
@@ -412,12 +412,12 @@ func authority(c caller) (model.Principal, *Problem) {
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	var body OpenCase
 	if p := decodeStrict(w, r, &body, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	by, p := authority(c)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	cs, err := l.Cases.Open(r.Context(), by, mla.OpenSpec{ID: body.ID, RequestedState: body.RequestedState, Agreement: body.Agreement,
@@ -425,7 +425,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, c caller, l *L
 	if cs != nil && err == nil {
 		w.Header().Set("Location", "/v1/mla/"+cs.ID)
 	}
-	s.answerCase(w, cs, err, http.StatusCreated)
+	s.answerCase(w, r, cs, err, http.StatusCreated)
 }
 
 // moveCase makes one transition of a case, as the caller.
@@ -436,29 +436,29 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, c caller, l *L
 		Ground string       `json:"ground,omitempty"`
 	}
 	if p := decodeStrict(w, r, &body, true); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	by, p := authority(c)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	if verb != "narrow" && body.Scope != nil {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "scope", "only a narrowing takes a scope"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "scope", locale.Errorf("only a narrowing takes a scope")))
 		return
 	}
 	if verb != "refuse" && body.Ground != "" {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "ground", "only a refusal takes a ground"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "ground", locale.Errorf("only a refusal takes a ground")))
 		return
 	}
 	pre, p := casePrecondition(r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	if p := s.mayReadCase(r.Context(), l, id, c, pre); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	ctx := r.Context()
@@ -473,23 +473,23 @@ func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, c caller, l *L
 		cs, err = l.Cases.Accept(ctx, id, by)
 	case "narrow":
 		if body.Scope == nil {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "scope", "a narrowing needs the scope granted"))
+			writeProblem(w, r, fieldProblem(http.StatusBadRequest, "scope", locale.Errorf("a narrowing needs the scope granted")))
 			return
 		}
 		cs, err = l.Cases.Narrow(ctx, id, by, *body.Scope)
 	case "refuse":
 		if body.Ground == "" {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "ground", fmt.Sprintf("a refusal needs a ground, one of %v", mla.RefusalGrounds)))
+			writeProblem(w, r, fieldProblem(http.StatusBadRequest, "ground", locale.Errorf("a refusal needs a ground, one of %v", mla.RefusalGrounds)))
 			return
 		}
 		cs, err = l.Cases.Refuse(ctx, id, by, body.Ground)
 	case "close":
 		cs, err = l.Cases.Close(ctx, id, by)
 	default:
-		writeProblem(w, newProblem(http.StatusNotFound, "no transition "+verb+"; use receive, accept, narrow, refuse, close or execute"))
+		writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("no transition %s; use receive, accept, narrow, refuse, close or execute", verb)))
 		return
 	}
-	s.answerCase(w, cs, err, http.StatusOK)
+	s.answerCase(w, r, cs, err, http.StatusOK)
 }
 
 // mayReadCase answers 404 for a missing case, 403 for an authority of
@@ -501,9 +501,9 @@ func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller
 		return s.caseProblem(err)
 	}
 	if !mayRead(cs, c) {
-		return newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s acts for %s", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID, c.principal.Jurisdiction))
+		return newProblem(http.StatusForbidden, locale.Errorf("case %s is between %s and %s; %s acts for %s", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID, c.principal.Jurisdiction))
 	}
-	return pre.check("case "+cs.ID, true, caseETag(cs.Version))
+	return pre.check(locale.Errorf("case %s", cs.ID), true, caseETag(cs.Version))
 }
 
 // casePrecondition reads the If-Match an MLA step may carry. It is not
@@ -512,7 +512,7 @@ func (s *Server) mayReadCase(ctx context.Context, l *Lawful, id string, c caller
 func casePrecondition(r *http.Request) (precondition, *Problem) {
 	pre, p := parsePrecondition(r)
 	if p == nil && pre.ifNoneMatchAny {
-		p = newProblem(http.StatusBadRequest, "If-None-Match: a step of a case takes If-Match")
+		p = newProblem(http.StatusBadRequest, locale.Errorf("If-None-Match: a step of a case takes If-Match"))
 	}
 	return pre, p
 }
@@ -536,18 +536,18 @@ func mayRead(cs *mla.Case, c caller) bool {
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	if _, p := parseQuery(r, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	cs, err := l.Cases.Get(r.Context(), r.PathValue("id"))
 	if err == nil && !mayRead(cs, c) {
-		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
+		writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
 		return
 	}
 	if err == nil && notModified(w, r, caseETag(cs.Version)) {
 		return
 	}
-	s.answerCase(w, cs, err, http.StatusOK)
+	s.answerCase(w, r, cs, err, http.StatusOK)
 }
 
 // caseAuthorization answers the authorization statement an accepted or
@@ -557,16 +557,16 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, l *La
 func (s *Server) caseAuthorization(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	cs, err := l.Cases.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeCaseProblem(w, err)
+		s.writeCaseProblem(w, r, err)
 		return
 	}
 	if !mayRead(cs, c) {
-		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
+		writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("case %s is between %s and %s; %s may not read it", cs.ID, cs.RequestingState, cs.RequestedState, c.principal.ID)))
 		return
 	}
 	st, err := cs.Authorization()
 	if err != nil {
-		s.writeCaseProblem(w, err)
+		s.writeCaseProblem(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -586,12 +586,12 @@ type CaseList struct {
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *Lawful) {
 	pg, p := parseQuery(r, true, "overdue", "state", "status")
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	overdue := r.URL.Query().Get("overdue")
 	if overdue != "" && overdue != "true" && overdue != "false" {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "overdue", "use true or false"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "overdue", locale.Errorf("use true or false")))
 		return
 	}
 	// state: a party (requesting or requested state); status: where the
@@ -599,17 +599,17 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, c caller, l *
 	party, status := r.URL.Query().Get("state"), r.URL.Query().Get("status")
 	if party != "" {
 		if p := s.checkState("state", party); p != nil {
-			writeProblem(w, p)
+			writeProblem(w, r, p)
 			return
 		}
 	}
 	if status != "" && !slices.Contains(caseStatuses, mla.State(status)) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "status", "one of opened, received, accepted, narrowed, refused, executed, closed"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "status", locale.Errorf("one of opened, received, accepted, narrowed, refused, executed, closed")))
 		return
 	}
 	all, err := l.Cases.Cases.List(r.Context())
 	if err != nil {
-		s.writeCaseProblem(w, err)
+		s.writeCaseProblem(w, r, err)
 		return
 	}
 	out := CaseList{Cases: []*mla.Case{}}
@@ -663,21 +663,21 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	id := r.PathValue("id")
 	pre, p := casePrecondition(r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	req, p := s.prepareRequest(r.Context(), body, c, true)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	if req.Basis.Kind != "mla" || req.Basis.Ref != id {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "basis", fmt.Sprintf("must be {\"kind\": \"mla\", \"ref\": %q}", id)))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "basis", locale.Errorf("must be {\"kind\": \"mla\", \"ref\": %q}", id)))
 		return
 	}
 	ctx := r.Context()
@@ -690,30 +690,30 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	req.Time = when
 	authorized, _, err := authz.Evaluate(req.Basis.Authorizations, req, l.Keys, l.Revocations, when)
 	if err != nil {
-		writeProblem(w, inputProblem(err))
+		writeProblem(w, r, inputProblem(err))
 		return
 	}
 	cs, err := l.Cases.Get(ctx, id)
 	if err != nil {
-		s.writeCaseProblem(w, err)
+		s.writeCaseProblem(w, r, err)
 		return
 	}
 	if !mayRead(cs, c) {
-		writeProblem(w, newProblem(http.StatusForbidden, fmt.Sprintf("case %s names another provider than %s", cs.ID, c.principal.ID)))
+		writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("case %s names another provider than %s", cs.ID, c.principal.ID)))
 		return
 	}
-	if p := pre.check("case "+cs.ID, true, caseETag(cs.Version)); p != nil {
-		writeProblem(w, p)
+	if p := pre.check(locale.Errorf("case %s", cs.ID), true, caseETag(cs.Version)); p != nil {
+		writeProblem(w, r, p)
 		return
 	}
 	if _, err := cs.Execute(by, when, req, mla.Exclude(req, cs.Parties(), authorized), "pending-decision"); err != nil {
-		s.writeCaseProblem(w, err)
+		s.writeCaseProblem(w, r, err)
 		return
 	}
 	req.Time = time.Time{} // Decide takes the server's clock
 	dec, err := s.cfg.Decider.Decide(ctx, req)
 	if err != nil {
-		writeProblem(w, s.decideProblem(err, "mla execution"))
+		writeProblem(w, r, s.decideProblem(err, "mla execution"))
 		return
 	}
 	s.metrics.observeDecision(&dec)
@@ -725,7 +725,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	if dec.Outcome != model.Allow {
 		current, err := l.Cases.Get(ctx, id)
 		if err != nil {
-			s.writeCaseProblem(w, err)
+			s.writeCaseProblem(w, r, err)
 			return
 		}
 		w.Header().Set("ETag", caseETag(current.Version))
@@ -734,7 +734,7 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 	}
 	moved, err := l.Cases.Execute(ctx, id, by, req, authorized, dec.ID)
 	if err != nil {
-		s.writeCaseProblem(w, err)
+		s.writeCaseProblem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", caseETag(moved.Version))
@@ -742,9 +742,9 @@ func (s *Server) executeCase(w http.ResponseWriter, r *http.Request, c caller, l
 }
 
 // answerCase writes a case, or the problem its error maps to.
-func (s *Server) answerCase(w http.ResponseWriter, cs *mla.Case, err error, status int) {
+func (s *Server) answerCase(w http.ResponseWriter, r *http.Request, cs *mla.Case, err error, status int) {
 	if err != nil {
-		s.writeCaseProblem(w, err)
+		s.writeCaseProblem(w, r, err)
 		return
 	}
 	w.Header().Set("ETag", caseETag(cs.Version))
@@ -754,11 +754,11 @@ func (s *Server) answerCase(w http.ResponseWriter, cs *mla.Case, err error, stat
 // writeCaseProblem writes the problem for a case error; a concurrent
 // change or a step still being logged (mla.ErrConflict, mla.ErrBusy) gets
 // Retry-After: read the case again and retry.
-func (s *Server) writeCaseProblem(w http.ResponseWriter, err error) {
+func (s *Server) writeCaseProblem(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, mla.ErrConflict) {
 		w.Header().Set("Retry-After", "1")
 	}
-	writeProblem(w, s.caseProblem(err))
+	writeProblem(w, r, s.caseProblem(err))
 }
 
 // caseProblem maps mla's errors: 403 not allowed, 409 wrong state, busy
@@ -768,19 +768,19 @@ func (s *Server) writeCaseProblem(w http.ResponseWriter, err error) {
 func (s *Server) caseProblem(err error) *Problem {
 	switch {
 	case errors.Is(err, mla.ErrNotFound):
-		return newProblem(http.StatusNotFound, err.Error())
+		return newProblem(http.StatusNotFound, err)
 	case errors.Is(err, mla.ErrForbidden):
-		return newProblem(http.StatusForbidden, err.Error())
+		return newProblem(http.StatusForbidden, err)
 	case errors.Is(err, mla.ErrExists), errors.Is(err, mla.ErrState), errors.Is(err, mla.ErrConflict):
-		return newProblem(http.StatusConflict, err.Error())
+		return newProblem(http.StatusConflict, err)
 	case errors.Is(err, mla.ErrBeyondScope):
-		return newProblem(http.StatusUnprocessableEntity, err.Error())
+		return newProblem(http.StatusUnprocessableEntity, err)
 	case errors.Is(err, mla.ErrInvalid), errors.Is(err, store.ErrInvalid):
-		return newProblem(http.StatusBadRequest, err.Error())
+		return newProblem(http.StatusBadRequest, err)
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, ledger.ErrClosed), errors.Is(err, ledger.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("mla case: store or log unavailable")
-		return newProblem(http.StatusServiceUnavailable, "the database or the log is unavailable; retry later")
+		return newProblem(http.StatusServiceUnavailable, locale.Errorf("the database or the log is unavailable; retry later"))
 	}
 	s.log.Error("mla case", slog.String("error", err.Error()))
-	return newProblem(http.StatusInternalServerError, "internal error")
+	return newProblem(http.StatusInternalServerError, locale.Errorf("internal error"))
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // ProblemListener wraps a plain-TCP listener so that the errors net/http
@@ -43,10 +45,10 @@ type problemConn struct{ net.Conn }
 var bareErrorHeaders = []byte("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n")
 
 // bareErrorDetail says what each status net/http answers itself means.
-var bareErrorDetail = map[int]string{
-	http.StatusRequestHeaderFieldsTooLarge: "the request's header fields are too large",
-	http.StatusBadRequest:                  "the HTTP request is malformed",
-	http.StatusNotImplemented:              "the request's transfer coding is not supported",
+var bareErrorDetail = map[int]error{
+	http.StatusRequestHeaderFieldsTooLarge: locale.Errorf("the request's header fields are too large"),
+	http.StatusBadRequest:                  locale.Errorf("the HTTP request is malformed"),
+	http.StatusNotImplemented:              locale.Errorf("the request's transfer coding is not supported"),
 }
 
 func (c *problemConn) Write(p []byte) (int, error) {
@@ -56,7 +58,7 @@ func (c *problemConn) Write(p []byte) (int, error) {
 	}
 	detail, known := bareErrorDetail[status]
 	if !known {
-		detail = http.StatusText(status)
+		detail = untranslated(http.StatusText(status))
 	}
 	body, _ := json.Marshal(newProblem(status, detail))
 	resp := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",

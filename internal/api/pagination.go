@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // One pagination for every list (Google AIP-158): a list answer holds at
@@ -50,16 +52,14 @@ func parseQuery(r *http.Request, list bool, filters ...string) (page, *Problem) 
 	sort.Strings(names)
 	for _, name := range names {
 		if !slices.Contains(known, name) {
-			msg := "unknown query parameter"
+			msg := locale.Errorf("unknown query parameter; this endpoint takes none")
 			if len(known) > 0 {
-				msg += " (known: " + strings.Join(known, ", ") + ")"
-			} else {
-				msg += "; this endpoint takes none"
+				msg = locale.Errorf("unknown query parameter (known: %s)", strings.Join(known, ", "))
 			}
 			return page{}, fieldProblem(http.StatusBadRequest, name, msg)
 		}
 		if len(q[name]) > 1 {
-			return page{}, fieldProblem(http.StatusBadRequest, name, "given more than once")
+			return page{}, fieldProblem(http.StatusBadRequest, name, locale.Errorf("given more than once"))
 		}
 	}
 	p := page{size: defaultPageSize}
@@ -69,14 +69,14 @@ func parseQuery(r *http.Request, list bool, filters ...string) (page, *Problem) 
 	if v := q.Get("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageSize {
-			return page{}, fieldProblem(http.StatusBadRequest, "page_size", fmt.Sprintf("an integer from 1 to %d", maxPageSize))
+			return page{}, fieldProblem(http.StatusBadRequest, "page_size", locale.Errorf("an integer from 1 to %s", strconv.Itoa(maxPageSize)))
 		}
 		p.size = n
 	}
 	if v := q.Get("page_token"); v != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(v)
 		if err != nil || !strings.HasPrefix(string(raw), tokenPrefix) || len(raw) == len(tokenPrefix) {
-			return page{}, fieldProblem(http.StatusBadRequest, "page_token", "not a token this server gave (next_page_token of the previous page)")
+			return page{}, fieldProblem(http.StatusBadRequest, "page_token", locale.Errorf("not a token this server gave (next_page_token of the previous page)"))
 		}
 		p.after = strings.TrimPrefix(string(raw), tokenPrefix)
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -51,7 +51,7 @@ func registeredParty(raw json.RawMessage, path string, registered model.Principa
 		val := m[name]
 		i, ok := principalFields[name]
 		if !ok {
-			return fieldProblem(http.StatusBadRequest, path+"."+name, "unknown member")
+			return fieldProblem(http.StatusBadRequest, path+"."+name, locale.Errorf("unknown member"))
 		}
 		if string(val) == "null" {
 			continue
@@ -60,15 +60,15 @@ func registeredParty(raw json.RawMessage, path string, registered model.Principa
 		got := reflect.New(want.Type())
 		dec := json.NewDecoder(strings.NewReader(string(val)))
 		if err := dec.Decode(got.Interface()); err != nil {
-			return fieldProblem(http.StatusBadRequest, path+"."+name, "expected "+want.Type().String())
+			return fieldProblem(http.StatusBadRequest, path+"."+name, locale.Errorf("expected %s", want.Type().String()))
 		}
 		if sameValue(got.Elem(), want) {
 			continue
 		}
 		if name == "id" {
-			return fieldProblem(idStatus, path+".id", fmt.Sprintf("is not %s, the principal of your credential; the requester is that principal, as registered", registered.ID))
+			return fieldProblem(idStatus, path+".id", locale.Errorf("is not %s, the principal of your credential; the requester is that principal, as registered", registered.ID))
 		}
-		return fieldProblem(http.StatusConflict, path+"."+name, fmt.Sprintf("differs from the registry's record of principal %s; omit it to use the registered value", registered.ID))
+		return fieldProblem(http.StatusConflict, path+"."+name, locale.Errorf("differs from the registry's record of principal %s; omit it to use the registered value", registered.ID))
 	}
 	return nil
 }
@@ -100,17 +100,17 @@ func (s *Server) onBehalfOf(ctx context.Context, raw json.RawMessage, c caller) 
 		_ = json.Unmarshal(v, &id)
 	}
 	if id == "" {
-		return nil, fieldProblem(http.StatusBadRequest, "on_behalf_of.id", "required: name the registered principal you act for")
+		return nil, fieldProblem(http.StatusBadRequest, "on_behalf_of.id", locale.Errorf("required: name the registered principal you act for"))
 	}
 	if !c.principal.MayActForID(id) {
-		return nil, fieldProblem(http.StatusForbidden, "on_behalf_of.id", fmt.Sprintf("principal %s may not act for %q", c.principal.ID, id))
+		return nil, fieldProblem(http.StatusForbidden, "on_behalf_of.id", locale.Errorf("principal %s may not act for %q", c.principal.ID, id))
 	}
 	known, err := s.cfg.Store.Principal(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fieldProblem(http.StatusBadRequest, "on_behalf_of.id", fmt.Sprintf("%q is not a registered principal; an operator must register it before anyone acts for it", id))
+		return nil, fieldProblem(http.StatusBadRequest, "on_behalf_of.id", locale.Errorf("%q is not a registered principal; an operator must register it before anyone acts for it", id))
 	}
 	if err != nil {
-		return nil, s.storeProblem(err, "principal")
+		return nil, s.storeProblem(err, locale.Errorf("principal"))
 	}
 	reg := known.Model()
 	if p := registeredParty(raw, "on_behalf_of", reg, http.StatusConflict); p != nil {
@@ -118,7 +118,7 @@ func (s *Server) onBehalfOf(ctx context.Context, raw json.RawMessage, c caller) 
 	}
 	out, err := json.Marshal(reg)
 	if err != nil {
-		return nil, newProblem(http.StatusInternalServerError, "internal error")
+		return nil, newProblem(http.StatusInternalServerError, locale.Errorf("internal error"))
 	}
 	return out, nil
 }
@@ -138,14 +138,14 @@ func (s *Server) resolveParties(ctx context.Context, m map[string]json.RawMessag
 			raw, _ = json.Marshal(map[string]string{"id": holder})
 		} else if id := memberID(raw); id != holder {
 			if id == "" {
-				return fieldProblem(http.StatusBadRequest, "exporter.id", fmt.Sprintf("required: the exporter of the dataset named is its holder %s", holder))
+				return fieldProblem(http.StatusBadRequest, "exporter.id", locale.Errorf("required: the exporter of the dataset named is its holder %s", holder))
 			}
-			return fieldProblem(http.StatusConflict, "exporter.id", fmt.Sprintf("is not %s, the holder of the dataset named; omit exporter to use the holder", holder))
+			return fieldProblem(http.StatusConflict, "exporter.id", locale.Errorf("is not %s, the holder of the dataset named; omit exporter to use the holder", holder))
 		}
 		m["exporter"] = raw
 	} else if raw, ok := m["exporter"]; ok && string(raw) != "null" {
 		if id := memberID(raw); id != "" && id != c.principal.ID && !c.principal.MayActForID(id) {
-			return fieldProblem(http.StatusForbidden, "exporter.id", fmt.Sprintf("principal %s may not name %q as exporter: name itself, a principal it may act for, or a dataset with a holder", c.principal.ID, id))
+			return fieldProblem(http.StatusForbidden, "exporter.id", locale.Errorf("principal %s may not name %q as exporter: name itself, a principal it may act for, or a dataset with a holder", c.principal.ID, id))
 		}
 	}
 	for _, path := range []string{"exporter", "importer"} {
@@ -182,14 +182,14 @@ func (s *Server) party(ctx context.Context, raw json.RawMessage, path string) (j
 	}
 	id := memberID(raw)
 	if id == "" {
-		return nil, fieldProblem(http.StatusBadRequest, path+".id", "required: name the registered principal")
+		return nil, fieldProblem(http.StatusBadRequest, path+".id", locale.Errorf("required: name the registered principal"))
 	}
 	known, err := s.cfg.Store.Principal(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fieldProblem(http.StatusBadRequest, path+".id", fmt.Sprintf("%q is not a registered principal; an operator must register it before a request names it", id))
+		return nil, fieldProblem(http.StatusBadRequest, path+".id", locale.Errorf("%q is not a registered principal; an operator must register it before a request names it", id))
 	}
 	if err != nil {
-		return nil, s.storeProblem(err, "principal")
+		return nil, s.storeProblem(err, locale.Errorf("principal"))
 	}
 	reg := known.Model()
 	if p := registeredParty(raw, path, reg, http.StatusConflict); p != nil {
@@ -197,7 +197,7 @@ func (s *Server) party(ctx context.Context, raw json.RawMessage, path string) (j
 	}
 	out, err := json.Marshal(reg)
 	if err != nil {
-		return nil, newProblem(http.StatusInternalServerError, "internal error")
+		return nil, newProblem(http.StatusInternalServerError, locale.Errorf("internal error"))
 	}
 	return out, nil
 }

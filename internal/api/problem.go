@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/accord-dev/accord/internal/locale"
+	"golang.org/x/text/language"
 )
 
 // Problem is an RFC 9457 problem detail, the body of every error answer
@@ -24,6 +27,10 @@ type Problem struct {
 	// Line and Column locate a syntax error in the body.
 	Line   int `json:"line,omitempty"`
 	Column int `json:"column,omitempty"`
+
+	// detail is Detail as a catalog message, for writeProblem to write
+	// in the caller's language.
+	detail error
 }
 
 // problemBase prefixes Problem.Type: a relative URI reference that
@@ -31,53 +38,100 @@ type Problem struct {
 // /problems/{type}, in English and French; see problem_pages.go).
 const problemBase = "/problems/"
 
-// problemTypes gives each status Accord answers with its type and title.
-var problemTypes = map[int][2]string{
-	http.StatusBadRequest:                  {"bad-request", "The request is not valid"},
-	http.StatusUnauthorized:                {"unauthorized", "A valid bearer token is required"},
-	http.StatusForbidden:                   {"forbidden", "The credential does not allow this"},
-	http.StatusNotFound:                    {"not-found", "No such resource"},
-	http.StatusMethodNotAllowed:            {"method-not-allowed", "Method not allowed"},
-	http.StatusConflict:                    {"conflict", "The request conflicts with the state of the resource"},
-	http.StatusUnprocessableEntity:         {"beyond-scope", "The request goes beyond the scope granted"},
-	http.StatusPreconditionFailed:          {"precondition-failed", "The resource changed since the version the request names"},
-	http.StatusPreconditionRequired:        {"precondition-required", "This write needs If-Match"},
-	http.StatusRequestEntityTooLarge:       {"too-large", "The request body is too large"},
-	http.StatusUnsupportedMediaType:        {"unsupported-media-type", "The request body must be application/json"},
-	http.StatusTooManyRequests:             {"rate-limited", "Too many requests from this principal"},
-	http.StatusRequestHeaderFieldsTooLarge: {"headers-too-large", "The request's header fields are too large"},
-	http.StatusInternalServerError:         {"internal", "Internal error"},
-	http.StatusServiceUnavailable:          {"unavailable", "Temporarily unavailable; retry later"},
+// problemTypes gives each status Accord answers with its type; the
+// type's title, in English and French, is its page's (problemDocs).
+var problemTypes = map[int]string{
+	http.StatusBadRequest:                  "bad-request",
+	http.StatusUnauthorized:                "unauthorized",
+	http.StatusForbidden:                   "forbidden",
+	http.StatusNotFound:                    "not-found",
+	http.StatusMethodNotAllowed:            "method-not-allowed",
+	http.StatusConflict:                    "conflict",
+	http.StatusUnprocessableEntity:         "beyond-scope",
+	http.StatusPreconditionFailed:          "precondition-failed",
+	http.StatusPreconditionRequired:        "precondition-required",
+	http.StatusRequestEntityTooLarge:       "too-large",
+	http.StatusUnsupportedMediaType:        "unsupported-media-type",
+	http.StatusTooManyRequests:             "rate-limited",
+	http.StatusRequestHeaderFieldsTooLarge: "headers-too-large",
+	http.StatusInternalServerError:         "internal",
+	http.StatusServiceUnavailable:          "unavailable",
 }
 
-// newProblem returns the problem for status with detail.
-func newProblem(status int, detail string) *Problem {
-	t, ok := problemTypes[status]
+// newProblem returns the problem for status with detail, a catalog
+// message (locale.Errorf) that writeProblem writes in the caller's
+// language; any other error is written as its Error().
+func newProblem(status int, detail error) *Problem {
+	typ, ok := problemTypes[status]
 	if !ok {
-		t = [2]string{"error", http.StatusText(status)}
+		typ = "error"
 	}
-	return &Problem{Type: problemBase + t[0], Title: t[1], Status: status, Detail: detail}
+	return typedProblem(status, typ, detail)
 }
 
-// typedProblem returns a problem of a type more precise than its
-// status's (problemTypes).
-func typedProblem(status int, typ, title, detail string) *Problem {
-	return &Problem{Type: problemBase + typ, Title: title, Status: status, Detail: detail}
+// typedProblem returns a problem of type typ (a name of problemDocs, or a
+// type more precise than its status's).
+func typedProblem(status int, typ string, detail error) *Problem {
+	title := http.StatusText(status)
+	if doc, ok := problemDocs[typ]; ok {
+		title = doc.en[0]
+	}
+	p := &Problem{Type: problemBase + typ, Title: title, Status: status}
+	p.setDetail(detail)
+	return p
 }
 
-// fieldProblem returns a problem about one member of the body.
-func fieldProblem(status int, field, msg string) *Problem {
-	p := newProblem(status, field+": "+msg)
+// fieldProblem returns a problem about one member of the body (or one
+// query parameter): its detail is "field: msg".
+func fieldProblem(status int, field string, msg error) *Problem {
+	p := newProblem(status, locale.Errorf("%s: %v", field, msg))
 	p.Field = field
 	return p
 }
 
+// setDetail makes detail the problem's detail: Detail holds it in English
+// (Error, logs, tests), writeProblem writes it in the caller's language.
+func (p *Problem) setDetail(detail error) {
+	p.detail = detail
+	p.Detail = ""
+	if detail != nil {
+		p.Detail = detail.Error()
+	}
+}
+
+// untranslated is a detail that is not a catalog message (another
+// package's text, an HTTP status text): it reads the same in every
+// language.
+type untranslated string
+
+// Error returns the text.
+func (u untranslated) Error() string { return string(u) }
+
 // Error lets a *Problem travel as an error inside the package.
 func (p *Problem) Error() string { return p.Detail }
 
-// writeProblem answers with p.
-func writeProblem(w http.ResponseWriter, p *Problem) {
+// in returns a copy of p with its title and detail in lp's language.
+func (p *Problem) in(lp *locale.Printer) *Problem {
+	out := *p
+	if lp.Tag() == language.French {
+		if doc, ok := problemDocs[strings.TrimPrefix(p.Type, problemBase)]; ok {
+			out.Title = doc.fr[0]
+		}
+	}
+	if p.detail != nil {
+		out.Detail = locale.Text(lp, p.detail)
+	}
+	return &out
+}
+
+// writeProblem answers r with p, its title and detail in the language
+// r's Accept-Language asks for (English when it names none Accord
+// writes).
+func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	lp := requestPrinter(r)
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Language", lp.Tag().String())
+	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Cache-Control", "no-store")
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="accord"`)
@@ -86,7 +140,7 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 		w.Header().Set("Retry-After", "1")
 	}
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	_ = json.NewEncoder(w).Encode(p.in(lp))
 }
 
 // writeJSON answers with v as JSON.
@@ -103,20 +157,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func jsonDecodeProblem(err error) *Problem {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return newProblem(http.StatusRequestEntityTooLarge, "the body exceeds 1 MiB")
+		return newProblem(http.StatusRequestEntityTooLarge, locale.Errorf("the body exceeds 1 MiB"))
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fieldProblem(http.StatusBadRequest, te.Field, "expected "+te.Type.String()+", got JSON "+te.Value)
+		return fieldProblem(http.StatusBadRequest, te.Field, locale.Errorf("expected %s, got JSON %s", te.Type.String(), te.Value))
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return newProblem(http.StatusBadRequest, "invalid JSON: "+se.Error())
+		return newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", se))
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		f = strings.Trim(f, `"`)
-		return fieldProblem(http.StatusBadRequest, f, "unknown field")
+		return fieldProblem(http.StatusBadRequest, f, locale.Errorf("unknown field"))
 	}
-	return newProblem(http.StatusBadRequest, "invalid JSON: "+strings.TrimPrefix(msg, "json: "))
+	return newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %s", strings.TrimPrefix(msg, "json: ")))
 }

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/accord-dev/accord/internal/locale"
+	"golang.org/x/text/language"
 )
 
 // Every problem type is a relative URI reference (/problems/<name>,
@@ -70,7 +73,7 @@ var problemPage = template.Must(template.New("problem").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-// problemLang picks fr or en for a page.
+// problemLang picks fr or en for a page: ?lang=, else Accept-Language.
 func problemLang(r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l != "" {
 		if strings.HasPrefix(l, "fr") {
@@ -78,16 +81,40 @@ func problemLang(r *http.Request) string {
 		}
 		return "en"
 	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		if strings.HasPrefix(tag, "fr") {
-			return "fr"
+	return acceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// acceptLanguage picks fr or en from an Accept-Language field: the first
+// of its languages, by weight, that is French or English; English when it
+// names neither. A field that does not parse is read in its order, tag by
+// tag, never refused.
+func acceptLanguage(field string) string {
+	tags, _, err := language.ParseAcceptLanguage(field)
+	if err != nil {
+		for _, part := range strings.Split(field, ",") {
+			if t, err := language.Parse(strings.TrimSpace(strings.SplitN(part, ";", 2)[0])); err == nil {
+				tags = append(tags, t)
+			}
 		}
-		if strings.HasPrefix(tag, "en") {
+	}
+	for _, t := range tags {
+		switch b, _ := t.Base(); b.String() {
+		case "fr":
+			return "fr"
+		case "en":
 			return "en"
 		}
 	}
 	return "en"
+}
+
+// requestPrinter is the printer for the language of r's Accept-Language
+// (see acceptLanguage), in which problems answer r.
+func requestPrinter(r *http.Request) *locale.Printer {
+	if r == nil {
+		return locale.For("en")
+	}
+	return locale.For(acceptLanguage(r.Header.Get("Accept-Language")))
 }
 
 // serveProblemPage serves GET /problems/{type}.
@@ -95,11 +122,11 @@ func serveProblemPage(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("type")
 	doc, ok := problemDocs[name]
 	if !ok {
-		writeProblem(w, newProblem(http.StatusNotFound, "no problem type "+name+"; types: "+strings.Join(problemTypeNames(), ", ")))
+		writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("no problem type %s; types: %s", name, strings.Join(problemTypeNames(), ", "))))
 		return
 	}
 	if _, p := parseQuery(r, false, "lang"); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	lang := problemLang(r)
@@ -109,7 +136,7 @@ func serveProblemPage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
-	w.Header().Set("Vary", "Accept-Language")
+	w.Header().Add("Vary", "Accept-Language")
 	_ = problemPage.Execute(w, map[string]any{"Lang": lang, "Title": text[0], "Text": text[1], "Status": doc.status, "Type": problemBase + name})
 }
 

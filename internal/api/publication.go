@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/accord-dev/accord/internal/advisory"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Publication routes: what existing tools read, without a token (the
@@ -17,64 +18,64 @@ func (s *Server) publicationRoutes() {
 	s.mux.HandleFunc("GET /osv/{file}", func(w http.ResponseWriter, r *http.Request) {
 		a := s.cfg.Advisories
 		if a == nil {
-			writeProblem(w, newProblem(http.StatusNotFound, "advisories are not enabled on this server"))
+			writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("advisories are not enabled on this server")))
 			return
 		}
 		recs, err := a.Store.ListAdvisories(r.Context())
 		if err != nil {
-			writeProblem(w, s.storeProblem(err, "advisories"))
+			writeProblem(w, r, s.storeProblem(err, locale.Errorf("advisories")))
 			return
 		}
 		files, err := advisory.OSVExport(recs)
 		if err != nil {
-			writeProblem(w, s.storeProblem(err, "OSV export"))
+			writeProblem(w, r, s.storeProblem(err, locale.Errorf("OSV export")))
 			return
 		}
-		serveFile(w, files, r.PathValue("file"))
+		serveFile(w, r, files, r.PathValue("file"))
 	})
 	s.mux.HandleFunc("GET /.well-known/csaf/{file...}", func(w http.ResponseWriter, r *http.Request) {
 		a := s.cfg.Advisories
 		if a == nil || a.Provider == nil {
-			writeProblem(w, newProblem(http.StatusNotFound, "this server is not a CSAF provider"))
+			writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("this server is not a CSAF provider")))
 			return
 		}
 		recs, err := a.Store.ListAdvisories(r.Context())
 		if err != nil {
-			writeProblem(w, s.storeProblem(err, "advisories"))
+			writeProblem(w, r, s.storeProblem(err, locale.Errorf("advisories")))
 			return
 		}
 		files, err := advisory.CSAFDistribution(*a.Provider, recs, s.cfg.Now())
 		if err != nil {
-			writeProblem(w, s.storeProblem(err, "CSAF distribution"))
+			writeProblem(w, r, s.storeProblem(err, locale.Errorf("CSAF distribution")))
 			return
 		}
-		serveFile(w, files, r.PathValue("file"))
+		serveFile(w, r, files, r.PathValue("file"))
 	})
 	s.mux.HandleFunc("GET /.well-known/security.txt", func(w http.ResponseWriter, r *http.Request) {
 		a := s.cfg.Advisories
 		if a == nil || a.Provider == nil {
-			writeProblem(w, newProblem(http.StatusNotFound, "no security.txt: this server is not a CSAF provider"))
+			writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("no security.txt: this server is not a CSAF provider")))
 			return
 		}
 		files, err := advisory.CSAFDistribution(*a.Provider, nil, s.cfg.Now())
 		if err != nil {
-			writeProblem(w, s.storeProblem(err, "security.txt"))
+			writeProblem(w, r, s.storeProblem(err, locale.Errorf("security.txt")))
 			return
 		}
-		serveFile(w, files, "security.txt")
+		serveFile(w, r, files, "security.txt")
 	})
 }
 
 // serveFile answers with files[name] and a content type from its
 // extension; 404 when there is none.
-func serveFile(w http.ResponseWriter, files advisory.Files, name string) {
+func serveFile(w http.ResponseWriter, r *http.Request, files advisory.Files, name string) {
 	key := path.Clean(name)
 	if strings.HasSuffix(name, "/") {
 		key += "/"
 	}
 	b, ok := files[key]
 	if !ok || strings.Contains(name, "..") {
-		writeProblem(w, newProblem(http.StatusNotFound, "no file "+name))
+		writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("no file %s", name)))
 		return
 	}
 	ct := "text/plain; charset=utf-8"

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // RateLimit bounds how fast one principal may call the API: a token bucket
@@ -83,7 +85,7 @@ func (l *limiter) prune(now time.Time, burst float64) {
 
 // rateLimited spends a token of c's principal, sets the RateLimit fields,
 // and answers 429 when none is left; it reports whether it did.
-func (s *Server) rateLimited(w http.ResponseWriter, c caller) bool {
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, c caller) bool {
 	l := s.limits
 	if l == nil {
 		return false
@@ -97,7 +99,7 @@ func (s *Server) rateLimited(w http.ResponseWriter, c caller) bool {
 		return false
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	writeProblem(w, newProblem(http.StatusTooManyRequests, "principal "+c.principal.ID+" sent more than "+
-		strconv.FormatFloat(l.cfg.PerSecond, 'f', -1, 64)+" requests a second (bursts of "+strconv.Itoa(max(l.cfg.Burst, 1))+"); retry after Retry-After seconds"))
+	writeProblem(w, r, newProblem(http.StatusTooManyRequests, locale.Errorf("principal %s sent more than %s requests a second (bursts of %s); retry after Retry-After seconds",
+		c.principal.ID, strconv.FormatFloat(l.cfg.PerSecond, 'f', -1, 64), strconv.Itoa(max(l.cfg.Burst, 1)))))
 	return true
 }

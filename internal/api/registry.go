@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/registry"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -58,7 +59,7 @@ type OverrideDocument struct {
 func (s *Server) registryKind(w http.ResponseWriter, r *http.Request) (string, bool) {
 	k, ok := registryKinds[r.PathValue("kind")]
 	if !ok {
-		writeProblem(w, newProblem(http.StatusNotFound, "no registry kind "+r.PathValue("kind")+"; kinds: jurisdictions, blocs, agreements, authorities"))
+		writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("no registry kind %s; kinds: jurisdictions, blocs, agreements, authorities", r.PathValue("kind"))))
 	}
 	return k, ok
 }
@@ -70,7 +71,7 @@ func (s *Server) listRegistry(w http.ResponseWriter, r *http.Request, c caller) 
 	}
 	pg, p := parseQuery(r, true)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	var (
@@ -90,7 +91,7 @@ func (s *Server) listRegistry(w http.ResponseWriter, r *http.Request, c caller) 
 	}
 	os, err := s.cfg.Store.ListOverrides(r.Context(), kind)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "registry overrides"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("registry overrides")))
 		return
 	}
 	out := RegistryList{Items: items, Overrides: []OverrideDocument{}, NextPageToken: next}
@@ -109,12 +110,12 @@ var registryIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // replacing it is never an operator's call.
 func (s *Server) mayChange(w http.ResponseWriter, r *http.Request, c caller, kind string) bool {
 	if kind == "authority" && c.role != store.RoleAdmin {
-		writeProblem(w, newProblem(http.StatusForbidden, "role "+c.role+" may not "+r.Method+" "+r.URL.Path+
-			": a state authority's entry (and its key) is changed by the admin role only; allowed: admin"))
+		writeProblem(w, r, newProblem(http.StatusForbidden, locale.Errorf("role %s may not %s %s: a state authority's entry (and its key) is changed by the admin role only; allowed: admin",
+			c.role, r.Method, r.URL.Path)))
 		return false
 	}
 	if rc := s.cfg.RegistryChanges; rc == nil || rc.Log == nil || rc.Prepare == nil {
-		writeProblem(w, newProblem(http.StatusNotFound, errNoChanges.Error()))
+		writeProblem(w, r, newProblem(http.StatusNotFound, errNoChanges))
 		return false
 	}
 	return true
@@ -127,32 +128,32 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	id := r.PathValue("id")
 	if !registryIDPattern.MatchString(id) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "id", "letters, digits, '.', '_' or '-', at most 64"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "id", locale.Errorf("letters, digits, '.', '_' or '-', at most 64")))
 		return
 	}
 	pre, p := parsePrecondition(r)
 	if p == nil {
-		p = pre.required("override "+kind+"/"+id, true)
+		p = pre.required(locale.Errorf("override %s/%s", kind, id), true)
 	}
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	m, p := object(body, "")
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	for _, key := range []string{"id", "code"} {
 		if raw, ok := m[key]; ok {
 			var v string
 			if json.Unmarshal(raw, &v) != nil || !strings.EqualFold(v, id) {
-				writeProblem(w, fieldProblem(http.StatusBadRequest, key, "does not match the id in the path"))
+				writeProblem(w, r, fieldProblem(http.StatusBadRequest, key, locale.Errorf("does not match the id in the path")))
 				return
 			}
 		}
@@ -164,7 +165,7 @@ func (s *Server) putOverride(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	o, err := s.cfg.Store.Override(r.Context(), kind, id)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "override"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("override")))
 		return
 	}
 	idx := change.LogIndex
@@ -185,13 +186,13 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, c caller
 	}
 	pre, p := parsePrecondition(r)
 	if p == nil && pre.ifNoneMatchAny {
-		p = newProblem(http.StatusBadRequest, "If-None-Match: a delete takes If-Match")
+		p = newProblem(http.StatusBadRequest, locale.Errorf("If-None-Match: a delete takes If-Match"))
 	}
 	if p == nil {
-		p = pre.required("override "+kind+"/"+r.PathValue("id"), false)
+		p = pre.required(locale.Errorf("override %s/%s", kind, r.PathValue("id")), false)
 	}
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	change, ok := s.applyChange(w, r, c, store.Override{Kind: kind, ID: r.PathValue("id")}, true, pre)
@@ -210,13 +211,13 @@ func (s *Server) getOverride(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	if _, p := parseQuery(r, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	id := r.PathValue("id")
 	o, err := s.cfg.Store.Override(r.Context(), kind, id)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "override "+kind+"/"+id))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("override %s/%s", kind, id)))
 		return
 	}
 	if notModified(w, r, versionETag(o.Updated)) {

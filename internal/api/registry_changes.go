@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/registry"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -111,7 +111,7 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 		return ledger.Entry{}, err
 	}
 	if len(c.Body) > 0 && !json.Valid(c.Body) {
-		return ledger.Entry{}, fmt.Errorf("registry change %s/%s: body is not JSON", c.Kind, c.ID)
+		return ledger.Entry{}, locale.Errorf("registry change %s/%s: body is not JSON", c.Kind, c.ID)
 	}
 	kind := ledger.KindRegistryChange
 	switch c.Kind {
@@ -134,12 +134,12 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 	if c.Kind == ChangePack {
 		var pv struct{ Name, Version string }
 		if err := json.Unmarshal(c.Body, &pv); err != nil || pv.Name == "" {
-			return ledger.Entry{}, fmt.Errorf("pack change %s: body must name the pack and its version", c.ID)
+			return ledger.Entry{}, locale.Errorf("pack change %s: body must name the pack and its version", c.ID)
 		}
 		e.Packs = []ledger.PackVersion{{Name: pv.Name, Version: pv.Version}}
 	}
 	if err := e.Validate(); err != nil {
-		return ledger.Entry{}, fmt.Errorf("registry change %s/%s: %w", c.Kind, c.ID, err)
+		return ledger.Entry{}, locale.Errorf("registry change %s/%s: %v", c.Kind, c.ID, err)
 	}
 	return e, nil
 }
@@ -149,7 +149,7 @@ func RegistryChangeEntry(c *store.RegistryChange, jurisdiction string, at time.T
 func RegistryChangeRecord(c store.RegistryChange) (ledger.Private, error) {
 	raw, err := json.Marshal(recordOf(&c))
 	if err != nil {
-		return ledger.Private{}, fmt.Errorf("registry change %s/%s record: %w", c.Kind, c.ID, err)
+		return ledger.Private{}, locale.Errorf("registry change %s/%s record: %v", c.Kind, c.ID, err)
 	}
 	return ledger.Private{Record: raw, Salt: c.Salt}, nil
 }
@@ -178,7 +178,7 @@ type ChangeList struct {
 func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c caller) {
 	pg, p := parseQuery(r, true, "kind", "id", "from")
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	q := r.URL.Query()
@@ -187,14 +187,14 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c caller) {
 		kind = k
 	}
 	if kind != "" && !containsString(changeKinds, kind) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "kind", "one of "+strings.Join(changeKinds, ", ")))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "kind", locale.Errorf("one of %s", strings.Join(changeKinds, ", "))))
 		return
 	}
 	var from uint64
 	if v := q.Get("from"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			writeProblem(w, fieldProblem(http.StatusBadRequest, "from", "a log index (0 or more)"))
+			writeProblem(w, r, fieldProblem(http.StatusBadRequest, "from", locale.Errorf("a log index (0 or more)")))
 			return
 		}
 		from = n
@@ -202,7 +202,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c caller) {
 	id := q.Get("id")
 	all, err := s.cfg.Store.ListRegistryChanges(r.Context(), from, 0)
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "registry changes"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("registry changes")))
 		return
 	}
 	docs := []ChangeDocument{}
@@ -242,29 +242,29 @@ func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o
 	cur, err := s.cfg.Store.Override(ctx, o.Kind, o.ID)
 	exists := err == nil
 	if err != nil && (remove || !errors.Is(err, store.ErrNotFound)) {
-		writeProblem(w, s.storeProblem(err, "override "+o.ID))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("override %s", o.ID)))
 		return store.RegistryChange{}, false
 	}
 	// The precondition is checked under changeMu, which makes the changes
 	// of this process one at a time.
-	if p := pre.check("override "+o.Kind+"/"+o.ID, exists, versionETag(cur.Updated)); p != nil {
-		writeProblem(w, p)
+	if p := pre.check(locale.Errorf("override %s/%s", o.Kind, o.ID), exists, versionETag(cur.Updated)); p != nil {
+		writeProblem(w, r, p)
 		return store.RegistryChange{}, false
 	}
 	all, p := s.overridesWith(r, o, remove)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return store.RegistryChange{}, false
 	}
 	if s.cfg.CheckOverrides != nil {
 		if err := s.cfg.CheckOverrides(ctx, all); err != nil {
-			writeProblem(w, newProblem(http.StatusBadRequest, "the registry would not load with this change: "+err.Error()))
+			writeProblem(w, r, newProblem(http.StatusBadRequest, locale.Errorf("the registry would not load with this change: %v", err)))
 			return store.RegistryChange{}, false
 		}
 	}
 	next, activate, err := rc.Prepare(ctx, all)
 	if err != nil {
-		writeProblem(w, newProblem(http.StatusBadRequest, "the registry would not load with this change: "+err.Error()))
+		writeProblem(w, r, newProblem(http.StatusBadRequest, locale.Errorf("the registry would not load with this change: %v", err)))
 		return store.RegistryChange{}, false
 	}
 	change := store.RegistryChange{Kind: o.Kind, ID: o.ID, Action: "put", Principal: c.principal.ID}
@@ -290,9 +290,9 @@ func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o
 	}
 	_, p = s.logThenStore(ctx, rc.Log, &change, jurisdiction, "registry", func(ctx context.Context) error {
 		return s.cfg.Store.ApplyRegistryChange(ctx, change)
-	}, func(err error) *Problem { return s.storeProblem(err, "override "+o.ID) })
+	}, func(err error) *Problem { return s.storeProblem(err, locale.Errorf("override %s", o.ID)) })
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return store.RegistryChange{}, false
 	}
 	activate()
@@ -309,14 +309,14 @@ func (s *Server) applyChange(w http.ResponseWriter, r *http.Request, c caller, o
 func (s *Server) logThenStore(ctx context.Context, lg Appender, change *store.RegistryChange, place, what string, apply func(context.Context) error, fail func(error) *Problem) (uint64, *Problem) {
 	e, err := RegistryChangeEntry(change, place, s.cfg.Now())
 	if err != nil {
-		return 0, newProblem(http.StatusBadRequest, "the change cannot be logged: "+err.Error())
+		return 0, newProblem(http.StatusBadRequest, locale.Errorf("the change cannot be logged: %v", err))
 	}
 	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer acancel()
 	idx, err := lg.Append(actx, e)
 	if err != nil {
 		s.log.Error("log append", slog.String("kind", e.Kind), slog.String("error", err.Error()))
-		return 0, newProblem(http.StatusServiceUnavailable, "the log could not record the change, so it was not made; retry later")
+		return 0, newProblem(http.StatusServiceUnavailable, locale.Errorf("the log could not record the change, so it was not made; retry later"))
 	}
 	change.LogIndex = idx
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -332,7 +332,7 @@ func (s *Server) logThenStore(ctx context.Context, lg Appender, change *store.Re
 		}
 		s.log.Error(what+" change logged but not stored; voided", attrs...)
 		p := fail(err)
-		p.Detail += fmt.Sprintf("; the change was not made (its log entry %d is voided)", idx)
+		p.setDetail(locale.Errorf("%v; the change was not made (its log entry %s is voided)", p.detail, strconv.FormatUint(idx, 10)))
 		return 0, p
 	}
 	return idx, nil
@@ -342,7 +342,7 @@ func (s *Server) logThenStore(ctx context.Context, lg Appender, change *store.Re
 func (s *Server) overridesWith(r *http.Request, o store.Override, remove bool) ([]store.Override, *Problem) {
 	all, err := s.cfg.Store.ListOverrides(r.Context(), "")
 	if err != nil {
-		return nil, s.storeProblem(err, "registry overrides")
+		return nil, s.storeProblem(err, locale.Errorf("registry overrides"))
 	}
 	next := all[:0]
 	for _, x := range all {
@@ -370,4 +370,4 @@ func authorityIn(reg Registry, id string) (registry.Authority, bool) {
 }
 
 // errNoChanges is what PUT and DELETE answer without RegistryChanges.
-var errNoChanges = errors.New("registry changes are not enabled on this server (they must be logged, and no log is configured for them)")
+var errNoChanges = locale.Errorf("registry changes are not enabled on this server (they must be logged, and no log is configured for them)")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/accord-dev/accord/internal/custody"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -30,12 +31,12 @@ type SealRecord struct {
 // seal entry (dataset, custodians, k, commitments' digest).
 func (s *Server) postSeal(w http.ResponseWriter, r *http.Request, c caller) {
 	if s.cfg.SealLog == nil {
-		writeProblem(w, newProblem(http.StatusNotFound, "this server keeps no log to record seals in"))
+		writeProblem(w, r, newProblem(http.StatusNotFound, locale.Errorf("this server keeps no log to record seals in")))
 		return
 	}
 	body, p := readBody(w, r)
 	if p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	var in struct {
@@ -44,21 +45,21 @@ func (s *Server) postSeal(w http.ResponseWriter, r *http.Request, c caller) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "header", "must be the sealed file's header, base64: "+err.Error()))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "header", locale.Errorf("must be the sealed file's header, base64: %v", err)))
 		return
 	}
 	h, err := custody.ParseHeaderBytes(in.Header)
 	if err != nil {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "header", err.Error()))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "header", err))
 		return
 	}
 	ds, err := s.cfg.Store.Dataset(r.Context(), h.Dataset)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "header", "dataset "+h.Dataset+" is not in the catalog"))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "header", locale.Errorf("dataset %s is not in the catalog", h.Dataset)))
 		return
 	}
 	if err != nil {
-		writeProblem(w, s.storeProblem(err, "dataset"))
+		writeProblem(w, r, s.storeProblem(err, locale.Errorf("dataset")))
 		return
 	}
 	ds.ID, ds.Created, ds.Updated = "", time.Time{}, time.Time{}
@@ -71,18 +72,18 @@ func (s *Server) postSeal(w http.ResponseWriter, r *http.Request, c caller) {
 	raw, _ = json.Marshal(m)
 	labels, err := jcs.Transform(raw)
 	if err != nil || !bytes.Equal(labels, h.Labels) {
-		writeProblem(w, fieldProblem(http.StatusConflict, "header", "the header's labels are not the catalog's labels of dataset "+h.Dataset+"; seal again with the catalog's labels"))
+		writeProblem(w, r, fieldProblem(http.StatusConflict, "header", locale.Errorf("the header's labels are not the catalog's labels of dataset %s; seal again with the catalog's labels", h.Dataset)))
 		return
 	}
 	e, priv, err := custody.SealEntry(h, s.cfg.Now())
 	if err != nil {
-		writeProblem(w, fieldProblem(http.StatusBadRequest, "header", err.Error()))
+		writeProblem(w, r, fieldProblem(http.StatusBadRequest, "header", err))
 		return
 	}
 	idx, err := s.cfg.SealLog.Append(r.Context(), e)
 	if err != nil {
 		s.log.Error("append seal entry", slog.String("error", err.Error()))
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, "the log could not record the seal; nothing was recorded, try again"))
+		writeProblem(w, r, newProblem(http.StatusServiceUnavailable, locale.Errorf("the log could not record the seal; nothing was recorded, try again")))
 		return
 	}
 	writeJSON(w, http.StatusCreated, SealRecord{Index: idx, Entry: e, Private: priv})

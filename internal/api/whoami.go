@@ -31,7 +31,7 @@ type WhoAmIPrincipal struct {
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request, c caller) {
 	if _, p := parseQuery(r, false); p != nil {
-		writeProblem(w, p)
+		writeProblem(w, r, p)
 		return
 	}
 	p := c.principal

@@ -19,8 +19,8 @@ import (
 
 var updateHelp = flag.Bool("update-help", false, "rewrite internal/locale/catalogs/en.help.yaml and testdata/help from the command tree")
 
-// catalogDir is where the catalogs live, from this package's directory.
-var catalogDir = filepath.Join("..", "..", "internal", "locale", "catalogs")
+// helpCatalogDir is where the catalogs live, from this package's directory.
+var helpCatalogDir = filepath.Join("..", "..", "internal", "locale", "catalogs")
 
 // helpEntry is one help text of the command tree and where it is.
 type helpEntry struct {
@@ -85,21 +85,20 @@ func TestHelpTranslated(t *testing.T) {
 		if e.where != "usage template" {
 			got = helpText(fr, e.text)
 		}
-		if containsKey(fr.Missing(), e.key) {
+		if sortedHas(fr.Missing(), e.key) {
 			t.Errorf("%s: no French translation (run go test ./cmd/accord -run TestHelpTranslated -update-help, then translate the new keys of en.help.yaml in fr.help.yaml)", e.where)
 			continue
 		}
 		if e.where == "usage template" {
 			continue // got is a format; its verbs are checked by the catalog test
 		}
-		for _, lit := range literals(e.text, strings.HasSuffix(e.where, ": Example")) {
-			if !strings.Contains(got, lit) {
-				t.Errorf("%s: the French text lacks %q, which must stay as in English", e.where, lit)
-			}
+		lines, names := helpLiterals(e.text, strings.HasSuffix(e.where, ": Example"))
+		for _, lost := range helpKeeps(got, lines, names) {
+			t.Errorf("%s: the French text lacks %q, which must stay as in English", e.where, lost)
 		}
 	}
 	// The catalog holds no text the tree lost.
-	raw, err := os.ReadFile(filepath.Join(catalogDir, "en.help.yaml"))
+	raw, err := os.ReadFile(filepath.Join(helpCatalogDir, "en.help.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,53 +108,86 @@ func TestHelpTranslated(t *testing.T) {
 	}
 	for k := range en {
 		if !seen[k] {
-			t.Errorf("en.help.yaml: %q is no help text of the tree any more; run go test ./cmd/accord -run TestHelpTranslated -update-help", firstLine(k))
+			t.Errorf("en.help.yaml: %q is no help text of the tree any more; run go test ./cmd/accord -run TestHelpTranslated -update-help", helpFirstLine(k))
 		}
 	}
 }
 
-func containsKey(keys []string, k string) bool {
+// sortedHas says whether the sorted keys hold k.
+func sortedHas(keys []string, k string) bool {
 	i := sort.SearchStrings(keys, k)
 	return i < len(keys) && keys[i] == k
 }
 
-func firstLine(s string) string {
+// helpFirstLine is s up to its first newline.
+func helpFirstLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
 }
 
 var (
-	// commandLine is a line of a Long text that a user types: indented,
+	// helpCommandLine is a line of a Long text that a user types: indented,
 	// starting with "accord " or "$ ".
-	commandLine = regexp.MustCompile(`^\s+(\$ |accord )`)
-	// flagName, envName and fileName are names a translation keeps.
-	flagName = regexp.MustCompile(`(^|[\s(\x60"'])(--?[a-z][a-z0-9-]*)`)
-	envName  = regexp.MustCompile(`\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
-	fileName = regexp.MustCompile(`[\w./-]+\.(yaml|json|pem|key|txt|db|csv|md|txtar|sig)\b`)
+	helpCommandLine = regexp.MustCompile(`^\s+(\$ |accord )`)
+	// helpFlagName, helpEnvName and helpFileName are names a translation keeps.
+	helpFlagName = regexp.MustCompile(`(^|[\s(\x60"'])(--?[a-z][a-z0-9-]*)`)
+	helpEnvName  = regexp.MustCompile(`\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
+	helpFileName = regexp.MustCompile(`[\w./-]+\.(yaml|json|pem|key|txt|db|csv|md|txtar|sig)\b`)
 )
 
-// literals lists what a translation of text must keep as written: its
-// command lines (in an example, every line but the comments; a comment
-// at the end of a command line is prose too), flags, environment
-// variables and file names.
-func literals(text string, example bool) []string {
-	var out []string
+// helpLiterals lists what a translation of text must keep as written:
+// its command lines (in an example, every line but the comments; a
+// comment at the end of a command line is prose too), and its flags,
+// environment variables and file names.
+func helpLiterals(text string, example bool) (lines, names []string) {
 	for _, l := range strings.Split(text, "\n") {
-		trimmed := strings.TrimSpace(l)
-		if trimmed == "" || strings.HasPrefix(trimmed, "#") || !example && !commandLine.MatchString(l) {
-			continue
+		if c := helpCodeLine(l); c != "" && (example || helpCommandLine.MatchString(l)) {
+			lines = append(lines, c)
 		}
-		if i := strings.Index(trimmed, " # "); i >= 0 {
-			trimmed = strings.TrimSpace(trimmed[:i])
+	}
+	for _, m := range helpFlagName.FindAllStringSubmatch(text, -1) {
+		names = append(names, m[2])
+	}
+	names = append(names, helpEnvName.FindAllString(text, -1)...)
+	names = append(names, helpFileName.FindAllString(text, -1)...)
+	return lines, names
+}
+
+// helpCodeLine is line without its indentation and trailing comment; ""
+// for a blank line or a comment.
+func helpCodeLine(line string) string {
+	line = strings.TrimSpace(line)
+	if strings.HasPrefix(line, "#") {
+		return ""
+	}
+	if i := strings.Index(line, " # "); i >= 0 {
+		line = strings.TrimSpace(line[:i])
+	}
+	return line
+}
+
+// helpKeeps says whether translation holds the command lines and names
+// of its English text, each whole: a command line as a line, a name not
+// as the start of a longer one (--publisher-name in
+// --publisher-namespace).
+func helpKeeps(translation string, lines, names []string) []string {
+	var lost []string
+	have := map[string]bool{}
+	for _, l := range strings.Split(translation, "\n") {
+		have[helpCodeLine(l)] = true
+	}
+	for _, l := range lines {
+		if !have[l] {
+			lost = append(lost, l)
 		}
-		out = append(out, trimmed)
 	}
-	for _, m := range flagName.FindAllStringSubmatch(text, -1) {
-		out = append(out, m[2])
+	for _, n := range names {
+		re := regexp.MustCompile(regexp.QuoteMeta(n) + `($|[^A-Za-z0-9_-])`)
+		if !re.MatchString(translation) {
+			lost = append(lost, n)
+		}
 	}
-	out = append(out, envName.FindAllString(text, -1)...)
-	out = append(out, fileName.FindAllString(text, -1)...)
-	return out
+	return lost
 }
 
 // TestHelpInFrench runs `accord check --help`, `accord mla --help` and
@@ -222,7 +254,7 @@ func TestHelpInFrench(t *testing.T) {
 				t.Errorf("accord %s in French: English %q in\n%s", strings.Join(tc.args, " "), w, got)
 			}
 		}
-		golden(t, filepath.Join("testdata", "help", tc.golden), got)
+		helpGolden(t, filepath.Join("testdata", "help", tc.golden), got)
 	}
 	// Back in English: the commands' own texts and cobra's own template.
 	got := help("en", "check", "--help")
@@ -236,8 +268,8 @@ func TestHelpInFrench(t *testing.T) {
 	}
 }
 
-// golden compares got with the file, or rewrites it with -update-help.
-func golden(t *testing.T, file, got string) {
+// helpGolden compares got with the file, or rewrites it with -update-help.
+func helpGolden(t *testing.T, file, got string) {
 	t.Helper()
 	if *updateHelp {
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
@@ -264,7 +296,7 @@ func golden(t *testing.T, file, got string) {
 func writeEnglishHelpCatalog(t *testing.T) {
 	t.Helper()
 	other := map[string]bool{}
-	files, _ := filepath.Glob(filepath.Join(catalogDir, "en*.yaml"))
+	files, _ := filepath.Glob(filepath.Join(helpCatalogDir, "en*.yaml"))
 	for _, f := range files {
 		if filepath.Base(f) == "en.help.yaml" {
 			continue
@@ -306,7 +338,7 @@ func writeEnglishHelpCatalog(t *testing.T) {
 	if err := enc.Encode(doc); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(catalogDir, "en.help.yaml"), b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(helpCatalogDir, "en.help.yaml"), b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -104,11 +104,15 @@ func localizeHelp(root *cobra.Command, p *locale.Printer) {
 	root.SetUsageTemplate(usageTemplate(root.UsageTemplate()))
 }
 
-// walkCommands calls f on c and every command under it, hidden ones too.
+// walkCommands calls f on c and every command under it, hidden ones too,
+// but not cobra's __complete, which shells call and people never read
+// (cobra adds it while it completes a command line).
 func walkCommands(c *cobra.Command, f func(*cobra.Command)) {
 	f(c)
 	for _, sub := range c.Commands() {
-		walkCommands(sub, f)
+		if sub.Name() != cobra.ShellCompRequestCmd && sub.Name() != cobra.ShellCompNoDescRequestCmd {
+			walkCommands(sub, f)
+		}
 	}
 }
 

@@ -330,7 +330,8 @@ func writeEnglishHelpCatalog(t *testing.T) {
 	}
 	var b bytes.Buffer
 	b.WriteString("# accord --help: each command's Short, Long and Example and each flag's\n" +
-		"# usage, keyed by the English text (a % doubled). Written by\n" +
+		"# usage, keyed by the English text as a format (% doubled, a shell's ${\n" +
+		"# written %[1]s{). Written by\n" +
 		"# go test ./cmd/accord -run TestHelpTranslated -update-help; translate\n" +
 		"# each new key in fr.help.yaml.\n")
 	enc := yaml.NewEncoder(&b)

@@ -74,6 +74,7 @@ var dataDir string
 // separate from main so that testscript can run it in-process.
 func run() int {
 	wireCompletions(rootCmd)
+	localizeHelp(rootCmd, userPrinter())
 	err := rootCmd.Execute()
 	if err == nil {
 		return exitOK

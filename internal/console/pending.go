@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -26,10 +27,29 @@ type lodged struct {
 }
 
 // pending draws the pending decisions and what unblocks each: a measure
-// for a requester, a signed authorization for an authority.
+// for a requester, a signed authorization for an authority, the data
+// holder's approval (answered here by the holder's approver).
 func (c *Console) pending(w http.ResponseWriter, r *http.Request, s *session, v *view) {
 	v.Title, v.Nav = v.T("Pending"), "pending"
-	c.listPage(w, r, s, v, "pending", url.Values{"outcome": {"pending"}})
+	data := &decisionsPage{NoList: !v.IsRole("requester", "authority", "auditor")}
+	if v.IsRole("requester", "approver", "auditor") {
+		list, err := c.readApprovals(r, s, url.Values{"status": {approval.StatusPending}})
+		var ae *apiError
+		switch {
+		case errors.Is(err, errSignedOut):
+			c.toSignin(w, r, "ended")
+			return
+		case errors.As(err, &ae) && ae.Status == http.StatusNotFound: // no approvals on this server
+		case err != nil:
+			c.fail(w, v, err)
+			return
+		}
+		data.Approvals, data.ApprovalOf = list, map[string]string{}
+		for _, a := range list {
+			data.ApprovalOf[a.Decision] = a.ID
+		}
+	}
+	c.listPage(w, r, s, v, "pending", url.Values{"outcome": {"pending"}}, data)
 }
 
 // readEnvelope reads the uploaded file of field as a DSSE envelope; nil
@@ -129,7 +149,12 @@ func (c *Console) resubmit(w http.ResponseWriter, r *http.Request, s *session, v
 	if msg != "" {
 		errs["envelope"] = msg
 	}
-	if measure == "" && env == nil && len(errs) == 0 {
+	approved := d.Approval != nil && d.Approval.Status == approval.StatusApproved
+	switch {
+	case measure != "" || env != nil || len(errs) > 0 || approved:
+	case d.Approval != nil:
+		errs["approval"] = v.T("the data holder's approval %s is %s; ask again once it is approved", d.Approval.ID, v.T(d.Approval.Status))
+	default:
 		errs["measure"] = v.T("choose a measure or upload a signed authorization")
 	}
 	if d.Rec.Request == nil {

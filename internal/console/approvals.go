@@ -46,10 +46,13 @@ var (
 	versionNum  = regexp.MustCompile(`^[0-9]{1,19}$`)
 )
 
-// readApprovals reads every page of GET /v1/approvals with q (at most
-// 20 pages of 1,000).
-func (c *Console) readApprovals(r *http.Request, s *session, q url.Values) ([]*approval.Request, error) {
-	q.Set("page_size", "1000")
+// readApprovals reads every page of GET /v1/approvals with filter (at
+// most 20 pages of 1,000).
+func (c *Console) readApprovals(r *http.Request, s *session, filter url.Values) ([]*approval.Request, error) {
+	q := url.Values{"page_size": {"1000"}}
+	for k, v := range filter {
+		q[k] = v
+	}
 	var all []*approval.Request
 	for range 20 {
 		var page struct {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -402,7 +403,7 @@ func (f *fakeAPI) serveMore(w http.ResponseWriter, r *http.Request, who whoami) 
 			PublicKey string `json:"public_key"`
 		}
 		_ = json.NewDecoder(r.Body).Decode(&in)
-		if !strings.HasPrefix(in.PublicKey, "ed25519:") {
+		if k, err := base64.StdEncoding.DecodeString(in.PublicKey); err != nil || len(k) != 32 {
 			fieldProblem(w, "public_key", "not an Ed25519 public key")
 			return true
 		}

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -62,20 +60,11 @@ func (c *Console) advisoriesPage(w http.ResponseWriter, r *http.Request, s *sess
 	d.Filter = map[string]string{"vendor": strings.TrimSpace(q.Get("vendor")), "severity": strings.TrimSpace(q.Get("severity"))}
 	d.Idem = randomToken()
 	v.Data = d
-	errs := map[string]string{}
-	for k := range q {
-		if !slices.Contains([]string{"vendor", "severity", "format", "lang"}, k) {
-			errs["form"] = v.T("unknown parameter %q", k)
-		}
-	}
+	errs := checkListQuery(v, q, "vendor", "severity")
 	for _, f := range []string{"vendor", "severity"} {
 		if val := d.Filter[f]; val != "" && !codeValue.MatchString(val) {
 			errs[f] = fieldMessage(v, "must be a code (letters, digits, . _ : / -), at most 100 characters")
 		}
-	}
-	format := q.Get("format")
-	if format != "" && format != "csv" && format != "json" {
-		errs["format"] = v.T("must be one of: %s", "csv, json")
 	}
 	if len(errs) > 0 {
 		v.Errors = errs
@@ -87,19 +76,14 @@ func (c *Console) advisoriesPage(w http.ResponseWriter, r *http.Request, s *sess
 		Advisories []advisoryDoc `json:"advisories"`
 	}
 	err := c.getJSON(r, s, "/v1/advisories", nil, &list)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
-		if v.Error == "" {
-			v.Error = v.T("This server has no advisories (GET /v1/advisories answered 404).")
-		}
-		c.render(w, http.StatusNotFound, "advisories", v)
-		return
-	case err != nil:
-		c.fail(w, v, err)
+	}
+	if ae != nil {
+		c.listRefused(w, v, "advisories", ae, map[int]string{
+			http.StatusNotFound: v.T("This server has no advisories (GET /v1/advisories answered 404)."),
+		})
 		return
 	}
 	for _, a := range list.Advisories {
@@ -107,39 +91,24 @@ func (c *Console) advisoriesPage(w http.ResponseWriter, r *http.Request, s *sess
 			d.List = append(d.List, a)
 		}
 	}
-	stamp := c.cfg.Now().UTC().Format("20060102T150405Z")
-	switch format {
-	case "json":
-		b, err := json.MarshalIndent(map[string]any{"advisories": nonNil(d.List)}, "", "  ")
-		if err != nil {
-			c.fail(w, v, err)
-			return
-		}
-		download(w, "application/json", "advisories-"+stamp+".json", append(b, '\n'))
-		return
-	case "csv":
-		var buf bytes.Buffer
-		cw := csv.NewWriter(&buf)
-		_ = cw.Write([]string{"key", "vendor", "id", "format", "severity", "flags", "affected", "log_index", "published"})
-		for _, a := range d.List {
-			_ = cw.Write([]string{a.Key, a.Vendor, a.ID, a.Format, a.Severity, strings.Join(a.Flags, " "), strconv.Itoa(a.Affected),
-				strconv.FormatUint(a.LogIndex, 10), a.Published})
-		}
-		cw.Flush()
-		download(w, "text/csv; charset=utf-8", "advisories-"+stamp+".csv", buf.Bytes())
+	if c.exportShown(w, v, q.Get("format"), "advisories", nonNil(d.List), func() []byte { return advisoriesCSV(d.List) }) {
 		return
 	}
-	exp := url.Values{}
-	for k, val := range d.Filter {
-		if val != "" {
-			exp.Set(k, val)
-		}
-	}
-	exp.Set("format", "csv")
-	d.Export = "/console/advisories?" + exp.Encode()
-	exp.Set("format", "json")
-	d.ExportJS = "/console/advisories?" + exp.Encode()
+	d.Export, d.ExportJS = exportLinks("/console/advisories", d.Filter)
 	c.render(w, status, "advisories", v)
+}
+
+// advisoriesCSV writes advisories as CSV.
+func advisoriesCSV(list []advisoryDoc) []byte {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write([]string{"key", "vendor", "id", "format", "severity", "flags", "affected", "log_index", "published"})
+	for _, a := range list {
+		_ = cw.Write([]string{a.Key, a.Vendor, a.ID, a.Format, a.Severity, strings.Join(a.Flags, " "), strconv.Itoa(a.Affected),
+			strconv.FormatUint(a.LogIndex, 10), a.Published})
+	}
+	cw.Flush()
+	return buf.Bytes()
 }
 
 // readAdvisoryEnvelope reads the signed advisory of the publish form: the
@@ -206,27 +175,20 @@ func (c *Console) publishAdvisory(w http.ResponseWriter, r *http.Request, s *ses
 		c.advisoriesPage(w, r, s, v, d, http.StatusBadRequest)
 		return
 	}
-	idem := r.PostFormValue("idem")
-	if !tokenLike.MatchString(idem) {
-		idem = ""
-	}
+	idem := formIdem(r)
 	var out advisoryDoc
 	err := c.postJSON(r, s, "/v1/advisories", env, idem, &out)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae):
+	}
+	if ae != nil {
 		v.Errors = map[string]string{"envelope": ae.Detail}
 		if ae.Field != "" {
 			v.Errors["envelope"] = v.T("at %s: %s", ae.Field, ae.Detail)
 		}
 		v.Error = v.T("The advisory was not published.")
 		c.advisoriesPage(w, r, s, v, d, ae.Status)
-		return
-	case err != nil:
-		c.fail(w, v, err)
 		return
 	}
 	d.Published, d.Form = &out, map[string]string{}
@@ -257,20 +219,16 @@ func (c *Console) setVendorKey(w http.ResponseWriter, r *http.Request, s *sessio
 		c.fail(w, v, err)
 		return
 	}
-	idem := r.PostFormValue("idem")
-	if !tokenLike.MatchString(idem) {
-		idem = ""
-	}
+	idem := formIdem(r)
 	var out struct {
 		LogIndex uint64 `json:"log_index"`
 	}
 	_, err = c.send(r, s, http.MethodPut, "/v1/vendors/"+escapePath(vendor)+"/key", body, idem, "", &out)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae):
+	}
+	if ae != nil {
 		f := "vendor_id"
 		if ae.Field == "public_key" {
 			f = "public_key"
@@ -278,9 +236,6 @@ func (c *Console) setVendorKey(w http.ResponseWriter, r *http.Request, s *sessio
 		v.Errors = map[string]string{f: ae.Detail}
 		v.Error = v.T("The key was not registered.")
 		c.advisoriesPage(w, r, s, v, d, ae.Status)
-		return
-	case err != nil:
-		c.fail(w, v, err)
 		return
 	}
 	d.Form = map[string]string{}

@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -46,29 +45,10 @@ var (
 	versionNum  = regexp.MustCompile(`^[0-9]{1,19}$`)
 )
 
-// readApprovals reads every page of GET /v1/approvals with filter (at
-// most 20 pages of 1,000).
+// readApprovals reads the approval requests of GET /v1/approvals with
+// filter.
 func (c *Console) readApprovals(r *http.Request, s *session, filter url.Values) ([]*approval.Request, error) {
-	q := url.Values{"page_size": {"1000"}}
-	for k, v := range filter {
-		q[k] = v
-	}
-	var all []*approval.Request
-	for range 20 {
-		var page struct {
-			Approvals     []*approval.Request `json:"approvals"`
-			NextPageToken string              `json:"next_page_token"`
-		}
-		if err := c.getJSON(r, s, "/v1/approvals", q, &page); err != nil {
-			return nil, err
-		}
-		all = append(all, page.Approvals...)
-		if page.NextPageToken == "" {
-			break
-		}
-		q.Set("page_token", page.NextPageToken)
-	}
-	return all, nil
+	return readPages[*approval.Request](c, r, s, "/v1/approvals", "approvals", filter)
 }
 
 // approvalsList draws the approval requests the user may see: a requester
@@ -80,12 +60,7 @@ func (c *Console) approvalsList(w http.ResponseWriter, r *http.Request, s *sessi
 	d := &approvalsPage{Form: map[string]string{"status": strings.TrimSpace(q.Get("status")), "dataset": strings.TrimSpace(q.Get("dataset"))},
 		Statuses: approval.Statuses, Durations: approvalDurations, Idem: randomToken()}
 	v.Data = d
-	errs := map[string]string{}
-	for k := range q {
-		if !slices.Contains([]string{"status", "dataset", "format", "lang"}, k) {
-			errs["form"] = v.T("unknown parameter %q", k)
-		}
-	}
+	errs := checkListQuery(v, q, "status", "dataset")
 	api := url.Values{}
 	if st := d.Form["status"]; st != "" {
 		if !slices.Contains(approval.Statuses, st) {
@@ -99,10 +74,6 @@ func (c *Console) approvalsList(w http.ResponseWriter, r *http.Request, s *sessi
 		}
 		api.Set("dataset", ds)
 	}
-	format := q.Get("format")
-	if format != "" && format != "csv" && format != "json" {
-		errs["format"] = v.T("must be one of: %s", "csv, json")
-	}
 	if len(errs) > 0 {
 		v.Errors = errs
 		v.Error = v.T("Some filters are not valid; the list was not drawn.")
@@ -110,55 +81,23 @@ func (c *Console) approvalsList(w http.ResponseWriter, r *http.Request, s *sessi
 		return
 	}
 	list, err := c.readApprovals(r, s, api)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		v.Error = v.T("Your role does not see approval requests: a requester sees its own, a data holder's approver those on its datasets, an auditor all.")
-		c.render(w, http.StatusForbidden, "approvals", v)
-		return
-	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
-		v.Error = v.T("This server has no approvals (GET /v1/approvals answered 404).")
-		c.render(w, http.StatusNotFound, "approvals", v)
-		return
-	case err != nil:
-		c.fail(w, v, err)
+	}
+	if ae != nil {
+		c.listRefused(w, v, "approvals", ae, map[int]string{
+			http.StatusForbidden: v.T("Your role does not see approval requests: a requester sees its own, a data holder's approver those on its datasets, an auditor all."),
+			http.StatusNotFound:  v.T("This server has no approvals (GET /v1/approvals answered 404)."),
+		})
 		return
 	}
 	d.List = list
-	stamp := c.cfg.Now().UTC().Format("20060102T150405Z")
-	switch format {
-	case "json":
-		b, err := json.MarshalIndent(map[string]any{"approvals": nonNil(list)}, "", "  ")
-		if err != nil {
-			c.fail(w, v, err)
-			return
-		}
-		download(w, "application/json", "approvals-"+stamp+".json", append(b, '\n'))
-		return
-	case "csv":
-		download(w, "text/csv; charset=utf-8", "approvals-"+stamp+".csv", approvalsCSV(list))
+	if c.exportShown(w, v, q.Get("format"), "approvals", nonNil(list), func() []byte { return approvalsCSV(list) }) {
 		return
 	}
-	exp := url.Values{}
-	for k, val := range api {
-		exp[k] = val
-	}
-	exp.Set("format", "csv")
-	d.Export = "/console/approvals?" + exp.Encode()
-	exp.Set("format", "json")
-	d.ExportJS = "/console/approvals?" + exp.Encode()
+	d.Export, d.ExportJS = exportLinks("/console/approvals", d.Form)
 	c.render(w, http.StatusOK, "approvals", v)
-}
-
-// nonNil returns list, or an empty list for nil (JSON [] rather than null).
-func nonNil[T any](list []T) []T {
-	if list == nil {
-		return []T{}
-	}
-	return list
 }
 
 // approvalsCSV writes approval requests as CSV (codes and ids only).
@@ -263,18 +202,14 @@ func (c *Console) answerApproval(verb string) pageFunc {
 			c.render(w, http.StatusBadRequest, "approval", v)
 			return
 		}
-		idem := r.PostFormValue("idem")
-		if !tokenLike.MatchString(idem) {
-			idem = ""
-		}
+		idem := formIdem(r)
 		n, _ := strconv.ParseUint(version, 10, 64)
 		_, err := c.send(r, s, http.MethodPost, "/v1/approvals/"+escapePath(d.One.ID)+"/"+verb, body, idem, fmt.Sprintf(`"v%d"`, n), nil)
-		var ae *apiError
-		switch {
-		case errors.Is(err, errSignedOut):
-			c.toSignin(w, r, "ended")
+		ae, done := c.refused(w, r, v, err)
+		if done {
 			return
-		case errors.As(err, &ae):
+		}
+		if ae != nil {
 			if ae.Status == http.StatusPreconditionFailed {
 				v.Error = v.T("This request changed since the page was drawn (answered meanwhile?); it is shown as it is now, and nothing was sent.")
 			} else {
@@ -284,9 +219,6 @@ func (c *Console) answerApproval(verb string) pageFunc {
 				v.Errors = map[string]string{"duration": ae.Detail}
 			}
 			c.render(w, ae.Status, "approval", v)
-			return
-		case err != nil:
-			c.fail(w, v, err)
 			return
 		}
 		http.Redirect(w, r, "/console/approvals/"+url.PathEscape(d.One.ID)+"?done="+verb, http.StatusSeeOther)

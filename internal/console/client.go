@@ -169,5 +169,32 @@ func (c *Console) send(r *http.Request, s *session, method, path string, body []
 	return rec.hdr.Get("ETag"), nil
 }
 
+// formIdem returns the Idempotency-Key a form carries, or "" when it is
+// not one this console could have drawn.
+func formIdem(r *http.Request) string {
+	if idem := r.PostFormValue("idem"); tokenLike.MatchString(idem) {
+		return idem
+	}
+	return ""
+}
+
+// refused sorts out an API call's error as every form does: a refused
+// token sends the browser to sign-in, and a failure that is not an answer
+// of the API draws the error page (done: the caller stops there). An
+// answer of the API comes back for the form to show; nil when err is nil.
+func (c *Console) refused(w http.ResponseWriter, r *http.Request, v *view, err error) (ae *apiError, done bool) {
+	switch {
+	case err == nil:
+		return nil, false
+	case errors.Is(err, errSignedOut):
+		c.toSignin(w, r, "ended")
+		return nil, true
+	case errors.As(err, &ae):
+		return ae, false
+	}
+	c.fail(w, v, err)
+	return nil, true
+}
+
 // escapePath escapes one path segment for an API path.
 func escapePath(s string) string { return url.PathEscape(strings.TrimSpace(s)) }

@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -38,46 +37,15 @@ type datasetsPage struct {
 	Saved string
 }
 
-// datasetBody is what POST /v1/datasets and PUT /v1/datasets/{id} take.
-type datasetBody struct {
-	ID                 string                      `json:"id"`
-	Location           string                      `json:"location"`
-	Origin             []string                    `json:"origin,omitempty"`
-	Categories         []string                    `json:"categories,omitempty"`
-	Subjects           map[string]int64            `json:"subjects,omitempty"`
-	SubjectsByCategory map[string]map[string]int64 `json:"subjects_by_category,omitempty"`
-	Records            int64                       `json:"records,omitempty"`
-	Devices            int64                       `json:"devices,omitempty"`
-	Classification     string                      `json:"classification,omitempty"`
-	CII                *model.CII                  `json:"cii,omitempty"`
-	Holder             string                      `json:"holder,omitempty"`
-}
-
 var (
 	datasetID  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 	entityTag  = regexp.MustCompile(`^"[\x21\x23-\x7e]{1,128}"$`)
 	formFields = []string{"id", "location", "origin", "categories", "classification", "holder", "records", "devices", "subjects"}
 )
 
-// readDatasets reads the whole catalog (at most 20 pages of 1,000).
+// readDatasets reads the whole catalog.
 func (c *Console) readDatasets(r *http.Request, s *session) ([]store.Dataset, error) {
-	q := url.Values{"page_size": {"1000"}}
-	var all []store.Dataset
-	for range 20 {
-		var page struct {
-			Datasets      []store.Dataset `json:"datasets"`
-			NextPageToken string          `json:"next_page_token"`
-		}
-		if err := c.getJSON(r, s, "/v1/datasets", q, &page); err != nil {
-			return nil, err
-		}
-		all = append(all, page.Datasets...)
-		if page.NextPageToken == "" {
-			break
-		}
-		q.Set("page_token", page.NextPageToken)
-	}
-	return all, nil
+	return readPages[store.Dataset](c, r, s, "/v1/datasets", "datasets", nil)
 }
 
 // datasetsList draws the catalog, filtered by location and holder, with
@@ -87,21 +55,12 @@ func (c *Console) datasetsList(w http.ResponseWriter, r *http.Request, s *sessio
 	q := r.URL.Query()
 	d := &datasetsPage{Filter: map[string]string{"location": strings.ToUpper(strings.TrimSpace(q.Get("location"))), "holder": strings.TrimSpace(q.Get("holder"))}}
 	v.Data = d
-	errs := map[string]string{}
-	for k := range q {
-		if !slices.Contains([]string{"location", "holder", "format", "lang"}, k) {
-			errs["form"] = v.T("unknown parameter %q", k)
-		}
-	}
+	errs := checkListQuery(v, q, "location", "holder")
 	if l := d.Filter["location"]; l != "" && !stateCode.MatchString(l) {
 		errs["location"] = v.T("must be a two-letter state code, such as FR")
 	}
 	if h := d.Filter["holder"]; h != "" && !codeValue.MatchString(h) {
 		errs["holder"] = fieldMessage(v, "must be a code (letters, digits, . _ : / -), at most 100 characters")
-	}
-	format := q.Get("format")
-	if format != "" && format != "csv" && format != "json" {
-		errs["format"] = v.T("must be one of: %s", "csv, json")
 	}
 	if len(errs) > 0 {
 		v.Errors = errs
@@ -110,17 +69,14 @@ func (c *Console) datasetsList(w http.ResponseWriter, r *http.Request, s *sessio
 		return
 	}
 	all, err := c.readDatasets(r, s)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		v.Error = v.T("Your role does not read the catalog.")
-		c.render(w, http.StatusForbidden, "datasets", v)
-		return
-	case err != nil:
-		c.fail(w, v, err)
+	}
+	if ae != nil {
+		c.listRefused(w, v, "datasets", ae, map[int]string{
+			http.StatusForbidden: v.T("Your role does not read the catalog."),
+		})
 		return
 	}
 	for _, ds := range all {
@@ -128,30 +84,10 @@ func (c *Console) datasetsList(w http.ResponseWriter, r *http.Request, s *sessio
 			d.List = append(d.List, ds)
 		}
 	}
-	stamp := c.cfg.Now().UTC().Format("20060102T150405Z")
-	switch format {
-	case "json":
-		b, err := json.MarshalIndent(map[string]any{"datasets": nonNil(d.List)}, "", "  ")
-		if err != nil {
-			c.fail(w, v, err)
-			return
-		}
-		download(w, "application/json", "datasets-"+stamp+".json", append(b, '\n'))
-		return
-	case "csv":
-		download(w, "text/csv; charset=utf-8", "datasets-"+stamp+".csv", datasetsCSV(d.List))
+	if c.exportShown(w, v, q.Get("format"), "datasets", nonNil(d.List), func() []byte { return datasetsCSV(d.List) }) {
 		return
 	}
-	exp := url.Values{}
-	for k, val := range d.Filter {
-		if val != "" {
-			exp.Set(k, val)
-		}
-	}
-	exp.Set("format", "csv")
-	d.Export = "/console/datasets?" + exp.Encode()
-	exp.Set("format", "json")
-	d.ExportJS = "/console/datasets?" + exp.Encode()
+	d.Export, d.ExportJS = exportLinks("/console/datasets", d.Filter)
 	c.render(w, http.StatusOK, "datasets", v)
 }
 
@@ -256,13 +192,13 @@ func (c *Console) datasetPage(w http.ResponseWriter, r *http.Request, s *session
 // or an error per field. base is the dataset as stored (nil for a new
 // one): the labels the form does not show (cii, subjects by category) are
 // kept from it.
-func readDatasetForm(v *view, r *http.Request, base *store.Dataset) (datasetBody, map[string]string, map[string]string) {
+func readDatasetForm(v *view, r *http.Request, base *store.Dataset) (store.Dataset, map[string]string, map[string]string) {
 	form := map[string]string{}
 	for _, f := range formFields {
 		form[f] = strings.TrimSpace(r.PostFormValue(f))
 	}
 	errs := map[string]string{}
-	var b datasetBody
+	var b store.Dataset
 	if base != nil {
 		form["id"] = base.ID
 		b.CII, b.SubjectsByCategory = base.CII, base.SubjectsByCategory
@@ -383,26 +319,22 @@ func (c *Console) saveDataset(w http.ResponseWriter, r *http.Request, s *session
 		c.render(w, http.StatusBadRequest, "dataset", v)
 		return
 	}
-	raw, err := json.Marshal(body)
+	raw, err := withoutMembers(body, "created", "updated")
 	if err != nil {
 		c.fail(w, v, err)
 		return
 	}
-	idem := r.PostFormValue("idem")
-	if !tokenLike.MatchString(idem) {
-		idem = ""
-	}
+	idem := formIdem(r)
 	method, path := http.MethodPost, "/v1/datasets"
 	if base != nil {
 		method, path = http.MethodPut, "/v1/datasets/"+escapePath(base.ID)
 	}
 	rec, err := c.call(r, s.token, method, path, nil, raw, http.Header{"Idempotency-Key": nonEmpty(idem), "If-Match": nonEmpty(etag)})
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae):
+	}
+	if ae != nil {
 		v.Error = v.T("Nothing was saved: %s", ae.Detail)
 		if ae.Status == http.StatusPreconditionFailed {
 			v.Error = v.T("The dataset changed since this form was drawn; nothing was saved. Reload it to see the change, then edit again.")
@@ -411,9 +343,6 @@ func (c *Console) saveDataset(w http.ResponseWriter, r *http.Request, s *session
 			v.Errors = map[string]string{f: ae.Detail}
 		}
 		c.render(w, ae.Status, "dataset", v)
-		return
-	case err != nil:
-		c.fail(w, v, err)
 		return
 	}
 	http.Redirect(w, r, "/console/datasets/"+url.PathEscape(body.ID)+"?saved="+url.QueryEscape(rec.hdr.Get("Accord-Log-Index")), http.StatusSeeOther)

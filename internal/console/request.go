@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -175,26 +174,19 @@ func (c *Console) submitRequest(w http.ResponseWriter, r *http.Request, s *sessi
 		c.render(w, http.StatusBadRequest, "request", v)
 		return
 	}
-	idem := r.PostFormValue("idem")
-	if !tokenLike.MatchString(idem) {
-		idem = ""
-	}
+	idem := formIdem(r)
 	var out record
 	err := c.postJSON(r, s, "/v1/decisions", body, idem, &out)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae):
+	}
+	if ae != nil {
 		v.Error = v.T("The server refused the request: %s", ae.Detail)
 		if f := requestField(ae.Field, form["request"] != ""); f != "" {
 			v.Errors = map[string]string{f: ae.Detail}
 		}
 		c.render(w, ae.Status, "request", v)
-		return
-	case err != nil:
-		c.fail(w, v, err)
 		return
 	}
 	http.Redirect(w, r, "/console/decisions/"+url.PathEscape(out.Decision.ID), http.StatusSeeOther)

@@ -47,11 +47,12 @@ func (w *recorder) Write(b []byte) (int, error) {
 	return w.body.Write(b)
 }
 
-// apiError is an API answer other than 2xx: its status and the problem's
-// detail, which names the field at fault.
+// apiError is an API answer other than 2xx: its status, the problem's
+// detail, and the JSON path of the member at fault when the API named one.
 type apiError struct {
 	Status int
 	Detail string
+	Field  string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Detail) }
@@ -112,6 +113,7 @@ func problemOf(rec *recorder) *apiError {
 	var p struct {
 		Detail string `json:"detail"`
 		Title  string `json:"title"`
+		Field  string `json:"field"`
 	}
 	_ = json.Unmarshal(rec.body.Bytes(), &p)
 	d := p.Detail
@@ -121,7 +123,7 @@ func problemOf(rec *recorder) *apiError {
 	if d == "" {
 		d = http.StatusText(rec.status)
 	}
-	return &apiError{Status: rec.status, Detail: d}
+	return &apiError{Status: rec.status, Detail: d, Field: p.Field}
 }
 
 // getJSON asks the API for path as s and decodes its JSON answer into out.
@@ -139,21 +141,59 @@ func (c *Console) getJSON(r *http.Request, s *session, path string, q url.Values
 // postJSON sends body to path as s with an Idempotency-Key, and decodes
 // the answer into out (when not nil).
 func (c *Console) postJSON(r *http.Request, s *session, path string, body []byte, idem string, out any) error {
+	_, err := c.send(r, s, http.MethodPost, path, body, idem, "", out)
+	return err
+}
+
+// send sends body to path with method as s, with an Idempotency-Key
+// (when idem is not empty) and an If-Match (when ifMatch is not empty),
+// and decodes the answer into out (when not nil). It returns the answer's
+// ETag.
+func (c *Console) send(r *http.Request, s *session, method, path string, body []byte, idem, ifMatch string, out any) (string, error) {
 	h := http.Header{}
 	if idem != "" {
 		h.Set("Idempotency-Key", idem)
 	}
-	rec, err := c.call(r, s.token, http.MethodPost, path, nil, body, h)
+	if ifMatch != "" {
+		h.Set("If-Match", ifMatch)
+	}
+	rec, err := c.call(r, s.token, method, path, nil, body, h)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if out == nil {
-		return nil
+	if out != nil {
+		if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
+			return "", fmt.Errorf("console: decode %s: %w", path, err)
+		}
 	}
-	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
-		return fmt.Errorf("console: decode %s: %w", path, err)
+	return rec.hdr.Get("ETag"), nil
+}
+
+// formIdem returns the Idempotency-Key a form carries, or "" when it is
+// not one this console could have drawn.
+func formIdem(r *http.Request) string {
+	if idem := r.PostFormValue("idem"); tokenLike.MatchString(idem) {
+		return idem
 	}
-	return nil
+	return ""
+}
+
+// refused sorts out an API call's error as every form does: a refused
+// token sends the browser to sign-in, and a failure that is not an answer
+// of the API draws the error page (done: the caller stops there). An
+// answer of the API comes back for the form to show; nil when err is nil.
+func (c *Console) refused(w http.ResponseWriter, r *http.Request, v *view, err error) (ae *apiError, done bool) {
+	switch {
+	case err == nil:
+		return nil, false
+	case errors.Is(err, errSignedOut):
+		c.toSignin(w, r, "ended")
+		return nil, true
+	case errors.As(err, &ae):
+		return ae, false
+	}
+	c.fail(w, v, err)
+	return nil, true
 }
 
 // escapePath escapes one path segment for an API path.

@@ -186,12 +186,26 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/decisions", c.page(c.decisions))
 	m.HandleFunc("GET /console/decisions/export", c.page(c.exportDecisions))
 	m.HandleFunc("GET /console/decisions/open", c.page(c.openDecision))
+	m.HandleFunc("GET /console/decisions/new", c.page(c.requestForm))
+	m.HandleFunc("POST /console/decisions", c.page(c.submitRequest))
 	m.HandleFunc("GET /console/decisions/{id}", c.page(c.decision))
 	m.HandleFunc("GET /console/decisions/{id}/receipt.json", c.page(c.receiptFile))
 	m.HandleFunc("POST /console/decisions/{id}/verify", c.page(c.verify))
 	m.HandleFunc("GET /console/pending", c.page(c.pending))
 	m.HandleFunc("POST /console/pending/{id}/resubmit", c.page(c.resubmit))
 	m.HandleFunc("POST /console/authorizations", c.page(c.lodge))
+	m.HandleFunc("GET /console/approvals", c.page(c.approvalsList))
+	m.HandleFunc("GET /console/approvals/{id}", c.page(c.approvalPage))
+	m.HandleFunc("POST /console/approvals/{id}/approve", c.page(c.answerApproval("approve")))
+	m.HandleFunc("POST /console/approvals/{id}/deny", c.page(c.answerApproval("deny")))
+	m.HandleFunc("GET /console/datasets", c.page(c.datasetsList))
+	m.HandleFunc("GET /console/datasets/new", c.page(c.datasetNew))
+	m.HandleFunc("POST /console/datasets", c.page(c.saveDataset))
+	m.HandleFunc("GET /console/datasets/{id}", c.page(c.datasetPage))
+	m.HandleFunc("POST /console/datasets/{id}", c.page(c.saveDataset))
+	m.HandleFunc("GET /console/advisories", c.page(c.advisories))
+	m.HandleFunc("POST /console/advisories", c.page(c.publishAdvisory))
+	m.HandleFunc("POST /console/advisories/keys", c.page(c.setVendorKey))
 	m.HandleFunc("GET /console/log", c.page(c.logPage))
 	m.HandleFunc("GET /console/registry", c.page(c.registryPage))
 	m.HandleFunc("GET /console/mla", c.page(c.mlaList))
@@ -210,10 +224,25 @@ func (c *Console) routes() {
 	})
 }
 
-// home sends a signed-in user to Decisions and anyone else to sign-in.
+// landing is the page a role's work starts on: Decisions, except for
+// the roles that list none.
+func landing(role string) string {
+	switch role {
+	case "approver":
+		return "/console/approvals"
+	case "vendor":
+		return "/console/advisories"
+	case "operator":
+		return "/console/datasets"
+	}
+	return "/console/decisions"
+}
+
+// home sends a signed-in user to its role's first page and anyone else to
+// sign-in.
 func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	if s := c.sessions.fromRequest(r); s != nil {
-		http.Redirect(w, r, "/console/decisions", http.StatusSeeOther)
+		http.Redirect(w, r, landing(s.who.Role), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/console/signin", http.StatusSeeOther)

@@ -114,8 +114,8 @@ func (h *harness) signIn(token string) {
 	h.t.Helper()
 	csrf := h.csrf("/console/signin")
 	st, hd, body := h.postForm("/console/signin", url.Values{"csrf": {csrf}, "token": {token}}, nil)
-	if st != http.StatusSeeOther || hd.Get("Location") != "/console/decisions" {
-		h.t.Fatalf("sign-in: %d %s %s", st, hd.Get("Location"), body)
+	if want := landing(h.api.tokens[token].Role); st != http.StatusSeeOther || hd.Get("Location") != want {
+		h.t.Fatalf("sign-in: %d %s (want %s) %s", st, hd.Get("Location"), want, body)
 	}
 	h.token = token
 }
@@ -458,7 +458,8 @@ func TestPagesStrictCSP(t *testing.T) {
 	h := newHarness(t)
 	h.signIn("tok-auditor")
 	for _, p := range []string{"/console/signin", "/console/decisions", "/console/decisions/dec-2", "/console/pending", "/console/log",
-		"/console/registry", "/console/mla", "/console/reports?period=2026-11", "/console/flows", "/console/nowhere"} {
+		"/console/registry", "/console/mla", "/console/reports?period=2026-11", "/console/flows", "/console/nowhere",
+		"/console/approvals", "/console/approvals/apr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "/console/datasets", "/console/datasets/crm-eu", "/console/advisories", "/console/decisions/dec-4"} {
 		st, hd, body := h.get(p)
 		if st >= 500 {
 			t.Errorf("%s: %d", p, st)

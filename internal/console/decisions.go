@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/ledger"
 	"github.com/accord-dev/accord/internal/model"
 )
@@ -186,30 +188,41 @@ type decisionsPage struct {
 	Lodged *lodged
 	// Idem is a fresh Idempotency-Key for this page's forms.
 	Idem string
+	// Approvals are the pending approval requests the user sees (Pending
+	// page); ApprovalOf maps a decision id to the request it made.
+	Approvals  []*approval.Request
+	ApprovalOf map[string]string
+	// NoList is set when the user's role lists no decisions: the page
+	// shows the rest without the list.
+	NoList bool
 }
 
 // decisions draws the filterable list of decisions.
 func (c *Console) decisions(w http.ResponseWriter, r *http.Request, s *session, v *view) {
 	v.Title, v.Nav = v.T("Decisions"), "decisions"
-	c.listPage(w, r, s, v, "decisions", nil)
+	c.listPage(w, r, s, v, "decisions", nil, &decisionsPage{})
 }
 
 // listPage draws the decision list with the filters of r (and force, set
 // last: the Pending page forces outcome=pending).
-func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session, v *view, page string, force url.Values) {
+func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session, v *view, page string, force url.Values, data *decisionsPage) {
 	api, form, errs := readFilters(v, r)
 	for k, vs := range force {
 		api[k] = vs
 		form[k] = vs[0]
 	}
-	data := &decisionsPage{Form: form, Outcomes: []string{"allow", "deny", "pending"},
-		Actions: []string{"access", "transfer", "disclose", "collect", "modify", "delete", "localize"}, Idem: randomToken()}
+	data.Form, data.Outcomes = form, []string{"allow", "deny", "pending"}
+	data.Actions, data.Idem = []string{"access", "transfer", "disclose", "collect", "modify", "delete", "localize"}, randomToken()
 	v.Data = data
 	status := http.StatusOK
 	if len(errs) > 0 {
 		v.Errors = errs
 		v.Error = v.T("Some filters are not valid; the list was not drawn.")
 		c.render(w, http.StatusBadRequest, page, v)
+		return
+	}
+	if data.NoList {
+		c.render(w, status, page, v)
 		return
 	}
 	if api.Get("page_size") == "" {
@@ -317,6 +330,9 @@ type decisionPage struct {
 	// States are the states whose authorization it waits for.
 	States []string
 	Idem   string
+	// Approval is the approval request the decision made, when it waits
+	// on the data holder's approval and the user may read the request.
+	Approval *approval.Request
 }
 
 var decisionID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -342,8 +358,17 @@ func (c *Console) loadDecision(w http.ResponseWriter, r *http.Request, s *sessio
 		return nil, false
 	}
 	d := &decisionPage{ID: id, Rec: rec, Idem: randomToken()}
+	if apr := approvalOf(rec.Decision.Reasons); apr != "" {
+		var a approval.Request
+		if err := c.getJSON(r, s, "/v1/approvals/"+escapePath(apr), nil, &a); err == nil {
+			d.Approval = &a
+		} else if errors.Is(err, errSignedOut) {
+			c.toSignin(w, r, "ended")
+			return nil, false
+		}
+	}
 	for _, q := range rec.Decision.Requires {
-		if q.Measure != "" {
+		if q.Measure != "" && (d.Approval == nil || !slices.Contains(d.Approval.Measures, q.Measure)) {
 			d.Measures = append(d.Measures, q.Measure)
 		}
 		if q.AuthorizationFrom != "" {

@@ -1,13 +1,20 @@
 package console
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/accord-dev/accord/internal/approval"
+	"github.com/accord-dev/accord/internal/store"
 )
 
 // fakeAPI answers the console's API calls the way the API's contract says
@@ -25,6 +32,15 @@ type fakeAPI struct {
 	lodged    int
 	summaries []summary
 	records   map[string]json.RawMessage
+	// approvals are the approval requests, answers the answers sent.
+	approvals []*approval.Request
+	answers   []string
+	// datasets is the catalog; lastDecision the last POST /v1/decisions
+	// body; advisories the published ones; keys the vendor keys.
+	datasets     []store.Dataset
+	lastDecision string
+	advisories   []advisoryDoc
+	keys         map[string]string
 }
 
 func newFakeAPI() *fakeAPI {
@@ -32,6 +48,30 @@ func newFakeAPI() *fakeAPI {
 	f.add("tok-requester", "acme", "requester", "FR")
 	f.add("tok-auditor", "demo-auditor", "auditor", "FR")
 	f.add("tok-authority", "cn-moj", "authority", "CN")
+	f.add("tok-approver", "hold-co", "approver", "FR")
+	f.add("tok-operator", "demo-operator", "operator", "FR")
+	f.add("tok-vendor", "globex", "vendor", "US")
+	f.keys = map[string]string{}
+	lapses := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	expires := lapses.Add(time.Hour)
+	f.approvals = []*approval.Request{
+		{ID: "apr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Status: "pending", Requester: "acme", Holder: "hold-co", Dataset: "firmware-fr", Action: "access", Purpose: "maintenance",
+			Categories: []string{"technical"}, Measures: []string{"customer-approval"}, Rules: []string{"gdsi-7-vendor-maintenance"}, Decision: "dec-2", DecisionIndex: 4,
+			RequestedSeconds: 8 * 3600, Created: lapses.Add(-12 * time.Hour), Lapses: lapses, LogIndex: 6, Version: 1},
+		{ID: "apr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", Status: "approved", Requester: "acme", Holder: "hold-co", Dataset: "firmware-fr", Action: "access", Purpose: "maintenance",
+			Categories: []string{"technical"}, Measures: []string{"customer-approval"}, Rules: []string{"gdsi-7-vendor-maintenance"}, Decision: "dec-4", DecisionIndex: 7,
+			RequestedSeconds: 8 * 3600, Created: lapses.Add(-12 * time.Hour), Lapses: lapses, LogIndex: 8, Version: 2,
+			Answer: &approval.Answer{Outcome: "approved", Approver: "hold-co", Time: lapses.Add(-11 * time.Hour), Expires: &expires, GrantedSeconds: 3600, LogIndex: 9, Digest: "ab12"}},
+	}
+	f.records["dec-4"] = json.RawMessage(`{"decision":{"id":"dec-4","outcome":"pending","binding":true,"log_index":7,"time":"2026-11-22T11:00:00Z",
+"reasons":[{"rule":"gdsi-7-vendor-maintenance","pack":"gdsi","effect":"require","message":"a vendor's maintenance access needs the customer's approval"},
+{"rule":"accord.approval-requested","pack":"accord","effect":"require","message":"approval request apr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb asks the data holder for customer-approval (GET /v1/approvals/apr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb); ask again once it is approved"}],
+"requires":[{"measure":"customer-approval","rule":"gdsi-7-vendor-maintenance","pack":"gdsi"}]},
+"request":{"action":"access","requester":{"id":"acme","kind":"company","jurisdiction":"FR"},"data":{"dataset":"firmware-fr","location":"FR"},"purpose":"maintenance","basis":{"kind":"contract"},"time":"0001-01-01T00:00:00Z"}}`)
+	f.datasets = []store.Dataset{
+		{ID: "crm-eu", Location: "FR", Origin: []string{"FR"}, Categories: []string{"personal.contact"}, Records: 1000, Subjects: map[string]int64{"FR": 900, "DE": 100}, Updated: t0Datasets},
+		{ID: "firmware-fr", Location: "FR", Categories: []string{"technical"}, Records: 40, Classification: "general", Holder: "hold-co", Updated: t0Datasets},
+	}
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	idx := func(i uint64) *uint64 { return &i }
 	f.summaries = []summary{
@@ -139,6 +179,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			problem(w, http.StatusBadRequest, "body: "+err.Error())
 			return
 		}
+		f.lastDecision = string(mustJSON(req))
 		f.records["dec-9"] = json.RawMessage(`{"decision":{"id":"dec-9","outcome":"allow","binding":true,"log_index":10,"time":"2026-11-22T12:00:00Z","reasons":[]}}`)
 		answer(w, http.StatusCreated, map[string]any{"decision": map[string]any{"id": "dec-9", "outcome": "allow"}, "request": req})
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/registry/"):
@@ -182,6 +223,200 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"totals": map[string]any{"requests": 3, "disclosed": 1, "refused": 1, "pending": 1}, "entries_read": 7,
 			"checkpoint": map[string]any{"origin": "accord.example/test", "size": 7, "root_hash": "q8Zz", "signed_note": "..."}})
 	default:
-		problem(w, http.StatusNotFound, "no endpoint "+r.URL.Path)
+		if !f.serveMore(w, r, who) {
+			problem(w, http.StatusNotFound, "no endpoint "+r.URL.Path)
+		}
 	}
+}
+
+// t0Datasets is when the fake catalog's datasets were last changed.
+var t0Datasets = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// datasetETag is the ETag of a dataset changed at t.
+func datasetETag(t time.Time) string { return `"` + strconv.FormatInt(t.UnixNano(), 36) + `"` }
+
+// knownStates are the jurisdictions the fake registry knows.
+var knownStates = map[string]bool{"FR": true, "DE": true, "US": true, "CN": true, "BE": true}
+
+// serveMore answers the approvals, catalog and advisory endpoints as the
+// API's contract says; false: no such endpoint.
+func (f *fakeAPI) serveMore(w http.ResponseWriter, r *http.Request, who whoami) bool {
+	role, me := who.Role, who.Principal.ID
+	path := r.URL.Path
+	switch {
+	case r.Method == http.MethodGet && path == "/v1/approvals":
+		if !slices.Contains([]string{"requester", "approver", "auditor", "admin"}, role) {
+			problem(w, http.StatusForbidden, "role "+role+" may not GET /v1/approvals")
+			return true
+		}
+		out := []*approval.Request{}
+		for _, a := range f.approvals {
+			if (role == "requester" && a.Requester != me) || (role == "approver" && a.Holder != me) {
+				continue
+			}
+			if st := r.URL.Query().Get("status"); st != "" && a.Status != st {
+				continue
+			}
+			if ds := r.URL.Query().Get("dataset"); ds != "" && a.Dataset != ds {
+				continue
+			}
+			out = append(out, a)
+		}
+		answer(w, http.StatusOK, map[string]any{"approvals": out})
+	case strings.HasPrefix(path, "/v1/approvals/"):
+		id, verb, _ := strings.Cut(strings.TrimPrefix(path, "/v1/approvals/"), "/")
+		var a *approval.Request
+		for _, x := range f.approvals {
+			if x.ID == id && !(role == "requester" && x.Requester != me) && !(role == "approver" && x.Holder != me) {
+				a = x
+			}
+		}
+		if a == nil {
+			problem(w, http.StatusNotFound, "approval request "+id+" not found")
+			return true
+		}
+		if r.Method == http.MethodGet && verb == "" {
+			w.Header().Set("ETag", a.ETag())
+			answer(w, http.StatusOK, a)
+			return true
+		}
+		if r.Method != http.MethodPost || (verb != "approve" && verb != "deny") {
+			return false
+		}
+		if role != "approver" {
+			problem(w, http.StatusForbidden, "role "+role+" may not POST "+path+"; allowed: admin, approver")
+			return true
+		}
+		if im := r.Header.Get("If-Match"); im != "" && im != a.ETag() {
+			problem(w, http.StatusPreconditionFailed, "If-Match: approval request "+id+" has changed")
+			return true
+		}
+		var in struct {
+			DurationSeconds int64 `json:"duration_seconds"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			problem(w, http.StatusBadRequest, "body: "+err.Error())
+			return true
+		}
+		if a.Status != "pending" {
+			problem(w, http.StatusConflict, "approval request already answered")
+			return true
+		}
+		f.answers = append(f.answers, fmt.Sprintf("%s %s %d %s", id, verb, in.DurationSeconds, r.Header.Get("If-Match")))
+		a.Status = map[string]string{"approve": "approved", "deny": "denied"}[verb]
+		a.Version++
+		a.Answer = &approval.Answer{Outcome: a.Status, Approver: me, LogIndex: 11}
+		answer(w, http.StatusOK, a)
+	case r.Method == http.MethodGet && path == "/v1/datasets":
+		if !slices.Contains([]string{"requester", "operator", "auditor", "admin"}, role) {
+			problem(w, http.StatusForbidden, "role "+role+" may not GET /v1/datasets")
+			return true
+		}
+		answer(w, http.StatusOK, map[string]any{"datasets": f.datasets})
+	case strings.HasPrefix(path, "/v1/datasets/") && r.Method == http.MethodGet:
+		for _, d := range f.datasets {
+			if d.ID == strings.TrimPrefix(path, "/v1/datasets/") {
+				w.Header().Set("ETag", datasetETag(d.Updated))
+				answer(w, http.StatusOK, d)
+				return true
+			}
+		}
+		problem(w, http.StatusNotFound, "dataset not found")
+	case (r.Method == http.MethodPost && path == "/v1/datasets") || (r.Method == http.MethodPut && strings.HasPrefix(path, "/v1/datasets/")):
+		if role != "operator" {
+			problem(w, http.StatusForbidden, "role "+role+" may not change the catalog")
+			return true
+		}
+		var d store.Dataset
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			problem(w, http.StatusBadRequest, "body: "+err.Error())
+			return true
+		}
+		if !knownStates[d.Location] {
+			fieldProblem(w, "location", fmt.Sprintf("unknown jurisdiction %q", d.Location))
+			return true
+		}
+		i := slices.IndexFunc(f.datasets, func(x store.Dataset) bool { return x.ID == d.ID })
+		if r.Method == http.MethodPost {
+			if i >= 0 {
+				problem(w, http.StatusConflict, "dataset "+d.ID+" exists")
+				return true
+			}
+			d.Updated = t0Datasets.Add(time.Duration(len(f.datasets)) * time.Minute)
+			f.datasets = append(f.datasets, d)
+			w.Header().Set("Accord-Log-Index", "12")
+			answer(w, http.StatusCreated, d)
+			return true
+		}
+		switch im := r.Header.Get("If-Match"); {
+		case i < 0:
+			problem(w, http.StatusNotFound, "dataset not found")
+		case im == "":
+			problem(w, http.StatusPreconditionRequired, "If-Match: a write of dataset "+d.ID+" needs the ETag it was read at")
+		case im != datasetETag(f.datasets[i].Updated):
+			problem(w, http.StatusPreconditionFailed, "If-Match: dataset "+d.ID+" has changed")
+		default:
+			d.Updated = f.datasets[i].Updated.Add(time.Second)
+			f.datasets[i] = d
+			w.Header().Set("Accord-Log-Index", "13")
+			answer(w, http.StatusOK, d)
+		}
+	case r.Method == http.MethodGet && path == "/v1/advisories":
+		answer(w, http.StatusOK, map[string]any{"advisories": nonNil(f.advisories)})
+	case r.Method == http.MethodPost && path == "/v1/advisories":
+		if role != "vendor" {
+			problem(w, http.StatusForbidden, "role "+role+" may not POST /v1/advisories")
+			return true
+		}
+		var env struct {
+			Payload string `json:"payload"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&env)
+		if f.keys[me] == "" {
+			problem(w, http.StatusForbidden, "vendor "+me+" has no registered advisory key (PUT /v1/vendors/"+me+"/key)")
+			return true
+		}
+		if env.Payload != "eyJpZCI6IkFDTUUtMSJ9" {
+			fieldProblem(w, "/signatures", "the signature does not verify with the vendor's key")
+			return true
+		}
+		a := advisoryDoc{Key: me + "/ACME-1", Vendor: me, ID: "ACME-1", Format: "osv", Severity: "critical", Flags: []string{"gdsi8-forced-upgrade"}, Affected: 1, LogIndex: 14, Published: "2026-11-22T12:00:00Z"}
+		f.advisories = append(f.advisories, a)
+		answer(w, http.StatusCreated, a)
+	case r.Method == http.MethodPut && strings.HasPrefix(path, "/v1/vendors/") && strings.HasSuffix(path, "/key"):
+		if role != "operator" {
+			problem(w, http.StatusForbidden, "role "+role+" may not PUT "+path)
+			return true
+		}
+		vendor := strings.TrimSuffix(strings.TrimPrefix(path, "/v1/vendors/"), "/key")
+		var in struct {
+			PublicKey string `json:"public_key"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		if k, err := base64.StdEncoding.DecodeString(in.PublicKey); err != nil || len(k) != 32 {
+			fieldProblem(w, "public_key", "not an Ed25519 public key")
+			return true
+		}
+		f.keys[vendor] = in.PublicKey
+		answer(w, http.StatusOK, map[string]any{"vendor": vendor, "log_index": 15})
+	default:
+		return false
+	}
+	return true
+}
+
+func fieldProblem(w http.ResponseWriter, field, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": http.StatusBadRequest, "detail": field + ": " + detail, "field": field})
 }

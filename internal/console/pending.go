@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -26,10 +27,29 @@ type lodged struct {
 }
 
 // pending draws the pending decisions and what unblocks each: a measure
-// for a requester, a signed authorization for an authority.
+// for a requester, a signed authorization for an authority, the data
+// holder's approval (answered here by the holder's approver).
 func (c *Console) pending(w http.ResponseWriter, r *http.Request, s *session, v *view) {
 	v.Title, v.Nav = v.T("Pending"), "pending"
-	c.listPage(w, r, s, v, "pending", url.Values{"outcome": {"pending"}})
+	data := &decisionsPage{NoList: !v.IsRole("requester", "authority", "auditor")}
+	if v.IsRole("requester", "approver", "auditor") {
+		list, err := c.readApprovals(r, s, url.Values{"status": {approval.StatusPending}})
+		var ae *apiError
+		switch {
+		case errors.Is(err, errSignedOut):
+			c.toSignin(w, r, "ended")
+			return
+		case errors.As(err, &ae) && ae.Status == http.StatusNotFound: // no approvals on this server
+		case err != nil:
+			c.fail(w, v, err)
+			return
+		}
+		data.Approvals, data.ApprovalOf = list, map[string]string{}
+		for _, a := range list {
+			data.ApprovalOf[a.Decision] = a.ID
+		}
+	}
+	c.listPage(w, r, s, v, "pending", url.Values{"outcome": {"pending"}}, data)
 }
 
 // readEnvelope reads the uploaded file of field as a DSSE envelope; nil
@@ -86,24 +106,17 @@ func (c *Console) lodge(w http.ResponseWriter, r *http.Request, s *session, v *v
 		c.render(w, http.StatusBadRequest, "pending", v)
 		return
 	}
-	idem := r.PostFormValue("idem")
-	if !tokenLike.MatchString(idem) {
-		idem = ""
-	}
+	idem := formIdem(r)
 	var out lodged
 	err := c.postJSON(r, s, "/v1/authorizations", env, idem, &out)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae):
+	}
+	if ae != nil {
 		v.Errors = map[string]string{"envelope": ae.Detail}
 		v.Error = v.T("The authorization was not lodged.")
 		c.render(w, ae.Status, "pending", v)
-		return
-	case err != nil:
-		c.fail(w, v, err)
 		return
 	}
 	data.Lodged = &out
@@ -129,7 +142,12 @@ func (c *Console) resubmit(w http.ResponseWriter, r *http.Request, s *session, v
 	if msg != "" {
 		errs["envelope"] = msg
 	}
-	if measure == "" && env == nil && len(errs) == 0 {
+	approved := d.Approval != nil && d.Approval.Status == approval.StatusApproved
+	switch {
+	case measure != "" || env != nil || len(errs) > 0 || approved:
+	case d.Approval != nil:
+		errs["approval"] = v.T("the data holder's approval %s is %s; ask again once it is approved", d.Approval.ID, v.T(d.Approval.Status))
+	default:
 		errs["measure"] = v.T("choose a measure or upload a signed authorization")
 	}
 	if d.Rec.Request == nil {
@@ -164,23 +182,16 @@ func (c *Console) resubmit(w http.ResponseWriter, r *http.Request, s *session, v
 		c.fail(w, v, err)
 		return
 	}
-	idem := r.PostFormValue("idem")
-	if !tokenLike.MatchString(idem) {
-		idem = ""
-	}
+	idem := formIdem(r)
 	var out record
 	err = c.postJSON(r, s, "/v1/decisions", body, idem, &out)
-	var ae *apiError
-	switch {
-	case errors.Is(err, errSignedOut):
-		c.toSignin(w, r, "ended")
+	ae, done := c.refused(w, r, v, err)
+	if done {
 		return
-	case errors.As(err, &ae):
+	}
+	if ae != nil {
 		v.Error = v.T("The server refused the new request: %s", ae.Detail)
 		c.render(w, ae.Status, "decision", v)
-		return
-	case err != nil:
-		c.fail(w, v, err)
 		return
 	}
 	http.Redirect(w, r, "/console/decisions/"+url.PathEscape(out.Decision.ID)+"?from="+url.QueryEscape(d.ID), http.StatusSeeOther)
@@ -190,14 +201,22 @@ func (c *Console) resubmit(w http.ResponseWriter, r *http.Request, s *session, v
 // binding decision is made at the server's clock, which refuses a time in
 // the body).
 func requestBody(req *model.Request) ([]byte, error) {
-	raw, err := json.Marshal(req)
+	return withoutMembers(req, "time")
+}
+
+// withoutMembers is v as a JSON object without the members named (the
+// ones the server sets and refuses in a body).
+func withoutMembers(v any, names ...string) ([]byte, error) {
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("console: encode request: %w", err)
+		return nil, fmt.Errorf("console: encode %T: %w", v, err)
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("console: encode request: %w", err)
+		return nil, fmt.Errorf("console: encode %T: %w", v, err)
 	}
-	delete(m, "time")
+	for _, n := range names {
+		delete(m, n)
+	}
 	return json.Marshal(m)
 }

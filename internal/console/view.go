@@ -77,6 +77,9 @@ func (v *view) When(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
+// Seconds formats n seconds as a duration in the page's language.
+func (v *view) Seconds(n int64) string { return v.p.Duration(time.Duration(n) * time.Second) }
+
 // Field returns the error of field name, if any.
 func (v *view) Field(name string) string { return v.Errors[name] }
 
@@ -96,6 +99,18 @@ func (v *view) IsRole(roles ...string) bool {
 	}
 	return false
 }
+
+// itemView is the view with one item of a list, for a template shared
+// by a list's rows and a detail page (it keeps the view's T, CSRF and
+// Data).
+type itemView struct {
+	*view
+	// Item is the row.
+	Item any
+}
+
+// With returns the view with item, for a template that draws one item.
+func (v *view) With(item any) *itemView { return &itemView{view: v, Item: item} }
 
 // rtl lists the base languages written right to left.
 var rtl = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true}
@@ -200,6 +215,7 @@ func parsePages() (map[string]*template.Template, error) {
 		"lower":    strings.ToLower,
 		"add":      func(a, b int) int { return a + b },
 		"list":     func(s ...string) []string { return s },
+		"idem":     randomToken,
 	}
 	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
 	if err != nil {
@@ -434,7 +450,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	setSessionCookie(w, r, id, c.cfg.MaxAge)
 	clearCookie(w, r, signinCookie)
 	c.log.Info("console sign-in", slog.String("principal", who.Principal.ID), slog.String("role", who.Role))
-	http.Redirect(w, r, "/console/decisions", http.StatusSeeOther)
+	http.Redirect(w, r, landing(who.Role), http.StatusSeeOther)
 }
 
 // signout ends the session.

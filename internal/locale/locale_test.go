@@ -3,12 +3,15 @@ package locale
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"golang.org/x/text/language"
+	"gopkg.in/yaml.v3"
 )
 
 // English and French must translate exactly the same keys: a missing key
@@ -147,6 +150,12 @@ func TestPluralsAndNumbers(t *testing.T) {
 		{"ar", "%d days", 100, "١٠٠ يوم"},
 		{"zh", "%d days", 1, "1天"},
 		{"zh", "%d days", 50000, "50,000天"},
+		// The console's list caption: "1 décisions" was a defect.
+		{"fr", "%d decisions on this page, newest first", 1, "1 décision sur cette page, les plus récentes d'abord"},
+		{"en", "%d decisions on this page, newest first", 1, "1 decision on this page, newest first"},
+		{"es", "%d decisions on this page, newest first", 1, "1 decisión en esta página, las más recientes primero"},
+		{"ru", "Every entry re-read and hashed: %d entries.", 3, "Каждая запись перечитана и захеширована: 3 записи."},
+		{"ru", "Every entry re-read and hashed: %d entries.", 5, "Каждая запись перечитана и захеширована: 5 записей."},
 	}
 	for _, tt := range tests {
 		if got := For(tt.lang).Sprintf(tt.key, tt.n); got != tt.want {
@@ -327,5 +336,33 @@ func TestErrorf(t *testing.T) {
 	}
 	if Text(fr, nil) != "" {
 		t.Error("Text(nil) is not empty")
+	}
+}
+
+// TestCountedNounsHavePlurals: an English or French message that puts a
+// count before a plural noun ("%d entries") has plural forms, so that a
+// count of one reads "1 entry", « 1 entrée » — not "1 entries".
+func TestCountedNounsHavePlurals(t *testing.T) {
+	counted := regexp.MustCompile(`%(\[\d+\])?d [a-z]+s\b`)
+	for _, lang := range []string{"en", "fr"} {
+		files, err := fs.Glob(catalogFS, "catalogs/"+lang+"*.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			raw, err := fs.ReadFile(catalogFS, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var msgs map[string]yaml.Node
+			if err := yaml.Unmarshal(raw, &msgs); err != nil {
+				t.Fatal(err)
+			}
+			for k, n := range msgs {
+				if counted.MatchString(k) && n.Kind == yaml.ScalarNode {
+					t.Errorf("%s:%d: %q counts a plural noun but has no plural forms (one:, other:)", f, n.Line, k)
+				}
+			}
+		}
 	}
 }

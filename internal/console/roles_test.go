@@ -324,7 +324,7 @@ func TestAdvisories(t *testing.T) {
 		{"a bad vendor id", "tok-operator", "/console/advisories/keys", url.Values{"vendor_id": {"<x>"}, "public_key": {"ed25519:AAAA"}}, http.StatusBadRequest, `href="#f-vendor_id"`},
 		{"the operator registers the key", "tok-operator", "/console/advisories/keys", url.Values{"vendor_id": {"globex"}, "public_key": {strings.Repeat("A", 43) + "="}}, http.StatusOK, "logged at index 15"},
 		{"a bad signature names the path", "tok-vendor", "/console/advisories", url.Values{"envelope": {strings.Replace(envelope, "eyJpZCI6IkFDTUUtMSJ9", "e30=", 1)}}, http.StatusBadRequest, "at /signatures:"},
-		{"published", "tok-vendor", "/console/advisories", url.Values{"envelope": {envelope}}, http.StatusCreated, "Advisory globex/ACME-1 published: severity critical, 1 deployments affected, logged at index 14."},
+		{"published", "tok-vendor", "/console/advisories", url.Values{"envelope": {envelope}}, http.StatusCreated, "Advisory globex/ACME-1 published: severity critical, 1 deployment affected, logged at index 14."},
 	}
 	for _, s := range steps {
 		st, body := post(s.token, s.path, s.form)

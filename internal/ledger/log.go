@@ -265,7 +265,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 		verifier: verifier,
 		vkey:     vkey,
 		maxEntry: o.MaxEntrySize,
-		add:      app.Add,
+		add:      (&gate{next: app.Add}).add,
 		shutdown: shutdown,
 		reader:   reader,
 		awaiter:  tessera.NewPublicationAwaiter(bg, reader.ReadCheckpoint, receiptPoll),

@@ -172,7 +172,7 @@ func OpenMySQL(ctx context.Context, rawURL string, opts Options) (*Log, error) {
 		verifier: verifier,
 		vkey:     vkey,
 		maxEntry: o.MaxEntrySize,
-		add:      app.Add,
+		add:      (&gate{next: app.Add}).add,
 		shutdown: shutdown,
 		reader:   reader,
 		awaiter:  tessera.NewPublicationAwaiter(bg, reader.ReadCheckpoint, receiptPoll),

@@ -64,6 +64,10 @@ func (e *InputError) Error() string {
 	}
 }
 
+// Reason returns what is wrong (Msg) as a catalog message, which
+// locale.Text writes in a reader's language; nil when Msg has none.
+func (e *InputError) Reason() error { return e.reason }
+
 // Text returns the error as Error does, in p's language: the position
 // and the reason are translated, the path and the quoted values are not.
 func (e *InputError) Text(p *locale.Printer) string {

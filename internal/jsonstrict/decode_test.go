@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 type inner struct {
@@ -149,6 +151,12 @@ func FuzzDecode(f *testing.F) {
 			}
 			if je.Offset < 0 || je.Offset > len(data) {
 				t.Fatalf("offset %d outside the input of %d bytes", je.Offset, len(data))
+			}
+			if got := je.Text(locale.For("en")); got != je.Error() {
+				t.Fatalf("English Text %q differs from Error %q", got, je.Error())
+			}
+			if fr := locale.For("fr"); je.Text(fr) == "" || len(fr.Missing()) > 0 {
+				t.Fatalf("%s: French lacks %q", je, fr.Missing())
 			}
 			return
 		}

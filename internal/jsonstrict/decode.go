@@ -246,9 +246,9 @@ func SyntaxReason(msg string) error {
 	if !ok {
 		return untranslated(msg)
 	}
-	// The character is quoted ('x', '\'', '"', '\n'); what follows it
-	// is the scanner's context, which has no quote before its end.
-	// Searching from the second byte finds the closing quote of ' ' too.
+	// The character is quoted ('x', '\'', '"', '\n'), and the scanner's
+	// context follows after a space: the first quote followed by a space,
+	// searched from the second byte (for ' '), closes the character.
 	i := strings.Index(rest[min(1, len(rest)):], "' ") + 1
 	if !strings.HasPrefix(rest, "'") || i < 1 {
 		return untranslated(msg)

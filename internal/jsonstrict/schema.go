@@ -18,8 +18,10 @@
 //
 // Errors are *Error: a JSON path with dots and [i] (data.origin[1],
 // scope.purposes[0]), the byte offset, line and column of the token at
-// fault, and what is wrong. Decode never panics, whatever the input, and
-// allocates little: json.Valid checks the syntax first, then the walk
+// fault, and what is wrong, in English (Error) or, through Text, in a
+// reader's language: reasons are catalog messages (internal/locale).
+// Decode never panics, whatever the input, and allocates little:
+// json.Valid checks the syntax first, then the walk
 // reads tokens itself straight into the struct.
 //
 // Why not encoding/json/v2 (github.com/go-json-experiment/json)? It has

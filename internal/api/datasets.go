@@ -118,7 +118,11 @@ func (s *Server) validateDataset(d *store.Dataset) *Problem {
 		if err := md.CheckSubjects(); err != nil {
 			var ie *model.InputError
 			if errors.As(err, &ie) {
-				return bad(strings.TrimPrefix(ie.Path, "data."), untranslated(ie.Msg))
+				reason := ie.Reason()
+				if reason == nil {
+					reason = untranslated(ie.Msg)
+				}
+				return bad(strings.TrimPrefix(ie.Path, "data."), reason)
 			}
 			return bad("subjects_by_category", err)
 		}

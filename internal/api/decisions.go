@@ -72,12 +72,12 @@ func object(data []byte, path string) (map[string]json.RawMessage, *Problem) {
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", err))
+			return nil, newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", syntaxReason(err)))
 		}
 		k, _ := t.(string)
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", err))
+			return nil, newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", syntaxReason(err)))
 		}
 		if _, dup := m[k]; dup {
 			return nil, fieldProblem(http.StatusBadRequest, join(path, k), locale.Errorf("duplicate key"))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/accord-dev/accord/internal/jsonstrict"
 	"github.com/accord-dev/accord/internal/locale"
 	"golang.org/x/text/language"
 )
@@ -165,7 +166,7 @@ func jsonDecodeProblem(err error) *Problem {
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", se))
+		return newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %v", syntaxReason(err)))
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
@@ -173,4 +174,15 @@ func jsonDecodeProblem(err error) *Problem {
 		return fieldProblem(http.StatusBadRequest, f, locale.Errorf("unknown field"))
 	}
 	return newProblem(http.StatusBadRequest, locale.Errorf("invalid JSON: %s", strings.TrimPrefix(msg, "json: ")))
+}
+
+// syntaxReason returns err, an error of encoding/json, as a catalog
+// message when it is a syntax error jsonstrict knows, so that a problem
+// writes it in the caller's language; else err itself.
+func syntaxReason(err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return err
+	}
+	return jsonstrict.SyntaxReason(se.Error())
 }

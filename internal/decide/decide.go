@@ -59,11 +59,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/approval"
 	"github.com/accord-dev/accord/internal/ledger"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/model"
 	"github.com/accord-dev/accord/internal/policy"
@@ -411,8 +413,8 @@ func (d *Decider) serverOwned(req *model.Request) error {
 			owned = true
 		}
 		if owned {
-			return fmt.Errorf("%w: %w", ErrBadInput, &model.InputError{Path: "basis.measures",
-				Msg: fmt.Sprintf("[%d] %q is the data holder's approval: a binding request cannot attest it. The holder's approver grants it through /v1/approvals (accord approvals approve); ask again once approved, without it. A non-binding check (POST /v1/check) still takes it as a what-if", i, m)})
+			return fmt.Errorf("%w: %w", ErrBadInput, model.NewInputError("basis.measures",
+				locale.Errorf("[%s] %s is the data holder's approval: a binding request cannot attest it. The holder's approver grants it through /v1/approvals (accord approvals approve); ask again once approved, without it. A non-binding check (POST /v1/check) still takes it as a what-if", strconv.Itoa(i), strconv.Quote(m))))
 		}
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Error is what Decode returns for bad input. It names where the problem
@@ -22,8 +24,11 @@ type Error struct {
 	// (1-based; columns count characters) locate it in the text.
 	Offset       int
 	Line, Column int
-	// Msg says what is wrong.
+	// Msg says what is wrong, in English.
 	Msg string
+	// reason is Msg as a catalog message, for Text; nil when Msg has none
+	// (an Error built by another package).
+	reason error
 	// InText is true for a problem of the text itself (a syntax error, the
 	// top level, data after it), false for a member's value.
 	InText bool
@@ -45,6 +50,55 @@ func (e *Error) Error() string {
 	return e.Msg
 }
 
+// Reason returns what is wrong (Msg) as a catalog message, which
+// locale.Text writes in a reader's language; nil when Msg has none.
+func (e *Error) Reason() error { return e.reason }
+
+// Text returns the error as Error does, in p's language: the position
+// and the reason are translated, the path and the quoted values are not.
+func (e *Error) Text(p *locale.Printer) string {
+	reason := e.Msg
+	if e.reason != nil {
+		reason = locale.Text(p, e.reason)
+	}
+	line, col := 0, 0
+	if e.InText {
+		line, col = e.Line, e.Column
+	}
+	return Locate(p, e.Path, line, col, reason)
+}
+
+// Locate writes reason, what is wrong, with where it is, as Error does,
+// in p's language: "path: line L, column C: reason", "line L, column C:
+// reason", "path: reason" or reason alone, leaving out an empty path and
+// a line of 0. Line and column are written as plain digits, as Error
+// writes them.
+func Locate(p *locale.Printer, path string, line, column int, reason string) string {
+	l, c := strconv.Itoa(line), strconv.Itoa(column)
+	switch {
+	case line > 0 && path != "":
+		return p.Sprintf("%s: line %s, column %s: %s", path, l, c, reason)
+	case line > 0:
+		return p.Sprintf("line %s, column %s: %s", l, c, reason)
+	case path != "":
+		return p.Sprintf("%s: %v", path, reason)
+	}
+	return reason
+}
+
+// newError returns an Error whose Msg is reason in English.
+func newError(path string, off, line, col int, inText bool, reason error) *Error {
+	return &Error{Path: path, Offset: off, Line: line, Column: col, Msg: reason.Error(), reason: reason, InText: inText}
+}
+
+// untranslated is a reason Accord has no catalog message for (a message
+// of encoding/json's it does not know): it reads the same in every
+// language.
+type untranslated string
+
+// Error returns the text.
+func (u untranslated) Error() string { return string(u) }
+
 // Decode fills v, a non-nil pointer to a struct type of the schema, from
 // data. lookup judges the values of CheckLookup members (the zero Lookup
 // accepts any). On
@@ -61,13 +115,13 @@ func (s *Schema) Decode(data []byte, v any, lookup Lookup) error {
 	d := decoder{data: data, schema: s, lookup: lookup}
 	start := skipSpace(data, 0)
 	if start == len(data) {
-		return &Error{Msg: "empty input, expected a JSON object", Offset: len(data), Line: 1, Column: 1}
+		return newError("", len(data), 1, 1, false, locale.Errorf("empty input, expected a JSON object"))
 	}
 	if !json.Valid(data) {
 		return d.syntaxError(start)
 	}
 	if data[start] != '{' {
-		return d.errAt(start, "expected a JSON object at the top level, got "+kindName(data[start]))
+		return d.errAt(start, locale.Errorf("expected a JSON object at the top level, got %v", kindName(data[start])))
 	}
 	d.pos = start + 1
 	if e := d.object(rv.Elem(), si); e != nil {
@@ -140,16 +194,17 @@ func plainName(s string) bool {
 	return true
 }
 
-// errf returns an error about the member at the current path.
-func (d *decoder) errf(off int, format string, args ...any) *Error {
+// errf returns an error about the value of the member at the current
+// path, whose token starts at byte offset off.
+func (d *decoder) errf(off int, reason error) *Error {
 	line, col := position(d.data, off)
-	return &Error{Path: d.pathString(), Offset: off, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+	return newError(d.pathString(), off, line, col, false, reason)
 }
 
 // errAt returns an error located at byte offset off of the input.
-func (d *decoder) errAt(off int, msg string) *Error {
+func (d *decoder) errAt(off int, reason error) *Error {
 	line, col := position(d.data, off)
-	return &Error{Path: d.pathString(), Offset: off, Line: line, Column: col, Msg: msg, InText: true}
+	return newError(d.pathString(), off, line, col, true, reason)
 }
 
 // syntaxError locates the first syntax error of the input, which starts
@@ -160,24 +215,81 @@ func (d *decoder) syntaxError(start int) *Error {
 	err := json.Unmarshal(d.data, &raw)
 	var se *json.SyntaxError
 	if !errors.As(err, &se) {
-		return &Error{Msg: fmt.Sprintf("malformed JSON: %v", err)}
+		return newError("", 0, 0, 0, false, locale.Errorf("malformed JSON: %v", err))
 	}
 	msg := se.Error()
 	off := int(se.Offset) - 1 // Offset counts the bad byte itself.
 	if strings.HasSuffix(msg, "after top-level value") {
 		if d.data[start] != '{' {
-			return d.errAt(start, "expected a JSON object at the top level, got "+kindName(d.data[start]))
+			return d.errAt(start, locale.Errorf("expected a JSON object at the top level, got %v", kindName(d.data[start])))
 		}
-		return d.errAt(off, "unexpected data after the top-level object")
+		return d.errAt(off, locale.Errorf("unexpected data after the top-level object"))
 	}
 	// At the end of input the scanner feeds itself a space, so a literal
 	// or number cut short reads as "invalid character ' '".
 	cut := off == len(d.data)-1 && d.data[off] != ' ' && strings.HasPrefix(msg, "invalid character ' '")
 	if cut || strings.HasPrefix(msg, "unexpected end of JSON input") {
-		off, msg = len(d.data), "unexpected end of input"
+		d.trackPath(len(d.data))
+		return d.errAt(len(d.data), locale.Errorf("unexpected end of input"))
 	}
 	d.trackPath(off)
-	return d.errAt(off, msg)
+	return d.errAt(off, SyntaxReason(msg))
+}
+
+// SyntaxReason returns msg, the text of an encoding/json syntax error
+// ("invalid character 'x' looking for beginning of value"), as a catalog
+// message with the same English text, so that it can be written in a
+// reader's language. A message it does not know is returned as it is, in
+// every language.
+func SyntaxReason(msg string) error {
+	rest, ok := strings.CutPrefix(msg, "invalid character ")
+	if !ok {
+		return untranslated(msg)
+	}
+	// The character is quoted ('x', '\'', '"', '\n'), and the scanner's
+	// context follows after a space: the first quote followed by a space,
+	// searched from the second byte (for ' '), closes the character.
+	i := strings.Index(rest[min(1, len(rest)):], "' ") + 1
+	if !strings.HasPrefix(rest, "'") || i < 1 {
+		return untranslated(msg)
+	}
+	char, context := rest[:i+1], rest[i+2:]
+	switch context {
+	case "looking for beginning of value":
+		return locale.Errorf("invalid character %s looking for beginning of value", char)
+	case "looking for beginning of object key string":
+		return locale.Errorf("invalid character %s looking for beginning of object key string", char)
+	case "after object key":
+		return locale.Errorf("invalid character %s after object key", char)
+	case "after object key:value pair":
+		return locale.Errorf("invalid character %s after object key:value pair", char)
+	case "after array element":
+		return locale.Errorf("invalid character %s after array element", char)
+	case "after top-level value":
+		return locale.Errorf("invalid character %s after top-level value", char)
+	case "in string literal":
+		return locale.Errorf("invalid character %s in string literal", char)
+	case "in string escape code":
+		return locale.Errorf("invalid character %s in string escape code", char)
+	case `in \u hexadecimal character escape`:
+		return locale.Errorf("invalid character %s in \\u hexadecimal character escape", char)
+	case "in numeric literal":
+		return locale.Errorf("invalid character %s in numeric literal", char)
+	case "after decimal point in numeric literal":
+		return locale.Errorf("invalid character %s after decimal point in numeric literal", char)
+	case "in exponent of numeric literal":
+		return locale.Errorf("invalid character %s in exponent of numeric literal", char)
+	case "exceeded max depth":
+		return locale.Errorf("invalid character %s exceeded max depth", char)
+	}
+	// in literal true (expecting 'r')
+	if lit, ok := strings.CutPrefix(context, "in literal "); ok {
+		word, want, ok := strings.Cut(lit, " (expecting ")
+		if ok && strings.HasSuffix(want, ")") && (word == "true" || word == "false" || word == "null") {
+			return locale.Errorf("invalid character %s in literal %s (expecting %s)", char, word, strings.TrimSuffix(want, ")"))
+		}
+	}
+	return untranslated(msg)
 }
 
 // trackPath sets d.path to the path of the member being read at byte
@@ -278,24 +390,36 @@ const (
 	tokNull      byte = 'n'
 )
 
+// The JSON types, as messages name them ("expected string, got number").
+var (
+	kindObject  = locale.Errorf("JSON type: object")
+	kindArray   = locale.Errorf("JSON type: array")
+	kindString  = locale.Errorf("JSON type: string")
+	kindBoolean = locale.Errorf("JSON type: boolean")
+	kindNull    = locale.Errorf("JSON type: null")
+	kindNumber  = locale.Errorf("JSON type: number")
+	kindInteger = locale.Errorf("JSON type: integer")
+	kindInvalid = locale.Errorf("JSON type: invalid JSON")
+)
+
 // kindName names the JSON type of a value that starts with byte c, for
 // "expected X, got Y".
-func kindName(c byte) string {
+func kindName(c byte) error {
 	switch c {
 	case '{':
-		return "object"
+		return kindObject
 	case '[':
-		return "array"
+		return kindArray
 	case '"':
-		return "string"
+		return kindString
 	case 't', 'f':
-		return "boolean"
+		return kindBoolean
 	case 'n':
-		return "null"
+		return kindNull
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return "number"
+		return kindNumber
 	}
-	return "invalid JSON"
+	return kindInvalid
 }
 
 // next reads the next token and returns its kind and its span [start,
@@ -377,7 +501,7 @@ func plainString(raw []byte) bool {
 // malformed is returned where well-formed input cannot lead; it keeps the
 // decoder from panicking should that ever be wrong.
 func (d *decoder) malformed(start int) *Error {
-	return d.errAt(start, "malformed JSON")
+	return d.errAt(start, locale.Errorf("malformed JSON"))
 }
 
 // object decodes the members of a JSON object into the struct v; the '{'
@@ -404,17 +528,18 @@ func (d *decoder) object(v reflect.Value, si *Struct) *Error {
 		if !ok {
 			name := d.str(ks, ke)
 			d.push(name)
-			e := d.errf(ks, "unknown field")
+			reason := locale.Errorf("unknown field")
 			if near := Closest(name, si.names); near != "" {
-				e.Msg = fmt.Sprintf("unknown field; did you mean %q?", near)
+				reason = locale.Errorf("unknown field; did you mean %q?", near)
 			}
+			e := d.errf(ks, reason)
 			e.Known = si.names
 			return e
 		}
 		f := &si.Fields[i]
 		d.push(f.Name)
 		if seen&(1<<i) != 0 {
-			return d.errf(ks, "duplicate key")
+			return d.errf(ks, locale.Errorf("duplicate key"))
 		}
 		seen |= 1 << i
 		vk, vs, ve := d.next()
@@ -434,7 +559,7 @@ func (d *decoder) object(v reflect.Value, si *Struct) *Error {
 	for _, i := range si.required {
 		if seen&(1<<i) == 0 {
 			d.push(si.Fields[i].Name)
-			return d.errf(d.pos-1, "missing required field")
+			return d.errf(d.pos-1, locale.Errorf("missing required field"))
 		}
 	}
 	return nil
@@ -450,7 +575,7 @@ func (d *decoder) value(v reflect.Value, k byte, s, e int, f *Field, depth int) 
 	}
 	if typ == timeType {
 		if k != tokString {
-			return d.errf(s, "expected string, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindString, kindName(k)))
 		}
 		raw := d.rawString(s, e)
 		if !plainString(raw) {
@@ -458,7 +583,7 @@ func (d *decoder) value(v reflect.Value, k byte, s, e int, f *Field, depth int) 
 		}
 		tm, ok := parseTime(raw)
 		if !ok {
-			return d.errf(s, "expected an RFC 3339 date-time such as \"2026-11-22T10:00:00Z\", got %s", QuoteShort(d.str(s, e)))
+			return d.errf(s, locale.Errorf("expected an RFC 3339 date-time such as \"2026-11-22T10:00:00Z\", got %s", QuoteShort(d.str(s, e))))
 		}
 		v.Set(reflect.ValueOf(tm))
 		return nil
@@ -466,7 +591,7 @@ func (d *decoder) value(v reflect.Value, k byte, s, e int, f *Field, depth int) 
 	switch typ.Kind() {
 	case reflect.Pointer:
 		if k == tokNull {
-			return d.errf(s, "expected %s, got null", expectedKind(typ))
+			return d.errf(s, locale.Errorf("expected %v, got %v", expectedKind(typ), kindNull))
 		}
 		p := reflect.New(typ.Elem())
 		if err := d.value(p.Elem(), k, s, e, f, depth); err != nil {
@@ -477,17 +602,17 @@ func (d *decoder) value(v reflect.Value, k byte, s, e int, f *Field, depth int) 
 
 	case reflect.Struct:
 		if k != tokObject {
-			return d.errf(s, "expected object, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindObject, kindName(k)))
 		}
 		return d.object(v, d.schema.structs[typ])
 
 	case reflect.String:
 		if k != tokString {
-			return d.errf(s, "expected string, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindString, kindName(k)))
 		}
 		str := d.str(s, e)
-		if msg := d.checkString(f.Val, str); msg != "" {
-			return d.errf(s, "%s", msg)
+		if reason := d.checkString(f.Val, str); reason != nil {
+			return d.errf(s, reason)
 		}
 		v.SetString(str)
 		return nil
@@ -495,14 +620,14 @@ func (d *decoder) value(v reflect.Value, k byte, s, e int, f *Field, depth int) 
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n := d.data[s:e]
 		if k != tokNumber || bytes.ContainsAny(n, ".eE") {
-			return d.errf(s, "expected integer, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindInteger, kindName(k)))
 		}
 		i, ok := parseInt(n)
 		if !ok || v.OverflowInt(i) {
-			return d.errf(s, "integer %s out of range", clip(string(n)))
+			return d.errf(s, locale.Errorf("integer %s out of range", clip(string(n))))
 		}
 		if f.Val.Kind == CheckNonNegative && i < 0 {
-			return d.errf(s, "must not be negative, got %d", i)
+			return d.errf(s, locale.Errorf("must not be negative, got %s", strconv.FormatInt(i, 10)))
 		}
 		v.SetInt(i)
 		return nil
@@ -510,53 +635,53 @@ func (d *decoder) value(v reflect.Value, k byte, s, e int, f *Field, depth int) 
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n := d.data[s:e]
 		if k != tokNumber || bytes.ContainsAny(n, ".eE") {
-			return d.errf(s, "expected integer, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindInteger, kindName(k)))
 		}
 		if n[0] == '-' {
-			return d.errf(s, "must not be negative, got %s", clip(string(n)))
+			return d.errf(s, locale.Errorf("must not be negative, got %s", clip(string(n))))
 		}
 		u, err := strconv.ParseUint(string(n), 10, 64)
 		if err != nil || v.OverflowUint(u) {
-			return d.errf(s, "integer %s out of range", clip(string(n)))
+			return d.errf(s, locale.Errorf("integer %s out of range", clip(string(n))))
 		}
 		v.SetUint(u)
 		return nil
 
 	case reflect.Float32, reflect.Float64:
 		if k != tokNumber {
-			return d.errf(s, "expected number, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindNumber, kindName(k)))
 		}
 		n := string(d.data[s:e])
 		x, err := strconv.ParseFloat(n, 64)
 		if err != nil || v.OverflowFloat(x) {
-			return d.errf(s, "number %s out of range", clip(n))
+			return d.errf(s, locale.Errorf("number %s out of range", clip(n)))
 		}
 		if f.Val.Kind == CheckPercent && !(x >= 0 && x <= 100) {
-			return d.errf(s, "must be between 0 and 100, got %s", clip(n))
+			return d.errf(s, locale.Errorf("must be between 0 and 100, got %s", clip(n)))
 		}
 		v.SetFloat(x)
 		return nil
 
 	case reflect.Bool:
 		if k != tokTrue && k != tokFalse {
-			return d.errf(s, "expected boolean, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindBoolean, kindName(k)))
 		}
 		v.SetBool(k == tokTrue)
 		return nil
 
 	case reflect.Slice:
 		if k != tokArray {
-			return d.errf(s, "expected array, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindArray, kindName(k)))
 		}
 		return d.slice(v, f, depth)
 
 	case reflect.Map:
 		if k != tokObject {
-			return d.errf(s, "expected object, got %s", kindName(k))
+			return d.errf(s, locale.Errorf("expected %v, got %v", kindObject, kindName(k)))
 		}
 		return d.mapValue(v, f, depth)
 	}
-	return d.errf(s, "cannot decode into %s", typ)
+	return d.errf(s, locale.Errorf("cannot decode into %s", typ.String()))
 }
 
 // slice decodes the elements of a JSON array into the slice v; the '[' has
@@ -597,13 +722,13 @@ func (d *decoder) mapValue(v reflect.Value, f *Field, depth int) *Error {
 		key := d.str(ks, ke)
 		d.push(key)
 		if depth < len(f.Keys) {
-			if msg := d.checkString(f.Keys[depth], key); msg != "" {
-				return d.errf(ks, "%s", msg)
+			if reason := d.checkString(f.Keys[depth], key); reason != nil {
+				return d.errf(ks, reason)
 			}
 		}
 		kv := reflect.ValueOf(key)
 		if m.MapIndex(kv).IsValid() {
-			return d.errf(ks, "duplicate key")
+			return d.errf(ks, locale.Errorf("duplicate key"))
 		}
 		vk, vs, ve := d.next()
 		elem.SetZero()
@@ -642,32 +767,32 @@ func parseInt(b []byte) (int64, bool) {
 }
 
 // expectedKind names the JSON type a Go value is decoded from.
-func expectedKind(t reflect.Type) string {
+func expectedKind(t reflect.Type) error {
 	if t == timeType {
-		return "string"
+		return kindString
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		return expectedKind(t.Elem())
 	case reflect.Struct, reflect.Map:
-		return "object"
+		return kindObject
 	case reflect.Slice:
-		return "array"
+		return kindArray
 	case reflect.String:
-		return "string"
+		return kindString
 	case reflect.Int64, reflect.Uint64:
-		return "integer"
+		return kindInteger
 	case reflect.Float32, reflect.Float64:
-		return "number"
+		return kindNumber
 	case reflect.Bool:
-		return "boolean"
+		return kindBoolean
 	}
-	return t.String()
+	return untranslated(t.String())
 }
 
-// checkString applies a string check; it returns "" when s passes, else
+// checkString applies a string check; it returns nil when s passes, else
 // what is wrong.
-func (d *decoder) checkString(c Check, s string) string {
+func (d *decoder) checkString(c Check, s string) error {
 	switch c.Kind {
 	case CheckLookup:
 		if d.lookup.Func != nil {
@@ -680,12 +805,12 @@ func (d *decoder) checkString(c Check, s string) string {
 	case CheckEnum:
 		for _, e := range c.Enum {
 			if s == e {
-				return ""
+				return nil
 			}
 		}
-		return fmt.Sprintf("unknown value %s (one of %s)", QuoteShort(s), strings.Join(c.Enum, ", "))
+		return locale.Errorf("unknown value %s (one of %s)", QuoteShort(s), strings.Join(c.Enum, ", "))
 	}
-	return ""
+	return nil
 }
 
 // QuoteShort quotes s for an error message, cutting it after 64 bytes so a

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 type inner struct {
@@ -29,11 +31,11 @@ type doc struct {
 
 var testSchema = MustSchema(Rules{
 	reflect.TypeFor[doc](): {
-		"id": {Required: true, Val: Check{Kind: CheckFunc, Func: func(s string) string {
+		"id": {Required: true, Val: Check{Kind: CheckFunc, Func: func(s string) error {
 			if s == "" {
-				return "must not be empty"
+				return errors.New("must not be empty")
 			}
-			return ""
+			return nil
 		}}},
 		"tags":   {Val: Check{Kind: CheckLookup}},
 		"counts": {Keys: []Check{Enum([]string{"FR", "CN"})}, Val: Check{Kind: CheckNonNegative}},
@@ -42,13 +44,13 @@ var testSchema = MustSchema(Rules{
 	reflect.TypeFor[inner](): {"kind": {Required: true, Val: Enum([]string{"a", "b"})}},
 }, reflect.TypeFor[doc]())
 
-var lookupUpper = Lookup{Func: func(_ any, s string) string { return upper(s) }}
+var lookupUpper = Lookup{Func: func(_ any, s string) error { return upper(s) }}
 
-func upper(s string) string {
+func upper(s string) error {
 	if strings.ToUpper(s) == s {
-		return ""
+		return nil
 	}
-	return "not upper case: " + QuoteShort(s)
+	return errors.New("not upper case: " + QuoteShort(s))
 }
 
 func TestDecode(t *testing.T) {
@@ -149,6 +151,12 @@ func FuzzDecode(f *testing.F) {
 			}
 			if je.Offset < 0 || je.Offset > len(data) {
 				t.Fatalf("offset %d outside the input of %d bytes", je.Offset, len(data))
+			}
+			if got := je.Text(locale.For("en")); got != je.Error() {
+				t.Fatalf("English Text %q differs from Error %q", got, je.Error())
+			}
+			if fr := locale.For("fr"); je.Text(fr) == "" || len(fr.Missing()) > 0 {
+				t.Fatalf("%s: French lacks %q", je, fr.Missing())
 			}
 			return
 		}

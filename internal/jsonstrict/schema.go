@@ -18,8 +18,10 @@
 //
 // Errors are *Error: a JSON path with dots and [i] (data.origin[1],
 // scope.purposes[0]), the byte offset, line and column of the token at
-// fault, and what is wrong. Decode never panics, whatever the input, and
-// allocates little: json.Valid checks the syntax first, then the walk
+// fault, and what is wrong, in English (Error) or, through Text, in a
+// reader's language: reasons are catalog messages (internal/locale).
+// Decode never panics, whatever the input, and allocates little:
+// json.Valid checks the syntax first, then the walk
 // reads tokens itself straight into the struct.
 //
 // Why not encoding/json/v2 (github.com/go-json-experiment/json)? It has
@@ -53,7 +55,7 @@ const (
 	CheckNonNegative
 	// CheckPercent: a number in [0, 100].
 	CheckPercent
-	// CheckFunc: a string Check.Func accepts (it returns "" for a good
+	// CheckFunc: a string Check.Func accepts (it returns nil for a good
 	// value, else what is wrong).
 	CheckFunc
 	// CheckLookup: a string the Lookup given to Decode accepts; a nil
@@ -67,8 +69,10 @@ type Check struct {
 	Kind CheckKind
 	// Enum lists the values of a CheckEnum.
 	Enum []string
-	// Func judges a CheckFunc value: "" when good, else the message.
-	Func func(s string) string
+	// Func judges a CheckFunc value: nil when good, else what is wrong,
+	// best as a catalog message (locale.Errorf), which Error.Text
+	// translates.
+	Func func(s string) error
 }
 
 // Enum returns the check that a string is one of values.
@@ -81,12 +85,13 @@ func Enum[S ~string](values []S) Check {
 }
 
 // Lookup judges the values of CheckLookup members for one Decode call:
-// Func(Arg, s) returns "" when s is good, else what is wrong. It is how a
+// Func(Arg, s) returns nil when s is good, else what is wrong (best a
+// catalog message, locale.Errorf, as for Check.Func). It is how a
 // caller brings in what only it knows (the registry's jurisdictions).
 // Func is a plain function and Arg what it needs, so that passing a Lookup
 // allocates nothing. The zero Lookup accepts any value.
 type Lookup struct {
-	Func func(arg any, s string) string
+	Func func(arg any, s string) error
 	Arg  any
 }
 

@@ -6,10 +6,12 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/jsonstrict"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // CounterScope names how a regime aggregates the counts it thresholds:
@@ -272,18 +274,19 @@ func (d *Data) CheckSubjects() error {
 	sums := map[string]int64{}
 	for _, cat := range cats {
 		if !slices.Contains(d.Categories, cat) {
-			return &InputError{Path: jsonstrict.Member("data.subjects_by_category", cat),
-				Msg: fmt.Sprintf("category %q is not one of data.categories; add it there, or remove its counts", cat)}
+			return NewInputError(jsonstrict.Member("data.subjects_by_category", cat),
+				locale.Errorf("category %s is not one of data.categories; add it there, or remove its counts", strconv.Quote(cat)))
 		}
 		for _, state := range slices.Sorted(maps.Keys(d.SubjectsByCategory[cat])) {
 			n := d.SubjectsByCategory[cat][state]
 			if n > math.MaxInt64-sums[state] {
-				return &InputError{Path: jsonstrict.Member(jsonstrict.Member("data.subjects_by_category", cat), state), Msg: "the counts of " + state + " add up beyond the largest count"}
+				return NewInputError(jsonstrict.Member(jsonstrict.Member("data.subjects_by_category", cat), state), locale.Errorf("the counts of %s add up beyond the largest count", state))
 			}
 			sums[state] += n
 			if total, ok := d.Subjects[state]; ok && total < n {
-				return &InputError{Path: jsonstrict.Member("data.subjects", state),
-					Msg: fmt.Sprintf("%d is fewer than the %d people of %s counted in category %q: the plain count is the number of distinct people in all categories", total, n, state, cat)}
+				return NewInputError(jsonstrict.Member("data.subjects", state),
+					locale.Errorf("%s is fewer than the %s people of %s counted in category %s: the plain count is the number of distinct people in all categories",
+						strconv.FormatInt(total, 10), strconv.FormatInt(n, 10), state, strconv.Quote(cat)))
 			}
 		}
 	}

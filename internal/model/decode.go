@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/accord-dev/accord/internal/jsonstrict"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Jurisdictions tells the decoder which jurisdiction codes exist. The
@@ -34,8 +36,18 @@ type InputError struct {
 	Path string
 	// Line and Column locate the problem in the text; 0 when unknown.
 	Line, Column int
-	// Msg says what is wrong.
+	// Msg says what is wrong, in English.
 	Msg string
+	// reason is Msg as a catalog message, for Text; nil when Msg has none.
+	reason error
+}
+
+// NewInputError returns the *InputError about the member at path (""
+// for the document as a whole) whose reason says what is wrong: Msg is
+// reason in English, and Text writes it in a reader's language when
+// reason is a catalog message (locale.Errorf).
+func NewInputError(path string, reason error) *InputError {
+	return &InputError{Path: path, Msg: reason.Error(), reason: reason}
 }
 
 // Error returns "path: msg", "line L, column C: msg", or both (path first).
@@ -50,6 +62,20 @@ func (e *InputError) Error() string {
 	default:
 		return e.Msg
 	}
+}
+
+// Reason returns what is wrong (Msg) as a catalog message, which
+// locale.Text writes in a reader's language; nil when Msg has none.
+func (e *InputError) Reason() error { return e.reason }
+
+// Text returns the error as Error does, in p's language: the position
+// and the reason are translated, the path and the quoted values are not.
+func (e *InputError) Text(p *locale.Printer) string {
+	reason := e.Msg
+	if e.reason != nil {
+		reason = locale.Text(p, e.reason)
+	}
+	return jsonstrict.Locate(p, e.Path, e.Line, e.Column, reason)
 }
 
 // DecodeRequest decodes one request strictly. It rejects, with an
@@ -93,7 +119,7 @@ func (r *Request) checkActionFields() error {
 		switch name {
 		case "destination":
 			if r.Destination == "" {
-				return &InputError{Path: name, Msg: fmt.Sprintf("required for action %q: say which state the data goes to (for data read in place from abroad, the reader's state)", r.Action)}
+				return NewInputError(name, locale.Errorf("required for action %s: say which state the data goes to (for data read in place from abroad, the reader's state)", strconv.Quote(string(r.Action))))
 			}
 		}
 	}
@@ -107,29 +133,31 @@ func (r *Request) checkActionFields() error {
 // someone's data: a notice is the sender's own text, and a label cannot
 // make people's data into one (GDSI issue 19, class 6).
 func (r *Request) checkNotice() error {
-	const msg = "a notice (action \"notify\") carries no one's data; to send data about people or critical infrastructure, use disclose"
+	notice := func(path string) error {
+		return NewInputError(path, locale.Errorf("a notice (action \"notify\") carries no one's data; to send data about people or critical infrastructure, use disclose"))
+	}
 	for i, c := range r.Data.Categories {
 		if IsPersonal(c) {
-			return &InputError{Path: fmt.Sprintf("data.categories[%d]", i), Msg: msg}
+			return notice(fmt.Sprintf("data.categories[%d]", i))
 		}
 	}
 	for _, cat := range slices.Sorted(maps.Keys(r.Data.SubjectsByCategory)) {
 		for _, s := range slices.Sorted(maps.Keys(r.Data.SubjectsByCategory[cat])) {
 			if r.Data.SubjectsByCategory[cat][s] > 0 {
-				return &InputError{Path: jsonstrict.Member(jsonstrict.Member("data.subjects_by_category", cat), s), Msg: msg}
+				return notice(jsonstrict.Member(jsonstrict.Member("data.subjects_by_category", cat), s))
 			}
 		}
 	}
 	for s, n := range r.Data.Subjects {
 		if n > 0 {
-			return &InputError{Path: "data.subjects." + s, Msg: msg}
+			return notice("data.subjects." + s)
 		}
 	}
 	if r.Data.Devices > 0 {
-		return &InputError{Path: "data.devices", Msg: msg}
+		return notice("data.devices")
 	}
 	if r.Data.CII != nil {
-		return &InputError{Path: "data.cii", Msg: msg}
+		return notice("data.cii")
 	}
 	return nil
 }
@@ -165,7 +193,7 @@ func decodeStrict(data []byte, j Jurisdictions, v any) error {
 	if !errors.As(err, &je) {
 		return &InputError{Msg: err.Error()}
 	}
-	ie := &InputError{Path: je.Path, Msg: je.Msg}
+	ie := &InputError{Path: je.Path, Msg: je.Msg, reason: je.Reason()}
 	if je.InText {
 		ie.Line, ie.Column = je.Line, je.Column
 	}
@@ -174,49 +202,49 @@ func decodeStrict(data []byte, j Jurisdictions, v any) error {
 
 // jurisdictionHints says what to write instead of a code people often use
 // that is not ISO 3166-1 alpha-2.
-var jurisdictionHints = map[string]string{
-	"UK":  "use GB, the ISO 3166-1 code of the United Kingdom",
-	"EL":  "use GR, the ISO 3166-1 code of Greece",
-	"EU":  "the EU is a bloc, not a state: name the member state where the data is",
-	"FRA": "use the two-letter code, such as FR",
-	"USA": "use the two-letter code, US",
-	"GBR": "use GB",
-	"CHN": "use the two-letter code, CN",
-	"DEU": "use the two-letter code, DE",
+var jurisdictionHints = map[string]error{
+	"UK":  locale.Errorf("use GB, the ISO 3166-1 code of the United Kingdom"),
+	"EL":  locale.Errorf("use GR, the ISO 3166-1 code of Greece"),
+	"EU":  locale.Errorf("the EU is a bloc, not a state: name the member state where the data is"),
+	"FRA": locale.Errorf("use the two-letter code, such as FR"),
+	"USA": locale.Errorf("use the two-letter code, US"),
+	"GBR": locale.Errorf("use GB"),
+	"CHN": locale.Errorf("use the two-letter code, CN"),
+	"DEU": locale.Errorf("use the two-letter code, DE"),
 }
 
 // unknownJurisdiction says that s is not a known jurisdiction, with a hint
 // when s is a code people often use.
-func unknownJurisdiction(s string) string {
+func unknownJurisdiction(s string) error {
 	if hint, ok := jurisdictionHints[s]; ok {
-		return "unknown jurisdiction " + quoteShort(s) + " (" + hint + ")"
+		return locale.Errorf("unknown jurisdiction %s (%v)", quoteShort(s), hint)
 	}
-	return "unknown jurisdiction " + quoteShort(s)
+	return locale.Errorf("unknown jurisdiction %s", quoteShort(s))
 }
 
 // checkKnownJurisdiction accepts the codes j (a Jurisdictions) knows.
-func checkKnownJurisdiction(j any, s string) string {
+func checkKnownJurisdiction(j any, s string) error {
 	if j.(Jurisdictions).KnownJurisdiction(s) {
-		return ""
+		return nil
 	}
 	return unknownJurisdiction(s)
 }
 
 // checkWellFormedJurisdiction accepts any two upper-case ASCII letters:
 // the jurisdiction check without a registry.
-func checkWellFormedJurisdiction(_ any, s string) string {
+func checkWellFormedJurisdiction(_ any, s string) error {
 	if len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' {
-		return ""
+		return nil
 	}
 	return unknownJurisdiction(s)
 }
 
 // checkCategory accepts the names KnownCategory accepts.
-func checkCategory(s string) string {
+func checkCategory(s string) error {
 	if KnownCategory(s) {
-		return ""
+		return nil
 	}
-	return "unknown category " + quoteShort(s)
+	return locale.Errorf("unknown category %s", quoteShort(s))
 }
 
 // quoteShort quotes s for an error message, cut after 64 bytes.

@@ -620,6 +620,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			if req != nil {
 				t.Fatalf("DecodeRequest returned a request with an error")
 			}
+			assertText(t, err)
 			return
 		}
 		assertRoundTrip(t, req)
@@ -658,6 +659,7 @@ func FuzzDecodeDecision(f *testing.F) {
 			if !errors.As(err, &ie) {
 				t.Fatalf("error %v is %T, want *InputError", err, err)
 			}
+			assertText(t, err)
 			return
 		}
 		out, err := json.Marshal(dec)

@@ -165,7 +165,7 @@ func Compile(packs []*Pack, reg Registry) (*Engine, error) {
 		e.byName[pk.Name] = cp
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, locale.Join(errs...)
 	}
 	e.approvals = map[string][]string{}
 	for _, cp := range e.packs {

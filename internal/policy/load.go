@@ -153,7 +153,9 @@ type field struct {
 
 // fields returns the pairs of mapping n, reporting unknown and duplicate
 // keys and missing required ones. allowed lists the known keys; required
-// ones are prefixed with "!".
+// ones are prefixed with "!". what names the mapping in messages: a
+// catalog message (locale.Errorf("pack")), written in the reader's
+// language, or a field name (string), written as is.
 func (ps *parser) fields(n *yaml.Node, rule string, what any, allowed ...string) map[string]field {
 	if n.Kind != yaml.MappingNode {
 		ps.report(n, rule, locale.Errorf("%s must be a mapping", what))

@@ -657,6 +657,7 @@ func appendErr(errs []error, err error) []error {
 }
 
 // place adds or replaces an entry by id in m, enforcing the override rule.
+// what names the kind of entry, as a catalog message (locale.Errorf("bloc")).
 func place[T any](m map[string]T, what error, id string, it T, override bool, at, prev func(T) pos) error {
 	old, exists := m[id]
 	switch {

@@ -443,11 +443,11 @@ load or compile.`,
 					return err
 				}
 			} else {
+				p := userPrinter()
 				for _, f := range findings {
-					fmt.Fprintln(w, f)
+					fmt.Fprintln(w, f.Text(p))
 				}
 				if len(findings) == 0 {
-					p := userPrinter()
 					fmt.Fprintln(w, p.Sprintf("%s, %s: no problems found", p.Sprintf("%d packs", len(eng.Packs())), p.Sprintf("%d rules", countRules(eng))))
 				}
 			}

@@ -7,12 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/secure-systems-lab/go-securesystemslib/signerverifier"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -26,37 +27,37 @@ const PayloadType = "application/vnd.accord.authorization+json"
 // treat it as a missing authorization.
 var (
 	// ErrPayloadType: the envelope is not an Accord statement.
-	ErrPayloadType = errors.New("payloadType is not " + PayloadType)
+	ErrPayloadType = locale.Errorf("payloadType is not %s", PayloadType)
 	// ErrUnknownIssuer: the issuer is not in the registry, or has no key.
-	ErrUnknownIssuer = errors.New("issuer is not a registered authority with a public key")
+	ErrUnknownIssuer = locale.Errorf("issuer is not a registered authority with a public key")
 	// ErrSignature: no signature verifies with the issuer's key.
-	ErrSignature = errors.New("signature does not verify with the issuer's key")
+	ErrSignature = locale.Errorf("signature does not verify with the issuer's key")
 )
 
 // Sign validates st, encodes it as the payload of a DSSE envelope and signs
 // it with priv. The signature's keyid is KeyID of the public key.
 func Sign(ctx context.Context, st *Statement, priv ed25519.PrivateKey) (model.Envelope, error) {
 	if len(priv) != ed25519.PrivateKeySize {
-		return model.Envelope{}, fmt.Errorf("sign: private key has %d bytes, want %d", len(priv), ed25519.PrivateKeySize)
+		return model.Envelope{}, locale.Errorf("sign: private key has %s bytes, want %s", strconv.Itoa(len(priv)), strconv.Itoa(ed25519.PrivateKeySize))
 	}
 	if err := st.Validate(); err != nil {
-		return model.Envelope{}, fmt.Errorf("sign statement: %w", err)
+		return model.Envelope{}, locale.Errorf("sign statement: %v", err)
 	}
 	payload, err := json.Marshal(st)
 	if err != nil {
-		return model.Envelope{}, fmt.Errorf("sign statement %s: %w", st.ID, err)
+		return model.Envelope{}, locale.Errorf("sign statement %s: %v", st.ID, err)
 	}
 	sv, err := SignerVerifier(priv.Public().(ed25519.PublicKey), priv)
 	if err != nil {
-		return model.Envelope{}, fmt.Errorf("sign statement %s: %w", st.ID, err)
+		return model.Envelope{}, locale.Errorf("sign statement %s: %v", st.ID, err)
 	}
 	signer, err := dsse.NewEnvelopeSigner(sv)
 	if err != nil {
-		return model.Envelope{}, fmt.Errorf("sign statement %s: %w", st.ID, err)
+		return model.Envelope{}, locale.Errorf("sign statement %s: %v", st.ID, err)
 	}
 	env, err := signer.SignPayload(ctx, PayloadType, payload)
 	if err != nil {
-		return model.Envelope{}, fmt.Errorf("sign statement %s: %w", st.ID, err)
+		return model.Envelope{}, locale.Errorf("sign statement %s: %v", st.ID, err)
 	}
 	return fromDSSE(env), nil
 }
@@ -101,17 +102,17 @@ func ParseEnvelope(data []byte) (*model.Envelope, error) {
 // checkEnvelope checks an envelope's shape; errors are *ParseError.
 func checkEnvelope(env *model.Envelope) error {
 	if env.PayloadType != PayloadType {
-		return &ParseError{Path: "payloadType", Msg: fmt.Sprintf("is %q, want %q", env.PayloadType, PayloadType)}
+		return parseError("payloadType", locale.Errorf("is %q, want %q", env.PayloadType, PayloadType))
 	}
 	if _, err := base64.StdEncoding.DecodeString(env.Payload); err != nil {
-		return &ParseError{Path: "payload", Msg: "is not standard base64"}
+		return parseError("payload", locale.Errorf("is not standard base64"))
 	}
 	if len(env.Signatures) == 0 {
-		return &ParseError{Path: "signatures", Msg: "must hold at least one signature"}
+		return parseError("signatures", locale.Errorf("must hold at least one signature"))
 	}
 	for i, s := range env.Signatures {
 		if _, err := base64.StdEncoding.DecodeString(s.Sig); err != nil || s.Sig == "" {
-			return &ParseError{Path: fmt.Sprintf("signatures[%d].sig", i), Msg: "is not a standard base64 signature"}
+			return parseError(fmt.Sprintf("signatures[%d].sig", i), locale.Errorf("is not a standard base64 signature"))
 		}
 	}
 	return nil
@@ -138,33 +139,33 @@ type Verified struct {
 func Open(ctx context.Context, env model.Envelope, keys Keys) (*Verified, error) {
 	if err := checkEnvelope(&env); err != nil {
 		if pe, ok := err.(*ParseError); ok && pe.Path == "payloadType" {
-			return nil, fmt.Errorf("%w (got %q)", ErrPayloadType, env.PayloadType)
+			return nil, locale.Errorf("%v (got %q)", ErrPayloadType, env.PayloadType)
 		}
 		return nil, err
 	}
 	payload, err := base64.StdEncoding.DecodeString(env.Payload)
 	if err != nil {
-		return nil, &ParseError{Path: "payload", Msg: "is not standard base64"}
+		return nil, parseError("payload", locale.Errorf("is not standard base64"))
 	}
 	st, err := ParseStatement(payload)
 	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
+		return nil, locale.Errorf("payload: %v", err)
 	}
 	auth, ok := keys.AuthorityKey(st.Issuer)
 	if !ok {
-		return nil, fmt.Errorf("statement %s: issuer %q: %w", st.ID, st.Issuer, ErrUnknownIssuer)
+		return nil, locale.Errorf("statement %s: issuer %q: %v", st.ID, st.Issuer, ErrUnknownIssuer)
 	}
 	sv, err := SignerVerifier(auth.PublicKey, nil)
 	if err != nil {
-		return nil, fmt.Errorf("statement %s: issuer %q: %w", st.ID, st.Issuer, err)
+		return nil, locale.Errorf("statement %s: issuer %q: %v", st.ID, st.Issuer, err)
 	}
 	verifier, err := dsse.NewEnvelopeVerifier(sv)
 	if err != nil {
-		return nil, fmt.Errorf("statement %s: %w", st.ID, err)
+		return nil, locale.Errorf("statement %s: %v", st.ID, err)
 	}
 	accepted, err := verifier.Verify(ctx, toDSSE(env))
 	if err != nil || len(accepted) == 0 {
-		return nil, fmt.Errorf("statement %s: issuer %q: %w", st.ID, st.Issuer, ErrSignature)
+		return nil, locale.Errorf("statement %s: issuer %q: %v", st.ID, st.Issuer, ErrSignature)
 	}
 	sum := sha256.Sum256(payload)
 	return &Verified{Statement: st, Authority: auth, KeyID: accepted[0].KeyID, Digest: hex.EncodeToString(sum[:])}, nil

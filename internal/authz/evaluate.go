@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -99,10 +101,10 @@ type Revocations struct {
 func (r *Revocations) Add(v *Verified) error {
 	st := v.Statement
 	if st.Type != TypeRevocation {
-		return fmt.Errorf("statement %s is an %s, not a revocation", st.ID, st.Type)
+		return locale.Errorf("statement %s is an %s, not a revocation", st.ID, st.Type)
 	}
 	if v.Authority.Jurisdiction != st.IssuerJurisdiction {
-		return fmt.Errorf("revocation %s: signed by %s, an authority of %s, not %s", st.ID, v.Authority.ID, v.Authority.Jurisdiction, st.IssuerJurisdiction)
+		return locale.Errorf("revocation %s: signed by %s, an authority of %s, not %s", st.ID, v.Authority.ID, v.Authority.Jurisdiction, st.IssuerJurisdiction)
 	}
 	if r.byID == nil {
 		r.byID = map[string][]Revocation{}
@@ -151,10 +153,10 @@ func Evaluate(envs []model.Envelope, req *model.Request, keys Keys, revoked Revo
 	for i, env := range envs {
 		v, err := Open(context.Background(), env, keys)
 		if err != nil {
-			return nil, nil, fmt.Errorf("basis.authorizations[%d]: %w", i, err)
+			return nil, nil, locale.Errorf("basis.authorizations[%s]: %v", strconv.Itoa(i), err)
 		}
 		if v.Statement.Type != TypeAuthorization {
-			return nil, nil, fmt.Errorf("basis.authorizations[%d]: statement %s is a %s, not an authorization", i, v.Statement.ID, v.Statement.Type)
+			return nil, nil, locale.Errorf("basis.authorizations[%s]: statement %s is a %s, not an authorization", strconv.Itoa(i), v.Statement.ID, v.Statement.Type)
 		}
 		fs := check(v, req, revoked, at)
 		if len(fs) == 0 {

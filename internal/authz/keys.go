@@ -5,10 +5,11 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // AuthorityKey is what verification needs to know about an authority: the
@@ -50,7 +51,7 @@ const pemPrivateKey = "PRIVATE KEY"
 func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return nil, fmt.Errorf("encode private key: %w", err)
+		return nil, locale.Errorf("encode private key: %v", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: pemPrivateKey, Bytes: der}), nil
 }
@@ -60,18 +61,18 @@ func MarshalPrivateKey(priv ed25519.PrivateKey) ([]byte, error) {
 func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
-		return nil, errors.New("private key: no PEM block found")
+		return nil, locale.Errorf("private key: no PEM block found")
 	}
 	if block.Type != pemPrivateKey {
-		return nil, fmt.Errorf("private key: PEM block is %q, want %q", block.Type, pemPrivateKey)
+		return nil, locale.Errorf("private key: PEM block is %q, want %q", block.Type, pemPrivateKey)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("private key: %w", err)
+		return nil, locale.Errorf("private key: %v", err)
 	}
 	priv, ok := key.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("private key: is %T, want an Ed25519 key", key)
+		return nil, locale.Errorf("private key: is %T, want an Ed25519 key", key)
 	}
 	return priv, nil
 }
@@ -87,10 +88,10 @@ func EncodePublicKey(pub ed25519.PublicKey) string {
 func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 	raw, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("public key: not standard base64: %w", err)
+		return nil, locale.Errorf("public key: not standard base64: %v", err)
 	}
 	if len(raw) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("public key: %d bytes, an Ed25519 key has %d", len(raw), ed25519.PublicKeySize)
+		return nil, locale.Errorf("public key: %s bytes, an Ed25519 key has %s", strconv.Itoa(len(raw)), strconv.Itoa(ed25519.PublicKeySize))
 	}
 	return ed25519.PublicKey(raw), nil
 }
@@ -101,7 +102,7 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 func KeyID(pub ed25519.PublicKey) (string, error) {
 	id, err := dsse.SHA256KeyID(pub)
 	if err != nil {
-		return "", fmt.Errorf("key id: %w", err)
+		return "", locale.Errorf("key id: %v", err)
 	}
 	return id, nil
 }

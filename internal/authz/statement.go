@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -140,105 +141,101 @@ var (
 // fields, known purposes and categories, a validity window that is not
 // empty. Errors are *ParseError values with a path but no position.
 func (st *Statement) Validate() error {
-	bad := func(path, format string, args ...any) error {
-		return &ParseError{Path: path, Msg: fmt.Sprintf(format, args...)}
-	}
+	bad := func(path string, msg error) error { return parseError(path, msg) }
 	if !idPattern.MatchString(st.ID) {
-		return bad("id", "must be 1-128 letters, digits or ._:/- (got %q)", st.ID)
+		return bad("id", locale.Errorf("must be 1-128 letters, digits or ._:/- (got %q)", st.ID))
 	}
 	if !idPattern.MatchString(st.Issuer) {
-		return bad("issuer", "must be an authority id from the registry (got %q)", st.Issuer)
+		return bad("issuer", locale.Errorf("must be an authority id from the registry (got %q)", st.Issuer))
 	}
 	if !statePattern.MatchString(st.IssuerJurisdiction) {
-		return bad("issuer_jurisdiction", "must be an ISO 3166-1 alpha-2 code such as FR (got %q)", st.IssuerJurisdiction)
+		return bad("issuer_jurisdiction", locale.Errorf("must be an ISO 3166-1 alpha-2 code such as FR (got %q)", st.IssuerJurisdiction))
 	}
 	if st.ValidFrom.IsZero() {
-		return bad("valid_from", "is required")
+		return bad("valid_from", locale.Errorf("is required"))
 	}
 	if st.Ref != "" && !idPattern.MatchString(st.Ref) {
-		return bad("ref", "must be 1-128 letters, digits or ._:/- (got %q)", st.Ref)
+		return bad("ref", locale.Errorf("must be 1-128 letters, digits or ._:/- (got %q)", st.Ref))
 	}
 	for i, c := range st.Conditions {
 		if !codePattern.MatchString(c) {
-			return bad(fmt.Sprintf("conditions[%d]", i), "must be a short code of lower-case letters, digits, '.' or '-' (got %q)", c)
+			return bad(fmt.Sprintf("conditions[%d]", i), locale.Errorf("must be a short code of lower-case letters, digits, '.' or '-' (got %q)", c))
 		}
 	}
 	switch st.Type {
 	case TypeAuthorization:
 		if !idPattern.MatchString(st.Grantee) {
-			return bad("grantee", "must name the principal the authorization is for (got %q)", st.Grantee)
+			return bad("grantee", locale.Errorf("must name the principal the authorization is for (got %q)", st.Grantee))
 		}
 		if st.Revokes != "" {
-			return bad("revokes", "is only for a revocation")
+			return bad("revokes", locale.Errorf("is only for a revocation"))
 		}
 		if st.ValidTo.IsZero() {
-			return bad("valid_to", "is required for an authorization")
+			return bad("valid_to", locale.Errorf("is required for an authorization"))
 		}
 		if !st.ValidTo.After(st.ValidFrom) {
-			return bad("valid_to", "must be after valid_from (%s)", st.ValidFrom.Format(time.RFC3339))
+			return bad("valid_to", locale.Errorf("must be after valid_from (%s)", st.ValidFrom.Format(time.RFC3339)))
 		}
 		if st.Scope == nil {
-			return bad("scope", "is required for an authorization")
+			return bad("scope", locale.Errorf("is required for an authorization"))
 		}
 		return st.Scope.validate("scope")
 	case TypeRevocation:
 		if !idPattern.MatchString(st.Revokes) {
-			return bad("revokes", "must name the authorization revoked (got %q)", st.Revokes)
+			return bad("revokes", locale.Errorf("must name the authorization revoked (got %q)", st.Revokes))
 		}
 		if st.Scope != nil {
-			return bad("scope", "is only for an authorization")
+			return bad("scope", locale.Errorf("is only for an authorization"))
 		}
 		if st.Grantee != "" {
-			return bad("grantee", "is only for an authorization")
+			return bad("grantee", locale.Errorf("is only for an authorization"))
 		}
 		if !st.ValidTo.IsZero() {
-			return bad("valid_to", "is only for an authorization; a revocation lasts")
+			return bad("valid_to", locale.Errorf("is only for an authorization; a revocation lasts"))
 		}
 		return nil
 	default:
-		return bad("type", "must be %q or %q (got %q)", TypeAuthorization, TypeRevocation, st.Type)
+		return bad("type", locale.Errorf("must be %q or %q (got %q)", TypeAuthorization, TypeRevocation, st.Type))
 	}
 }
 
 func (sc *Scope) validate(path string) error {
-	bad := func(sub, format string, args ...any) error {
-		return &ParseError{Path: path + sub, Msg: fmt.Sprintf(format, args...)}
-	}
+	bad := func(sub string, msg error) error { return parseError(path+sub, msg) }
 	if len(sc.Purposes) == 0 {
-		return bad(".purposes", "must name at least one purpose (%s)", joinPurposes())
+		return bad(".purposes", locale.Errorf("must name at least one purpose (%s)", joinPurposes()))
 	}
 	for i, p := range sc.Purposes {
 		if !slices.Contains(model.Purposes, model.Purpose(p)) {
-			return bad(fmt.Sprintf(".purposes[%d]", i), "unknown purpose %q (known: %s)", p, joinPurposes())
+			return bad(fmt.Sprintf(".purposes[%d]", i), locale.Errorf("unknown purpose %q (known: %s)", p, joinPurposes()))
 		}
 	}
 	for i, c := range sc.Categories {
 		if !model.KnownCategory(c) {
-			return bad(fmt.Sprintf(".categories[%d]", i), "unknown category %q", c)
+			return bad(fmt.Sprintf(".categories[%d]", i), locale.Errorf("unknown category %q", c))
 		}
 	}
 	for i, d := range sc.Datasets {
 		if !idPattern.MatchString(d) {
-			return bad(fmt.Sprintf(".datasets[%d]", i), "must be a dataset id (got %q)", d)
+			return bad(fmt.Sprintf(".datasets[%d]", i), locale.Errorf("must be a dataset id (got %q)", d))
 		}
 	}
 	for i, s := range sc.SubjectStates {
 		if !statePattern.MatchString(s) {
-			return bad(fmt.Sprintf(".subject_states[%d]", i), "must be an ISO 3166-1 alpha-2 code (got %q)", s)
+			return bad(fmt.Sprintf(".subject_states[%d]", i), locale.Errorf("must be an ISO 3166-1 alpha-2 code (got %q)", s))
 		}
 	}
 	if sc.MaxSubjects < 0 {
-		return bad(".max_subjects", "must not be negative")
+		return bad(".max_subjects", locale.Errorf("must not be negative"))
 	}
 	if sc.MaxRecords < 0 {
-		return bad(".max_records", "must not be negative")
+		return bad(".max_records", locale.Errorf("must not be negative"))
 	}
 	if sel := sc.Selectors; sel != nil {
 		if sel.Kind != model.SelectorSpecific && sel.Kind != model.SelectorBulk {
-			return bad(".selectors.kind", "must be %q or %q (got %q)", model.SelectorSpecific, model.SelectorBulk, sel.Kind)
+			return bad(".selectors.kind", locale.Errorf("must be %q or %q (got %q)", model.SelectorSpecific, model.SelectorBulk, sel.Kind))
 		}
 		if sel.Count < 0 {
-			return bad(".selectors.count", "must not be negative")
+			return bad(".selectors.count", locale.Errorf("must not be negative"))
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -142,7 +143,7 @@ func (p *program) exec(f *interpreter.ExecutionFrame) (out ref.Val, err error) {
 func Compile(packs []*Pack, reg Registry) (*Engine, error) {
 	base, err := newBaseEnv(reg)
 	if err != nil {
-		return nil, fmt.Errorf("compile packs: build CEL environment: %w", err)
+		return nil, locale.Errorf("compile packs: build CEL environment: %v", err)
 	}
 	if err := checkUnique(packs); err != nil {
 		return nil, err
@@ -164,7 +165,7 @@ func Compile(packs []*Pack, reg Registry) (*Engine, error) {
 		e.byName[pk.Name] = cp
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, locale.Join(errs...)
 	}
 	e.approvals = map[string][]string{}
 	for _, cp := range e.packs {
@@ -228,7 +229,7 @@ func compilePack(base *cel.Env, pk *Pack, fast cel.ProgramOption) (*compiledPack
 		cel.Variable("variables", cel.ObjectType(varsName)),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("compile pack %s: params: %w", pk.Name, err)
+		return nil, locale.Errorf("compile pack %s: params: %v", pk.Name, err)
 	}
 	c := &compiler{env: env, pack: pk, fast: fast}
 	cp := &compiledPack{pack: pk, params: table}
@@ -272,20 +273,22 @@ func compilePack(base *cel.Env, pk *Pack, fast cel.ProgramOption) (*compiledPack
 		cp.rules = append(cp.rules, cr)
 	}
 	if len(c.errs) > 0 {
-		return nil, errors.Join(c.errs...)
+		return nil, locale.Join(c.errs...)
 	}
 	cp.index = buildIndex(cp.rules)
 	return cp, nil
 }
 
-func (c *compiler) errorf(pos Pos, rule, what, format string, args ...any) {
-	prefix := pos.String() + ": "
+// report records the problem msg (a catalog message, or a library's
+// error) found at pos in the expression what of rule, or of the pack when
+// rule is "".
+func (c *compiler) report(pos Pos, rule, what string, msg error) {
 	if rule != "" {
-		prefix += "rule " + rule + ": "
+		msg = locale.Errorf("rule %s: %s: %v", rule, what, msg)
 	} else {
-		prefix += "pack " + c.pack.Name + ": "
+		msg = locale.Errorf("pack %s: %s: %v", c.pack.Name, what, msg)
 	}
-	c.errs = append(c.errs, fmt.Errorf("%s%s: %s", prefix, what, fmt.Sprintf(format, args...)))
+	c.errs = append(c.errs, &Error{Pos: pos, Err: msg})
 }
 
 // compile compiles one expression. want is the required output type; nil
@@ -298,7 +301,7 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 	if iss != nil && iss.Err() != nil {
 		for _, e := range iss.Errors() {
 			pos := x.position(e.Location.Line(), e.Location.Column())
-			c.errorf(pos, rule, what, "%s", e.Message)
+			c.report(pos, rule, what, errors.New(e.Message))
 		}
 		return nil, nil
 	}
@@ -306,22 +309,22 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 	switch {
 	case want == nil:
 		if !out.IsExactType(cel.StringType) && !out.IsExactType(cel.ListType(cel.StringType)) && !out.IsExactType(cel.DynType) {
-			c.errorf(x.Pos, rule, what, "must yield a string or a list of strings, not %s", out)
+			c.report(x.Pos, rule, what, locale.Errorf("must yield a string or a list of strings, not %s", out))
 			return nil, nil
 		}
 	case want == cel.DynType:
 		// a variable: any type
 	case !out.IsExactType(want) && !out.IsExactType(cel.DynType):
-		c.errorf(x.Pos, rule, what, "must yield %s, not %s", want, out)
+		c.report(x.Pos, rule, what, locale.Errorf("must yield %s, not %s", want, out))
 		return nil, nil
 	}
 	est, err := c.env.EstimateCost(checked, sizeEstimator{})
 	if err != nil {
-		c.errorf(x.Pos, rule, what, "estimate cost: %v", err)
+		c.report(x.Pos, rule, what, locale.Errorf("estimate cost: %v", err))
 		return nil, nil
 	}
 	if est.Max > CostLimit {
-		c.errorf(x.Pos, rule, what, "estimated cost up to %s exceeds the limit of %d (iterating over request data in nested loops, or over a list built in the expression, can cost this much); simplify the expression", costString(est.Max), CostLimit)
+		c.report(x.Pos, rule, what, locale.Errorf("estimated cost up to %s exceeds the limit of %s (iterating over request data in nested loops, or over a list built in the expression, can cost this much); simplify the expression", costString(est.Max), itoa(CostLimit)))
 		return nil, nil
 	}
 	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
@@ -336,12 +339,12 @@ func (c *compiler) compile(x Expr, rule, what string, want *cel.Type) (*program,
 	}
 	fast, err := c.env.Program(checked, opts...)
 	if err != nil {
-		c.errorf(x.Pos, rule, what, "%v", err)
+		c.report(x.Pos, rule, what, err)
 		return nil, nil
 	}
 	guarded, err := c.env.Program(checked, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(CostLimit))
 	if err != nil {
-		c.errorf(x.Pos, rule, what, "%v", err)
+		c.report(x.Pos, rule, what, err)
 		return nil, nil
 	}
 	concat, _ := root.(*concatCall)

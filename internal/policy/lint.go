@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,6 +10,8 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Finding is one thing Lint found in a pack that compiles but is probably
@@ -19,8 +22,11 @@ type Finding struct {
 	// Pack and Rule name the pack and, for a rule's problem, the rule.
 	Pack string `json:"pack"`
 	Rule string `json:"rule,omitempty"`
-	// Msg says what is probably wrong and what to do.
+	// Msg says what is probably wrong and what to do, in English.
 	Msg string `json:"message"`
+	// msg is Msg as a catalog message, for Text; nil in a Finding made
+	// elsewhere, which then prints Msg.
+	msg error
 }
 
 // String formats the finding as file:line:col: [rule X: ]message.
@@ -30,6 +36,19 @@ func (f Finding) String() string {
 		s += "rule " + f.Rule + ": "
 	}
 	return s + f.Msg
+}
+
+// Text formats the finding as String does, the position unchanged and the
+// message in p's language.
+func (f Finding) Text(p *locale.Printer) string {
+	var msg error = f.msg
+	if msg == nil {
+		msg = errors.New(f.Msg)
+	}
+	if f.Rule != "" {
+		msg = locale.Errorf("rule %s: %v", f.Rule, msg)
+	}
+	return f.Pos.String() + ": " + locale.Text(p, msg)
 }
 
 var literalParser, _ = cel.NewEnv()
@@ -51,47 +70,47 @@ func Lint(e *Engine, tests []*TestFile) []Finding {
 	}
 	for _, cp := range e.packs {
 		pk := cp.pack
-		add := func(pos Pos, rule, format string, args ...any) {
-			out = append(out, Finding{Pos: pos, Pack: pk.Name, Rule: rule, Msg: fmt.Sprintf(format, args...)})
+		add := func(pos Pos, rule string, msg error) {
+			out = append(out, Finding{Pos: pos, Pack: pk.Name, Rule: rule, Msg: msg.Error(), msg: msg})
 		}
 		if strings.TrimSpace(pk.Title) == "" {
-			add(pk.Pos, "", "pack %s has no title", pk.Name)
+			add(pk.Pos, "", locale.Errorf("pack %s has no title", pk.Name))
 		}
 		if strings.TrimSpace(pk.Source) == "" {
-			add(pk.Pos, "", "pack %s has no source (the legal text it encodes)", pk.Name)
+			add(pk.Pos, "", locale.Errorf("pack %s has no source (the legal text it encodes)", pk.Name))
 		}
 		exprs := packExprs(pk)
 		for _, p := range pk.Params {
 			used := regexp.MustCompile(`\bparams\s*\.\s*` + regexp.QuoteMeta(p.Name) + `\b`)
 			if !slices.ContainsFunc(exprs, func(x Expr) bool { return used.MatchString(x.Source) }) {
-				add(p.Pos, "", "param %s is not used by any expression", p.Name)
+				add(p.Pos, "", locale.Errorf("param %s is not used by any expression", p.Name))
 			}
 		}
 		for i, v := range pk.Variables {
 			used := regexp.MustCompile(`\bvariables\s*\.\s*` + regexp.QuoteMeta(v.Name) + `\b`)
 			if !slices.ContainsFunc(exprs, func(x Expr) bool { return x.Pos != v.Expression.Pos && used.MatchString(x.Source) }) {
-				add(v.Pos, "", "variable %s is not used by any expression", v.Name)
+				add(v.Pos, "", locale.Errorf("variable %s is not used by any expression", v.Name))
 			}
 			if lits := numberLiterals(pk.Variables[i].Expression.Source); len(lits) > 0 {
-				add(v.Expression.Pos, "", "variables.%s: number %s in an expression: put thresholds in params, dated and cited", v.Name, strings.Join(lits, ", "))
+				add(v.Expression.Pos, "", locale.Errorf("variables.%s: number %s in an expression: put thresholds in params, dated and cited", v.Name, strings.Join(lits, ", ")))
 			}
 		}
 		for _, r := range pk.Rules {
 			if !strings.HasPrefix(r.ID, pk.Name+"-") && !strings.HasPrefix(r.ID, pk.Name+".") {
-				add(r.Pos, r.ID, "id should start with the pack name %q", pk.Name+"-")
+				add(r.Pos, r.ID, locale.Errorf("id should start with the pack name %q", pk.Name+"-"))
 			}
 			if !hasLanguage(r, "fr") {
-				add(r.Pos, r.ID, "no French message: add messages: {fr: ...} (or messageExpressions: {fr: ...} for a CEL message); users who read French get the English text")
+				add(r.Pos, r.ID, locale.Errorf("no French message: add messages: {fr: ...} (or messageExpressions: {fr: ...} for a CEL message); users who read French get the English text"))
 			}
 			for _, x := range []Expr{r.When, r.SatisfiedBy} {
 				if lits := numberLiterals(x.Source); len(lits) > 0 {
-					add(x.Pos, r.ID, "number %s in an expression: put thresholds in params, dated and cited", strings.Join(lits, ", "))
+					add(x.Pos, r.ID, locale.Errorf("number %s in an expression: put thresholds in params, dated and cited", strings.Join(lits, ", ")))
 				}
 			}
 		}
 		tfs := testsOf[pk.Name]
 		if len(tfs) == 0 {
-			add(pk.Pos, "", "pack %s has no test file (%s_test.yaml)", pk.Name, pk.Name)
+			add(pk.Pos, "", locale.Errorf("pack %s has no test file (%s_test.yaml)", pk.Name, pk.Name))
 			continue
 		}
 		fired := map[string]bool{}
@@ -108,7 +127,7 @@ func Lint(e *Engine, tests []*TestFile) []Finding {
 		}
 		for _, r := range pk.Rules {
 			if !fired[r.ID] {
-				add(r.Pos, r.ID, "no test case makes this rule fire")
+				add(r.Pos, r.ID, locale.Errorf("no test case makes this rule fire"))
 			}
 		}
 		lintOptional(e, pk, tfs, add)

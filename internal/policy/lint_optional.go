@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -54,7 +55,7 @@ var optionalFieldRes = func() map[string][2]*regexp.Regexp {
 // has() where absence is meant to pass. A field an action requires
 // (model.ActionRequires) is never left out: such a request is refused
 // before any pack sees it.
-func lintOptional(e *Engine, pk *Pack, tfs []*TestFile, add func(pos Pos, rule, format string, args ...any)) {
+func lintOptional(e *Engine, pk *Pack, tfs []*TestFile, add func(pos Pos, rule string, msg error)) {
 	opts := Options{Packs: []string{pk.Name}}
 	for _, r := range pk.Rules {
 		if r.Effect != model.EffectDeny && r.Effect != model.EffectRequire {
@@ -66,8 +67,8 @@ func lintOptional(e *Engine, pk *Pack, tfs []*TestFile, add func(pos Pos, rule, 
 				continue
 			}
 			if name, ok := passesWithout(e, opts, r.ID, f, tfs); ok {
-				add(r.When.Pos, r.ID, "reads %s without has(), and leaving it out stops the rule (case %q): a missing fact must not let a request pass; treat absence as the strictest value, or test has(%s) if absence is meant to pass",
-					f.path, name, f.path)
+				add(r.When.Pos, r.ID, locale.Errorf("reads %s without has(), and leaving it out stops the rule (case %q): a missing fact must not let a request pass; treat absence as the strictest value, or test has(%s) if absence is meant to pass",
+					f.path, name, f.path))
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -49,7 +49,7 @@ func Load(fsys fs.FS, paths ...string) ([]*Pack, error) {
 	if len(paths) == 0 {
 		all, err := fs.Glob(fsys, "*.yaml")
 		if err != nil {
-			return nil, fmt.Errorf("load packs: %w", err)
+			return nil, locale.Errorf("load packs: %v", err)
 		}
 		for _, p := range all {
 			if !strings.HasSuffix(p, "_test.yaml") {
@@ -57,7 +57,7 @@ func Load(fsys fs.FS, paths ...string) ([]*Pack, error) {
 			}
 		}
 		if len(paths) == 0 {
-			return nil, errors.New("load packs: no pack files (*.yaml)")
+			return nil, locale.Errorf("load packs: no pack files (*.yaml)")
 		}
 	}
 	var (
@@ -67,7 +67,7 @@ func Load(fsys fs.FS, paths ...string) ([]*Pack, error) {
 	for _, p := range paths {
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("load pack %s: %w", p, err))
+			errs = append(errs, locale.Errorf("load pack %s: %v", p, err))
 			continue
 		}
 		pk, err := ParsePack(p, data)
@@ -81,7 +81,7 @@ func Load(fsys fs.FS, paths ...string) ([]*Pack, error) {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, locale.Join(errs...)
 	}
 	return packs, nil
 }
@@ -94,19 +94,19 @@ func checkUnique(packs []*Pack) error {
 	ids := map[string]Pos{}
 	for _, pk := range packs {
 		if prev, ok := names[pk.Name]; ok {
-			errs = append(errs, fmt.Errorf("%s: pack %q is already defined at %s", pk.Pos, pk.Name, prev))
+			errs = append(errs, &Error{Pos: pk.Pos, Err: locale.Errorf("pack %q is already defined at %s", pk.Name, prev.String())})
 		} else {
 			names[pk.Name] = pk.Pos
 		}
 		for _, r := range pk.Rules {
 			if prev, ok := ids[r.ID]; ok {
-				errs = append(errs, fmt.Errorf("%s: rule %s: id already used at %s", r.Pos, r.ID, prev))
+				errs = append(errs, &Error{Pos: r.Pos, Err: locale.Errorf("rule %s: id already used at %s", r.ID, prev.String())})
 			} else {
 				ids[r.ID] = r.Pos
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return locale.Join(errs...)
 }
 
 // parser accumulates the errors found in one pack file.
@@ -118,12 +118,13 @@ type parser struct {
 
 func (ps *parser) pos(n *yaml.Node) Pos { return Pos{File: ps.file, Line: n.Line, Column: n.Column} }
 
-func (ps *parser) errorf(n *yaml.Node, rule, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+// report records the problem msg (a catalog message) at n, inside rule
+// when rule is not "".
+func (ps *parser) report(n *yaml.Node, rule string, msg error) {
 	if rule != "" {
-		msg = "rule " + rule + ": " + msg
+		msg = locale.Errorf("rule %s: %v", rule, msg)
 	}
-	ps.errs = append(ps.errs, fmt.Errorf("%s: %s", ps.pos(n), msg))
+	ps.errs = append(ps.errs, &Error{Pos: ps.pos(n), Err: msg})
 }
 
 // ParsePack parses one pack file. name is used in error positions.
@@ -131,16 +132,16 @@ func ParsePack(name string, data []byte) (pk *Pack, err error) {
 	ps := &parser{file: name, lines: strings.Split(string(data), "\n")}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("load pack %s: %w", name, err)
+		return nil, locale.Errorf("load pack %s: %v", name, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, fmt.Errorf("load pack %s: empty file; want a pack mapping (name, version, rules)", name)
+		return nil, locale.Errorf("load pack %s: empty file; want a pack mapping (name, version, rules)", name)
 	}
 	root := doc.Content[0]
 	pk = &Pack{Pos: ps.pos(root)}
 	ps.parsePack(root, pk)
 	if len(ps.errs) > 0 {
-		return nil, errors.Join(ps.errs...)
+		return nil, locale.Join(ps.errs...)
 	}
 	return pk, nil
 }
@@ -152,10 +153,12 @@ type field struct {
 
 // fields returns the pairs of mapping n, reporting unknown and duplicate
 // keys and missing required ones. allowed lists the known keys; required
-// ones are prefixed with "!".
-func (ps *parser) fields(n *yaml.Node, rule, what string, allowed ...string) map[string]field {
+// ones are prefixed with "!". what names the mapping in messages: a
+// catalog message (locale.Errorf("pack")), written in the reader's
+// language, or a field name (string), written as is.
+func (ps *parser) fields(n *yaml.Node, rule string, what any, allowed ...string) map[string]field {
 	if n.Kind != yaml.MappingNode {
-		ps.errorf(n, rule, "%s must be a mapping", what)
+		ps.report(n, rule, locale.Errorf("%s must be a mapping", what))
 		return nil
 	}
 	known := map[string]bool{}
@@ -172,22 +175,22 @@ func (ps *parser) fields(n *yaml.Node, rule, what string, allowed ...string) map
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			ps.errorf(k, rule, "%s: keys must be plain names", what)
+			ps.report(k, rule, locale.Errorf("%s: keys must be plain names", what))
 			continue
 		}
 		if !known[k.Value] {
-			ps.errorf(k, rule, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(keysOf(known), ", "))
+			ps.report(k, rule, locale.Errorf("%s: unknown key %q (known: %s)", what, k.Value, strings.Join(keysOf(known), ", ")))
 			continue
 		}
 		if prev, dup := out[k.Value]; dup {
-			ps.errorf(k, rule, "%s: key %q repeated (first at line %d)", what, k.Value, prev.key.Line)
+			ps.report(k, rule, locale.Errorf("%s: key %q repeated (first at line %s)", what, k.Value, itoa(prev.key.Line)))
 			continue
 		}
 		out[k.Value] = field{k, v}
 	}
 	for _, r := range required {
 		if _, ok := out[r]; !ok {
-			ps.errorf(n, rule, "%s: missing required key %q", what, r)
+			ps.report(n, rule, locale.Errorf("%s: missing required key %q", what, r))
 		}
 	}
 	return out
@@ -208,7 +211,7 @@ func (ps *parser) str(f field, rule string) string {
 		return ""
 	}
 	if f.val.Kind != yaml.ScalarNode || f.val.Tag == "!!null" {
-		ps.errorf(f.val, rule, "%s must be a string", f.key.Value)
+		ps.report(f.val, rule, locale.Errorf("%s must be a string", f.key.Value))
 		return ""
 	}
 	return f.val.Value
@@ -221,7 +224,7 @@ func (ps *parser) expr(f field, rule string) Expr {
 	}
 	n := f.val
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		ps.errorf(n, rule, "%s must be a CEL expression (a string)", f.key.Value)
+		ps.report(n, rule, locale.Errorf("%s must be a CEL expression (a string)", f.key.Value))
 		return Expr{}
 	}
 	e := Expr{Source: n.Value, Pos: ps.pos(n), firstLine: n.Line, firstCol: n.Column}
@@ -259,19 +262,19 @@ func (ps *parser) expr(f field, rule string) Expr {
 		}
 	}
 	if strings.TrimSpace(e.Source) == "" {
-		ps.errorf(n, rule, "%s: empty expression", f.key.Value)
+		ps.report(n, rule, locale.Errorf("%s: empty expression", f.key.Value))
 	}
 	return e
 }
 
 func (ps *parser) parsePack(root *yaml.Node, pk *Pack) {
-	fs := ps.fields(root, "", "pack", "!name", "!version", "title", "source", "applies", "params", "variables", "!rules")
+	fs := ps.fields(root, "", locale.Errorf("pack"), "!name", "!version", "title", "source", "applies", "params", "variables", "!rules")
 	if fs == nil {
 		return
 	}
 	pk.Name = ps.str(fs["name"], "")
 	if f, ok := fs["name"]; ok && !packNameRe.MatchString(pk.Name) {
-		ps.errorf(f.val, "", "name %q: use lower-case letters, digits and hyphens", pk.Name)
+		ps.report(f.val, "", locale.Errorf("name %q: use lower-case letters, digits and hyphens", pk.Name))
 	}
 	pk.Version = ps.str(fs["version"], "")
 	pk.Title = ps.str(fs["title"], "")
@@ -287,7 +290,7 @@ func (ps *parser) parsePack(root *yaml.Node, pk *Pack) {
 	}
 	if f, ok := fs["rules"]; ok {
 		if f.val.Kind != yaml.SequenceNode {
-			ps.errorf(f.val, "", "rules must be a list")
+			ps.report(f.val, "", locale.Errorf("rules must be a list"))
 			return
 		}
 		seen := map[string]int{}
@@ -297,7 +300,7 @@ func (ps *parser) parsePack(root *yaml.Node, pk *Pack) {
 				continue
 			}
 			if line, dup := seen[r.ID]; dup {
-				ps.errorf(rn, r.ID, "id already used at line %d", line)
+				ps.report(rn, r.ID, locale.Errorf("id already used at line %s", itoa(line)))
 				continue
 			}
 			seen[r.ID] = rn.Line
@@ -320,65 +323,65 @@ func (ps *parser) parseRule(n *yaml.Node) *Rule {
 	if label == "" {
 		label = fmt.Sprintf("#line%d", n.Line)
 	}
-	fs := ps.fields(n, label, "rule", "!id", "!effect", "!when", "message", "messageExpression", "messages", "messageExpressions", "!citation", "requires", "satisfiedBy", "approval")
+	fs := ps.fields(n, label, locale.Errorf("rule"), "!id", "!effect", "!when", "message", "messageExpression", "messages", "messageExpressions", "!citation", "requires", "satisfiedBy", "approval")
 	if fs == nil {
 		return nil
 	}
 	r := &Rule{ID: id, Pos: ps.pos(n)}
 	if f, ok := fs["id"]; ok && !ruleIDRe.MatchString(id) {
-		ps.errorf(f.val, label, "id: use lower-case letters, digits, dots and hyphens")
+		ps.report(f.val, label, locale.Errorf("id: use lower-case letters, digits, dots and hyphens"))
 	}
 	r.Effect = ps.str(fs["effect"], label)
 	if f, ok := fs["effect"]; ok {
 		switch r.Effect {
 		case model.EffectDeny, model.EffectRequire, model.EffectObligate:
 		default:
-			ps.errorf(f.val, label, "effect %q: want deny, require or obligate", r.Effect)
+			ps.report(f.val, label, locale.Errorf("effect %q: want deny, require or obligate", r.Effect))
 		}
 	}
 	r.When = ps.expr(fs["when"], label)
 	r.Citation = ps.str(fs["citation"], label)
 	if f, ok := fs["citation"]; ok && strings.TrimSpace(r.Citation) == "" {
-		ps.errorf(f.val, label, "citation is empty; cite the article the rule implements")
+		ps.report(f.val, label, locale.Errorf("citation is empty; cite the article the rule implements"))
 	}
 	fm, hasMsg := fs["message"]
 	fx, hasExpr := fs["messageExpression"]
 	switch {
 	case hasMsg && hasExpr:
-		ps.errorf(fx.key, label, "give message or messageExpression, not both")
+		ps.report(fx.key, label, locale.Errorf("give message or messageExpression, not both"))
 	case hasMsg:
 		r.Message = ps.str(fm, label)
 		if strings.TrimSpace(r.Message) == "" {
-			ps.errorf(fm.val, label, "message is empty")
+			ps.report(fm.val, label, locale.Errorf("message is empty"))
 		}
 	case hasExpr:
 		r.MessageExpression = ps.expr(fx, label)
 	default:
-		ps.errorf(n, label, "missing message (or messageExpression)")
+		ps.report(n, label, locale.Errorf("missing message (or messageExpression)"))
 	}
 	r.Translations = ps.translations(fs, label)
 	freq, hasReq := fs["requires"]
 	fsat, hasSat := fs["satisfiedBy"]
 	if r.Effect == model.EffectRequire {
 		if !hasReq {
-			ps.errorf(n, label, "a require rule needs requires")
+			ps.report(n, label, locale.Errorf("a require rule needs requires"))
 		}
 		if !hasSat {
-			ps.errorf(n, label, "a require rule needs satisfiedBy")
+			ps.report(n, label, locale.Errorf("a require rule needs satisfiedBy"))
 		}
 	} else {
 		if hasReq {
-			ps.errorf(freq.key, label, "requires is only for effect: require")
+			ps.report(freq.key, label, locale.Errorf("requires is only for effect: require"))
 		}
 		if hasSat {
-			ps.errorf(fsat.key, label, "satisfiedBy is only for effect: require")
+			ps.report(fsat.key, label, locale.Errorf("satisfiedBy is only for effect: require"))
 		}
 	}
 	if hasReq {
 		allowed := append([]string(nil), requireKeys...)
 		rf := ps.fields(freq.val, label, "requires", allowed...)
 		if freq.val.Kind == yaml.MappingNode && len(freq.val.Content) == 0 {
-			ps.errorf(freq.val, label, "requires is empty; name authorization_from, basis or measure")
+			ps.report(freq.val, label, locale.Errorf("requires is empty; name authorization_from, basis or measure"))
 		}
 		// Keep file order.
 		if freq.val.Kind == yaml.MappingNode {
@@ -397,11 +400,11 @@ func (ps *parser) parseRule(n *yaml.Node) *Rule {
 		r.Approval = ps.str(fa, label)
 		switch {
 		case r.Approval != ApprovalHolder:
-			ps.errorf(fa.val, label, "approval %q: the only approval kind is %q (the dataset's catalogued holder)", r.Approval, ApprovalHolder)
+			ps.report(fa.val, label, locale.Errorf("approval %q: the only approval kind is %q (the dataset's catalogued holder)", r.Approval, ApprovalHolder))
 		case r.Effect != model.EffectRequire:
-			ps.errorf(fa.key, label, "approval is only for effect: require (its requires.measure is what the holder grants)")
+			ps.report(fa.key, label, locale.Errorf("approval is only for effect: require (its requires.measure is what the holder grants)"))
 		case r.ApprovalMeasure() == "":
-			ps.errorf(fa.key, label, "approval needs requires.measure to be one string literal, such as '\"customer-approval\"'")
+			ps.report(fa.key, label, locale.Errorf("approval needs requires.measure to be one string literal, such as '\"customer-approval\"'"))
 		}
 	}
 	return r
@@ -444,7 +447,7 @@ func (ps *parser) translations(fs map[string]field, rule string) []Translation {
 			continue
 		}
 		if f.val.Kind != yaml.MappingNode || len(f.val.Content) == 0 {
-			ps.errorf(f.val, rule, "%s must be a mapping of language to text, e.g. {fr: ...}", key)
+			ps.report(f.val, rule, locale.Errorf("%s must be a mapping of language to text, e.g. {fr: ...}", key))
 			continue
 		}
 		for i := 0; i+1 < len(f.val.Content); i += 2 {
@@ -453,14 +456,14 @@ func (ps *parser) translations(fs map[string]field, rule string) []Translation {
 			tag, err := language.Parse(lang)
 			switch {
 			case k.Kind != yaml.ScalarNode || err != nil || !langRe.MatchString(lang):
-				ps.errorf(k, rule, "%s: %q is not a language tag (BCP 47, e.g. fr or fr-CA)", key, lang)
+				ps.report(k, rule, locale.Errorf("%s: %q is not a language tag (BCP 47, e.g. fr or fr-CA)", key, lang))
 				continue
 			case tag == language.English || strings.HasPrefix(lang, "en-"):
-				ps.errorf(k, rule, "%s: %q: the English text is the rule's message; list other languages here", key, lang)
+				ps.report(k, rule, locale.Errorf("%s: %q: the English text is the rule's message; list other languages here", key, lang))
 				continue
 			}
 			if line, dup := seen[lang]; dup {
-				ps.errorf(k, rule, "%s: language %q already given at line %d", key, lang, line)
+				ps.report(k, rule, locale.Errorf("%s: language %q already given at line %s", key, lang, itoa(line)))
 				continue
 			}
 			seen[lang] = k.Line
@@ -469,7 +472,7 @@ func (ps *parser) translations(fs map[string]field, rule string) []Translation {
 			if key == "messages" {
 				t.Message = ps.str(vf, rule)
 				if strings.TrimSpace(t.Message) == "" {
-					ps.errorf(v, rule, "%s.%s is empty", key, lang)
+					ps.report(v, rule, locale.Errorf("%s.%s is empty", key, lang))
 					continue
 				}
 			} else {
@@ -486,7 +489,7 @@ func (ps *parser) translations(fs map[string]field, rule string) []Translation {
 
 func (ps *parser) parseParams(n *yaml.Node) []*Param {
 	if n.Kind != yaml.MappingNode {
-		ps.errorf(n, "", "params must be a mapping of name to a list of dated values")
+		ps.report(n, "", locale.Errorf("params must be a mapping of name to a list of dated values"))
 		return nil
 	}
 	var out []*Param
@@ -495,17 +498,17 @@ func (ps *parser) parseParams(n *yaml.Node) []*Param {
 		k, v := n.Content[i], n.Content[i+1]
 		name := k.Value
 		if !paramNameRe.MatchString(name) {
-			ps.errorf(k, "", "param %q: use lower-case letters, digits and underscores, starting with a letter", name)
+			ps.report(k, "", locale.Errorf("param %q: use lower-case letters, digits and underscores, starting with a letter", name))
 			continue
 		}
 		if seen[name] {
-			ps.errorf(k, "", "param %q repeated", name)
+			ps.report(k, "", locale.Errorf("param %q repeated", name))
 			continue
 		}
 		seen[name] = true
 		p := &Param{Name: name, Pos: ps.pos(k)}
 		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-			ps.errorf(v, "", "param %s: want a list of dated values (value, source, article, valid_from)", name)
+			ps.report(v, "", locale.Errorf("param %s: want a list of dated values (value, source, article, valid_from)", name))
 			continue
 		}
 		var kind string
@@ -517,7 +520,7 @@ func (ps *parser) parseParams(n *yaml.Node) []*Param {
 				continue
 			}
 			if kind != "" && vk != kind && !(strings.HasPrefix(vk, "list") && strings.HasSuffix(kind, "empty")) && !(strings.HasSuffix(vk, "empty") && strings.HasPrefix(kind, "list")) {
-				ps.errorf(en, "", "param %s: value is %s but an earlier value is %s; all values of a param have one type", name, vk, kind)
+				ps.report(en, "", locale.Errorf("param %s: value is %s but an earlier value is %s; all values of a param have one type", name, vk, kind))
 				ok = false
 				continue
 			}
@@ -533,8 +536,13 @@ func (ps *parser) parseParams(n *yaml.Node) []*Param {
 		for j := 1; j < len(p.Values); j++ {
 			prev, cur := p.Values[j-1], p.Values[j]
 			if prev.ValidTo.IsZero() || prev.ValidTo.After(cur.ValidFrom) {
-				ps.errs = append(ps.errs, fmt.Errorf("%s: param %s: value valid from %s overlaps the value at line %d (valid from %s%s); close the earlier one with valid_to",
-					cur.Pos, name, day(cur.ValidFrom), prev.Pos.Line, day(prev.ValidFrom), until(prev.ValidTo)))
+				msg := locale.Errorf("param %s: value valid from %s overlaps the value at line %s (valid from %s to %s); close the earlier one with valid_to",
+					name, day(cur.ValidFrom), itoa(prev.Pos.Line), day(prev.ValidFrom), day(prev.ValidTo))
+				if prev.ValidTo.IsZero() {
+					msg = locale.Errorf("param %s: value valid from %s overlaps the value at line %s (valid from %s, open-ended); close the earlier one with valid_to",
+						name, day(cur.ValidFrom), itoa(prev.Pos.Line), day(prev.ValidFrom))
+				}
+				ps.errs = append(ps.errs, &Error{Pos: cur.Pos, Err: msg})
 			}
 		}
 		out = append(out, p)
@@ -544,17 +552,10 @@ func (ps *parser) parseParams(n *yaml.Node) []*Param {
 
 func day(t time.Time) string { return t.Format("2006-01-02") }
 
-func until(t time.Time) string {
-	if t.IsZero() {
-		return ", open-ended"
-	}
-	return " to " + day(t)
-}
-
 // parseParamValue parses one dated value; kind names its type for the
 // consistency check ("int", "list(string)", "list-empty").
 func (ps *parser) parseParamValue(name string, n *yaml.Node) (ParamValue, string, bool) {
-	what := "param " + name
+	what := locale.Errorf("param %s", name)
 	fs := ps.fields(n, "", what, "!value", "!source", "!article", "!valid_from", "valid_to")
 	if fs == nil {
 		return ParamValue{}, "", false
@@ -569,7 +570,7 @@ func (ps *parser) parseParamValue(name string, n *yaml.Node) (ParamValue, string
 	if f, ok := fs["valid_to"]; ok {
 		pv.ValidTo = ps.date(f, what)
 		if !pv.ValidTo.IsZero() && !pv.ValidTo.After(pv.ValidFrom) {
-			ps.errorf(f.val, "", "%s: valid_to %s is not after valid_from %s", what, day(pv.ValidTo), day(pv.ValidFrom))
+			ps.report(f.val, "", locale.Errorf("%s: valid_to %s is not after valid_from %s", what, day(pv.ValidTo), day(pv.ValidFrom)))
 		}
 	}
 	var kind string
@@ -580,7 +581,7 @@ func (ps *parser) parseParamValue(name string, n *yaml.Node) (ParamValue, string
 }
 
 // date parses a YYYY-MM-DD date (midnight UTC) or an RFC 3339 time.
-func (ps *parser) date(f field, what string) time.Time {
+func (ps *parser) date(f field, what error) time.Time {
 	s := ps.str(f, "")
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		return t
@@ -588,12 +589,12 @@ func (ps *parser) date(f field, what string) time.Time {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC()
 	}
-	ps.errorf(f.val, "", "%s: %s %q: want a date YYYY-MM-DD", what, f.key.Value, s)
+	ps.report(f.val, "", locale.Errorf("%s: %s %q: want a date YYYY-MM-DD", what, f.key.Value, s))
 	return time.Time{}
 }
 
 // paramValue converts a scalar or a list of scalars of one type.
-func (ps *parser) paramValue(n *yaml.Node, what string) (any, string) {
+func (ps *parser) paramValue(n *yaml.Node, what error) (any, string) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		v, k, ok := ps.scalar(n, what)
@@ -609,7 +610,7 @@ func (ps *parser) paramValue(n *yaml.Node, what string) (any, string) {
 		vals := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
 			if c.Kind != yaml.ScalarNode {
-				ps.errorf(c, "", "%s: list items must be scalars", what)
+				ps.report(c, "", locale.Errorf("%s: list items must be scalars", what))
 				return nil, ""
 			}
 			v, k, ok := ps.scalar(c, what)
@@ -617,7 +618,7 @@ func (ps *parser) paramValue(n *yaml.Node, what string) (any, string) {
 				return nil, ""
 			}
 			if elem != "" && k != elem {
-				ps.errorf(c, "", "%s: list mixes %s and %s", what, elem, k)
+				ps.report(c, "", locale.Errorf("%s: list mixes %s and %s", what, elem, k))
 				return nil, ""
 			}
 			elem = k
@@ -650,35 +651,35 @@ func (ps *parser) paramValue(n *yaml.Node, what string) (any, string) {
 			return out, "list(string)"
 		}
 	}
-	ps.errorf(n, "", "%s: value must be a scalar or a list of scalars", what)
+	ps.report(n, "", locale.Errorf("%s: value must be a scalar or a list of scalars", what))
 	return nil, ""
 }
 
-func (ps *parser) scalar(n *yaml.Node, what string) (any, string, bool) {
+func (ps *parser) scalar(n *yaml.Node, what error) (any, string, bool) {
 	switch n.ShortTag() {
 	case "!!int":
 		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
 		if err != nil {
-			ps.errorf(n, "", "%s: %q is not a 64-bit integer", what, n.Value)
+			ps.report(n, "", locale.Errorf("%s: %q is not a 64-bit integer", what, n.Value))
 			return nil, "", false
 		}
 		return i, "int", true
 	case "!!float":
 		f, err := strconv.ParseFloat(n.Value, 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			ps.errorf(n, "", "%s: %q is not a finite number", what, n.Value)
+			ps.report(n, "", locale.Errorf("%s: %q is not a finite number", what, n.Value))
 			return nil, "", false
 		}
 		return f, "double", true
 	case "!!bool":
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			ps.errorf(n, "", "%s: %q is not a boolean", what, n.Value)
+			ps.report(n, "", locale.Errorf("%s: %q is not a boolean", what, n.Value))
 			return nil, "", false
 		}
 		return b, "bool", true
 	case "!!null":
-		ps.errorf(n, "", "%s: value is empty", what)
+		ps.report(n, "", locale.Errorf("%s: value is empty", what))
 		return nil, "", false
 	default:
 		return n.Value, "string", true
@@ -703,24 +704,24 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func (ps *parser) parseVariables(n *yaml.Node) []*Variable {
 	if n.Kind != yaml.SequenceNode {
-		ps.errorf(n, "", "variables must be a list of {name, expression}")
+		ps.report(n, "", locale.Errorf("variables must be a list of {name, expression}"))
 		return nil
 	}
 	var out []*Variable
 	seen := map[string]int{}
 	for _, vn := range n.Content {
-		fs := ps.fields(vn, "", "variable", "!name", "!expression")
+		fs := ps.fields(vn, "", locale.Errorf("variable"), "!name", "!expression")
 		if fs == nil {
 			continue
 		}
 		v := &Variable{Name: ps.str(fs["name"], ""), Pos: ps.pos(vn)}
 		if f, ok := fs["name"]; ok {
 			if !paramNameRe.MatchString(v.Name) {
-				ps.errorf(f.val, "", "variable %q: use lower-case letters, digits and underscores, starting with a letter", v.Name)
+				ps.report(f.val, "", locale.Errorf("variable %q: use lower-case letters, digits and underscores, starting with a letter", v.Name))
 				continue
 			}
 			if line, dup := seen[v.Name]; dup {
-				ps.errorf(f.val, "", "variable %q repeated (first at line %d)", v.Name, line)
+				ps.report(f.val, "", locale.Errorf("variable %q repeated (first at line %s)", v.Name, itoa(line)))
 				continue
 			}
 			seen[v.Name] = vn.Line

@@ -7,6 +7,8 @@ import (
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // paramTable is a pack's parameters resolved ahead of time: the timeline is
@@ -110,14 +112,14 @@ func paramType(p *Param) (*types.Type, error) {
 			}
 			t = types.NewListType(types.StringType)
 		default:
-			return nil, fmt.Errorf("%s: param %s: unsupported value type %T", v.Pos, p.Name, v.Value)
+			return nil, &Error{Pos: v.Pos, Err: locale.Errorf("param %s: unsupported value type %T", p.Name, v.Value)}
 		}
 		if typ == nil || (typ.IsExactType(types.NewListType(types.StringType)) && t.Kind() == types.ListKind) {
 			typ = t
 		}
 	}
 	if typ == nil {
-		return nil, fmt.Errorf("%s: param %s has no value", p.Pos, p.Name)
+		return nil, &Error{Pos: p.Pos, Err: locale.Errorf("param %s has no value", p.Name)}
 	}
 	return typ, nil
 }

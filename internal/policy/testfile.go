@@ -3,7 +3,6 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -69,19 +69,19 @@ type CaseResult struct {
 func ParseTestFile(name string, data []byte, j model.Jurisdictions) (*TestFile, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("load tests %s: %w", name, err)
+		return nil, locale.Errorf("load tests %s: %v", name, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, fmt.Errorf("load tests %s: empty file; want pack and cases", name)
+		return nil, locale.Errorf("load tests %s: empty file; want pack and cases", name)
 	}
 	ps := &parser{file: name}
 	tf := &TestFile{Path: name}
-	fs := ps.fields(doc.Content[0], "", "test file", "!pack", "!cases")
+	fs := ps.fields(doc.Content[0], "", locale.Errorf("test file"), "!pack", "!cases")
 	if fs != nil {
 		tf.Pack = ps.str(fs["pack"], "")
 		if f, ok := fs["cases"]; ok {
 			if f.val.Kind != yaml.SequenceNode {
-				ps.errorf(f.val, "", "cases must be a list")
+				ps.report(f.val, "", locale.Errorf("cases must be a list"))
 			} else {
 				for _, cn := range f.val.Content {
 					if tc, ok := ps.parseCase(cn, j); ok {
@@ -92,7 +92,7 @@ func ParseTestFile(name string, data []byte, j model.Jurisdictions) (*TestFile, 
 		}
 	}
 	if len(ps.errs) > 0 {
-		return nil, errors.Join(ps.errs...)
+		return nil, locale.Join(ps.errs...)
 	}
 	return tf, nil
 }
@@ -100,11 +100,11 @@ func ParseTestFile(name string, data []byte, j model.Jurisdictions) (*TestFile, 
 func (ps *parser) parseCase(n *yaml.Node, j model.Jurisdictions) (TestCase, bool) {
 	tc := TestCase{Line: n.Line}
 	before := len(ps.errs)
-	label := fmt.Sprintf("case at line %d", n.Line)
+	label := locale.Errorf("case at line %s", itoa(n.Line))
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if n.Content[i].Value == "name" {
-				label = fmt.Sprintf("case %q", n.Content[i+1].Value)
+				label = locale.Errorf("case %q", n.Content[i+1].Value)
 			}
 		}
 	}
@@ -116,9 +116,9 @@ func (ps *parser) parseCase(n *yaml.Node, j model.Jurisdictions) (TestCase, bool
 	if f, ok := fs["request"]; ok {
 		data, err := yamlToJSON(f.val)
 		if err != nil {
-			ps.errorf(f.val, "", "%s: request: %v", label, err)
+			ps.report(f.val, "", locale.Errorf("%s: request: %v", label, err))
 		} else if req, err := model.DecodeRequest(data, j); err != nil {
-			ps.errorf(f.val, "", "%s: request: %v", label, err)
+			ps.report(f.val, "", locale.Errorf("%s: request: %v", label, err))
 		} else {
 			tc.Request = req
 		}
@@ -134,7 +134,7 @@ func (ps *parser) parseCase(n *yaml.Node, j model.Jurisdictions) (TestCase, bool
 			}
 		}
 		if err != nil {
-			ps.errorf(f.val, "", "%s: history: %v", label, err)
+			ps.report(f.val, "", locale.Errorf("%s: history: %v", label, err))
 		}
 	}
 	if f, ok := fs["authorized"]; ok {
@@ -145,7 +145,7 @@ func (ps *parser) parseCase(n *yaml.Node, j model.Jurisdictions) (TestCase, bool
 		switch tc.Outcome {
 		case model.Allow, model.Deny, model.Pending:
 		default:
-			ps.errorf(f.val, "", "%s: outcome %q: want allow, deny or pending", label, tc.Outcome)
+			ps.report(f.val, "", locale.Errorf("%s: outcome %q: want allow, deny or pending", label, tc.Outcome))
 		}
 	}
 	if f, ok := fs["rules"]; ok {
@@ -158,15 +158,15 @@ func (ps *parser) parseCase(n *yaml.Node, j model.Jurisdictions) (TestCase, bool
 }
 
 // strings reads a list of strings.
-func (ps *parser) strings(f field, label string) []string {
+func (ps *parser) strings(f field, label error) []string {
 	if f.val.Kind != yaml.SequenceNode {
-		ps.errorf(f.val, "", "%s: %s must be a list", label, f.key.Value)
+		ps.report(f.val, "", locale.Errorf("%s: %s must be a list", label, f.key.Value))
 		return nil
 	}
 	out := []string{}
 	for _, c := range f.val.Content {
 		if c.Kind != yaml.ScalarNode {
-			ps.errorf(c, "", "%s: %s: items must be strings", label, f.key.Value)
+			ps.report(c, "", locale.Errorf("%s: %s: items must be strings", label, f.key.Value))
 			continue
 		}
 		out = append(out, c.Value)
@@ -205,7 +205,7 @@ func jsonable(v any) (any, error) {
 		for k, e := range x {
 			ks, ok := k.(string)
 			if !ok {
-				return nil, fmt.Errorf("mapping key %v is not a string", k)
+				return nil, locale.Errorf("mapping key %v is not a string", k)
 			}
 			c, err := jsonable(e)
 			if err != nil {
@@ -234,7 +234,7 @@ func jsonable(v any) (any, error) {
 func RunTests(e *Engine, fsys fs.FS, path string) ([]CaseResult, error) {
 	data, err := fs.ReadFile(fsys, path)
 	if err != nil {
-		return nil, fmt.Errorf("load tests %s: %w", path, err)
+		return nil, locale.Errorf("load tests %s: %v", path, err)
 	}
 	var j model.Jurisdictions
 	if e.reg != nil {
@@ -250,7 +250,7 @@ func RunTests(e *Engine, fsys fs.FS, path string) ([]CaseResult, error) {
 // RunTestFile runs the cases of a parsed test file.
 func (e *Engine) RunTestFile(tf *TestFile) ([]CaseResult, error) {
 	if _, ok := e.byName[tf.Pack]; !ok {
-		return nil, fmt.Errorf("%s: pack %q is not loaded", tf.Path, tf.Pack)
+		return nil, locale.Errorf("%s: pack %q is not loaded", tf.Path, tf.Pack)
 	}
 	opts := Options{Packs: []string{tf.Pack}}
 	out := make([]CaseResult, 0, len(tf.Cases))

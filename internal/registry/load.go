@@ -22,6 +22,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -31,7 +32,7 @@ import (
 var embedded embed.FS
 
 // Error is a problem at a place in a registry data file. Load returns one
-// per problem, joined with errors.Join.
+// per problem, joined with locale.Join.
 type Error struct {
 	// File is the file's path: "data/blocs.yaml" for embedded data, the
 	// path on disk for an override.
@@ -39,15 +40,34 @@ type Error struct {
 	// Line is the 1-based line of the offending entry or field; 0 when
 	// the problem concerns the whole file.
 	Line int
-	// Msg says what is wrong.
+	// Msg says what is wrong, in English.
 	Msg string
+	// msg is Msg as a catalog message, for Text; nil for an *Error made
+	// elsewhere or holding a YAML parser's message, which print Msg.
+	msg error
 }
 
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+// Error returns "file:line: message" in English ("file: message" for a
+// problem of the whole file).
+func (e *Error) Error() string { return e.where() + e.Msg }
+
+// Text returns the position, unchanged, and the message in p's language.
+func (e *Error) Text(p *locale.Printer) string {
+	if e.msg == nil {
+		return e.Error()
 	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	return e.where() + locale.Text(p, e.msg)
+}
+
+// Unwrap returns the catalog message, and what it wraps, if any.
+func (e *Error) Unwrap() error { return e.msg }
+
+// where returns the position and its separator.
+func (e *Error) where() string {
+	if e.Line > 0 {
+		return e.File + ":" + strconv.Itoa(e.Line) + ": "
+	}
+	return e.File + ": "
 }
 
 // Load builds a registry from the embedded data and then from every *.yaml
@@ -65,14 +85,14 @@ func (e *Error) Error() string {
 func Load(overrideDirs ...string) (*Registry, error) {
 	base, err := embeddedDocs()
 	if err != nil {
-		return nil, fmt.Errorf("load embedded registry: %w", err)
+		return nil, locale.Errorf("load embedded registry: %v", err)
 	}
 	docs := slices.Clone(base)
 	var errs []error
 	for _, dir := range overrideDirs {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			return nil, fmt.Errorf("load registry overrides: %w", err)
+			return nil, locale.Errorf("load registry overrides: %v", err)
 		}
 		for _, e := range entries {
 			if e.IsDir() || filepath.Ext(e.Name()) != ".yaml" {
@@ -81,7 +101,7 @@ func Load(overrideDirs ...string) (*Registry, error) {
 			name := filepath.Join(dir, e.Name())
 			data, err := os.ReadFile(name)
 			if err != nil {
-				return nil, fmt.Errorf("load registry overrides: %w", err)
+				return nil, locale.Errorf("load registry overrides: %v", err)
 			}
 			doc, perrs := parseFile(name, data)
 			errs = append(errs, perrs...)
@@ -91,7 +111,7 @@ func Load(overrideDirs ...string) (*Registry, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, locale.Join(errs...)
 	}
 	return build(docs)
 }
@@ -116,7 +136,7 @@ var embeddedDocs = sync.OnceValues(func() ([]*document, error) {
 			docs = append(docs, doc)
 		}
 	}
-	return docs, errors.Join(errs...)
+	return docs, locale.Join(errs...)
 })
 
 // pos is a place in a file.
@@ -125,8 +145,9 @@ type pos struct {
 	line int
 }
 
-func (p pos) errorf(format string, args ...any) error {
-	return &Error{File: p.file, Line: p.line, Msg: fmt.Sprintf(format, args...)}
+// err returns msg, a catalog message, as an *Error at p.
+func (p pos) err(msg error) error {
+	return &Error{File: p.file, Line: p.line, Msg: msg.Error(), msg: msg}
 }
 
 func (p pos) String() string { return fmt.Sprintf("%s:%d", p.file, p.line) }
@@ -236,7 +257,7 @@ func parseFile(file string, data []byte) (*document, []error) {
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, []error{whole.errorf("empty file: want a mapping with version and entries")}
+			return nil, []error{whole.err(locale.Errorf("empty file: want a mapping with version and entries"))}
 		}
 		return nil, []error{yamlError(file, err)}
 	}
@@ -245,14 +266,14 @@ func parseFile(file string, data []byte) (*document, []error) {
 		if err != nil {
 			return nil, []error{yamlError(file, err)}
 		}
-		return nil, []error{pos{file, extra.Line}.errorf("more than one YAML document; put one mapping per file")}
+		return nil, []error{pos{file, extra.Line}.err(locale.Errorf("more than one YAML document; put one mapping per file"))}
 	}
 	top := &root
 	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
 		top = top.Content[0]
 	}
 	if top.Kind != yaml.MappingNode {
-		return nil, []error{pos{file, top.Line}.errorf("top level must be a mapping with version and entries")}
+		return nil, []error{pos{file, top.Line}.err(locale.Errorf("top level must be a mapping with version and entries"))}
 	}
 	doc := &document{file: file}
 	var errs []error
@@ -261,18 +282,18 @@ func parseFile(file string, data []byte) (*document, []error) {
 		k, v := top.Content[i], top.Content[i+1]
 		at := pos{file, k.Line}
 		if prev, dup := seen[k.Value]; dup {
-			errs = append(errs, at.errorf("field %q repeated (first at line %d)", k.Value, prev))
+			errs = append(errs, at.err(locale.Errorf("field %q repeated (first at line %s)", k.Value, strconv.Itoa(prev))))
 			continue
 		}
 		seen[k.Value] = k.Line
 		if !slices.Contains(topLevelKey, k.Value) {
-			errs = append(errs, at.errorf("unknown field %q (want one of %s)", k.Value, strings.Join(topLevelKey, ", ")))
+			errs = append(errs, at.err(locale.Errorf("unknown field %q (want one of %s)", k.Value, strings.Join(topLevelKey, ", "))))
 			continue
 		}
 		switch k.Value {
 		case "version", "source":
 			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || strings.TrimSpace(v.Value) == "" {
-				errs = append(errs, pos{file, v.Line}.errorf("%s must be a non-empty string", k.Value))
+				errs = append(errs, pos{file, v.Line}.err(locale.Errorf("%s must be a non-empty string", k.Value)))
 				continue
 			}
 			if k.Value == "version" {
@@ -283,7 +304,7 @@ func parseFile(file string, data []byte) (*document, []error) {
 				if v.Tag == "!!null" {
 					continue // an empty list
 				}
-				errs = append(errs, pos{file, v.Line}.errorf("%s must be a list", k.Value))
+				errs = append(errs, pos{file, v.Line}.err(locale.Errorf("%s must be a list", k.Value)))
 				continue
 			}
 			for _, item := range v.Content {
@@ -292,7 +313,7 @@ func parseFile(file string, data []byte) (*document, []error) {
 		}
 	}
 	if _, ok := seen["version"]; !ok {
-		errs = append(errs, pos{file, top.Line}.errorf("missing version: every registry file says which version of its data it holds"))
+		errs = append(errs, pos{file, top.Line}.err(locale.Errorf("missing version: every registry file says which version of its data it holds")))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -307,7 +328,7 @@ func parseItem(doc *document, section string, n *yaml.Node) []error {
 	}
 	at := pos{doc.file, n.Line}
 	if n.Kind != yaml.MappingNode {
-		return []error{at.errorf("%s: each entry must be a mapping", section)}
+		return []error{at.err(locale.Errorf("%s: each entry must be a mapping", section))}
 	}
 	switch section {
 	case "jurisdictions":
@@ -380,12 +401,12 @@ func decodeStrict(file string, n *yaml.Node, out any) []error {
 		k := n.Content[i]
 		at := pos{file, k.Line}
 		if prev, dup := seen[k.Value]; dup {
-			errs = append(errs, at.errorf("field %q repeated (first at line %d)", k.Value, prev))
+			errs = append(errs, at.err(locale.Errorf("field %q repeated (first at line %s)", k.Value, strconv.Itoa(prev))))
 			continue
 		}
 		seen[k.Value] = k.Line
 		if !slices.Contains(known, k.Value) {
-			errs = append(errs, at.errorf("unknown field %q (want one of %s)", k.Value, strings.Join(known, ", ")))
+			errs = append(errs, at.err(locale.Errorf("unknown field %q (want one of %s)", k.Value, strings.Join(known, ", "))))
 		}
 	}
 	if len(errs) > 0 {
@@ -448,7 +469,7 @@ func listPos(at pos, n *yaml.Node, key string, count int) []pos {
 
 func required(at pos, n *yaml.Node, key, value string) error {
 	if strings.TrimSpace(value) == "" {
-		return fieldPos(at, n, key).errorf("%s is required", key)
+		return fieldPos(at, n, key).err(locale.Errorf("%s is required", key))
 	}
 	return nil
 }
@@ -456,13 +477,13 @@ func required(at pos, n *yaml.Node, key, value string) error {
 func parseDate(at pos, n *yaml.Node, key, value string, needed bool) (time.Time, error) {
 	if value == "" {
 		if needed {
-			return time.Time{}, fieldPos(at, n, key).errorf("%s is required (YYYY-MM-DD)", key)
+			return time.Time{}, fieldPos(at, n, key).err(locale.Errorf("%s is required (YYYY-MM-DD)", key))
 		}
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.DateOnly, value)
 	if err != nil {
-		return time.Time{}, fieldPos(at, n, key).errorf("%s: %q is not a date YYYY-MM-DD", key, value)
+		return time.Time{}, fieldPos(at, n, key).err(locale.Errorf("%s: %q is not a date YYYY-MM-DD", key, value))
 	}
 	return t, nil
 }
@@ -475,9 +496,9 @@ func checkCodes(at pos, n *yaml.Node, key string, codes []string) ([]pos, []erro
 	for i, c := range codes {
 		switch {
 		case !codeRE.MatchString(c):
-			errs = append(errs, where[i].errorf("%s: %q is not an ISO 3166-1 alpha-2 code (two upper-case letters)", key, c))
+			errs = append(errs, where[i].err(locale.Errorf("%s: %q is not an ISO 3166-1 alpha-2 code (two upper-case letters)", key, c)))
 		case seen[c]:
-			errs = append(errs, where[i].errorf("%s: %s listed twice", key, c))
+			errs = append(errs, where[i].err(locale.Errorf("%s: %s listed twice", key, c)))
 		}
 		seen[c] = true
 	}
@@ -487,16 +508,16 @@ func checkCodes(at pos, n *yaml.Node, key string, codes []string) ([]pos, []erro
 func checkJurisdiction(at pos, n *yaml.Node, r *rawJurisdiction) (*jurisdictionItem, []error) {
 	var errs []error
 	if !codeRE.MatchString(r.Code) {
-		errs = append(errs, fieldPos(at, n, "code").errorf("code: %q is not an ISO 3166-1 alpha-2 code (two upper-case letters)", r.Code))
+		errs = append(errs, fieldPos(at, n, "code").err(locale.Errorf("code: %q is not an ISO 3166-1 alpha-2 code (two upper-case letters)", r.Code)))
 	}
 	if strings.TrimSpace(r.Names["en"]) == "" {
-		errs = append(errs, fieldPos(at, n, "names").errorf("names.en is required"))
+		errs = append(errs, fieldPos(at, n, "names").err(locale.Errorf("names.en is required")))
 	}
 	for _, lang := range sortedKeys(r.Names) {
 		if !langRE.MatchString(lang) {
-			errs = append(errs, fieldPos(at, n, "names").errorf("names: %q is not a language tag", lang))
+			errs = append(errs, fieldPos(at, n, "names").err(locale.Errorf("names: %q is not a language tag", lang)))
 		} else if strings.TrimSpace(r.Names[lang]) == "" {
-			errs = append(errs, fieldPos(at, n, "names").errorf("names.%s is empty", lang))
+			errs = append(errs, fieldPos(at, n, "names").err(locale.Errorf("names.%s is empty", lang)))
 		}
 	}
 	if len(errs) > 0 {
@@ -508,12 +529,12 @@ func checkJurisdiction(at pos, n *yaml.Node, r *rawJurisdiction) (*jurisdictionI
 func checkBloc(at pos, n *yaml.Node, r *rawBloc) (*blocItem, []error) {
 	var errs []error
 	if !blocIDRE.MatchString(r.ID) {
-		errs = append(errs, fieldPos(at, n, "id").errorf("id: %q is not a bloc id (upper case letters, digits, _)", r.ID))
+		errs = append(errs, fieldPos(at, n, "id").err(locale.Errorf("id: %q is not a bloc id (upper case letters, digits, _)", r.ID)))
 	}
 	errs = appendErr(errs, required(at, n, "name", r.Name))
 	errs = appendErr(errs, required(at, n, "source", r.Source))
 	if len(r.Members) == 0 {
-		errs = append(errs, fieldPos(at, n, "members").errorf("members: a bloc needs at least one member"))
+		errs = append(errs, fieldPos(at, n, "members").err(locale.Errorf("members: a bloc needs at least one member")))
 	}
 	memberAt, cerrs := checkCodes(at, n, "members", r.Members)
 	errs = append(errs, cerrs...)
@@ -531,23 +552,23 @@ func checkBloc(at pos, n *yaml.Node, r *rawBloc) (*blocItem, []error) {
 func checkAuthority(at pos, n *yaml.Node, r *rawAuthority) (*authorityItem, []error) {
 	var errs []error
 	if !entryIDRE.MatchString(r.ID) {
-		errs = append(errs, fieldPos(at, n, "id").errorf("id: %q is not an id (lower-case words joined by -)", r.ID))
+		errs = append(errs, fieldPos(at, n, "id").err(locale.Errorf("id: %q is not an id (lower-case words joined by -)", r.ID)))
 	}
 	errs = appendErr(errs, required(at, n, "name", r.Name))
 	errs = appendErr(errs, required(at, n, "source", r.Source))
 	if !slices.Contains(model.PrincipalKinds, r.Kind) {
-		errs = append(errs, fieldPos(at, n, "kind").errorf("kind: %q is not one of %s", r.Kind, strings.Join(model.PrincipalKinds, ", ")))
+		errs = append(errs, fieldPos(at, n, "kind").err(locale.Errorf("kind: %q is not one of %s", r.Kind, strings.Join(model.PrincipalKinds, ", "))))
 	}
 	if !slices.Contains(AuthorityRoles, r.Role) {
-		errs = append(errs, fieldPos(at, n, "role").errorf("role: %q is not one of %s", r.Role, strings.Join(AuthorityRoles, ", ")))
+		errs = append(errs, fieldPos(at, n, "role").err(locale.Errorf("role: %q is not one of %s", r.Role, strings.Join(AuthorityRoles, ", "))))
 	}
 	if !codeRE.MatchString(r.Jurisdiction) {
-		errs = append(errs, fieldPos(at, n, "jurisdiction").errorf("jurisdiction: %q is not an ISO 3166-1 alpha-2 code", r.Jurisdiction))
+		errs = append(errs, fieldPos(at, n, "jurisdiction").err(locale.Errorf("jurisdiction: %q is not an ISO 3166-1 alpha-2 code", r.Jurisdiction)))
 	}
 	if r.PublicKey != "" {
 		key, err := base64.StdEncoding.DecodeString(r.PublicKey)
 		if err != nil || len(key) != 32 {
-			errs = append(errs, fieldPos(at, n, "public_key").errorf("public_key: want a 32-byte Ed25519 public key in standard base64"))
+			errs = append(errs, fieldPos(at, n, "public_key").err(locale.Errorf("public_key: want a 32-byte Ed25519 public key in standard base64")))
 		}
 	}
 	if len(errs) > 0 {
@@ -563,41 +584,41 @@ func checkAuthority(at pos, n *yaml.Node, r *rawAuthority) (*authorityItem, []er
 func checkAgreement(at pos, n *yaml.Node, r *rawAgreement) (*agreementItem, []error) {
 	var errs []error
 	if !entryIDRE.MatchString(r.ID) {
-		errs = append(errs, fieldPos(at, n, "id").errorf("id: %q is not an id (lower-case words joined by -)", r.ID))
+		errs = append(errs, fieldPos(at, n, "id").err(locale.Errorf("id: %q is not an id (lower-case words joined by -)", r.ID)))
 	}
 	errs = appendErr(errs, required(at, n, "title", r.Title))
 	errs = appendErr(errs, required(at, n, "citation", r.Citation))
 	errs = appendErr(errs, required(at, n, "source", r.Source))
 	if !slices.Contains(AgreementKinds, r.Kind) {
-		errs = append(errs, fieldPos(at, n, "kind").errorf("kind: %q is not one of %s", r.Kind, strings.Join(AgreementKinds, ", ")))
+		errs = append(errs, fieldPos(at, n, "kind").err(locale.Errorf("kind: %q is not one of %s", r.Kind, strings.Join(AgreementKinds, ", "))))
 	}
 	partyAt, cerrs := checkCodes(at, n, "parties", r.Parties)
 	errs = append(errs, cerrs...)
 	if len(r.Parties) == 0 && r.PartiesBloc == "" {
-		errs = append(errs, fieldPos(at, n, "parties").errorf("parties: list the parties, or name a bloc in parties_bloc"))
+		errs = append(errs, fieldPos(at, n, "parties").err(locale.Errorf("parties: list the parties, or name a bloc in parties_bloc")))
 	}
 	if r.PartiesBloc != "" && !blocIDRE.MatchString(r.PartiesBloc) {
-		errs = append(errs, fieldPos(at, n, "parties_bloc").errorf("parties_bloc: %q is not a bloc id", r.PartiesBloc))
+		errs = append(errs, fieldPos(at, n, "parties_bloc").err(locale.Errorf("parties_bloc: %q is not a bloc id", r.PartiesBloc)))
 	}
 	purposeAt := listPos(at, n, "purposes", len(r.Purposes))
 	for i, p := range r.Purposes {
 		if !slices.Contains(model.Purposes, model.Purpose(p)) {
-			errs = append(errs, purposeAt[i].errorf("purposes: %q is not a purpose (want one of %s)", p, joinPurposes()))
+			errs = append(errs, purposeAt[i].err(locale.Errorf("purposes: %q is not a purpose (want one of %s)", p, joinPurposes())))
 		}
 	}
 	if len(r.Purposes) == 0 && r.Kind != KindCommitment {
-		errs = append(errs, fieldPos(at, n, "purposes").errorf("purposes: a %s must list the purposes it covers", r.Kind))
+		errs = append(errs, fieldPos(at, n, "purposes").err(locale.Errorf("purposes: a %s must list the purposes it covers", r.Kind)))
 	}
 	categoryAt := listPos(at, n, "categories", len(r.Categories))
 	for i, c := range r.Categories {
 		if !model.KnownCategory(c) {
-			errs = append(errs, categoryAt[i].errorf("categories: %q is not a known category", c))
+			errs = append(errs, categoryAt[i].err(locale.Errorf("categories: %q is not a known category", c)))
 		}
 	}
 	conditionAt := listPos(at, n, "conditions", len(r.Conditions))
 	for i, c := range r.Conditions {
 		if strings.TrimSpace(c) == "" {
-			errs = append(errs, conditionAt[i].errorf("conditions: empty condition"))
+			errs = append(errs, conditionAt[i].err(locale.Errorf("conditions: empty condition")))
 		}
 	}
 	signed, err := parseDate(at, n, "signed", r.Signed, false)
@@ -607,7 +628,7 @@ func checkAgreement(at pos, n *yaml.Node, r *rawAgreement) (*agreementItem, []er
 	to, err := parseDate(at, n, "valid_to", r.ValidTo, false)
 	errs = appendErr(errs, err)
 	if err == nil && !to.IsZero() && !from.IsZero() && !to.After(from) {
-		errs = append(errs, fieldPos(at, n, "valid_to").errorf("valid_to %s is not after valid_from %s", r.ValidTo, r.ValidFrom))
+		errs = append(errs, fieldPos(at, n, "valid_to").err(locale.Errorf("valid_to %s is not after valid_from %s", r.ValidTo, r.ValidFrom)))
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -636,13 +657,14 @@ func appendErr(errs []error, err error) []error {
 }
 
 // place adds or replaces an entry by id in m, enforcing the override rule.
-func place[T any](m map[string]T, what, id string, it T, override bool, at, prev func(T) pos) error {
+// what names the kind of entry, as a catalog message (locale.Errorf("bloc")).
+func place[T any](m map[string]T, what error, id string, it T, override bool, at, prev func(T) pos) error {
 	old, exists := m[id]
 	switch {
 	case exists && !override:
-		return at(it).errorf("%s %q already defined at %s; set override: true to replace it", what, id, prev(old))
+		return at(it).err(locale.Errorf("%s %q already defined at %s; set override: true to replace it", what, id, prev(old)))
 	case !exists && override:
-		return at(it).errorf("%s %q has override: true but nothing earlier defines it", what, id)
+		return at(it).err(locale.Errorf("%s %q has override: true but nothing earlier defines it", what, id))
 	}
 	m[id] = it
 	return nil
@@ -659,19 +681,19 @@ func build(docs []*document) (*Registry, error) {
 	for _, d := range docs {
 		files = append(files, FileVersion{File: d.file, Version: d.version})
 		for _, it := range d.jurisdictions {
-			errs = appendErr(errs, place(jur, "jurisdiction", it.Code, it, it.override,
+			errs = appendErr(errs, place(jur, locale.Errorf("jurisdiction"), it.Code, it, it.override,
 				func(x *jurisdictionItem) pos { return x.at }, func(x *jurisdictionItem) pos { return x.at }))
 		}
 		for _, it := range d.blocs {
-			errs = appendErr(errs, place(blocs, "bloc", it.ID, it, it.override,
+			errs = appendErr(errs, place(blocs, locale.Errorf("bloc"), it.ID, it, it.override,
 				func(x *blocItem) pos { return x.at }, func(x *blocItem) pos { return x.at }))
 		}
 		for _, it := range d.authorities {
-			errs = appendErr(errs, place(auths, "authority", it.ID, it, it.override,
+			errs = appendErr(errs, place(auths, locale.Errorf("authority"), it.ID, it, it.override,
 				func(x *authorityItem) pos { return x.at }, func(x *authorityItem) pos { return x.at }))
 		}
 		for _, it := range d.agreements {
-			errs = appendErr(errs, place(agrs, "agreement", it.ID, it, it.override,
+			errs = appendErr(errs, place(agrs, locale.Errorf("agreement"), it.ID, it, it.override,
 				func(x *agreementItem) pos { return x.at }, func(x *agreementItem) pos { return x.at }))
 		}
 	}
@@ -692,7 +714,7 @@ func build(docs []*document) (*Registry, error) {
 		e := &blocEntry{Bloc: it.Bloc, members: make(map[string]struct{}, len(it.Members))}
 		for i, m := range it.Members {
 			if _, ok := jur[m]; !ok {
-				errs = append(errs, it.memberAt[i].errorf("bloc %s: unknown jurisdiction %q", id, m))
+				errs = append(errs, it.memberAt[i].err(locale.Errorf("bloc %s: unknown jurisdiction %q", id, m)))
 			}
 			e.members[m] = struct{}{}
 		}
@@ -702,7 +724,7 @@ func build(docs []*document) (*Registry, error) {
 	for _, id := range sortedKeys(auths) {
 		it := auths[id]
 		if _, ok := jur[it.Jurisdiction]; !ok {
-			errs = append(errs, it.jurAt.errorf("authority %s: unknown jurisdiction %q", id, it.Jurisdiction))
+			errs = append(errs, it.jurAt.err(locale.Errorf("authority %s: unknown jurisdiction %q", id, it.Jurisdiction)))
 		}
 		a := it.Authority
 		r.authorities[id] = &a
@@ -712,14 +734,14 @@ func build(docs []*document) (*Registry, error) {
 		e := &agreementEntry{Agreement: it.Agreement, parties: map[string]struct{}{}, purposes: map[string]struct{}{}}
 		for i, p := range it.Parties {
 			if _, ok := jur[p]; !ok {
-				errs = append(errs, it.partyAt[i].errorf("agreement %s: unknown jurisdiction %q in parties", id, p))
+				errs = append(errs, it.partyAt[i].err(locale.Errorf("agreement %s: unknown jurisdiction %q in parties", id, p)))
 			}
 			e.parties[p] = struct{}{}
 		}
 		if it.PartiesBloc != "" {
 			b, ok := blocs[it.PartiesBloc]
 			if !ok {
-				errs = append(errs, it.blocAt.errorf("agreement %s: unknown bloc %q in parties_bloc", id, it.PartiesBloc))
+				errs = append(errs, it.blocAt.err(locale.Errorf("agreement %s: unknown bloc %q in parties_bloc", id, it.PartiesBloc)))
 			} else {
 				for _, m := range b.Members {
 					e.parties[m] = struct{}{}
@@ -727,7 +749,7 @@ func build(docs []*document) (*Registry, error) {
 			}
 		}
 		if len(e.parties) < 2 && it.Kind != KindCommitment {
-			errs = append(errs, it.at.errorf("agreement %s: a %s needs at least two parties", id, it.Kind))
+			errs = append(errs, it.at.err(locale.Errorf("agreement %s: a %s needs at least two parties", id, it.Kind)))
 		}
 		for _, p := range it.Purposes {
 			e.purposes[p] = struct{}{}
@@ -738,7 +760,7 @@ func build(docs []*document) (*Registry, error) {
 	}
 	if len(errs) > 0 {
 		sortErrors(errs, docs)
-		return nil, errors.Join(errs...)
+		return nil, locale.Join(errs...)
 	}
 	return r, nil
 }

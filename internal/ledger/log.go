@@ -19,15 +19,19 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-// Defaults for Options, chosen so that an entry is durable within about
-// 10 ms under light load and its receipt is available within about a second.
+// Defaults for Options, chosen so that an entry is durable within a few
+// milliseconds under light load and its receipt is available within about
+// a second.
 const (
 	// DefaultCheckpointInterval is how often a new checkpoint is signed and
 	// published when the log has grown.
 	DefaultCheckpointInterval = time.Second
 	// DefaultBatchMaxAge is how long an entry may wait in memory for others
-	// to share its write to disk.
-	DefaultBatchMaxAge = 10 * time.Millisecond
+	// to share its write to disk once it is handed to Tessera. Under load
+	// entries also wait at the log's gate while the previous batch is
+	// written (see gate), so batches grow with the load whatever this age;
+	// it only bounds the wait of an entry that arrives alone.
+	DefaultBatchMaxAge = time.Millisecond
 	// DefaultBatchMaxSize is how many entries are written to disk together
 	// at most.
 	DefaultBatchMaxSize = 1024

@@ -53,6 +53,42 @@ func check(t *testing.T, what string, st int, body string, want int, wantIn []st
 	}
 }
 
+// TestMenuFollowsRoles: the menu offers a role only the pages whose API
+// calls that role may make (a page it cannot read is not offered).
+func TestMenuFollowsRoles(t *testing.T) {
+	tests := []struct {
+		token      string
+		has, lacks []string
+	}{
+		{"tok-auditor", []string{"/console/reports", "/console/flows", "/console/mla", "/console/decisions"}, nil},
+		{"tok-requester", []string{"/console/flows", "/console/mla", "/console/decisions"}, []string{"/console/reports"}},
+		{"tok-operator", []string{"/console/datasets"}, []string{"/console/reports", "/console/flows", "/console/mla", "/console/decisions"}},
+		{"tok-vendor", []string{"/console/advisories"}, []string{"/console/reports", "/console/flows", "/console/mla", "/console/decisions"}},
+		{"tok-approver", []string{"/console/approvals"}, []string{"/console/reports", "/console/flows", "/console/mla", "/console/decisions"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.token, func(t *testing.T) {
+			h := newHarness(t)
+			h.signIn(tt.token)
+			_, _, body := h.get("/console/pending")
+			menu := body
+			if i := strings.Index(body, "</nav>"); i > 0 {
+				menu = body[:i]
+			}
+			for _, p := range tt.has {
+				if !strings.Contains(menu, `href="`+p+`"`) {
+					t.Errorf("menu lacks %s", p)
+				}
+			}
+			for _, p := range tt.lacks {
+				if strings.Contains(menu, `href="`+p+`"`) {
+					t.Errorf("menu offers %s, which this role cannot read", p)
+				}
+			}
+		})
+	}
+}
+
 func TestApprovalsList(t *testing.T) {
 	tests := []struct {
 		name, token, path string

@@ -24,7 +24,9 @@ import (
 // page: no serious or critical violation.
 //
 // ACCORD_CONSOLE_SCREENSHOTS=DIR saves a PNG of each page there (the
-// README's come from ACCORD_CONSOLE_SCREENSHOTS=../../docs/console).
+// README's come from ACCORD_CONSOLE_SCREENSHOTS=../../docs/console, on a
+// machine with a CJK font, Debian fonts-wqy-microhei, so that the 中文
+// language link is drawn).
 func TestConsoleInBrowser(t *testing.T) {
 	dir := t.TempDir()
 	s := startDemo(t, dir)

@@ -34,6 +34,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/authz"
@@ -284,7 +285,7 @@ func (c *Case) Narrow(by model.Principal, at time.Time, scope authz.Scope) (Even
 		return Event{}, err
 	}
 	if sf := scope.Within(&c.Requested); len(sf) > 0 {
-		return Event{}, locale.Errorf("%v: case %s: a narrowing cannot grant more than was requested: %s", ErrBeyondScope, c.ID, details(sf))
+		return Event{}, locale.Errorf("%v: case %s: a narrowing cannot grant more than was requested: %v", ErrBeyondScope, c.ID, shortfalls(sf))
 	}
 	return c.answer(by, at, Narrowed, scope)
 }
@@ -357,9 +358,9 @@ func (c *Case) Execute(by model.Principal, at time.Time, req *model.Request, x E
 	kept := x.Apply(req)
 	if sf := c.Granted.Covers(kept); len(sf) > 0 {
 		if c.State == Narrowed {
-			return Event{}, locale.Errorf("%v: case %s was narrowed to a scope the execution exceeds: %s", ErrBeyondScope, c.ID, details(sf))
+			return Event{}, locale.Errorf("%v: case %s was narrowed to a scope the execution exceeds: %v", ErrBeyondScope, c.ID, shortfalls(sf))
 		}
-		return Event{}, locale.Errorf("%v: case %s was granted a scope the execution exceeds: %s", ErrBeyondScope, c.ID, details(sf))
+		return Event{}, locale.Errorf("%v: case %s was granted a scope the execution exceeds: %v", ErrBeyondScope, c.ID, shortfalls(sf))
 	}
 	from := c.State
 	c.Execution = &Execution{Decision: decision, Subjects: kept.Data.Subjects, Records: kept.Data.Records, Excluded: x.Excluded}
@@ -492,15 +493,24 @@ func validScope(sc *authz.Scope) error {
 	return nil
 }
 
-func details(sf []authz.Shortfall) string {
-	s := ""
+// shortfalls is the list of ways a scope falls short, as an error argument
+// of a catalog message: its details joined with "; ", each in the
+// reader's language.
+type shortfalls []authz.Shortfall
+
+// Error returns the details in English.
+func (sf shortfalls) Error() string { return sf.Text(nil) }
+
+// Text returns the details in p's language (English when p is nil).
+func (sf shortfalls) Text(p *locale.Printer) string {
+	texts := make([]string, len(sf))
 	for i, f := range sf {
-		if i > 0 {
-			s += "; "
+		texts[i] = f.Detail
+		if p != nil {
+			texts[i] = f.Text(p)
 		}
-		s += f.Detail
 	}
-	return s
+	return strings.Join(texts, "; ")
 }
 
 // scopeSummary renders a scope for an event: lists and counts only.

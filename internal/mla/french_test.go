@@ -35,6 +35,13 @@ func TestErrorsInFrench(t *testing.T) {
 		{"accept before receipt", func() error { return second(opened(t, Opened).Accept(cnMOJ, t0)) }, ErrState,
 			"transition not allowed from the case's state: case MLA-2026-0042 is opened; cannot accept it",
 			"transition non permise depuis l'état du dossier : le dossier MLA-2026-0042 est à l'état « opened » ; « accept » n'est pas possible"},
+		{"narrow to more than requested", func() error {
+			wide := spec().Scope
+			wide.MaxRecords = 5000
+			return second(opened(t, Received).Narrow(cnMOJ, t0, wide))
+		}, ErrBeyondScope,
+			"beyond the scope granted: case MLA-2026-0042: a narrowing cannot grant more than was requested: 5000 records, where 1000 were requested",
+			"au-delà de la portée accordée : dossier MLA-2026-0042 : une restriction ne peut accorder plus que ce qui a été demandé : enregistrements : 5000 (demandés : 1000)"},
 		{"refusal ground", func() error { return second(opened(t, Received).Refuse(cnMOJ, t0, "because")) }, ErrInvalid,
 			`invalid case input: refusal ground "because" is not one of [sovereignty-security-public-order political-offence military-offence dual-criminality ne-bis-in-idem insufficient-information data-not-held third-state-data other]`,
 			`données de dossier invalides : le motif de refus "because" ne fait pas partie de [sovereignty-security-public-order political-offence military-offence dual-criminality ne-bis-in-idem insufficient-information data-not-held third-state-data other]`},

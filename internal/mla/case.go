@@ -510,7 +510,10 @@ func (sf shortfalls) Text(p *locale.Printer) string {
 			texts[i] = f.Text(p)
 		}
 	}
-	return strings.Join(texts, "; ")
+	if p == nil {
+		return strings.Join(texts, "; ")
+	}
+	return strings.Join(texts, p.Sprintf("clause separator: ; "))
 }
 
 // scopeSummary renders a scope for an event: lists and counts only.

@@ -367,8 +367,7 @@ issuer does not act for the state named, or the request is not covered;
 					fmt.Fprintln(tw, p.Sprintf("does not cover %s at %s:", requestFile, res.At.Format(time.RFC3339)))
 				}
 				for _, f := range res.Findings {
-					// The finding is authz's own text.
-					fmt.Fprintf(tw, "  - %s\n", f.Message)
+					fmt.Fprintln(tw, "  - "+f.Text(p))
 				}
 			}
 			if err := tw.Flush(); err != nil {

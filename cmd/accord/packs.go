@@ -357,7 +357,7 @@ func printResults(w io.Writer, p *locale.Printer, res []policy.CaseResult, cov [
 	for _, r := range res {
 		switch {
 		case !r.Passed:
-			fmt.Fprintln(w, p.Sprintf("FAIL %[1]s:%[2]s: %[3]s: %[4]s", r.File, strconv.Itoa(r.Line), r.Name, r.Failure))
+			fmt.Fprintln(w, p.Sprintf("FAIL %[1]s:%[2]s: %[3]s: %[4]s", r.File, strconv.Itoa(r.Line), r.Name, r.FailureText(p)))
 		case verbose:
 			fmt.Fprintln(w, p.Sprintf("ok   %[1]s:%[2]s: %[3]s", r.File, strconv.Itoa(r.Line), r.Name))
 		}

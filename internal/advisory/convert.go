@@ -10,6 +10,8 @@ import (
 	"github.com/ossf/osv-schema/bindings/go/osvschema"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Converted is the result of a conversion: the document in the other
@@ -96,7 +98,7 @@ func versScheme(eco string, rangeType string) string {
 
 func osvToCSAF(v *osvschema.Vulnerability, pub Publisher) (*Converted, error) {
 	if pub.Name == "" || !strings.HasPrefix(pub.Namespace, "https://") {
-		return nil, inputErr("", "converting to CSAF needs a publisher name and an https namespace")
+		return nil, inputErr("", locale.Errorf("converting to CSAF needs a publisher name and an https namespace"))
 	}
 	c := &Converted{Format: FormatCSAF, Losses: []string{}}
 	lose := func(format string, args ...any) { c.Losses = append(c.Losses, fmt.Sprintf(format, args...)) }

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gocsaf/csaf/v3/csaf"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // CSAFMandatory lists the CSAF 2.0 mandatory tests (section 6.1) ParseCSAF
@@ -27,7 +30,7 @@ var CSAFMandatory = []string{
 // all embedded in gocsaf), gocsaf's typed decoding, then CSAFMandatory.
 func ParseCSAF(data []byte) (*Advisory, *csaf.Advisory, error) {
 	if len(data) > MaxAdvisory {
-		return nil, nil, &InputError{Offset: MaxAdvisory, Msg: fmt.Sprintf("advisory is larger than %d bytes", MaxAdvisory)}
+		return nil, nil, atOffset(MaxAdvisory, locale.Errorf("advisory is larger than %s bytes", strconv.Itoa(MaxAdvisory)))
 	}
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -39,7 +42,7 @@ func ParseCSAF(data []byte) (*Advisory, *csaf.Advisory, error) {
 	}
 	if len(errs) > 0 {
 		path, msg, _ := strings.Cut(errs[0], ": ")
-		return nil, nil, inputErr(path, "schema: %s", msg)
+		return nil, nil, inputErr(path, locale.Errorf("schema: %s", msg))
 	}
 	var c csaf.Advisory
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -91,7 +94,7 @@ func fromCSAF(c *csaf.Advisory) (*Advisory, error) {
 		}
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
-			return t, inputErr(path, "not an RFC 3339 date-time: %q", s)
+			return t, inputErr(path, locale.Errorf("not an RFC 3339 date-time: %q", s))
 		}
 		return t, nil
 	}
@@ -110,14 +113,14 @@ func fromCSAF(c *csaf.Advisory) (*Advisory, error) {
 		}
 		id := string(*fp.ProductID)
 		if prev, dup := products[id]; dup {
-			return inputErr(path+"/product_id", "6.1.2: product id %q is defined twice (first at %s)", id, prev.defining)
+			return inputErr(path+"/product_id", locale.Errorf("6.1.2: product id %q is defined twice (first at %s)", id, prev.defining))
 		}
 		p := &csafProduct{defining: path, version: branch["product_version"], vers: branch["product_version_range"]}
 		if h := fp.ProductIdentificationHelper; h != nil {
 			p.purl, p.cpe = str(h.PURL), str(h.CPE)
 			if p.purl != "" {
 				if _, err := ParsePURL(p.purl); err != nil {
-					return inputErr(path+"/product_identification_helper/purl", "6.1.13: %v", err)
+					return inputErr(path+"/product_identification_helper/purl", locale.Errorf("6.1.13: %v", err))
 				}
 			}
 		}
@@ -169,7 +172,7 @@ func fromCSAF(c *csaf.Advisory) (*Advisory, error) {
 	known := func(path string, list []string) error {
 		for i, id := range list {
 			if _, ok := products[id]; !ok {
-				return inputErr(fmtPath("%s/%d", path, i), "6.1.1: product id %q is not defined in the product tree", id)
+				return inputErr(fmtPath("%s/%d", path, i), locale.Errorf("6.1.1: product id %q is not defined in the product tree", id))
 			}
 		}
 		return nil
@@ -216,7 +219,7 @@ func fromCSAF(c *csaf.Advisory) (*Advisory, error) {
 						continue
 					}
 					if prev, ok := statusOf[id]; ok && prev != g.group {
-						return nil, inputErr(fmtPath("%s/%d", path, i), "6.1.6: product %q is both %s and %s", id, prev, g.group)
+						return nil, inputErr(fmtPath("%s/%d", path, i), locale.Errorf("6.1.6: product %q is both %s and %s", id, prev, g.group))
 					}
 					statusOf[id] = g.group
 					switch g.group {
@@ -275,7 +278,7 @@ func fromCSAF(c *csaf.Advisory) (*Advisory, error) {
 		if p.vers != "" {
 			r, err := parseVers(p.vers)
 			if err != nil {
-				return pk, inputErr(p.defining, "product_version_range: %v", err)
+				return pk, inputErr(p.defining, locale.Errorf("product_version_range: %v", err))
 			}
 			pk.Ranges = append(pk.Ranges, r)
 		} else if p.version != "" && !slices.Contains(pk.Versions, p.version) && len(pk.Versions) == 0 {
@@ -331,11 +334,11 @@ var versSemver = map[string]bool{"semver": true, "npm": true, "golang": true, "c
 func parseVers(s string) (Range, error) {
 	rest, ok := strings.CutPrefix(s, "vers:")
 	if !ok {
-		return Range{}, fmt.Errorf("%q is not a vers: range", s)
+		return Range{}, locale.Errorf("%q is not a vers: range", s)
 	}
 	name, cons, ok := strings.Cut(rest, "/")
 	if !ok {
-		return Range{}, fmt.Errorf("%q: no constraints", s)
+		return Range{}, locale.Errorf("%q: no constraints", s)
 	}
 	r := Range{Type: RangeSemver}
 	sch := semverScheme
@@ -344,10 +347,10 @@ func parseVers(s string) (Range, error) {
 	case versEcosystems[name] != "":
 		r.Type, r.Ecosystem = RangeEcosystem, versEcosystems[name]
 		if sch, ok = schemeOf(r.Ecosystem); !ok {
-			return Range{}, fmt.Errorf("%q: scheme %q: %v", s, name, ErrEcosystem)
+			return Range{}, locale.Errorf("%q: scheme %q: %v", s, name, ErrEcosystem)
 		}
 	default:
-		return Range{}, fmt.Errorf("%q: scheme %q: %v", s, name, ErrEcosystem)
+		return Range{}, locale.Errorf("%q: scheme %q: %v", s, name, ErrEcosystem)
 	}
 	if strings.TrimSpace(cons) == "*" {
 		r.Events = []Event{{Introduced: "0"}}
@@ -371,9 +374,9 @@ func parseVers(s string) (Range, error) {
 		}
 		if _, ok := sch.parse(v); !ok {
 			if sch.semver {
-				return Range{}, fmt.Errorf("%q: %q is not SemVer", s, v)
+				return Range{}, locale.Errorf("%q: %q is not SemVer", s, v)
 			}
-			return Range{}, fmt.Errorf("%q: %q is not a %s version", s, v, sch.eco)
+			return Range{}, locale.Errorf("%q: %q is not a %s version", s, v, sch.eco)
 		}
 		switch op {
 		case ">=":
@@ -391,11 +394,11 @@ func parseVers(s string) (Range, error) {
 		case "=":
 			r.Events = append(r.Events, Event{Introduced: v}, Event{LastAffected: v})
 		default:
-			return Range{}, fmt.Errorf("%q: constraint %q is not supported (>=, <, <=, = only)", s, c)
+			return Range{}, locale.Errorf("%q: constraint %q is not supported (>=, <, <=, = only)", s, c)
 		}
 	}
 	if _, ok := sortEvents(sch, r.Events); !ok {
-		return Range{}, fmt.Errorf("%q: versions cannot be ordered", s)
+		return Range{}, locale.Errorf("%q: versions cannot be ordered", s)
 	}
 	return r, nil
 }

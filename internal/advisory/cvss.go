@@ -1,9 +1,10 @@
 package advisory
 
 import (
-	"fmt"
 	"math"
 	"strings"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // cvss3BaseScore computes the CVSS v3.0/v3.1 base score of a vector
@@ -13,7 +14,7 @@ import (
 func cvss3BaseScore(vector string) (float64, error) {
 	parts := strings.Split(vector, "/")
 	if len(parts) < 9 || (parts[0] != "CVSS:3.1" && parts[0] != "CVSS:3.0") {
-		return 0, fmt.Errorf("CVSS vector %q: want CVSS:3.0/ or CVSS:3.1/ and the eight base metrics", vector)
+		return 0, locale.Errorf("CVSS vector %q: want CVSS:3.0/ or CVSS:3.1/ and the eight base metrics", vector)
 	}
 	weights := map[string]map[string]float64{
 		"AV": {"N": 0.85, "A": 0.62, "L": 0.55, "P": 0.2},
@@ -29,21 +30,21 @@ func cvss3BaseScore(vector string) (float64, error) {
 	for _, p := range parts[1:] {
 		k, v, ok := strings.Cut(p, ":")
 		if !ok {
-			return 0, fmt.Errorf("CVSS vector %q: bad metric %q", vector, p)
+			return 0, locale.Errorf("CVSS vector %q: bad metric %q", vector, p)
 		}
 		if _, base := weights[k]; !base {
 			continue
 		}
 		if _, ok := weights[k][v]; !ok {
-			return 0, fmt.Errorf("CVSS vector %q: bad value %q for %s", vector, v, k)
+			return 0, locale.Errorf("CVSS vector %q: bad value %q for %s", vector, v, k)
 		}
 		if _, dup := got[k]; dup {
-			return 0, fmt.Errorf("CVSS vector %q: %s given twice", vector, k)
+			return 0, locale.Errorf("CVSS vector %q: %s given twice", vector, k)
 		}
 		got[k] = v
 	}
 	if len(got) != len(weights) {
-		return 0, fmt.Errorf("CVSS vector %q: a base metric is missing", vector)
+		return 0, locale.Errorf("CVSS vector %q: a base metric is missing", vector)
 	}
 	changed := got["S"] == "C"
 	pr := weights["PR"][got["PR"]]

@@ -3,7 +3,10 @@ package advisory
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"strconv"
+
+	"github.com/accord-dev/accord/internal/jsonstrict"
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // InputError says what is wrong with an input document: the JSON path (or
@@ -13,36 +16,69 @@ type InputError struct {
 	Path string
 	// Offset is a byte offset into the document, -1 if not known.
 	Offset int64
-	// Msg says what is wrong.
+	// Msg says what is wrong, in English.
 	Msg string
+	// err is Msg as an error that can be written in a reader's language
+	// (see Text); nil when the error was built with Msg alone.
+	err error
 }
 
-// Error names the path or offset and the problem.
+// Error names the path or offset and the problem, in English.
 func (e *InputError) Error() string {
+	return e.text(nil)
+}
+
+// Text names the path or offset and the problem in p's language; the
+// path stays as written.
+func (e *InputError) Text(p *locale.Printer) string {
+	return e.text(p)
+}
+
+// text writes e in English when p is nil, in p's language otherwise.
+func (e *InputError) text(p *locale.Printer) string {
+	msg := e.Msg
+	if p != nil && e.err != nil {
+		msg = locale.Text(p, e.err)
+	}
+	var where error
 	switch {
 	case e.Path != "" && e.Offset >= 0:
-		return fmt.Sprintf("%s (byte %d): %s", e.Path, e.Offset, e.Msg)
+		where = locale.Errorf("%s (byte %s): %s", e.Path, strconv.FormatInt(e.Offset, 10), msg)
 	case e.Path != "":
-		return e.Path + ": " + e.Msg
+		where = locale.Errorf("%s: %s", e.Path, msg)
 	case e.Offset >= 0:
-		return fmt.Sprintf("byte %d: %s", e.Offset, e.Msg)
+		where = locale.Errorf("byte %s: %s", strconv.FormatInt(e.Offset, 10), msg)
+	default:
+		return msg
 	}
-	return e.Msg
+	if p == nil {
+		return where.Error()
+	}
+	return locale.Text(p, where)
 }
 
-func inputErr(path, format string, args ...any) *InputError {
-	return &InputError{Path: path, Offset: -1, Msg: fmt.Sprintf(format, args...)}
+// inputErr returns an *InputError at path (no offset) saying err: a
+// catalog message, or an error of its own.
+func inputErr(path string, err error) *InputError {
+	return &InputError{Path: path, Offset: -1, Msg: err.Error(), err: err}
+}
+
+// atOffset returns an *InputError at a byte offset saying err.
+func atOffset(offset int64, err error) *InputError {
+	return &InputError{Offset: offset, Msg: err.Error(), err: err}
 }
 
 // jsonErr turns an encoding/json error into an *InputError with its offset.
 func jsonErr(data []byte, err error) *InputError {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &InputError{Offset: se.Offset, Msg: "invalid JSON: " + se.Error()}
+		return atOffset(se.Offset, locale.Errorf("invalid JSON: %v", jsonstrict.SyntaxReason(se.Error())))
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &InputError{Path: "/" + te.Field, Offset: te.Offset, Msg: fmt.Sprintf("want %s, got JSON %s", te.Type, te.Value)}
+		ie := atOffset(te.Offset, locale.Errorf("want %s, got JSON %s", te.Type.String(), te.Value))
+		ie.Path = "/" + te.Field
+		return ie
 	}
-	return &InputError{Offset: -1, Msg: err.Error()}
+	return atOffset(-1, err)
 }

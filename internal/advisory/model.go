@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/semver"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Advisory formats.
@@ -181,11 +183,11 @@ const maxFuture = 5 * time.Minute
 func (a *Advisory) CheckDates(now time.Time, paths [3]string) error {
 	for i, t := range []time.Time{a.Published, a.Modified, a.Discovered} {
 		if !t.IsZero() && t.After(now.Add(maxFuture)) {
-			return inputErr(paths[i], "%s is in the future (server time %s)", t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+			return inputErr(paths[i], locale.Errorf("%s is in the future (server time %s)", t.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 		}
 	}
 	if !a.Discovered.IsZero() && !a.Published.IsZero() && a.Discovered.After(a.Published) {
-		return inputErr(paths[2], "discovery date %s is after publication %s", a.Discovered.UTC().Format(time.RFC3339), a.Published.UTC().Format(time.RFC3339))
+		return inputErr(paths[2], locale.Errorf("discovery date %s is after publication %s", a.Discovered.UTC().Format(time.RFC3339), a.Published.UTC().Format(time.RFC3339)))
 	}
 	return nil
 }
@@ -259,25 +261,25 @@ func checkRange(path string, r Range) error {
 	case RangeGit:
 		return nil
 	default:
-		return inputErr(path+"/type", "unknown range type %q", r.Type)
+		return inputErr(path+"/type", locale.Errorf("unknown range type %q", r.Type))
 	}
 	sch, ok := r.scheme()
 	if !ok {
-		return inputErr(path+"/type", "ECOSYSTEM range in ecosystem %q: %v", r.Ecosystem, ErrEcosystem)
+		return inputErr(path+"/type", locale.Errorf("ECOSYSTEM range in ecosystem %q: %v", r.Ecosystem, ErrEcosystem))
 	}
 	for i, e := range r.Events {
 		if v := eventVersion(e); v != "0" || e.Introduced != "0" {
 			if _, ok := sch.parse(v); !ok {
-				what := "SemVer 2.0"
-				if !sch.semver {
-					what = "a " + sch.eco + " version"
+				at := fmtPath("%s/events/%d", path, i)
+				if sch.semver {
+					return inputErr(at, locale.Errorf("%q is not SemVer 2.0, so the range cannot be ordered", v))
 				}
-				return inputErr(fmtPath("%s/events/%d", path, i), "%q is not %s, so the range cannot be ordered", v, what)
+				return inputErr(at, locale.Errorf("%q is not a %s version, so the range cannot be ordered", v, sch.eco))
 			}
 		}
 	}
 	if _, ok := sortEvents(sch, r.Events); !ok {
-		return inputErr(path+"/events", "the versions cannot be ordered")
+		return inputErr(path+"/events", locale.Errorf("the versions cannot be ordered"))
 	}
 	return nil
 }

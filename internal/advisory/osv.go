@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/ossf/osv-schema/bindings/go/osvschema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // MaxAdvisory bounds an advisory document.
@@ -49,7 +52,7 @@ func compiledOSV() (*jsonschema.Schema, error) {
 func schemaError(err error) error {
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return inputErr("", "%v", err)
+		return inputErr("", err)
 	}
 	leaf := ve
 	for len(leaf.Causes) > 0 {
@@ -60,7 +63,7 @@ func schemaError(err error) error {
 	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "at ") {
 		msg = msg[i+2:]
 	}
-	return inputErr(path, "schema: %s", msg)
+	return inputErr(path, locale.Errorf("schema: %s", msg))
 }
 
 // ParseOSV reads an OSV document: JSON Schema first (OSV 1.9.0), then the
@@ -69,7 +72,7 @@ func schemaError(err error) error {
 // evaluated, a CVSS vector that parses). It returns the binding's value too.
 func ParseOSV(data []byte) (*Advisory, *osvschema.Vulnerability, error) {
 	if len(data) > MaxAdvisory {
-		return nil, nil, &InputError{Offset: MaxAdvisory, Msg: fmt.Sprintf("advisory is larger than %d bytes", MaxAdvisory)}
+		return nil, nil, atOffset(MaxAdvisory, locale.Errorf("advisory is larger than %s bytes", strconv.Itoa(MaxAdvisory)))
 	}
 	var probe any
 	if err := json.Unmarshal(data, &probe); err != nil {
@@ -77,7 +80,7 @@ func ParseOSV(data []byte) (*Advisory, *osvschema.Vulnerability, error) {
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
-		return nil, nil, inputErr("", "invalid JSON: %v", err)
+		return nil, nil, inputErr("", locale.Errorf("invalid JSON: %v", err))
 	}
 	sch, err := compiledOSV()
 	if err != nil {
@@ -88,7 +91,7 @@ func ParseOSV(data []byte) (*Advisory, *osvschema.Vulnerability, error) {
 	}
 	var v osvschema.Vulnerability
 	if err := (protojson.UnmarshalOptions{}).Unmarshal(data, &v); err != nil {
-		return nil, nil, inputErr("", "OSV: %v", err)
+		return nil, nil, inputErr("", locale.Errorf("OSV: %v", err))
 	}
 	a, err := fromOSV(&v)
 	if err != nil {
@@ -100,7 +103,7 @@ func ParseOSV(data []byte) (*Advisory, *osvschema.Vulnerability, error) {
 func fromOSV(v *osvschema.Vulnerability) (*Advisory, error) {
 	a := &Advisory{Format: FormatOSV, ID: v.GetId(), Title: v.GetSummary(), Aliases: v.GetAliases()}
 	if a.ID == "" {
-		return nil, inputErr("/id", "required")
+		return nil, inputErr("/id", locale.Errorf("required"))
 	}
 	if t := v.GetPublished(); t != nil {
 		a.Published = t.AsTime()
@@ -115,7 +118,7 @@ func fromOSV(v *osvschema.Vulnerability) (*Advisory, error) {
 			}
 			sc, err := cvss3BaseScore(s.GetScore())
 			if err != nil {
-				return inputErr(fmtPath("%s/%d/score", path, i), "%v", err)
+				return inputErr(fmtPath("%s/%d/score", path, i), err)
 			}
 			a.Score = max(a.Score, sc)
 		}
@@ -136,15 +139,15 @@ func fromOSV(v *osvschema.Vulnerability) (*Advisory, error) {
 		case pk.GetPurl() != "":
 			u, err := ParsePURL(pk.GetPurl())
 			if err != nil {
-				return nil, inputErr(path+"/package/purl", "%v", err)
+				return nil, inputErr(path+"/package/purl", err)
 			}
 			p.PURL, p.Key = pk.GetPurl(), u.Key()
 		case pk.GetName() != "" && typeOfEcosystem[eco] != "":
 			p.Key = purlKeyOf(typeOfEcosystem[eco], pk.GetName())
 		case pk.GetName() != "":
-			return nil, inputErr(path+"/package/ecosystem", "unknown ecosystem %q and no purl: the package cannot be named", p.Ecosystem)
+			return nil, inputErr(path+"/package/ecosystem", locale.Errorf("unknown ecosystem %q and no purl: the package cannot be named", p.Ecosystem))
 		default:
-			return nil, inputErr(path+"/package", "a package with a name and ecosystem, or a purl, is required")
+			return nil, inputErr(path+"/package", locale.Errorf("a package with a name and ecosystem, or a purl, is required"))
 		}
 		if p.Ecosystem == "" {
 			u, _ := ParsePURL(p.Key)

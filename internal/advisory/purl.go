@@ -1,9 +1,11 @@
 package advisory
 
 import (
-	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // PURL is a parsed package URL (https://github.com/package-url/purl-spec):
@@ -24,7 +26,7 @@ type PURL struct {
 func ParsePURL(s string) (PURL, error) {
 	rest, ok := strings.CutPrefix(s, "pkg:")
 	if !ok {
-		return PURL{}, fmt.Errorf("purl %q: must start with pkg:", s)
+		return PURL{}, locale.Errorf("purl %q: must start with pkg:", s)
 	}
 	rest = strings.TrimLeft(rest, "/")
 	if i := strings.IndexByte(rest, '#'); i >= 0 {
@@ -37,18 +39,18 @@ func ParsePURL(s string) (PURL, error) {
 	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
 		v, err := url.PathUnescape(rest[i+1:])
 		if err != nil || v == "" {
-			return PURL{}, fmt.Errorf("purl %q: bad version", s)
+			return PURL{}, locale.Errorf("purl %q: bad version", s)
 		}
 		p.Version, rest = v, rest[:i]
 	}
 	typ, path, ok := strings.Cut(rest, "/")
 	if !ok || typ == "" || path == "" {
-		return PURL{}, fmt.Errorf("purl %q: want pkg:type/name", s)
+		return PURL{}, locale.Errorf("purl %q: want pkg:type/name", s)
 	}
 	for i := 0; i < len(typ); i++ {
 		c := typ[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-') {
-			return PURL{}, fmt.Errorf("purl %q: type %q has a bad character at byte %d", s, typ, i)
+			return PURL{}, locale.Errorf("purl %q: type %q has a bad character at byte %s", s, typ, strconv.Itoa(i))
 		}
 	}
 	p.Type = strings.ToLower(typ)
@@ -59,13 +61,13 @@ func ParsePURL(s string) (PURL, error) {
 	}
 	var err error
 	if p.Name, err = url.PathUnescape(name); err != nil || p.Name == "" {
-		return PURL{}, fmt.Errorf("purl %q: bad name", s)
+		return PURL{}, locale.Errorf("purl %q: bad name", s)
 	}
 	if ns != "" {
 		segs := strings.Split(ns, "/")
 		for i, seg := range segs {
 			if segs[i], err = url.PathUnescape(seg); err != nil || segs[i] == "" {
-				return PURL{}, fmt.Errorf("purl %q: bad namespace", s)
+				return PURL{}, locale.Errorf("purl %q: bad namespace", s)
 			}
 		}
 		p.Namespace = strings.Join(segs, "/")

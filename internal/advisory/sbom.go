@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	spdxjson "github.com/spdx/tools-golang/json"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 )
 
@@ -46,7 +48,7 @@ type SBOMInfo struct {
 // *InputError naming the component.
 func ParseSBOM(data []byte) (*SBOMInfo, error) {
 	if len(data) > MaxSBOM {
-		return nil, &InputError{Offset: MaxSBOM, Msg: fmt.Sprintf("SBOM is larger than %d bytes", MaxSBOM)}
+		return nil, atOffset(MaxSBOM, locale.Errorf("SBOM is larger than %s bytes", strconv.Itoa(MaxSBOM)))
 	}
 	var head struct {
 		BOMFormat   string `json:"bomFormat"`
@@ -66,9 +68,9 @@ func ParseSBOM(data []byte) (*SBOMInfo, error) {
 		info.Format = FormatSPDX
 		err = readSPDX(data, info)
 	case head.SPDXVersion != "":
-		return nil, inputErr("/spdxVersion", "is %q; only SPDX-2.3 is read", head.SPDXVersion)
+		return nil, inputErr("/spdxVersion", locale.Errorf("is %q; only SPDX-2.3 is read", head.SPDXVersion))
 	default:
-		return nil, inputErr("", "neither a CycloneDX JSON document (bomFormat \"CycloneDX\") nor an SPDX 2.3 JSON document (spdxVersion \"SPDX-2.3\")")
+		return nil, inputErr("", locale.Errorf("neither a CycloneDX JSON document (bomFormat \"CycloneDX\") nor an SPDX 2.3 JSON document (spdxVersion \"SPDX-2.3\")"))
 	}
 	if err != nil {
 		return nil, err
@@ -89,7 +91,7 @@ func ParseSBOM(data []byte) (*SBOMInfo, error) {
 	}
 	info.Components = out
 	if len(out) > MaxComponents {
-		return nil, inputErr("", "%d components is more than %d", len(out), MaxComponents)
+		return nil, inputErr("", locale.Errorf("%s components is more than %s", strconv.Itoa(len(out)), strconv.Itoa(MaxComponents)))
 	}
 	return info, nil
 }
@@ -103,12 +105,12 @@ func component(path, name, purl, cpe string) (store.Component, bool, error) {
 	}
 	c := store.Component{Name: name, CPE: cpe}
 	if len(name) > 512 || len(purl) > 2048 || len(cpe) > 512 {
-		return c, false, inputErr(path, "name, purl or cpe is too long")
+		return c, false, inputErr(path, locale.Errorf("name, purl or cpe is too long"))
 	}
 	if purl != "" {
 		p, err := ParsePURL(purl)
 		if err != nil {
-			return c, false, inputErr(path, "%v", err)
+			return c, false, inputErr(path, err)
 		}
 		c.PURL, c.Key, c.Version = purl, p.Key(), p.Version
 	}
@@ -138,7 +140,7 @@ func readCycloneDX(data []byte, info *SBOMInfo) error {
 				info.Skipped++
 			}
 			if len(info.Components) > MaxComponents {
-				return inputErr(p, "more than %d components", MaxComponents)
+				return inputErr(p, locale.Errorf("more than %s components", strconv.Itoa(MaxComponents)))
 			}
 			if err := walk(p+"/components", c.Components); err != nil {
 				return err
@@ -158,7 +160,7 @@ func readCycloneDX(data []byte, info *SBOMInfo) error {
 func readSPDX(data []byte, info *SBOMInfo) error {
 	doc, err := spdxjson.Read(bytes.NewReader(data))
 	if err != nil {
-		return inputErr("", "SPDX 2.3: %v", err)
+		return inputErr("", locale.Errorf("SPDX 2.3: %v", err))
 	}
 	for i, p := range doc.Packages {
 		if p == nil {

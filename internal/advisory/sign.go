@@ -8,12 +8,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -23,24 +23,24 @@ const PayloadType = "application/vnd.accord.advisory+json"
 
 // ErrSignature means no signature of the envelope verifies with the
 // vendor's registered key.
-var ErrSignature = errors.New("no signature verifies with the vendor's registered key")
+var ErrSignature = locale.Errorf("no signature verifies with the vendor's registered key")
 
 // Sign wraps an advisory document in a DSSE envelope signed with priv.
 func Sign(ctx context.Context, doc []byte, priv ed25519.PrivateKey) (model.Envelope, error) {
 	if len(priv) != ed25519.PrivateKeySize {
-		return model.Envelope{}, fmt.Errorf("sign advisory: private key has %d bytes, want %d", len(priv), ed25519.PrivateKeySize)
+		return model.Envelope{}, locale.Errorf("sign advisory: private key has %s bytes, want %s", strconv.Itoa(len(priv)), strconv.Itoa(ed25519.PrivateKeySize))
 	}
 	sv, err := authz.SignerVerifier(priv.Public().(ed25519.PublicKey), priv)
 	if err != nil {
-		return model.Envelope{}, fmt.Errorf("sign advisory: %w", err)
+		return model.Envelope{}, locale.Errorf("sign advisory: %v", err)
 	}
 	s, err := dsse.NewEnvelopeSigner(sv)
 	if err != nil {
-		return model.Envelope{}, fmt.Errorf("sign advisory: %w", err)
+		return model.Envelope{}, locale.Errorf("sign advisory: %v", err)
 	}
 	env, err := s.SignPayload(ctx, PayloadType, doc)
 	if err != nil {
-		return model.Envelope{}, fmt.Errorf("sign advisory: %w", err)
+		return model.Envelope{}, locale.Errorf("sign advisory: %v", err)
 	}
 	out := model.Envelope{PayloadType: env.PayloadType, Payload: env.Payload}
 	for _, sg := range env.Signatures {
@@ -59,18 +59,18 @@ func ParseEnvelope(data []byte) (*model.Envelope, []byte, error) {
 		return nil, nil, jsonErr(data, err)
 	}
 	if env.PayloadType != PayloadType {
-		return nil, nil, inputErr("/payloadType", "is %q, want %q", env.PayloadType, PayloadType)
+		return nil, nil, inputErr("/payloadType", locale.Errorf("is %q, want %q", env.PayloadType, PayloadType))
 	}
 	payload, err := base64.StdEncoding.DecodeString(env.Payload)
 	if err != nil {
-		return nil, nil, inputErr("/payload", "is not standard base64")
+		return nil, nil, inputErr("/payload", locale.Errorf("is not standard base64"))
 	}
 	if len(env.Signatures) == 0 {
-		return nil, nil, inputErr("/signatures", "must hold at least one signature")
+		return nil, nil, inputErr("/signatures", locale.Errorf("must hold at least one signature"))
 	}
 	for i, s := range env.Signatures {
 		if _, err := base64.StdEncoding.DecodeString(s.Sig); err != nil || s.Sig == "" {
-			return nil, nil, inputErr(fmtPath("/signatures/%d/sig", i), "is not a standard base64 signature")
+			return nil, nil, inputErr(fmtPath("/signatures/%d/sig", i), locale.Errorf("is not a standard base64 signature"))
 		}
 	}
 	return &env, payload, nil
@@ -80,11 +80,11 @@ func ParseEnvelope(data []byte) (*model.Envelope, []byte, error) {
 func Verify(ctx context.Context, env *model.Envelope, pub ed25519.PublicKey) error {
 	sv, err := authz.SignerVerifier(pub, nil)
 	if err != nil {
-		return fmt.Errorf("verify advisory: %w", err)
+		return locale.Errorf("verify advisory: %v", err)
 	}
 	v, err := dsse.NewEnvelopeVerifier(sv)
 	if err != nil {
-		return fmt.Errorf("verify advisory: %w", err)
+		return locale.Errorf("verify advisory: %v", err)
 	}
 	d := &dsse.Envelope{PayloadType: env.PayloadType, Payload: env.Payload}
 	for _, s := range env.Signatures {
@@ -109,7 +109,7 @@ func Detect(data []byte) (string, error) {
 	if _, ok := probe["id"]; ok {
 		return FormatOSV, nil
 	}
-	return "", inputErr("", "neither CSAF 2.0 (no /document) nor OSV (no /id)")
+	return "", inputErr("", locale.Errorf("neither CSAF 2.0 (no /document) nor OSV (no /id)"))
 }
 
 // Parse detects the format of data and parses it.

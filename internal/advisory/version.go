@@ -7,11 +7,13 @@ import (
 
 	"github.com/google/osv-scalibr/semantic"
 	"golang.org/x/mod/semver"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // ErrEcosystem means an advisory asks for version ordering in an ecosystem
 // this package cannot compare with a maintained library.
-var ErrEcosystem = errors.New("versions of this ecosystem cannot be compared (ordered comparison is supported for SemVer ranges and the ECOSYSTEM ranges of the ecosystems in OrderedEcosystems)")
+var ErrEcosystem = locale.Errorf("versions of this ecosystem cannot be compared (ordered comparison is supported for SemVer ranges and the ECOSYSTEM ranges of the ecosystems in OrderedEcosystems)")
 
 // SemverEcosystems are the OSV ecosystems whose versions are SemVer 2.0
 // and are ordered with golang.org/x/mod/semver, strictly: a version that

@@ -2,7 +2,6 @@ package authz
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -66,8 +65,20 @@ type Finding struct {
 	// Check is the check that failed (CheckExpired, CheckSubjects, ...).
 	Check string `json:"check"`
 	// Message says exactly what failed, e.g. "authorization A-1 from FR
-	// covers 100 subjects, request has 250".
+	// covers 100 subjects, request has 250", in English: the JSON output
+	// and a decision's reasons keep it so.
 	Message string `json:"message"`
+	// reason is Message as a catalog message (see Text).
+	reason error
+}
+
+// Text returns Message in p's language, for a reader of accord authz
+// verify.
+func (f Finding) Text(p *locale.Printer) string {
+	if f.reason == nil {
+		return f.Message
+	}
+	return locale.Text(p, f.reason)
 }
 
 // Revocation is a verified revocation statement, reduced to what Evaluate
@@ -175,41 +186,39 @@ func Evaluate(envs []model.Envelope, req *model.Request, keys Keys, revoked Revo
 func check(v *Verified, req *model.Request, revoked RevocationSet, at time.Time) []Finding {
 	st := v.Statement
 	var out []Finding
-	add := func(check, format string, args ...any) {
-		out = append(out, Finding{
-			Authorization: st.ID,
-			State:         st.IssuerJurisdiction,
-			Check:         check,
-			Message:       fmt.Sprintf("authorization %s from %s ", st.ID, st.IssuerJurisdiction) + fmt.Sprintf(format, args...),
-		})
+	found := func(check string, reason error) {
+		out = append(out, Finding{Authorization: st.ID, State: st.IssuerJurisdiction, Check: check, Message: reason.Error(), reason: reason})
+	}
+	// add records a finding that reads "authorization ID from STATE ..."
+	add := func(check string, detail error) {
+		found(check, locale.Errorf("authorization %s from %s %v", st.ID, st.IssuerJurisdiction, detail))
 	}
 	if v.Authority.Jurisdiction != st.IssuerJurisdiction {
-		out = append(out, Finding{
-			Authorization: st.ID,
-			State:         st.IssuerJurisdiction,
-			Check:         CheckIssuerState,
-			Message:       fmt.Sprintf("authorization %s is issued by %s, an authority of %s, not %s", st.ID, v.Authority.ID, v.Authority.Jurisdiction, st.IssuerJurisdiction),
-		})
+		found(CheckIssuerState, locale.Errorf("authorization %s is issued by %s, an authority of %s, not %s", st.ID, v.Authority.ID, v.Authority.Jurisdiction, st.IssuerJurisdiction))
 	}
 	if req.Purpose != "" && !RoleMayGrant(v.Authority.Role, req.Purpose) {
-		add(CheckRole, "is issued by %s, whose role %q may not grant %s", v.Authority.ID, v.Authority.Role, req.Purpose)
+		add(CheckRole, locale.Errorf("is issued by %s, whose role %q may not grant %s", v.Authority.ID, v.Authority.Role, req.Purpose))
 	}
 	if at.Before(st.ValidFrom) {
-		add(CheckNotYetValid, "is not valid before %s", st.ValidFrom.UTC().Format(time.RFC3339))
+		add(CheckNotYetValid, locale.Errorf("is not valid before %s", st.ValidFrom.UTC().Format(time.RFC3339)))
 	}
 	if !at.Before(st.ValidTo) {
-		add(CheckExpired, "expired at %s", st.ValidTo.UTC().Format(time.RFC3339))
+		add(CheckExpired, locale.Errorf("expired at %s", st.ValidTo.UTC().Format(time.RFC3339)))
 	}
 	if revoked != nil {
 		if rv, ok := revoked.Revocation(st.ID, st.IssuerJurisdiction); ok && !at.Before(rv.From) {
-			add(CheckRevoked, "was revoked by %s from %s", rv.ID, rv.From.UTC().Format(time.RFC3339))
+			add(CheckRevoked, locale.Errorf("was revoked by %s from %s", rv.ID, rv.From.UTC().Format(time.RFC3339)))
 		}
 	}
 	if !grantedTo(st.Grantee, req) {
-		add(CheckGrantee, "is granted to %s, not to the requester %s%s", st.Grantee, req.Requester.ID, onBehalf(req))
+		if req.OnBehalfOf == nil || req.OnBehalfOf.ID == "" {
+			add(CheckGrantee, locale.Errorf("is granted to %s, not to the requester %s", st.Grantee, req.Requester.ID))
+		} else {
+			add(CheckGrantee, locale.Errorf("is granted to %s, not to the requester %s or %s it acts for", st.Grantee, req.Requester.ID, req.OnBehalfOf.ID))
+		}
 	}
 	for _, sf := range st.Scope.Covers(req) {
-		add(sf.Check, "%s", sf.Detail)
+		add(sf.Check, sf.detail)
 	}
 	return out
 }
@@ -219,13 +228,6 @@ func grantedTo(grantee string, req *model.Request) bool {
 		return true
 	}
 	return req.OnBehalfOf != nil && req.OnBehalfOf.ID != "" && grantee == req.OnBehalfOf.ID
-}
-
-func onBehalf(req *model.Request) string {
-	if req.OnBehalfOf == nil || req.OnBehalfOf.ID == "" {
-		return ""
-	}
-	return " or " + req.OnBehalfOf.ID + " it acts for"
 }
 
 // Messages returns the findings' messages for one state, for a pending

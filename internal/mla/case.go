@@ -31,14 +31,14 @@
 package mla
 
 import (
-	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -60,16 +60,16 @@ const (
 var (
 	// ErrForbidden: the actor may not make this transition (wrong state,
 	// wrong role, not the provider named). Answer 403.
-	ErrForbidden = errors.New("not allowed to act on this case")
+	ErrForbidden = locale.Errorf("not allowed to act on this case")
 	// ErrState: the case is not in a state that allows the transition.
 	// Answer 409.
-	ErrState = errors.New("transition not allowed from the case's state")
+	ErrState = locale.Errorf("transition not allowed from the case's state")
 	// ErrBeyondScope: an execution goes beyond the scope granted, or a
 	// narrowing is wider than what was requested. Answer 422.
-	ErrBeyondScope = errors.New("beyond the scope granted")
+	ErrBeyondScope = locale.Errorf("beyond the scope granted")
 	// ErrInvalid: the input is malformed (bad id, unknown state code,
 	// unknown refusal ground). Answer 400.
-	ErrInvalid = errors.New("invalid case input")
+	ErrInvalid = locale.Errorf("invalid case input")
 )
 
 // RefusalGrounds are the grounds a requested state may give for refusing,
@@ -214,27 +214,27 @@ var CasePurposes = []string{string(model.PurposeLawEnforcement), string(model.Pu
 func Open(spec OpenSpec, by model.Principal, at time.Time, terms Terms) (*Case, Event, error) {
 	switch {
 	case !idPattern.MatchString(spec.ID):
-		return nil, Event{}, fmt.Errorf("%w: case id %q: use 1-48 letters, digits or ._:/-", ErrInvalid, spec.ID)
+		return nil, Event{}, locale.Errorf("%v: case id %q: use 1-48 letters, digits or ._:/-", ErrInvalid, spec.ID)
 	case !statePattern.MatchString(spec.RequestedState):
-		return nil, Event{}, fmt.Errorf("%w: requested state %q is not an ISO 3166-1 alpha-2 code", ErrInvalid, spec.RequestedState)
+		return nil, Event{}, locale.Errorf("%v: requested state %q is not an ISO 3166-1 alpha-2 code", ErrInvalid, spec.RequestedState)
 	case spec.Agreement != "" && !idPattern.MatchString(spec.Agreement):
-		return nil, Event{}, fmt.Errorf("%w: agreement %q is not an id", ErrInvalid, spec.Agreement)
+		return nil, Event{}, locale.Errorf("%v: agreement %q is not an id", ErrInvalid, spec.Agreement)
 	case !idPattern.MatchString(spec.Provider):
-		return nil, Event{}, fmt.Errorf("%w: provider %q: name the principal holding the data", ErrInvalid, spec.Provider)
+		return nil, Event{}, locale.Errorf("%v: provider %q: name the principal holding the data", ErrInvalid, spec.Provider)
 	case spec.Grantee != "" && !idPattern.MatchString(spec.Grantee):
-		return nil, Event{}, fmt.Errorf("%w: grantee %q is not an id", ErrInvalid, spec.Grantee)
+		return nil, Event{}, locale.Errorf("%v: grantee %q is not an id", ErrInvalid, spec.Grantee)
 	}
 	if err := validScope(&spec.Scope); err != nil {
 		return nil, Event{}, err
 	}
 	if by.Kind != model.KindStateAuthority || !slices.Contains(OpenerRoles, by.Role) || !idPattern.MatchString(by.ID) {
-		return nil, Event{}, fmt.Errorf("%w: case %s: only a state authority (%v) may open a case; %s is %s/%s", ErrForbidden, spec.ID, OpenerRoles, by.ID, by.Kind, by.Role)
+		return nil, Event{}, locale.Errorf("%v: case %s: only a state authority (%v) may open a case; %s is %s/%s", ErrForbidden, spec.ID, OpenerRoles, by.ID, by.Kind, by.Role)
 	}
 	if !statePattern.MatchString(by.Jurisdiction) {
-		return nil, Event{}, fmt.Errorf("%w: opener's jurisdiction %q", ErrInvalid, by.Jurisdiction)
+		return nil, Event{}, locale.Errorf("%v: opener's jurisdiction %q", ErrInvalid, by.Jurisdiction)
 	}
 	if by.Jurisdiction == spec.RequestedState {
-		return nil, Event{}, fmt.Errorf("%w: case %s: %s cannot ask its own state %s for mutual legal assistance", ErrInvalid, spec.ID, by.ID, by.Jurisdiction)
+		return nil, Event{}, locale.Errorf("%v: case %s: %s cannot ask its own state %s for mutual legal assistance", ErrInvalid, spec.ID, by.ID, by.Jurisdiction)
 	}
 	c := &Case{
 		ID:                  spec.ID,
@@ -285,7 +285,7 @@ func (c *Case) Narrow(by model.Principal, at time.Time, scope authz.Scope) (Even
 		return Event{}, err
 	}
 	if sf := scope.Within(&c.Requested); len(sf) > 0 {
-		return Event{}, fmt.Errorf("%w: case %s: a narrowing cannot grant more than was requested: %s", ErrBeyondScope, c.ID, details(sf))
+		return Event{}, locale.Errorf("%v: case %s: a narrowing cannot grant more than was requested: %v", ErrBeyondScope, c.ID, shortfalls(sf))
 	}
 	return c.answer(by, at, Narrowed, scope)
 }
@@ -313,7 +313,7 @@ func (c *Case) answer(by model.Principal, at time.Time, to State, granted authz.
 // Refuse refuses the case on one of RefusalGrounds.
 func (c *Case) Refuse(by model.Principal, at time.Time, ground string) (Event, error) {
 	if !slices.Contains(RefusalGrounds, ground) {
-		return Event{}, fmt.Errorf("%w: refusal ground %q is not one of %v", ErrInvalid, ground, RefusalGrounds)
+		return Event{}, locale.Errorf("%v: refusal ground %q is not one of %v", ErrInvalid, ground, RefusalGrounds)
 	}
 	if err := c.mustBeCentral(by, "refuse"); err != nil {
 		return Event{}, err
@@ -335,33 +335,32 @@ func (c *Case) Refuse(by model.Principal, at time.Time, ground string) (Event, e
 // the case records its counts. decision is the binding decision's id.
 func (c *Case) Execute(by model.Principal, at time.Time, req *model.Request, x Exclusion, decision string) (Event, error) {
 	if by.ID != c.Provider {
-		return Event{}, fmt.Errorf("%w: case %s: only the provider %s may execute it, not %s", ErrForbidden, c.ID, c.Provider, by.ID)
+		return Event{}, locale.Errorf("%v: case %s: only the provider %s may execute it, not %s", ErrForbidden, c.ID, c.Provider, by.ID)
 	}
 	if err := c.mustBeIn("execute", Accepted, Narrowed); err != nil {
 		return Event{}, err
 	}
 	if !at.Before(c.ValidTo) {
-		return Event{}, fmt.Errorf("%w: case %s: the authorization lapsed at %s", ErrState, c.ID, c.ValidTo.Format(time.RFC3339))
+		return Event{}, locale.Errorf("%v: case %s: the authorization lapsed at %s", ErrState, c.ID, c.ValidTo.Format(time.RFC3339))
 	}
 	if decision != "" && !idPattern.MatchString(decision) {
-		return Event{}, fmt.Errorf("%w: decision id %q", ErrInvalid, decision)
+		return Event{}, locale.Errorf("%v: decision id %q", ErrInvalid, decision)
 	}
 	if req.Basis.Kind != "mla" || req.Basis.Ref != c.ID {
-		return Event{}, fmt.Errorf("%w: case %s: the request's basis must be {kind: mla, ref: %s}, got {kind: %q, ref: %q}", ErrInvalid, c.ID, c.ID, req.Basis.Kind, req.Basis.Ref)
+		return Event{}, locale.Errorf("%v: case %s: the request's basis must be {kind: mla, ref: %s}, got {kind: %q, ref: %q}", ErrInvalid, c.ID, c.ID, req.Basis.Kind, req.Basis.Ref)
 	}
 	if req.Data.Location != c.RequestedState {
-		return Event{}, fmt.Errorf("%w: case %s: the case is for data located in %s, the request's is in %s", ErrBeyondScope, c.ID, c.RequestedState, req.Data.Location)
+		return Event{}, locale.Errorf("%v: case %s: the case is for data located in %s, the request's is in %s", ErrBeyondScope, c.ID, c.RequestedState, req.Data.Location)
 	}
 	if x.OnlyThirdState {
-		return Event{}, fmt.Errorf("%w: case %s: only third-state data would be disclosed (pending on %v)", ErrBeyondScope, c.ID, x.PendingOn)
+		return Event{}, locale.Errorf("%v: case %s: only third-state data would be disclosed (pending on %v)", ErrBeyondScope, c.ID, x.PendingOn)
 	}
 	kept := x.Apply(req)
 	if sf := c.Granted.Covers(kept); len(sf) > 0 {
-		what := "granted"
 		if c.State == Narrowed {
-			what = "narrowed to"
+			return Event{}, locale.Errorf("%v: case %s was narrowed to a scope the execution exceeds: %v", ErrBeyondScope, c.ID, shortfalls(sf))
 		}
-		return Event{}, fmt.Errorf("%w: case %s was %s a scope the execution exceeds: %s", ErrBeyondScope, c.ID, what, details(sf))
+		return Event{}, locale.Errorf("%v: case %s was granted a scope the execution exceeds: %v", ErrBeyondScope, c.ID, shortfalls(sf))
 	}
 	from := c.State
 	c.Execution = &Execution{Decision: decision, Subjects: kept.Data.Subjects, Records: kept.Data.Records, Excluded: x.Excluded}
@@ -383,16 +382,16 @@ func (c *Case) Execute(by model.Principal, at time.Time, req *model.Request, x E
 // or refused.
 func (c *Case) Close(by model.Principal, at time.Time) (Event, error) {
 	if c.State == Closed {
-		return Event{}, fmt.Errorf("%w: case %s is already closed", ErrState, c.ID)
+		return Event{}, locale.Errorf("%v: case %s is already closed", ErrState, c.ID)
 	}
 	switch {
 	case by.ID == c.RequestingAuthority && by.Jurisdiction == c.RequestingState:
 	case c.isCentral(by):
 		if c.State != Executed && c.State != Refused {
-			return Event{}, fmt.Errorf("%w: case %s is %s; the requested state closes it once executed or refused", ErrState, c.ID, c.State)
+			return Event{}, locale.Errorf("%v: case %s is %s; the requested state closes it once executed or refused", ErrState, c.ID, c.State)
 		}
 	default:
-		return Event{}, fmt.Errorf("%w: case %s: only %s or a central authority of %s may close it, not %s", ErrForbidden, c.ID, c.RequestingAuthority, c.RequestedState, by.ID)
+		return Event{}, locale.Errorf("%v: case %s: only %s or a central authority of %s may close it, not %s", ErrForbidden, c.ID, c.RequestingAuthority, c.RequestedState, by.ID)
 	}
 	return c.step(c.State, Closed, by, at, nil), nil
 }
@@ -404,7 +403,7 @@ func (c *Case) Close(by model.Principal, at time.Time) (Event, error) {
 // answer until the case's ValidTo.
 func (c *Case) Authorization() (*authz.Statement, error) {
 	if c.Granted == nil || (c.State != Accepted && c.State != Narrowed && c.State != Executed) {
-		return nil, fmt.Errorf("%w: case %s is %s; only an accepted or narrowed case yields an authorization", ErrState, c.ID, c.State)
+		return nil, locale.Errorf("%v: case %s is %s; only an accepted or narrowed case yields an authorization", ErrState, c.ID, c.State)
 	}
 	st := &authz.Statement{
 		ID:                 c.ID + "-A",
@@ -419,7 +418,7 @@ func (c *Case) Authorization() (*authz.Statement, error) {
 		Ref:                c.ID,
 	}
 	if err := st.Validate(); err != nil {
-		return nil, fmt.Errorf("case %s: authorization: %w", c.ID, err)
+		return nil, locale.Errorf("case %s: authorization: %v", c.ID, err)
 	}
 	return st, nil
 }
@@ -438,14 +437,14 @@ func (c *Case) isCentral(by model.Principal) bool {
 
 func (c *Case) mustBeCentral(by model.Principal, verb string) error {
 	if !c.isCentral(by) {
-		return fmt.Errorf("%w: case %s: only a central authority of %s may %s it; %s is %s/%s of %s", ErrForbidden, c.ID, c.RequestedState, verb, by.ID, by.Kind, by.Role, by.Jurisdiction)
+		return locale.Errorf("%v: case %s: only a central authority of %s may %s it; %s is %s/%s of %s", ErrForbidden, c.ID, c.RequestedState, verb, by.ID, by.Kind, by.Role, by.Jurisdiction)
 	}
 	return nil
 }
 
 func (c *Case) mustBeIn(verb string, states ...State) error {
 	if !slices.Contains(states, c.State) {
-		return fmt.Errorf("%w: case %s is %s; cannot %s it", ErrState, c.ID, c.State, verb)
+		return locale.Errorf("%v: case %s is %s; cannot %s it", ErrState, c.ID, c.State, verb)
 	}
 	return nil
 }
@@ -484,25 +483,37 @@ func validScope(sc *authz.Scope) error {
 	st := authz.Statement{ID: "x", Type: authz.TypeAuthorization, Issuer: "x", IssuerJurisdiction: "XX", Grantee: "x",
 		Scope: sc, ValidFrom: time.Unix(0, 0), ValidTo: time.Unix(1, 0)}
 	if err := st.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return locale.Errorf("%v: %v", ErrInvalid, err)
 	}
 	for _, p := range sc.Purposes {
 		if !slices.Contains(CasePurposes, p) {
-			return fmt.Errorf("%w: scope.purposes: a mutual legal assistance case is for %v, not %s", ErrInvalid, CasePurposes, p)
+			return locale.Errorf("%v: scope.purposes: a mutual legal assistance case is for %v, not %s", ErrInvalid, CasePurposes, p)
 		}
 	}
 	return nil
 }
 
-func details(sf []authz.Shortfall) string {
-	s := ""
+// shortfalls is the list of ways a scope falls short, as an error argument
+// of a catalog message: its details joined with "; ", each in the
+// reader's language.
+type shortfalls []authz.Shortfall
+
+// Error returns the details in English.
+func (sf shortfalls) Error() string { return sf.Text(nil) }
+
+// Text returns the details in p's language (English when p is nil).
+func (sf shortfalls) Text(p *locale.Printer) string {
+	texts := make([]string, len(sf))
 	for i, f := range sf {
-		if i > 0 {
-			s += "; "
+		texts[i] = f.Detail
+		if p != nil {
+			texts[i] = f.Text(p)
 		}
-		s += f.Detail
 	}
-	return s
+	if p == nil {
+		return strings.Join(texts, "; ")
+	}
+	return strings.Join(texts, p.Sprintf("clause separator: ; "))
 }
 
 // scopeSummary renders a scope for an event: lists and counts only.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // DirCases is a Cases kept as one JSON file per case in a directory: what
@@ -30,18 +31,18 @@ func (d DirCases) path(id string) string {
 // Get implements Cases.
 func (d DirCases) Get(_ context.Context, id string) (*Case, error) {
 	if !idPattern.MatchString(id) {
-		return nil, fmt.Errorf("%w: case id %q", ErrInvalid, id)
+		return nil, locale.Errorf("%v: case id %q", ErrInvalid, id)
 	}
 	data, err := os.ReadFile(d.path(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read case %s: %w", id, err)
+		return nil, locale.Errorf("read case %s: %v", id, err)
 	}
 	c, err := decodeCase(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", d.path(id), err)
+		return nil, locale.Errorf("%s: %v", d.path(id), err)
 	}
 	return c, nil
 }
@@ -49,10 +50,10 @@ func (d DirCases) Get(_ context.Context, id string) (*Case, error) {
 // Put implements Cases.
 func (d DirCases) Put(_ context.Context, c *Case) error {
 	if !idPattern.MatchString(c.ID) {
-		return fmt.Errorf("%w: case id %q", ErrInvalid, c.ID)
+		return locale.Errorf("%v: case id %q", ErrInvalid, c.ID)
 	}
 	if err := os.MkdirAll(d.Dir, 0o750); err != nil {
-		return fmt.Errorf("case store: %w", err)
+		return locale.Errorf("case store: %v", err)
 	}
 	unlock, err := d.lock()
 	if err != nil {
@@ -61,33 +62,33 @@ func (d DirCases) Put(_ context.Context, c *Case) error {
 	defer unlock()
 	stored, err := os.ReadFile(d.path(c.ID))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read case %s: %w", c.ID, err)
+		return locale.Errorf("read case %s: %v", c.ID, err)
 	}
 	if err := checkVersion(stored, c); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode case %s: %w", c.ID, err)
+		return locale.Errorf("encode case %s: %v", c.ID, err)
 	}
 	tmp, err := os.CreateTemp(d.Dir, ".case-*")
 	if err != nil {
-		return fmt.Errorf("write case %s: %w", c.ID, err)
+		return locale.Errorf("write case %s: %v", c.ID, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(append(data, '\n')); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write case %s: %w", c.ID, err)
+		return locale.Errorf("write case %s: %v", c.ID, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write case %s: %w", c.ID, err)
+		return locale.Errorf("write case %s: %v", c.ID, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write case %s: %w", c.ID, err)
+		return locale.Errorf("write case %s: %v", c.ID, err)
 	}
 	if err := os.Rename(tmp.Name(), d.path(c.ID)); err != nil {
-		return fmt.Errorf("write case %s: %w", c.ID, err)
+		return locale.Errorf("write case %s: %v", c.ID, err)
 	}
 	return nil
 }
@@ -99,7 +100,7 @@ func (d DirCases) List(ctx context.Context) ([]*Case, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
+		return nil, locale.Errorf("list cases: %v", err)
 	}
 	var out []*Case
 	for _, e := range entries {
@@ -109,11 +110,11 @@ func (d DirCases) List(ctx context.Context) ([]*Case, error) {
 		}
 		data, err := os.ReadFile(filepath.Join(d.Dir, name))
 		if err != nil {
-			return nil, fmt.Errorf("list cases: %w", err)
+			return nil, locale.Errorf("list cases: %v", err)
 		}
 		c, err := decodeCase(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(d.Dir, name), err)
+			return nil, locale.Errorf("%s: %v", filepath.Join(d.Dir, name), err)
 		}
 		out = append(out, c)
 	}
@@ -132,10 +133,10 @@ func (d DirCases) lock() (func(), error) {
 			return func() { os.Remove(name) }, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("case store lock: %w", err)
+			return nil, locale.Errorf("case store lock: %v", err)
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("case store lock %s held for more than 5s; if no accord command is running, remove it", name)
+			return nil, locale.Errorf("case store lock %s held for more than 5s; if no accord command is running, remove it", name)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

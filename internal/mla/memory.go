@@ -3,9 +3,10 @@ package mla
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // MemoryCases is a Cases held in memory, for tests and single-process use.
@@ -30,7 +31,7 @@ func (m *MemoryCases) Get(_ context.Context, id string) (*Case, error) {
 func (m *MemoryCases) Put(_ context.Context, c *Case) error {
 	data, err := json.Marshal(c)
 	if err != nil {
-		return fmt.Errorf("encode case %s: %w", c.ID, err)
+		return locale.Errorf("encode case %s: %v", c.ID, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -76,7 +77,7 @@ func checkVersion(stored []byte, c *Case) error {
 		Version uint64 `json:"version"`
 	}
 	if err := json.Unmarshal(stored, &prev); err != nil {
-		return fmt.Errorf("stored case %s: %w", c.ID, err)
+		return locale.Errorf("stored case %s: %v", c.ID, err)
 	}
 	if prev.Version+1 != c.Version {
 		return ErrConflict
@@ -87,7 +88,7 @@ func checkVersion(stored []byte, c *Case) error {
 func decodeCase(data []byte) (*Case, error) {
 	var c Case
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("decode case: %w", err)
+		return nil, locale.Errorf("decode case: %v", err)
 	}
 	return &c, nil
 }

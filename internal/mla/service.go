@@ -2,12 +2,12 @@ package mla
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/accord-dev/accord/internal/authz"
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
 )
 
@@ -21,12 +21,12 @@ type Appender interface {
 // Errors a Cases implementation returns.
 var (
 	// ErrNotFound: no case with that id.
-	ErrNotFound = errors.New("case not found")
+	ErrNotFound = locale.Errorf("case not found")
 	// ErrConflict: the case changed since it was read (another writer won).
 	// Read it again and retry, or answer 409.
-	ErrConflict = errors.New("case changed concurrently")
+	ErrConflict = locale.Errorf("case changed concurrently")
 	// ErrExists: a case with that id already exists.
-	ErrExists = errors.New("case already exists")
+	ErrExists = locale.Errorf("case already exists")
 )
 
 // Cases stores cases with optimistic concurrency.
@@ -53,7 +53,7 @@ const LogGrace = 30 * time.Second
 
 // ErrBusy: another writer is appending the case's last step to the log.
 // Retry shortly (answer 409 or 503 with Retry-After). It wraps ErrConflict.
-var ErrBusy = fmt.Errorf("%w: a transition is being logged", ErrConflict)
+var ErrBusy = locale.Errorf("%v: a transition is being logged", ErrConflict)
 
 // Service runs case transitions against a store and the log. A transition
 // is checked on the stored case and stored first (the version check makes
@@ -96,7 +96,7 @@ func (s *Service) Open(ctx context.Context, by model.Principal, spec OpenSpec) (
 	if s.Agreements != nil && spec.Agreement != "" {
 		parties := s.Agreements.AgreementParties(spec.Agreement)
 		if !slices.Contains(parties, by.Jurisdiction) || !slices.Contains(parties, spec.RequestedState) {
-			return nil, fmt.Errorf("%w: agreement %q does not bind both %s and %s (parties: %v)", ErrInvalid, spec.Agreement, by.Jurisdiction, spec.RequestedState, parties)
+			return nil, locale.Errorf("%v: agreement %q does not bind both %s and %s (parties: %v)", ErrInvalid, spec.Agreement, by.Jurisdiction, spec.RequestedState, parties)
 		}
 	}
 	now := s.now()
@@ -107,7 +107,7 @@ func (s *Service) Open(ctx context.Context, by model.Principal, spec OpenSpec) (
 	c.History[0].LogAttempt = now
 	c.Version = 1
 	if err := s.Cases.Put(ctx, c); err != nil {
-		return nil, fmt.Errorf("open case %s: %w", c.ID, err)
+		return nil, locale.Errorf("open case %s: %v", c.ID, err)
 	}
 	return c, s.logPending(ctx, c)
 }
@@ -162,7 +162,7 @@ func (s *Service) Get(ctx context.Context, id string) (*Case, error) {
 func (s *Service) apply(ctx context.Context, id string, move func(*Case, time.Time) error) (*Case, error) {
 	c, err := s.Cases.Get(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("case %s: %w", id, err)
+		return nil, locale.Errorf("case %s: %v", id, err)
 	}
 	now := s.now()
 	if unlogged(c) {
@@ -179,7 +179,7 @@ func (s *Service) apply(ctx context.Context, id string, move func(*Case, time.Ti
 	c.History[len(c.History)-1].LogAttempt = now
 	c.Version++
 	if err := s.Cases.Put(ctx, c); err != nil {
-		return nil, fmt.Errorf("case %s: %w", id, err)
+		return nil, locale.Errorf("case %s: %v", id, err)
 	}
 	return c, s.logPending(ctx, c)
 }
@@ -203,13 +203,13 @@ func (s *Service) claim(ctx context.Context, c *Case, now time.Time) error {
 			continue
 		}
 		if !st.LogFailed && now.Sub(st.LogAttempt) < LogGrace {
-			return fmt.Errorf("case %s: step %d (%s): %w", c.ID, i+1, st.To, ErrBusy)
+			return locale.Errorf("case %s: step %s (%s): %v", c.ID, strconv.Itoa(i+1), st.To, ErrBusy)
 		}
 		st.LogAttempt, st.LogFailed = now, false
 	}
 	c.Version++
 	if err := s.Cases.Put(ctx, c); err != nil {
-		return fmt.Errorf("case %s: %w", c.ID, err)
+		return locale.Errorf("case %s: %v", c.ID, err)
 	}
 	return nil
 }
@@ -227,7 +227,7 @@ func (s *Service) logPending(ctx context.Context, c *Case) error {
 		if err != nil {
 			st.LogFailed = true
 			_ = s.store(ctx, c) // best effort: without it the claim lapses after LogGrace
-			return fmt.Errorf("case %s: log %s: %w", c.ID, st.Event.Kind, err)
+			return locale.Errorf("case %s: log %s: %v", c.ID, st.Event.Kind, err)
 		}
 		st.LogIndex = &idx
 	}
@@ -237,7 +237,7 @@ func (s *Service) store(ctx context.Context, c *Case) error {
 	c.Version++
 	if err := s.Cases.Put(ctx, c); err != nil {
 		c.Version--
-		return fmt.Errorf("case %s: record log index: %w", c.ID, err)
+		return locale.Errorf("case %s: record log index: %v", c.ID, err)
 	}
 	return nil
 }

@@ -2,9 +2,10 @@ package mla
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // Terms are the deadlines and validity that apply to a case, set per
@@ -63,7 +64,7 @@ func (d Deadlines) For(agreement string) Terms {
 func (d Deadlines) Validate() error {
 	check := func(name string, t Terms) error {
 		if t.Answer <= 0 || t.Execute <= 0 || t.Validity <= 0 {
-			return fmt.Errorf("deadlines %s: answer, execute and validity must all be positive durations (got %v, %v, %v)", name, t.Answer, t.Execute, t.Validity)
+			return locale.Errorf("deadlines %s: answer, execute and validity must all be positive durations (got %v, %v, %v)", name, t.Answer, t.Execute, t.Validity)
 		}
 		return nil
 	}
@@ -136,7 +137,7 @@ func Overdue(cases []*Case, now time.Time) []OverdueCase {
 func (s *Service) Overdue(ctx context.Context, now time.Time) ([]OverdueCase, error) {
 	cases, err := s.Cases.List(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
+		return nil, locale.Errorf("list cases: %v", err)
 	}
 	return Overdue(cases, now), nil
 }

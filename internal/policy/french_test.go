@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"github.com/accord-dev/accord/internal/locale"
 )
 
 // TestBundledPacksFrench evaluates every case of the bundled packs' test
@@ -65,5 +67,43 @@ func TestBundledPacksFrench(t *testing.T) {
 				t.Errorf("rule %s fires in no case: its French message is untested", r.ID)
 			}
 		}
+	}
+}
+
+// TestCaseFailureInFrench: a failed case's Failure (the JSON output's)
+// stays English; FailureText writes it in French for accord packs test.
+func TestCaseFailureInFrench(t *testing.T) {
+	tests := []struct {
+		name   string
+		res    CaseResult
+		en, fr string
+	}{
+		{"passed", CaseResult{WantOutcome: "allow", GotOutcome: "allow", WantRules: []string{"a"}, GotRules: []string{"a"}}, "", ""},
+		{"outcome", CaseResult{WantOutcome: "allow", GotOutcome: "deny", GotRules: []string{}},
+			"outcome deny, want allow",
+			"issue « deny », attendue « allow »"},
+		{"rules", CaseResult{WantOutcome: "pending", GotOutcome: "pending", WantRules: []string{"r-b", "r-a"}, GotRules: []string{"r-c"}},
+			"did not fire: r-a, r-b; fired unexpectedly: r-c",
+			"règles non déclenchées : r-a, r-b ; règles déclenchées sans être attendues : r-c"},
+		{"everything", CaseResult{WantOutcome: "allow", GotOutcome: "pending", WantRules: []string{"r-a"}, GotRules: []string{"r-a", "r-d"}},
+			"outcome pending, want allow; fired unexpectedly: r-d",
+			"issue « pending », attendue « allow » ; règles déclenchées sans être attendues : r-d"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.res
+			r.failure = compareCase(r)
+			r.Failure = r.failure.Text(nil)
+			fr := locale.For("fr")
+			if r.Failure != tt.en {
+				t.Errorf("English\n got %s\nwant %s", r.Failure, tt.en)
+			}
+			if got := r.FailureText(fr); got != tt.fr {
+				t.Errorf("French\n got %s\nwant %s", got, tt.fr)
+			}
+			if m := fr.Missing(); len(m) > 0 {
+				t.Errorf("French lacks %q", m)
+			}
+		})
 	}
 }

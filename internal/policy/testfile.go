@@ -3,7 +3,6 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"slices"
 	"sort"
@@ -59,8 +58,38 @@ type CaseResult struct {
 	GotOutcome  model.Outcome `json:"got_outcome"`
 	WantRules   []string      `json:"want_rules"`
 	GotRules    []string      `json:"got_rules"`
-	// Failure says what differed, for a failed case.
+	// Failure says what differed, for a failed case, in English (the
+	// JSON output keeps it so; see FailureText).
 	Failure string `json:"failure,omitempty"`
+	// failure is Failure as catalog messages.
+	failure caseFailure
+}
+
+// FailureText returns Failure in p's language; "" for a case that passed.
+func (r CaseResult) FailureText(p *locale.Printer) string {
+	if r.failure == nil {
+		return r.Failure
+	}
+	return r.failure.Text(p)
+}
+
+// caseFailure is what differed in a failed case: catalog messages joined
+// with "; ".
+type caseFailure []error
+
+// Text returns the differences in p's language, in English when p is nil.
+func (f caseFailure) Text(p *locale.Printer) string {
+	parts := make([]string, len(f))
+	for i, err := range f {
+		parts[i] = err.Error()
+		if p != nil {
+			parts[i] = locale.Text(p, err)
+		}
+	}
+	if p == nil {
+		return strings.Join(parts, "; ")
+	}
+	return strings.Join(parts, p.Sprintf("clause separator: ; "))
 }
 
 // ParseTestFile parses a pack test file. Requests are decoded strictly
@@ -264,18 +293,22 @@ func (e *Engine) RunTestFile(tf *TestFile) ([]CaseResult, error) {
 				res.GotRules = append(res.GotRules, po.Rules...)
 			}
 		}
-		res.Failure = compareCase(res)
-		res.Passed = res.Failure == ""
+		res.failure = compareCase(res)
+		if res.failure != nil {
+			res.Failure = res.failure.Text(nil)
+		}
+		res.Passed = res.failure == nil
 		out = append(out, res)
 	}
 	return out, nil
 }
 
-// compareCase describes how a result differs from what the case expects.
-func compareCase(r CaseResult) string {
-	var parts []string
+// compareCase describes how a result differs from what the case expects;
+// nil when it does not.
+func compareCase(r CaseResult) caseFailure {
+	var parts caseFailure
 	if r.GotOutcome != r.WantOutcome {
-		parts = append(parts, fmt.Sprintf("outcome %s, want %s", r.GotOutcome, r.WantOutcome))
+		parts = append(parts, locale.Errorf("outcome %s, want %s", r.GotOutcome, r.WantOutcome))
 	}
 	var missing, extra []string
 	for _, w := range r.WantRules {
@@ -291,10 +324,10 @@ func compareCase(r CaseResult) string {
 	sort.Strings(missing)
 	sort.Strings(extra)
 	if len(missing) > 0 {
-		parts = append(parts, "did not fire: "+strings.Join(missing, ", "))
+		parts = append(parts, locale.Errorf("did not fire: %s", strings.Join(missing, ", ")))
 	}
 	if len(extra) > 0 {
-		parts = append(parts, "fired unexpectedly: "+strings.Join(extra, ", "))
+		parts = append(parts, locale.Errorf("fired unexpectedly: %s", strings.Join(extra, ", ")))
 	}
-	return strings.Join(parts, "; ")
+	return parts
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/mla"
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -25,7 +27,7 @@ func (c cases) Get(ctx context.Context, id string) (*mla.Case, error) {
 	if err != nil {
 		err = wrap(err)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("case %s: %w (%w)", id, mla.ErrNotFound, err)
+			return nil, locale.Errorf("case %s: %v (%v)", id, mla.ErrNotFound, err)
 		}
 		return nil, fmt.Errorf("case %s: %w", id, err)
 	}
@@ -54,13 +56,13 @@ func (c cases) Put(ctx context.Context, m *mla.Case) error {
 	now := nanos(time.Now())
 	switch {
 	case m.Version == 0:
-		return fmt.Errorf("case %s: version 0: %w", m.ID, mla.ErrConflict)
+		return locale.Errorf("case %s: version 0: %v", m.ID, mla.ErrConflict)
 	case m.Version == 1:
 		_, err := c.s.w.ExecContext(ctx, `INSERT INTO mla_cases(id, version, body, updated) VALUES (?, 1, ?, ?)`, m.ID, string(body), now)
 		if err != nil {
 			err = wrap(err)
 			if errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("case %s: %w", m.ID, mla.ErrExists)
+				return locale.Errorf("case %s: %v", m.ID, mla.ErrExists)
 			}
 			return fmt.Errorf("store case %s: %w", m.ID, err)
 		}
@@ -76,7 +78,7 @@ func (c cases) Put(ctx context.Context, m *mla.Case) error {
 		return fmt.Errorf("store case %s: %w", m.ID, wrap(err))
 	}
 	if n == 0 {
-		return fmt.Errorf("case %s: version %d: %w", m.ID, m.Version, mla.ErrConflict)
+		return locale.Errorf("case %s: version %s: %v", m.ID, strconv.FormatUint(m.Version, 10), mla.ErrConflict)
 	}
 	return nil
 }

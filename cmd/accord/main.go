@@ -75,7 +75,7 @@ var dataDir string
 func run() int {
 	wireCompletions(rootCmd)
 	localizeHelp(rootCmd, userPrinter())
-	err := rootCmd.Execute()
+	err := commandLineError(rootCmd.Execute())
 	if err == nil {
 		return exitOK
 	}

@@ -17,7 +17,10 @@
 //     it summarises (see DecisionEntry and NewRecord). The private record and
 //     its salt stay with the caller.
 //  2. Log.Append canonicalises the entry (RFC 8785) and returns its index once
-//     Tessera has made it durable.
+//     Tessera has made it durable. Appends are written in batches: while one
+//     batch is being written, the entries that arrive wait at the log's gate
+//     and go to Tessera together as the next batch, so the synced writes per
+//     entry fall as the load rises (see gate).
 //  3. Log.Receipt waits until a signed checkpoint covers the index and returns
 //     a Receipt: the entry, the checkpoint and an inclusion proof.
 //  4. Anyone holding the log's verifier key checks a receipt offline with

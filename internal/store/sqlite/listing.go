@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -10,14 +9,13 @@ import (
 	"github.com/accord-dev/accord/internal/store"
 )
 
-// insertFacets writes the facet rows of sum with ins (decision_facets).
-func insertFacets(ctx context.Context, ins *sql.Stmt, sum store.DecisionSummary) error {
+// appendFacets appends the values of sum's facet rows (decision_facets:
+// log index, facet, value, created) to args, for execRows.
+func appendFacets(args []any, sum store.DecisionSummary) []any {
 	for _, f := range sum.Facets() {
-		if _, err := ins.ExecContext(ctx, int64(sum.LogIndex), f.Name, f.Value, nanos(sum.Time)); err != nil {
-			return fmt.Errorf("facet %s: %w", f.Name, wrap(err))
-		}
+		args = append(args, int64(sum.LogIndex), f.Name, f.Value, nanos(sum.Time))
 	}
-	return nil
+	return args
 }
 
 // ListDecisions returns the summaries of the decisions matching q, newest
@@ -99,7 +97,7 @@ func (s *Store) summarizeSome(ctx context.Context) (n int, err error) {
 	if err := rows.Close(); err != nil {
 		return 0, wrap(err)
 	}
-	ins := tx.StmtContext(ctx, s.insertFacet)
+	var facets []any
 	for _, r := range recs {
 		sum := store.SummaryOf(r)
 		js, err := store.EncodeSummary(sum)
@@ -109,9 +107,10 @@ func (s *Store) summarizeSome(ctx context.Context) (n int, err error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE decisions SET summary = ? WHERE id = ?`, js, r.ID); err != nil {
 			return 0, wrap(err)
 		}
-		if err := insertFacets(ctx, ins, sum); err != nil {
-			return 0, err
-		}
+		facets = appendFacets(facets, sum)
+	}
+	if err := s.execRows(ctx, tx, insertFacetsSQL, 4, facets); err != nil {
+		return 0, fmt.Errorf("facets: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, wrap(err)

@@ -56,7 +56,6 @@ type Store struct {
 	dataset                *sql.Stmt
 	approvalsOf            *sql.Stmt // a requester's approvals on one dataset, read by every binding decision on it
 	insertDecision         *sql.Stmt
-	insertFacet            *sql.Stmt
 
 	// rowsStmts holds the multi-row statements of execRows, by head and
 	// row count.
@@ -118,7 +117,6 @@ func (s *Store) prepare(ctx context.Context) error {
 	// inserted means voided.
 	s.insertDecision = p(s.w, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created, summary)
 		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM voids WHERE log_index = ?2)`)
-	s.insertFacet = p(s.w, `INSERT OR IGNORE INTO decision_facets(log_index, facet, value, created) VALUES (?, ?, ?, ?)`)
 	s.rowsStmts = map[rowsKey]*sql.Stmt{}
 	for _, m := range []struct {
 		head, tail string
@@ -289,7 +287,7 @@ func (s *Store) Close() error {
 		<-s.checkpointsDone
 	}
 	var errs []error
-	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.sums, s.sumsW, s.tokenByHash, s.principal, s.dataset, s.insertDecision, s.insertFacet, s.approvalsOf) {
+	for _, st := range append(append(s.sum[:], s.sumW[:]...), s.sums, s.sumsW, s.tokenByHash, s.principal, s.dataset, s.insertDecision, s.approvalsOf) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -814,14 +812,12 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 		counts []store.CounterDelta
 	)
 	for i, it := range items {
-		sum, err := s.insertRecord(ctx, insert, it.rec)
+		sum, err := insertRecord(ctx, insert, it.rec)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		for _, f := range sum.Facets() {
-			facets = append(facets, int64(sum.LogIndex), f.Name, f.Value, nanos(sum.Time))
-		}
+		facets = appendFacets(facets, sum)
 		counts = append(counts, it.counts...)
 	}
 	if err := s.execRows(ctx, tx, insertFacetsSQL, 4, facets); err != nil {
@@ -838,7 +834,7 @@ func (s *Store) recordBatch(ctx context.Context, _ struct{}, items []recordItem)
 
 // insertRecord inserts rec's row with insert and returns its summary. No
 // row inserted (the index is voided) is store.ErrVoided.
-func (s *Store) insertRecord(ctx context.Context, insert *sql.Stmt, rec store.DecisionRecord) (store.DecisionSummary, error) {
+func insertRecord(ctx context.Context, insert *sql.Stmt, rec store.DecisionRecord) (store.DecisionSummary, error) {
 	sum := store.SummaryOf(rec)
 	summary, err := store.EncodeSummary(sum)
 	if err != nil {

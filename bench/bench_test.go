@@ -2,9 +2,9 @@ package bench
 
 import (
 	"fmt"
+	"github.com/accord-dev/accord/internal/cputime"
 	"io/fs"
 	"sync"
-	"syscall"
 	"testing"
 	"testing/fstest"
 
@@ -152,7 +152,7 @@ func BenchmarkEval(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("%s/%s/%d", eng, sc.name, sc.size), func(b *testing.B) {
 				b.ReportAllocs()
-				defer reportCPU(b)()
+				defer cputime.Report(b)()
 				i := 0
 				for b.Loop() {
 					if _, err := e.Eval(ins[i%len(ins)]); err != nil {
@@ -186,7 +186,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			e := sc.suite.Engines[eng]
 			b.Run(fmt.Sprintf("%s/%s/%d", eng, sc.name, sc.size), func(b *testing.B) {
 				b.ReportAllocs()
-				defer reportCPU(b)()
+				defer cputime.Report(b)()
 				i := 0
 				for b.Loop() {
 					endToEnd(b, e, sc.cases[i%len(sc.cases)])
@@ -297,27 +297,6 @@ func BenchmarkCompile(b *testing.B) {
 					}
 				}
 			})
-		}
-	}
-}
-
-// reportCPU starts counting the process's CPU time (user and system, all
-// threads, the garbage collector's included) and returns the function
-// that reports it per op as cpu-ns/op. On a machine shared with other
-// jobs it varies much less than ns/op, which also counts the time spent
-// waiting for a CPU.
-func reportCPU(b *testing.B) func() {
-	cpu := func() int64 {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			return 0
-		}
-		return ru.Utime.Nano() + ru.Stime.Nano()
-	}
-	start := cpu()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
 		}
 	}
 }

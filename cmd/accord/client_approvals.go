@@ -188,10 +188,11 @@ again shows the open request.`,
 			if err != nil {
 				return err
 			}
-			body, _ := json.Marshal(map[string]any{"decision": args[0], "duration_seconds": secs})
-			if secs == 0 {
-				body, _ = json.Marshal(map[string]any{"decision": args[0]})
+			ask := map[string]any{"decision": args[0]}
+			if secs != 0 {
+				ask["duration_seconds"] = secs
 			}
+			body, _ := json.Marshal(ask)
 			data, _, err := c.call(cmd.Context(), http.MethodPost, "/v1/approvals", body, true)
 			if err != nil {
 				return err

@@ -6,12 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"github.com/accord-dev/accord/internal/cputime"
 	"github.com/accord-dev/accord/internal/ledger/mysqltest"
 	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -169,32 +169,12 @@ func benchAppend(b *testing.B, writers int) {
 	b.ReportMetric(100*fullRate/rawRate, "full-%-of-raw")
 }
 
-// reportCPU starts counting the process's CPU time (user and system, all
-// threads, so the garbage collector's too) and returns the function that
-// reports it per op as cpu-ns/op. On a machine shared with other jobs it
-// varies less than the wall time ns/op, which counts the waits for a CPU.
-func reportCPU(b *testing.B) func() {
-	cpu := func() int64 {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			return 0
-		}
-		return ru.Utime.Nano() + ru.Stime.Nano()
-	}
-	start := cpu()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
 // BenchmarkDecisionEntry measures building a decision entry and its
 // canonical JSON, the CPU part of Accord's append path.
 func BenchmarkDecisionEntry(b *testing.B) {
 	req, dec := sampleRequest(1), sampleDecision()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		e, _, err := DecisionEntry(req, dec)
 		if err != nil {
@@ -212,7 +192,7 @@ func BenchmarkDecisionEntry(b *testing.B) {
 func BenchmarkDecisionEntryDecide(b *testing.B) {
 	req, dec := sampleRequest(1), sampleDecision()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		e, _, err := DecisionEntry(req, dec)
 		if err != nil {
@@ -364,7 +344,7 @@ func BenchmarkVerifyReceipt(b *testing.B) {
 func BenchmarkDecisionLeaf(b *testing.B) {
 	req, dec := sampleRequest(1), sampleDecision()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for b.Loop() {
 		leaf, _, err := DecisionLeaf(req, dec)
 		if err != nil {

@@ -2,12 +2,12 @@ package policy
 
 import (
 	"fmt"
+	"github.com/accord-dev/accord/internal/cputime"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -243,33 +243,13 @@ func BenchmarkRegimeMixLatency(b *testing.B) {
 	}
 }
 
-// reportCPU starts counting the process's CPU time (user and system, all
-// threads, so the garbage collector's too) and returns the function that
-// reports it per op as cpu-ns/op. On a machine shared with other jobs it
-// varies less than the wall time ns/op, which counts the waits for a CPU.
-func reportCPU(b *testing.B) func() {
-	cpu := func() int64 {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			return 0
-		}
-		return ru.Utime.Nano() + ru.Stime.Nano()
-	}
-	start := cpu()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
 // BenchmarkRegimeMix is BenchmarkRegimeMixLatency without the per-decision
 // clock reads: the mean cost of a decision on the regime-heavy mix.
 func BenchmarkRegimeMix(b *testing.B) {
 	eng, ins := regimeMix(b)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b)()
+	defer cputime.Report(b)()
 	for i := 0; b.Loop(); i++ {
 		eng.Evaluate(ins[i%len(ins)], Options{})
 	}
@@ -297,7 +277,7 @@ func BenchmarkProgramRun(b *testing.B) {
 		b.Fatal("the rule has no fast root")
 	}
 	b.Run("cel-eval", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.Report(b)()
 		for b.Loop() {
 			if _, _, err := p.fast.Eval(f); err != nil {
 				b.Fatal(err)
@@ -305,7 +285,7 @@ func BenchmarkProgramRun(b *testing.B) {
 		}
 	})
 	b.Run("root-exec", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.Report(b)()
 		for b.Loop() {
 			if _, err := p.exec(f); err != nil {
 				b.Fatal(err)

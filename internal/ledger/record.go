@@ -238,6 +238,22 @@ func appendJSONFloat(b []byte, f float64) ([]byte, bool) {
 	return b, true
 }
 
+// appendIntMap appends m as a JSON object with its keys sorted, as
+// encoding/json writes a map[string]int64.
+func appendIntMap(b []byte, m map[string]int64) []byte {
+	var small [32]string
+	b = append(b, '{')
+	for i, k := range sortedKeys(m, small[:]) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, m[k], 10)
+	}
+	return append(b, '}')
+}
+
 func appendData(b []byte, d *model.Data) []byte {
 	w := jsonObject{b: append(b, '{')}
 	w.str("dataset", d.Dataset)
@@ -246,17 +262,7 @@ func appendData(b []byte, d *model.Data) []byte {
 	w.strs("categories", d.Categories)
 	if len(d.Subjects) > 0 {
 		w.name("subjects")
-		var small [32]string
-		w.b = append(w.b, '{')
-		for i, k := range sortedKeys(d.Subjects, small[:]) {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = appendJSONString(w.b, k)
-			w.b = append(w.b, ':')
-			w.b = strconv.AppendInt(w.b, d.Subjects[k], 10)
-		}
-		w.b = append(w.b, '}')
+		w.b = appendIntMap(w.b, d.Subjects)
 	}
 	if len(d.SubjectsByCategory) > 0 {
 		w.name("subjects_by_category")
@@ -273,17 +279,7 @@ func appendData(b []byte, d *model.Data) []byte {
 				w.b = append(w.b, "null"...)
 				continue
 			}
-			var smallStates [32]string
-			w.b = append(w.b, '{')
-			for j, k := range sortedKeys(m, smallStates[:]) {
-				if j > 0 {
-					w.b = append(w.b, ',')
-				}
-				w.b = appendJSONString(w.b, k)
-				w.b = append(w.b, ':')
-				w.b = strconv.AppendInt(w.b, m[k], 10)
-			}
-			w.b = append(w.b, '}')
+			w.b = appendIntMap(w.b, m)
 		}
 		w.b = append(w.b, '}')
 	}

@@ -228,12 +228,14 @@ func (d *decoder) syntaxError(start int) *Error {
 	// At the end of input the scanner feeds itself a space, so a literal
 	// or number cut short reads as "invalid character ' '".
 	cut := off == len(d.data)-1 && d.data[off] != ' ' && strings.HasPrefix(msg, "invalid character ' '")
+	var reason error
 	if cut || strings.HasPrefix(msg, "unexpected end of JSON input") {
-		d.trackPath(len(d.data))
-		return d.errAt(len(d.data), locale.Errorf("unexpected end of input"))
+		off, reason = len(d.data), locale.Errorf("unexpected end of input")
+	} else {
+		reason = SyntaxReason(msg)
 	}
 	d.trackPath(off)
-	return d.errAt(off, SyntaxReason(msg))
+	return d.errAt(off, reason)
 }
 
 // SyntaxReason returns msg, the text of an encoding/json syntax error

@@ -120,7 +120,7 @@ func (s *Server) validateDataset(d *store.Dataset) *Problem {
 			if errors.As(err, &ie) {
 				reason := ie.Reason()
 				if reason == nil {
-					reason = untranslated(ie.Msg)
+					reason = errors.New(ie.Msg)
 				}
 				return bad(strings.TrimPrefix(ie.Path, "data."), reason)
 			}

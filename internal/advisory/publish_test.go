@@ -49,12 +49,10 @@ func TestOSVExport(t *testing.T) {
 	}
 }
 
-func TestCSAFDistribution(t *testing.T) {
-	p := Provider{BaseURL: "https://accord.example", Publisher: Publisher{Name: "Accord demo provider", Namespace: "https://accord.example"}}
-	files, err := CSAFDistribution(p, publishedRecs(t), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
+// checkProviderMetadata fails t unless the distribution's
+// provider-metadata.json passes gocsaf's schema validation.
+func checkProviderMetadata(t *testing.T, files Files) {
+	t.Helper()
 	var meta any
 	if err := json.Unmarshal(files["provider-metadata.json"], &meta); err != nil {
 		t.Fatal(err)
@@ -62,6 +60,15 @@ func TestCSAFDistribution(t *testing.T) {
 	if errs, err := csaf.ValidateProviderMetadata(meta); err != nil || len(errs) > 0 {
 		t.Fatalf("gocsaf rejects the provider metadata: %v %v", err, errs)
 	}
+}
+
+func TestCSAFDistribution(t *testing.T) {
+	p := Provider{BaseURL: "https://accord.example", Publisher: Publisher{Name: "Accord demo provider", Namespace: "https://accord.example"}}
+	files, err := CSAFDistribution(p, publishedRecs(t), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProviderMetadata(t, files)
 	if got := string(files["white/index.txt"]); got != "2026/acme-2026-001.json\n2026/acme-2026-002.json\n" {
 		t.Errorf("index.txt: %q", got)
 	}

@@ -118,11 +118,7 @@ func (s *Server) validateDataset(d *store.Dataset) *Problem {
 		if err := md.CheckSubjects(); err != nil {
 			var ie *model.InputError
 			if errors.As(err, &ie) {
-				reason := ie.Reason()
-				if reason == nil {
-					reason = untranslated(ie.Msg)
-				}
-				return bad(strings.TrimPrefix(ie.Path, "data."), reason)
+				return bad(strings.TrimPrefix(ie.Path, "data."), ie.Reason())
 			}
 			return bad("subjects_by_category", err)
 		}

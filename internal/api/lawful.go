@@ -252,7 +252,7 @@ func (s *Server) getStatement(w http.ResponseWriter, r *http.Request, c caller, 
 	digest := r.PathValue("digest")
 	all, err := s.cfg.Store.ListStatements(r.Context(), typ)
 	if err != nil {
-		writeProblem(w, r, s.storeProblem(err, untranslated(typ)))
+		writeProblem(w, r, s.storeProblem(err, errors.New(typ)))
 		return
 	}
 	for _, st := range all {

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -58,7 +59,7 @@ func (c *problemConn) Write(p []byte) (int, error) {
 	}
 	detail, known := bareErrorDetail[status]
 	if !known {
-		detail = untranslated(http.StatusText(status))
+		detail = errors.New(http.StatusText(status))
 	}
 	body, _ := json.Marshal(newProblem(status, detail))
 	resp := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\nCache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",

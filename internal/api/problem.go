@@ -100,14 +100,6 @@ func (p *Problem) setDetail(detail error) {
 	}
 }
 
-// untranslated is a detail that is not a catalog message (another
-// package's text, an HTTP status text): it reads the same in every
-// language.
-type untranslated string
-
-// Error returns the text.
-func (u untranslated) Error() string { return string(u) }
-
 // Error lets a *Problem travel as an error inside the package.
 func (p *Problem) Error() string { return p.Detail }
 

@@ -250,26 +250,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := baseStatement()
-			if tt.stmt != nil {
-				tt.stmt(st)
-			}
-			signer := tt.signer
-			if signer == "" {
-				signer = "fr-mj"
-			}
-			req := baseRequest()
-			if tt.req != nil {
-				tt.req(req)
-			}
-			at := tt.at
-			if at.IsZero() {
-				at = req.Time
-			}
-			got, findings, err := Evaluate([]model.Envelope{mustSign(t, st, signer)}, req, keys, tt.revoked, at)
-			if err != nil {
-				t.Fatalf("Evaluate: %v", err)
-			}
+			st, got, findings := evaluateChanged(t, keys, tt.stmt, tt.signer, tt.req, tt.revoked, tt.at)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("authorized = %v, want %v", got, tt.want)
 			}
@@ -285,6 +266,33 @@ func TestEvaluate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// evaluateChanged evaluates baseRequest, changed by req, against
+// baseStatement, changed by stmt and signed by signer (fr-mj when ""),
+// with revoked, at at (the request's time when zero); nil changes leave
+// the base as it is. It returns the statement and what Evaluate found.
+func evaluateChanged(t *testing.T, keys Keys, stmt func(*Statement), signer string, req func(*model.Request), revoked RevocationSet, at time.Time) (*Statement, []string, []Finding) {
+	t.Helper()
+	st := baseStatement()
+	if stmt != nil {
+		stmt(st)
+	}
+	if signer == "" {
+		signer = "fr-mj"
+	}
+	r := baseRequest()
+	if req != nil {
+		req(r)
+	}
+	if at.IsZero() {
+		at = r.Time
+	}
+	authorized, findings, err := Evaluate([]model.Envelope{mustSign(t, st, signer)}, r, keys, revoked, at)
+	if err != nil {
+		t.Fatalf("Evaluate: %v", err)
+	}
+	return st, authorized, findings
 }
 
 func TestEvaluateSeveral(t *testing.T) {

@@ -3,6 +3,7 @@ package authz
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/model"
@@ -69,22 +70,7 @@ func TestFindingsInFrench(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := baseStatement()
-			if tt.stmt != nil {
-				tt.stmt(st)
-			}
-			signer := tt.signer
-			if signer == "" {
-				signer = "fr-mj"
-			}
-			req := baseRequest()
-			if tt.req != nil {
-				tt.req(req)
-			}
-			_, findings, err := Evaluate([]model.Envelope{mustSign(t, st, signer)}, req, keys, nil, req.Time)
-			if err != nil {
-				t.Fatalf("Evaluate: %v", err)
-			}
+			_, _, findings := evaluateChanged(t, keys, tt.stmt, tt.signer, tt.req, nil, time.Time{})
 			fr := locale.For("fr")
 			var en, frs []string
 			for _, f := range findings {

@@ -91,14 +91,6 @@ func newError(path string, off, line, col int, inText bool, reason error) *Error
 	return &Error{Path: path, Offset: off, Line: line, Column: col, Msg: reason.Error(), reason: reason, InText: inText}
 }
 
-// untranslated is a reason Accord has no catalog message for (a message
-// of encoding/json's it does not know): it reads the same in every
-// language.
-type untranslated string
-
-// Error returns the text.
-func (u untranslated) Error() string { return string(u) }
-
 // Decode fills v, a non-nil pointer to a struct type of the schema, from
 // data. lookup judges the values of CheckLookup members (the zero Lookup
 // accepts any). On
@@ -228,12 +220,14 @@ func (d *decoder) syntaxError(start int) *Error {
 	// At the end of input the scanner feeds itself a space, so a literal
 	// or number cut short reads as "invalid character ' '".
 	cut := off == len(d.data)-1 && d.data[off] != ' ' && strings.HasPrefix(msg, "invalid character ' '")
+	var reason error
 	if cut || strings.HasPrefix(msg, "unexpected end of JSON input") {
-		d.trackPath(len(d.data))
-		return d.errAt(len(d.data), locale.Errorf("unexpected end of input"))
+		off, reason = len(d.data), locale.Errorf("unexpected end of input")
+	} else {
+		reason = SyntaxReason(msg)
 	}
 	d.trackPath(off)
-	return d.errAt(off, SyntaxReason(msg))
+	return d.errAt(off, reason)
 }
 
 // SyntaxReason returns msg, the text of an encoding/json syntax error
@@ -244,14 +238,14 @@ func (d *decoder) syntaxError(start int) *Error {
 func SyntaxReason(msg string) error {
 	rest, ok := strings.CutPrefix(msg, "invalid character ")
 	if !ok {
-		return untranslated(msg)
+		return errors.New(msg)
 	}
 	// The character is quoted ('x', '\'', '"', '\n'), and the scanner's
 	// context follows after a space: the first quote followed by a space,
 	// searched from the second byte (for ' '), closes the character.
 	i := strings.Index(rest[min(1, len(rest)):], "' ") + 1
 	if !strings.HasPrefix(rest, "'") || i < 1 {
-		return untranslated(msg)
+		return errors.New(msg)
 	}
 	char, context := rest[:i+1], rest[i+2:]
 	switch context {
@@ -289,7 +283,7 @@ func SyntaxReason(msg string) error {
 			return locale.Errorf("invalid character %s in literal %s (expecting %s)", char, word, strings.TrimSuffix(want, ")"))
 		}
 	}
-	return untranslated(msg)
+	return errors.New(msg)
 }
 
 // trackPath sets d.path to the path of the member being read at byte
@@ -787,7 +781,7 @@ func expectedKind(t reflect.Type) error {
 	case reflect.Bool:
 		return kindBoolean
 	}
-	return untranslated(t.String())
+	return errors.New(t.String())
 }
 
 // checkString applies a string check; it returns nil when s passes, else

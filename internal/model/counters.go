@@ -71,27 +71,37 @@ const (
 // "ytd".
 var ErrUnknownWindow = errors.New(`unknown window: want "12m" or "ytd"`)
 
+// unknownWindow returns ErrUnknownWindow naming w.
+func unknownWindow(w string) error {
+	return fmt.Errorf("%w (got %q)", ErrUnknownWindow, w)
+}
+
 // DayIn returns the number of whole days between 1 January 1970 and t's
 // date in the scope's calendar.
 func DayIn(s CounterScope, t time.Time) int64 {
+	return dateIn(s, t).Unix() / 86400
+}
+
+// dateIn returns t's date in the scope's calendar, as midnight UTC of
+// that date.
+func dateIn(s CounterScope, t time.Time) time.Time {
 	u := t.In(s.Zone())
-	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // WindowDays returns the first and last day (DayIn numbers, both
 // included) of window w at t in the scope's calendar. Counts of days after
 // t's date are in no window.
 func WindowDays(s CounterScope, w string, t time.Time) (from, to int64, err error) {
-	u := t.In(s.Zone())
-	today := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+	today := dateIn(s, t)
 	to = today.Unix() / 86400
 	switch w {
 	case WindowRolling12m:
 		return today.AddDate(-1, 0, 1).Unix() / 86400, to, nil
 	case WindowYearToDate:
-		return time.Date(u.Year(), 1, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400, to, nil
+		return time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400, to, nil
 	}
-	return 0, 0, fmt.Errorf("%w (got %q)", ErrUnknownWindow, w)
+	return 0, 0, unknownWindow(w)
 }
 
 // ActingState returns the state a request is counted against under
@@ -169,7 +179,7 @@ func CategoryUnder(c, prefix string) bool {
 func (h *History) Sum(scope CounterScope, window, subjectState, prefix string) (Count, error) {
 	if h == nil {
 		if window != WindowRolling12m && window != WindowYearToDate {
-			return Count{}, fmt.Errorf("%w (got %q)", ErrUnknownWindow, window)
+			return Count{}, unknownWindow(window)
 		}
 		return Count{}, nil
 	}
@@ -183,7 +193,7 @@ func (h *History) Sum(scope CounterScope, window, subjectState, prefix string) (
 	case WindowYearToDate:
 		m = h.YearToDate
 	default:
-		return Count{}, fmt.Errorf("%w (got %q)", ErrUnknownWindow, window)
+		return Count{}, unknownWindow(window)
 	}
 	var n Count
 	add := func(cats map[string]Count) {

@@ -65,17 +65,19 @@ func (e *InputError) Error() string {
 }
 
 // Reason returns what is wrong (Msg) as a catalog message, which
-// locale.Text writes in a reader's language; nil when Msg has none.
-func (e *InputError) Reason() error { return e.reason }
+// locale.Text writes in a reader's language; Msg as it is, in every
+// language, when it has none.
+func (e *InputError) Reason() error {
+	if e.reason == nil {
+		return errors.New(e.Msg)
+	}
+	return e.reason
+}
 
 // Text returns the error as Error does, in p's language: the position
 // and the reason are translated, the path and the quoted values are not.
 func (e *InputError) Text(p *locale.Printer) string {
-	reason := e.Msg
-	if e.reason != nil {
-		reason = locale.Text(p, e.reason)
-	}
-	return jsonstrict.Locate(p, e.Path, e.Line, e.Column, reason)
+	return jsonstrict.Locate(p, e.Path, e.Line, e.Column, locale.Text(p, e.Reason()))
 }
 
 // DecodeRequest decodes one request strictly. It rejects, with an

@@ -215,7 +215,7 @@ func readDatasetForm(v *view, r *http.Request, base *store.Dataset) (store.Datas
 		if o = strings.ToUpper(o); !stateCode.MatchString(o) {
 			errs["origin"] = v.T("must be two-letter state codes separated by commas, such as FR, DE")
 		}
-		b.Origin = append(b.Origin, strings.ToUpper(o))
+		b.Origin = append(b.Origin, o)
 	}
 	for _, cat := range splitList(form["categories"]) {
 		if !model.KnownCategory(cat) {
@@ -329,7 +329,7 @@ func (c *Console) saveDataset(w http.ResponseWriter, r *http.Request, s *session
 	if base != nil {
 		method, path = http.MethodPut, "/v1/datasets/"+escapePath(base.ID)
 	}
-	rec, err := c.call(r, s.token, method, path, nil, raw, http.Header{"Idempotency-Key": nonEmpty(idem), "If-Match": nonEmpty(etag)})
+	rec, err := c.send(r, s, method, path, raw, idem, etag, nil)
 	ae, done := c.refused(w, r, v, err)
 	if done {
 		return
@@ -346,12 +346,4 @@ func (c *Console) saveDataset(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	http.Redirect(w, r, "/console/datasets/"+url.PathEscape(body.ID)+"?saved="+url.QueryEscape(rec.hdr.Get("Accord-Log-Index")), http.StatusSeeOther)
-}
-
-// nonEmpty returns a header value list of s, or none for "".
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }

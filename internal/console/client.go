@@ -132,6 +132,11 @@ func (c *Console) getJSON(r *http.Request, s *session, path string, q url.Values
 	if err != nil {
 		return err
 	}
+	return jsonInto(rec, path, out)
+}
+
+// jsonInto decodes the API's answer to path into out.
+func jsonInto(rec *recorder, path string, out any) error {
 	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
 		return fmt.Errorf("console: decode %s: %w", path, err)
 	}
@@ -162,8 +167,8 @@ func (c *Console) send(r *http.Request, s *session, method, path string, body []
 		return nil, err
 	}
 	if out != nil {
-		if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
-			return nil, fmt.Errorf("console: decode %s: %w", path, err)
+		if err := jsonInto(rec, path, out); err != nil {
+			return nil, err
 		}
 	}
 	return rec, nil

@@ -160,7 +160,7 @@ func (c *Console) loadDataset(w http.ResponseWriter, r *http.Request, s *session
 	rec, err := c.call(r, s.token, http.MethodGet, "/v1/datasets/"+escapePath(id), nil, nil, nil)
 	var ds store.Dataset
 	if err == nil {
-		err = jsonInto(rec, &ds)
+		err = jsonInto(rec, "/v1/datasets/"+id, &ds)
 	}
 	if err != nil {
 		if errors.Is(err, errSignedOut) {

@@ -505,14 +505,6 @@ func (c *Console) check(v *view, rec record) *verification {
 	return out
 }
 
-// jsonInto decodes an API answer.
-func jsonInto(rec *recorder, out any) error {
-	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
-		return fmt.Errorf("console: decode answer: %w", err)
-	}
-	return nil
-}
-
 // exactRecord returns the private record as it was hashed. The API writes
 // its answers indented, and encoding/json re-indents an embedded raw
 // record; the record was written compact (escaped as encoding/json

@@ -74,10 +74,7 @@ func (c *Console) approvalsList(w http.ResponseWriter, r *http.Request, s *sessi
 		}
 		api.Set("dataset", ds)
 	}
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "approvals", v)
+	if c.badFilters(w, v, "approvals", errs) {
 		return
 	}
 	list, err := c.readApprovals(r, s, api)

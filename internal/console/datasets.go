@@ -62,10 +62,7 @@ func (c *Console) datasetsList(w http.ResponseWriter, r *http.Request, s *sessio
 	if h := d.Filter["holder"]; h != "" && !codeValue.MatchString(h) {
 		errs["holder"] = fieldMessage(v, "must be a code (letters, digits, . _ : / -), at most 100 characters")
 	}
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "datasets", v)
+	if c.badFilters(w, v, "datasets", errs) {
 		return
 	}
 	all, err := c.readDatasets(r, s)

@@ -215,10 +215,7 @@ func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session, v
 	data.Actions, data.Idem = []string{"access", "transfer", "disclose", "collect", "modify", "delete", "localize"}, randomToken()
 	v.Data = data
 	status := http.StatusOK
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, page, v)
+	if c.badFilters(w, v, page, errs) {
 		return
 	}
 	if data.NoList {

@@ -9,7 +9,8 @@ import (
 )
 
 // The list pages added for approvals, datasets and advisories share their
-// query's rules, their reading of the API's pages and their exports.
+// query's rules, their reading of the API's pages and their exports;
+// every list page draws its bad filters with badFilters.
 
 // checkListQuery checks a list page's query: each parameter is one of
 // known, lang or format, and format is empty, csv or json. It returns an
@@ -93,6 +94,18 @@ func exportLinks(path string, filter map[string]string) (csv, js string) {
 	csv = path + "?" + q.Encode()
 	q.Set("format", "json")
 	return csv, path + "?" + q.Encode()
+}
+
+// badFilters draws page with the errors of its filters (by field) and
+// reports whether there were any: a list is not drawn from bad filters.
+func (c *Console) badFilters(w http.ResponseWriter, v *view, page string, errs map[string]string) bool {
+	if len(errs) == 0 {
+		return false
+	}
+	v.Errors = errs
+	v.Error = v.T("Some filters are not valid; the list was not drawn.")
+	c.render(w, http.StatusBadRequest, page, v)
+	return true
 }
 
 // listRefused draws a list page the API refused to fill: with the

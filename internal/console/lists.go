@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,9 +33,7 @@ func checkListQuery(v *view, q url.Values, known ...string) map[string]string {
 // member), with the filters of filter: at most 20 pages of 1,000.
 func readPages[T any](c *Console, r *http.Request, s *session, path, member string, filter url.Values) ([]T, error) {
 	q := url.Values{"page_size": {"1000"}}
-	for k, v := range filter {
-		q[k] = v
-	}
+	maps.Copy(q, filter)
 	var all []T
 	for range 20 {
 		var page map[string]json.RawMessage

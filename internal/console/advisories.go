@@ -66,10 +66,7 @@ func (c *Console) advisoriesPage(w http.ResponseWriter, r *http.Request, s *sess
 			errs[f] = fieldMessage(v, "must be a code (letters, digits, . _ : / -), at most 100 characters")
 		}
 	}
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "advisories", v)
+	if c.badFilters(w, v, "advisories", errs) {
 		return
 	}
 	var list struct {

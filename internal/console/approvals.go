@@ -29,9 +29,9 @@ type approvalsPage struct {
 	// One is the request of the detail page.
 	One *approval.Request
 	// Durations are the durations an approver may grant ("" is as asked).
+	// The answer forms take their Idempotency-Key from the template
+	// function idem.
 	Durations []string
-	// Idem is a fresh Idempotency-Key for the answer forms.
-	Idem string
 }
 
 // approvalDurations are the durations the approve form offers; the API
@@ -58,7 +58,7 @@ func (c *Console) approvalsList(w http.ResponseWriter, r *http.Request, s *sessi
 	v.Title, v.Nav = v.T("Approvals"), "approvals"
 	q := r.URL.Query()
 	d := &approvalsPage{Form: map[string]string{"status": strings.TrimSpace(q.Get("status")), "dataset": strings.TrimSpace(q.Get("dataset"))},
-		Statuses: approval.Statuses, Durations: approvalDurations, Idem: randomToken()}
+		Statuses: approval.Statuses}
 	v.Data = d
 	errs := checkListQuery(v, q, "status", "dataset")
 	api := url.Values{}
@@ -74,10 +74,7 @@ func (c *Console) approvalsList(w http.ResponseWriter, r *http.Request, s *sessi
 		}
 		api.Set("dataset", ds)
 	}
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "approvals", v)
+	if c.badFilters(w, v, "approvals", errs) {
 		return
 	}
 	list, err := c.readApprovals(r, s, api)
@@ -136,7 +133,7 @@ func (c *Console) loadApproval(w http.ResponseWriter, r *http.Request, s *sessio
 		c.fail(w, v, err)
 		return nil
 	}
-	d := &approvalsPage{One: &a, Durations: approvalDurations, Idem: randomToken()}
+	d := &approvalsPage{One: &a, Durations: approvalDurations}
 	v.Data = d
 	return d
 }

@@ -132,6 +132,11 @@ func (c *Console) getJSON(r *http.Request, s *session, path string, q url.Values
 	if err != nil {
 		return err
 	}
+	return jsonInto(rec, path, out)
+}
+
+// jsonInto decodes the API's answer to path into out.
+func jsonInto(rec *recorder, path string, out any) error {
 	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
 		return fmt.Errorf("console: decode %s: %w", path, err)
 	}
@@ -147,9 +152,9 @@ func (c *Console) postJSON(r *http.Request, s *session, path string, body []byte
 
 // send sends body to path with method as s, with an Idempotency-Key
 // (when idem is not empty) and an If-Match (when ifMatch is not empty),
-// and decodes the answer into out (when not nil). It returns the answer's
-// ETag.
-func (c *Console) send(r *http.Request, s *session, method, path string, body []byte, idem, ifMatch string, out any) (string, error) {
+// and decodes the answer into out (when not nil). It returns the answer,
+// for its headers.
+func (c *Console) send(r *http.Request, s *session, method, path string, body []byte, idem, ifMatch string, out any) (*recorder, error) {
 	h := http.Header{}
 	if idem != "" {
 		h.Set("Idempotency-Key", idem)
@@ -159,14 +164,14 @@ func (c *Console) send(r *http.Request, s *session, method, path string, body []
 	}
 	rec, err := c.call(r, s.token, method, path, nil, body, h)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if out != nil {
-		if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
-			return "", fmt.Errorf("console: decode %s: %w", path, err)
+		if err := jsonInto(rec, path, out); err != nil {
+			return nil, err
 		}
 	}
-	return rec.hdr.Get("ETag"), nil
+	return rec, nil
 }
 
 // formIdem returns the Idempotency-Key a form carries, or "" when it is

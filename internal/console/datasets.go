@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -62,10 +62,7 @@ func (c *Console) datasetsList(w http.ResponseWriter, r *http.Request, s *sessio
 	if h := d.Filter["holder"]; h != "" && !codeValue.MatchString(h) {
 		errs["holder"] = fieldMessage(v, "must be a code (letters, digits, . _ : / -), at most 100 characters")
 	}
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "datasets", v)
+	if c.badFilters(w, v, "datasets", errs) {
 		return
 	}
 	all, err := c.readDatasets(r, s)
@@ -106,13 +103,8 @@ func datasetsCSV(list []store.Dataset) []byte {
 
 // subjectsText writes subject counts as "FR=1000, DE=20", by state.
 func subjectsText(m map[string]int64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, k+"="+strconv.FormatInt(m[k], 10))
 	}
 	return strings.Join(parts, ", ")
@@ -160,7 +152,7 @@ func (c *Console) loadDataset(w http.ResponseWriter, r *http.Request, s *session
 	rec, err := c.call(r, s.token, http.MethodGet, "/v1/datasets/"+escapePath(id), nil, nil, nil)
 	var ds store.Dataset
 	if err == nil {
-		err = jsonInto(rec, &ds)
+		err = jsonInto(rec, "/v1/datasets/"+id, &ds)
 	}
 	if err != nil {
 		if errors.Is(err, errSignedOut) {
@@ -215,7 +207,7 @@ func readDatasetForm(v *view, r *http.Request, base *store.Dataset) (store.Datas
 		if o = strings.ToUpper(o); !stateCode.MatchString(o) {
 			errs["origin"] = v.T("must be two-letter state codes separated by commas, such as FR, DE")
 		}
-		b.Origin = append(b.Origin, strings.ToUpper(o))
+		b.Origin = append(b.Origin, o)
 	}
 	for _, cat := range splitList(form["categories"]) {
 		if !model.KnownCategory(cat) {
@@ -329,7 +321,7 @@ func (c *Console) saveDataset(w http.ResponseWriter, r *http.Request, s *session
 	if base != nil {
 		method, path = http.MethodPut, "/v1/datasets/"+escapePath(base.ID)
 	}
-	rec, err := c.call(r, s.token, method, path, nil, raw, http.Header{"Idempotency-Key": nonEmpty(idem), "If-Match": nonEmpty(etag)})
+	rec, err := c.send(r, s, method, path, raw, idem, etag, nil)
 	ae, done := c.refused(w, r, v, err)
 	if done {
 		return
@@ -346,12 +338,4 @@ func (c *Console) saveDataset(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	http.Redirect(w, r, "/console/datasets/"+url.PathEscape(body.ID)+"?saved="+url.QueryEscape(rec.hdr.Get("Accord-Log-Index")), http.StatusSeeOther)
-}
-
-// nonEmpty returns a header value list of s, or none for "".
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }

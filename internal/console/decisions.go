@@ -215,10 +215,7 @@ func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session, v
 	data.Actions, data.Idem = []string{"access", "transfer", "disclose", "collect", "modify", "delete", "localize"}, randomToken()
 	v.Data = data
 	status := http.StatusOK
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, page, v)
+	if c.badFilters(w, v, page, errs) {
 		return
 	}
 	if data.NoList {
@@ -503,14 +500,6 @@ func (c *Console) check(v *view, rec record) *verification {
 	}
 	out.OK = true
 	return out
-}
-
-// jsonInto decodes an API answer.
-func jsonInto(rec *recorder, out any) error {
-	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
-		return fmt.Errorf("console: decode answer: %w", err)
-	}
-	return nil
 }
 
 // exactRecord returns the private record as it was hashed. The API writes

@@ -3,13 +3,15 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 )
 
 // The list pages added for approvals, datasets and advisories share their
-// query's rules, their reading of the API's pages and their exports.
+// query's rules, their reading of the API's pages and their exports;
+// every list page draws its bad filters with badFilters.
 
 // checkListQuery checks a list page's query: each parameter is one of
 // known, lang or format, and format is empty, csv or json. It returns an
@@ -31,9 +33,7 @@ func checkListQuery(v *view, q url.Values, known ...string) map[string]string {
 // member), with the filters of filter: at most 20 pages of 1,000.
 func readPages[T any](c *Console, r *http.Request, s *session, path, member string, filter url.Values) ([]T, error) {
 	q := url.Values{"page_size": {"1000"}}
-	for k, v := range filter {
-		q[k] = v
-	}
+	maps.Copy(q, filter)
 	var all []T
 	for range 20 {
 		var page map[string]json.RawMessage
@@ -93,6 +93,18 @@ func exportLinks(path string, filter map[string]string) (csv, js string) {
 	csv = path + "?" + q.Encode()
 	q.Set("format", "json")
 	return csv, path + "?" + q.Encode()
+}
+
+// badFilters draws page with the errors of its filters (by field) and
+// reports whether there were any: a list is not drawn from bad filters.
+func (c *Console) badFilters(w http.ResponseWriter, v *view, page string, errs map[string]string) bool {
+	if len(errs) == 0 {
+		return false
+	}
+	v.Errors = errs
+	v.Error = v.T("Some filters are not valid; the list was not drawn.")
+	c.render(w, http.StatusBadRequest, page, v)
+	return true
 }
 
 // listRefused draws a list page the API refused to fill: with the

@@ -147,9 +147,7 @@ func (c *Console) registryPage(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 		api.Set("page_token", pt)
 	}
-	if len(v.Errors) > 0 {
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "registry", v)
+	if c.badFilters(w, v, "registry", v.Errors) {
 		return
 	}
 	var list struct {
@@ -277,10 +275,7 @@ func (c *Console) mlaList(w http.ResponseWriter, r *http.Request, s *session, v 
 	if status != "" && !slices.Contains(d.States, status) {
 		errs["status"] = v.T("must be one of: %s", strings.Join(d.States, ", "))
 	}
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "mla", v)
+	if c.badFilters(w, v, "mla", errs) {
 		return
 	}
 	var all []*mla.Case

@@ -53,10 +53,7 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, s *session, v 
 	if err != nil {
 		errs["period"] = v.T("must be a year (2026), a half (2026-H2), a quarter (2026-Q3), a month (2026-11) or all")
 	}
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "reports", v)
+	if c.badFilters(w, v, "reports", errs) {
 		return
 	}
 	var rep report.Report
@@ -222,10 +219,7 @@ func (c *Console) flows(w http.ResponseWriter, r *http.Request, s *session, v *v
 	}
 	d := &flowsPage{Form: form, Cells: map[string][3]int{}}
 	v.Data = d
-	if len(errs) > 0 {
-		v.Errors = errs
-		v.Error = v.T("Some filters are not valid; the list was not drawn.")
-		c.render(w, http.StatusBadRequest, "flows", v)
+	if c.badFilters(w, v, "flows", errs) {
 		return
 	}
 	api.Set("page_size", "500")

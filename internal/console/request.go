@@ -162,16 +162,21 @@ func requestField(path string, fromJSON bool) string {
 func (c *Console) submitRequest(w http.ResponseWriter, r *http.Request, s *session, v *view) {
 	v.Title, v.Nav = v.T("New request"), "decisions"
 	body, form, errs := readRequestForm(v, r)
-	v.Data = c.newRequestPage(r, s, form)
+	// The form is drawn again only when nothing was asked: reading the
+	// catalog for its choices is not worth it on the way to the decision.
+	redraw := func(status int) {
+		v.Data = c.newRequestPage(r, s, form)
+		c.render(w, status, "request", v)
+	}
 	if !v.IsRole("requester") {
 		v.Error = v.T("Only a requester asks for decisions.")
-		c.render(w, http.StatusForbidden, "request", v)
+		redraw(http.StatusForbidden)
 		return
 	}
 	if len(errs) > 0 {
 		v.Errors = errs
 		v.Error = v.T("Nothing was asked.")
-		c.render(w, http.StatusBadRequest, "request", v)
+		redraw(http.StatusBadRequest)
 		return
 	}
 	idem := formIdem(r)
@@ -186,7 +191,7 @@ func (c *Console) submitRequest(w http.ResponseWriter, r *http.Request, s *sessi
 		if f := requestField(ae.Field, form["request"] != ""); f != "" {
 			v.Errors = map[string]string{f: ae.Detail}
 		}
-		c.render(w, ae.Status, "request", v)
+		redraw(ae.Status)
 		return
 	}
 	http.Redirect(w, r, "/console/decisions/"+url.PathEscape(out.Decision.ID), http.StatusSeeOther)

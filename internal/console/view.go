@@ -434,7 +434,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	var who whoami
 	rec, err := c.call(r, token, http.MethodGet, "/v1/whoami", nil, nil, nil)
 	if err == nil {
-		err = jsonInto(rec, &who)
+		err = jsonInto(rec, "/v1/whoami", &who)
 	}
 	if err != nil {
 		var ae *apiError

@@ -227,24 +227,13 @@ func TestUpgradeSummarizes(t *testing.T) {
 	dsn := schemaDSN(t)
 	ctx := context.Background()
 	conn := atVersion(t, dsn, 6)
-	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	private := `{"request":{"action":"access","requester":{"id":"bka","kind":"state-authority","jurisdiction":"DE"},"on_behalf_of":null,"data":{"location":"FR","subjects":{"FR":2}},"purpose":"law-enforcement"},` +
-		`"decision":{"outcome":"pending","reasons":[{"rule":"gdsi-5","pack":"gdsi","effect":"require","message":"m","citation":"c"}],"requires":[{"authorization_from":"FR","rule":"gdsi-5","pack":"gdsi"}],"binding":true,"time":"2026-11-22T10:00:00Z"}}`
-	for i, p := range []string{private, "not json"} {
+	for i, p := range storetest.OldPrivateDecisions {
 		if _, err := conn.Exec(ctx, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES ($1, $2, 'bka', 'pending', $3, '\x01', $4)`,
-			fmt.Sprintf("old-%d", i), i, []byte(p), at.Add(time.Duration(i)*time.Minute)); err != nil {
+			fmt.Sprintf("old-%d", i), i, []byte(p), storetest.OldDecisionsAt.Add(time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s := open(t, dsn)
-	got, err := s.ListDecisions(ctx, store.DecisionQuery{PendingOn: "FR", State: "DE", Limit: 10})
-	if err != nil || len(got) != 1 || got[0].ID != "old-0" || got[0].Location != "FR" || got[0].RequestingState != "DE" || got[0].Rules[0] != "gdsi-5" {
-		t.Fatalf("old decision after upgrade: %+v, %v", got, err)
-	}
-	all, err := s.ListDecisions(ctx, store.DecisionQuery{Principal: "bka", Limit: 10})
-	if err != nil || len(all) != 2 || all[0].ID != "old-1" || all[0].Outcome != "pending" {
-		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
-	}
+	storetest.CheckUpgradedSummaries(t, open(t, dsn))
 }
 
 // BenchmarkHistorySameState reads a decision's counters while its own

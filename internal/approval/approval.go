@@ -233,12 +233,9 @@ func NewID() string {
 	return "apr-" + hex.EncodeToString(b[:])
 }
 
-// Store is what the service keeps requests in; store.Approvals.
+// Store is what the service keeps requests in.
 type Store interface {
-	CreateApproval(ctx context.Context, a store.Approval) error
-	Approval(ctx context.Context, id string) (store.Approval, error)
-	ListApprovals(ctx context.Context, q store.ApprovalQuery) ([]store.Approval, error)
-	UpdateApproval(ctx context.Context, a store.Approval, prev uint64) error
+	store.Approvals
 }
 
 // Catalog gives a dataset's catalogued labels and holder.

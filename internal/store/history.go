@@ -44,15 +44,24 @@ func QueryFor(req *model.Request, at time.Time) HistoryQuery {
 
 // Key returns q's key in scope s ("" when q holds none there).
 func (q HistoryQuery) Key(s model.CounterScope) string {
-	switch s {
-	case model.ScopeState, "":
-		return q.RequestingState
-	case model.ScopePair:
-		return q.Pair
-	case model.ScopeExporter:
-		return q.Exporter
+	if f := q.keyField(s); f != nil {
+		return *f
 	}
 	return ""
+}
+
+// keyField is the field of q that holds its key in scope s (nil for an
+// unknown scope).
+func (q *HistoryQuery) keyField(s model.CounterScope) *string {
+	switch s {
+	case model.ScopeState, "":
+		return &q.RequestingState
+	case model.ScopePair:
+		return &q.Pair
+	case model.ScopeExporter:
+		return &q.Exporter
+	}
+	return nil
 }
 
 // ScopeKey is one counter key: a scope and the key in it.
@@ -78,15 +87,8 @@ func (q HistoryQuery) Keys() []ScopeKey {
 func QueryOf(counts []CounterDelta) (HistoryQuery, error) {
 	var q HistoryQuery
 	for i, c := range counts {
-		var f *string
-		switch c.scope() {
-		case model.ScopeState:
-			f = &q.RequestingState
-		case model.ScopePair:
-			f = &q.Pair
-		case model.ScopeExporter:
-			f = &q.Exporter
-		default:
+		f := q.keyField(c.scope())
+		if f == nil {
 			return q, fmt.Errorf("%w: count %d: unknown scope %q", ErrInvalid, i, c.Scope)
 		}
 		if *f != "" && *f != c.Key {

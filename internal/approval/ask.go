@@ -64,8 +64,8 @@ func (s *Service) Ask(ctx context.Context, a Ask) (*Request, error) {
 	if d == 0 {
 		d = DefaultDuration
 	}
-	if d < MinDuration || d > MaxDuration || d%time.Second != 0 {
-		return nil, fmt.Errorf("%w: %s is not whole seconds from %s to %s", ErrBadDuration, d, MinDuration, MaxDuration)
+	if err := checkDuration(d); err != nil {
+		return nil, err
 	}
 	if req.Data.Dataset == "" {
 		return nil, fmt.Errorf("%w: the request names no catalogued dataset", ErrNoApprover)
@@ -103,12 +103,11 @@ func (s *Service) Ask(ctx context.Context, a Ask) (*Request, error) {
 		return nil, fmt.Errorf("approval request %s: append to log: %w", r.ID, err)
 	}
 	r.LogIndex = idx
-	doc, err := r.encode()
+	row, err := r.row()
 	if err != nil {
 		s.void(ctx, idx, now)
 		return nil, err
 	}
-	row := store.Approval{ID: r.ID, Requester: r.Requester, Holder: r.Holder, Dataset: r.Dataset, Status: StatusPending, Created: now, Version: 1, Doc: doc}
 	if err := s.cfg.Store.CreateApproval(ctx, row); err != nil {
 		s.void(ctx, idx, now)
 		return nil, fmt.Errorf("approval request %s (log index %d, voided): store: %w", r.ID, idx, err)
@@ -208,4 +207,13 @@ func onBehalfOf(req *model.Request) string {
 		return ""
 	}
 	return req.OnBehalfOf.ID
+}
+
+// checkDuration refuses (ErrBadDuration) a duration asked or granted that
+// is not whole seconds from MinDuration to MaxDuration.
+func checkDuration(d time.Duration) error {
+	if d < MinDuration || d > MaxDuration || d%time.Second != 0 {
+		return fmt.Errorf("%w: %s is not whole seconds from %s to %s", ErrBadDuration, d, MinDuration, MaxDuration)
+	}
+	return nil
 }

@@ -86,8 +86,8 @@ func (s *Service) Answer(ctx context.Context, a Answering) (*Request, error) {
 		if d == 0 {
 			d = time.Duration(r.RequestedSeconds) * time.Second
 		}
-		if d < MinDuration || d > MaxDuration || d%time.Second != 0 {
-			return nil, fmt.Errorf("%w: %s is not whole seconds from %s to %s", ErrBadDuration, d, MinDuration, MaxDuration)
+		if err := checkDuration(d); err != nil {
+			return nil, err
 		}
 		exp := now.Add(d)
 		st.Expires, ans.Expires, ans.GrantedSeconds = exp, &exp, int64(d/time.Second)
@@ -108,10 +108,9 @@ func (s *Service) Answer(ctx context.Context, a Answering) (*Request, error) {
 	ans.LogIndex = idx
 	prev := r.Version
 	r.Answer, r.salts[1], r.Version = ans, p.Salt, prev+1
-	doc, err := r.encode()
+	row, err := r.row()
 	if err == nil {
-		err = s.cfg.Store.UpdateApproval(ctx, store.Approval{ID: r.ID, Requester: r.Requester, Holder: r.Holder, Dataset: r.Dataset,
-			Status: r.storedStatus(), Created: r.Created, Version: r.Version, Doc: doc}, prev)
+		err = s.cfg.Store.UpdateApproval(ctx, row, prev)
 	}
 	if err != nil {
 		s.void(ctx, idx, now)

@@ -182,8 +182,14 @@ type stored struct {
 	AnswerSalt  []byte       `json:"answer_salt,omitempty"`
 }
 
-func (r *Request) encode() ([]byte, error) {
-	return json.Marshal(stored{Request: *r, Party: r.party, Location: r.location, RequestSalt: r.salts[0], AnswerSalt: r.salts[1]})
+// row is r as the store keeps it: its columns and its document.
+func (r *Request) row() (store.Approval, error) {
+	doc, err := json.Marshal(stored{Request: *r, Party: r.party, Location: r.location, RequestSalt: r.salts[0], AnswerSalt: r.salts[1]})
+	if err != nil {
+		return store.Approval{}, fmt.Errorf("approval %s: encode: %w", r.ID, err)
+	}
+	return store.Approval{ID: r.ID, Requester: r.Requester, Holder: r.Holder, Dataset: r.Dataset,
+		Status: r.storedStatus(), Created: r.Created, Version: r.Version, Doc: doc}, nil
 }
 
 func decode(row store.Approval) (*Request, error) {
@@ -233,12 +239,9 @@ func NewID() string {
 	return "apr-" + hex.EncodeToString(b[:])
 }
 
-// Store is what the service keeps requests in; store.Approvals.
+// Store is what the service keeps requests in.
 type Store interface {
-	CreateApproval(ctx context.Context, a store.Approval) error
-	Approval(ctx context.Context, id string) (store.Approval, error)
-	ListApprovals(ctx context.Context, q store.ApprovalQuery) ([]store.Approval, error)
-	UpdateApproval(ctx context.Context, a store.Approval, prev uint64) error
+	store.Approvals
 }
 
 // Catalog gives a dataset's catalogued labels and holder.

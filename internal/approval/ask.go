@@ -64,8 +64,8 @@ func (s *Service) Ask(ctx context.Context, a Ask) (*Request, error) {
 	if d == 0 {
 		d = DefaultDuration
 	}
-	if d < MinDuration || d > MaxDuration || d%time.Second != 0 {
-		return nil, fmt.Errorf("%w: %s is not whole seconds from %s to %s", ErrBadDuration, d, MinDuration, MaxDuration)
+	if err := checkDuration(d); err != nil {
+		return nil, err
 	}
 	if req.Data.Dataset == "" {
 		return nil, fmt.Errorf("%w: the request names no catalogued dataset", ErrNoApprover)
@@ -77,10 +77,7 @@ func (s *Service) Ask(ctx context.Context, a Ask) (*Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("approval request: dataset %s: %w", req.Data.Dataset, err)
 	}
-	obo := ""
-	if req.OnBehalfOf != nil {
-		obo = req.OnBehalfOf.ID
-	}
+	obo := onBehalfOf(req)
 	switch ds.Holder {
 	case "":
 		return nil, fmt.Errorf("%w: dataset %s has no catalogued holder", ErrNoApprover, ds.ID)
@@ -90,14 +87,11 @@ func (s *Service) Ask(ctx context.Context, a Ask) (*Request, error) {
 	now := s.now()
 	r := &Request{
 		ID: a.ID, Requester: req.Requester.ID, OnBehalfOf: obo, Holder: ds.Holder,
-		Dataset: ds.ID, Action: string(req.Action), Purpose: string(req.Purpose), Categories: sortedSet(req.Data.Categories),
+		Dataset: ds.ID, Action: string(req.Action), Purpose: string(req.Purpose), Categories: nonNil(sortedSet(req.Data.Categories)),
 		Measures: measures, Rules: rules, Decision: dec.ID, DecisionIndex: *dec.LogIndex,
 		RequestedSeconds: int64(d / time.Second), Created: now, Lapses: now.Add(LapseAfter), Version: 1,
 		party:    ledger.Party{Kind: req.Requester.Kind, Role: req.Requester.Role, State: req.Requester.Jurisdiction},
 		location: req.Data.Location,
-	}
-	if r.Categories == nil {
-		r.Categories = []string{}
 	}
 	e, p, err := r.askEntry(now)
 	if err != nil {
@@ -109,12 +103,11 @@ func (s *Service) Ask(ctx context.Context, a Ask) (*Request, error) {
 		return nil, fmt.Errorf("approval request %s: append to log: %w", r.ID, err)
 	}
 	r.LogIndex = idx
-	doc, err := r.encode()
+	row, err := r.row()
 	if err != nil {
 		s.void(ctx, idx, now)
 		return nil, err
 	}
-	row := store.Approval{ID: r.ID, Requester: r.Requester, Holder: r.Holder, Dataset: r.Dataset, Status: StatusPending, Created: now, Version: 1, Doc: doc}
 	if err := s.cfg.Store.CreateApproval(ctx, row); err != nil {
 		s.void(ctx, idx, now)
 		return nil, fmt.Errorf("approval request %s (log index %d, voided): store: %w", r.ID, idx, err)
@@ -153,8 +146,11 @@ func (s *Service) AskFor(ctx context.Context, decisions Decisions, principal, de
 		Request  *model.Request  `json:"request"`
 		Decision *model.Decision `json:"decision"`
 	}
-	if err := json.Unmarshal(rec.Private, &full); err != nil || full.Request == nil || full.Decision == nil {
-		return nil, false, fmt.Errorf("decision %s: stored record: %v", decisionID, err)
+	if err := json.Unmarshal(rec.Private, &full); err != nil {
+		return nil, false, fmt.Errorf("decision %s: stored record: %w", decisionID, err)
+	}
+	if full.Request == nil || full.Decision == nil {
+		return nil, false, fmt.Errorf("decision %s: stored record has no request or no decision", decisionID)
 	}
 	if full.Decision.LogIndex == nil {
 		idx := rec.LogIndex
@@ -194,11 +190,7 @@ func (s *Service) open(ctx context.Context, req *model.Request, now time.Time) (
 
 // sameAs reports whether req asks for what r asked for.
 func (r *Request) sameAs(req *model.Request) bool {
-	obo := ""
-	if req.OnBehalfOf != nil {
-		obo = req.OnBehalfOf.ID
-	}
-	return r.Requester == req.Requester.ID && r.OnBehalfOf == obo && r.Dataset == req.Data.Dataset &&
+	return r.Requester == req.Requester.ID && r.OnBehalfOf == onBehalfOf(req) && r.Dataset == req.Data.Dataset &&
 		r.Action == string(req.Action) && r.Purpose == string(req.Purpose) && slices.Equal(r.Categories, nonNil(sortedSet(req.Data.Categories)))
 }
 
@@ -207,4 +199,21 @@ func nonNil(xs []string) []string {
 		return []string{}
 	}
 	return xs
+}
+
+// onBehalfOf is the id of the principal req acts for, or "".
+func onBehalfOf(req *model.Request) string {
+	if req.OnBehalfOf == nil {
+		return ""
+	}
+	return req.OnBehalfOf.ID
+}
+
+// checkDuration refuses (ErrBadDuration) a duration asked or granted that
+// is not whole seconds from MinDuration to MaxDuration.
+func checkDuration(d time.Duration) error {
+	if d < MinDuration || d > MaxDuration || d%time.Second != 0 {
+		return fmt.Errorf("%w: %s is not whole seconds from %s to %s", ErrBadDuration, d, MinDuration, MaxDuration)
+	}
+	return nil
 }

@@ -49,11 +49,7 @@ func (s *Service) Lookup(ctx context.Context, req *model.Request, at time.Time) 
 	if err != nil {
 		return out, fmt.Errorf("read approvals: dataset %s: %w", req.Data.Dataset, err)
 	}
-	obo := ""
-	if req.OnBehalfOf != nil {
-		obo = req.OnBehalfOf.ID
-	}
-	out.CanAsk = ds.Holder != "" && ds.Holder != req.Requester.ID && ds.Holder != obo
+	out.CanAsk = ds.Holder != "" && ds.Holder != req.Requester.ID && ds.Holder != onBehalfOf(req)
 	if !out.CanAsk {
 		// Nobody else can approve, so no approval can count: the
 		// approvals are not read (most datasets have no holder).
@@ -101,11 +97,7 @@ func (s *Service) grants(ctx context.Context, r *Request, req *model.Request, at
 	if err != nil || digest != r.Answer.Digest || st.ID != r.ID || st.Outcome != StatusApproved {
 		return nil, false
 	}
-	obo := ""
-	if req.OnBehalfOf != nil {
-		obo = req.OnBehalfOf.ID
-	}
-	if st.Requester != req.Requester.ID || st.OnBehalfOf != obo || st.Dataset != req.Data.Dataset ||
+	if st.Requester != req.Requester.ID || st.OnBehalfOf != onBehalfOf(req) || st.Dataset != req.Data.Dataset ||
 		st.Action != string(req.Action) || st.Purpose != string(req.Purpose) {
 		return nil, false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -60,23 +61,47 @@ type ApprovalQuery struct {
 	Status string
 }
 
+// SQL is the query of ListApprovals, for drivers: it selects id,
+// requester, holder, dataset, status, created, version and doc of the
+// approvals q selects, ordered by creation time then id. arg returns the
+// placeholder of the n-th argument, as SQLDialect.Arg does.
+func (q ApprovalQuery) SQL(arg func(n int) string) (string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	for _, f := range [...]struct{ col, v string }{{"requester", q.Requester}, {"holder", q.Holder}, {"dataset", q.Dataset}, {"status", q.Status}} {
+		if f.v != "" {
+			args = append(args, f.v)
+			where = append(where, f.col+" = "+arg(len(args)))
+		}
+	}
+	query := `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	return query + " ORDER BY created, id", args
+}
+
 // ApprovalStatuses are the statuses an Approval may be stored with.
 var ApprovalStatuses = []string{"pending", "approved", "denied"}
 
 // ValidateUpdate checks a as the write that follows version prev: a valid
-// approval whose version is prev+1 (and fits a database's signed 64 bits).
+// approval whose version is prev+1.
 // Drivers call it before UpdateApproval writes anything.
 func (a Approval) ValidateUpdate(prev uint64) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if a.Version != prev+1 || a.Version > math.MaxInt64 {
+	if a.Version != prev+1 {
 		return fmt.Errorf("%w: approval %s: version %d does not follow %d", ErrInvalid, a.ID, a.Version, prev)
 	}
 	return nil
 }
 
-// Validate reports the first rule a breaks, naming the field.
+// Validate reports the first rule a breaks, naming the field. Versions
+// must fit a database's signed 64 bits. Drivers call it before
+// CreateApproval writes anything.
 func (a Approval) Validate() error {
 	switch {
 	case a.ID == "":
@@ -93,6 +118,8 @@ func (a Approval) Validate() error {
 		return fmt.Errorf("%w: approval %s: created is zero", ErrInvalid, a.ID)
 	case a.Version == 0:
 		return fmt.Errorf("%w: approval %s: version is 0", ErrInvalid, a.ID)
+	case a.Version > math.MaxInt64:
+		return fmt.Errorf("%w: approval %s: version out of range", ErrInvalid, a.ID)
 	case len(a.Doc) == 0:
 		return fmt.Errorf("%w: approval %s: doc is empty", ErrInvalid, a.ID)
 	}

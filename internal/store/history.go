@@ -44,15 +44,24 @@ func QueryFor(req *model.Request, at time.Time) HistoryQuery {
 
 // Key returns q's key in scope s ("" when q holds none there).
 func (q HistoryQuery) Key(s model.CounterScope) string {
-	switch s {
-	case model.ScopeState, "":
-		return q.RequestingState
-	case model.ScopePair:
-		return q.Pair
-	case model.ScopeExporter:
-		return q.Exporter
+	if f := q.keyField(s); f != nil {
+		return *f
 	}
 	return ""
+}
+
+// keyField is the field of q that holds its key in scope s (nil for an
+// unknown scope).
+func (q *HistoryQuery) keyField(s model.CounterScope) *string {
+	switch s {
+	case model.ScopeState, "":
+		return &q.RequestingState
+	case model.ScopePair:
+		return &q.Pair
+	case model.ScopeExporter:
+		return &q.Exporter
+	}
+	return nil
 }
 
 // ScopeKey is one counter key: a scope and the key in it.
@@ -78,15 +87,8 @@ func (q HistoryQuery) Keys() []ScopeKey {
 func QueryOf(counts []CounterDelta) (HistoryQuery, error) {
 	var q HistoryQuery
 	for i, c := range counts {
-		var f *string
-		switch c.scope() {
-		case model.ScopeState:
-			f = &q.RequestingState
-		case model.ScopePair:
-			f = &q.Pair
-		case model.ScopeExporter:
-			f = &q.Exporter
-		default:
+		f := q.keyField(c.scope())
+		if f == nil {
 			return q, fmt.Errorf("%w: count %d: unknown scope %q", ErrInvalid, i, c.Scope)
 		}
 		if *f != "" && *f != c.Key {
@@ -223,7 +225,7 @@ type CounterReader struct {
 	many    SumsFunc
 	plan    *SumPlan
 	planned bool
-	memo    map[sumKey]model.Count
+	memo    map[SumRequest]model.Count
 	pending []CounterDelta
 	err     error
 }
@@ -299,21 +301,17 @@ func (r *CounterReader) resolve(scope model.CounterScope, window string) (model.
 // prefetch reads the plan's sums in one round trip into the memo.
 func (r *CounterReader) prefetch() error {
 	r.planned = true
-	var (
-		reqs []SumRequest
-		keys []sumKey
-	)
+	var reqs []SumRequest
 	for _, e := range r.plan.snapshot() {
 		scope, key, from, to, err := r.resolve(e.scope, e.window)
 		if err != nil || key == "" {
 			continue
 		}
-		k := sumKey{scope, key, e.subject, e.prefix, from, to}
-		if _, ok := r.memo[k]; ok || slices.Contains(keys, k) {
+		k := SumRequest{scope, key, e.subject, e.prefix, from, to}
+		if _, ok := r.memo[k]; ok || slices.Contains(reqs, k) {
 			continue
 		}
-		keys = append(keys, k)
-		reqs = append(reqs, SumRequest{scope, key, e.subject, e.prefix, from, to})
+		reqs = append(reqs, k)
 	}
 	if len(reqs) == 0 {
 		return nil
@@ -325,21 +323,15 @@ func (r *CounterReader) prefetch() error {
 	if len(out) != len(reqs) {
 		return fmt.Errorf("read counters: %d sums for %d asked", len(out), len(reqs))
 	}
-	for i, k := range keys {
+	for i, k := range reqs {
 		r.memo[k] = out[i]
 	}
 	return nil
 }
 
-type sumKey struct {
-	scope                model.CounterScope
-	key, subject, prefix string
-	from, to             int64
-}
-
 // NewCounterReader returns a reader of q's counters through sum.
 func NewCounterReader(q HistoryQuery, sum SumFunc) *CounterReader {
-	return &CounterReader{q: q, sum: sum, memo: map[sumKey]model.Count{}}
+	return &CounterReader{q: q, sum: sum, memo: map[SumRequest]model.Count{}}
 }
 
 // Sum implements model.CounterSource.
@@ -351,23 +343,17 @@ func (r *CounterReader) Sum(scope model.CounterScope, window, subjectState, pref
 	}
 	if r.plan != nil && !r.planned {
 		if err := r.prefetch(); err != nil {
-			if r.err == nil {
-				r.err = err
-			}
-			return model.Count{}, err
+			return model.Count{}, r.fail(err)
 		}
 	}
-	k := sumKey{scope, key, subjectState, prefix, from, to}
+	k := SumRequest{scope, key, subjectState, prefix, from, to}
 	n, ok := r.memo[k]
 	if !ok {
 		if r.plan != nil && key != "" {
 			r.plan.add(asked)
 		}
 		if n, err = r.sum(scope, key, subjectState, prefix, from, to); err != nil {
-			if r.err == nil {
-				r.err = err
-			}
-			return model.Count{}, err
+			return model.Count{}, r.fail(err)
 		}
 		r.memo[k] = n
 	}
@@ -387,6 +373,14 @@ func (r *CounterReader) Sum(scope model.CounterScope, window, subjectState, pref
 // Add makes counts part of what later sums see (a judge's counts, before
 // they are written).
 func (r *CounterReader) Add(counts []CounterDelta) { r.pending = append(r.pending, counts...) }
+
+// fail keeps err as r's error unless one came first, and returns it.
+func (r *CounterReader) fail(err error) error {
+	if r.err == nil {
+		r.err = err
+	}
+	return err
+}
 
 // Err returns the first error the driver returned, if any.
 func (r *CounterReader) Err() error { return r.err }

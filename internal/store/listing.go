@@ -139,8 +139,7 @@ func SummaryFromPrivate(r DecisionRecord) DecisionSummary {
 	if json.Unmarshal(r.Private, &p) != nil {
 		p.Request, p.Decision = nil, model.Decision{}
 	}
-	s := SummaryFor(p.Request, &p.Decision)
-	s.ID, s.LogIndex, s.Outcome, s.Time, s.Principal = r.ID, r.LogIndex, r.Outcome, r.Created.UTC(), r.Principal
+	s := r.withColumns(SummaryFor(p.Request, &p.Decision))
 	if s.Outcome != model.Pending {
 		s.PendingOn = PendingOn{States: []string{}, Measures: []string{}}
 	}

@@ -397,7 +397,12 @@ func SummaryOf(r DecisionRecord) DecisionSummary {
 	if r.Summary == nil {
 		return SummaryFromPrivate(r)
 	}
-	s := *r.Summary
+	return r.withColumns(*r.Summary)
+}
+
+// withColumns returns s with r's own id, index, outcome, time and
+// principal: the stored columns win over what s was derived from.
+func (r DecisionRecord) withColumns(s DecisionSummary) DecisionSummary {
 	s.ID, s.LogIndex, s.Outcome, s.Time, s.Principal = r.ID, r.LogIndex, r.Outcome, r.Created.UTC(), r.Principal
 	return s
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,9 +17,6 @@ func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if a.Version > math.MaxInt64 {
-		return fmt.Errorf("%w: approval %s: version out of range", store.ErrInvalid, a.ID)
-	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO approvals(id, requester, holder, dataset, status, created, version, doc)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		a.ID, a.Requester, a.Holder, a.Dataset, a.Status, a.Created.UTC(), int64(a.Version), a.Doc)
@@ -34,45 +28,17 @@ func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 
 // Approval returns one approval request.
 func (s *Store) Approval(ctx context.Context, id string) (store.Approval, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals WHERE id = $1`, id)
+	a, err := scanApproval(s.pool.QueryRow(ctx, `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals WHERE id = $1`, id))
 	if err != nil {
 		return store.Approval{}, fmt.Errorf("approval %s: %w", id, wrap(err))
 	}
-	out, err := scanApprovals(rows)
-	if err != nil {
-		return store.Approval{}, fmt.Errorf("approval %s: %w", id, err)
-	}
-	if len(out) == 0 {
-		return store.Approval{}, fmt.Errorf("approval %s: %w", id, store.ErrNotFound)
-	}
-	return out[0], nil
+	return a, nil
 }
 
 // ListApprovals returns the approval requests q selects.
 func (s *Store) ListApprovals(ctx context.Context, q store.ApprovalQuery) ([]store.Approval, error) {
-	var (
-		where []string
-		args  []any
-	)
-	for _, f := range [...]struct{ col, v string }{{"requester", q.Requester}, {"holder", q.Holder}, {"dataset", q.Dataset}, {"status", q.Status}} {
-		if f.v != "" {
-			args = append(args, f.v)
-			where = append(where, f.col+" = $"+strconv.Itoa(len(args)))
-		}
-	}
-	query := `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := s.pool.Query(ctx, query+" ORDER BY created, id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list approvals: %w", wrap(err))
-	}
-	out, err := scanApprovals(rows)
-	if err != nil {
-		return nil, fmt.Errorf("list approvals: %w", err)
-	}
-	return out, nil
+	query, args := q.SQL(pgArg)
+	return list(ctx, s, "list approvals", scanApproval, query, args...)
 }
 
 // UpdateApproval replaces an approval request's status and document if
@@ -100,22 +66,14 @@ func (s *Store) UpdateApproval(ctx context.Context, a store.Approval, prev uint6
 	return fmt.Errorf("update approval %s: at version %d, not %d: %w", a.ID, v, prev, store.ErrPrecondition)
 }
 
-func scanApprovals(rows pgx.Rows) ([]store.Approval, error) {
-	defer rows.Close()
-	var out []store.Approval
-	for rows.Next() {
-		var (
-			a       store.Approval
-			version int64
-		)
-		if err := rows.Scan(&a.ID, &a.Requester, &a.Holder, &a.Dataset, &a.Status, &a.Created, &version, &a.Doc); err != nil {
-			return nil, wrap(err)
-		}
-		a.Created, a.Version = a.Created.UTC(), uint64(version)
-		out = append(out, a)
+func scanApproval(r pgx.Row) (store.Approval, error) {
+	var (
+		a       store.Approval
+		version int64
+	)
+	if err := r.Scan(&a.ID, &a.Requester, &a.Holder, &a.Dataset, &a.Status, &a.Created, &version, &a.Doc); err != nil {
+		return store.Approval{}, wrap(err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	return out, nil
+	a.Created, a.Version = a.Created.UTC(), uint64(version)
+	return a, nil
 }

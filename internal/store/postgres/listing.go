@@ -37,7 +37,7 @@ func (s *Store) ListDecisions(ctx context.Context, q store.DecisionQuery) ([]sto
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	query, args := store.ListSQL(q, store.SQLDialect{Arg: func(n int) string { return "$" + strconv.Itoa(n) }, Time: func(t time.Time) any { return t }, Fence: " OFFSET 0"})
+	query, args := store.ListSQL(q, store.SQLDialect{Arg: pgArg, Time: func(t time.Time) any { return t }, Fence: " OFFSET 0"})
 	return list(ctx, s, "list decisions", func(r pgx.Row) (store.DecisionSummary, error) {
 		var (
 			id, principal, outcome string
@@ -106,3 +106,6 @@ func (s *Store) summarize(ctx context.Context) error {
 		}
 	}
 }
+
+// pgArg is the placeholder of the n-th argument of a query ($n).
+func pgArg(n int) string { return "$" + strconv.Itoa(n) }

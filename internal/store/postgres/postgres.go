@@ -95,11 +95,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{pool: pool}
 	s.group = store.NewReserveGroup(s)
 	s.records = store.NewBatcher(s.recordBatch)
-	if err := s.migrate(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	err = s.migrate(ctx)
+	if err == nil {
+		err = s.summarize(ctx)
 	}
-	if err := s.summarize(ctx); err != nil {
+	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
 	}
@@ -201,15 +201,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read schema versions: %w", wrap(err))
 	}
-	applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	if err != nil {
 		return fmt.Errorf("read schema versions: %w", wrap(err))
 	}
-	versions := make([]int, len(applied))
-	for i, v := range applied {
-		versions[i] = int(v)
-	}
-	pending, err := store.Pending(ms, versions)
+	pending, err := store.Pending(ms, applied)
 	if err != nil {
 		return err
 	}

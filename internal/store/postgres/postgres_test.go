@@ -155,26 +155,7 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 func TestUpgradeFromVersion3(t *testing.T) {
 	dsn := schemaDSN(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql"} {
-		b, err := os.ReadFile("migrations/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Exec(ctx, string(b)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, name); err != nil {
-			t.Fatal(err)
-		}
-	}
+	conn := atVersion(t, dsn, 3)
 	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := conn.Exec(ctx, `INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (4, 5, 'dec-4', $1), (9, 12, 'dec-9', $1)`, at); err != nil {
 		t.Fatal(err)
@@ -245,44 +226,14 @@ func BenchmarkListDecisions(b *testing.B) {
 func TestUpgradeSummarizes(t *testing.T) {
 	dsn := schemaDSN(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql", "0004_reconcile_changes.sql", "0005_advisories.sql", "0006_contract.sql"} {
-		b, err := os.ReadFile("migrations/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Exec(ctx, string(b)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	private := `{"request":{"action":"access","requester":{"id":"bka","kind":"state-authority","jurisdiction":"DE"},"on_behalf_of":null,"data":{"location":"FR","subjects":{"FR":2}},"purpose":"law-enforcement"},` +
-		`"decision":{"outcome":"pending","reasons":[{"rule":"gdsi-5","pack":"gdsi","effect":"require","message":"m","citation":"c"}],"requires":[{"authorization_from":"FR","rule":"gdsi-5","pack":"gdsi"}],"binding":true,"time":"2026-11-22T10:00:00Z"}}`
-	for i, p := range []string{private, "not json"} {
+	conn := atVersion(t, dsn, 6)
+	for i, p := range storetest.OldPrivateDecisions {
 		if _, err := conn.Exec(ctx, `INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES ($1, $2, 'bka', 'pending', $3, '\x01', $4)`,
-			fmt.Sprintf("old-%d", i), i, []byte(p), at.Add(time.Duration(i)*time.Minute)); err != nil {
+			fmt.Sprintf("old-%d", i), i, []byte(p), storetest.OldDecisionsAt.Add(time.Duration(i)*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s := open(t, dsn)
-	got, err := s.ListDecisions(ctx, store.DecisionQuery{PendingOn: "FR", State: "DE", Limit: 10})
-	if err != nil || len(got) != 1 || got[0].ID != "old-0" || got[0].Location != "FR" || got[0].RequestingState != "DE" || got[0].Rules[0] != "gdsi-5" {
-		t.Fatalf("old decision after upgrade: %+v, %v", got, err)
-	}
-	all, err := s.ListDecisions(ctx, store.DecisionQuery{Principal: "bka", Limit: 10})
-	if err != nil || len(all) != 2 || all[0].ID != "old-1" || all[0].Outcome != "pending" {
-		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
-	}
+	storetest.CheckUpgradedSummaries(t, open(t, dsn))
 }
 
 // BenchmarkHistorySameState reads a decision's counters while its own
@@ -299,30 +250,7 @@ func BenchmarkHistorySameState(b *testing.B) {
 func TestUpgradeMovesHistory(t *testing.T) {
 	dsn := schemaDSN(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, m := range ms[:8] {
-		b, err := os.ReadFile("migrations/" + m.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Exec(ctx, string(b)); err != nil {
-			t.Fatalf("%s: %v", m.Name(), err)
-		}
-		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, m.Name()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	conn := atVersion(t, dsn, 8)
 	for i, r := range storetest.OldHistoryRows {
 		// The first row's count split over two shards, as hot counters were.
 		for shard, n := range map[int16]int64{0: r.Subjects - r.Subjects/2, 3: r.Subjects / 2} {
@@ -340,4 +268,37 @@ func TestUpgradeMovesHistory(t *testing.T) {
 		}
 	}
 	storetest.CheckUpgradedCounters(t, open(t, dsn))
+}
+
+// atVersion connects to the schema of dsn and leaves it as a server of
+// schema version n left it: the first n migrations applied and recorded.
+// The connection closes when the test ends.
+func atVersion(t *testing.T, dsn string, n int) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms[:n] {
+		b, err := os.ReadFile("migrations/" + m.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, string(b)); err != nil {
+			t.Fatalf("%s: %v", m.Name(), err)
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations VALUES ($1, $2, now())`, i+1, m.Name()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return conn
 }

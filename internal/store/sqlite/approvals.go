@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 
 	"github.com/accord-dev/accord/internal/store"
 )
@@ -17,9 +15,6 @@ var _ store.Approvals = (*Store)(nil)
 func (s *Store) CreateApproval(ctx context.Context, a store.Approval) error {
 	if err := a.Validate(); err != nil {
 		return err
-	}
-	if a.Version > math.MaxInt64 {
-		return fmt.Errorf("%w: approval %s: version out of range", store.ErrInvalid, a.ID)
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO approvals(id, requester, holder, dataset, status, created, version, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -48,33 +43,17 @@ func (s *Store) Approval(ctx context.Context, id string) (store.Approval, error)
 
 // ListApprovals returns the approval requests q selects.
 func (s *Store) ListApprovals(ctx context.Context, q store.ApprovalQuery) ([]store.Approval, error) {
+	var (
+		rows *sql.Rows
+		err  error
+	)
 	if q.Requester != "" && q.Dataset != "" && q.Holder == "" && q.Status == "" {
 		// The lookup of every binding decision on a dataset: prepared.
-		rows, err := s.approvalsOf.QueryContext(ctx, q.Requester, q.Dataset)
-		if err != nil {
-			return nil, fmt.Errorf("list approvals: %w", wrap(err))
-		}
-		out, err := scanApprovals(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list approvals: %w", err)
-		}
-		return out, nil
+		rows, err = s.approvalsOf.QueryContext(ctx, q.Requester, q.Dataset)
+	} else {
+		query, args := q.SQL(qmark)
+		rows, err = s.r.QueryContext(ctx, query, args...)
 	}
-	var (
-		where []string
-		args  []any
-	)
-	for _, f := range [...]struct{ col, v string }{{"requester", q.Requester}, {"holder", q.Holder}, {"dataset", q.Dataset}, {"status", q.Status}} {
-		if f.v != "" {
-			where = append(where, f.col+" = ?")
-			args = append(args, f.v)
-		}
-	}
-	query := `SELECT id, requester, holder, dataset, status, created, version, doc FROM approvals`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := s.r.QueryContext(ctx, query+" ORDER BY created, id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("list approvals: %w", wrap(err))
 	}

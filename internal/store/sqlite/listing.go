@@ -24,7 +24,7 @@ func (s *Store) ListDecisions(ctx context.Context, q store.DecisionQuery) ([]sto
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	query, args := store.ListSQL(q, store.SQLDialect{Arg: func(int) string { return "?" }, Time: func(t time.Time) any { return nanos(t) }})
+	query, args := store.ListSQL(q, store.SQLDialect{Arg: qmark, Time: func(t time.Time) any { return nanos(t) }})
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list decisions: %w", wrap(err))
@@ -117,3 +117,6 @@ func (s *Store) summarizeSome(ctx context.Context) (n int, err error) {
 	}
 	return len(recs), nil
 }
+
+// qmark is the placeholder of every argument of a query (?).
+func qmark(int) string { return "?" }

@@ -86,23 +86,9 @@ func BenchmarkStore(b *testing.B) {
 // checks that the newer migrations apply and old rows read back.
 func TestUpgradeFromVersion1(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "accord.db")
-	v1, err := os.ReadFile("migrations/0001_init.sql")
-	if err != nil {
+	db := atVersion(t, path, 1)
+	if _, err := db.Exec(`INSERT INTO principals(id, kind, jurisdiction, created) VALUES ('acme', 'company', 'FR', 0)`); err != nil {
 		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		string(v1),
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`,
-		`INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0)`,
-		`INSERT INTO principals(id, kind, jurisdiction, created) VALUES ('acme', 'company', 'FR', 0)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
 	}
 	db.Close()
 	s, err := sqlite.Open(context.Background(), path)
@@ -148,27 +134,7 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 // void as it was (its void index set, so none is "unlogged").
 func TestUpgradeFromVersion3(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "accord.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql"} {
-		b, err := os.ReadFile("migrations/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(string(b)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if i == 0 {
-			if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := atVersion(t, path, 3)
 	if _, err := db.Exec(`INSERT INTO voids(log_index, void_index, decision_id, created) VALUES (4, 5, 'dec-4', 1000), (9, 12, 'dec-9', 2000)`); err != nil {
 		t.Fatal(err)
 	}
@@ -234,29 +200,7 @@ func BenchmarkHistorySameState(b *testing.B) {
 // state's counters, rolled up (storetest.CheckUpgradedCounters).
 func TestUpgradeMovesHistory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "accord.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, m := range ms[:8] {
-		b, err := os.ReadFile("migrations/" + m.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(string(b)); err != nil {
-			t.Fatalf("%s: %v", m.Name(), err)
-		}
-		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, m.Name()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := atVersion(t, path, 8)
 	for _, r := range storetest.OldHistoryRows {
 		if _, err := db.Exec(`INSERT INTO history(requesting_state, counterparty, subject_state, category, day, subjects, devices) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			r.State, r.Counterparty, r.Subject, r.Category, store.DayNumber(storetest.DayZero()), r.Subjects, r.Devices); err != nil {
@@ -313,49 +257,20 @@ func BenchmarkListDecisions(b *testing.B) {
 // like a new one; a private record that does not decode is still listed.
 func TestUpgradeSummarizes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "accord.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for i, name := range []string{"0001_init.sql", "0002_principal_attributes.sql", "0003_lawful_access.sql", "0004_reconcile_changes.sql", "0005_advisories.sql", "0006_contract.sql"} {
-		b, err := os.ReadFile("migrations/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(string(b)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	private := `{"request":{"action":"access","requester":{"id":"bka","kind":"state-authority","jurisdiction":"DE"},"on_behalf_of":null,"data":{"location":"FR","subjects":{"FR":2}},"purpose":"law-enforcement"},` +
-		`"decision":{"outcome":"pending","reasons":[{"rule":"gdsi-5","pack":"gdsi","effect":"require","message":"m","citation":"c"}],"requires":[{"authorization_from":"FR","rule":"gdsi-5","pack":"gdsi"}],"binding":true,"time":"2026-11-22T10:00:00Z"}}`
-	for i, p := range []string{private, "not json"} {
+	db := atVersion(t, path, 6)
+	for i, p := range storetest.OldPrivateDecisions {
 		if _, err := db.Exec(`INSERT INTO decisions(id, log_index, principal_id, outcome, private, salt, created) VALUES (?, ?, 'bka', 'pending', ?, x'01', ?)`,
-			fmt.Sprintf("old-%d", i), i, []byte(p), at.Add(time.Duration(i)*time.Minute).UnixNano()); err != nil {
+			fmt.Sprintf("old-%d", i), i, []byte(p), storetest.OldDecisionsAt.Add(time.Duration(i)*time.Minute).UnixNano()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	db.Close()
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path)
+	s, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatalf("upgrade: %v", err)
 	}
 	defer s.Close()
-	got, err := s.ListDecisions(ctx, store.DecisionQuery{PendingOn: "FR", State: "DE", Limit: 10})
-	if err != nil || len(got) != 1 || got[0].ID != "old-0" || got[0].Location != "FR" || got[0].RequestingState != "DE" || got[0].Rules[0] != "gdsi-5" {
-		t.Fatalf("old decision after upgrade: %+v, %v", got, err)
-	}
-	all, err := s.ListDecisions(ctx, store.DecisionQuery{Principal: "bka", Limit: 10})
-	if err != nil || len(all) != 2 || all[0].ID != "old-1" || all[0].Outcome != "pending" {
-		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
-	}
+	storetest.CheckUpgradedSummaries(t, s)
 }
 
 // TestCheckpointsBesideTheWriter: commits do not checkpoint (the WAL is
@@ -407,4 +322,35 @@ func TestCheckpointsBesideTheWriter(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// atVersion creates the database file path as a server of schema version
+// n left it: the first n migrations applied and recorded. The caller
+// closes the database before opening the file with sqlite.Open.
+func atVersion(t *testing.T, path string, n int) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms[:n] {
+		b, err := os.ReadFile("migrations/" + m.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", m.Name(), err)
+		}
+		if _, err := db.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, m.Name()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -64,6 +65,7 @@ func testApprovalInvalid(t *testing.T, s store.Approvals) {
 		"bad status":   func(a *store.Approval) { a.Status = "lapsed" },
 		"no time":      func(a *store.Approval) { a.Created = time.Time{} },
 		"version 0":    func(a *store.Approval) { a.Version = 0 },
+		"version 2^63": func(a *store.Approval) { a.Version = math.MaxInt64 + 1 },
 		"no doc":       func(a *store.Approval) { a.Doc = nil },
 	} {
 		a := approvalRow("apr-x", "r", "h", "d", at)

@@ -196,3 +196,34 @@ func testListDecisions(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// OldDecisionsAt is when the first of OldPrivateDecisions was made; each
+// next one a minute later.
+var OldDecisionsAt = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+// OldPrivateDecisions are the private records a test of migration 10 puts
+// into the decisions table of an old schema (ids old-0, old-1, … at log
+// indexes 0, 1, …, principal bka, outcome pending), for
+// CheckUpgradedSummaries: a pending decision on data in FR asked by DE,
+// and a record that does not decode.
+var OldPrivateDecisions = []string{
+	`{"request":{"action":"access","requester":{"id":"bka","kind":"state-authority","jurisdiction":"DE"},"on_behalf_of":null,"data":{"location":"FR","subjects":{"FR":2}},"purpose":"law-enforcement"},` +
+		`"decision":{"outcome":"pending","reasons":[{"rule":"gdsi-5","pack":"gdsi","effect":"require","message":"m","citation":"c"}],"requires":[{"authorization_from":"FR","rule":"gdsi-5","pack":"gdsi"}],"binding":true,"time":"2026-11-22T10:00:00Z"}}`,
+	"not json",
+}
+
+// CheckUpgradedSummaries checks that s, upgraded past migration 10 from
+// decisions holding OldPrivateDecisions, lists and filters the one that
+// decodes like a new one, and still lists the one that does not.
+func CheckUpgradedSummaries(t *testing.T, s store.DecisionLister) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.ListDecisions(ctx, store.DecisionQuery{PendingOn: "FR", State: "DE", Limit: 10})
+	if err != nil || len(got) != 1 || got[0].ID != "old-0" || got[0].Location != "FR" || got[0].RequestingState != "DE" || got[0].Rules[0] != "gdsi-5" {
+		t.Fatalf("old decision after upgrade: %+v, %v", got, err)
+	}
+	all, err := s.ListDecisions(ctx, store.DecisionQuery{Principal: "bka", Limit: 10})
+	if err != nil || len(all) != 2 || all[0].ID != "old-1" || all[0].Outcome != "pending" {
+		t.Fatalf("both old decisions by principal: %+v, %v", all, err)
+	}
+}

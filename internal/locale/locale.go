@@ -265,12 +265,12 @@ func Parse(lang string, known Known) (*Printer, error) {
 	n := normalize(lang)
 	t, err := language.Parse(n)
 	if n == "" || err != nil {
-		return nil, fmt.Errorf("language %q: not a language tag; known: %s", lang, known)
+		return nil, Errorf("language %q: not a language tag; known: %s", lang, known)
 	}
 	if k, ok := known.match(t); ok {
 		return newPrinter(k), nil
 	}
-	return nil, fmt.Errorf("language %q: Accord has no translation in it; known: %s", lang, known)
+	return nil, Errorf("language %q: Accord has no translation in it; known: %s", lang, known)
 }
 
 // match returns the known language that t is a variant of (the same base

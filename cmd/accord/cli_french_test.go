@@ -1,39 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/accord-dev/accord/internal/locale"
 )
-
-// runInLanguage runs one command line in-process, as run does, with
-// ACCORD_LANG=lang: it returns what the command printed, its error as main
-// prints it (in the user's language), and the exit code.
-func runInLanguage(t *testing.T, lang string, args ...string) (out, errText string, code int) {
-	t.Helper()
-	t.Setenv("ACCORD_LANG", lang)
-	var buf bytes.Buffer
-	rootCmd.SetOut(&buf)
-	rootCmd.SetErr(&buf)
-	rootCmd.SetArgs(args)
-	resetFlags(rootCmd)
-	defer rootCmd.SetArgs(nil)
-	err := rootCmd.ExecuteContext(context.Background())
-	if err == nil {
-		return buf.String(), "", exitOK
-	}
-	code = exitError
-	var ec *exitCodeError
-	if errors.As(err, &ec) {
-		code = ec.code
-	}
-	return buf.String(), locale.Text(userPrinter(), err), code
-}
 
 // TestCLISpeaksFrench runs commands of the log, data directory, token,
 // packs, registry and demo with ACCORD_LANG=fr: what they print and the
@@ -75,7 +46,7 @@ func TestCLISpeaksFrench(t *testing.T) {
 			[]string{`--format : "yaml" n'est ni text ni json`}, []string{"is not text"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errText, code := runInLanguage(t, "fr", tc.args...)
+			out, errText, code := runIn(t, "fr", tc.args...)
 			got := out + errText
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.code, got)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,27 +38,6 @@ func runFresh(newCmd func() *cobra.Command, args []string) (string, error) {
 	return out.String(), err
 }
 
-// errorText is err as main prints it for the reader of p.
-func errorText(p *locale.Printer, err error) string {
-	var ec *exitCodeError
-	if errors.As(err, &ec) {
-		return locale.Text(p, ec.err)
-	}
-	return locale.Text(p, err)
-}
-
-// exitCode is the code main would exit with for err.
-func exitCode(err error) int {
-	var ec *exitCodeError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &ec):
-		return ec.code
-	}
-	return exitError
-}
-
 // TestCLIInFrench runs the authz, mla, datasets, decisions and approvals
 // commands with ACCORD_LANG=fr: on this machine (an MLA case, an
 // authorization signed and verified) and against a demo server. Their
@@ -79,8 +57,9 @@ func TestCLIInFrench(t *testing.T) {
 	run := func(t *testing.T, steps []frStep) {
 		for _, s := range steps {
 			out, err := runFresh(s.cmd, s.args)
-			text := out + errorText(fr, err)
-			if got := exitCode(err); got != s.code {
+			shown, got := exitStatus(err)
+			text := out + locale.Text(fr, shown)
+			if got != s.code {
 				t.Fatalf("%s: exit %d, want %d:\n%s", s.name, got, s.code, text)
 			}
 			for _, w := range s.want {

@@ -72,6 +72,12 @@ func localizeHelp(root *cobra.Command, p *locale.Printer) {
 	english := p.Tag() == language.English
 	helpSource.Lock()
 	defer helpSource.Unlock()
+	if english && len(helpSource.cmds) == 0 {
+		// The tree was never written in another language: it holds the
+		// English its commands declare, and the catalog would give back
+		// the same texts. Most runs stop here, at no cost to start-up.
+		return
+	}
 	walkCommands(root, func(c *cobra.Command) {
 		src, ok := helpSource.cmds[c]
 		if !ok {

@@ -223,7 +223,7 @@ func TestHelpInFrench(t *testing.T) {
 			t.Fatalf("no command %v", path)
 		}
 		localizeHelp(rootCmd, locale.For("en"))
-		return helpSource.cmds[c]
+		return cmdTexts{c.Short, c.Long, c.Example}
 	}
 	check, accept := source("check"), source("mla", "accept")
 	for _, tc := range []struct {

@@ -75,20 +75,26 @@ var dataDir string
 func run() int {
 	wireCompletions(rootCmd)
 	localizeHelp(rootCmd, userPrinter())
-	err := commandLineError(rootCmd.Execute())
-	if err == nil {
-		return exitOK
+	shown, code := exitStatus(commandLineError(rootCmd.Execute()))
+	if shown != nil {
+		p := userPrinter()
+		fmt.Fprintln(os.Stderr, p.Sprintf("accord: %s", locale.Text(p, shown)))
 	}
-	p := userPrinter()
+	return code
+}
+
+// exitStatus is how the process ends after a command returned err: the
+// error to print (nil when there is none, or the command already printed
+// what it had to say) and the exit code.
+func exitStatus(err error) (shown error, code int) {
 	var ec *exitCodeError
-	if errors.As(err, &ec) {
-		if ec.err != nil {
-			fmt.Fprintln(os.Stderr, p.Sprintf("accord: %s", locale.Text(p, ec.err)))
-		}
-		return ec.code
+	switch {
+	case err == nil:
+		return nil, exitOK
+	case errors.As(err, &ec):
+		return ec.err, ec.code
 	}
-	fmt.Fprintln(os.Stderr, p.Sprintf("accord: %s", locale.Text(p, err)))
-	return exitError
+	return err, exitError
 }
 
 // userPrinters holds one Printer per language the environment names, for

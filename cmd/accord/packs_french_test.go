@@ -132,7 +132,7 @@ func TestPackErrorsSpeakFrench(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var texts [2]string
 			for i, lang := range []string{"en", "fr"} {
-				out, errText, code := runInLanguage(t, lang, tc.args...)
+				out, errText, code := runIn(t, lang, tc.args...)
 				texts[i] = out + errText
 				if code != tc.code {
 					t.Fatalf("%s: exit %d, want %d\n%s", lang, code, tc.code, texts[i])

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,29 +12,34 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/accord-dev/accord/internal/locale"
 	"github.com/accord-dev/accord/internal/store"
 	"github.com/accord-dev/accord/internal/store/sqlite"
 )
 
-// runAccord runs one command line in-process and returns its output and
-// exit code.
+// runAccord runs one command line in-process in English and returns its
+// output followed by its error, and the exit code.
 func runAccord(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	var out bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&out)
+	out, errText, code := runIn(t, "en", args...)
+	return out + errText, code
+}
+
+// runIn runs one command line in-process, as run does, for a user whose
+// environment names lang (ACCORD_LANG=lang): it returns what the command
+// printed, its error as main prints it in that language ("" when main
+// prints none), and the exit code.
+func runIn(t *testing.T, lang string, args ...string) (out, errText string, code int) {
+	t.Helper()
+	t.Setenv("ACCORD_LANG", lang)
+	var buf bytes.Buffer
+	rootCmd.SetOut(&buf)
+	rootCmd.SetErr(&buf)
 	rootCmd.SetArgs(args)
 	resetFlags(rootCmd)
 	defer rootCmd.SetArgs(nil)
-	err := rootCmd.ExecuteContext(context.Background())
-	if err == nil {
-		return out.String(), exitOK
-	}
-	var ec *exitCodeError
-	if errors.As(err, &ec) {
-		return out.String() + err.Error(), ec.code
-	}
-	return out.String() + err.Error(), exitError
+	shown, code := exitStatus(commandLineError(rootCmd.ExecuteContext(context.Background())))
+	return buf.String(), locale.Text(userPrinter(), shown), code
 }
 
 // resetFlags puts every flag of cmd and its subcommands back to its

@@ -38,6 +38,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -61,9 +62,6 @@ type bundle struct {
 	matcher language.Matcher
 	// keys holds, per language, every key its catalogs translate.
 	keys map[language.Tag]map[string]bool
-	// areas holds, per language, the keys of each area file (the area of
-	// <tag>.yaml is "").
-	areas map[language.Tag]map[string]map[string]bool
 }
 
 var embedded = mustLoad(catalogFS)
@@ -89,12 +87,11 @@ func load(fsys fs.FS) (*bundle, error) {
 		return nil, err
 	}
 	sort.Strings(files)
-	b := &bundle{cat: catalog.NewBuilder(catalog.Fallback(language.English)),
-		keys: map[language.Tag]map[string]bool{}, areas: map[language.Tag]map[string]map[string]bool{}}
+	b := &bundle{cat: catalog.NewBuilder(catalog.Fallback(language.English)), keys: map[language.Tag]map[string]bool{}}
 	// English first, so the matcher falls back to it.
 	b.tags = append(b.tags, language.English)
 	for _, f := range files {
-		name, area, _ := strings.Cut(strings.TrimSuffix(path.Base(f), ".yaml"), ".")
+		name, _, _ := strings.Cut(strings.TrimSuffix(path.Base(f), ".yaml"), ".")
 		tag, err := language.Parse(name)
 		if err != nil {
 			return nil, fmt.Errorf("catalog %s: file name is not a language tag: %w", f, err)
@@ -109,10 +106,6 @@ func load(fsys fs.FS) (*bundle, error) {
 		}
 		if b.keys[tag] == nil {
 			b.keys[tag] = map[string]bool{}
-			b.areas[tag] = map[string]map[string]bool{}
-		}
-		if b.areas[tag][area] == nil {
-			b.areas[tag][area] = map[string]bool{}
 		}
 		for k, node := range msgs {
 			msg, err := compile(&node)
@@ -126,9 +119,8 @@ func load(fsys fs.FS) (*bundle, error) {
 				return nil, fmt.Errorf("catalog %s:%d: key %q: %w", f, node.Line, k, err)
 			}
 			b.keys[tag][k] = true
-			b.areas[tag][area][k] = true
 		}
-		if tag != language.English && !containsTag(b.tags, tag) {
+		if tag != language.English && !slices.Contains(b.tags, tag) {
 			b.tags = append(b.tags, tag)
 		}
 	}
@@ -137,15 +129,6 @@ func load(fsys fs.FS) (*bundle, error) {
 	}
 	b.matcher = language.NewMatcher(b.tags)
 	return b, nil
-}
-
-func containsTag(tags []language.Tag, t language.Tag) bool {
-	for _, x := range tags {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // compile turns one catalog value into a message: a string, or a mapping
@@ -171,7 +154,7 @@ func compile(n *yaml.Node) (catalog.Message, error) {
 		if v.Kind != yaml.ScalarNode {
 			return nil, fmt.Errorf("line %d: form %s: want a string", v.Line, k)
 		}
-		if !strings.HasPrefix(k, "=") && !containsString(pluralForms, k) {
+		if !strings.HasPrefix(k, "=") && !slices.Contains(pluralForms, k) {
 			return nil, fmt.Errorf("line %d: %q is not a plural form (%s, or =N)", v.Line, k, strings.Join(pluralForms, ", "))
 		}
 		forms[k] = v.Value
@@ -196,15 +179,6 @@ func compile(n *yaml.Node) (catalog.Message, error) {
 		}
 	}
 	return plural.Selectf(arg, "%d", cases...), nil
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Printer formats messages in one language.
@@ -283,7 +257,7 @@ func selfName(t language.Tag) string {
 func Parse(lang string, known Known) (*Printer, error) {
 	if strings.TrimSpace(lang) == "" {
 		env := For(FromEnv())
-		if known.has(env.tag) {
+		if _, ok := known.match(env.tag); ok {
 			return env, nil
 		}
 		return newPrinter(language.English), nil
@@ -291,25 +265,24 @@ func Parse(lang string, known Known) (*Printer, error) {
 	n := normalize(lang)
 	t, err := language.Parse(n)
 	if n == "" || err != nil {
-		return nil, fmt.Errorf("language %q: not a language tag; known: %s", lang, known)
+		return nil, Errorf("language %q: not a language tag; known: %s", lang, known)
 	}
-	base, _ := t.Base()
-	for _, k := range known {
-		if kb, _ := k.Base(); kb == base {
-			return newPrinter(k), nil
-		}
+	if k, ok := known.match(t); ok {
+		return newPrinter(k), nil
 	}
-	return nil, fmt.Errorf("language %q: Accord has no translation in it; known: %s", lang, known)
+	return nil, Errorf("language %q: Accord has no translation in it; known: %s", lang, known)
 }
 
-func (k Known) has(t language.Tag) bool {
+// match returns the known language that t is a variant of (the same base
+// language: fr-CA is fr).
+func (k Known) match(t language.Tag) (language.Tag, bool) {
 	b, _ := t.Base()
 	for _, x := range k {
 		if xb, _ := x.Base(); xb == b {
-			return true
+			return x, true
 		}
 	}
-	return false
+	return language.Tag{}, false
 }
 
 // normalize turns a POSIX locale (fr_FR.UTF-8) into a BCP 47 tag (fr-FR).

@@ -109,6 +109,19 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %s, want %s", tt.lang, p.Tag(), tt.want)
 		}
 	}
+	// A French reader reads the refusal in French.
+	fr := For("fr")
+	for lang, want := range map[string]string{
+		"de":        `langue "de" : Accord n'a pas de traduction dans cette langue ; langues connues : en (English), fr (français)`,
+		"not a tag": `langue "not a tag" : ce n'est pas une étiquette de langue ; langues connues : en (English), fr (français)`,
+	} {
+		if _, err := Parse(lang, CLI); Text(fr, err) != want {
+			t.Errorf("Parse(%q) in French: %q, want %q", lang, Text(fr, err), want)
+		}
+	}
+	if m := fr.Missing(); len(m) > 0 {
+		t.Errorf("French lacks %q", m)
+	}
 	// Without --lang, the environment's language counts when it is known,
 	// and English stands in for one that is not.
 	t.Setenv("LANG", "fr_FR.UTF-8")
@@ -269,8 +282,8 @@ func TestLoadErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.tags) != 2 || b.tags[1] != language.Spanish || !b.areas[language.Spanish]["report"]["deny"] {
-		t.Errorf("tags = %v, areas %v; want [en es] with es's report area", b.tags, b.areas)
+	if len(b.tags) != 2 || b.tags[1] != language.Spanish || !b.keys[language.Spanish]["deny"] {
+		t.Errorf("tags = %v, keys %v; want [en es] with es's report key", b.tags, b.keys)
 	}
 }
 
@@ -295,7 +308,10 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, lang string) {
 		p, err := Parse(lang, Report)
-		if err == nil && !Report.has(p.Tag()) {
+		if err != nil {
+			return
+		}
+		if _, ok := Report.match(p.Tag()); !ok {
 			t.Fatalf("Parse(%q) = %s, not a known language", lang, p.Tag())
 		}
 	})
